@@ -1,0 +1,253 @@
+/**
+ * The whole environment, described once. Every variable the product reads is declared here, parsed
+ * with one valibot schema into a typed `Config`, and handed to the rest of the server. Nothing else
+ * reads `process.env` (the OpenTelemetry SDK reads the standard `OTEL_*` variables itself).
+ *
+ * A bad or missing value stops start-up with every problem listed at once, in plain words.
+ */
+import * as v from 'valibot'
+
+const optionalString = v.optional(v.pipe(v.string(), v.trim()), '')
+const bool = (fallback: boolean) =>
+	v.pipe(
+		v.optional(v.string(), String(fallback)),
+		v.trim(),
+		v.toLowerCase(),
+		v.picklist(['true', 'false', '1', '0', 'yes', 'no', ''], 'must be true or false'),
+		v.transform(s => (s === '' ? fallback : ['true', '1', 'yes'].includes(s))),
+	)
+const int = (fallback: number, min: number, max: number) =>
+	v.pipe(
+		v.optional(v.string(), String(fallback)),
+		v.trim(),
+		v.transform(s => (s === '' ? fallback : Number(s))),
+		v.number('must be a number'),
+		v.integer('must be a whole number'),
+		v.minValue(min, `must be at least ${min}`),
+		v.maxValue(max, `must be at most ${max}`),
+	)
+const optionalUrl = (protocols: string[]) =>
+	v.pipe(
+		optionalString,
+		v.check(s => {
+			if (s === '') return true
+			try {
+				return protocols.includes(new URL(s).protocol)
+			} catch {
+				return false
+			}
+		}, `must be a URL starting with ${protocols.map(p => `${p}//`).join(' or ')}`),
+	)
+
+const EnvSchema = v.object({
+	NODE_ENV: v.pipe(
+		v.optional(v.string(), 'development'),
+		v.picklist(['development', 'production', 'test'], 'must be development, production or test'),
+	),
+	PORT: int(3000, 0, 65535),
+	HOST: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty')), '0.0.0.0'),
+	PUBLIC_URL: optionalUrl(['http:', 'https:']),
+	DATA_DIR: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty')), './data'),
+	LOG_LEVEL: v.pipe(
+		v.optional(v.string(), 'info'),
+		v.picklist(['error', 'warn', 'info', 'http', 'debug'], 'must be one of error, warn, info, http, debug'),
+	),
+	SESSION_SECRET: optionalString,
+	TRUST_PROXY: v.pipe(
+		optionalString,
+		v.check(
+			s => s === '' || /^(true|false|loopback|\d{1,2})$/.test(s),
+			'must be true, false, loopback or a number of proxy hops',
+		),
+	),
+	SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+	DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+	REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+	SUPABASE_URL: optionalUrl(['http:', 'https:']),
+	SUPABASE_SERVICE_ROLE_KEY: optionalString,
+	OPENAI_API_KEY: optionalString,
+	OPENAI_BASE_URL: optionalUrl(['http:', 'https:']),
+	REPLICATE_API_TOKEN: optionalString,
+	REPLICATE_BASE_URL: optionalUrl(['http:', 'https:']),
+	REPLICATE_WEBHOOK_SECRET: optionalString,
+	WEBHOOK_DEV_BYPASS: bool(false),
+	GITHUB_CLIENT_ID: optionalString,
+	GITHUB_CLIENT_SECRET: optionalString,
+	GOOGLE_CLIENT_ID: optionalString,
+	GOOGLE_CLIENT_SECRET: optionalString,
+	SESSION_IDLE_DAYS: int(14, 1, 365),
+	SESSION_MAX_DAYS: int(90, 1, 3650),
+	RATE_LIMITS: v.pipe(
+		optionalString,
+		v.check(
+			s => s === '' || s.split(',').every(p => /^\s*[a-z][a-z_.-]*=\d+\/\d+\s*$/i.test(p)),
+			'must look like "chat=60/60,generation=10/60" (name=points/seconds, comma separated)',
+		),
+	),
+	MONTHLY_BUDGET_USD: v.pipe(
+		v.optional(v.string(), '10'),
+		v.transform(Number),
+		v.number('must be a number'),
+		v.minValue(0, 'must not be negative'),
+	),
+	EMBEDDED_WORKER: bool(true),
+})
+
+type Env = v.InferOutput<typeof EnvSchema>
+
+export type ProcessRole = 'all' | 'web' | 'worker'
+
+export type Config = {
+	env: Env['NODE_ENV']
+	isProduction: boolean
+	role: ProcessRole
+	port: number
+	host: string
+	/** The origin the app is reached at; derived from the request's Host when unset (development only). */
+	publicUrl: URL | null
+	dataDir: string
+	logLevel: Env['LOG_LEVEL']
+	/** Newest first: the first signs, all verify, so secrets can be rotated without signing everyone out. */
+	sessionSecrets: string[]
+	trustProxy: boolean | number | string
+	shutdownTimeoutMs: number
+	databaseUrl: string | null
+	redisUrl: string | null
+	supabase: { url: string; serviceRoleKey: string } | null
+	openai: { apiKey: string; baseUrl: string | null } | null
+	replicate: { apiToken: string; baseUrl: string | null; webhookSecret: string | null } | null
+	webhookDevBypass: boolean
+	github: { clientId: string; clientSecret: string } | null
+	google: { clientId: string; clientSecret: string } | null
+	session: { idleDays: number; maxDays: number }
+	/** Per-policy overrides of the rate-limit table: name -> { points, durationSeconds }. */
+	rateLimitOverrides: Record<string, { points: number; durationSeconds: number }>
+	monthlyBudgetUsd: number
+	/** Run the job worker inside the web process (the single-process default). */
+	embeddedWorker: boolean
+}
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`Invalid configuration:\n${problems.map(p => `  - ${p}`).join('\n')}`)
+		this.name = 'ConfigError'
+	}
+}
+
+/** A fixed development secret, so sessions survive restarts on a laptop. Refused in production. */
+const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-change-me'
+
+function pair<K extends string>(
+	problems: string[],
+	env: Env,
+	a: K & keyof Env,
+	b: K & keyof Env,
+): [string, string] | null {
+	const [x, y] = [String(env[a]), String(env[b])]
+	if (x && y) return [x, y]
+	if (x || y) problems.push(`${x ? b : a} must be set when ${x ? a : b} is set`)
+	return null
+}
+
+function parseRole(argv: readonly string[]): ProcessRole | string {
+	const flag = argv.find(a => a.startsWith('--role='))
+	return flag ? flag.slice('--role='.length) : 'all'
+}
+
+export function loadConfig(
+	source: Record<string, string | undefined> = process.env,
+	argv: readonly string[] = process.argv.slice(2),
+): Config {
+	const problems: string[] = []
+	const parsed = v.safeParse(EnvSchema, source)
+	if (!parsed.success) {
+		for (const issue of parsed.issues) {
+			const key = v.getDotPath(issue) ?? 'environment'
+			const received = issue.input === undefined ? '' : ` (got ${JSON.stringify(redact(key, issue.input))})`
+			problems.push(`${key} ${issue.message}${received}`)
+		}
+		throw new ConfigError(problems)
+	}
+	const env = parsed.output
+	const isProduction = env.NODE_ENV === 'production'
+
+	const role = parseRole(argv)
+	if (role !== 'all' && role !== 'web' && role !== 'worker') {
+		problems.push(`--role must be all, web or worker (got ${JSON.stringify(role)})`)
+	}
+
+	const sessionSecrets = env.SESSION_SECRET.split(',')
+		.map(s => s.trim())
+		.filter(Boolean)
+	if (isProduction) {
+		if (sessionSecrets.length === 0) {
+			problems.push('SESSION_SECRET is required in production (a long random string; comma-separate to rotate)')
+		} else if (sessionSecrets.some(s => s.length < 32)) {
+			problems.push('SESSION_SECRET must be at least 32 characters long in production')
+		}
+		if (!env.PUBLIC_URL) problems.push('PUBLIC_URL is required in production (e.g. https://studio.example.com)')
+		if (env.WEBHOOK_DEV_BYPASS) problems.push('WEBHOOK_DEV_BYPASS must not be true in production')
+	}
+
+	const supabase = pair(problems, env, 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY')
+	const github = pair(problems, env, 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET')
+	const google = pair(problems, env, 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET')
+	if (env.SESSION_MAX_DAYS < env.SESSION_IDLE_DAYS) {
+		problems.push('SESSION_MAX_DAYS must be at least SESSION_IDLE_DAYS')
+	}
+	if (problems.length > 0) throw new ConfigError(problems)
+
+	const rateLimitOverrides: Config['rateLimitOverrides'] = {}
+	for (const part of env.RATE_LIMITS.split(',').filter(p => p.trim())) {
+		const [name = '', spec = ''] = part.trim().split('=')
+		const [points, seconds] = spec.split('/').map(Number)
+		rateLimitOverrides[name] = { points: points ?? 0, durationSeconds: seconds ?? 0 }
+	}
+
+	return {
+		env: env.NODE_ENV,
+		isProduction,
+		role: role as ProcessRole,
+		port: env.PORT,
+		host: env.HOST,
+		publicUrl: env.PUBLIC_URL ? new URL(env.PUBLIC_URL) : null,
+		dataDir: env.DATA_DIR,
+		logLevel: env.LOG_LEVEL,
+		sessionSecrets: sessionSecrets.length > 0 ? sessionSecrets : [DEVELOPMENT_SESSION_SECRET],
+		trustProxy: parseTrustProxy(env.TRUST_PROXY),
+		shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+		databaseUrl: env.DATABASE_URL || null,
+		redisUrl: env.REDIS_URL || null,
+		supabase: supabase ? { url: supabase[0], serviceRoleKey: supabase[1] } : null,
+		openai: env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL || null } : null,
+		replicate: env.REPLICATE_API_TOKEN
+			? {
+					apiToken: env.REPLICATE_API_TOKEN,
+					baseUrl: env.REPLICATE_BASE_URL || null,
+					webhookSecret: env.REPLICATE_WEBHOOK_SECRET || null,
+				}
+			: null,
+		webhookDevBypass: env.WEBHOOK_DEV_BYPASS,
+		github: github ? { clientId: github[0], clientSecret: github[1] } : null,
+		google: google ? { clientId: google[0], clientSecret: google[1] } : null,
+		session: { idleDays: env.SESSION_IDLE_DAYS, maxDays: env.SESSION_MAX_DAYS },
+		rateLimitOverrides,
+		monthlyBudgetUsd: env.MONTHLY_BUDGET_USD,
+		embeddedWorker: env.EMBEDDED_WORKER,
+	}
+}
+
+function parseTrustProxy(value: string): Config['trustProxy'] {
+	if (value === '' || value === 'false') return false
+	if (value === 'true') return true
+	if (/^\d+$/.test(value)) return Number(value)
+	return value
+}
+
+const SECRET_KEY = /SECRET|TOKEN|KEY|PASSWORD/i
+
+/** Never echo a secret back, not even in a start-up error. */
+function redact(key: string, value: unknown): unknown {
+	if (SECRET_KEY.test(key)) return '[redacted]'
+	return typeof value === 'string' ? value.replace(/\/\/[^/@\s]*@/, '//[redacted]@') : value
+}

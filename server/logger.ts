@@ -1,0 +1,81 @@
+/**
+ * One logger for the whole server. JSON lines in production (for a log pipeline), readable lines in
+ * development; every line carries the active trace and span ids and the request id, so a log line
+ * leads to its trace. Secrets are scrubbed by key name before anything is written.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { trace, isSpanContextValid } from '@opentelemetry/api'
+import winston from 'winston'
+
+type RequestScope = { requestId: string; userId?: string }
+
+/** Carries the request id (and, once known, the user id) through everything a request awaits. */
+export const requestScope = new AsyncLocalStorage<RequestScope>()
+
+const SECRET_FIELD = /pass(word)?|secret|token|authorization|cookie|api[-_]?key|service[-_]?role/i
+
+function scrub(value: unknown, depth = 0): unknown {
+	if (depth > 4 || value === null || typeof value !== 'object') return value
+	if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack }
+	if (Array.isArray(value)) return value.map(v => scrub(v, depth + 1))
+	const out: Record<string, unknown> = {}
+	for (const [k, v] of Object.entries(value)) {
+		out[k] = SECRET_FIELD.test(k) ? '[redacted]' : scrub(v, depth + 1)
+	}
+	return out
+}
+
+const context = winston.format(info => {
+	const span = trace.getActiveSpan()
+	const spanContext = span?.spanContext()
+	if (spanContext && isSpanContextValid(spanContext)) {
+		info.trace_id = spanContext.traceId
+		info.span_id = spanContext.spanId
+	}
+	const scope = requestScope.getStore()
+	if (scope) {
+		info.request_id ??= scope.requestId
+		if (scope.userId) info.user_id ??= scope.userId
+	}
+	for (const key of Object.keys(info)) {
+		if (key === 'level' || key === 'message') continue
+		info[key] = SECRET_FIELD.test(key) ? '[redacted]' : scrub(info[key])
+	}
+	return info
+})
+
+const readable = winston.format.printf(info => {
+	const { level, message, timestamp, ...rest } = info
+	const extra = Object.entries(rest)
+		.filter(([k]) => typeof k === 'string')
+		.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+		.join(' ')
+	return `${String(timestamp)} ${level} ${String(message)}${extra ? ` ${extra}` : ''}`
+})
+
+export type Logger = winston.Logger
+export type LoggerOptions = { level: string; json: boolean; silent?: boolean }
+
+function winstonOptions(options: LoggerOptions): winston.LoggerOptions {
+	return {
+		level: options.level,
+		silent: options.silent ?? false,
+		format: winston.format.combine(
+			winston.format.timestamp(),
+			context(),
+			options.json ? winston.format.json() : winston.format.combine(winston.format.colorize(), readable),
+		),
+		// stderr keeps stdout free for tools that pipe the process's output.
+		transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'debug'] })],
+	}
+}
+
+/**
+ * The process-wide logger. `server.ts` sets it from the config at start-up (`configureLogger`); modules
+ * import this one instance so there is never a second logger.
+ */
+export const logger: Logger = winston.createLogger(winstonOptions({ level: 'info', json: false }))
+
+export function configureLogger(options: LoggerOptions) {
+	logger.configure(winstonOptions(options))
+}
