@@ -49,7 +49,7 @@ const EnvSchema = v.object({
 	PUBLIC_URL: optionalUrl(['http:', 'https:']),
 	DATA_DIR: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty')), './data'),
 	LOG_LEVEL: v.pipe(
-		v.optional(v.string(), 'info'),
+		v.optional(v.string(), 'http'),
 		v.picklist(['error', 'warn', 'info', 'http', 'debug'], 'must be one of error, warn, info, http, debug'),
 	),
 	SESSION_SECRET: optionalString,
@@ -91,6 +91,10 @@ const EnvSchema = v.object({
 		v.minValue(0, 'must not be negative'),
 	),
 	EMBEDDED_WORKER: bool(true),
+	// The standard OpenTelemetry variables are read by the SDK itself; these two decide whether it exports.
+	OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http:', 'https:']),
+	OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(['http:', 'https:']),
+	OTEL_SERVICE_NAME: v.optional(v.pipe(v.string(), v.trim()), 'generation-studio'),
 })
 
 type Env = v.InferOutput<typeof EnvSchema>
@@ -125,6 +129,8 @@ export type Config = {
 	monthlyBudgetUsd: number
 	/** Run the job worker inside the web process (the single-process default). */
 	embeddedWorker: boolean
+	/** Telemetry exports only when an OTLP endpoint is configured; spans and trace ids exist either way. */
+	otel: { exporting: boolean; serviceName: string }
 }
 
 export class ConfigError extends Error {
@@ -234,6 +240,10 @@ export function loadConfig(
 		rateLimitOverrides,
 		monthlyBudgetUsd: env.MONTHLY_BUDGET_USD,
 		embeddedWorker: env.EMBEDDED_WORKER,
+		otel: {
+			exporting: Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+			serviceName: env.OTEL_SERVICE_NAME || 'generation-studio',
+		},
 	}
 }
 

@@ -1,0 +1,11 @@
+import type { LoadContext } from '#server/app.ts'
+
+// Every loader and action receives the services built once at start-up, the request's CSP nonce and its id.
+declare module '@remix-run/server-runtime' {
+	// eslint-disable-next-line @typescript-eslint/no-empty-interface
+	interface AppLoadContext extends LoadContext {}
+}
+declare module '@remix-run/node' {
+	// eslint-disable-next-line @typescript-eslint/no-empty-interface
+	interface AppLoadContext extends LoadContext {}
+}

@@ -1,0 +1,15 @@
+// Bundles the server (server.ts + server/) and the telemetry entry into build/, leaving npm packages
+// external so the OpenTelemetry hooks see them being required. The Remix app is built by `remix build`.
+import { build } from 'esbuild'
+
+await build({
+	entryPoints: { server: 'server.ts', telemetry: 'server/telemetry.ts' },
+	outdir: 'build',
+	bundle: true,
+	platform: 'node',
+	format: 'cjs',
+	target: 'node20',
+	packages: 'external',
+	sourcemap: true,
+	logLevel: 'warning',
+})

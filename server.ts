@@ -1,0 +1,91 @@
+/**
+ * The process entry: configuration first (fail fast, every problem at once), then services, then HTTP
+ * and/or the job worker, and a graceful drain on SIGTERM/SIGINT. Telemetry is already running: it is
+ * loaded before this file by `node --import ./build/telemetry.js`.
+ */
+import http from 'node:http'
+import path from 'node:path'
+import type { ServerBuild } from '@remix-run/node'
+import { createApp } from './server/app.ts'
+import { ConfigError, loadConfig } from './server/config.ts'
+import type { Config } from './server/config.ts'
+import { configureLogger, logger } from './server/logger.ts'
+import { createServices } from './server/services.ts'
+import type { Services } from './server/services.ts'
+import { shutdownTelemetry } from './server/telemetry-handle.ts'
+
+function readConfig(): Config {
+	try {
+		return loadConfig()
+	} catch (error) {
+		if (error instanceof ConfigError) {
+			process.stderr.write(`Generation Studio cannot start. ${error.message}\nSee .env.example for every variable.\n`)
+			process.exit(1)
+		}
+		throw error
+	}
+}
+
+async function main() {
+	const config = readConfig()
+	configureLogger({ level: config.logLevel, json: config.isProduction })
+	logger.info('starting', { role: config.role, env: config.env })
+
+	const services = await createServices(config)
+	let server: http.Server | null = null
+	if (config.role !== 'worker') {
+		// The Remix build sits next to this file once built (build/server.js + build/remix/index.js).
+		const build = (await import(path.join(__dirname, 'remix', 'index.js'))) as ServerBuild
+		const app = createApp({ services, build, publicDir: path.join(__dirname, '..', 'public') })
+		server = http.createServer(app)
+		const listening = server
+		await new Promise<void>((resolve, reject) => {
+			listening.once('error', reject)
+			listening.listen(config.port, config.host, resolve)
+		})
+		const address = listening.address()
+		const port = typeof address === 'object' && address ? address.port : config.port
+		logger.info(`listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`, { port })
+	}
+	if (config.role !== 'web') await services.startWorkers()
+
+	let stopping = false
+	const stop = (signal: string) => {
+		if (stopping) return
+		stopping = true
+		void shutdown(signal, server, services, config.shutdownTimeoutMs).then(
+			() => process.exit(0),
+			error => {
+				logger.error('shutdown failed', { error })
+				process.exit(1)
+			},
+		)
+	}
+	process.on('SIGTERM', () => stop('SIGTERM'))
+	process.on('SIGINT', () => stop('SIGINT'))
+}
+
+async function shutdown(signal: string, server: http.Server | null, services: Services, timeoutMs: number) {
+	logger.info('shutdown: stop accepting connections', { signal })
+	if (server) {
+		const open = server
+		const closed = new Promise<void>(resolve => open.close(() => resolve()))
+		open.closeIdleConnections()
+		const timer = setTimeout(() => {
+			logger.warn('shutdown: in-flight requests did not finish in time, closing them', { timeout_ms: timeoutMs })
+			open.closeAllConnections()
+		}, timeoutMs)
+		await closed
+		clearTimeout(timer)
+		logger.info('shutdown: in-flight requests finished')
+	}
+	await services.close()
+	logger.info('shutdown: services closed; flushing telemetry')
+	await shutdownTelemetry()
+	logger.info('shutdown: done')
+}
+
+main().catch(error => {
+	logger.error('start-up failed', { error })
+	process.exit(1)
+})

@@ -1,0 +1,193 @@
+/**
+ * The HTTP pipeline, in a fixed order (see docs/ARCHITECTURE "The request pipeline"). It holds no
+ * business logic: each step is a cross-cutting concern, and everything else happens in Remix routes.
+ */
+import crypto from 'node:crypto'
+import path from 'node:path'
+import { trace } from '@opentelemetry/api'
+import { createRequestHandler } from '@remix-run/express'
+import type { ServerBuild } from '@remix-run/node'
+import compression from 'compression'
+import express from 'express'
+import type { NextFunction, Request, Response } from 'express'
+import helmet from 'helmet'
+import { logger, requestScope } from './logger.ts'
+import { instrumentBuild } from './remix-tracing.ts'
+import type { Services } from './services.ts'
+
+/** What every loader and action receives as `context` (typed for routes in app/types/load-context.ts). */
+export type LoadContext = { services: Services; cspNonce: string; requestId: string }
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+/** Signed webhooks come from other origins by design; their signature is their authentication. */
+const ORIGIN_CHECK_EXEMPT = /^\/api\/webhooks\//
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export function createApp(options: { services: Services; build: ServerBuild; publicDir: string }) {
+	const { services, publicDir } = options
+	const { config } = services
+	const build = instrumentBuild(options.build)
+	const app = express()
+	app.disable('x-powered-by')
+	app.set('trust proxy', config.trustProxy)
+
+	// 1. Request id (a sane incoming one is kept, so a proxy's id joins our logs) and the trace id.
+	app.use((req, res, next) => {
+		const incoming = req.get('x-request-id')
+		const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
+		res.locals.requestId = requestId
+		res.setHeader('x-request-id', requestId)
+		const traceId = trace.getActiveSpan()?.spanContext().traceId
+		if (traceId) res.setHeader('x-trace-id', traceId)
+		requestScope.run({ requestId }, next)
+	})
+
+	// 2. Security headers, with a fresh CSP nonce per request that Remix puts on every script it renders.
+	app.use((_req, res, next) => {
+		res.locals.cspNonce = crypto.randomBytes(16).toString('base64')
+		next()
+	})
+	const oauthHosts = [
+		...(config.github ? ['https://github.com'] : []),
+		...(config.google ? ['https://accounts.google.com'] : []),
+	]
+	const storageOrigin = config.supabase ? [new URL(config.supabase.url).origin] : []
+	app.use(
+		helmet({
+			contentSecurityPolicy: {
+				useDefaults: false,
+				directives: {
+					'default-src': ["'self'"],
+					'script-src': [(_req, res) => `'nonce-${(res as Response).locals.cspNonce}'`, "'strict-dynamic'"],
+					'style-src': ["'self'"],
+					// Canvas and waveform libraries position elements with style attributes.
+					'style-src-attr': ["'unsafe-inline'"],
+					'img-src': ["'self'", 'data:', 'blob:', ...storageOrigin],
+					'media-src': ["'self'", 'blob:', ...storageOrigin],
+					'connect-src': ["'self'", ...storageOrigin],
+					'font-src': ["'self'"],
+					'worker-src': ["'self'", 'blob:'],
+					'object-src': ["'none'"],
+					'base-uri': ["'none'"],
+					'frame-ancestors': ["'none'"],
+					// Provider sign-in starts with a form POST that redirects to the provider.
+					'form-action': ["'self'", ...oauthHosts],
+					...(config.isProduction ? { 'upgrade-insecure-requests': [] } : {}),
+				},
+			},
+			strictTransportSecurity: config.isProduction ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+			crossOriginEmbedderPolicy: false,
+			referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+		}),
+	)
+
+	// 3. Compression, except for event streams: buffering would hold back every token.
+	app.use(
+		compression({
+			filter: (req, res) => {
+				const type = String(res.getHeader('Content-Type') ?? '')
+				return !type.startsWith('text/event-stream') && compression.filter(req, res)
+			},
+		}),
+	)
+
+	// 4. Static files: fingerprinted build output for a year, the rest of public/ for an hour.
+	app.use('/build', express.static(path.join(publicDir, 'build'), { immutable: true, maxAge: '1y', index: false }))
+	app.use('/build', (_req, res) => {
+		res.status(404).type('text/plain').send('Not found')
+	})
+	app.use(express.static(publicDir, { maxAge: '1h', index: false }))
+
+	// Probes sit before the limits and the access log: they are cheap and called every few seconds.
+	app.get('/healthz', (_req, res) => {
+		res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) })
+	})
+	app.get('/readyz', async (_req, res, next) => {
+		try {
+			const report = await services.readiness()
+			res.status(report.status === 'unavailable' ? 503 : 200).json(report)
+		} catch (error) {
+			next(error)
+		}
+	})
+
+	// 5. Same-origin check for every state-changing request: a cross-site form post is refused.
+	app.use((req, res, next) => {
+		if (SAFE_METHODS.has(req.method) || ORIGIN_CHECK_EXEMPT.test(req.path)) return next()
+		const source = req.get('origin') ?? req.get('referer')
+		// Browsers always send Origin on cross-site POSTs; a request with neither header is not from a page.
+		if (source === undefined) return next()
+		const expected = config.publicUrl?.host ?? req.get('host')
+		let host: string | null = null
+		try {
+			host = new URL(source).host
+		} catch {
+			host = null
+		}
+		if (host !== null && host === expected) return next()
+		logger.warn('cross-origin request refused', { method: req.method, path: req.path, origin: source })
+		res.status(403).json({
+			error: { code: 'forbidden', message: 'Cross-origin requests are not allowed.', requestId: res.locals.requestId },
+		})
+	})
+
+	// 6. A generous global per-IP limit; the real limits are per route and per user, in loaders and actions.
+	app.use(async (req, res, next) => {
+		try {
+			const result = await services.limits.consume('global', { ip: req.ip ?? 'unknown' })
+			if (result.allowed) return next()
+			res.setHeader('Retry-After', String(result.retryAfterSeconds))
+			res.status(429).json({
+				error: {
+					code: 'rate_limited',
+					message: `Too many requests. Try again in ${result.retryAfterSeconds} seconds.`,
+					requestId: res.locals.requestId,
+				},
+			})
+		} catch (error) {
+			next(error)
+		}
+	})
+
+	// 7. One access log line per request, written when the response is done.
+	app.use((req, res, next) => {
+		const started = process.hrtime.bigint()
+		const scope = requestScope.getStore()
+		res.on('finish', () => {
+			const durationMs = Number(process.hrtime.bigint() - started) / 1e6
+			logger.http('request', {
+				method: req.method,
+				path: req.path,
+				status: res.statusCode,
+				duration_ms: Math.round(durationMs * 10) / 10,
+				user_id: scope?.userId,
+			})
+		})
+		next()
+	})
+
+	// 8. Remix, with the services and the per-request values every loader and action may use.
+	app.all(
+		'*',
+		createRequestHandler({
+			build,
+			mode: config.isProduction ? 'production' : 'development',
+			getLoadContext: (_req, res): LoadContext => ({
+				services,
+				cspNonce: String(res.locals.cspNonce),
+				requestId: String(res.locals.requestId),
+			}),
+		}),
+	)
+
+	// Anything thrown past Remix: log it with its request id, answer without internals.
+	app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+		logger.error('unhandled error', { error, method: req.method, path: req.path })
+		if (res.headersSent) return res.end()
+		res.status(500).json({
+			error: { code: 'internal', message: 'Something went wrong on our side.', requestId: res.locals.requestId },
+		})
+	})
+
+	return app
+}

@@ -1,0 +1,73 @@
+/**
+ * Every long-lived service is built here, once, from the Config, and reaches routes through Remix's load
+ * context (`context.services`). Routes and domain code never construct clients of their own. Services
+ * close in the reverse order of their creation.
+ */
+import type { Config } from './config.ts'
+import { logger } from './logger.ts'
+import type { Logger } from './logger.ts'
+import { createLimits } from './limits/index.ts'
+import type { Limits } from './limits/index.ts'
+
+export type CheckState = { ok: boolean; required: boolean; latencyMs?: number; detail?: string }
+export type Readiness = {
+	/** unavailable: a required dependency is down (503). degraded: an optional one is, and we say so. */
+	status: 'ready' | 'degraded' | 'unavailable'
+	checks: Record<string, CheckState>
+}
+
+export type Services = {
+	config: Config
+	logger: Logger
+	limits: Limits
+	readiness(): Promise<Readiness>
+	startWorkers(): Promise<void>
+	close(): Promise<void>
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+	const started = performance.now()
+	const value = await fn()
+	return [value, Math.round((performance.now() - started) * 10) / 10]
+}
+
+export async function createServices(config: Config): Promise<Services> {
+	const closers: Array<[string, () => Promise<void>]> = []
+
+	const limits = await createLimits({ redisUrl: config.redisUrl, overrides: config.rateLimitOverrides })
+	closers.push(['rate limits', () => limits.close()])
+
+	async function readiness(): Promise<Readiness> {
+		const checks: Record<string, CheckState> = {}
+		const [limitsHealth, limitsMs] = await timed(() => limits.health())
+		checks.rateLimits = {
+			ok: limitsHealth.ok,
+			// Without Redis the limits are served from memory: degraded, not down.
+			required: false,
+			latencyMs: limitsMs,
+			detail: limitsHealth.detail ?? `backend: ${limitsHealth.backend}`,
+		}
+		const failed = Object.values(checks).filter(c => !c.ok)
+		const status = failed.some(c => c.required) ? 'unavailable' : failed.length > 0 ? 'degraded' : 'ready'
+		if (status !== 'ready') logger.warn('readiness check not ready', { status, checks })
+		return { status, checks }
+	}
+
+	return {
+		config,
+		logger,
+		limits,
+		readiness,
+		async startWorkers() {},
+		async close() {
+			for (const [name, close] of closers.reverse()) {
+				try {
+					await close()
+					logger.info(`shutdown: closed ${name}`)
+				} catch (error) {
+					logger.error(`shutdown: closing ${name} failed`, { error })
+				}
+			}
+		},
+	}
+}

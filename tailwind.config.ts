@@ -1,0 +1,7 @@
+import type { Config } from 'tailwindcss'
+
+export default {
+	content: ['./app/**/*.{ts,tsx}'],
+	theme: { extend: {} },
+	plugins: [],
+} satisfies Config

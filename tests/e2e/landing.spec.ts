@@ -1,0 +1,33 @@
+import { expect, test } from '@playwright/test'
+
+test('the landing page renders with navigation to every area, under a strict CSP', async ({ page }, info) => {
+	const problems: string[] = []
+	page.on('console', message => {
+		if (message.type() === 'error') problems.push(message.text())
+	})
+	page.on('pageerror', error => problems.push(error.message))
+
+	const response = await page.goto('/')
+	expect(response?.status()).toBe(200)
+	await expect(page.getByRole('heading', { level: 1, name: 'Generation Studio' })).toBeVisible()
+	const nav = page.getByRole('navigation', { name: 'Main' })
+	for (const label of ['Chat', 'Images', 'Video', 'Audio', 'Workflows', 'Library', 'Analytics', 'Settings']) {
+		await expect(nav.getByRole('link', { name: label })).toBeVisible()
+	}
+
+	if (info.project.name === 'js') {
+		// Hydration ran: client-side navigation works without a full document load.
+		await page.waitForFunction(() => '__remixRouter' in window)
+	}
+	await nav.getByRole('link', { name: 'Images' }).click()
+	await expect(page).toHaveURL(/\/images$/)
+	await expect(page.getByRole('heading', { level: 1, name: 'Images' })).toBeVisible()
+	expect(problems, 'no console errors or CSP violations').toEqual([])
+})
+
+test('an unknown address shows the 404 page with a reference', async ({ page }) => {
+	const response = await page.goto('/no-such-page')
+	expect(response?.status()).toBe(404)
+	await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible()
+	await expect(page.locator('[data-request-id]')).toHaveText(response?.headers()['x-request-id'] ?? 'missing')
+})

@@ -1,0 +1,18 @@
+// Starts the built server for the browser tests on a fresh data directory, removed when it exits.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'gs-e2e-'))
+const child = spawn(process.execPath, ['--enable-source-maps', '--import', './build/telemetry.js', './build/server.js'], {
+	stdio: 'inherit',
+	env: { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+})
+const stop = signal => child.kill(signal)
+process.on('SIGTERM', () => stop('SIGTERM'))
+process.on('SIGINT', () => stop('SIGINT'))
+child.on('exit', code => {
+	rmSync(dataDir, { recursive: true, force: true })
+	process.exit(code ?? 0)
+})
