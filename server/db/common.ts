@@ -1,0 +1,67 @@
+/** Pieces both drivers share: who-is-acting settings, the nesting guard, and the script hook for migrations. */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { Tx } from './types.ts'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The statement PostgREST runs at the start of every request; ours runs at the start of every transaction. */
+export const SET_ROLE_SQL = "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"
+
+export type Acting = { role: 'authenticated'; userId: string } | { role: 'anon' } | { role: 'privileged' }
+
+export function roleSettings(acting: Acting): [string, string] | null {
+	if (acting.role === 'privileged') return null
+	if (acting.role === 'anon') return ['anon', JSON.stringify({ role: 'anon' })]
+	if (!UUID.test(acting.userId)) throw new TypeError('asUser needs the user id (a UUID)')
+	return ['authenticated', JSON.stringify({ sub: acting.userId, role: 'authenticated' })]
+}
+
+const openTransaction = new AsyncLocalStorage<true>()
+
+/**
+ * Opening a transaction inside another is always a bug: the inner one cannot see the outer one's
+ * uncommitted rows, and on PGlite (one connection) it would wait for the outer one forever. Both
+ * drivers refuse it, so the mistake shows up in tests on either.
+ */
+export async function guardNesting<T>(fn: () => Promise<T>): Promise<T> {
+	if (openTransaction.getStore()) {
+		throw new Error('A database transaction was opened inside another one: pass the outer `tx` down instead')
+	}
+	return await openTransaction.run(true, fn)
+}
+
+/** True while the caller is inside a transaction callback (pg-boss's own statements must not run there). */
+export function insideTransaction(): boolean {
+	return openTransaction.getStore() === true
+}
+
+const scripts = new WeakMap<Tx, (sql: string) => Promise<void>>()
+
+export function registerScriptRunner(tx: Tx, run: (sql: string) => Promise<void>) {
+	scripts.set(tx, run)
+}
+
+/** Runs a multi-statement script (simple query protocol) in `tx`. Used by migrations and restores. */
+export async function runScript(tx: Tx, sql: string): Promise<void> {
+	const run = scripts.get(tx)
+	if (!run) throw new Error('runScript needs a transaction opened by server/db')
+	await run(sql)
+}
+
+export function errorMessage(error: unknown): string {
+	return error instanceof Error ? error.message : String(error)
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined
+	try {
+		return await Promise.race([
+			promise,
+			new Promise<never>((_, reject) => {
+				timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
+			}),
+		])
+	} finally {
+		clearTimeout(timer)
+	}
+}

@@ -1,0 +1,134 @@
+/** The node-postgres driver: a pool on DATABASE_URL (any Postgres 15+, Supabase included). */
+import pg from 'pg'
+import { logger } from '#server/logger.ts'
+import {
+	type Acting,
+	errorMessage,
+	guardNesting,
+	insideTransaction,
+	registerScriptRunner,
+	roleSettings,
+	SET_ROLE_SQL,
+	withTimeout,
+} from './common.ts'
+import type { Db, DbHealth, QueryResult, Tx } from './types.ts'
+
+const INT8 = 20
+
+// int8 as a JS number on both drivers (PGlite does the same below): counts and micro-dollar costs stay
+// far below 2^53, and one type everywhere beats strings here and numbers there.
+const types: pg.CustomTypesConfig = {
+	getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+		if (oid === INT8 && format !== 'binary') return (value: string) => Number(value)
+		return pg.types.getTypeParser(oid, format)
+	}) as pg.CustomTypesConfig['getTypeParser'],
+}
+
+export type PostgresDbOptions = {
+	connectionString: string
+	/** Pool size. */
+	max?: number
+	applicationName?: string
+}
+
+function toResult(result: pg.QueryResult | pg.QueryResult[]): QueryResult<Record<string, unknown>> {
+	// A multi-statement script answers with one result per statement; the last is the one that matters.
+	const last = Array.isArray(result) ? result[result.length - 1] : result
+	if (!last) return { rows: [], rowCount: 0 }
+	return { rows: last.rows as Record<string, unknown>[], rowCount: last.rowCount ?? last.rows.length }
+}
+
+export function createPostgresDb(options: PostgresDbOptions): Db {
+	const pool = new pg.Pool({
+		connectionString: options.connectionString,
+		max: options.max ?? 10,
+		application_name: options.applicationName ?? 'generation-studio',
+		types,
+		// A transaction left open by a crashed request must not hold locks for ever.
+		idle_in_transaction_session_timeout: 60_000,
+		connectionTimeoutMillis: 10_000,
+	})
+	pool.on('error', error => logger.warn('database pool client error', { error: errorMessage(error) }))
+
+	let closed = false
+	const inFlight = new Set<Promise<unknown>>()
+
+	function track<T>(promise: Promise<T>): Promise<T> {
+		inFlight.add(promise)
+		void promise.finally(() => inFlight.delete(promise)).catch(() => undefined)
+		return promise
+	}
+
+	function assertOpen() {
+		if (closed) throw new Error('The database is closed')
+	}
+
+	async function transaction<T>(acting: Acting, fn: (tx: Tx) => Promise<T>): Promise<T> {
+		assertOpen()
+		const settings = roleSettings(acting)
+		return await track(
+			guardNesting(async () => {
+				const client = await pool.connect()
+				let finished = false
+				let broken: Error | undefined
+				const run = async (text: string, values?: readonly unknown[]) => {
+					if (finished) throw new Error('This transaction is already finished')
+					return toResult(await client.query(text, values as unknown[] | undefined))
+				}
+				const tx: Tx = {
+					query: async <Row>(sql: string, params?: readonly unknown[]) => (await run(sql, params)) as QueryResult<Row>,
+					executeSql: run,
+				}
+				registerScriptRunner(tx, async sql => {
+					await run(sql)
+				})
+				try {
+					await client.query('begin')
+					if (settings) await client.query(SET_ROLE_SQL, settings)
+					const result = await fn(tx)
+					await client.query('commit')
+					return result
+				} catch (error) {
+					try {
+						await client.query('rollback')
+					} catch (rollbackError) {
+						broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
+					}
+					throw error
+				} finally {
+					finished = true
+					// A client whose rollback failed is in an unknown state: destroy it rather than reuse it.
+					client.release(broken)
+				}
+			}),
+		)
+	}
+
+	return {
+		kind: 'postgres',
+		asUser: (userId, fn) => transaction({ role: 'authenticated', userId }, fn),
+		asAnon: fn => transaction({ role: 'anon' }, fn),
+		privileged: fn => transaction({ role: 'privileged' }, fn),
+		async privilegedExecuteSql(text, values) {
+			assertOpen()
+			if (insideTransaction()) throw new Error('privilegedExecuteSql must not run inside a transaction')
+			return toResult(await track(pool.query(text, values as unknown[] | undefined)))
+		},
+		async health(): Promise<DbHealth> {
+			const started = performance.now()
+			try {
+				assertOpen()
+				await withTimeout(pool.query('select 1'), 5_000, 'database ping')
+				return { ok: true, latencyMs: performance.now() - started }
+			} catch (error) {
+				return { ok: false, detail: errorMessage(error), latencyMs: performance.now() - started }
+			}
+		},
+		async close() {
+			if (closed) return
+			closed = true
+			await Promise.allSettled([...inFlight])
+			await pool.end()
+		},
+	}
+}
