@@ -6,6 +6,7 @@ export default defineConfig({
 	test: {
 		include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'server/**/*.test.ts', 'app/**/*.test.ts'],
 		setupFiles: ['tests/support/setup.ts'],
+		globalSetup: ['tests/support/global-setup.ts'],
 		pool: 'forks',
 		testTimeout: 30_000,
 		hookTimeout: 60_000,

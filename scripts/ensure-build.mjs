@@ -16,5 +16,6 @@ function newest(p) {
 const built = Math.min(...outputs.map(o => (existsSync(o) ? statSync(o).mtimeMs : 0)))
 if (built === 0 || Math.max(...sources.map(newest)) > built) {
 	process.stderr.write('Building Generation Studio (first start, or sources changed)...\n')
-	execSync('npm run build', { stdio: 'inherit' })
+	// Always a production build: the test runner's NODE_ENV=test must not leak into the bundle.
+	execSync('npm run build', { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } })
 }

@@ -1,0 +1,81 @@
+/**
+ * Starts the built server (build/server.js, with telemetry loaded first) as a child process on a free port
+ * and a throw-away data directory, the way `npm start` runs it, and collects what it logs.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+
+export type RunningServer = {
+	url: string
+	port: number
+	child: ChildProcess
+	/** Everything the process wrote to stdout and stderr so far. */
+	output(): string
+	/** Resolves with the exit code once the process has exited. */
+	exited: Promise<number | null>
+	stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..')
+
+export function spawnServer(env: Record<string, string> = {}, args: string[] = []) {
+	const dataDir = mkdtempSync(path.join(tmpdir(), 'gs-test-'))
+	const child = spawn(
+		process.execPath,
+		['--enable-source-maps', '--import', './build/telemetry.js', './build/server.js', ...args],
+		{
+			cwd: ROOT,
+			env: {
+				PATH: process.env.PATH ?? '',
+				HOME: process.env.HOME ?? '',
+				NODE_ENV: 'test',
+				HOST: '127.0.0.1',
+				PORT: '0',
+				DATA_DIR: dataDir,
+				LOG_LEVEL: 'http',
+				...env,
+			},
+			stdio: ['ignore', 'pipe', 'pipe'],
+		},
+	)
+	let output = ''
+	child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+	child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+	const exited = new Promise<number | null>(resolve => {
+		child.on('exit', code => {
+			rmSync(dataDir, { recursive: true, force: true })
+			resolve(code)
+		})
+	})
+	return { child, exited, output: () => output, dataDir }
+}
+
+/** Starts the server and waits until it listens; fails with its output if it exits first. */
+export async function startServer(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunningServer> {
+	const { child, exited, output } = spawnServer(env)
+	const deadline = Date.now() + timeoutMs
+	let port = 0
+	while (port === 0) {
+		const match = /listening on http:\/\/[^:\s]+:(\d+)/.exec(output()) ?? /"port":(\d+)/.exec(output())
+		if (match?.[1]) port = Number(match[1])
+		else if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`)
+		else if (Date.now() > deadline) {
+			child.kill('SIGKILL')
+			throw new Error(`server did not start in ${timeoutMs} ms:\n${output()}`)
+		} else await new Promise(resolve => setTimeout(resolve, 50))
+	}
+	return {
+		url: `http://127.0.0.1:${port}`,
+		port,
+		child,
+		output,
+		exited,
+		async stop(signal = 'SIGTERM') {
+			if (child.exitCode === null) child.kill(signal)
+			return exited
+		},
+	}
+}
