@@ -142,7 +142,8 @@ export async function createLimits(options: LimitsOptions): Promise<Limits> {
 		if (answeredFromMemory.has(res)) {
 			fallbacks.add(1, { policy: name })
 			const now = Date.now()
-			if (now - lastFallbackWarning > FALLBACK_WARNING_INTERVAL_MS) {
+			// A known disconnection is logged once by the connection; this catches a Redis that is connected but hung.
+			if (!redis?.isDown() && now - lastFallbackWarning > FALLBACK_WARNING_INTERVAL_MS) {
 				lastFallbackWarning = now
 				logger.warn('rate limits: Redis did not answer, counting in memory', {
 					policy: name,
@@ -248,6 +249,7 @@ function toResult(
 type RedisHandle = {
 	client: Redis
 	health(): Promise<LimitsHealth>
+	isDown(): boolean
 	describe(): string
 	close(): Promise<void>
 }
@@ -291,12 +293,14 @@ async function connectRedis(options: LimitsOptions): Promise<RedisHandle> {
 	try {
 		await client.connect()
 	} catch (error) {
-		markDown(error instanceof Error ? error.message : String(error))
+		// The 'error' event already holds the cause (ECONNREFUSED...); the rejection only says "closed".
+		markDown(lastError ?? (error instanceof Error ? error.message : String(error)))
 	}
 
 	return {
 		client,
 		describe: () => where,
+		isDown: () => degraded,
 		async health() {
 			if (client.status !== 'ready') {
 				return {

@@ -64,6 +64,9 @@ export type PrivateRedis = {
 	start(): Promise<void>
 	/** `hard` kills it without a goodbye, the way a crash or a pulled cable looks to clients. */
 	stop(options?: { hard?: boolean }): Promise<void>
+	/** Freezes the server (SIGSTOP): connections stay open but nothing answers, like a hung host. */
+	pause(): void
+	resume(): void
 	/** Stops it and removes its directory. */
 	cleanup(): Promise<void>
 }
@@ -142,6 +145,13 @@ export async function startPrivateRedis(options: { start?: boolean } = {}): Prom
 			const gone = new Promise<void>(resolve => proc.once('exit', () => resolve()))
 			proc.kill(hard ? 'SIGKILL' : 'SIGTERM')
 			await gone
+		},
+		pause() {
+			if (!child) throw new Error('redis-server is not running')
+			child.kill('SIGSTOP')
+		},
+		resume() {
+			child?.kill('SIGCONT')
 		},
 		async cleanup() {
 			await handle.stop({ hard: true })
