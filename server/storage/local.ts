@@ -1,0 +1,500 @@
+/**
+ * Local-disk storage, the embedded default: files under `${dataDir}/media/<bucket>/<key>` with a JSON sidecar
+ * (`<key>.meta.json`) holding the sniffed type, size, hash and original name. Writes are atomic (temp file in
+ * the same tree, then rename; the sidecar last, so a file without one does not exist yet).
+ *
+ * The app serves the files itself through `createLocalMediaHandler`, behind HMAC-SHA256 signed, expiring URLs:
+ * `/media/<bucket>/<key>?exp=<unix seconds>&sig=<base64url>`. The signing key is derived from the session
+ * secrets with a label, so a media URL signature can never be replayed as anything else.
+ */
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { logger } from '#server/logger.ts'
+import { StorageError, StorageNotFoundError, StorageUnavailableError } from './errors.ts'
+import { prepare } from './ingest.ts'
+import {
+	assertBucket,
+	assertKey,
+	assertUserId,
+	DEFAULT_BUCKET_RULES,
+	isKey,
+	newKey,
+	type BucketRules,
+} from './rules.ts'
+import { servedContentType, TYPES_BY_EXTENSION, type ContentKind } from './sniff.ts'
+import {
+	BUCKETS,
+	type Bucket,
+	type PutInput,
+	type SignedUpload,
+	type SignedUrlOptions,
+	type Storage,
+	type StorageHealth,
+	type StoredFile,
+	type StoredObject,
+} from './types.ts'
+
+export type LocalStorageOptions = {
+	/** The folder that holds the buckets: `${config.dataDir}/media`. */
+	root: string
+	/** `config.sessionSecrets`, newest first: the first signs, all verify (so rotating them keeps links working). */
+	secrets: readonly string[]
+	/** Where the app mounts `createLocalMediaHandler`. */
+	basePath?: string
+	rules?: BucketRules
+	/** Milliseconds since the epoch; tests move the clock. */
+	now?: () => number
+}
+
+type Sidecar = {
+	v: 1
+	contentType: string
+	kind: ContentKind
+	inline: boolean
+	size: number
+	sha256: string
+	filename: string | null
+	createdAt: string
+}
+
+export type LocalFileInfo = StoredObject & { sha256: string; createdAt: string }
+
+const SIGNING_LABEL = 'generation-studio/media-url/v1'
+const MAX_EXPIRY_SECONDS = 7 * 24 * 60 * 60
+const META_SUFFIX = '.meta.json'
+
+/** The media URL key for one session secret: HMAC(secret, label), never the secret itself. */
+export function deriveMediaSigningKey(secret: string): Buffer {
+	return createHmac('sha256', secret).update(SIGNING_LABEL).digest()
+}
+
+function canonical(bucket: string, key: string, exp: number, download: string): string {
+	return `${SIGNING_LABEL}\n${bucket}\n${key}\n${exp}\n${download}`
+}
+
+export class LocalStorage implements Storage {
+	readonly backend = 'local' as const
+	readonly root: string
+	readonly basePath: string
+	private readonly keys: Buffer[]
+	private readonly rules: BucketRules
+	/** Milliseconds since the epoch. */
+	readonly now: () => number
+
+	constructor(options: LocalStorageOptions) {
+		if (options.secrets.length === 0) throw new Error('local storage needs at least one signing secret')
+		this.root = resolve(options.root)
+		this.basePath = (options.basePath ?? '/media').replace(/\/+$/, '')
+		this.keys = options.secrets.map(deriveMediaSigningKey)
+		this.rules = options.rules ?? DEFAULT_BUCKET_RULES
+		this.now = options.now ?? Date.now
+	}
+
+	/** The file's path; the key was validated against the strict key pattern, and this checks again. */
+	private pathOf(bucket: Bucket, key: string): string {
+		assertBucket(bucket)
+		assertKey(key)
+		const path = resolve(this.root, bucket, key)
+		if (!path.startsWith(join(this.root, bucket) + sep)) throw new StorageNotFoundError()
+		return path
+	}
+
+	private get tmpDir(): string {
+		return join(this.root, '.tmp')
+	}
+
+	private async writeAtomic(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
+		await mkdir(this.tmpDir, { recursive: true })
+		const tmp = join(this.tmpDir, `${randomUUID()}.part`)
+		try {
+			await write(tmp)
+			await mkdir(dirname(target), { recursive: true })
+			await rename(tmp, target)
+		} catch (error) {
+			await rm(tmp, { force: true })
+			throw error
+		}
+	}
+
+	async put(input: PutInput): Promise<StoredObject> {
+		assertBucket(input.bucket)
+		assertUserId(input.userId)
+		const prepared = await prepare(input, this.rules[input.bucket])
+		const key = newKey(input.userId, prepared.type.ext)
+		const path = this.pathOf(input.bucket, key)
+		try {
+			await this.writeAtomic(path, tmp =>
+				pipeline(prepared.body, createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true })),
+			)
+			const { size, sha256 } = prepared.result()
+			const sidecar: Sidecar = {
+				v: 1,
+				contentType: prepared.type.mime,
+				kind: prepared.type.kind,
+				inline: prepared.type.inline,
+				size,
+				sha256,
+				filename: prepared.filename,
+				createdAt: new Date(this.now()).toISOString(),
+			}
+			await this.writeAtomic(path + META_SUFFIX, tmp =>
+				writeFile(tmp, JSON.stringify(sidecar), { flag: 'wx', mode: 0o600, flush: true }),
+			)
+			return toStored(input.bucket, key, sidecar)
+		} catch (error) {
+			await rm(path, { force: true })
+			if (error instanceof StorageError) throw error
+			throw new StorageUnavailableError('Could not save the file to local storage.', error)
+		}
+	}
+
+	/** The sidecar of a stored file; `StorageNotFoundError` when there is none. */
+	async stat(bucket: Bucket, key: string): Promise<LocalFileInfo> {
+		const path = this.pathOf(bucket, key)
+		let raw: string
+		try {
+			raw = await readFile(path + META_SUFFIX, 'utf8')
+		} catch (error) {
+			if (isMissing(error)) throw new StorageNotFoundError()
+			throw new StorageUnavailableError('Could not read local storage.', error)
+		}
+		const sidecar = parseSidecar(raw)
+		if (!sidecar) throw new StorageUnavailableError(`The metadata of ${bucket}/${key} is damaged.`)
+		return { ...toStored(bucket, key, sidecar), sha256: sidecar.sha256, createdAt: sidecar.createdAt }
+	}
+
+	/** The file's bytes, whole or the inclusive byte range asked for. */
+	async open(
+		bucket: Bucket,
+		key: string,
+		range?: { start: number; end: number },
+	): Promise<{ info: LocalFileInfo; body: Readable }> {
+		const info = await this.stat(bucket, key)
+		const path = this.pathOf(bucket, key)
+		const body = createReadStream(path, range ? { start: range.start, end: range.end } : {})
+		// Open before answering, so a file removed since its sidecar was read is a 404 and not a broken stream.
+		await new Promise<void>((ok, fail) => {
+			body.once('open', () => ok())
+			body.once('error', fail)
+		}).catch((error: unknown) => {
+			if (isMissing(error)) throw new StorageNotFoundError()
+			throw new StorageUnavailableError('Could not read local storage.', error)
+		})
+		return { info, body }
+	}
+
+	async get(bucket: Bucket, key: string): Promise<StoredFile> {
+		const { info, body } = await this.open(bucket, key)
+		return { ...stripLocal(info), body }
+	}
+
+	async signedUrl(bucket: Bucket, key: string, options: SignedUrlOptions): Promise<string> {
+		assertBucket(bucket)
+		assertKey(key)
+		const seconds = Math.floor(options.expiresInSeconds)
+		if (!(seconds >= 1 && seconds <= MAX_EXPIRY_SECONDS)) {
+			throw new RangeError(`expiresInSeconds must be between 1 and ${MAX_EXPIRY_SECONDS}`)
+		}
+		const exp = Math.floor(this.now() / 1000) + seconds
+		const download = options.download === true ? '1' : typeof options.download === 'string' ? options.download : ''
+		const query = new URLSearchParams({ exp: String(exp) })
+		if (download) query.set('dl', download)
+		query.set('sig', this.sign(bucket, key, exp, download))
+		return `${this.basePath}/${bucket}/${key}?${query.toString()}`
+	}
+
+	private sign(bucket: string, key: string, exp: number, download: string, signingKey = this.keys[0]): string {
+		if (!signingKey) throw new Error('no signing key')
+		return createHmac('sha256', signingKey)
+			.update(canonical(bucket, key, exp, download))
+			.digest('base64url')
+	}
+
+	/** Constant-time check of a URL's signature against every current secret, then of its expiry. */
+	verify(
+		bucket: string,
+		key: string,
+		query: URLSearchParams,
+	): { ok: true; exp: number; download: string } | { ok: false; reason: 'invalid' | 'expired' } {
+		const expText = query.get('exp') ?? ''
+		const sig = query.get('sig') ?? ''
+		const download = query.get('dl') ?? ''
+		if (!/^\d{1,12}$/.test(expText) || !/^[A-Za-z0-9_-]{43}$/.test(sig)) return { ok: false, reason: 'invalid' }
+		const exp = Number(expText)
+		const given = Buffer.from(sig, 'base64url')
+		let valid = false
+		for (const signingKey of this.keys) {
+			const expected = Buffer.from(this.sign(bucket, key, exp, download, signingKey), 'base64url')
+			// No early exit: every secret is compared, so timing says nothing about which one matched.
+			if (expected.length === given.length && timingSafeEqual(expected, given)) valid = true
+		}
+		if (!valid) return { ok: false, reason: 'invalid' }
+		if (exp * 1000 <= this.now()) return { ok: false, reason: 'expired' }
+		return { ok: true, exp, download }
+	}
+
+	async createSignedUploadUrl(bucket: Bucket, key: string): Promise<SignedUpload | null> {
+		assertBucket(bucket)
+		assertKey(key)
+		// Uploads reach local storage through the app itself (`put`), where they are checked as they stream.
+		return null
+	}
+
+	async verifyUpload(bucket: Bucket, key: string): Promise<StoredObject> {
+		return stripLocal(await this.stat(bucket, key))
+	}
+
+	async remove(bucket: Bucket, keys: readonly string[]): Promise<void> {
+		const paths = keys.map(key => this.pathOf(bucket, key))
+		for (const path of paths) {
+			// Sidecar first: from that moment the file no longer exists for readers.
+			await rm(path + META_SUFFIX, { force: true })
+			await rm(path, { force: true })
+		}
+	}
+
+	async removeUserFiles(userId: string): Promise<number> {
+		assertUserId(userId)
+		let removed = 0
+		for (const bucket of BUCKETS) {
+			const dir = join(this.root, bucket, userId)
+			removed += await countFiles(dir)
+			await rm(dir, { recursive: true, force: true })
+		}
+		logger.info('storage: removed user files', { backend: 'local', user_id: userId, files: removed })
+		return removed
+	}
+
+	async health(): Promise<StorageHealth> {
+		try {
+			await mkdir(this.tmpDir, { recursive: true })
+			const probe = join(this.tmpDir, `health-${randomUUID()}`)
+			await writeFile(probe, 'ok')
+			await unlink(probe)
+			return { ok: true, backend: 'local' }
+		} catch (error) {
+			return {
+				ok: false,
+				backend: 'local',
+				error: `media folder ${this.root} is not writable: ${error instanceof Error ? error.message : String(error)}`,
+			}
+		}
+	}
+}
+
+export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
+	return new LocalStorage(options)
+}
+
+function toStored(bucket: Bucket, key: string, sidecar: Sidecar): StoredObject {
+	return {
+		bucket,
+		key,
+		contentType: sidecar.contentType,
+		kind: sidecar.kind,
+		inline: sidecar.inline,
+		size: sidecar.size,
+		filename: sidecar.filename,
+	}
+}
+
+function stripLocal(info: LocalFileInfo): StoredObject {
+	const { sha256: _sha, createdAt: _created, ...stored } = info
+	return stored
+}
+
+function parseSidecar(raw: string): Sidecar | null {
+	let value: unknown
+	try {
+		value = JSON.parse(raw)
+	} catch {
+		return null
+	}
+	if (typeof value !== 'object' || value === null) return null
+	const s = value as Record<string, unknown>
+	const kinds = new Set(Object.values(TYPES_BY_EXTENSION).map(t => t.kind))
+	if (
+		s.v !== 1 ||
+		typeof s.contentType !== 'string' ||
+		typeof s.kind !== 'string' ||
+		!kinds.has(s.kind as ContentKind) ||
+		typeof s.inline !== 'boolean' ||
+		typeof s.size !== 'number' ||
+		typeof s.sha256 !== 'string' ||
+		(s.filename !== null && typeof s.filename !== 'string') ||
+		typeof s.createdAt !== 'string'
+	) {
+		return null
+	}
+	return s as unknown as Sidecar
+}
+
+function isMissing(error: unknown): boolean {
+	return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT'
+}
+
+async function countFiles(dir: string): Promise<number> {
+	let entries
+	try {
+		entries = await readdir(dir, { withFileTypes: true, recursive: true })
+	} catch (error) {
+		if (isMissing(error)) return 0
+		throw error
+	}
+	return entries.filter(e => e.isFile() && !e.name.endsWith(META_SUFFIX)).length
+}
+
+// --- Serving -------------------------------------------------------------------------------------------------
+
+type ByteRange = { start: number; end: number }
+
+/**
+ * One `bytes=` range (RFC 9110 §14.1.2). Null means "serve the whole file" (no header, a syntax we ignore, or
+ * several ranges, which a server may answer with the full body); 'unsatisfiable' becomes 416.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
+	if (!header) return null
+	const match = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(header.trim())
+	if (!match) return null
+	const [, first = '', last = ''] = match
+	if (first === '' && last === '') return null
+	if (first === '') {
+		const suffix = Number(last)
+		if (suffix === 0 || size === 0) return 'unsatisfiable'
+		return { start: Math.max(0, size - suffix), end: size - 1 }
+	}
+	const start = Number(first)
+	const end = last === '' ? size - 1 : Math.min(Number(last), size - 1)
+	if (last !== '' && Number(last) < start) return null
+	if (start >= size) return 'unsatisfiable'
+	return { start, end }
+}
+
+function contentDisposition(type: 'inline' | 'attachment', filename: string | null): string {
+	if (!filename) return type
+	const fallback = filename.replace(/[^\x20-\x7e]/g, '_').replace(/[\\"]/g, '_')
+	return `${type}; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(filename)}`
+}
+
+function deny(res: Response, status: number, message: string) {
+	res.status(status)
+	res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+	res.setHeader('Cache-Control', 'no-store')
+	res.setHeader('X-Content-Type-Options', 'nosniff')
+	res.end(message)
+}
+
+/**
+ * Express handler for `GET`/`HEAD` of signed media URLs. Mount it where `basePath` says (default `/media`):
+ * `app.use('/media', createLocalMediaHandler(storage))` — it reads the full original URL, so the mount path
+ * does not change what it matches.
+ */
+export function createLocalMediaHandler(storage: LocalStorage): RequestHandler {
+	const prefix = `${storage.basePath}/`
+	const pattern = /^(media|attachments)\/(.+)$/
+
+	return (req: Request, res: Response, next: NextFunction) => {
+		serve(req, res).catch(next)
+	}
+
+	async function serve(req: Request, res: Response) {
+		if (req.method !== 'GET' && req.method !== 'HEAD') {
+			res.setHeader('Allow', 'GET, HEAD')
+			return deny(res, 405, 'Method not allowed.')
+		}
+		// The raw request target, not a normalised one: anything that is not exactly a key we generated is 404.
+		const target = req.originalUrl
+		const queryAt = target.indexOf('?')
+		const rawPath = queryAt === -1 ? target : target.slice(0, queryAt)
+		const query = new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1))
+		const match = rawPath.startsWith(prefix) ? pattern.exec(rawPath.slice(prefix.length)) : null
+		const bucket = match?.[1] as Bucket | undefined
+		const key = match?.[2]
+		if (!bucket || !key || !isKey(key)) return deny(res, 404, 'Not found.')
+
+		const verdict = storage.verify(bucket, key, query)
+		if (!verdict.ok) {
+			logger.debug('media: refused URL', { reason: verdict.reason, bucket })
+			return deny(
+				res,
+				403,
+				verdict.reason === 'expired'
+					? 'This link has expired. Reload the page to get a new one.'
+					: 'This link is not valid.',
+			)
+		}
+
+		let info: LocalFileInfo
+		try {
+			info = await storage.stat(bucket, key)
+		} catch (error) {
+			if (error instanceof StorageNotFoundError) return deny(res, 404, 'Not found.')
+			throw error
+		}
+
+		const etag = `"${info.sha256.slice(0, 32)}"`
+		const maxAge = Math.max(0, verdict.exp - Math.floor(storage.now() / 1000))
+		const asDownload = !info.inline || verdict.download !== ''
+		const filename = verdict.download && verdict.download !== '1' ? verdict.download : info.filename
+		res.setHeader('Content-Type', servedContentType({ mime: info.contentType, kind: info.kind, inline: info.inline }))
+		res.setHeader('X-Content-Type-Options', 'nosniff')
+		res.setHeader('Cache-Control', `private, max-age=${maxAge}`)
+		res.setHeader('Accept-Ranges', 'bytes')
+		res.setHeader('ETag', etag)
+		res.setHeader('Content-Disposition', contentDisposition(asDownload ? 'attachment' : 'inline', filename))
+		res.setHeader('Cross-Origin-Resource-Policy', 'same-origin')
+		// The URL carries its signature: never hand it on to a page a file links to.
+		res.setHeader('Referrer-Policy', 'no-referrer')
+		if (info.contentType === 'application/pdf' && info.inline) {
+			// Browsers' PDF viewers refuse to run under `sandbox` or `object-src 'none'`; the PDF viewer is isolated.
+			res.removeHeader('Content-Security-Policy')
+		} else {
+			// Whatever the bytes turn out to be, they run nothing with our origin's rights.
+			res.setHeader('Content-Security-Policy', 'sandbox')
+		}
+
+		if (req.headers['if-none-match'] === etag) {
+			res.status(304)
+			return res.end()
+		}
+
+		const ifRange = req.headers['if-range']
+		const range = ifRange && ifRange !== etag ? null : parseRange(req.headers.range, info.size)
+		if (range === 'unsatisfiable') {
+			res.setHeader('Content-Range', `bytes */${info.size}`)
+			return deny(res, 416, 'Range not satisfiable.')
+		}
+		if (range) {
+			res.status(206)
+			res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`)
+			res.setHeader('Content-Length', String(range.end - range.start + 1))
+		} else {
+			res.status(200)
+			res.setHeader('Content-Length', String(info.size))
+		}
+		if (req.method === 'HEAD') return res.end()
+
+		let body: Readable
+		try {
+			body = (await storage.open(bucket, key, range ?? undefined)).body
+		} catch (error) {
+			if (error instanceof StorageNotFoundError && !res.headersSent) {
+				res.removeHeader('Content-Range')
+				res.removeHeader('Content-Disposition')
+				return deny(res, 404, 'Not found.')
+			}
+			throw error
+		}
+		try {
+			await pipeline(body, res)
+		} catch (error) {
+			// A viewer that closes the tab mid-video is not a server error.
+			if (!res.writableEnded) logger.debug('media: response ended early', { error })
+		}
+	}
+}
