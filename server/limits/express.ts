@@ -14,10 +14,7 @@ export type GlobalRateLimitOptions = {
 
 const defaultWantsJson = (req: Request) => req.path.startsWith('/api/') || req.accepts(['html', 'json']) === 'json'
 
-export function globalRateLimit(
-	limits: Pick<Limits, 'consume'>,
-	options: GlobalRateLimitOptions = {},
-): RequestHandler {
+export function globalRateLimit(limits: Pick<Limits, 'consume'>, options: GlobalRateLimitOptions = {}): RequestHandler {
 	const wantsJson = options.wantsJson ?? defaultWantsJson
 	return (req, res, next) => {
 		// req.ip honours the app's trust-proxy setting; the socket address is the fallback behind none.

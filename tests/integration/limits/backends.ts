@@ -4,7 +4,13 @@
  */
 import { expect } from 'vitest'
 import { createLimits, type LimitBackend, type Limits, type LimitsOptions } from '#server/limits/index.ts'
-import { deleteKeys, sharedRedisUrl, startPrivateRedis, uniqueKeyPrefix, type PrivateRedis } from '#tests/support/redis.ts'
+import {
+	deleteKeys,
+	sharedRedisUrl,
+	startPrivateRedis,
+	uniqueKeyPrefix,
+	type PrivateRedis,
+} from '#tests/support/redis.ts'
 
 export type BackendCase = {
 	label: string
@@ -57,8 +63,11 @@ export function backendCases(options: { memory?: boolean } = {}): BackendCase[] 
 export class LimitsFactory {
 	readonly prefix = uniqueKeyPrefix('limits')
 	private opened: Limits[] = []
+	private readonly backendCase: BackendCase
 
-	constructor(private readonly backendCase: BackendCase) {}
+	constructor(backendCase: BackendCase) {
+		this.backendCase = backendCase
+	}
 
 	async open(overrides: LimitsOptions['overrides'] = {}, extra: Partial<LimitsOptions> = {}): Promise<Limits> {
 		const limits = await createLimits({

@@ -112,7 +112,10 @@ describe.each(backendCases())('rate limits on $label', backendCase => {
 		expect(tenAllowed.every(r => r.allowed && r.limit === 10 && r.windowSeconds === 60)).toBe(true)
 		expect((await defaults.consume('generation', user)).allowed).toBe(false)
 
-		const raised = await factory.open({ generation: { points: 12, durationSeconds: 60 } }, { keyPrefix: `${factory.prefix}:raised` })
+		const raised = await factory.open(
+			{ generation: { points: 12, durationSeconds: 60 } },
+			{ keyPrefix: `${factory.prefix}:raised` },
+		)
 		const twelve = await consumeTimes(raised, 12, 'generation', user)
 		expect(twelve.every(r => r.allowed && r.limit === 12)).toBe(true)
 		expect((await raised.consume('generation', user)).allowed).toBe(false)

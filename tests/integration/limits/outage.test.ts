@@ -44,7 +44,11 @@ describe('a Redis outage', () => {
 		})
 		expect(await limits.health()).toEqual({ ok: true, backend: 'redis' })
 		const user = { ip: '203.0.113.1', userId: 'during-outage' }
-		const before = [await limits.consume('chat', user), await limits.consume('chat', user), await limits.consume('chat', user)]
+		const before = [
+			await limits.consume('chat', user),
+			await limits.consume('chat', user),
+			await limits.consume('chat', user),
+		]
 		expect(before.map(r => [r.remaining, r.backend])).toEqual([
 			[4, 'redis'],
 			[3, 'redis'],
