@@ -1,0 +1,324 @@
+/**
+ * The offline provider: every capability, no network, no key, no cost. Outputs are deterministic (the same
+ * prompt and seed give the same bytes) and say they are demos — in the text, in the picture (DEMO), in the
+ * files' metadata — so a fresh install works end to end and nobody mistakes them for real results.
+ */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createChatStream } from '../chat-stream.ts'
+import { estimateTokens, sleep } from '../deadline.ts'
+import { formatBytes, sniffAudio, sniffImage } from '../media.ts'
+import {
+	ProviderError,
+	type AsyncMediaResult,
+	type ChatMessage,
+	type ChatRequest,
+	type ChatStream,
+	type ImageEditRequest,
+	type ImageRequest,
+	type ImageSize,
+	type MediaResult,
+	type MusicRequest,
+	type ProviderAdapter,
+	type SpeechRequest,
+	type TextResult,
+	type TitleRequest,
+	type TitleResult,
+	type TranscribeRequest,
+	type UpscaleRequest,
+	type VideoRequest,
+	type VisionRequest,
+} from '../types.ts'
+import { encodePng, renderDemoImage } from './png.ts'
+import { encodeWav, renderNotes, type Note } from './wav.ts'
+
+export const OFFLINE_LABEL = 'Generation Studio offline demo output: no AI provider was called'
+export const DEMO_VIDEO_FILE = 'offline-demo.mp4'
+export const DEMO_VIDEO_SECONDS = 3
+
+export type OfflineOptions = {
+	/** Pause between streamed chat chunks, so streaming looks and behaves like a real provider. */
+	chunkDelayMs?: number
+	/** Where the committed demo clip lives; found next to the source tree or under the working directory otherwise. */
+	demoVideoPath?: string
+	/** Largest side of a demo picture; bigger requests are scaled down to keep the server light. */
+	maxImageSide?: number
+}
+
+const DEFAULT_SIZE = 512
+
+function hashOf(...parts: Array<string | number | Uint8Array | undefined>): Uint8Array {
+	const h = createHash('sha256')
+	for (const part of parts) {
+		h.update(part === undefined ? '\u0000-' : part instanceof Uint8Array ? part : String(part))
+		h.update('\u0000')
+	}
+	return new Uint8Array(h.digest())
+}
+
+function parseSize(size: ImageSize | undefined, fallback: { width: number; height: number }, maxSide: number) {
+	let { width, height } = fallback
+	const match = size ? /^(\d+)x(\d+)$/.exec(size) : null
+	if (match) {
+		width = Number(match[1])
+		height = Number(match[2])
+	}
+	if (!(width > 0 && height > 0)) throw new ProviderError('invalid_request', `Image size ${size} is not WIDTHxHEIGHT.`)
+	const scale = Math.min(1, maxSide / Math.max(width, height))
+	return { width: Math.max(8, Math.round(width * scale)), height: Math.max(8, Math.round(height * scale)) }
+}
+
+function checkSignal(signal: AbortSignal | undefined) {
+	if (signal?.aborted) throw new ProviderError('canceled', 'The request was canceled.', { provider: 'offline' })
+}
+
+function quote(text: string, max = 160) {
+	const oneLine = text.replace(/\s+/g, ' ').trim()
+	return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine
+}
+
+function describeImage(data: Uint8Array): string {
+	const facts = sniffImage(data)
+	if (!facts) return `a file of ${formatBytes(data.length)} that is not an image format I recognise`
+	const size = facts.width && facts.height ? `, ${facts.width}×${facts.height} pixels` : ''
+	return `a ${facts.label} image${size} (${formatBytes(data.length)})`
+}
+
+function lastUserMessage(messages: ChatMessage[]): ChatMessage | undefined {
+	return [...messages].reverse().find(m => m.role === 'user')
+}
+
+export function offlineReply(request: ChatRequest): string {
+	const user = lastUserMessage(request.messages)
+	const parts = ['(Offline demo reply)']
+	parts.push(user?.content.trim() ? `You said: “${quote(user.content)}”.` : 'You sent an empty message.')
+	const images = user?.images ?? []
+	if (images.length > 0) {
+		parts.push(`You attached ${images.map(i => describeImage(i.data)).join(' and ')}.`)
+	}
+	parts.push(
+		'This reply comes from the built-in offline provider, so no model read your message.',
+		'Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) to chat with a real model.',
+	)
+	return parts.join(' ')
+}
+
+/** Splits a reply into several chunks of a few words, keeping the spaces so the chunks join back exactly. */
+function chunksOf(text: string, wordsPerChunk = 4): string[] {
+	const words = text.match(/\S+\s*/g) ?? [text]
+	const chunks: string[] = []
+	for (let i = 0; i < words.length; i += wordsPerChunk) chunks.push(words.slice(i, i + wordsPerChunk).join(''))
+	return chunks
+}
+
+export function offlineTitle(text: string): string {
+	const words = text
+		.replace(/[`*_#>[\]()"“”'’!?.,:;]+/g, ' ')
+		.split(/\s+/)
+		.filter(Boolean)
+		.slice(0, 6)
+	if (words.length === 0) return 'New conversation'
+	const title = words.join(' ').slice(0, 60)
+	return title.charAt(0).toUpperCase() + title.slice(1)
+}
+
+function defaultDemoVideoPaths(): string[] {
+	const here = path.dirname(fileURLToPath(import.meta.url))
+	return [
+		path.resolve(here, '../../../public/demo', DEMO_VIDEO_FILE),
+		path.resolve(process.cwd(), 'public/demo', DEMO_VIDEO_FILE),
+	]
+}
+
+export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdapter {
+	const chunkDelayMs = options.chunkDelayMs ?? 25
+	const maxSide = options.maxImageSide ?? 1024
+	let demoVideo: Promise<Uint8Array> | null = null
+
+	function png(width: number, height: number, hash: Uint8Array): Uint8Array {
+		return encodePng(width, height, renderDemoImage(width, height, hash), {
+			Software: 'Generation Studio',
+			Comment: OFFLINE_LABEL,
+		})
+	}
+
+	async function loadDemoVideo(): Promise<Uint8Array> {
+		demoVideo ??= (async () => {
+			const candidates = options.demoVideoPath ? [options.demoVideoPath] : defaultDemoVideoPaths()
+			for (const candidate of candidates) {
+				try {
+					return new Uint8Array(await readFile(candidate))
+				} catch {
+					// try the next place
+				}
+			}
+			throw new ProviderError(
+				'unavailable',
+				`The offline demo video (public/demo/${DEMO_VIDEO_FILE}) is missing from this installation.`,
+				{ provider: 'offline', retryable: false },
+			)
+		})()
+		demoVideo.catch(() => {
+			demoVideo = null
+		})
+		return demoVideo
+	}
+
+	return {
+		name: 'offline',
+
+		chat(_model: string, request: ChatRequest, signal?: AbortSignal): ChatStream {
+			return createChatStream(async function* () {
+				const text = offlineReply(request)
+				for (const [i, piece] of chunksOf(text).entries()) {
+					if (i > 0) {
+						try {
+							await sleep(chunkDelayMs, signal)
+						} catch {
+							throw new ProviderError('canceled', 'The reply was canceled.', { provider: 'offline' })
+						}
+					}
+					yield piece
+				}
+				const input = request.messages.map(m => m.content).join('\n')
+				return {
+					text,
+					usage: { unit: 'tokens', inputTokens: estimateTokens(input), outputTokens: estimateTokens(text), estimated: true },
+					finishReason: 'stop',
+				}
+			})
+		},
+
+		async title(_model: string, request: TitleRequest, signal?: AbortSignal): Promise<TitleResult> {
+			checkSignal(signal)
+			const title = offlineTitle(request.text)
+			return {
+				title,
+				usage: { unit: 'tokens', inputTokens: estimateTokens(request.text), outputTokens: estimateTokens(title), estimated: true },
+			}
+		},
+
+		async vision(_model: string, request: VisionRequest, signal?: AbortSignal): Promise<TextResult> {
+			checkSignal(signal)
+			const text =
+				`(Offline demo analysis) This is ${describeImage(request.image.data)}. ` +
+				(request.question.trim() ? `You asked: “${quote(request.question)}”. ` : '') +
+				'No model looked at it: configure a vision-capable provider to analyse images for real.'
+			return {
+				text,
+				usage: { unit: 'tokens', inputTokens: estimateTokens(request.question), outputTokens: estimateTokens(text), estimated: true },
+			}
+		},
+
+		async image(_model: string, request: ImageRequest, signal?: AbortSignal): Promise<MediaResult> {
+			checkSignal(signal)
+			const { width, height } = parseSize(request.size, { width: DEFAULT_SIZE, height: DEFAULT_SIZE }, maxSide)
+			const n = Math.max(1, Math.min(4, request.n ?? 1))
+			const seed = request.seed ?? 0
+			const outputs = Array.from({ length: n }, (_, i) => ({
+				kind: 'bytes' as const,
+				data: png(width, height, hashOf('image', request.prompt, request.negativePrompt, seed, i)),
+				contentType: 'image/png',
+			}))
+			return { outputs, usage: { unit: 'images', units: n }, seed }
+		},
+
+		async imageEdit(_model: string, request: ImageEditRequest, signal?: AbortSignal): Promise<MediaResult> {
+			checkSignal(signal)
+			const facts = sniffImage(request.image.data)
+			const fallback = { width: facts?.width ?? DEFAULT_SIZE, height: facts?.height ?? DEFAULT_SIZE }
+			const { width, height } = parseSize(request.size, fallback, maxSide)
+			const n = Math.max(1, Math.min(4, request.n ?? 1))
+			const seed = request.seed ?? 0
+			const outputs = Array.from({ length: n }, (_, i) => ({
+				kind: 'bytes' as const,
+				data: png(width, height, hashOf('edit', request.image.data, request.mask?.data, request.prompt, seed, i)),
+				contentType: 'image/png',
+			}))
+			return { outputs, usage: { unit: 'images', units: n }, seed }
+		},
+
+		async upscale(_model: string, request: UpscaleRequest, signal?: AbortSignal): Promise<MediaResult> {
+			checkSignal(signal)
+			const facts = sniffImage(request.image.data)
+			const scale = request.scale ?? 2
+			const { width, height } = parseSize(
+				undefined,
+				{ width: (facts?.width ?? 256) * scale, height: (facts?.height ?? 256) * scale },
+				maxSide,
+			)
+			const data = png(width, height, hashOf('upscale', request.image.data, scale))
+			return { outputs: [{ kind: 'bytes', data, contentType: 'image/png' }], usage: { unit: 'images', units: 1 } }
+		},
+
+		async video(_model: string, _request: VideoRequest, signal?: AbortSignal): Promise<AsyncMediaResult> {
+			checkSignal(signal)
+			// One committed clip for every prompt: deterministic, a real playable file, and obviously a demo.
+			const data = await loadDemoVideo()
+			return {
+				status: 'succeeded',
+				outputs: [{ kind: 'bytes', data, contentType: 'video/mp4' }],
+				usage: { unit: 'seconds', units: DEMO_VIDEO_SECONDS },
+			}
+		},
+
+		async speech(_model: string, request: SpeechRequest, signal?: AbortSignal): Promise<MediaResult> {
+			checkSignal(signal)
+			const words = request.text.split(/\s+/).filter(Boolean).slice(0, 80)
+			const notes: Note[] = (words.length > 0 ? words : ['…']).map(word => {
+				const h = hashOf('speech', request.voice, word.toLowerCase())
+				return {
+					frequency: 180 * 2 ** ((h[0] ?? 0) % 12 / 12),
+					seconds: Math.min(0.35, 0.08 + word.length * 0.025),
+					gap: 0.05,
+				}
+			})
+			const data = encodeWav(renderNotes(notes, 16_000), 16_000, OFFLINE_LABEL)
+			return {
+				outputs: [{ kind: 'bytes', data, contentType: 'audio/wav' }],
+				usage: { unit: 'characters', units: request.text.length },
+			}
+		},
+
+		async music(_model: string, request: MusicRequest, signal?: AbortSignal): Promise<AsyncMediaResult> {
+			checkSignal(signal)
+			const seconds = Math.max(1, Math.min(30, request.durationSeconds))
+			const h = hashOf('music', request.prompt, request.seed ?? 0)
+			const pentatonic = [0, 2, 4, 7, 9, 12, 14, 16]
+			const root = 196 * 2 ** (((h[0] ?? 0) % 7) / 12)
+			const beat = 0.2 + ((h[1] ?? 0) % 5) * 0.05
+			const notes: Note[] = []
+			for (let t = 0, i = 0; t < seconds - 1e-9; i++) {
+				const step = pentatonic[(h[(i % 30) + 2] ?? 0) % pentatonic.length] ?? 0
+				const length = Math.min(beat * (i % 4 === 3 ? 2 : 1), seconds - t)
+				notes.push({ frequency: root * 2 ** (step / 12), seconds: length * 0.9, gap: length * 0.1 })
+				t += length
+			}
+			const data = encodeWav(renderNotes(notes, 22_050), 22_050, OFFLINE_LABEL)
+			return {
+				status: 'succeeded',
+				outputs: [{ kind: 'bytes', data, contentType: 'audio/wav' }],
+				usage: { unit: 'seconds', units: seconds },
+				seed: request.seed ?? 0,
+			}
+		},
+
+		async transcribe(_model: string, request: TranscribeRequest, signal?: AbortSignal): Promise<TextResult> {
+			checkSignal(signal)
+			const facts = sniffAudio(request.audio.data)
+			const seconds = facts?.durationSeconds ?? request.durationSeconds
+			const what = facts ? `${facts.label} recording` : 'recording in a format I do not recognise'
+			const length = seconds !== undefined ? `${Math.round(seconds * 10) / 10}-second ` : ''
+			const text =
+				`(Offline demo transcript) A ${length}${what} (${formatBytes(request.audio.data.length)}) was received. ` +
+				'Nothing was transcribed: set OPENAI_API_KEY to transcribe speech for real.'
+			return { text, usage: { unit: 'seconds', units: seconds ?? 0, estimated: seconds === undefined } }
+		},
+
+		async listModels() {
+			return ['chat', 'image', 'video', 'speech', 'music', 'transcribe'].map(name => ({ name }))
+		},
+	}
+}
