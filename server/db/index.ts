@@ -10,7 +10,8 @@ import { createPostgresDb } from './postgres.ts'
 import type { Db, Tx } from './types.ts'
 
 export type { Db, DbHealth, DbKind, QueryResult, Tx } from './types.ts'
-export { createPgliteDb, type PgliteDbOptions } from './pglite.ts'
+export { createPgliteDb, pgliteHandle, type PgliteDbOptions } from './pglite.ts'
+export { runScript } from './common.ts'
 export { createPostgresDb, type PostgresDbOptions } from './postgres.ts'
 export {
 	migrate,

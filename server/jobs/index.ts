@@ -1,0 +1,289 @@
+/**
+ * Background jobs: pg-boss on the application's own database (Postgres or PGlite), so a job is a row
+ * written in the same transaction as the work it stands for. See docs/decisions/003-pg-boss-jobs.md.
+ *
+ *   await db.asUser(user.id, async tx => {
+ *     const { rows } = await tx.query('insert into generations (…) values (…) returning id', […])
+ *     await jobs.enqueue(tx, 'generation.run', { generationId: rows[0].id })
+ *   })
+ *
+ * A job enqueued in a transaction that rolls back never exists; one that commits runs (at least once,
+ * exactly once unless a worker dies mid-job, in which case pg-boss retries it after it expires).
+ */
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import PgBoss from 'pg-boss'
+import { logger } from '#server/logger.ts'
+import type { Db, Tx } from '#server/db/index.ts'
+
+/** The one list of queue names. Add a name here (with its policy below) to add a queue. */
+export const JOB_NAMES = ['generation.run', 'generation.poll', 'chat.title', 'workflow.run'] as const
+export type JobName = (typeof JOB_NAMES)[number]
+
+export type RetryPolicy = {
+	/** Attempts after the first one. */
+	retryLimit: number
+	retryDelaySeconds: number
+	/** Exponential backoff (with jitter) from retryDelaySeconds. */
+	retryBackoff: boolean
+	/** A job still active after this long is failed (and retried) by the supervisor. */
+	expireInSeconds: number
+}
+
+export const JOB_POLICIES: Record<JobName, RetryPolicy> = {
+	'generation.run': { retryLimit: 3, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 15 * 60 },
+	'generation.poll': { retryLimit: 10, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 5 * 60 },
+	'chat.title': { retryLimit: 2, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 2 * 60 },
+	'workflow.run': { retryLimit: 2, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 60 * 60 },
+}
+
+/** Job payloads are JSON objects; unknown fields are kept as they are (`traceparent` rides along). */
+export type JobData = { traceparent?: string; tracestate?: string; [key: string]: unknown }
+
+export type Job<T extends JobData = JobData> = {
+	id: string
+	name: JobName
+	data: T
+	/** 0 on the first attempt. */
+	retryCount: number
+	retryLimit: number
+	/** True when a failure now is final: the handler should record a message a person can act on. */
+	isLastAttempt: boolean
+}
+
+export type EnqueueOptions = {
+	/** Run no earlier than this many seconds from now. */
+	startAfterSeconds?: number
+	/** At most one queued job per key in the queue. */
+	singletonKey?: string
+	priority?: number
+	retryLimit?: number
+	id?: string
+}
+
+export type WorkOptions = Partial<RetryPolicy> & {
+	/** Jobs fetched per poll and run side by side; each succeeds or fails on its own. */
+	batchSize?: number
+	/** Independent fetch loops for this queue. */
+	concurrency?: number
+	pollingIntervalSeconds?: number
+}
+
+export type JobsHealth = { ok: boolean; detail?: string; queues?: Record<string, { queued: number }> }
+
+export interface Jobs {
+	/** Enqueues inside `tx`: the job exists only if `tx` commits. Returns the job id (null if deduplicated). */
+	enqueue<T extends JobData>(tx: Tx, name: JobName, data: T, options?: EnqueueOptions): Promise<string | null>
+	work<T extends JobData>(name: JobName, handler: (job: Job<T>) => Promise<void>, options?: WorkOptions): Promise<void>
+	start(): Promise<void>
+	/** Stops fetching; with `graceful` (the default) waits up to `timeoutMs` for running jobs to finish. */
+	stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>
+	health(): Promise<JobsHealth>
+	/** Jobs not yet finished (created, retry, active) in one queue. */
+	pendingCount(name: JobName): Promise<number>
+}
+
+export type JobsOptions = {
+	/** pg-boss's schema (default `pgboss`). */
+	schema?: string
+	/** Default poll interval for workers, in seconds (pg-boss minimum 0.5). */
+	pollingIntervalSeconds?: number
+	/** Run pg-boss maintenance (expire stuck jobs, archive) in this process. */
+	supervise?: boolean
+}
+
+const tracer = trace.getTracer('generation-studio.jobs')
+
+/** pg-boss's `db` shape over a transaction: its statements join the caller's transaction. */
+function txAdapter(tx: Tx): PgBoss.Db {
+	return { executeSql: (text: string, values: unknown[]) => tx.executeSql(text, values) }
+}
+
+function isJobName(name: string): name is JobName {
+	return (JOB_NAMES as readonly string[]).includes(name)
+}
+
+function assertJobName(name: string): asserts name is JobName {
+	if (!isJobName(name)) throw new Error(`Unknown job name ${JSON.stringify(name)}: add it to JOB_NAMES`)
+}
+
+function queueOptions(name: JobName, policy: RetryPolicy): PgBoss.Queue {
+	return {
+		name,
+		retryLimit: policy.retryLimit,
+		retryDelay: policy.retryDelaySeconds,
+		retryBackoff: policy.retryBackoff,
+		expireInSeconds: policy.expireInSeconds,
+	}
+}
+
+export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Jobs> {
+	const pending = new Set<Promise<unknown>>()
+	const boss = new PgBoss({
+		db: {
+			executeSql: (text: string, values: unknown[]) => {
+				const promise = db.privilegedExecuteSql(text, values)
+				pending.add(promise)
+				void promise.finally(() => pending.delete(promise)).catch(() => undefined)
+				return promise
+			},
+		},
+		schema: options.schema ?? 'pgboss',
+		supervise: options.supervise ?? true,
+		schedule: false,
+		migrate: true,
+		...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
+	})
+	boss.on('error', error => logger.error('job engine error', { error }))
+
+	let state: 'created' | 'started' | 'stopped' = 'created'
+	let lastError: string | undefined
+	boss.on('error', error => {
+		lastError = error instanceof Error ? error.message : String(error)
+	})
+
+	async function runOne<T extends JobData>(
+		name: JobName,
+		raw: PgBoss.JobWithMetadata<T>,
+		handler: (job: Job<T>) => Promise<void>,
+	) {
+		const data = (raw.data ?? {}) as T
+		const parent = propagation.extract(context.active(), data)
+		const job: Job<T> = {
+			id: raw.id,
+			name,
+			data,
+			retryCount: raw.retryCount,
+			retryLimit: raw.retryLimit,
+			isLastAttempt: raw.retryCount >= raw.retryLimit,
+		}
+		await tracer.startActiveSpan(
+			`job ${name}`,
+			{
+				kind: SpanKind.CONSUMER,
+				attributes: { 'messaging.system': 'pg-boss', 'messaging.destination.name': name, 'job.id': raw.id },
+			},
+			parent,
+			async span => {
+				try {
+					await handler(job)
+				} catch (error) {
+					span.recordException(error instanceof Error ? error : new Error(String(error)))
+					span.setStatus({ code: SpanStatusCode.ERROR })
+					logger.warn('job failed', {
+						job: name,
+						jobId: raw.id,
+						attempt: raw.retryCount + 1,
+						final: job.isLastAttempt,
+						error: error instanceof Error ? error.message : String(error),
+					})
+					throw error
+				} finally {
+					span.end()
+				}
+			},
+		)
+	}
+
+	const jobs: Jobs = {
+		async enqueue(tx, name, data, enqueueOptions = {}) {
+			assertJobName(name)
+			const payload: JobData = { ...data }
+			// Carry the producer's trace into the job so request -> job -> provider call is one trace.
+			if (payload.traceparent === undefined) propagation.inject(context.active(), payload)
+			const sendOptions: PgBoss.SendOptions = { db: txAdapter(tx) }
+			if (enqueueOptions.startAfterSeconds !== undefined) sendOptions.startAfter = enqueueOptions.startAfterSeconds
+			if (enqueueOptions.singletonKey !== undefined) sendOptions.singletonKey = enqueueOptions.singletonKey
+			if (enqueueOptions.priority !== undefined) sendOptions.priority = enqueueOptions.priority
+			if (enqueueOptions.retryLimit !== undefined) sendOptions.retryLimit = enqueueOptions.retryLimit
+			if (enqueueOptions.id !== undefined) sendOptions.id = enqueueOptions.id
+			// The job table belongs to the owner role. Inside an asUser transaction, step out of
+			// `authenticated` for this one insert and step back in, so RLS still governs the caller's SQL.
+			const { rows } = await tx.query<{ role: string }>("select current_setting('role') as role")
+			const role = rows[0]?.role ?? 'none'
+			if (role !== 'none') await tx.query("select set_config('role', 'none', true)")
+			try {
+				return await boss.send(name, payload, sendOptions)
+			} finally {
+				if (role !== 'none') await tx.query("select set_config('role', $1, true)", [role])
+			}
+		},
+
+		async work<T extends JobData>(name: JobName, handler: (job: Job<T>) => Promise<void>, workOptions: WorkOptions = {}) {
+			assertJobName(name)
+			if (state !== 'started') throw new Error('Start the job engine before registering workers')
+			const base = JOB_POLICIES[name]
+			if (
+				workOptions.retryLimit !== undefined ||
+				workOptions.retryDelaySeconds !== undefined ||
+				workOptions.retryBackoff !== undefined ||
+				workOptions.expireInSeconds !== undefined
+			) {
+				// The queue's policy applies to jobs enqueued from now on; queued ones keep theirs.
+				await boss.updateQueue(name, queueOptions(name, { ...base, ...workOptions }))
+			}
+			const batchSize = workOptions.batchSize ?? 1
+			const fetch: PgBoss.WorkOptions & { includeMetadata: true } = { batchSize, includeMetadata: true }
+			if (workOptions.pollingIntervalSeconds !== undefined) fetch.pollingIntervalSeconds = workOptions.pollingIntervalSeconds
+			for (let i = 0; i < (workOptions.concurrency ?? 1); i++) {
+				await boss.work<T>(name, fetch, async (batch: PgBoss.JobWithMetadata<T>[]) => {
+					if (batch.length === 1 && batch[0]) return await runOne(name, batch[0], handler)
+					const results = await Promise.allSettled(batch.map(raw => runOne(name, raw, handler)))
+					const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ raw: batch[i], reason: r.reason }] : []))
+					if (failed.length === 0) return
+					// Complete the successes first: pg-boss then fails the whole batch, but only jobs still
+					// active (the failed ones) change state, so every job succeeds or fails on its own.
+					const ok = batch.filter((_, i) => results[i]?.status === 'fulfilled').map(j => j.id)
+					if (ok.length > 0) await boss.complete(name, ok)
+					throw failed.length === 1 && failed[0]?.reason instanceof Error
+						? failed[0].reason
+						: new Error(failed.map(f => String(f.reason instanceof Error ? f.reason.message : f.reason)).join('; '))
+				})
+			}
+		},
+
+		async start() {
+			if (state !== 'created') return
+			await boss.start()
+			for (const name of JOB_NAMES) {
+				await boss.createQueue(name, queueOptions(name, JOB_POLICIES[name]))
+				await boss.updateQueue(name, queueOptions(name, JOB_POLICIES[name]))
+			}
+			state = 'started'
+			logger.info('job engine started', { queues: JOB_NAMES.length, driver: db.kind })
+		},
+
+		async stop(stopOptions = {}) {
+			if (state !== 'started') {
+				state = 'stopped'
+				return
+			}
+			state = 'stopped'
+			const graceful = stopOptions.graceful ?? true
+			await boss.stop({ graceful, wait: true, close: false, timeout: stopOptions.timeoutMs ?? 30_000 })
+			// pg-boss completes jobs without awaiting; let those statements land before the pool closes.
+			while (pending.size > 0) await Promise.allSettled([...pending])
+			logger.info('job engine stopped', { graceful })
+		},
+
+		async health() {
+			if (state !== 'started') return { ok: false, detail: `job engine is ${state}` }
+			try {
+				const queues: Record<string, { queued: number }> = {}
+				for (const name of JOB_NAMES) queues[name] = { queued: await boss.getQueueSize(name) }
+				return { ok: true, queues, ...(lastError ? { detail: `last error: ${lastError}` } : {}) }
+			} catch (error) {
+				return { ok: false, detail: error instanceof Error ? error.message : String(error) }
+			}
+		},
+
+		async pendingCount(name) {
+			assertJobName(name)
+			const { rows } = await db.privilegedExecuteSql(
+				`select count(*)::int as count from ${options.schema ?? 'pgboss'}.job where name = $1 and state < 'completed'`,
+				[name],
+			)
+			return Number(rows[0]?.count ?? 0)
+		},
+	}
+	return jobs
+}
