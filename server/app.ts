@@ -11,6 +11,7 @@ import compression from 'compression'
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import helmet from 'helmet'
+import { globalRateLimit } from './limits/express.ts'
 import { logger, requestScope } from './logger.ts'
 import { instrumentBuild } from './remix-tracing.ts'
 import type { Services } from './services.ts'
@@ -22,6 +23,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/
 /** Signed webhooks come from other origins by design; their signature is their authentication. */
 const ORIGIN_CHECK_EXEMPT = /^\/api\/webhooks\//
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+const FILE_PATH = /\/[^/]+\.[a-z0-9]+$/i
 
 export function createApp(options: { services: Services; build: ServerBuild; publicDir: string }) {
 	const { services, publicDir } = options
@@ -96,7 +98,9 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	app.use('/build', (_req, res) => {
 		res.status(404).type('text/plain').send('Not found')
 	})
-	app.use(express.static(publicDir, { maxAge: '1h', index: false }))
+	// Only addresses that look like files reach the disk: pages skip the stat call and its 404 error object.
+	const publicFiles = express.static(publicDir, { maxAge: '1h', index: false, redirect: false })
+	app.use((req, res, next) => (FILE_PATH.test(req.path) ? publicFiles(req, res, next) : next()))
 
 	// Probes sit before the limits and the access log: they are cheap and called every few seconds.
 	app.get('/healthz', (_req, res) => {
@@ -132,22 +136,7 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	})
 
 	// 6. A generous global per-IP limit; the real limits are per route and per user, in loaders and actions.
-	app.use(async (req, res, next) => {
-		try {
-			const result = await services.limits.consume('global', { ip: req.ip ?? 'unknown' })
-			if (result.allowed) return next()
-			res.setHeader('Retry-After', String(result.retryAfterSeconds))
-			res.status(429).json({
-				error: {
-					code: 'rate_limited',
-					message: `Too many requests. Try again in ${result.retryAfterSeconds} seconds.`,
-					requestId: res.locals.requestId,
-				},
-			})
-		} catch (error) {
-			next(error)
-		}
-	})
+	app.use(globalRateLimit(services.limits))
 
 	// 7. One access log line per request, written when the response is done.
 	app.use((req, res, next) => {

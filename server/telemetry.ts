@@ -29,6 +29,9 @@ const instrumentations = getNodeAutoInstrumentations({
 	'@opentelemetry/instrumentation-net': { enabled: false },
 	// Provider calls get our own GenAI CLIENT spans (server/providers), one per call, not two.
 	'@opentelemetry/instrumentation-openai': { enabled: false },
+	// One span per middleware would cost more than the request itself; the HTTP server span and the
+	// Remix loader/action spans (server/remix-tracing.ts) say what an SRE needs.
+	'@opentelemetry/instrumentation-express': { enabled: false },
 	'@opentelemetry/instrumentation-http': {
 		// Static assets and probes would drown the traces that matter.
 		ignoreIncomingRequestHook: req => {
