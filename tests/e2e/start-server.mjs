@@ -7,7 +7,8 @@ import path from 'node:path'
 const dataDir = mkdtempSync(path.join(tmpdir(), 'gs-e2e-'))
 const child = spawn(process.execPath, ['--enable-source-maps', '--import', './build/telemetry.js', './build/server.js'], {
 	stdio: 'inherit',
-	env: { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+	// The browser tests run the product as a self-hoster starts it: embedded database, limits in memory.
+	env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
 })
 const stop = signal => child.kill(signal)
 process.on('SIGTERM', () => stop('SIGTERM'))
