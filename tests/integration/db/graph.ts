@@ -1,0 +1,170 @@
+/**
+ * One user's complete set of rows: something in every user-data table. The RLS, cascade and backup
+ * suites seed two of these and check what each user can reach. A new user-data table needs an entry
+ * in OWNED_TABLES (the suites fail until it has one).
+ */
+import { randomBytes } from 'node:crypto'
+import type { Db, Tx } from '#server/db/index.ts'
+
+/** Tables that belong to no user: the catalogue and webhook replay protection. */
+export const SHARED_TABLES = ['models', 'webhook_events'] as const
+
+export type Graph = Record<string, string[]>
+
+type Refs = Graph
+type Insert = (owner: string, refs: Refs) => [string, unknown[]]
+
+export type OwnedTable = {
+	/** The column naming the owner (`id` for users). */
+	owner: string
+	/** A column `authenticated` may update (null: the table is not updatable by users). */
+	update: { column: string; value: unknown } | null
+	/** Inserts a row owned by `owner`, pointing at the parent rows in `refs`. */
+	insert: Insert
+}
+
+const slug = () => randomBytes(16).toString('base64url')
+
+export const OWNED_TABLES: Record<string, OwnedTable> = {
+	users: {
+		owner: 'id',
+		update: { column: 'name', value: 'renamed' },
+		insert: () => [`insert into users (email) values ($1)`, [`${slug()}@example.test`]],
+	},
+	identities: {
+		owner: 'user_id',
+		update: null,
+		insert: owner => [`insert into identities (user_id, provider, provider_user_id) values ($1, 'github', $2)`, [owner, slug()]],
+	},
+	sessions: {
+		owner: 'user_id',
+		update: null,
+		insert: owner => [`insert into sessions (user_id, expires_at) values ($1, now() + interval '1 day')`, [owner]],
+	},
+	api_tokens: {
+		owner: 'user_id',
+		update: { column: 'name', value: 'renamed' },
+		insert: owner => [`insert into api_tokens (user_id, name, token_hash) values ($1, 'cli', $2)`, [owner, slug()]],
+	},
+	conversations: {
+		owner: 'user_id',
+		update: { column: 'title', value: 'renamed' },
+		insert: owner => [`insert into conversations (user_id, title) values ($1, 'x')`, [owner]],
+	},
+	messages: {
+		owner: 'user_id',
+		update: { column: 'content', value: 'edited' },
+		insert: (owner, refs) => [
+			`insert into messages (user_id, conversation_id, parent_id, role, content) values ($1, $2, $3, 'user', 'x')`,
+			[owner, refs.conversations?.[0], refs.messages?.[0]],
+		],
+	},
+	attachments: {
+		owner: 'user_id',
+		update: { column: 'name', value: 'renamed' },
+		insert: (owner, refs) => [
+			`insert into attachments (user_id, message_id, bucket, key, content_type, size, name)
+			values ($1, $2, 'attachments', $3, 'image/png', 10, 'a.png')`,
+			[owner, refs.messages?.[0], `${owner}/${slug()}`],
+		],
+	},
+	generations: {
+		owner: 'user_id',
+		update: { column: 'status', value: 'canceled' },
+		insert: (owner, refs) => [
+			`insert into generations (user_id, kind, provider, model, prompt, parent_id) values ($1, 'image', 'offline', 'offline:image', 'x', $2)`,
+			[owner, refs.generations?.[0]],
+		],
+	},
+	idempotency_keys: {
+		owner: 'user_id',
+		update: { column: 'request_hash', value: 'changed' },
+		insert: owner => [`insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, 'h')`, [owner, slug()]],
+	},
+	api_usage: {
+		owner: 'user_id',
+		update: null,
+		insert: (owner, refs) => [
+			`insert into api_usage (user_id, provider, model, capability, input_tokens, output_tokens, cost_micros, generation_id, message_id)
+			values ($1, 'offline', 'offline:chat', 'chat', 10, 20, 30, $2, $3)`,
+			[owner, refs.generations?.[0], refs.messages?.[0]],
+		],
+	},
+	workflows: {
+		owner: 'user_id',
+		update: { column: 'name', value: 'renamed' },
+		insert: owner => [`insert into workflows (user_id, name, definition) values ($1, 'flow', '{"steps":[]}')`, [owner]],
+	},
+	workflow_runs: {
+		owner: 'user_id',
+		update: { column: 'status', value: 'canceled' },
+		insert: (owner, refs) => [`insert into workflow_runs (user_id, workflow_id) values ($1, $2)`, [owner, refs.workflows?.[0]]],
+	},
+	audio_projects: {
+		owner: 'user_id',
+		update: { column: 'name', value: 'renamed' },
+		insert: owner => [`insert into audio_projects (user_id, name) values ($1, 'mix')`, [owner]],
+	},
+	shared_content: {
+		owner: 'user_id',
+		update: { column: 'revoked_at', value: new Date() },
+		insert: (owner, refs) => [
+			`insert into shared_content (user_id, slug, kind, target_id) values ($1, $2, 'conversation', $3)`,
+			[owner, slug(), refs.conversations?.[0]],
+		],
+	},
+}
+
+/** Insertion order: parents before children. */
+const ORDER = [
+	'identities',
+	'sessions',
+	'api_tokens',
+	'conversations',
+	'messages',
+	'attachments',
+	'generations',
+	'idempotency_keys',
+	'api_usage',
+	'workflows',
+	'workflow_runs',
+	'audio_projects',
+	'shared_content',
+]
+
+async function insertReturningId(tx: Tx, [sql, params]: [string, unknown[]]): Promise<string> {
+	const { rows } = await tx.query<{ id: string }>(`${sql} returning id`, params)
+	const id = rows[0]?.id
+	if (!id) throw new Error(`insert returned no id: ${sql}`)
+	return id
+}
+
+/** Seeds (privileged) one row per owned table for `userId` — two for tables with a self-reference. */
+export async function seedGraph(db: Db, userId: string): Promise<Graph> {
+	return await db.privileged(async tx => {
+		const graph: Graph = { users: [userId] }
+		for (const table of ORDER) {
+			const entry = OWNED_TABLES[table]
+			if (!entry) throw new Error(`no entry for ${table}`)
+			const id = await insertReturningId(tx, entry.insert(userId, graph))
+			graph[table] = [id]
+		}
+		// a reply and a derived generation, so the self-references are exercised
+		const messages = graph.messages ?? []
+		messages.push(await insertReturningId(tx, OWNED_TABLES.messages!.insert(userId, graph)))
+		const generations = graph.generations ?? []
+		generations.push(await insertReturningId(tx, OWNED_TABLES.generations!.insert(userId, graph)))
+		await tx.query('update conversations set current_leaf_id = $1 where id = $2', [messages[1], graph.conversations?.[0]])
+		return graph
+	})
+}
+
+/** Every base table in `public`. */
+export async function publicTables(db: Db): Promise<string[]> {
+	const { rows } = await db.privileged(tx =>
+		tx.query<{ relname: string }>(
+			"select relname from pg_class where relkind in ('r', 'p') and relnamespace = 'public'::regnamespace order by relname",
+		),
+	)
+	return rows.map(r => r.relname)
+}
