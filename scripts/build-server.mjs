@@ -12,4 +12,7 @@ await build({
 	packages: 'external',
 	sourcemap: true,
 	logLevel: 'warning',
+	// Modules written as ESM locate files next to themselves with import.meta.url; give the CJS bundle one.
+	define: { 'import.meta.url': '__importMetaUrl' },
+	banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 })

@@ -4,6 +4,10 @@
  * close in the reverse order of their creation.
  */
 import type { Config } from './config.ts'
+import { createDb, migrate } from './db/index.ts'
+import type { Db } from './db/index.ts'
+import { createJobs } from './jobs/index.ts'
+import type { Jobs } from './jobs/index.ts'
 import { logger } from './logger.ts'
 import type { Logger } from './logger.ts'
 import { createLimits } from './limits/index.ts'
@@ -19,6 +23,8 @@ export type Readiness = {
 export type Services = {
 	config: Config
 	logger: Logger
+	db: Db
+	jobs: Jobs
 	limits: Limits
 	readiness(): Promise<Readiness>
 	startWorkers(): Promise<void>
@@ -34,11 +40,30 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 export async function createServices(config: Config): Promise<Services> {
 	const closers: Array<[string, () => Promise<void>]> = []
 
+	const db = await createDb(config)
+	closers.push(['database', () => db.close()])
+	// Migrating on start-up keeps `npm start` a one-command install; each migration runs once, in a transaction.
+	await migrate(db)
+
+	const jobs = await createJobs(db, { supervise: config.role !== 'web' })
+	closers.push(['job engine', () => jobs.stop({ graceful: true, timeoutMs: config.shutdownTimeoutMs })])
+
 	const limits = await createLimits({ redisUrl: config.redisUrl, overrides: config.rateLimitOverrides })
 	closers.push(['rate limits', () => limits.close()])
 
 	async function readiness(): Promise<Readiness> {
 		const checks: Record<string, CheckState> = {}
+		const [[dbHealth, dbMs], [jobsHealth, jobsMs]] = await Promise.all([
+			timed(() => db.health()),
+			timed(() => jobs.health()),
+		])
+		checks.database = { ok: dbHealth.ok, required: true, latencyMs: dbMs, detail: dbHealth.detail ?? db.kind }
+		checks.jobs = {
+			ok: jobsHealth.ok,
+			required: true,
+			latencyMs: jobsMs,
+			...(jobsHealth.detail ? { detail: jobsHealth.detail } : {}),
+		}
 		const [limitsHealth, limitsMs] = await timed(() => limits.health())
 		checks.rateLimits = {
 			ok: limitsHealth.ok,
@@ -56,9 +81,13 @@ export async function createServices(config: Config): Promise<Services> {
 	return {
 		config,
 		logger,
+		db,
+		jobs,
 		limits,
 		readiness,
-		async startWorkers() {},
+		async startWorkers() {
+			await jobs.start()
+		},
 		async close() {
 			for (const [name, close] of closers.reverse()) {
 				try {
