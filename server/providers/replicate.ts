@@ -35,7 +35,8 @@ export type ReplicateAdapterOptions = {
 	timeouts?: Timeouts
 	/** Pause between polls while a quick prediction is awaited inside the call. */
 	pollIntervalMs?: number
-	catalogue?: readonly ModelInfo[]
+	/** Read on every use, so a refreshed catalogue (billing rules, pinned versions) takes effect at once. */
+	catalogue?: () => readonly ModelInfo[]
 	fetch?: typeof fetch
 }
 
@@ -124,7 +125,7 @@ function aspectRatio(size: ImageSize | undefined): string {
 }
 
 export function createReplicateAdapter(options: ReplicateAdapterOptions): ProviderAdapter {
-	const catalogue = options.catalogue ?? DEFAULT_CATALOGUE
+	const catalogueOf = options.catalogue ?? (() => DEFAULT_CATALOGUE)
 	const pollIntervalMs = options.pollIntervalMs ?? 1000
 	const client = new ReplicateClient({
 		auth: options.apiToken,
@@ -134,7 +135,7 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 	})
 
 	function modelInfo(vendorModel: string): ModelInfo | undefined {
-		return catalogue.find(m => m.provider === 'replicate' && m.vendorModel === vendorModel)
+		return catalogueOf().find(m => m.provider === 'replicate' && m.vendorModel === vendorModel)
 	}
 
 	async function guarded<T>(capability: Capability | 'default', signal: AbortSignal | undefined, run: (deadline: Deadline) => Promise<T>) {
@@ -181,7 +182,7 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 				}
 				throw error
 			}
-			const state = parsePrediction(prediction, catalogue)
+			const state = parsePrediction(prediction, catalogueOf())
 			if (state.status === 'failed' && state.error) throw state.error
 			if (state.status === 'canceled') throw new ProviderError('canceled', 'The prediction was canceled.', { provider: 'replicate' })
 			if (!state.outputs || state.outputs.length === 0) {
@@ -255,18 +256,18 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 
 		async getPrediction(id: string, signal?: AbortSignal): Promise<PredictionState> {
 			return guarded('default', signal, async deadline =>
-				parsePrediction(await client.predictions.get(id, { signal: deadline.signal }), catalogue),
+				parsePrediction(await client.predictions.get(id, { signal: deadline.signal }), catalogueOf()),
 			)
 		},
 
 		async cancelPrediction(id: string, signal?: AbortSignal): Promise<PredictionState> {
 			return guarded('default', signal, async deadline =>
-				parsePrediction(await client.predictions.cancel(id, { signal: deadline.signal }), catalogue),
+				parsePrediction(await client.predictions.cancel(id, { signal: deadline.signal }), catalogueOf()),
 			)
 		},
 
 		parsePrediction(body: unknown): PredictionState {
-			return parsePrediction(body, catalogue)
+			return parsePrediction(body, catalogueOf())
 		},
 
 		async listModels(known: readonly string[], signal?: AbortSignal) {
