@@ -282,7 +282,7 @@ begin
 		when 'generation' then exists (select 1 from public.generations t where t.id = new.target_id and t.user_id = new.user_id)
 		when 'workflow' then exists (select 1 from public.workflows t where t.id = new.target_id and t.user_id = new.user_id)
 		when 'audio_project' then exists (select 1 from public.audio_projects t where t.id = new.target_id and t.user_id = new.user_id)
-		else false
+		else true -- an unknown kind is the CHECK constraint's to reject
 	end;
 	if not found then
 		raise exception 'shared % % does not exist or belongs to someone else', new.kind, new.target_id

@@ -1,0 +1,149 @@
+/** Jobs on pg-boss, on both drivers: transactional enqueue, exactly-once delivery, retries, graceful stop. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createJobs, type Job, type Jobs } from '#server/jobs/index.ts'
+import { createTestDb, createUser, type TestDb, testDrivers } from '#tests/support/database.ts'
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
+	const started = Date.now()
+	while (!(await check())) {
+		if (Date.now() - started > timeoutMs) throw new Error('timed out waiting')
+		await new Promise(resolve => setTimeout(resolve, 50))
+	}
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+describe.each(testDrivers())('jobs on %s', driver => {
+	let t: TestDb
+	let jobs: Jobs
+	beforeEach(async () => {
+		t = await createTestDb(driver)
+		jobs = await createJobs(t.db, { pollingIntervalSeconds: 0.5 })
+		await jobs.start()
+	})
+	afterEach(async () => {
+		await jobs?.stop()
+		await t?.dispose()
+	})
+
+	it('never runs a job whose transaction rolled back, and runs a committed one exactly once', async () => {
+		const seen: Job[] = []
+		await jobs.work('chat.title', async job => {
+			seen.push(job)
+		})
+		await expect(
+			t.db.privileged(async tx => {
+				await jobs.enqueue(tx, 'chat.title', { conversationId: 'rolled-back' })
+				throw new Error('abort the transaction')
+			}),
+		).rejects.toThrow('abort the transaction')
+		const id = await t.db.privileged(tx => jobs.enqueue(tx, 'chat.title', { conversationId: 'committed' }))
+		expect(id).toMatch(/^[0-9a-f-]{36}$/)
+		await waitFor(() => seen.length > 0)
+		await sleep(1_500) // several more polls: nothing else may arrive
+		expect(seen.map(j => j.data.conversationId)).toEqual(['committed'])
+		expect(seen[0]?.id).toBe(id)
+		const { rows } = await t.db.privileged(tx =>
+			tx.query<{ state: string; data: { conversationId: string } }>("select state, data from pgboss.job where name = 'chat.title'"),
+		)
+		expect(rows.map(r => r.data.conversationId)).toEqual(['committed'])
+		await waitFor(async () => {
+			const { rows: done } = await t.db.privileged(tx =>
+				tx.query<{ state: string }>("select state from pgboss.job where name = 'chat.title'"),
+			)
+			return done[0]?.state === 'completed'
+		})
+		expect(await jobs.pendingCount('chat.title')).toBe(0)
+	})
+
+	it('enqueues inside an asUser transaction without leaving the caller outside RLS, keeping unknown fields', async () => {
+		const user = await createUser(t.db)
+		const received: Job[] = []
+		await jobs.work('generation.run', async job => {
+			received.push(job)
+		})
+		const roleAfter = await t.db.asUser(user.id, async tx => {
+			const { rows } = await tx.query<{ id: string }>(
+				"insert into generations (user_id, kind, provider, model, prompt) values ($1, 'image', 'offline', 'offline:image', 'a fox') returning id",
+				[user.id],
+			)
+			await jobs.enqueue(tx, 'generation.run', {
+				generationId: rows[0]?.id,
+				traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+				extra: { nested: [1, 2] },
+			})
+			const { rows: who } = await tx.query<{ role: string }>('select current_user as role')
+			return who[0]?.role
+		})
+		expect(roleAfter).toBe('authenticated')
+		await waitFor(() => received.length === 1)
+		expect(received[0]?.data).toMatchObject({
+			traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+			extra: { nested: [1, 2] },
+		})
+		await expect(t.db.asUser(user.id, tx => tx.query('select * from pgboss.job'))).rejects.toThrow(/permission denied/)
+	})
+
+	it('retries a failing job with its policy and tells the handler about the last attempt', async () => {
+		const attempts: { retryCount: number; last: boolean }[] = []
+		await jobs.work(
+			'workflow.run',
+			async job => {
+				attempts.push({ retryCount: job.retryCount, last: job.isLastAttempt })
+				if (!job.isLastAttempt) throw new Error('provider unavailable')
+			},
+			{ retryLimit: 2, retryDelaySeconds: 0, retryBackoff: false },
+		)
+		await t.db.privileged(tx => jobs.enqueue(tx, 'workflow.run', { runId: 'r1' }))
+		await waitFor(() => attempts.length === 3)
+		expect(attempts).toEqual([
+			{ retryCount: 0, last: false },
+			{ retryCount: 1, last: false },
+			{ retryCount: 2, last: true },
+		])
+		await waitFor(async () => (await jobs.pendingCount('workflow.run')) === 0)
+	})
+
+	it('lets each job of a batch succeed or fail on its own', async () => {
+		const runs = new Map<string, number>()
+		await jobs.work(
+			'generation.poll',
+			async job => {
+				const key = String(job.data.key)
+				runs.set(key, (runs.get(key) ?? 0) + 1)
+				if (key === 'bad' && !job.isLastAttempt) throw new Error('not yet')
+			},
+			{ batchSize: 3, retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false },
+		)
+		await t.db.privileged(async tx => {
+			for (const key of ['a', 'b', 'bad']) await jobs.enqueue(tx, 'generation.poll', { key })
+		})
+		await waitFor(() => runs.get('bad') === 2)
+		await waitFor(async () => (await jobs.pendingCount('generation.poll')) === 0)
+		expect(Object.fromEntries(runs)).toEqual({ a: 1, b: 1, bad: 2 })
+	})
+
+	it('stops gracefully: waits for the running job to finish, and reports health', async () => {
+		expect((await jobs.health()).ok).toBe(true)
+		let finished = false
+		let started = false
+		await jobs.work('generation.run', async () => {
+			started = true
+			await sleep(1_000)
+			finished = true
+		})
+		await t.db.privileged(tx => jobs.enqueue(tx, 'generation.run', { generationId: 'slow' }))
+		await waitFor(() => started)
+		await jobs.stop({ graceful: true })
+		expect(finished).toBe(true)
+		const { rows } = await t.db.privileged(tx => tx.query<{ state: string }>("select state from pgboss.job where name = 'generation.run'"))
+		expect(rows.map(r => r.state)).toEqual(['completed'])
+		expect((await jobs.health()).ok).toBe(false)
+	})
+
+	it('refuses queue names outside JOB_NAMES', async () => {
+		await expect(
+			t.db.privileged(tx => jobs.enqueue(tx, 'nope' as 'chat.title', {})),
+		).rejects.toThrow(/JOB_NAMES/)
+	})
+})
