@@ -206,6 +206,8 @@ export async function logicalRestore(db: Db, file: string): Promise<void> {
 				[JSON.stringify(chunk.rows)],
 			)
 		}
+		// check every foreign key now (the restore fails here if the backup is inconsistent), then re-arm triggers
+		await tx.query('set constraints all immediate')
 		for (const table of tables) await tx.query(`alter table public.${ident(table)} enable trigger user`)
 	})
 }
