@@ -166,9 +166,11 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 	/** Runs a quick prediction to its end inside the call; cancels it if we give up, so nobody pays for it. */
 	async function runToEnd(capability: Capability, model: string, input: Record<string, unknown>, signal?: AbortSignal) {
 		return guarded(capability, signal, async deadline => {
+			// Hold the create for at most half the time limit, so a prediction still running afterwards is known
+			// by id and can be canceled when the limit passes.
 			let prediction: Prediction = await create(model, input, deadline.signal, {
 				webhook: false,
-				wait: Math.min(60, Math.max(1, Math.floor(deadline.ms / 1000))),
+				wait: Math.min(60, Math.max(1, Math.floor(deadline.ms / 2000))),
 			})
 			try {
 				while (!TERMINAL.includes(normaliseStatus(prediction.status))) {
@@ -178,7 +180,7 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 			} catch (error) {
 				if (deadline.signal.aborted) {
 					const id = prediction.id
-					client.predictions.cancel(id).catch(() => undefined)
+					client.predictions.cancel(id, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined)
 				}
 				throw error
 			}
