@@ -104,9 +104,9 @@ export function newKey(userId: string, ext: string, now: Date = new Date()): str
 export function cleanFilename(name: string | null | undefined): string | null {
 	if (!name) return null
 	const base = name.split(/[/\\]/).pop() ?? ''
-	// eslint-disable-next-line no-control-regex
-	const cleaned = base
-		.replace(/[\u0000-\u001f\u007f"]/g, '')
+	const cleaned = [...base]
+		.filter(c => c.charCodeAt(0) >= 0x20 && c !== '\u007f' && c !== '"')
+		.join('')
 		.trim()
 		.slice(0, 200)
 	return cleaned && cleaned !== '.' && cleaned !== '..' ? cleaned : null
