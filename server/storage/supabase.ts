@@ -301,7 +301,23 @@ export class SupabaseStorage implements Storage {
 		return removed
 	}
 
-	async health(): Promise<StorageHealth> {
+	/** Both buckets exist and are private; an answer within `timeoutMs`, so a readiness probe never hangs. */
+	async health(timeoutMs = 5000): Promise<StorageHealth> {
+		let timer: NodeJS.Timeout | undefined
+		const late = new Promise<StorageHealth>(ok => {
+			timer = setTimeout(
+				() => ok({ ok: false, backend: 'supabase', error: `Supabase Storage did not answer within ${timeoutMs} ms` }),
+				timeoutMs,
+			)
+		})
+		try {
+			return await Promise.race([this.checkBuckets(), late])
+		} finally {
+			clearTimeout(timer)
+		}
+	}
+
+	private async checkBuckets(): Promise<StorageHealth> {
 		const problems: string[] = []
 		for (const bucket of BUCKETS) {
 			const { data, error } = await this.client.storage.getBucket(bucket)

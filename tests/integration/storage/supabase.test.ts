@@ -26,6 +26,7 @@ beforeEach(() => {
 	stub.objects.clear()
 	stub.requests.length = 0
 	stub.failWith(null)
+	stub.stall(false)
 	storage = createSupabaseStorage({ url: stub.url, serviceRoleKey: stub.serviceRoleKey })
 })
 
@@ -231,6 +232,13 @@ describe('supabase storage (real supabase-js against a Storage API stub)', () =>
 		stub.buckets.delete('attachments')
 		expect(await storage.health()).toMatchObject({ ok: false, error: expect.stringContaining('attachments') })
 		stub.buckets.set('attachments', { id: 'attachments', name: 'attachments', public: false, file_size_limit: null })
+		stub.stall(true)
+		expect(await storage.health(200)).toEqual({
+			ok: false,
+			backend: 'supabase',
+			error: 'Supabase Storage did not answer within 200 ms',
+		})
+		stub.stall(false)
 		stub.failWith(503)
 		expect((await storage.health()).ok).toBe(false)
 		await expect(storage.put({ bucket: 'media', userId: alice, data: png() })).rejects.toBeInstanceOf(
