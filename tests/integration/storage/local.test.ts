@@ -387,6 +387,19 @@ describe('signed media URLs through express', () => {
 		}
 	})
 
+	it('serves PDFs inline without a sandbox (viewers refuse one) and text with its charset', async () => {
+		const doc = await stored(pdf(), 'attachments', 'doc.pdf')
+		const res = await fetch(base + (await storage.signedUrl('attachments', doc.key, { expiresInSeconds: 60 })))
+		expect(res.headers.get('content-type')).toBe('application/pdf')
+		expect(res.headers.get('content-disposition')).toBe(`inline; filename="doc.pdf"; filename*=UTF-8''doc.pdf`)
+		expect(res.headers.get('content-security-policy')).toBeNull()
+		const note = await stored(text('héllo'), 'attachments')
+		const plain = await fetch(base + (await storage.signedUrl('attachments', note.key, { expiresInSeconds: 60 })))
+		expect(plain.headers.get('content-type')).toBe('text/plain; charset=utf-8')
+		expect(plain.headers.get('content-security-policy')).toBe('sandbox')
+		expect(await plain.text()).toBe('héllo')
+	})
+
 	it('serves a download under the asked-for name when the URL says so', async () => {
 		const file = await stored(png(), 'media', 'orig.png')
 		const url = await storage.signedUrl('media', file.key, { expiresInSeconds: 60, download: 'Sunset über Köln.png' })
