@@ -94,7 +94,7 @@ function wavDuration(data: Uint8Array): { durationSeconds?: number } {
 	while (o + 8 <= data.length) {
 		const id = ascii(data, o, 4)
 		const size = dv.getUint32(o + 4, true)
-		if (id === 'fmt ' && o + 16 <= data.length) byteRate = dv.getUint32(o + 12, true)
+		if (id === 'fmt ' && o + 20 <= data.length) byteRate = dv.getUint32(o + 16, true)
 		if (id === 'data') {
 			const bytes = Math.min(size, data.length - o - 8)
 			return byteRate > 0 ? { durationSeconds: bytes / byteRate } : {}
