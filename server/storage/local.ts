@@ -443,7 +443,8 @@ export function createLocalMediaHandler(storage: LocalStorage): RequestHandler {
 		const filename = verdict.download && verdict.download !== '1' ? verdict.download : info.filename
 		res.setHeader('Content-Type', servedContentType({ mime: info.contentType, kind: info.kind, inline: info.inline }))
 		res.setHeader('X-Content-Type-Options', 'nosniff')
-		res.setHeader('Cache-Control', `private, max-age=${maxAge}`)
+		// no-transform: compression middleware must not re-encode bytes that ranges and Content-Length describe.
+		res.setHeader('Cache-Control', `private, max-age=${maxAge}, no-transform`)
 		res.setHeader('Accept-Ranges', 'bytes')
 		res.setHeader('ETag', etag)
 		res.setHeader('Content-Disposition', contentDisposition(asDownload ? 'attachment' : 'inline', filename))
