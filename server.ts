@@ -47,7 +47,7 @@ async function main() {
 		const port = typeof address === 'object' && address ? address.port : config.port
 		logger.info(`listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`, { port })
 	}
-	if (config.role !== 'web') await services.startWorkers()
+	if (config.role === 'worker' || (config.role === 'all' && config.embeddedWorker)) await services.startWorkers()
 
 	let stopping = false
 	const stop = (signal: string) => {

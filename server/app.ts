@@ -14,6 +14,7 @@ import helmet from 'helmet'
 import { globalRateLimit } from './limits/express.ts'
 import { logger, requestScope } from './logger.ts'
 import { instrumentBuild } from './remix-tracing.ts'
+import { createLocalMediaHandler, LocalStorage } from './storage/index.ts'
 import type { Services } from './services.ts'
 
 /** What every loader and action receives as `context` (typed for routes in app/types/load-context.ts). */
@@ -101,6 +102,9 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	// Only addresses that look like files reach the disk: pages skip the stat call and its 404 error object.
 	const publicFiles = express.static(publicDir, { maxAge: '1h', index: false, redirect: false })
 	app.use((req, res, next) => (FILE_PATH.test(req.path) ? publicFiles(req, res, next) : next()))
+
+	// Media on the local disk, behind expiring HMAC-signed URLs (Supabase Storage serves its own).
+	if (services.storage instanceof LocalStorage) app.use('/media', createLocalMediaHandler(services.storage))
 
 	// Probes sit before the limits and the access log: they are cheap and called every few seconds.
 	app.get('/healthz', (_req, res) => {

@@ -91,6 +91,8 @@ const EnvSchema = v.object({
 		v.minValue(0, 'must not be negative'),
 	),
 	EMBEDDED_WORKER: bool(true),
+	PROVIDER_TIMEOUT_SECONDS: int(0, 0, 3600),
+	OUTPUT_ALLOW_INSECURE_HOSTS: optionalString,
 	// The standard OpenTelemetry variables are read by the SDK itself; these two decide whether it exports.
 	OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http:', 'https:']),
 	OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(['http:', 'https:']),
@@ -129,6 +131,13 @@ export type Config = {
 	monthlyBudgetUsd: number
 	/** Run the job worker inside the web process (the single-process default). */
 	embeddedWorker: boolean
+	/** One time limit for every provider call, in milliseconds; null keeps each capability's default. */
+	providerTimeoutMs: number | null
+	/**
+	 * Hosts whose provider outputs may be fetched over plain http and from private addresses: a local
+	 * OpenAI-compatible server on the LAN, or the stub servers of the test suite. Empty in a normal deployment.
+	 */
+	outputAllowInsecureHosts: string[]
 	/** Telemetry exports only when an OTLP endpoint is configured; spans and trace ids exist either way. */
 	otel: { exporting: boolean; serviceName: string }
 }
@@ -240,6 +249,10 @@ export function loadConfig(
 		rateLimitOverrides,
 		monthlyBudgetUsd: env.MONTHLY_BUDGET_USD,
 		embeddedWorker: env.EMBEDDED_WORKER,
+		providerTimeoutMs: env.PROVIDER_TIMEOUT_SECONDS > 0 ? env.PROVIDER_TIMEOUT_SECONDS * 1000 : null,
+		outputAllowInsecureHosts: env.OUTPUT_ALLOW_INSECURE_HOSTS.split(',')
+			.map(h => h.trim())
+			.filter(Boolean),
 		otel: {
 			exporting: Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
 			serviceName: env.OTEL_SERVICE_NAME || 'generation-studio',

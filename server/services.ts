@@ -10,8 +10,17 @@ import { createJobs } from './jobs/index.ts'
 import type { Jobs } from './jobs/index.ts'
 import { logger } from './logger.ts'
 import type { Logger } from './logger.ts'
+import { createGenerations } from './domain/generations/index.ts'
+import type { Generations } from './domain/generations/index.ts'
+import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
+import type { ReplicateWebhooks } from './domain/generations/webhooks.ts'
 import { createLimits } from './limits/index.ts'
 import type { Limits } from './limits/index.ts'
+import { createProviders } from './providers/registry.ts'
+import type { ProviderRegistry } from './providers/registry.ts'
+import { createStorage } from './storage/index.ts'
+import type { Storage } from './storage/index.ts'
+import { DEFAULT_OUTPUT_HOSTS, fetchOutput } from './storage/fetch-output.ts'
 
 export type CheckState = { ok: boolean; required: boolean; latencyMs?: number; detail?: string }
 export type Readiness = {
@@ -26,6 +35,10 @@ export type Services = {
 	db: Db
 	jobs: Jobs
 	limits: Limits
+	storage: Storage
+	providers: ProviderRegistry
+	generations: Generations
+	webhooks: { replicate: ReplicateWebhooks }
 	readiness(): Promise<Readiness>
 	startWorkers(): Promise<void>
 	close(): Promise<void>
@@ -48,8 +61,40 @@ export async function createServices(config: Config): Promise<Services> {
 	const jobs = await createJobs(db, { supervise: config.role !== 'web' })
 	closers.push(['job engine', () => jobs.stop({ graceful: true, timeoutMs: config.shutdownTimeoutMs })])
 
+	// The web role enqueues, the worker role works: both need the engine started; only workers register handlers.
+	await jobs.start()
+
 	const limits = await createLimits({ redisUrl: config.redisUrl, overrides: config.rateLimitOverrides })
 	closers.push(['rate limits', () => limits.close()])
+
+	const storage = createStorage(config)
+	const providers = createProviders(
+		config,
+		config.providerTimeoutMs ? { timeouts: { default: config.providerTimeoutMs } } : {},
+	)
+	// Provider outputs come from the vendors' file hosts, or from a self-hosted OpenAI-compatible server.
+	const outputHosts = [
+		...DEFAULT_OUTPUT_HOSTS,
+		...[config.openai?.baseUrl, config.replicate?.baseUrl].flatMap(u => (u ? [new URL(u).hostname] : [])),
+	]
+	const generations = createGenerations({
+		config,
+		db,
+		jobs,
+		providers,
+		storage,
+		fetchOutput: async (url, signal) => {
+			const fetched = await fetchOutput(url, {
+				allowedHosts: outputHosts,
+				allowInsecureHosts: config.outputAllowInsecureHosts,
+				maxBytes: 200 * 1024 * 1024,
+				timeoutMs: 120_000,
+				...(signal ? { signal } : {}),
+			})
+			return { data: fetched.bytes, contentType: fetched.contentType }
+		},
+	})
+	const webhooks = { replicate: createReplicateWebhooks({ config, db, providers, generations }) }
 
 	async function readiness(): Promise<Readiness> {
 		const checks: Record<string, CheckState> = {}
@@ -84,9 +129,13 @@ export async function createServices(config: Config): Promise<Services> {
 		db,
 		jobs,
 		limits,
+		storage,
+		providers,
+		generations,
+		webhooks,
 		readiness,
 		async startWorkers() {
-			await jobs.start()
+			await generations.startWorkers()
 		},
 		async close() {
 			for (const [name, close] of closers.reverse()) {

@@ -1,0 +1,35 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
+import { json } from '@remix-run/node'
+import { requireUser } from '#app/utils/auth.ts'
+import { apiError } from '#app/utils/http.ts'
+
+export const handle = { rateLimit: { action: 'write' } }
+
+/** `GET /api/generations/:id`: the generation with signed output URLs. */
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	const { generations } = context.services
+	const found = await generations.get(user, params.id ?? '')
+	if ('refused' in found) return apiError(found, context.requestId)
+	return json({ generation: { ...found, outputs: await generations.withUrls(found) } })
+}
+
+/** `DELETE /api/generations/:id` removes it and its files; `POST` with `{ "intent": "cancel" }` cancels it. */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const { generations } = context.services
+	const id = params.id ?? ''
+	if (request.method === 'DELETE') {
+		const result = await generations.remove(user, id)
+		return result === true ? new Response(null, { status: 204 }) : apiError(result, context.requestId)
+	}
+	const body: unknown = await request.json().catch(() => null)
+	const intent = typeof body === 'object' && body !== null && 'intent' in body ? body.intent : null
+	if (intent !== 'cancel' && intent !== 'retry') {
+		return apiError({ status: 400, code: 'invalid_request', message: 'Send { "intent": "cancel" } or { "intent": "retry" }.' }, context.requestId)
+	}
+	const result = intent === 'cancel' ? await generations.cancel(user, id) : await generations.retry(user, id)
+	if ('refused' in result) return apiError(result, context.requestId)
+	const generation = 'generation' in result ? result.generation : result
+	return json({ generation: { ...generation, outputs: await generations.withUrls(generation) } }, { status: intent === 'retry' ? 202 : 200 })
+}

@@ -1,0 +1,148 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { defer, json, redirect } from '@remix-run/node'
+import { Await, Form, Link, useLoaderData, useRevalidator } from '@remix-run/react'
+import { Suspense, useEffect } from 'react'
+import { GenerationOutputView } from '#app/components/generation-output.tsx'
+import { GenerationActionSchema } from '#app/schemas/generation-actions.ts'
+import { PENDING_STATUSES } from '#app/schemas/generation.ts'
+import type { GenerationStatus } from '#app/schemas/generation.ts'
+import { requireUser } from '#app/utils/auth.ts'
+import { notFound } from '#app/utils/http.ts'
+import { formToObject, parseWith } from '#app/utils/validation.ts'
+
+export const handle = { rateLimit: { action: 'write' } }
+
+/** How long the page waits, streaming, for a pending generation to move on before it renders as is. */
+const WAIT_MS = 2500
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	const { generations } = context.services
+	const found = await generations.get(user, params.id ?? '')
+	if ('refused' in found) throw notFound('That generation does not exist, or it is not yours.')
+	const view = async (g: typeof found) => ({ ...g, outputs: await generations.withUrls(g) })
+	const pending = PENDING_STATUSES.includes(found.status)
+	// What is known now renders at once; with JavaScript the next state streams into the same page.
+	const next = pending
+		? generations.waitForChange(found.id, WAIT_MS, request.signal).then(async () => {
+				const latest = await generations.get(user, found.id)
+				return 'refused' in latest ? null : view(latest)
+			})
+		: null
+	return defer({ generation: await view(found), next })
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const parsed = parseWith(GenerationActionSchema, formToObject(await request.formData()))
+	if (!parsed.ok) return json({ message: 'Unknown action.' }, { status: 400 })
+	const { generations } = context.services
+	const id = params.id ?? ''
+	if (parsed.value.intent === 'delete') {
+		const result = await generations.remove(user, id)
+		if (result !== true) return json({ message: result.message }, { status: result.status })
+		return redirect('/library', 303)
+	}
+	const result = parsed.value.intent === 'cancel' ? await generations.cancel(user, id) : await generations.retry(user, id)
+	if ('refused' in result) return json({ message: result.message }, { status: result.status, headers: result.headers ?? {} })
+	return redirect(`/generations/${'generation' in result ? result.generation.id : id}`, 303)
+}
+
+type View = Awaited<ReturnType<typeof useLoaderData<typeof loader>>>['generation']
+
+const STATUS_TEXT: Record<GenerationStatus, string> = {
+	queued: 'Waiting for a worker…',
+	running: 'Generating…',
+	processing: 'The provider is working on it…',
+	succeeded: 'Done',
+	failed: 'Failed',
+	canceled: 'Canceled',
+}
+
+export default function GenerationPage() {
+	const { generation, next } = useLoaderData<typeof loader>()
+	return (
+		<Suspense fallback={<GenerationView generation={generation} />}>
+			<Await resolve={next} errorElement={<GenerationView generation={generation} />}>
+				{latest => <GenerationView generation={latest ?? generation} />}
+			</Await>
+		</Suspense>
+	)
+}
+
+function GenerationView({ generation }: { generation: View }) {
+	const pending = PENDING_STATUSES.includes(generation.status)
+	return (
+		<article className="mx-auto max-w-3xl space-y-6" data-generation-status={generation.status}>
+			{pending ? (
+				<>
+					{/* Without JavaScript the page reloads itself until the work is done. */}
+					<noscript>
+						<meta httpEquiv="refresh" content="2" />
+					</noscript>
+					<LiveUpdates id={generation.id} status={generation.status} />
+				</>
+			) : null}
+			<header>
+				<p className="text-sm text-zinc-400">
+					<Link to={generation.kind === 'image' ? '/images' : `/${generation.kind}`}>← {generation.kind}</Link>
+				</p>
+				<h1 className="mt-1 text-xl font-semibold">{generation.prompt}</h1>
+				<p className="mt-2 text-sm text-zinc-400">
+					{generation.model} · <span role="status">{STATUS_TEXT[generation.status]}</span>
+				</p>
+			</header>
+			{generation.status === 'failed' && generation.error ? (
+				<p role="alert" className="rounded-md border border-red-800 bg-red-950/50 p-3 text-red-200">
+					{generation.error}
+				</p>
+			) : null}
+			{pending ? (
+				<div className="flex aspect-video items-center justify-center rounded-md border border-dashed border-zinc-700 text-zinc-400">
+					{STATUS_TEXT[generation.status]}
+				</div>
+			) : null}
+			{generation.outputs.length > 0 ? (
+				<ul className="grid gap-4 sm:grid-cols-2">
+					{generation.outputs.map(output => (
+						<li key={output.key}>
+							<GenerationOutputView output={output} label={generation.prompt} />
+							<a href={output.url} download className="mt-1 inline-block text-sm">
+								Download
+							</a>
+						</li>
+					))}
+				</ul>
+			) : null}
+			<Form method="post" className="flex flex-wrap gap-2">
+				{pending ? (
+					<button type="submit" name="intent" value="cancel" className="btn-secondary">
+						Cancel
+					</button>
+				) : (
+					<button type="submit" name="intent" value="retry" className="btn-secondary">
+						Run again
+					</button>
+				)}
+				<button type="submit" name="intent" value="delete" className="btn-secondary">
+					Delete
+				</button>
+			</Form>
+		</article>
+	)
+}
+
+/** With JavaScript: follow the generation's status over an EventSource and refresh the data on each change. */
+function LiveUpdates({ id, status }: { id: string; status: GenerationStatus }) {
+	const { revalidate } = useRevalidator()
+	useEffect(() => {
+		const source = new EventSource(`/api/generations/${id}/events`)
+		source.addEventListener('status', event => {
+			if ((event as MessageEvent<string>).data !== status) revalidate()
+		})
+		return () => source.close()
+	}, [id, status, revalidate])
+	return null
+}
+
+export const meta: MetaFunction = () => [{ title: 'Generation · Generation Studio' }]
