@@ -199,11 +199,9 @@ export function tracedStream(
 					if (step.done) {
 						if (!ended) {
 							const result = stream.result
+							if (result) span.setAttribute('gen_ai.response.finish_reasons', [result.finishReason])
 							const costMicros = finish(instruments, call, span, started, result?.usage)
-							if (result) {
-								span.setAttribute('gen_ai.response.finish_reasons', [result.finishReason])
-								priced = { ...result, costMicros }
-							}
+							if (result) priced = { ...result, costMicros }
 						}
 						ended = true
 						return step
