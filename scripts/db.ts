@@ -14,7 +14,9 @@ import { configureLogger, logger } from '#server/logger.ts'
 
 function usage(message?: string): never {
 	if (message) process.stderr.write(`${message}\n`)
-	process.stderr.write('usage: tsx scripts/db.ts migrate|rollback [--to <version>] | backup <file> [--logical] | restore <file> | status\n')
+	process.stderr.write(
+		'usage: tsx scripts/db.ts migrate|rollback [--to <version>] | backup <file> [--logical] | restore <file> | status\n',
+	)
 	process.exit(2)
 }
 
@@ -75,7 +77,9 @@ async function main() {
 			}
 			case 'status': {
 				for (const m of await migrationStatus(db)) {
-					out(`${m.applied ? 'applied ' : 'pending '} ${m.version} ${m.name}${m.appliedAt ? ` (${m.appliedAt.toISOString()})` : ''}`)
+					out(
+						`${m.applied ? 'applied ' : 'pending '} ${m.version} ${m.name}${m.appliedAt ? ` (${m.appliedAt.toISOString()})` : ''}`,
+					)
 				}
 				break
 			}

@@ -48,7 +48,9 @@ export async function usablePgDump(db: Db): Promise<boolean> {
 	try {
 		const { stdout } = await run('pg_dump', ['--version'])
 		const client = Number(/(\d+)(?:\.\d+)?/.exec(stdout)?.[1] ?? 0)
-		const { rows } = await db.privileged(tx => tx.query<{ v: string }>("select current_setting('server_version_num') as v"))
+		const { rows } = await db.privileged(tx =>
+			tx.query<{ v: string }>("select current_setting('server_version_num') as v"),
+		)
 		const server = Math.floor(Number(rows[0]?.v ?? 0) / 10_000)
 		return client >= server && server > 0
 	} catch {
@@ -63,7 +65,11 @@ export type BackupOptions = {
 	connectionString?: string | null
 }
 
-export async function backup(db: Db, file: string, options: BackupOptions = {}): Promise<{ format: BackupFormat; bytes: number }> {
+export async function backup(
+	db: Db,
+	file: string,
+	options: BackupOptions = {},
+): Promise<{ format: BackupFormat; bytes: number }> {
 	fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
 	let format: BackupFormat = 'logical'
 	if (options.format !== 'logical') {
@@ -143,10 +149,16 @@ async function logicalBackup(db: Db, file: string) {
 	await db.privileged(async tx => {
 		await tx.query('set transaction isolation level repeatable read')
 		const { rows: versions } = await tx.query<{ version: string }>(
-			"select version from app_migrations.schema_migrations order by version",
+			'select version from app_migrations.schema_migrations order by version',
 		)
 		const tables = await publicTables(tx)
-		await write({ format: LOGICAL_FORMAT, version: 1, createdAt: new Date().toISOString(), migrations: versions.map(v => v.version), tables })
+		await write({
+			format: LOGICAL_FORMAT,
+			version: 1,
+			createdAt: new Date().toISOString(),
+			migrations: versions.map(v => v.version),
+			tables,
+		})
 		for (const table of tables) {
 			const columns = await insertableColumns(tx, table)
 			let last: unknown = null
@@ -175,12 +187,16 @@ type LogicalChunk = { table: string; columns: string[]; rows: Record<string, unk
 async function assertEmpty(tx: Tx) {
 	for (const table of await publicTables(tx)) {
 		const { rows } = await tx.query(`select 1 from public.${ident(table)} limit 1`)
-		if (rows.length > 0) throw new Error(`The target database is not empty (table ${table} has rows): restore into a new database`)
+		if (rows.length > 0)
+			throw new Error(`The target database is not empty (table ${table} has rows): restore into a new database`)
 	}
 }
 
 export async function logicalRestore(db: Db, file: string): Promise<void> {
-	const lines = readline.createInterface({ input: fs.createReadStream(file).pipe(zlib.createGunzip()), crlfDelay: Infinity })
+	const lines = readline.createInterface({
+		input: fs.createReadStream(file).pipe(zlib.createGunzip()),
+		crlfDelay: Infinity,
+	})
 	const iterator = lines[Symbol.asyncIterator]()
 	const first = await iterator.next()
 	const header = first.done ? null : (JSON.parse(first.value) as LogicalHeader)
@@ -216,20 +232,28 @@ export async function logicalRestore(db: Db, file: string): Promise<void> {
 export async function restorePostgres(db: Db, file: string, connectionString: string): Promise<BackupFormat> {
 	const format = await backupFormat(file)
 	if (format === 'pglite-archive') {
-		throw new Error('This is an embedded-database archive: restore it with the embedded driver, or make a --logical backup to move to Postgres')
+		throw new Error(
+			'This is an embedded-database archive: restore it with the embedded driver, or make a --logical backup to move to Postgres',
+		)
 	}
 	if (format === 'logical') {
 		await logicalRestore(db, file)
 		return format
 	}
 	const { rows } = await db.privileged(tx =>
-		tx.query<{ n: number }>("select count(*)::int as n from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p')"),
+		tx.query<{ n: number }>(
+			"select count(*)::int as n from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p')",
+		),
 	)
 	if ((rows[0]?.n ?? 0) > 0) throw new Error('The target database is not empty: restore into a new database (createdb)')
 	await db.privileged(tx => runScript(tx, ROLES_SQL))
-	await run('pg_restore', ['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${connectionString}`, file], {
-		maxBuffer: 16 * 1024 * 1024,
-	})
+	await run(
+		'pg_restore',
+		['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${connectionString}`, file],
+		{
+			maxBuffer: 16 * 1024 * 1024,
+		},
+	)
 	return format
 }
 

@@ -208,7 +208,11 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			}
 		},
 
-		async work<T extends JobData>(name: JobName, handler: (job: Job<T>) => Promise<void>, workOptions: WorkOptions = {}) {
+		async work<T extends JobData>(
+			name: JobName,
+			handler: (job: Job<T>) => Promise<void>,
+			workOptions: WorkOptions = {},
+		) {
 			assertJobName(name)
 			if (state !== 'started') throw new Error('Start the job engine before registering workers')
 			const base = JOB_POLICIES[name]
@@ -223,12 +227,15 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			}
 			const batchSize = workOptions.batchSize ?? 1
 			const fetch: PgBoss.WorkOptions & { includeMetadata: true } = { batchSize, includeMetadata: true }
-			if (workOptions.pollingIntervalSeconds !== undefined) fetch.pollingIntervalSeconds = workOptions.pollingIntervalSeconds
+			if (workOptions.pollingIntervalSeconds !== undefined)
+				fetch.pollingIntervalSeconds = workOptions.pollingIntervalSeconds
 			for (let i = 0; i < (workOptions.concurrency ?? 1); i++) {
 				await boss.work<T>(name, fetch, async (batch: PgBoss.JobWithMetadata<T>[]) => {
 					if (batch.length === 1 && batch[0]) return await runOne(name, batch[0], handler)
 					const results = await Promise.allSettled(batch.map(raw => runOne(name, raw, handler)))
-					const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ raw: batch[i], reason: r.reason }] : []))
+					const failed = results.flatMap((r, i) =>
+						r.status === 'rejected' ? [{ raw: batch[i], reason: r.reason }] : [],
+					)
 					if (failed.length === 0) return
 					// Complete the successes first: pg-boss then fails the whole batch, but only jobs still
 					// active (the failed ones) change state, so every job succeeds or fails on its own.

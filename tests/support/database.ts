@@ -162,7 +162,13 @@ export type TestUser = { id: string; email: string; name: string; role: 'user' |
 
 export async function createUser(
 	db: Db,
-	overrides: Partial<{ email: string; name: string; role: 'user' | 'admin'; passwordHash: string | null; monthlyBudgetUsd: number | null }> = {},
+	overrides: Partial<{
+		email: string
+		name: string
+		role: 'user' | 'admin'
+		passwordHash: string | null
+		monthlyBudgetUsd: number | null
+	}> = {},
 ): Promise<TestUser> {
 	const suffix = randomUUID().slice(0, 8)
 	const { rows } = await db.privileged(tx =>
@@ -215,12 +221,23 @@ export async function createMessage(
 export async function createGeneration(
 	db: Db,
 	userId: string,
-	overrides: Partial<{ kind: 'image' | 'video' | 'audio' | 'text'; status: string; prompt: string; model: string }> = {},
+	overrides: Partial<{
+		kind: 'image' | 'video' | 'audio' | 'text'
+		status: string
+		prompt: string
+		model: string
+	}> = {},
 ): Promise<{ id: string }> {
 	const { rows } = await db.privileged(tx =>
 		tx.query<{ id: string }>(
 			`insert into generations (user_id, kind, status, provider, model, prompt) values ($1, $2, $3, 'offline', $4, $5) returning id`,
-			[userId, overrides.kind ?? 'image', overrides.status ?? 'queued', overrides.model ?? 'offline:image', overrides.prompt ?? 'a cat'],
+			[
+				userId,
+				overrides.kind ?? 'image',
+				overrides.status ?? 'queued',
+				overrides.model ?? 'offline:image',
+				overrides.prompt ?? 'a cat',
+			],
 		),
 	)
 	return rows[0] ?? Promise.reject(new Error('createGeneration inserted nothing'))

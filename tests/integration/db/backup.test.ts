@@ -37,9 +37,10 @@ async function contents(db: Db): Promise<Record<string, { rows: number; digest: 
 async function seed(db: Db) {
 	for (let i = 0; i < 3; i++) await seedGraph(db, (await createUser(db)).id)
 	await db.privileged(async tx => {
-		await tx.query("insert into models (id, provider, capabilities, display_name, prices) values ('openai:gpt-4o-mini', 'openai', '{chat,title}', 'GPT-4o mini', $1)", [
-			JSON.stringify({ inputPerMillion: 0.15, outputPerMillion: 0.6 }),
-		])
+		await tx.query(
+			"insert into models (id, provider, capabilities, display_name, prices) values ('openai:gpt-4o-mini', 'openai', '{chat,title}', 'GPT-4o mini', $1)",
+			[JSON.stringify({ inputPerMillion: 0.15, outputPerMillion: 0.6 })],
+		)
 		await tx.query("insert into webhook_events (id, provider) values ('msg_1', 'replicate')")
 	})
 }

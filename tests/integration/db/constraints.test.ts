@@ -24,16 +24,40 @@ describe.each(testDrivers())('constraints on %s', driver => {
 
 	it.each([
 		['users.role', "insert into users (email, role) values ('x@example.test', 'root')"],
-		['generations.kind', "insert into generations (user_id, kind, provider, model) values ($1, 'hologram', 'offline', 'm')"],
-		['generations.status', "insert into generations (user_id, kind, status, provider, model) values ($1, 'image', 'done', 'offline', 'm')"],
+		[
+			'generations.kind',
+			"insert into generations (user_id, kind, provider, model) values ($1, 'hologram', 'offline', 'm')",
+		],
+		[
+			'generations.status',
+			"insert into generations (user_id, kind, status, provider, model) values ($1, 'image', 'done', 'offline', 'm')",
+		],
 		['messages.role', "insert into messages (user_id, conversation_id, role) values ($1, $2, 'robot')"],
-		['messages.status', "insert into messages (user_id, conversation_id, role, status) values ($1, $2, 'user', 'lost')"],
+		[
+			'messages.status',
+			"insert into messages (user_id, conversation_id, role, status) values ($1, $2, 'user', 'lost')",
+		],
 		['identities.provider', "insert into identities (user_id, provider, provider_user_id) values ($1, 'myspace', '1')"],
-		['api_usage.capability', "insert into api_usage (user_id, provider, model, capability) values ($1, 'offline', 'm', 'mindreading')"],
-		['workflow_runs.status', "insert into workflow_runs (user_id, workflow_id, status) values ($1, gen_random_uuid(), 'paused')"],
-		['shared_content.kind', "insert into shared_content (user_id, slug, kind, target_id) values ($1, 'abcdefghijklmnopqrstuv', 'user', $2)"],
-		['models.capabilities', "insert into models (id, provider, capabilities, display_name) values ('offline:x', 'offline', '{telepathy}', 'x')"],
-		['generations.cost_micros', "insert into generations (user_id, kind, provider, model, cost_micros) values ($1, 'image', 'offline', 'm', -1)"],
+		[
+			'api_usage.capability',
+			"insert into api_usage (user_id, provider, model, capability) values ($1, 'offline', 'm', 'mindreading')",
+		],
+		[
+			'workflow_runs.status',
+			"insert into workflow_runs (user_id, workflow_id, status) values ($1, gen_random_uuid(), 'paused')",
+		],
+		[
+			'shared_content.kind',
+			"insert into shared_content (user_id, slug, kind, target_id) values ($1, 'abcdefghijklmnopqrstuv', 'user', $2)",
+		],
+		[
+			'models.capabilities',
+			"insert into models (id, provider, capabilities, display_name) values ('offline:x', 'offline', '{telepathy}', 'x')",
+		],
+		[
+			'generations.cost_micros',
+			"insert into generations (user_id, kind, provider, model, cost_micros) values ($1, 'image', 'offline', 'm', -1)",
+		],
 	])('rejects a bad %s value', async (_column, sql) => {
 		const user = await createUser(t.db)
 		const conversation = await createConversation(t.db, user.id)
@@ -46,17 +70,19 @@ describe.each(testDrivers())('constraints on %s', driver => {
 		const user = await createUser(t.db)
 		const missing = '00000000-0000-4000-8000-000000000000'
 		await expect(
-			t.db.privileged(tx => tx.query("insert into conversations (user_id) values ($1)", [missing])),
-		).rejects.toSatisfy(code(PG_ERROR.foreignKeyViolation))
-		await expect(
-			t.db.privileged(tx => tx.query("insert into messages (user_id, conversation_id, role) values ($1, $2, 'user')", [user.id, missing])),
+			t.db.privileged(tx => tx.query('insert into conversations (user_id) values ($1)', [missing])),
 		).rejects.toSatisfy(code(PG_ERROR.foreignKeyViolation))
 		await expect(
 			t.db.privileged(tx =>
-				tx.query("insert into shared_content (user_id, slug, kind, target_id) values ($1, 'abcdefghijklmnopqrstuv', 'generation', $2)", [
-					user.id,
-					missing,
-				]),
+				tx.query("insert into messages (user_id, conversation_id, role) values ($1, $2, 'user')", [user.id, missing]),
+			),
+		).rejects.toSatisfy(code(PG_ERROR.foreignKeyViolation))
+		await expect(
+			t.db.privileged(tx =>
+				tx.query(
+					"insert into shared_content (user_id, slug, kind, target_id) values ($1, 'abcdefghijklmnopqrstuv', 'generation', $2)",
+					[user.id, missing],
+				),
 			),
 		).rejects.toSatisfy(code(PG_ERROR.foreignKeyViolation))
 	})
@@ -67,7 +93,9 @@ describe.each(testDrivers())('constraints on %s', driver => {
 		const identity = "insert into identities (user_id, provider, provider_user_id) values ($1, 'google', 'g-1')"
 		await t.db.privileged(tx => tx.query(identity, [user.id]))
 		const other = await createUser(t.db)
-		await expect(t.db.privileged(tx => tx.query(identity, [other.id]))).rejects.toSatisfy(code(PG_ERROR.uniqueViolation))
+		await expect(t.db.privileged(tx => tx.query(identity, [other.id]))).rejects.toSatisfy(
+			code(PG_ERROR.uniqueViolation),
+		)
 		const key = "insert into idempotency_keys (user_id, key, request_hash) values ($1, 'k-1', 'h')"
 		await t.db.privileged(tx => tx.query(key, [user.id]))
 		await expect(t.db.privileged(tx => tx.query(key, [user.id]))).rejects.toSatisfy(code(PG_ERROR.uniqueViolation))
@@ -79,15 +107,19 @@ describe.each(testDrivers())('constraints on %s', driver => {
 		const one = await createConversation(t.db, user.id)
 		const two = await createConversation(t.db, user.id)
 		const { rows } = await t.db.privileged(tx =>
-			tx.query<{ id: string }>("insert into messages (user_id, conversation_id, role) values ($1, $2, 'user') returning id", [
-				user.id,
-				one.id,
-			]),
+			tx.query<{ id: string }>(
+				"insert into messages (user_id, conversation_id, role) values ($1, $2, 'user') returning id",
+				[user.id, one.id],
+			),
 		)
 		const root = rows[0]?.id
 		await expect(
 			t.db.privileged(tx =>
-				tx.query("insert into messages (user_id, conversation_id, parent_id, role) values ($1, $2, $3, 'assistant')", [user.id, two.id, root]),
+				tx.query("insert into messages (user_id, conversation_id, parent_id, role) values ($1, $2, $3, 'assistant')", [
+					user.id,
+					two.id,
+					root,
+				]),
 			),
 		).rejects.toSatisfy(code(PG_ERROR.foreignKeyViolation))
 		await expect(
@@ -109,7 +141,9 @@ describe.each(testDrivers())('constraints on %s', driver => {
 		)
 		await new Promise(resolve => setTimeout(resolve, 5))
 		const after = await t.db.privileged(tx =>
-			tx.query<{ updated_at: Date }>("update generations set status = 'running' where id = $1 returning updated_at", [generation.id]),
+			tx.query<{ updated_at: Date }>("update generations set status = 'running' where id = $1 returning updated_at", [
+				generation.id,
+			]),
 		)
 		expect(after.rows[0]!.updated_at.getTime()).toBeGreaterThan(before.rows[0]!.updated_at.getTime())
 		const conversation = await createConversation(t.db, user.id, { title: 'Painting foxes in winter' })
@@ -127,11 +161,15 @@ describe.each(testDrivers())('constraints on %s', driver => {
 		await t.db.asUser(gone.id, tx => tx.query('delete from users where id = $1', [gone.id]))
 		for (const [table, entry] of Object.entries(OWNED_TABLES)) {
 			const { rows } = await t.db.privileged(tx =>
-				tx.query<{ owner: string; n: number }>(`select ${entry.owner} as owner, count(*)::int as n from ${table} where ${entry.owner} = any($1::uuid[]) group by 1`, [
-					[gone.id, kept.id],
-				]),
+				tx.query<{ owner: string; n: number }>(
+					`select ${entry.owner} as owner, count(*)::int as n from ${table} where ${entry.owner} = any($1::uuid[]) group by 1`,
+					[[gone.id, kept.id]],
+				),
 			)
-			expect(rows.find(r => r.owner === gone.id), `${table} still has rows of the deleted user`).toBeUndefined()
+			expect(
+				rows.find(r => r.owner === gone.id),
+				`${table} still has rows of the deleted user`,
+			).toBeUndefined()
 			expect(rows.find(r => r.owner === kept.id)?.n, `${table} lost rows of another user`).toBe(keptRows[table]?.length)
 			expect(goneRows[table]?.length).toBeGreaterThan(0)
 		}

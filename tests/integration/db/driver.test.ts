@@ -33,7 +33,11 @@ describe.each(testDrivers())('Db on %s', driver => {
 				"select current_user as role, current_setting('request.jwt.claims', true)::jsonb as claims, auth.uid() as uid",
 			),
 		)
-		expect(inside.rows[0]).toEqual({ role: 'authenticated', claims: { sub: user.id, role: 'authenticated' }, uid: user.id })
+		expect(inside.rows[0]).toEqual({
+			role: 'authenticated',
+			claims: { sub: user.id, role: 'authenticated' },
+			uid: user.id,
+		})
 		const after = await db.privileged(tx =>
 			tx.query<{ role: string; claims: string | null }>(
 				"select current_user as role, nullif(current_setting('request.jwt.claims', true), '') as claims",
@@ -41,7 +45,9 @@ describe.each(testDrivers())('Db on %s', driver => {
 		)
 		expect(after.rows[0]?.role).not.toBe('authenticated')
 		expect(after.rows[0]?.claims).toBeNull()
-		const anon = await db.asAnon(tx => tx.query<{ role: string; uid: string | null }>('select current_user as role, auth.uid() as uid'))
+		const anon = await db.asAnon(tx =>
+			tx.query<{ role: string; uid: string | null }>('select current_user as role, auth.uid() as uid'),
+		)
 		expect(anon.rows[0]).toEqual({ role: 'anon', uid: null })
 	})
 
@@ -57,8 +63,12 @@ describe.each(testDrivers())('Db on %s', driver => {
 				throw new Error('changed my mind')
 			}),
 		).rejects.toThrow('changed my mind')
-		await db.asUser(user.id, tx => tx.query("insert into conversations (user_id, title) values ($1, 'kept')", [user.id]))
-		const { rows } = await db.privileged(tx => tx.query<{ title: string }>('select title from conversations where user_id = $1', [user.id]))
+		await db.asUser(user.id, tx =>
+			tx.query("insert into conversations (user_id, title) values ($1, 'kept')", [user.id]),
+		)
+		const { rows } = await db.privileged(tx =>
+			tx.query<{ title: string }>('select title from conversations where user_id = $1', [user.id]),
+		)
 		expect(rows.map(r => r.title)).toEqual(['kept'])
 	})
 
@@ -82,20 +92,31 @@ describe.each(testDrivers())('Db on %s', driver => {
 	it('queues concurrent transactions instead of interleaving them', async () => {
 		const user = await createUser(db)
 		const { rows } = await db.privileged(tx =>
-			tx.query<{ id: string }>("insert into workflows (user_id, name, definition) values ($1, 'counter', '{\"n\":0}') returning id", [user.id]),
+			tx.query<{ id: string }>(
+				"insert into workflows (user_id, name, definition) values ($1, 'counter', '{\"n\":0}') returning id",
+				[user.id],
+			),
 		)
 		const id = rows[0]?.id
 		// read, wait, write: without isolation between callers, increments would be lost
 		await Promise.all(
 			Array.from({ length: 12 }, () =>
 				db.asUser(user.id, async tx => {
-					const current = await tx.query<{ n: number }>("select (definition->>'n')::int as n from workflows where id = $1 for update", [id])
+					const current = await tx.query<{ n: number }>(
+						"select (definition->>'n')::int as n from workflows where id = $1 for update",
+						[id],
+					)
 					await sleep(3)
-					await tx.query("update workflows set definition = jsonb_build_object('n', $1::int) where id = $2", [(current.rows[0]?.n ?? 0) + 1, id])
+					await tx.query("update workflows set definition = jsonb_build_object('n', $1::int) where id = $2", [
+						(current.rows[0]?.n ?? 0) + 1,
+						id,
+					])
 				}),
 			),
 		)
-		const final = await db.privileged(tx => tx.query<{ n: number }>("select (definition->>'n')::int as n from workflows where id = $1", [id]))
+		const final = await db.privileged(tx =>
+			tx.query<{ n: number }>("select (definition->>'n')::int as n from workflows where id = $1", [id]),
+		)
 		expect(final.rows[0]?.n).toBe(12)
 
 		// a statement issued while a transaction is open never sees (or joins) that transaction

@@ -34,7 +34,10 @@ export const OWNED_TABLES: Record<string, OwnedTable> = {
 	identities: {
 		owner: 'user_id',
 		update: null,
-		insert: owner => [`insert into identities (user_id, provider, provider_user_id) values ($1, 'github', $2)`, [owner, slug()]],
+		insert: owner => [
+			`insert into identities (user_id, provider, provider_user_id) values ($1, 'github', $2)`,
+			[owner, slug()],
+		],
 	},
 	sessions: {
 		owner: 'user_id',
@@ -79,7 +82,10 @@ export const OWNED_TABLES: Record<string, OwnedTable> = {
 	idempotency_keys: {
 		owner: 'user_id',
 		update: { column: 'request_hash', value: 'changed' },
-		insert: owner => [`insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, 'h')`, [owner, slug()]],
+		insert: owner => [
+			`insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, 'h')`,
+			[owner, slug()],
+		],
 	},
 	api_usage: {
 		owner: 'user_id',
@@ -98,7 +104,10 @@ export const OWNED_TABLES: Record<string, OwnedTable> = {
 	workflow_runs: {
 		owner: 'user_id',
 		update: { column: 'status', value: 'canceled' },
-		insert: (owner, refs) => [`insert into workflow_runs (user_id, workflow_id) values ($1, $2)`, [owner, refs.workflows?.[0]]],
+		insert: (owner, refs) => [
+			`insert into workflow_runs (user_id, workflow_id) values ($1, $2)`,
+			[owner, refs.workflows?.[0]],
+		],
 	},
 	audio_projects: {
 		owner: 'user_id',
@@ -154,7 +163,10 @@ export async function seedGraph(db: Db, userId: string): Promise<Graph> {
 		messages.push(await insertReturningId(tx, OWNED_TABLES.messages!.insert(userId, graph)))
 		const generations = graph.generations ?? []
 		generations.push(await insertReturningId(tx, OWNED_TABLES.generations!.insert(userId, graph)))
-		await tx.query('update conversations set current_leaf_id = $1 where id = $2', [messages[1], graph.conversations?.[0]])
+		await tx.query('update conversations set current_leaf_id = $1 where id = $2', [
+			messages[1],
+			graph.conversations?.[0],
+		])
 		return graph
 	})
 }

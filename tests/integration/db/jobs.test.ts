@@ -44,7 +44,9 @@ describe.each(testDrivers())('jobs on %s', driver => {
 		expect(seen.map(j => j.data.conversationId)).toEqual(['committed'])
 		expect(seen[0]?.id).toBe(id)
 		const { rows } = await t.db.privileged(tx =>
-			tx.query<{ state: string; data: { conversationId: string } }>("select state, data from pgboss.job where name = 'chat.title'"),
+			tx.query<{ state: string; data: { conversationId: string } }>(
+				"select state, data from pgboss.job where name = 'chat.title'",
+			),
 		)
 		expect(rows.map(r => r.data.conversationId)).toEqual(['committed'])
 		await waitFor(async () => {
@@ -136,14 +138,14 @@ describe.each(testDrivers())('jobs on %s', driver => {
 		await waitFor(() => started)
 		await jobs.stop({ graceful: true })
 		expect(finished).toBe(true)
-		const { rows } = await t.db.privileged(tx => tx.query<{ state: string }>("select state from pgboss.job where name = 'generation.run'"))
+		const { rows } = await t.db.privileged(tx =>
+			tx.query<{ state: string }>("select state from pgboss.job where name = 'generation.run'"),
+		)
 		expect(rows.map(r => r.state)).toEqual(['completed'])
 		expect((await jobs.health()).ok).toBe(false)
 	})
 
 	it('refuses queue names outside JOB_NAMES', async () => {
-		await expect(
-			t.db.privileged(tx => jobs.enqueue(tx, 'nope' as 'chat.title', {})),
-		).rejects.toThrow(/JOB_NAMES/)
+		await expect(t.db.privileged(tx => jobs.enqueue(tx, 'nope' as 'chat.title', {}))).rejects.toThrow(/JOB_NAMES/)
 	})
 })

@@ -47,7 +47,9 @@ async function schemaSnapshot(db: Db) {
 
 async function publicTableCount(db: Db) {
 	const { rows } = await db.privileged(tx =>
-		tx.query<{ n: number }>("select count(*)::int as n from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r'"),
+		tx.query<{ n: number }>(
+			"select count(*)::int as n from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r'",
+		),
 	)
 	return rows[0]?.n ?? -1
 }

@@ -44,7 +44,9 @@ describe.each(testDrivers())('row-level security on %s', driver => {
 
 	it('covers every table in public: each is either user data with an isolation entry, or shared', async () => {
 		const tables = await publicTables(t.db)
-		const uncovered = tables.filter(name => !(name in OWNED_TABLES) && !(SHARED_TABLES as readonly string[]).includes(name))
+		const uncovered = tables.filter(
+			name => !(name in OWNED_TABLES) && !(SHARED_TABLES as readonly string[]).includes(name),
+		)
 		expect(uncovered, 'tables without an isolation entry in tests/integration/db/graph.ts').toEqual([])
 		for (const name of Object.keys(OWNED_TABLES)) expect(tables).toContain(name)
 	})
@@ -65,66 +67,71 @@ describe.each(testDrivers())('row-level security on %s', driver => {
 			const own = policies.filter(p => p.tablename === table)
 			expect(own.length, `${table} has no policy for authenticated`).toBeGreaterThan(0)
 			for (const p of own) {
-				expect(`${p.qual ?? ''} ${p.with_check ?? ''}`).toMatch(new RegExp(`\\b${entry.owner} = \\(\\s*SELECT auth\\.uid\\(\\)`))
+				expect(`${p.qual ?? ''} ${p.with_check ?? ''}`).toMatch(
+					new RegExp(`\\b${entry.owner} = \\(\\s*SELECT auth\\.uid\\(\\)`),
+				)
 			}
 		}
 	})
 
-	for (const [table, entry] of Object.entries(OWNED_TABLES)) {
-		describe(table, () => {
-			it("another user cannot select the owner's rows, and sees only their own", async () => {
-				const ids = a[table] ?? []
-				expect(ids.length).toBeGreaterThan(0)
-				const visible = await t.db.asUser(userB, tx =>
-					tx.query<{ id: string; owner: string }>(`select id, ${entry.owner} as owner from ${table}`),
-				)
-				expect(visible.rows.map(r => r.id).sort()).toEqual([...(b[table] ?? [])].sort())
-				expect(visible.rows.every(r => r.owner === userB)).toBe(true)
-				const direct = await t.db.asUser(userB, tx => tx.query(`select id from ${table} where id = any($1::uuid[])`, [ids]))
-				expect(direct.rowCount).toBe(0)
-			})
-
-			it("another user cannot update or delete the owner's rows", async () => {
-				const id = a[table]?.[0] ?? ''
-				const column = entry.update?.column ?? 'created_at'
-				const value = entry.update?.value ?? new Date(0)
-				const updated = await refusedOr(() =>
-					t.db.asUser(userB, tx => tx.query(`update ${table} set ${column} = $1 where id = $2`, [value, id])),
-				)
-				expect(updated?.rowCount ?? 0).toBe(0)
-				await stillThere(t.db, table, id, column, value)
-				const deleted = await refusedOr(() => t.db.asUser(userB, tx => tx.query(`delete from ${table} where id = $1`, [id])))
-				expect(deleted?.rowCount ?? 0).toBe(0)
-				await stillThere(t.db, table, id, column, value)
-			})
-
-			if (entry.update) {
-				const { column, value } = entry.update
-				it('the owner can update their own row (so the refusal above is RLS, not a broken grant)', async () => {
-					const id = b[table]?.[0] ?? ''
-					const { rowCount } = await t.db.asUser(userB, tx =>
-						tx.query(`update ${table} set ${column} = $1 where id = $2`, [value, id]),
-					)
-					expect(rowCount).toBe(1)
-				})
-			}
-
-			it('a user cannot insert a row owned by someone else, nor hang one under their rows', async () => {
-				const asOther = entry.insert(userA, a)
-				await expect(t.db.asUser(userB, tx => tx.query(...asOther))).rejects.toSatisfy(
-					(error: unknown) => ['42501', '23503'].includes(dbErrorCode(error) ?? ''),
-				)
-				if (table === 'users') return
-				const usesParents = /\$[2-9]/.test(asOther[0]) && !['identities', 'api_tokens', 'idempotency_keys'].includes(table)
-				if (!usesParents) return
-				// owned by B, but pointing at A's parent rows
-				const [sql, params] = entry.insert(userB, a)
-				await expect(t.db.asUser(userB, tx => tx.query(sql, params))).rejects.toSatisfy((error: unknown) =>
-					['42501', '23503'].includes(dbErrorCode(error) ?? ''),
-				)
-			})
+	describe.each(Object.entries(OWNED_TABLES))('%s', (table, entry) => {
+		it("another user cannot select the owner's rows, and sees only their own", async () => {
+			const ids = a[table] ?? []
+			expect(ids.length).toBeGreaterThan(0)
+			const visible = await t.db.asUser(userB, tx =>
+				tx.query<{ id: string; owner: string }>(`select id, ${entry.owner} as owner from ${table}`),
+			)
+			expect(visible.rows.map(r => r.id).sort()).toEqual([...(b[table] ?? [])].sort())
+			expect(visible.rows.every(r => r.owner === userB)).toBe(true)
+			const direct = await t.db.asUser(userB, tx =>
+				tx.query(`select id from ${table} where id = any($1::uuid[])`, [ids]),
+			)
+			expect(direct.rowCount).toBe(0)
 		})
-	}
+
+		it("another user cannot update or delete the owner's rows", async () => {
+			const id = a[table]?.[0] ?? ''
+			const column = entry.update?.column ?? 'created_at'
+			const value = entry.update?.value ?? new Date(0)
+			const updated = await refusedOr(() =>
+				t.db.asUser(userB, tx => tx.query(`update ${table} set ${column} = $1 where id = $2`, [value, id])),
+			)
+			expect(updated?.rowCount ?? 0).toBe(0)
+			await stillThere(t.db, table, id, column, value)
+			const deleted = await refusedOr(() =>
+				t.db.asUser(userB, tx => tx.query(`delete from ${table} where id = $1`, [id])),
+			)
+			expect(deleted?.rowCount ?? 0).toBe(0)
+			await stillThere(t.db, table, id, column, value)
+		})
+
+		if (entry.update) {
+			const { column, value } = entry.update
+			it('the owner can update their own row (so the refusal above is RLS, not a broken grant)', async () => {
+				const id = b[table]?.[0] ?? ''
+				const { rowCount } = await t.db.asUser(userB, tx =>
+					tx.query(`update ${table} set ${column} = $1 where id = $2`, [value, id]),
+				)
+				expect(rowCount).toBe(1)
+			})
+		}
+
+		it('a user cannot insert a row owned by someone else, nor hang one under their rows', async () => {
+			const asOther = entry.insert(userA, a)
+			await expect(t.db.asUser(userB, tx => tx.query(...asOther))).rejects.toSatisfy((error: unknown) =>
+				['42501', '23503'].includes(dbErrorCode(error) ?? ''),
+			)
+			if (table === 'users') return
+			const usesParents =
+				/\$[2-9]/.test(asOther[0]) && !['identities', 'api_tokens', 'idempotency_keys'].includes(table)
+			if (!usesParents) return
+			// owned by B, but pointing at A's parent rows
+			const [sql, params] = entry.insert(userB, a)
+			await expect(t.db.asUser(userB, tx => tx.query(sql, params))).rejects.toSatisfy((error: unknown) =>
+				['42501', '23503'].includes(dbErrorCode(error) ?? ''),
+			)
+		})
+	})
 
 	it('lets users read the model catalogue but not write it; webhook events are privileged only', async () => {
 		await t.db.privileged(tx =>
@@ -139,7 +146,7 @@ describe.each(testDrivers())('row-level security on %s', driver => {
 				tx.query("insert into models (id, provider, display_name) values ('offline:x', 'offline', 'x')"),
 			),
 		).rejects.toSatisfy((e: unknown) => dbErrorCode(e) === '42501')
-		await expect(t.db.asUser(userA, tx => tx.query("update models set enabled = false"))).rejects.toSatisfy(
+		await expect(t.db.asUser(userA, tx => tx.query('update models set enabled = false'))).rejects.toSatisfy(
 			(e: unknown) => dbErrorCode(e) === '42501',
 		)
 		await expect(t.db.asUser(userA, tx => tx.query('select * from webhook_events'))).rejects.toSatisfy(
@@ -161,8 +168,9 @@ describe.each(testDrivers())('row-level security on %s', driver => {
 
 	describe('anon', () => {
 		it('sees nothing without a share slug', async () => {
-			for (const table of await publicTables(t.db)) {
-				const result = await refusedOr(() => t.db.asAnon(tx => tx.query(`select 1 from ${table}`)))
+			const db = t.db
+			for (const table of await publicTables(db)) {
+				const result = await refusedOr(() => db.asAnon(tx => tx.query(`select 1 from ${table}`)))
 				expect(result?.rowCount ?? 0, `anon reads ${table}`).toBe(0)
 			}
 		})
@@ -170,7 +178,9 @@ describe.each(testDrivers())('row-level security on %s', driver => {
 		it('reads exactly the shared conversation and its messages through the slug, until it is revoked', async () => {
 			const shareId = a.shared_content?.[0]
 			const { rows: shares } = await t.db.privileged(tx =>
-				tx.query<{ slug: string; target_id: string }>('select slug, target_id from shared_content where id = $1', [shareId]),
+				tx.query<{ slug: string; target_id: string }>('select slug, target_id from shared_content where id = $1', [
+					shareId,
+				]),
 			)
 			const share = shares[0]
 			if (!share) throw new Error('no share seeded')
@@ -178,7 +188,9 @@ describe.each(testDrivers())('row-level security on %s', driver => {
 				t.db.asAnon(async tx => {
 					await setShareSlug(tx, share.slug)
 					const conversations = await tx.query<{ id: string }>('select id, title from conversations')
-					const messages = await tx.query<{ conversation_id: string }>('select id, conversation_id, content from messages')
+					const messages = await tx.query<{ conversation_id: string }>(
+						'select id, conversation_id, content from messages',
+					)
 					const generations = await tx.query('select id from generations')
 					return { conversations: conversations.rows, messages: messages.rows, generations: generations.rows }
 				})
