@@ -33,6 +33,10 @@ export const CAPABILITIES: readonly Capability[] = [
 	'vision',
 ]
 
+export function isCapability(value: string): value is Capability {
+	return (CAPABILITIES as readonly string[]).includes(value)
+}
+
 export type UsageUnit = 'tokens' | 'images' | 'seconds' | 'characters'
 
 /** What one call used; `units` counts `unit` (images made, seconds of audio/video/compute, characters read). */
