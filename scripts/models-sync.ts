@@ -18,9 +18,13 @@ async function main() {
 		const providers = createProviders(config)
 		const summary = await runModelsSync(providers, rows => db.privileged(tx => upsertModels(tx, rows)))
 		for (const row of summary.rows) {
-			process.stdout.write(`${row.available ? 'available  ' : 'unavailable'}  ${row.id}${row.source === 'discovered' ? '  (discovered)' : ''}\n`)
+			process.stdout.write(
+				`${row.available ? 'available  ' : 'unavailable'}  ${row.id}${row.source === 'discovered' ? '  (discovered)' : ''}\n`,
+			)
 		}
-		process.stdout.write(`${summary.rows.length} models synced: ${summary.available} available, ${summary.unavailable} not.\n`)
+		process.stdout.write(
+			`${summary.rows.length} models synced: ${summary.available} available, ${summary.unavailable} not.\n`,
+		)
 	} finally {
 		await db.close()
 	}

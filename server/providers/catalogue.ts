@@ -313,7 +313,12 @@ export async function syncModels(
 		}
 		for (const model of known) {
 			const found = listed?.get(model.vendorModel)
-			const row: ModelRow = { ...model, available: listed === null || found !== undefined, source: 'catalogue', syncedAt }
+			const row: ModelRow = {
+				...model,
+				available: listed === null || found !== undefined,
+				source: 'catalogue',
+				syncedAt,
+			}
 			// Version-pinned Replicate models follow the owner's latest version.
 			if (model.replicateVersion && found?.version) row.replicateVersion = found.version
 			rows.push(row)

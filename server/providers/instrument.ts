@@ -208,7 +208,9 @@ export function tracedStream(
 					}
 					if (first) {
 						first = false
-						span.addEvent('gen_ai.first_chunk', { 'generation_studio.time_to_first_chunk_s': (performance.now() - started) / 1000 })
+						span.addEvent('gen_ai.first_chunk', {
+							'generation_studio.time_to_first_chunk_s': (performance.now() - started) / 1000,
+						})
 					}
 					return step
 				},

@@ -41,7 +41,12 @@ export function sniffImage(data: Uint8Array): ImageFacts | null {
 		}
 		if (kind === 'VP8L' && data.length >= 25) {
 			const bits = dv.getUint32(21, true)
-			return { contentType: 'image/webp', label: 'WebP', width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 }
+			return {
+				contentType: 'image/webp',
+				label: 'WebP',
+				width: (bits & 0x3fff) + 1,
+				height: ((bits >> 14) & 0x3fff) + 1,
+			}
 		}
 		return { contentType: 'image/webp', label: 'WebP' }
 	}

@@ -11,7 +11,16 @@ import type { ProviderRegistry } from './registry.ts'
 import { isCapability, type Capability, type ProviderName } from './types.ts'
 
 /** The capabilities the `models.capabilities` column accepts (its check constraint). */
-export const TABLE_CAPABILITIES: readonly Capability[] = ['chat', 'title', 'image', 'video', 'speech', 'music', 'transcribe', 'vision']
+export const TABLE_CAPABILITIES: readonly Capability[] = [
+	'chat',
+	'title',
+	'image',
+	'video',
+	'speech',
+	'music',
+	'transcribe',
+	'vision',
+]
 
 export type ModelsTableRow = {
 	id: string
@@ -91,7 +100,10 @@ export function catalogueFromTable(
 			continue
 		}
 		const extra = model.capabilities.filter(c => !TABLE_CAPABILITIES.includes(c))
-		const capabilities = [...row.capabilities.filter(isCapability).filter(c => model.capabilities.includes(c)), ...extra]
+		const capabilities = [
+			...row.capabilities.filter(isCapability).filter(c => model.capabilities.includes(c)),
+			...extra,
+		]
 		out.push({
 			...model,
 			displayName: row.display_name,

@@ -325,7 +325,8 @@ function imagesResult(
 	const contentType = format === 'jpeg' ? 'image/jpeg' : format === 'webp' ? 'image/webp' : 'image/png'
 	const outputs: MediaOutput[] = []
 	for (const item of data) {
-		if (item.b64_json) outputs.push({ kind: 'bytes', data: new Uint8Array(Buffer.from(item.b64_json, 'base64')), contentType })
+		if (item.b64_json)
+			outputs.push({ kind: 'bytes', data: new Uint8Array(Buffer.from(item.b64_json, 'base64')), contentType })
 		else if (item.url) outputs.push({ kind: 'url', url: item.url })
 	}
 	if (outputs.length === 0) {
@@ -398,7 +399,8 @@ export function mapOpenAIError(error: unknown, deadline: Deadline | null, vendor
 				{ ...withStatus, retryable: false },
 			)
 		}
-		if (status === 408) return new ProviderError('timed_out', `${vendor} did not answer in time. Try again.`, withStatus)
+		if (status === 408)
+			return new ProviderError('timed_out', `${vendor} did not answer in time. Try again.`, withStatus)
 		if (status !== undefined && status >= 400 && status < 500) {
 			return new ProviderError('invalid_request', `${vendor} rejected the request: ${detail}`, withStatus)
 		}

@@ -152,7 +152,8 @@ export function createProviders(config: Config, options: ProviderRegistryOptions
 	}
 
 	const isConfigured = (provider: ProviderName) => adapters[provider] !== undefined
-	const isAvailable = (model: ModelInfo & { available?: boolean }) => isConfigured(model.provider) && model.available !== false
+	const isAvailable = (model: ModelInfo & { available?: boolean }) =>
+		isConfigured(model.provider) && model.available !== false
 
 	function resolve(modelId: string, capability: Capability): { model: ModelInfo; adapter: ProviderAdapter } {
 		const model = catalogue.find(m => m.id === modelId)
@@ -187,9 +188,13 @@ export function createProviders(config: Config, options: ProviderRegistryOptions
 	function method<K extends Capability>(adapter: ProviderAdapter, capability: K): NonNullable<ProviderAdapter[K]> {
 		const fn = adapter[capability]
 		if (!fn) {
-			throw new ProviderError('invalid_request', `The ${adapter.name} provider cannot ${CAPABILITY_WORDS[capability]}.`, {
-				provider: adapter.name,
-			})
+			throw new ProviderError(
+				'invalid_request',
+				`The ${adapter.name} provider cannot ${CAPABILITY_WORDS[capability]}.`,
+				{
+					provider: adapter.name,
+				},
+			)
 		}
 		return fn.bind(adapter) as NonNullable<ProviderAdapter[K]>
 	}
@@ -209,7 +214,9 @@ export function createProviders(config: Config, options: ProviderRegistryOptions
 	}
 
 	function pricePrediction(provider: ProviderName, state: PredictionState): PricedPrediction {
-		const model = state.model ? catalogue.find(m => m.provider === provider && m.vendorModel === state.model) : undefined
+		const model = state.model
+			? catalogue.find(m => m.provider === provider && m.vendorModel === state.model)
+			: undefined
 		const priced: PricedPrediction = { ...state }
 		if (model) priced.modelId = model.id
 		if (model && state.usage) priced.costMicros = computeCostMicros(model, state.usage)
@@ -247,7 +254,9 @@ export function createProviders(config: Config, options: ProviderRegistryOptions
 		predictions(provider) {
 			const adapter = adapters[provider]
 			if (!adapter?.getPrediction || !adapter.cancelPrediction || !adapter.parsePrediction) {
-				throw new ProviderError('invalid_request', `The ${provider} provider has no predictions to follow.`, { provider })
+				throw new ProviderError('invalid_request', `The ${provider} provider has no predictions to follow.`, {
+					provider,
+				})
 			}
 			const { getPrediction, cancelPrediction, parsePrediction } = adapter
 			return {

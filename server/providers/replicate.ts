@@ -62,7 +62,10 @@ class ReplicateClient extends Replicate {
 				? route
 				: new URL(route.startsWith('/') ? route.slice(1) : route, base.endsWith('/') ? base : `${base}/`)
 		for (const [key, value] of Object.entries(options.params ?? {})) url.searchParams.append(key, String(value))
-		const headers = new Headers({ 'Content-Type': 'application/json', 'User-Agent': this.userAgent ?? 'generation-studio' })
+		const headers = new Headers({
+			'Content-Type': 'application/json',
+			'User-Agent': this.userAgent ?? 'generation-studio',
+		})
 		if (this.auth) headers.set('Authorization', `Bearer ${this.auth}`)
 		const extra = options.headers instanceof Headers ? options.headers : new Headers(toStringRecord(options.headers))
 		extra.forEach((value, key) => headers.set(key, value))
@@ -120,7 +123,8 @@ function aspectRatio(size: ImageSize | undefined): string {
 		['9:21', 9 / 21],
 	]
 	let best = choices[0] ?? ['1:1', 1]
-	for (const choice of choices) if (Math.abs(Math.log(choice[1] / ratio)) < Math.abs(Math.log(best[1] / ratio))) best = choice
+	for (const choice of choices)
+		if (Math.abs(Math.log(choice[1] / ratio)) < Math.abs(Math.log(best[1] / ratio))) best = choice
 	return best[0]
 }
 
@@ -138,7 +142,11 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 		return catalogueOf().find(m => m.provider === 'replicate' && m.vendorModel === vendorModel)
 	}
 
-	async function guarded<T>(capability: Capability | 'default', signal: AbortSignal | undefined, run: (deadline: Deadline) => Promise<T>) {
+	async function guarded<T>(
+		capability: Capability | 'default',
+		signal: AbortSignal | undefined,
+		run: (deadline: Deadline) => Promise<T>,
+	) {
 		const deadline = new Deadline(signal, timeoutFor(options.timeouts, capability))
 		try {
 			return await run(deadline)
@@ -149,7 +157,12 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 		}
 	}
 
-	async function create(model: string, input: Record<string, unknown>, signal: AbortSignal, extra: { webhook: boolean; wait?: number }) {
+	async function create(
+		model: string,
+		input: Record<string, unknown>,
+		signal: AbortSignal,
+		extra: { webhook: boolean; wait?: number },
+	) {
 		const info = modelInfo(model)
 		const target = info?.replicateVersion ? { version: info.replicateVersion } : { model }
 		return client.predictions.create({
@@ -186,15 +199,23 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 			}
 			const state = parsePrediction(prediction, catalogueOf())
 			if (state.status === 'failed' && state.error) throw state.error
-			if (state.status === 'canceled') throw new ProviderError('canceled', 'The prediction was canceled.', { provider: 'replicate' })
+			if (state.status === 'canceled')
+				throw new ProviderError('canceled', 'The prediction was canceled.', { provider: 'replicate' })
 			if (!state.outputs || state.outputs.length === 0) {
-				throw new ProviderError('unavailable', 'Replicate finished without an output. Try again.', { provider: 'replicate' })
+				throw new ProviderError('unavailable', 'Replicate finished without an output. Try again.', {
+					provider: 'replicate',
+				})
 			}
 			return { outputs: state.outputs, usage: state.usage ?? { unit: 'images', units: state.outputs.length } }
 		})
 	}
 
-	async function startLong(capability: Capability, model: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<AsyncMediaResult> {
+	async function startLong(
+		capability: Capability,
+		model: string,
+		input: Record<string, unknown>,
+		signal?: AbortSignal,
+	): Promise<AsyncMediaResult> {
 		return guarded(capability, signal, async deadline => {
 			const prediction = await create(model, input, deadline.signal, { webhook: true })
 			return { status: 'pending', provider: 'replicate', predictionId: prediction.id }
@@ -294,7 +315,13 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 
 function normaliseStatus(status: string): PredictionStatus {
 	if (status === 'aborted') return 'canceled'
-	if (status === 'starting' || status === 'processing' || status === 'succeeded' || status === 'failed' || status === 'canceled') {
+	if (
+		status === 'starting' ||
+		status === 'processing' ||
+		status === 'succeeded' ||
+		status === 'failed' ||
+		status === 'canceled'
+	) {
 		return status
 	}
 	return 'processing'
@@ -305,7 +332,12 @@ function collectOutputs(output: unknown, into: MediaOutput[] = []): MediaOutput[
 		if (/^https?:\/\//.test(output)) into.push({ kind: 'url', url: output })
 		else {
 			const match = /^data:([^;,]+);base64,(.*)$/s.exec(output)
-			if (match) into.push({ kind: 'bytes', contentType: match[1] ?? 'application/octet-stream', data: new Uint8Array(Buffer.from(match[2] ?? '', 'base64')) })
+			if (match)
+				into.push({
+					kind: 'bytes',
+					contentType: match[1] ?? 'application/octet-stream',
+					data: new Uint8Array(Buffer.from(match[2] ?? '', 'base64')),
+				})
 		}
 	} else if (Array.isArray(output)) {
 		for (const item of output) collectOutputs(item, into)
@@ -318,12 +350,18 @@ function collectOutputs(output: unknown, into: MediaOutput[] = []): MediaOutput[
 function predictionError(message: string): ProviderError {
 	const detail = shortMessage(message || 'no reason given')
 	if (/nsfw|safety|sensitive|flagged|content polic|moderation/i.test(detail)) {
-		return new ProviderError('content_refused', `The model refused this request (${detail}). Rephrase the prompt and try again.`, {
-			provider: 'replicate',
-		})
+		return new ProviderError(
+			'content_refused',
+			`The model refused this request (${detail}). Rephrase the prompt and try again.`,
+			{
+				provider: 'replicate',
+			},
+		)
 	}
 	if (/invalid|validation|must be|not a valid|unsupported/i.test(detail)) {
-		return new ProviderError('invalid_request', `The model could not use this input: ${detail}`, { provider: 'replicate' })
+		return new ProviderError('invalid_request', `The model could not use this input: ${detail}`, {
+			provider: 'replicate',
+		})
 	}
 	return new ProviderError('unavailable', `The model failed: ${detail}. Try again.`, { provider: 'replicate' })
 }
@@ -344,8 +382,12 @@ export function parsePrediction(body: unknown, catalogue: readonly ModelInfo[] =
 	const state: PredictionState = { id: p.id, status }
 	if (typeof p.model === 'string') state.model = p.model
 	if (status === 'succeeded') state.outputs = collectOutputs(p.output)
-	if (status === 'failed') state.error = predictionError(typeof p.error === 'string' ? p.error : JSON.stringify(p.error ?? ''))
-	const info = typeof p.model === 'string' ? catalogue.find(m => m.provider === 'replicate' && m.vendorModel === p.model) : undefined
+	if (status === 'failed')
+		state.error = predictionError(typeof p.error === 'string' ? p.error : JSON.stringify(p.error ?? ''))
+	const info =
+		typeof p.model === 'string'
+			? catalogue.find(m => m.provider === 'replicate' && m.vendorModel === p.model)
+			: undefined
 	if (status === 'succeeded') state.usage = predictionUsage(p, info, state.outputs?.length ?? 0)
 	else if (status === 'failed' || status === 'canceled') {
 		// Failed predictions are billed for the compute they used; nothing else is charged.
@@ -373,7 +415,10 @@ function predictionUsage(p: Record<string, unknown>, info: ModelInfo | undefined
 		case 'output-seconds': {
 			const input = p.input && typeof p.input === 'object' ? (p.input as Record<string, unknown>) : {}
 			const seconds = input[billing.inputKey]
-			return { unit: 'seconds', units: (typeof seconds === 'number' ? seconds : billing.defaultSeconds) * Math.max(1, outputs) }
+			return {
+				unit: 'seconds',
+				units: (typeof seconds === 'number' ? seconds : billing.defaultSeconds) * Math.max(1, outputs),
+			}
 		}
 	}
 }
@@ -410,11 +455,16 @@ export function mapReplicateError(error: unknown, deadline: Deadline | null): Pr
 		if (/nsfw|safety|sensitive|flagged/i.test(error.detail)) {
 			return new ProviderError('content_refused', `Replicate refused this request: ${error.detail}`, withStatus)
 		}
-		if (error.status === 408) return new ProviderError('timed_out', 'Replicate did not answer in time. Try again.', withStatus)
+		if (error.status === 408)
+			return new ProviderError('timed_out', 'Replicate did not answer in time. Try again.', withStatus)
 		if (error.status >= 400 && error.status < 500) {
 			return new ProviderError('invalid_request', `Replicate rejected the request: ${error.detail}`, withStatus)
 		}
-		return new ProviderError('unavailable', `Replicate had a problem answering (${error.status}). Try again.`, withStatus)
+		return new ProviderError(
+			'unavailable',
+			`Replicate had a problem answering (${error.status}). Try again.`,
+			withStatus,
+		)
 	}
 	return new ProviderError('unavailable', 'Replicate could not be reached. Try again in a moment.', options)
 }

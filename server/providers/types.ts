@@ -226,7 +226,12 @@ export class ProviderError extends Error {
 	}
 
 	toJSON() {
-		return { code: this.code, message: this.message, retryable: this.retryable, retryAfterSeconds: this.retryAfterSeconds }
+		return {
+			code: this.code,
+			message: this.message,
+			retryable: this.retryable,
+			retryAfterSeconds: this.retryAfterSeconds,
+		}
 	}
 }
 

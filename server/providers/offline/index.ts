@@ -185,7 +185,12 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 				const input = request.messages.map(m => m.content).join('\n')
 				return {
 					text,
-					usage: { unit: 'tokens', inputTokens: estimateTokens(input), outputTokens: estimateTokens(text), estimated: true },
+					usage: {
+						unit: 'tokens',
+						inputTokens: estimateTokens(input),
+						outputTokens: estimateTokens(text),
+						estimated: true,
+					},
 					finishReason: 'stop',
 				}
 			})
@@ -196,7 +201,12 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 			const title = offlineTitle(request.text)
 			return {
 				title,
-				usage: { unit: 'tokens', inputTokens: estimateTokens(request.text), outputTokens: estimateTokens(title), estimated: true },
+				usage: {
+					unit: 'tokens',
+					inputTokens: estimateTokens(request.text),
+					outputTokens: estimateTokens(title),
+					estimated: true,
+				},
 			}
 		},
 
@@ -208,7 +218,12 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 				'No model looked at it: configure a vision-capable provider to analyse images for real.'
 			return {
 				text,
-				usage: { unit: 'tokens', inputTokens: estimateTokens(request.question), outputTokens: estimateTokens(text), estimated: true },
+				usage: {
+					unit: 'tokens',
+					inputTokens: estimateTokens(request.question),
+					outputTokens: estimateTokens(text),
+					estimated: true,
+				},
 			}
 		},
 
@@ -270,7 +285,7 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 			const notes: Note[] = (words.length > 0 ? words : ['…']).map(word => {
 				const h = hashOf('speech', request.voice, word.toLowerCase())
 				return {
-					frequency: 180 * 2 ** ((h[0] ?? 0) % 12 / 12),
+					frequency: 180 * 2 ** (((h[0] ?? 0) % 12) / 12),
 					seconds: Math.min(0.35, 0.08 + word.length * 0.025),
 					gap: 0.05,
 				}

@@ -32,7 +32,12 @@ function chunk(type: string, data: Uint8Array): Buffer {
 export const PNG_SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
 /** `rgb` holds width*height*3 bytes, row by row. `text` becomes tEXt chunks (Latin-1 keys and values). */
-export function encodePng(width: number, height: number, rgb: Uint8Array, text: Record<string, string> = {}): Uint8Array {
+export function encodePng(
+	width: number,
+	height: number,
+	rgb: Uint8Array,
+	text: Record<string, string> = {},
+): Uint8Array {
 	const header = Buffer.alloc(13)
 	header.writeUInt32BE(width, 0)
 	header.writeUInt32BE(height, 4)
@@ -119,7 +124,7 @@ function drawLabel(rgb: Uint8Array, width: number, height: number, label: string
 		for (let yy = Math.max(0, y); yy < Math.min(height, y + h); yy++) {
 			for (let xx = Math.max(0, x); xx < Math.min(width, x + w); xx++) {
 				const o = (yy * width + xx) * 3
-				for (let k = 0; k < 3; k++) rgb[o + k] = Math.round((rgb[o + k] ?? 0) * (1 - alpha) + colour[k]! * alpha)
+				for (let k = 0; k < 3; k++) rgb[o + k] = Math.round((rgb[o + k] ?? 0) * (1 - alpha) + (colour[k] ?? 0) * alpha)
 			}
 		}
 	}
@@ -129,7 +134,8 @@ function drawLabel(rgb: Uint8Array, width: number, height: number, label: string
 		if (!rows) continue
 		for (const [gy, row] of rows.entries()) {
 			for (let gx = 0; gx < glyphW; gx++) {
-				if (row[gx] === '1') fill(x0 + (i * (glyphW + 1) + gx) * scale, y0 + gy * scale, scale, scale, [255, 255, 255], 1)
+				if (row[gx] === '1')
+					fill(x0 + (i * (glyphW + 1) + gx) * scale, y0 + gy * scale, scale, scale, [255, 255, 255], 1)
 			}
 		}
 	}

@@ -18,7 +18,9 @@ describe.each(testDrivers())('models sync on %s', driver => {
 	beforeAll(async () => {
 		t = await createTestDb(driver)
 		stub = await startOpenAIStub({ models: ['gpt-4o-mini', 'tts-1', 'qwen2.5:7b'] })
-		providers = createProviders(loadConfig({ NODE_ENV: 'test', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: stub.url }, []))
+		providers = createProviders(
+			loadConfig({ NODE_ENV: 'test', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: stub.url }, []),
+		)
 	})
 
 	afterAll(async () => {
@@ -60,14 +62,17 @@ describe.each(testDrivers())('models sync on %s', driver => {
 		expect(mini?.prices).toEqual({ inputToken: 1, outputToken: 2 })
 		// Capabilities the table cannot hold come back from the shipped catalogue.
 		expect(providers.model('offline:image')?.capabilities).toEqual(['image', 'imageEdit', 'upscale'])
-		expect(providers.model('openai:qwen2.5:7b')).toMatchObject({ vendorModel: 'qwen2.5:7b', capabilities: ['chat', 'title'] })
+		expect(providers.model('openai:qwen2.5:7b')).toMatchObject({
+			vendorModel: 'qwen2.5:7b',
+			capabilities: ['chat', 'title'],
+		})
 		expect(providers.list().find(m => m.id === 'openai:gpt-4o')?.available).toBe(false)
 
 		stub.reset()
 		const stream = providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'hi' }] })
-		for await (const _ of stream) {
-			// drain
-		}
+		let text = ''
+		for await (const delta of stream) text += delta
+		expect(text).toBe('Hello from the stub.')
 		// 12 input tokens × 1 + 5 output tokens × 2, at the administrator's prices.
 		expect(stream.result?.costMicros).toBe(22)
 	})

@@ -15,7 +15,9 @@ let providers: ProviderRegistry
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
 beforeAll(async () => {
-	stub = await startOpenAIStub({ models: ['gpt-4o-mini', 'gpt-image-1', 'tts-1', 'whisper-1', 'llama3.2', 'nomic-embed-text'] })
+	stub = await startOpenAIStub({
+		models: ['gpt-4o-mini', 'gpt-image-1', 'tts-1', 'whisper-1', 'llama3.2', 'nomic-embed-text'],
+	})
 	const config = loadConfig({ NODE_ENV: 'test', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: stub.url }, [])
 	providers = createProviders(config, { timeouts: { default: 1_000, chat: 400 } })
 })
@@ -26,7 +28,9 @@ afterAll(async () => {
 
 beforeEach(() => stub.reset())
 
-async function collect(stream: AsyncIterable<string>): Promise<{ deltas: string[]; error: unknown; arrivedAt: number[] }> {
+async function collect(
+	stream: AsyncIterable<string>,
+): Promise<{ deltas: string[]; error: unknown; arrivedAt: number[] }> {
 	const deltas: string[] = []
 	const arrivedAt: number[] = []
 	try {
@@ -93,7 +97,9 @@ describe('chat', () => {
 
 	it('maps a 500 onto unavailable, with one request only', async () => {
 		stub.enqueue('chat', { status: 500 })
-		const { error } = await collect(providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'hi' }] }))
+		const { error } = await collect(
+			providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'hi' }] }),
+		)
 		const e = expectProviderError(error, 'unavailable')
 		expect(e.retryable).toBe(true)
 		expect(stub.requests).toHaveLength(1)
@@ -102,7 +108,9 @@ describe('chat', () => {
 	it('maps a response slower than the time limit onto timed_out', async () => {
 		stub.enqueue('chat', { delayMs: 3_000 })
 		const started = performance.now()
-		const { error } = await collect(providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'hi' }] }))
+		const { error } = await collect(
+			providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'hi' }] }),
+		)
 		expectProviderError(error, 'timed_out')
 		expect(performance.now() - started).toBeLessThan(2_000)
 	})
@@ -137,7 +145,9 @@ describe('chat', () => {
 	it('stops when the caller aborts, as canceled', async () => {
 		stub.enqueue('chat', { chunkDelayMs: 100 })
 		const controller = new AbortController()
-		const stream = providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'hi' }] }, controller.signal)
+		const stream = providers
+			.chat('openai:gpt-4o-mini')
+			.stream({ messages: [{ role: 'user', content: 'hi' }] }, controller.signal)
 		const deltas: string[] = []
 		let error: unknown = null
 		try {
@@ -181,9 +191,14 @@ describe('chat', () => {
 	it('maps a content-policy refusal onto content_refused', async () => {
 		stub.enqueue('chat', {
 			status: 400,
-			error: { message: 'Your request was rejected as a result of our safety system.', code: 'content_policy_violation' },
+			error: {
+				message: 'Your request was rejected as a result of our safety system.',
+				code: 'content_policy_violation',
+			},
 		})
-		const { error } = await collect(providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'x' }] }))
+		const { error } = await collect(
+			providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'x' }] }),
+		)
 		const e = expectProviderError(error, 'content_refused')
 		expect(e.retryable).toBe(false)
 	})
@@ -193,7 +208,9 @@ describe('chat', () => {
 		const first = await collect(providers.chat('openai:gpt-4o-mini').stream({ messages: [] }))
 		const e1 = expectProviderError(first.error, 'invalid_request')
 		expect(e1.message).toContain('messages must not be empty')
-		const second = await collect(providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'x' }] }))
+		const second = await collect(
+			providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'x' }] }),
+		)
 		const e2 = expectProviderError(second.error, 'unavailable')
 		expect(e2.retryable).toBe(false)
 		expect(e2.message).toContain('OPENAI_API_KEY')
@@ -236,7 +253,12 @@ describe('images', () => {
 		}
 		expect(result.usage).toEqual({ unit: 'images', units: 2 })
 		expect(result.costMicros).toBe(84_000)
-		expect(stub.requests[0]?.json).toMatchObject({ model: 'gpt-image-1', prompt: 'a lighthouse', n: 2, size: '1024x1024' })
+		expect(stub.requests[0]?.json).toMatchObject({
+			model: 'gpt-image-1',
+			prompt: 'a lighthouse',
+			n: 2,
+			size: '1024x1024',
+		})
 	})
 
 	it('passes on image URLs for the storage module to download', async () => {
@@ -293,7 +315,12 @@ describe('audio', () => {
 		}
 		expect(result.usage).toEqual({ unit: 'characters', units: 11 })
 		expect(result.costMicros).toBe(165)
-		expect(stub.requests[0]?.json).toEqual({ model: 'tts-1', input: 'Hello there', voice: 'nova', response_format: 'mp3' })
+		expect(stub.requests[0]?.json).toEqual({
+			model: 'tts-1',
+			input: 'Hello there',
+			voice: 'nova',
+			response_format: 'mp3',
+		})
 	})
 
 	it('speaks text as WAV when asked', async () => {
@@ -322,7 +349,10 @@ describe('adapter without the registry', () => {
 	it('uses the SDK against the base URL with retries off', async () => {
 		const adapter = createOpenAIAdapter({ apiKey: 'sk-other', baseUrl: stub.url, timeouts: { default: 1_000 } })
 		stub.enqueue('images', { status: 503 })
-		await expect(adapter.image?.('gpt-image-1', { prompt: 'x' })).rejects.toMatchObject({ code: 'unavailable', status: 503 })
+		await expect(adapter.image?.('gpt-image-1', { prompt: 'x' })).rejects.toMatchObject({
+			code: 'unavailable',
+			status: 503,
+		})
 		expect(stub.requests).toHaveLength(1)
 		expect(stub.requests[0]?.headers.authorization).toBe('Bearer sk-other')
 	})

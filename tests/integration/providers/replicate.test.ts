@@ -21,7 +21,9 @@ const received: Received[] = []
 let providers: ProviderRegistry
 
 beforeAll(async () => {
-	stub = await startReplicateStub({ models: { 'meta/musicgen': 'newer-musicgen-version', 'black-forest-labs/flux-dev': null } })
+	stub = await startReplicateStub({
+		models: { 'meta/musicgen': 'newer-musicgen-version', 'black-forest-labs/flux-dev': null },
+	})
 	receiver = createServer((req, res) => {
 		const chunks: Buffer[] = []
 		req.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -115,7 +117,10 @@ describe('quick predictions (images)', () => {
 		expect(edit?.json).toMatchObject({ input: { prompt: 'a hat', image: dataUri, mask: dataUri } })
 		// Real-ESRGAN is not an official model: it runs by version, billed by GPU time.
 		expect(upscale?.path).toBe('/v1/predictions')
-		expect(upscale?.json).toMatchObject({ version: 'f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa', input: { scale: 4 } })
+		expect(upscale?.json).toMatchObject({
+			version: 'f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa',
+			input: { scale: 4 },
+		})
 		expect(upscaled.usage).toEqual({ unit: 'seconds', units: 2.5 })
 		expect(upscaled.costMicros).toBe(563)
 	})
@@ -149,7 +154,9 @@ describe('long predictions (video, music)', () => {
 	})
 
 	it('polls music to completion when no webhook is used', async () => {
-		const started = await providers.music('replicate:meta/musicgen').run({ prompt: 'lofi piano', durationSeconds: 8, seed: 3 })
+		const started = await providers
+			.music('replicate:meta/musicgen')
+			.run({ prompt: 'lofi piano', durationSeconds: 8, seed: 3 })
 		if (started.status !== 'pending') throw new Error('expected a pending prediction')
 		const create = creates()[0]
 		expect(create?.path).toBe('/v1/predictions')
@@ -209,8 +216,13 @@ describe('long predictions (video, music)', () => {
 
 describe('failures', () => {
 	it('maps a content-safety failure onto content_refused', async () => {
-		stub.setLifecycle({ outcome: 'failed', error: 'NSFW content detected. Try running it again, or try a different prompt.' })
-		await expect(providers.image('replicate:black-forest-labs/flux-schnell').run({ prompt: 'x' })).rejects.toMatchObject({
+		stub.setLifecycle({
+			outcome: 'failed',
+			error: 'NSFW content detected. Try running it again, or try a different prompt.',
+		})
+		await expect(
+			providers.image('replicate:black-forest-labs/flux-schnell').run({ prompt: 'x' }),
+		).rejects.toMatchObject({
 			code: 'content_refused',
 			retryable: false,
 		})
@@ -247,7 +259,9 @@ describe('failures', () => {
 
 	it('maps a slow answer onto timed_out', async () => {
 		stub.enqueue('create', { delayMs: 5_000 })
-		await expect(providers.video('replicate:minimax/video-01').run({ prompt: 'x' })).rejects.toMatchObject({ code: 'timed_out' })
+		await expect(providers.video('replicate:minimax/video-01').run({ prompt: 'x' })).rejects.toMatchObject({
+			code: 'timed_out',
+		})
 	})
 
 	it('maps an abort by the caller onto canceled', async () => {
@@ -274,7 +288,10 @@ describe('models sync', () => {
 		const byId = new Map(rows.map(r => [r.id, r]))
 		expect(byId.get('replicate:black-forest-labs/flux-schnell')).toMatchObject({ available: true })
 		expect(byId.get('replicate:black-forest-labs/flux-dev')).toMatchObject({ available: false })
-		expect(byId.get('replicate:meta/musicgen')).toMatchObject({ available: true, replicateVersion: 'newer-musicgen-version' })
+		expect(byId.get('replicate:meta/musicgen')).toMatchObject({
+			available: true,
+			replicateVersion: 'newer-musicgen-version',
+		})
 		// Official models run by name: no version is pinned for them.
 		expect(byId.get('replicate:minimax/video-01')?.replicateVersion).toBeUndefined()
 	})

@@ -4,7 +4,12 @@
  */
 import { SpanKind, SpanStatusCode, context, metrics, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
+import {
+	AggregationTemporality,
+	InMemoryMetricExporter,
+	MeterProvider,
+	PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '#server/config.ts'
@@ -45,10 +50,10 @@ beforeEach(() => {
 	stub.reset()
 })
 
-async function drain(stream: AsyncIterable<string>) {
-	for await (const _ of stream) {
-		// reading is the point
-	}
+async function drain(stream: AsyncIterable<string>): Promise<string> {
+	let text = ''
+	for await (const delta of stream) text += delta
+	return text
 }
 
 async function metricPoints(name: string) {
@@ -101,7 +106,9 @@ describe('provider spans', () => {
 
 	it('marks a failed call with error status and error.type', async () => {
 		stub.enqueue('chat', { status: 429, headers: { 'retry-after': '2' } })
-		await expect(drain(providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'x' }] }))).rejects.toMatchObject({
+		await expect(
+			drain(providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'x' }] })),
+		).rejects.toMatchObject({
 			code: 'rate_limited',
 		})
 		const span = spans.getFinishedSpans().find(s => s.name === 'chat gpt-4o-mini')
@@ -123,7 +130,12 @@ describe('provider spans', () => {
 
 	it('ends the span when the reader stops early', async () => {
 		const stream = providers.chat('offline:chat').stream({ messages: [{ role: 'user', content: 'hi there' }] })
-		for await (const _ of stream) break
+		const seen: string[] = []
+		for await (const delta of stream) {
+			seen.push(delta)
+			break
+		}
+		expect(seen).toHaveLength(1)
 		const span = spans.getFinishedSpans().find(s => s.name === 'chat chat')
 		expect(span?.attributes['generation_studio.stopped_early']).toBe(true)
 	})
@@ -135,10 +147,14 @@ describe('provider metrics', () => {
 		const durations = await metricPoints('gen_ai.client.operation.duration')
 		expect(durations.some(p => p.attributes['gen_ai.request.model'] === 'gpt-4o-mini')).toBe(true)
 		const tokens = await metricPoints('gen_ai.client.token.usage')
-		const input = tokens.find(p => p.attributes['gen_ai.token.type'] === 'input' && p.attributes['gen_ai.request.model'] === 'gpt-4o-mini')
+		const input = tokens.find(
+			p => p.attributes['gen_ai.token.type'] === 'input' && p.attributes['gen_ai.request.model'] === 'gpt-4o-mini',
+		)
 		expect(input?.value).toMatchObject({ count: expect.any(Number), sum: expect.any(Number) })
 		const cost = await metricPoints('generation_studio.provider.cost')
-		const total = cost.filter(p => p.attributes['gen_ai.provider.name'] === 'openai').reduce((sum, p) => sum + Number(p.value), 0)
+		const total = cost
+			.filter(p => p.attributes['gen_ai.provider.name'] === 'openai')
+			.reduce((sum, p) => sum + Number(p.value), 0)
 		expect(total).toBeGreaterThanOrEqual(5)
 	})
 })

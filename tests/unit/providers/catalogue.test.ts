@@ -30,15 +30,20 @@ describe('the default catalogue', () => {
 
 	it('gives every Replicate model a billing rule and every paid model a price for its unit', () => {
 		for (const m of DEFAULT_CATALOGUE.filter(m => m.provider === 'replicate')) expect(m.replicateBilling).toBeDefined()
-		for (const m of DEFAULT_CATALOGUE.filter(m => m.provider !== 'offline')) expect(Object.keys(m.prices).length).toBeGreaterThan(0)
+		for (const m of DEFAULT_CATALOGUE.filter(m => m.provider !== 'offline'))
+			expect(Object.keys(m.prices).length).toBeGreaterThan(0)
 	})
 })
 
 describe('computeCostMicros', () => {
 	it('prices tokens by direction', () => {
 		// gpt-4o-mini: 0.15 µ$ per input token, 0.6 µ$ per output token.
-		expect(computeCostMicros(model('openai:gpt-4o-mini'), { unit: 'tokens', inputTokens: 1000, outputTokens: 500 })).toBe(450)
-		expect(computeCostMicros(model('openai:gpt-4o'), { unit: 'tokens', inputTokens: 1_000_000, outputTokens: 0 })).toBe(2_500_000)
+		expect(
+			computeCostMicros(model('openai:gpt-4o-mini'), { unit: 'tokens', inputTokens: 1000, outputTokens: 500 }),
+		).toBe(450)
+		expect(computeCostMicros(model('openai:gpt-4o'), { unit: 'tokens', inputTokens: 1_000_000, outputTokens: 0 })).toBe(
+			2_500_000,
+		)
 	})
 
 	it('rounds a fraction of a micro-unit up, but not floating-point noise', () => {
@@ -48,7 +53,9 @@ describe('computeCostMicros', () => {
 	})
 
 	it('prices images, seconds and characters per unit', () => {
-		expect(computeCostMicros(model('replicate:black-forest-labs/flux-schnell'), { unit: 'images', units: 4 })).toBe(12_000)
+		expect(computeCostMicros(model('replicate:black-forest-labs/flux-schnell'), { unit: 'images', units: 4 })).toBe(
+			12_000,
+		)
 		expect(computeCostMicros(model('openai:whisper-1'), { unit: 'seconds', units: 90 })).toBe(9_000)
 		expect(computeCostMicros(model('replicate:meta/musicgen'), { unit: 'seconds', units: 12.34 })).toBe(17_276)
 		expect(computeCostMicros(model('openai:tts-1'), { unit: 'characters', units: 1000 })).toBe(15_000)
@@ -56,7 +63,9 @@ describe('computeCostMicros', () => {
 
 	it('charges nothing for a unit the model has no price for, or for offline work', () => {
 		expect(computeCostMicros(model('openai:tts-1'), { unit: 'seconds', units: 10 })).toBe(0)
-		expect(computeCostMicros(model('offline:chat'), { unit: 'tokens', inputTokens: 10_000, outputTokens: 10_000 })).toBe(0)
+		expect(
+			computeCostMicros(model('offline:chat'), { unit: 'tokens', inputTokens: 10_000, outputTokens: 10_000 }),
+		).toBe(0)
 		expect(computeCostMicros(model('openai:gpt-image-1'), { unit: 'images' })).toBe(0)
 	})
 })

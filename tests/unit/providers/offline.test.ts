@@ -89,7 +89,10 @@ describe('offline chat', () => {
 	})
 })
 
-async function collectText(adapter: ProviderAdapter, messages: Parameters<NonNullable<ProviderAdapter['chat']>>[1]['messages']) {
+async function collectText(
+	adapter: ProviderAdapter,
+	messages: Parameters<NonNullable<ProviderAdapter['chat']>>[1]['messages'],
+) {
 	let text = ''
 	const stream = adapter.chat?.('chat', { messages })
 	if (!stream) throw new Error('no chat')
@@ -139,7 +142,9 @@ describe('offline images', () => {
 		const adapter = createOfflineAdapter({ maxImageSide: 128 })
 		const png = bytesOf((await adapter.image?.('image', { prompt: 'big', size: '1792x1024' }))?.outputs[0])
 		expect(sniffImage(png.data)).toMatchObject({ width: 128, height: 73 })
-		await expect(adapter.image?.('image', { prompt: 'x', size: '0x10' })).rejects.toMatchObject({ code: 'invalid_request' })
+		await expect(adapter.image?.('image', { prompt: 'x', size: '0x10' })).rejects.toMatchObject({
+			code: 'invalid_request',
+		})
 	})
 
 	it('edits and upscales deterministically from the input image', async () => {
@@ -149,7 +154,11 @@ describe('offline images', () => {
 		expect(sniffImage(bytesOf(edit1?.outputs[0]).data)).toMatchObject({ width: 40, height: 30 })
 		expect(Buffer.from(bytesOf(edit1?.outputs[0]).data).equals(Buffer.from(bytesOf(edit2?.outputs[0]).data))).toBe(true)
 		const up = await offline.upscale?.('image', { image: source, scale: 4 })
-		expect(sniffImage(bytesOf(up?.outputs[0]).data)).toMatchObject({ contentType: 'image/png', width: 160, height: 120 })
+		expect(sniffImage(bytesOf(up?.outputs[0]).data)).toMatchObject({
+			contentType: 'image/png',
+			width: 160,
+			height: 120,
+		})
 	})
 })
 
@@ -193,7 +202,10 @@ describe('offline audio and video', () => {
 
 	it('says clearly when the demo clip is missing', async () => {
 		const adapter = createOfflineAdapter({ demoVideoPath: '/nonexistent/offline-demo.mp4' })
-		await expect(adapter.video?.('video', { prompt: 'x' })).rejects.toMatchObject({ code: 'unavailable', retryable: false })
+		await expect(adapter.video?.('video', { prompt: 'x' })).rejects.toMatchObject({
+			code: 'unavailable',
+			retryable: false,
+		})
 	})
 
 	it('describes a recording instead of transcribing it', async () => {
@@ -210,7 +222,10 @@ describe('offline audio and video', () => {
 		const result = await offline.vision?.('chat', { image: png, question: 'What is in it?' })
 		expect(result?.text).toContain('PNG image, 32×16 pixels')
 		expect(result?.text).toContain('What is in it?')
-		const unknown = await offline.vision?.('chat', { image: { data: new Uint8Array([1, 2, 3]), contentType: 'image/png' }, question: '' })
+		const unknown = await offline.vision?.('chat', {
+			image: { data: new Uint8Array([1, 2, 3]), contentType: 'image/png' },
+			question: '',
+		})
 		expect(unknown?.text).toContain('not an image format')
 	})
 })
@@ -219,7 +234,11 @@ describe('an aborted call', () => {
 	it('is refused before any work', async () => {
 		const controller = new AbortController()
 		controller.abort()
-		await expect(offline.image?.('image', { prompt: 'x' }, controller.signal)).rejects.toMatchObject({ code: 'canceled' })
-		await expect(offline.speech?.('speech', { text: 'x' }, controller.signal)).rejects.toMatchObject({ code: 'canceled' })
+		await expect(offline.image?.('image', { prompt: 'x' }, controller.signal)).rejects.toMatchObject({
+			code: 'canceled',
+		})
+		await expect(offline.speech?.('speech', { text: 'x' }, controller.signal)).rejects.toMatchObject({
+			code: 'canceled',
+		})
 	})
 })

@@ -72,7 +72,9 @@ describe('createProviders with nothing configured', () => {
 		])
 		const chat = providers.chat('offline:blind')
 		const error = refusal(() =>
-			chat.stream({ messages: [{ role: 'user', content: 'see', images: [{ data: new Uint8Array(1), contentType: 'image/png' }] }] }),
+			chat.stream({
+				messages: [{ role: 'user', content: 'see', images: [{ data: new Uint8Array(1), contentType: 'image/png' }] }],
+			}),
 		)
 		expect(error.message).toMatch(/cannot look at images/)
 	})
@@ -95,6 +97,11 @@ describe('createProviders with keys', () => {
 		expect(providers.defaultModel('image').id).toBe('openai:gpt-image-1')
 		expect(providers.defaultModel('video').id).toBe('replicate:minimax/video-01')
 		expect(providers.defaultModel('music').id).toBe('replicate:meta/musicgen')
-		expect(providers.list().filter(m => m.available).map(m => m.provider)).toContain('replicate')
+		expect(
+			providers
+				.list()
+				.filter(m => m.available)
+				.map(m => m.provider),
+		).toContain('replicate')
 	})
 })
