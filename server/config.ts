@@ -75,6 +75,9 @@ const EnvSchema = v.object({
 	GITHUB_CLIENT_SECRET: optionalString,
 	GOOGLE_CLIENT_ID: optionalString,
 	GOOGLE_CLIENT_SECRET: optionalString,
+	// Move a provider's OAuth endpoints under one base URL (tests point them at a stub server).
+	GITHUB_OAUTH_BASE_URL: optionalUrl(['http:', 'https:']),
+	GOOGLE_OAUTH_BASE_URL: optionalUrl(['http:', 'https:']),
 	SESSION_IDLE_DAYS: int(14, 1, 365),
 	SESSION_MAX_DAYS: int(90, 1, 3650),
 	RATE_LIMITS: v.pipe(
@@ -125,6 +128,8 @@ export type Config = {
 	webhookDevBypass: boolean
 	github: { clientId: string; clientSecret: string } | null
 	google: { clientId: string; clientSecret: string } | null
+	/** Where each provider's OAuth endpoints live when not at the provider itself (stub servers in tests). */
+	oauthBaseUrls: { github: string | null; google: string | null }
 	session: { idleDays: number; maxDays: number }
 	/** Per-policy overrides of the rate-limit table: name -> { points, durationSeconds }. */
 	rateLimitOverrides: Record<string, { points: number; durationSeconds: number }>
@@ -202,6 +207,9 @@ export function loadConfig(
 		}
 		if (!env.PUBLIC_URL) problems.push('PUBLIC_URL is required in production (e.g. https://studio.example.com)')
 		if (env.WEBHOOK_DEV_BYPASS) problems.push('WEBHOOK_DEV_BYPASS must not be true in production')
+		for (const key of ['GITHUB_OAUTH_BASE_URL', 'GOOGLE_OAUTH_BASE_URL'] as const) {
+			if (env[key].startsWith('http:')) problems.push(`${key} must use https:// in production`)
+		}
 	}
 
 	const supabase = pair(problems, env, 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY')
@@ -245,6 +253,7 @@ export function loadConfig(
 		webhookDevBypass: env.WEBHOOK_DEV_BYPASS,
 		github: github ? { clientId: github[0], clientSecret: github[1] } : null,
 		google: google ? { clientId: google[0], clientSecret: google[1] } : null,
+		oauthBaseUrls: { github: env.GITHUB_OAUTH_BASE_URL || null, google: env.GOOGLE_OAUTH_BASE_URL || null },
 		session: { idleDays: env.SESSION_IDLE_DAYS, maxDays: env.SESSION_MAX_DAYS },
 		rateLimitOverrides,
 		monthlyBudgetUsd: env.MONTHLY_BUDGET_USD,
