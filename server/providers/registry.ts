@@ -123,6 +123,13 @@ const KEY_NAMES: Record<ProviderName, string> = {
 	replicate: 'REPLICATE_API_TOKEN',
 }
 
+function refusedStream(error: ProviderError): PricedChatStream {
+	return {
+		result: null,
+		[Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }),
+	}
+}
+
 export function createProviders(config: Config, options: ProviderRegistryOptions = {}): ProviderRegistry {
 	let catalogue: Array<ModelInfo & { available?: boolean }> = [...(options.catalogue ?? DEFAULT_CATALOGUE)]
 	const instruments: Instruments = createInstruments()
@@ -231,10 +238,13 @@ export function createProviders(config: Config, options: ProviderRegistryOptions
 				model,
 				stream(request, signal) {
 					if (!model.capabilities.includes('vision') && request.messages.some(m => (m.images?.length ?? 0) > 0)) {
-						throw new ProviderError(
-							'invalid_request',
-							`${model.displayName} cannot look at images. Remove the attachment or pick a model that can.`,
-							{ provider: model.provider },
+						// Like every other failure of a stream, the refusal surfaces when it is read.
+						return refusedStream(
+							new ProviderError(
+								'invalid_request',
+								`${model.displayName} cannot look at images. Remove the attachment or pick a model that can.`,
+								{ provider: model.provider },
+							),
 						)
 					}
 					return tracedStream(instruments, { capability: 'chat', model }, chat(model.vendorModel, request, signal))

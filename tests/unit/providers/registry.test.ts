@@ -57,7 +57,7 @@ describe('createProviders with nothing configured', () => {
 		expect(stream.result?.costMicros).toBe(0)
 	})
 
-	it('refuses images sent to a chat model that cannot see', () => {
+	it('refuses images sent to a chat model that cannot see', async () => {
 		const providers = bare()
 		providers.setCatalogue([
 			{
@@ -70,12 +70,20 @@ describe('createProviders with nothing configured', () => {
 				prices: {},
 			},
 		])
-		const chat = providers.chat('offline:blind')
-		const error = refusal(() =>
-			chat.stream({
+		const stream = providers
+			.chat('offline:blind')
+			.stream({
 				messages: [{ role: 'user', content: 'see', images: [{ data: new Uint8Array(1), contentType: 'image/png' }] }],
-			}),
-		)
+			})
+		let error: unknown = null
+		try {
+			for await (const delta of stream) expect(delta).toBeUndefined()
+		} catch (e) {
+			error = e
+		}
+		expect(error).toBeInstanceOf(ProviderError)
+		expect(error).toMatchObject({ code: 'invalid_request' })
+		if (!(error instanceof ProviderError)) return
 		expect(error.message).toMatch(/cannot look at images/)
 	})
 
