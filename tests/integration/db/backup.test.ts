@@ -117,6 +117,7 @@ describe.each(testDrivers())('backups on %s', driver => {
 
 	it('works from the command line: npm run db:backup / db:restore', async () => {
 		const file = path.join(dir, 'cli.backup')
+		const cleanup: string[] = []
 		const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', DATA_DIR: t.config.dataDir, LOG_LEVEL: 'error' }
 		if (driver === 'postgres') env.DATABASE_URL = t.connectionString ?? ''
 		else delete env.DATABASE_URL
@@ -128,6 +129,7 @@ describe.each(testDrivers())('backups on %s', driver => {
 			const copyDir = makeTempDir('gs-cli-')
 			await restorePglite(copy, path.join(copyDir, 'pg'))
 			env.DATA_DIR = copyDir
+			cleanup.push(copyDir)
 		}
 		const { stdout } = await exec(tsx, ['scripts/db.ts', 'backup', file], { env })
 		expect(stdout).toMatch(/wrote .*cli\.backup/)
@@ -149,7 +151,7 @@ describe.each(testDrivers())('backups on %s', driver => {
 			}
 		} finally {
 			await scratch?.drop()
-			fs.rmSync(targetDir, { recursive: true, force: true })
+			for (const d of [targetDir, ...cleanup]) fs.rmSync(d, { recursive: true, force: true })
 		}
 	}, 120_000)
 })
