@@ -609,7 +609,7 @@ export function createGenerations(deps: GenerationsDeps) {
 		waitForChange,
 		/** Registers the workers with the job engine (the web-only role skips this). */
 		async startWorkers() {
-			await jobs.work<RunData>('generation.run', run, { batchSize: 2 })
+			await jobs.work<RunData>('generation.run', run, { batchSize: 2, pollingIntervalSeconds: 0.5 })
 			await jobs.work<RunData>('generation.poll', poll)
 		},
 	}
