@@ -73,6 +73,11 @@ export type JobsHealth = { ok: boolean; detail?: string; queues?: Record<string,
 export interface Jobs {
 	/** Enqueues inside `tx`: the job exists only if `tx` commits. Returns the job id (null if deduplicated). */
 	enqueue<T extends JobData>(tx: Tx, name: JobName, data: T, options?: EnqueueOptions): Promise<string | null>
+	/**
+	 * Call after the enqueuing transaction committed: this process's workers for the queue fetch at once
+	 * (workers in other processes find the job at their next poll).
+	 */
+	wake(name: JobName): void
 	work<T extends JobData>(name: JobName, handler: (job: Job<T>) => Promise<void>, options?: WorkOptions): Promise<void>
 	start(): Promise<void>
 	/** Stops fetching; with `graceful` (the default) waits up to `timeoutMs` for running jobs to finish. */
@@ -184,7 +189,14 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 		)
 	}
 
+	/** Workers of this process, by queue, so a job enqueued here can wake them instead of waiting for a poll. */
+	const localWorkers = new Map<JobName, string[]>()
+
 	const jobs: Jobs = {
+		wake(name) {
+			for (const id of localWorkers.get(name) ?? []) boss.notifyWorker(id)
+		},
+
 		async enqueue(tx, name, data, enqueueOptions = {}) {
 			assertJobName(name)
 			const payload: JobData = { ...data }
@@ -230,7 +242,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			if (workOptions.pollingIntervalSeconds !== undefined)
 				fetch.pollingIntervalSeconds = workOptions.pollingIntervalSeconds
 			for (let i = 0; i < (workOptions.concurrency ?? 1); i++) {
-				await boss.work<T>(name, fetch, async (batch: PgBoss.JobWithMetadata<T>[]) => {
+				const workerId = await boss.work<T>(name, fetch, async (batch: PgBoss.JobWithMetadata<T>[]) => {
 					if (batch.length === 1 && batch[0]) return await runOne(name, batch[0], handler)
 					const results = await Promise.allSettled(batch.map(raw => runOne(name, raw, handler)))
 					const failed = results.flatMap((r, i) =>
@@ -245,6 +257,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 						? failed[0].reason
 						: new Error(failed.map(f => String(f.reason instanceof Error ? f.reason.message : f.reason)).join('; '))
 				})
+				localWorkers.set(name, [...(localWorkers.get(name) ?? []), workerId])
 			}
 		},
 

@@ -202,7 +202,7 @@ export function createGenerations(deps: GenerationsDeps) {
 		const key = options.idempotencyKey ?? null
 		const hash = requestHash(request)
 		const { kind, prompt, model: _model, ...params } = request
-		return db.asUser(actor.id, async tx => {
+		const outcome = await db.asUser(actor.id, async (tx): Promise<{ generation: Generation; replayed: boolean } | Refusal> => {
 			if (key) {
 				const claimed = await tx.query<{ id: string }>(
 					`insert into public.idempotency_keys (user_id, key, request_hash) values ($1, $2, $3)
@@ -257,6 +257,9 @@ export function createGenerations(deps: GenerationsDeps) {
 			await jobs.enqueue<RunData>(tx, 'generation.run', { generationId: generation.id })
 			return { generation, replayed: false }
 		})
+		// Committed: a worker in this process starts now rather than at its next poll.
+		if (!('refused' in outcome) && !outcome.replayed) jobs.wake('generation.run')
+		return outcome
 	}
 
 	async function get(actor: Actor, id: string): Promise<Generation | Refusal> {
