@@ -3,6 +3,8 @@
  * context (`context.services`). Routes and domain code never construct clients of their own. Services
  * close in the reverse order of their creation.
  */
+import { createAuth } from './auth/index.ts'
+import type { Auth } from './auth/index.ts'
 import type { Config } from './config.ts'
 import { createDb, migrate } from './db/index.ts'
 import type { Db } from './db/index.ts'
@@ -36,6 +38,7 @@ export type Services = {
 	jobs: Jobs
 	limits: Limits
 	storage: Storage
+	auth: Auth
 	providers: ProviderRegistry
 	generations: Generations
 	webhooks: { replicate: ReplicateWebhooks }
@@ -68,6 +71,9 @@ export async function createServices(config: Config): Promise<Services> {
 	closers.push(['rate limits', () => limits.close()])
 
 	const storage = createStorage(config)
+	// Sessions, accounts and API tokens; account deletion removes the user's stored files too.
+	const auth = await createAuth({ config, db, limits, storage })
+	closers.push(['auth', () => auth.close()])
 	const providers = createProviders(
 		config,
 		config.providerTimeoutMs ? { timeouts: { default: config.providerTimeoutMs } } : {},
@@ -130,11 +136,13 @@ export async function createServices(config: Config): Promise<Services> {
 		jobs,
 		limits,
 		storage,
+		auth,
 		providers,
 		generations,
 		webhooks,
 		readiness,
 		async startWorkers() {
+			await jobs.recoverOrphans()
 			await generations.startWorkers()
 		},
 		async close() {

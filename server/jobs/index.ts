@@ -73,6 +73,8 @@ export type JobsHealth = { ok: boolean; detail?: string; queues?: Record<string,
 export interface Jobs {
 	/** Enqueues inside `tx`: the job exists only if `tx` commits. Returns the job id (null if deduplicated). */
 	enqueue<T extends JobData>(tx: Tx, name: JobName, data: T, options?: EnqueueOptions): Promise<string | null>
+	/** Re-queues jobs left active by a crash, when this process is certainly the only worker (embedded database). */
+	recoverOrphans(): Promise<number>
 	/**
 	 * Call after the enqueuing transaction committed: this process's workers for the queue fetch at once
 	 * (workers in other processes find the job at their next poll).
@@ -270,6 +272,20 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			}
 			state = 'started'
 			logger.info('job engine started', { queues: JOB_NAMES.length, driver: db.kind })
+		},
+
+		async recoverOrphans() {
+			// Only the embedded database guarantees that this process is the only worker (its data directory is
+			// locked): every job still marked active was cut off by a crash of ours, so it runs again now instead of
+			// waiting for its expiry. On Postgres other workers may be busy with theirs; expiry handles a crash there.
+			if (db.kind !== 'pglite') return 0
+			const { rowCount } = await db.privileged(tx =>
+				tx.query(
+					`update ${options.schema ?? 'pgboss'}.job set state = 'retry', start_after = now() where state = 'active'`,
+				),
+			)
+			if (rowCount > 0) logger.warn('job engine: re-queued jobs cut off by the last shutdown', { count: rowCount })
+			return rowCount
 		},
 
 		async stop(stopOptions = {}) {

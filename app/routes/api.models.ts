@@ -1,0 +1,19 @@
+import type { LoaderFunctionArgs } from '@remix-run/node'
+import { json } from '@remix-run/node'
+
+// Public: visitors may see what the studio offers and what it costs; limited per address.
+export const handle = { rateLimit: { loader: 'catalogue' } }
+
+/** `GET /api/models`: the catalogue — each model's capabilities, prices (USD micro-units per unit) and availability here. */
+export async function loader({ context }: LoaderFunctionArgs) {
+	const models = context.services.providers.list().map(m => ({
+		id: m.id,
+		provider: m.provider,
+		name: m.displayName,
+		description: m.description,
+		capabilities: m.capabilities,
+		prices: m.prices,
+		available: m.available,
+	}))
+	return json({ models }, { headers: { 'Cache-Control': 'public, max-age=60' } })
+}
