@@ -1,5 +1,50 @@
-import { AreaPlaceholder } from '#app/components/area-placeholder.tsx'
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { useActionData, useLoaderData } from '@remix-run/react'
+import { FieldError, fieldProps, RecentGenerations, StudioForm } from '#app/components/studio.tsx'
+import { studioAction, studioLoader } from '#app/utils/studio.ts'
+
+export const handle = { rateLimit: { action: 'generation' } }
+
+export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader('audio', request, context)
+export const action = ({ request, context }: ActionFunctionArgs) => studioAction('audio', request, context)
 
 export default function Audio() {
-	return <AreaPlaceholder to="/audio" />
+	const { recent, models, idempotencyKey } = useLoaderData<typeof loader>()
+	const actionData = useActionData<typeof action>()
+	const values = actionData?.values ?? {}
+	const { error, ...duration } = fieldProps('durationSeconds', actionData)
+	return (
+		<div className="grid gap-8 lg:grid-cols-[minmax(0,22rem)_1fr]">
+			<StudioForm
+				title="Audio"
+				promptLabel="Text to speak, or the music to make"
+				placeholder="Welcome to the studio. / A calm lo-fi beat with soft piano"
+				models={models}
+				idempotencyKey={idempotencyKey}
+				actionData={actionData}
+			>
+				<fieldset>
+					<legend className="text-sm font-medium">Kind</legend>
+					<div className="mt-1 flex gap-4 text-sm">
+						<label className="flex items-center gap-2">
+							<input type="radio" name="mode" value="speech" defaultChecked={(values.mode ?? 'speech') === 'speech'} /> Speech
+						</label>
+						<label className="flex items-center gap-2">
+							<input type="radio" name="mode" value="music" defaultChecked={values.mode === 'music'} /> Music
+						</label>
+					</div>
+				</fieldset>
+				<div>
+					<label htmlFor="durationSeconds" className="block text-sm font-medium">
+						Music length (seconds)
+					</label>
+					<input {...duration} type="number" min={1} max={30} defaultValue={values.durationSeconds ?? '8'} className="field mt-1" />
+					<FieldError id="durationSeconds-error" message={error} />
+				</div>
+			</StudioForm>
+			<RecentGenerations items={recent} empty="Nothing yet. Your audio will appear here." />
+		</div>
+	)
 }
+
+export const meta: MetaFunction = () => [{ title: 'Audio · Generation Studio' }]

@@ -1,5 +1,38 @@
-import { AreaPlaceholder } from '#app/components/area-placeholder.tsx'
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { useActionData, useLoaderData } from '@remix-run/react'
+import { FieldError, fieldProps, RecentGenerations, StudioForm } from '#app/components/studio.tsx'
+import { studioAction, studioLoader } from '#app/utils/studio.ts'
+
+export const handle = { rateLimit: { action: 'generation' } }
+
+export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader('video', request, context)
+export const action = ({ request, context }: ActionFunctionArgs) => studioAction('video', request, context)
 
 export default function Video() {
-	return <AreaPlaceholder to="/video" />
+	const { recent, models, idempotencyKey } = useLoaderData<typeof loader>()
+	const actionData = useActionData<typeof action>()
+	const { error, ...duration } = fieldProps('durationSeconds', actionData)
+	return (
+		<div className="grid gap-8 lg:grid-cols-[minmax(0,22rem)_1fr]">
+			<StudioForm
+				title="Video"
+				promptLabel="Prompt"
+				placeholder="Slow waves rolling onto a pebble beach, golden hour"
+				models={models}
+				idempotencyKey={idempotencyKey}
+				actionData={actionData}
+			>
+				<div>
+					<label htmlFor="durationSeconds" className="block text-sm font-medium">
+						Length (seconds)
+					</label>
+					<input {...duration} type="number" min={1} max={10} defaultValue={actionData?.values.durationSeconds ?? '5'} className="field mt-1" />
+					<FieldError id="durationSeconds-error" message={error} />
+				</div>
+			</StudioForm>
+			<RecentGenerations items={recent} empty="Nothing yet. Your videos will appear here." />
+		</div>
+	)
 }
+
+export const meta: MetaFunction = () => [{ title: 'Video · Generation Studio' }]

@@ -1,0 +1,42 @@
+/**
+ * What the image, video and audio studios share: the loader data (recent work, models for the capability, a
+ * fresh idempotency key) and the action (validate, create, redirect to the generation), so each studio route is
+ * only its own fields.
+ */
+import type { AppLoadContext } from '@remix-run/node'
+import { json, redirect } from '@remix-run/node'
+import { GenerationRequestSchema, IdempotencyKeySchema } from '#app/schemas/generation.ts'
+import type { GenerationKind } from '#app/schemas/generation.ts'
+import { requireUser } from './auth.ts'
+import { formToObject, parseWith } from './validation.ts'
+
+const CAPABILITIES = { image: ['image'], video: ['video'], audio: ['speech', 'music'] } as const
+
+export async function studioLoader(kind: GenerationKind, request: Request, context: AppLoadContext) {
+	const user = await requireUser(request, context)
+	const { generations, providers } = context.services
+	const recent = await generations.list(user, { kind, limit: 12 })
+	const items = await Promise.all(recent.map(async g => ({ ...g, outputs: await generations.withUrls(g) })))
+	const capabilities: readonly string[] = CAPABILITIES[kind]
+	const models = providers
+		.list()
+		.filter(m => m.available && m.capabilities.some(c => capabilities.includes(c)))
+		.map(m => ({ id: m.id, name: m.displayName, capabilities: m.capabilities }))
+	// A fresh key per rendered form: submitting the same form twice (a double click, a resent POST) creates one generation.
+	return json({ recent: items, models, idempotencyKey: crypto.randomUUID() })
+}
+
+export async function studioAction(kind: GenerationKind, request: Request, context: AppLoadContext) {
+	const user = await requireUser(request, context)
+	const form = formToObject(await request.formData())
+	const parsed = parseWith(GenerationRequestSchema, { ...form, kind })
+	if (!parsed.ok) {
+		return json({ fields: parsed.fields, message: 'Check the highlighted fields.', values: form }, { status: 400 })
+	}
+	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
+	const result = await context.services.generations.create(user, parsed.value, { idempotencyKey: key.ok ? key.value : null })
+	if ('refused' in result) {
+		return json({ fields: result.fields ?? {}, message: result.message, values: form }, { status: result.status, headers: result.headers ?? {} })
+	}
+	return redirect(`/generations/${result.generation.id}`, 303)
+}
