@@ -1,6 +1,8 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import {
+	Form,
 	isRouteErrorResponse,
+	Link,
 	Links,
 	Meta,
 	NavLink,
@@ -12,6 +14,7 @@ import {
 } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { AREAS } from './components/areas.ts'
+import { getUser } from './utils/auth.ts'
 import stylesheet from './tailwind.css'
 import { useNonce } from './utils/nonce.tsx'
 
@@ -22,8 +25,9 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: 'Generation Studio' }]
 
-export async function loader({ context }: LoaderFunctionArgs) {
-	return { requestId: context.requestId }
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await getUser(request, context)
+	return { requestId: context.requestId, user: user ? { name: user.name, email: user.email, role: user.role } : null }
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -74,8 +78,33 @@ function SiteHeader() {
 						</NavLink>
 					))}
 				</nav>
+				<AccountMenu />
 			</div>
 		</header>
+	)
+}
+
+/** Sign in, or the signed-in user's name and a sign-out form (a POST: a link or prefetch must not sign out). */
+function AccountMenu() {
+	const user = useRouteLoaderData<typeof loader>('root')?.user
+	if (!user) {
+		return (
+			<Link to="/login" className="btn-secondary ml-auto py-1">
+				Sign in
+			</Link>
+		)
+	}
+	return (
+		<div className="ml-auto flex items-center gap-3 text-sm">
+			<Link to="/settings" className="max-w-[12rem] truncate text-zinc-200" title={user.email}>
+				{user.name || user.email}
+			</Link>
+			<Form method="post" action="/logout">
+				<button type="submit" className="btn-secondary py-1">
+					Sign out
+				</button>
+			</Form>
+		</div>
 	)
 }
 

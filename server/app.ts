@@ -14,11 +14,18 @@ import helmet from 'helmet'
 import { globalRateLimit } from './limits/express.ts'
 import { logger, requestScope } from './logger.ts'
 import { instrumentBuild } from './remix-tracing.ts'
+import { protectRoutes } from './route-protection.ts'
 import { createLocalMediaHandler, LocalStorage } from './storage/index.ts'
 import type { Services } from './services.ts'
 
 /** What every loader and action receives as `context` (typed for routes in app/types/load-context.ts). */
-export type LoadContext = { services: Services; cspNonce: string; requestId: string }
+export type LoadContext = {
+	services: Services
+	cspNonce: string
+	requestId: string
+	/** The client address as Express sees it (`req.ip`, honouring TRUST_PROXY): rate limits count by it. */
+	clientIp: string
+}
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 /** Signed webhooks come from other origins by design; their signature is their authentication. */
@@ -29,7 +36,8 @@ const FILE_PATH = /\/[^/]+\.[a-z0-9]+$/i
 export function createApp(options: { services: Services; build: ServerBuild; publicDir: string }) {
 	const { services, publicDir } = options
 	const { config } = services
-	const build = instrumentBuild(options.build)
+	// Protection inside tracing: a refused request still gets its loader/action span.
+	const build = instrumentBuild(protectRoutes(options.build))
 	const app = express()
 	app.disable('x-powered-by')
 	app.set('trust proxy', config.trustProxy)
@@ -50,9 +58,10 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 		res.locals.cspNonce = crypto.randomBytes(16).toString('base64')
 		next()
 	})
+	const oauthHost = (base: string | null, fallback: string) => (base ? new URL(base).origin : fallback)
 	const oauthHosts = [
-		...(config.github ? ['https://github.com'] : []),
-		...(config.google ? ['https://accounts.google.com'] : []),
+		...(config.github ? [oauthHost(config.oauthBaseUrls.github, 'https://github.com')] : []),
+		...(config.google ? [oauthHost(config.oauthBaseUrls.google, 'https://accounts.google.com')] : []),
 	]
 	const storageOrigin = config.supabase ? [new URL(config.supabase.url).origin] : []
 	app.use(
@@ -165,10 +174,11 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 		createRequestHandler({
 			build,
 			mode: config.isProduction ? 'production' : 'development',
-			getLoadContext: (_req, res): LoadContext => ({
+			getLoadContext: (req, res): LoadContext => ({
 				services,
 				cspNonce: String(res.locals.cspNonce),
 				requestId: String(res.locals.requestId),
+				clientIp: req.ip ?? req.socket.remoteAddress ?? '',
 			}),
 		}),
 	)

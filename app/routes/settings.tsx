@@ -1,5 +1,43 @@
-import { AreaPlaceholder } from '#app/components/area-placeholder.tsx'
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json } from '@remix-run/node'
+import { NavLink, Outlet } from '@remix-run/react'
+import { requireUser } from '#app/utils/auth.ts'
+
+const SECTIONS = [
+	{ to: '/settings', label: 'Profile and sign-in', end: true },
+	{ to: '/settings/sessions', label: 'Sessions', end: false },
+	{ to: '/settings/tokens', label: 'API tokens', end: false },
+	{ to: '/settings/account', label: 'Your data', end: false },
+] as const
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	return json({ user: { name: user.name, email: user.email } })
+}
 
 export default function Settings() {
-	return <AreaPlaceholder to="/settings" />
+	return (
+		<div className="space-y-6">
+			<h1 className="text-2xl font-bold">Settings</h1>
+			<nav aria-label="Settings" className="-mx-1 flex max-w-full gap-1 overflow-x-auto border-b border-zinc-800 pb-2 text-sm">
+				{SECTIONS.map(section => (
+					<NavLink
+						key={section.to}
+						to={section.to}
+						end={section.end}
+						className={({ isActive }) =>
+							`whitespace-nowrap rounded px-2 py-1 no-underline hover:bg-zinc-800 hover:no-underline ${
+								isActive ? 'bg-zinc-800 text-white' : 'text-zinc-300'
+							}`
+						}
+					>
+						{section.label}
+					</NavLink>
+				))}
+			</nav>
+			<Outlet />
+		</div>
+	)
 }
+
+export const meta: MetaFunction = () => [{ title: 'Settings · Generation Studio' }]

@@ -1,17 +1,29 @@
 /**
- * The guards every protected loader and action starts with. Thin wrappers over `context.services.auth`
- * (server/auth), so routes read `const user = await requireUser(request, context)`.
+ * What routes call for the signed-in user: thin wrappers over `context.services.auth` (built once in
+ * server/services.ts). Every protected loader and action starts with `requireUser` — the central protection
+ * (server/route-protection.ts) has already refused the anonymous, and the lookup is shared within a request.
  */
 import type { AppLoadContext } from '@remix-run/node'
+import type { SessionUser } from '#server/auth/index.ts'
 
-export function getUser(request: Request, context: AppLoadContext) {
+export type { SessionUser }
+
+/** The signed-in user (session cookie, or a bearer API token on /api/ paths), or null. */
+export function getUser(request: Request, context: AppLoadContext): Promise<SessionUser | null> {
 	return context.services.auth.getUser(request)
 }
 
-export function requireUser(request: Request, context: AppLoadContext) {
+/** The signed-in user; otherwise throws a redirect to /login (pages) or a 401 JSON response (/api/). */
+export function requireUser(request: Request, context: AppLoadContext): Promise<SessionUser> {
 	return context.services.auth.requireUser(request)
 }
 
-export function requireAdmin(request: Request, context: AppLoadContext) {
+/** As requireUser, then a 403 for anyone who is not an administrator. */
+export function requireAdmin(request: Request, context: AppLoadContext): Promise<SessionUser> {
 	return context.services.auth.requireAdmin(request)
+}
+
+/** The client address (X-Forwarded-For only when TRUST_PROXY says so), for rate limits and session lists. */
+export function clientIp(context: AppLoadContext): string {
+	return context.clientIp
 }

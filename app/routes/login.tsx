@@ -1,0 +1,92 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json, redirect } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { Field, FormErrors, Honeypot } from '#app/components/forms.tsx'
+import { HONEYPOT_FIELD, safeRedirect, SignInSchema } from '#app/schemas/auth.ts'
+import { clientIp, getUser } from '#app/utils/auth.ts'
+import { formToObject, parseWith } from '#app/utils/validation.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
+
+// Counted per address and typed e-mail before the password is checked; a success resets the count.
+export const handle: RouteHandle = { rateLimit: 'signin' }
+
+const PROVIDER_LABELS = { github: 'GitHub', google: 'Google' } as const
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const redirectTo = safeRedirect(new URL(request.url).searchParams.get('redirectTo'))
+	if (await getUser(request, context)) throw redirect(redirectTo)
+	const { auth } = context.services
+	const flash = await auth.takeFlash(request)
+	return json({ redirectTo, providers: [...auth.providers], error: flash.error }, { headers: flash.headers })
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const form = formToObject(await request.formData())
+	const values = { email: form.email ?? '', redirectTo: safeRedirect(form.redirectTo) }
+	const parsed = parseWith(SignInSchema, form)
+	if (!parsed.ok) {
+		const bot = Boolean(parsed.fields[HONEYPOT_FIELD])
+		return json(
+			{ fields: bot ? {} : parsed.fields, formErrors: bot ? ['The form could not be sent. Please try again.'] : parsed.formErrors, values },
+			{ status: 400 },
+		)
+	}
+	const { email, password, redirectTo } = parsed.value
+	const result = await context.services.auth.signIn(request, { email, password, ip: clientIp(context) })
+	if (!result.ok) return json({ fields: result.fields, formErrors: result.formErrors, values }, { status: 400 })
+	throw redirect(redirectTo, { status: 303, headers: result.headers })
+}
+
+export default function Login() {
+	const { redirectTo, providers, error } = useLoaderData<typeof loader>()
+	const actionData = useActionData<typeof action>()
+	const busy = useNavigation().state === 'submitting'
+	const fields = actionData?.fields ?? {}
+	const formErrors = actionData ? actionData.formErrors : error ? [error] : []
+	const target = actionData?.values.redirectTo ?? redirectTo
+	const signupHref = target === '/' ? '/signup' : `/signup?redirectTo=${encodeURIComponent(target)}`
+	return (
+		<div className="mx-auto max-w-sm py-8">
+			<h1 className="text-2xl font-bold">Sign in</h1>
+			<p className="mt-2 text-sm text-zinc-400">
+				New here? <Link to={signupHref}>Create an account</Link>.
+			</p>
+			<Form method="post" className="card relative mt-6 space-y-4" aria-describedby={formErrors.length ? 'login-errors' : undefined}>
+				<FormErrors id="login-errors" errors={formErrors} />
+				<input type="hidden" name="redirectTo" value={target} />
+				<Field
+					label="E-mail"
+					name="email"
+					errors={fields.email}
+					inputProps={{ type: 'email', autoComplete: 'email', required: true, defaultValue: actionData?.values.email ?? '' }}
+				/>
+				<Field
+					label="Password"
+					name="password"
+					errors={fields.password}
+					inputProps={{ type: 'password', autoComplete: 'current-password', required: true }}
+				/>
+				<Honeypot />
+				<button type="submit" className="btn w-full" disabled={busy}>
+					{busy ? 'Signing in…' : 'Sign in'}
+				</button>
+			</Form>
+			{providers.length > 0 ? (
+				<div className="mt-6 space-y-2">
+					<p className="text-center text-sm text-zinc-400">or</p>
+					{providers.map(provider => (
+						// A plain document POST: the answer is a redirect to the provider's site.
+						<Form key={provider} method="post" action={`/auth/${provider}`} reloadDocument>
+							<input type="hidden" name="redirectTo" value={target} />
+							<button type="submit" className="btn-secondary w-full">
+								Continue with {PROVIDER_LABELS[provider]}
+							</button>
+						</Form>
+					))}
+				</div>
+			) : null}
+		</div>
+	)
+}
+
+export const meta: MetaFunction = () => [{ title: 'Sign in · Generation Studio' }]

@@ -1,0 +1,163 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json } from '@remix-run/node'
+import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { Field, FormErrors, Notice } from '#app/components/forms.tsx'
+import { PASSWORD_MIN_LENGTH } from '#app/schemas/auth.ts'
+import { ProfileActionSchema } from '#app/schemas/settings.ts'
+import { requireUser } from '#app/utils/auth.ts'
+import { formToObject, parseWith } from '#app/utils/validation.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
+
+export const handle: RouteHandle = { rateLimit: 'account' }
+
+const LABELS = { github: 'GitHub', google: 'Google' } as const
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	const { auth } = context.services
+	const [methods, flash] = await Promise.all([auth.signInMethods(user), auth.takeFlash(request)])
+	return json({ user, methods, flash: { error: flash.error, notice: flash.notice } }, { headers: flash.headers })
+}
+
+type Result = { intent: string; fields: Record<string, string[]>; formErrors: string[]; notice: string | null }
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const { auth } = context.services
+	const form = formToObject(await request.formData())
+	const parsed = parseWith(ProfileActionSchema, form)
+	const answer = (status: number, result: Omit<Result, 'intent'>) =>
+		json<Result>({ intent: form.intent ?? '', ...result }, { status })
+	if (!parsed.ok) return answer(400, { fields: parsed.fields, formErrors: parsed.formErrors, notice: null })
+	const input = parsed.value
+	switch (input.intent) {
+		case 'profile':
+			await auth.updateProfile(request, user, { name: input.name })
+			return answer(200, { fields: {}, formErrors: [], notice: 'Your name is saved.' })
+		case 'password': {
+			const result = await auth.changePassword(request, user, {
+				currentPassword: input.currentPassword ?? null,
+				newPassword: input.newPassword,
+			})
+			if (!result.ok) return answer(400, { fields: result.fields, formErrors: result.formErrors, notice: null })
+			return answer(200, { fields: {}, formErrors: [], notice: 'Password saved. Your other sessions were signed out.' })
+		}
+		case 'unlink': {
+			const result = await auth.unlinkProvider(request, user, input.provider)
+			if (!result.ok) return answer(400, { fields: result.fields, formErrors: result.formErrors, notice: null })
+			return answer(200, { fields: {}, formErrors: [], notice: `${LABELS[input.provider]} is disconnected.` })
+		}
+	}
+}
+
+export default function ProfileSettings() {
+	const { user, methods, flash } = useLoaderData<typeof loader>()
+	const result = useActionData<typeof action>()
+	const navigation = useNavigation()
+	const busy = (intent: string) => navigation.state === 'submitting' && navigation.formData?.get('intent') === intent
+	const of = (intent: string) => (result?.intent === intent ? result : null)
+	const profile = of('profile')
+	const password = of('password')
+	const unlink = of('unlink')
+	return (
+		<div className="grid gap-6 lg:grid-cols-2">
+			<section aria-labelledby="profile-heading" className="card space-y-4">
+				<h2 id="profile-heading" className="text-lg font-semibold">
+					Profile
+				</h2>
+				{profile?.notice ? <Notice>{profile.notice}</Notice> : null}
+				<Form method="post" className="space-y-4">
+					<FormErrors id="profile-errors" errors={profile?.formErrors} />
+					<Field
+						label="Name"
+						name="name"
+						errors={profile?.fields.name}
+						inputProps={{ type: 'text', autoComplete: 'name', required: true, maxLength: 200, defaultValue: user.name }}
+					/>
+					<p className="text-sm text-zinc-400">
+						E-mail: <span className="text-zinc-200">{user.email}</span>
+					</p>
+					<button type="submit" name="intent" value="profile" className="btn" disabled={busy('profile')}>
+						Save name
+					</button>
+				</Form>
+			</section>
+
+			<section aria-labelledby="methods-heading" className="card space-y-4">
+				<h2 id="methods-heading" className="text-lg font-semibold">
+					Sign-in methods
+				</h2>
+				{flash.notice ? <Notice>{flash.notice}</Notice> : null}
+				{unlink?.notice ? <Notice>{unlink.notice}</Notice> : null}
+				<FormErrors id="methods-errors" errors={[...(flash.error ? [flash.error] : []), ...(unlink?.formErrors ?? [])]} />
+				<ul className="space-y-3 text-sm">
+					<li className="flex items-center justify-between gap-3">
+						<span>Password</span>
+						<span className="text-zinc-400">{methods.hasPassword ? 'Set' : 'Not set'}</span>
+					</li>
+					{methods.available.map(provider => {
+						const identity = methods.identities.find(i => i.provider === provider)
+						return (
+							<li key={provider} className="flex flex-wrap items-center justify-between gap-3">
+								<span>
+									{LABELS[provider]}
+									{identity?.email ? <span className="ml-2 text-zinc-400">{identity.email}</span> : null}
+								</span>
+								{identity ? (
+									<Form method="post">
+										<input type="hidden" name="provider" value={provider} />
+										<button type="submit" name="intent" value="unlink" className="btn-secondary">
+											Disconnect
+										</button>
+									</Form>
+								) : (
+									<Form method="post" action={`/auth/${provider}`} reloadDocument>
+										<input type="hidden" name="intent" value="link" />
+										<button type="submit" className="btn-secondary">
+											Connect {LABELS[provider]}
+										</button>
+									</Form>
+								)}
+							</li>
+						)
+					})}
+				</ul>
+				{methods.available.length === 0 ? (
+					<p className="text-sm text-zinc-400">This studio has no GitHub or Google sign-in configured.</p>
+				) : null}
+			</section>
+
+			<section aria-labelledby="password-heading" className="card space-y-4 lg:col-span-2">
+				<h2 id="password-heading" className="text-lg font-semibold">
+					{methods.hasPassword ? 'Change password' : 'Set a password'}
+				</h2>
+				{password?.notice ? <Notice>{password.notice}</Notice> : null}
+				<Form method="post" className="grid max-w-xl gap-4">
+					<FormErrors id="password-errors" errors={password?.formErrors} />
+					{methods.hasPassword ? (
+						<Field
+							label="Current password"
+							name="currentPassword"
+							errors={password?.fields.currentPassword}
+							inputProps={{ type: 'password', autoComplete: 'current-password', required: true }}
+						/>
+					) : null}
+					<Field
+						label="New password"
+						name="newPassword"
+						errors={password?.fields.newPassword}
+						hint={`At least ${PASSWORD_MIN_LENGTH} characters. Other devices are signed out when it changes.`}
+						inputProps={{ type: 'password', autoComplete: 'new-password', required: true, minLength: PASSWORD_MIN_LENGTH }}
+					/>
+					<div>
+						<button type="submit" name="intent" value="password" className="btn" disabled={busy('password')}>
+							{methods.hasPassword ? 'Change password' : 'Set password'}
+						</button>
+					</div>
+				</Form>
+			</section>
+		</div>
+	)
+}
+
+export const meta: MetaFunction = () => [{ title: 'Settings · Generation Studio' }]

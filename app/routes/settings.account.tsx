@@ -1,0 +1,70 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json, redirect } from '@remix-run/node'
+import { Form, useActionData, useLoaderData } from '@remix-run/react'
+import { Field, FormErrors } from '#app/components/forms.tsx'
+import { DeleteAccountSchema } from '#app/schemas/settings.ts'
+import { requireUser } from '#app/utils/auth.ts'
+import { formToObject, parseWith } from '#app/utils/validation.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
+
+export const handle: RouteHandle = { rateLimit: 'account' }
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	return json({ email: user.email })
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const parsed = parseWith(DeleteAccountSchema, formToObject(await request.formData()))
+	if (!parsed.ok) return json({ fields: parsed.fields, formErrors: parsed.formErrors }, { status: 400 })
+	const result = await context.services.auth.deleteAccount(request, user, { confirmEmail: parsed.value.confirmEmail })
+	if (!result.ok) return json({ fields: result.fields, formErrors: result.formErrors }, { status: 400 })
+	throw redirect('/', { status: 303, headers: result.headers })
+}
+
+export default function AccountSettings() {
+	const { email } = useLoaderData<typeof loader>()
+	const result = useActionData<typeof action>()
+	return (
+		<div className="grid gap-6 lg:grid-cols-2">
+			<section aria-labelledby="export-heading" className="card space-y-3">
+				<h2 id="export-heading" className="text-lg font-semibold">
+					Export your data
+				</h2>
+				<p className="text-sm text-zinc-400">
+					One JSON file with everything stored about you: profile, conversations, generations, workflows, usage,
+					shares, sessions and tokens (without secrets). Files you generated stay downloadable from the library.
+				</p>
+				{/* A plain link: the browser downloads the file, with or without JavaScript. */}
+				<a href="/settings/export" download className="btn-secondary">
+					Download my data
+				</a>
+			</section>
+
+			<section aria-labelledby="delete-heading" className="card space-y-3 border-red-900">
+				<h2 id="delete-heading" className="text-lg font-semibold">
+					Delete your account
+				</h2>
+				<p className="text-sm text-zinc-400">
+					This removes your account and everything in it — conversations, generations and their files, workflows,
+					tokens, sessions — at once and for good. Export your data first if you want to keep it.
+				</p>
+				<Form method="post" className="space-y-3">
+					<FormErrors id="delete-errors" errors={result?.formErrors} />
+					<Field
+						label={`Type ${email} to confirm`}
+						name="confirmEmail"
+						errors={result?.fields.confirmEmail}
+						inputProps={{ type: 'text', required: true, autoComplete: 'off', spellCheck: false }}
+					/>
+					<button type="submit" name="intent" value="delete" className="btn bg-red-500 hover:bg-red-400">
+						Delete my account
+					</button>
+				</Form>
+			</section>
+		</div>
+	)
+}
+
+export const meta: MetaFunction = () => [{ title: 'Your data · Settings · Generation Studio' }]

@@ -1,0 +1,103 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json, redirect } from '@remix-run/node'
+import { Form, useActionData, useLoaderData } from '@remix-run/react'
+import { FormErrors } from '#app/components/forms.tsx'
+import { SessionsActionSchema } from '#app/schemas/settings.ts'
+import { requireUser } from '#app/utils/auth.ts'
+import { formToObject, parseWith } from '#app/utils/validation.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
+
+export const handle: RouteHandle = { rateLimit: 'account' }
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	return json({ sessions: await context.services.auth.listSessions(request, user) })
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const { auth } = context.services
+	const parsed = parseWith(SessionsActionSchema, formToObject(await request.formData()))
+	if (!parsed.ok) return json({ formErrors: parsed.formErrors.length ? parsed.formErrors : ['Unknown session.'] }, { status: 400 })
+	if (parsed.value.intent === 'revoke-all') {
+		throw redirect('/login', { status: 303, headers: await auth.signOutEverywhere(request, user) })
+	}
+	const { headers } = await auth.revokeSession(request, user, parsed.value.sessionId)
+	// Signing out this very session ends at the login page; any other stays here.
+	throw redirect(headers ? '/login' : '/settings/sessions', { status: 303, ...(headers ? { headers } : {}) })
+}
+
+/** "Firefox on Linux" from a user-agent string; the raw string is in the title attribute. */
+function describeAgent(agent: string | null): string {
+	if (!agent) return 'Unknown browser'
+	const browser = /Edg\//.test(agent)
+		? 'Edge'
+		: /Firefox\//.test(agent)
+			? 'Firefox'
+			: /Chrom(e|ium)\//.test(agent)
+				? 'Chrome'
+				: /Safari\//.test(agent)
+					? 'Safari'
+					: 'A browser or script'
+	const system = /Android/.test(agent)
+		? 'Android'
+		: /iPhone|iPad/.test(agent)
+			? 'iOS'
+			: /Windows/.test(agent)
+				? 'Windows'
+				: /Mac OS X/.test(agent)
+					? 'macOS'
+					: /Linux/.test(agent)
+						? 'Linux'
+						: null
+	return system ? `${browser} on ${system}` : browser
+}
+
+/** The same text on the server and in the browser (no locale or time zone involved). */
+function utc(iso: string): string {
+	return `${iso.slice(0, 16).replace('T', ' ')} UTC`
+}
+
+export default function SessionSettings() {
+	const { sessions } = useLoaderData<typeof loader>()
+	const result = useActionData<typeof action>()
+	return (
+		<section aria-labelledby="sessions-heading" className="card space-y-4">
+			<h2 id="sessions-heading" className="text-lg font-semibold">
+				Where you are signed in
+			</h2>
+			<FormErrors id="sessions-errors" errors={result?.formErrors} />
+			<ul className="divide-y divide-zinc-800">
+				{sessions.map(session => (
+					<li key={session.id} className="flex flex-wrap items-center justify-between gap-3 py-3 text-sm">
+						<div>
+							<p className="font-medium" title={session.userAgent ?? undefined}>
+								{describeAgent(session.userAgent)}
+								{session.current ? <span className="ml-2 rounded bg-sky-900 px-1.5 py-0.5 text-xs text-sky-100">This device</span> : null}
+							</p>
+							<p className="text-zinc-400">
+								{session.ip ? `${session.ip} · ` : ''}signed in {utc(session.createdAt)} · last seen {utc(session.lastSeenAt)}
+							</p>
+						</div>
+						<Form method="post">
+							<input type="hidden" name="sessionId" value={session.id} />
+							<button type="submit" name="intent" value="revoke" className="btn-secondary">
+								Sign out
+							</button>
+						</Form>
+					</li>
+				))}
+			</ul>
+			<Form method="post">
+				<p className="mb-3 text-sm text-zinc-400">
+					Lost a device, or signed in somewhere you should not have? This signs out every session, this one too.
+				</p>
+				<button type="submit" name="intent" value="revoke-all" className="btn">
+					Sign out everywhere
+				</button>
+			</Form>
+		</section>
+	)
+}
+
+export const meta: MetaFunction = () => [{ title: 'Sessions · Settings · Generation Studio' }]

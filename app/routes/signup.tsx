@@ -1,0 +1,82 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json, redirect } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { Field, FormErrors, Honeypot } from '#app/components/forms.tsx'
+import { HONEYPOT_FIELD, PASSWORD_MIN_LENGTH, safeRedirect, SignUpSchema } from '#app/schemas/auth.ts'
+import { clientIp, getUser } from '#app/utils/auth.ts'
+import { formToObject, parseWith } from '#app/utils/validation.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
+
+// Per address: a few accounts an hour is plenty for a household or an office.
+export const handle: RouteHandle = { rateLimit: 'signup' }
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const redirectTo = safeRedirect(new URL(request.url).searchParams.get('redirectTo'))
+	if (await getUser(request, context)) throw redirect(redirectTo)
+	return json({ redirectTo })
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const form = formToObject(await request.formData())
+	// Typed values come back so the form re-renders filled in; the password never does.
+	const values = { name: form.name ?? '', email: form.email ?? '', redirectTo: safeRedirect(form.redirectTo) }
+	const parsed = parseWith(SignUpSchema, form)
+	if (!parsed.ok) {
+		const bot = Boolean(parsed.fields[HONEYPOT_FIELD])
+		return json(
+			{ fields: bot ? {} : parsed.fields, formErrors: bot ? ['The form could not be sent. Please try again.'] : parsed.formErrors, values },
+			{ status: 400 },
+		)
+	}
+	const { name, email, password, redirectTo } = parsed.value
+	const result = await context.services.auth.signUp(request, { name, email, password, ip: clientIp(context) })
+	if (!result.ok) return json({ fields: result.fields, formErrors: result.formErrors, values }, { status: 400 })
+	throw redirect(redirectTo, { status: 303, headers: result.headers })
+}
+
+export default function Signup() {
+	const { redirectTo } = useLoaderData<typeof loader>()
+	const actionData = useActionData<typeof action>()
+	const busy = useNavigation().state === 'submitting'
+	const fields = actionData?.fields ?? {}
+	const formErrors = actionData?.formErrors ?? []
+	const target = actionData?.values.redirectTo ?? redirectTo
+	const loginHref = target === '/' ? '/login' : `/login?redirectTo=${encodeURIComponent(target)}`
+	return (
+		<div className="mx-auto max-w-sm py-8">
+			<h1 className="text-2xl font-bold">Create an account</h1>
+			<p className="mt-2 text-sm text-zinc-400">
+				Already have one? <Link to={loginHref}>Sign in</Link>.
+			</p>
+			<Form method="post" className="card relative mt-6 space-y-4" aria-describedby={formErrors.length ? 'signup-errors' : undefined}>
+				<FormErrors id="signup-errors" errors={formErrors} />
+				<input type="hidden" name="redirectTo" value={target} />
+				<Field
+					label="Name"
+					name="name"
+					errors={fields.name}
+					inputProps={{ type: 'text', autoComplete: 'name', required: true, maxLength: 200, defaultValue: actionData?.values.name ?? '' }}
+				/>
+				<Field
+					label="E-mail"
+					name="email"
+					errors={fields.email}
+					inputProps={{ type: 'email', autoComplete: 'email', required: true, defaultValue: actionData?.values.email ?? '' }}
+				/>
+				<Field
+					label="Password"
+					name="password"
+					errors={fields.password}
+					hint={`At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a strong one.`}
+					inputProps={{ type: 'password', autoComplete: 'new-password', required: true, minLength: PASSWORD_MIN_LENGTH }}
+				/>
+				<Honeypot />
+				<button type="submit" className="btn w-full" disabled={busy}>
+					{busy ? 'Creating your account…' : 'Create account'}
+				</button>
+			</Form>
+		</div>
+	)
+}
+
+export const meta: MetaFunction = () => [{ title: 'Create an account · Generation Studio' }]

@@ -1,0 +1,455 @@
+/**
+ * Accounts and sign-in: local accounts (e-mail + password, scrypt), GitHub and Google when configured,
+ * database-backed sessions, personal API tokens, and the settings behind them. Built once in
+ * server/services.ts; routes reach it as `context.services.auth` (thin wrappers in app/utils/auth.ts).
+ * See docs/decisions/005-central-route-protection.md for how every route is guarded.
+ */
+import { redirect } from '@remix-run/node'
+import { Authenticator, AuthorizationError } from 'remix-auth'
+import { FormStrategy } from 'remix-auth-form'
+import type { Config } from '#server/config.ts'
+import type { Db } from '#server/db/index.ts'
+import type { Limits } from '#server/limits/index.ts'
+import { RateLimitError, rateLimitResponse } from '#server/limits/http.ts'
+import { logger, requestScope } from '#server/logger.ts'
+import {
+	countOwnedRows,
+	createLocalUser,
+	deleteUser,
+	exportUserData,
+	findUserByEmail,
+	listIdentities,
+	passwordHashOf,
+	resolveProviderUser,
+	setPasswordHash,
+	unlinkIdentity,
+	updateName,
+} from './accounts.ts'
+import { createOAuthFlows, PROVIDER_LABELS } from './oauth.ts'
+import type { FlowMode } from './oauth.ts'
+import { decoyHash, hashPassword, verifyPassword } from './password.ts'
+import { createFlowStorage, createSessionCookie, findSession, insertSession, isUuid, pruneSessions } from './session.ts'
+import { bearerToken, findTokenUser, insertToken, listTokens, revokeToken } from './tokens.ts'
+import type {
+	ActiveSession,
+	ApiTokenInfo,
+	ExportArchive,
+	OAuthProvider,
+	Refusal,
+	SessionUser,
+	SignedIn,
+	SignInMethods,
+} from './types.ts'
+
+export type * from './types.ts'
+export type { FlowMode } from './oauth.ts'
+export { PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH } from './password.ts'
+
+export interface Auth {
+	/** The providers this deployment can sign in with (client id and secret configured). */
+	readonly providers: readonly OAuthProvider[]
+	/** The signed-in user from the session cookie, or (api paths) an `Authorization: Bearer` personal API token; null if none. */
+	getUser(request: Request): Promise<SessionUser | null>
+	/** Pages: throws a redirect Response to /login?redirectTo=<path+search>. api paths (/api/…): throws a 401 JSON
+	 *  Response `{ error: { code: 'unauthorized', message, requestId } }`. */
+	requireUser(request: Request): Promise<SessionUser>
+	/** As requireUser, then 403 for non-admins. */
+	requireAdmin(request: Request): Promise<SessionUser>
+
+	/** Creates a local account and signs it in; refuses a taken e-mail. The first account becomes admin. */
+	signUp(request: Request, input: { name: string; email: string; password: string; ip: string }): Promise<SignedIn | Refusal>
+	/** Checks e-mail and password (rate-limited by the route's `signin` policy) and starts a new session. */
+	signIn(request: Request, input: { email: string; password: string; ip: string }): Promise<SignedIn | Refusal>
+	/** Deletes the request's session row; returns the headers that clear the cookie. */
+	signOut(request: Request): Promise<Headers>
+	/** The redirect to the provider. `link` connects the provider to the signed-in user instead of signing in. */
+	startProviderSignIn(
+		request: Request,
+		provider: OAuthProvider,
+		options: { redirectTo: string; mode: FlowMode },
+	): Promise<Response>
+	/** Completes the provider callback: a redirect into the app with a new session, or back with a message. */
+	finishProviderSignIn(request: Request, provider: OAuthProvider, options: { ip: string }): Promise<Response>
+	/** The one-shot message left by a provider sign-in (error or notice), with the header that clears it. */
+	takeFlash(request: Request): Promise<{ error: string | null; notice: string | null; headers: Headers }>
+
+	signInMethods(user: SessionUser): Promise<SignInMethods>
+	updateProfile(request: Request, user: SessionUser, input: { name: string }): Promise<void>
+	/** Needs the current password when the account has one; signs out every other session. */
+	changePassword(
+		request: Request,
+		user: SessionUser,
+		input: { currentPassword: string | null; newPassword: string },
+	): Promise<{ ok: true } | Refusal>
+	/** Refuses to remove the last way to sign in. */
+	unlinkProvider(request: Request, user: SessionUser, provider: OAuthProvider): Promise<{ ok: true } | Refusal>
+	listSessions(request: Request, user: SessionUser): Promise<ActiveSession[]>
+	/** Signs one session out; when it is the request's own, the headers clear the cookie. */
+	revokeSession(request: Request, user: SessionUser, sessionId: string): Promise<{ headers: Headers | null }>
+	/** Deletes every session of the user, this one included; returns the headers that clear the cookie. */
+	signOutEverywhere(request: Request, user: SessionUser): Promise<Headers>
+	listApiTokens(user: SessionUser): Promise<ApiTokenInfo[]>
+	/** The token is in the result once and never again. Throws a 429 Response past the `api_token` policy. */
+	createApiToken(user: SessionUser, input: { name: string; ip: string }): Promise<{ token: string; info: ApiTokenInfo }>
+	revokeApiToken(user: SessionUser, tokenId: string): Promise<boolean>
+	/** Every row the user owns, as one JSON document. */
+	exportData(user: SessionUser): Promise<ExportArchive>
+	/** Needs the account's e-mail typed as confirmation; removes every row and stored file of the user. */
+	deleteAccount(
+		request: Request,
+		user: SessionUser,
+		input: { confirmEmail: string },
+	): Promise<{ ok: true; headers: Headers } | Refusal>
+	close(): Promise<void>
+}
+
+export type AuthDeps = {
+	config: Config
+	db: Db
+	limits: Limits
+	/** When files are stored, account deletion removes the user's files too. */
+	storage?: { removeUserFiles(userId: string): Promise<number> } | null
+}
+
+class InvalidCredentials extends Error {}
+
+const SIGN_IN_FAILED = 'That e-mail and password do not match an account.'
+
+function refusal(fields: Record<string, string[]>, formErrors: string[] = []): Refusal {
+	return { ok: false, fields, formErrors }
+}
+
+function requestIdNow(): string {
+	return requestScope.getStore()?.requestId ?? ''
+}
+
+function isApiPath(request: Request): boolean {
+	return new URL(request.url).pathname.startsWith('/api/')
+}
+
+function jsonError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+	return new Response(JSON.stringify({ error: { code, message, requestId: requestIdNow() } }), {
+		status,
+		headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+	})
+}
+
+/** Where to send a signed-out visitor: the login page, then back to the address they asked for. */
+export function loginRedirect(request: Request): Response {
+	const url = new URL(request.url)
+	url.searchParams.delete('_data')
+	const back = `${url.pathname}${url.search}`
+	return redirect(back === '/' ? '/login' : `/login?redirectTo=${encodeURIComponent(back)}`)
+}
+
+export async function createAuth(deps: AuthDeps): Promise<Auth> {
+	const { config, db, limits } = deps
+	const storage = deps.storage ?? null
+	const idleDays = config.session.idleDays
+	const sessionCookie = createSessionCookie(config)
+	const flowStorage = createFlowStorage(config)
+	const oauth = createOAuthFlows(config, flowStorage)
+	const decoy = await decoyHash()
+
+	// remix-auth's form strategy for local accounts: it hands the submitted form to `verify`, which answers
+	// with the user or throws. Only an InvalidCredentials error means "wrong e-mail or password".
+	const local = new Authenticator<SessionUser>(flowStorage, { throwOnError: true })
+	local.use(
+		new FormStrategy<SessionUser>(async ({ form }) => {
+			const email = String(form.get('email') ?? '')
+			const password = String(form.get('password') ?? '')
+			const account = await findUserByEmail(db, email)
+			// Unknown e-mails are checked against a decoy hash so they take as long as a wrong password.
+			const matches = await verifyPassword(password, account?.passwordHash ?? decoy)
+			if (!account || !account.passwordHash || !matches) throw new InvalidCredentials(SIGN_IN_FAILED)
+			const { passwordHash: _hash, ...user } = account
+			return user
+		}),
+		'password',
+	)
+
+	// One lookup per HTTP request, however many loaders ask: remembered for the request's scope.
+	const resolved = new WeakMap<object, Promise<SessionUser | null>>()
+	const forget = () => {
+		const scope = requestScope.getStore()
+		if (scope) resolved.delete(scope)
+	}
+
+	async function readSessionId(request: Request): Promise<string | null> {
+		const value: unknown = await sessionCookie.parse(request.headers.get('Cookie'))
+		return isUuid(value) ? value : null
+	}
+
+	async function clearCookieHeaders(): Promise<Headers> {
+		const headers = new Headers()
+		headers.append('Set-Cookie', await sessionCookie.serialize('', { maxAge: 0, expires: new Date(0) }))
+		return headers
+	}
+
+	async function resolveUser(request: Request): Promise<SessionUser | null> {
+		if (isApiPath(request)) {
+			const token = bearerToken(request)
+			// A request that names a token is judged by it alone: a bad token is a 401, not a cookie fallback.
+			if (token !== null || request.headers.has('authorization')) {
+				return token ? await findTokenUser(db, token) : null
+			}
+		}
+		const sessionId = await readSessionId(request)
+		if (!sessionId) return null
+		return (await findSession(db, sessionId, idleDays))?.user ?? null
+	}
+
+	async function getUser(request: Request): Promise<SessionUser | null> {
+		const scope = requestScope.getStore()
+		let pending = scope ? resolved.get(scope) : undefined
+		if (!pending) {
+			pending = resolveUser(request)
+			if (scope) resolved.set(scope, pending)
+		}
+		const user = await pending
+		// The access log line and every later log line of this request carry the user id.
+		if (user && scope) scope.userId = user.id
+		return user
+	}
+
+	async function requireUser(request: Request): Promise<SessionUser> {
+		const user = await getUser(request)
+		if (user) return user
+		if (isApiPath(request)) {
+			throw jsonError(401, 'unauthorized', 'Sign in, or send a personal API token as "Authorization: Bearer <token>".', {
+				'WWW-Authenticate': 'Bearer',
+			})
+		}
+		throw loginRedirect(request)
+	}
+
+	/** A new session row (never the old id again) and the cookie naming it. */
+	async function startSession(request: Request, user: SessionUser, ip: string): Promise<Headers> {
+		const previous = await readSessionId(request)
+		const sessionId = await db.privileged(async tx => {
+			if (previous) await tx.query('delete from sessions where id = $1', [previous])
+			await pruneSessions(tx, user.id, idleDays)
+			return await insertSession(tx, user.id, { userAgent: request.headers.get('user-agent'), ip }, config.session.maxDays)
+		})
+		forget()
+		const headers = new Headers()
+		headers.append('Set-Cookie', await sessionCookie.serialize(sessionId))
+		return headers
+	}
+
+	async function flashRedirect(to: string, message: { error?: string; notice?: string }, extra?: Headers) {
+		const flow = await flowStorage.getSession()
+		if (message.error) flow.flash('error', message.error)
+		if (message.notice) flow.flash('notice', message.notice)
+		const headers = new Headers(extra)
+		headers.append('Set-Cookie', await flowStorage.commitSession(flow))
+		return redirect(to, { headers })
+	}
+
+	async function clearFlowHeader(): Promise<string> {
+		return await flowStorage.destroySession(await flowStorage.getSession())
+	}
+
+	return {
+		providers: oauth.providers,
+		getUser,
+		requireUser,
+
+		async requireAdmin(request) {
+			const user = await requireUser(request)
+			if (user.role !== 'admin') throw jsonError(403, 'forbidden', 'This needs an administrator account.')
+			return user
+		},
+
+		async signUp(request, { name, email, password, ip }) {
+			const user = await createLocalUser(db, { email, name, passwordHash: await hashPassword(password) })
+			if (!user) {
+				return refusal({ email: ['An account with this e-mail already exists. Sign in instead.'] })
+			}
+			logger.info('account created', { user_id: user.id, method: 'password', role: user.role })
+			return { ok: true, user, headers: await startSession(request, user, ip) }
+		},
+
+		async signIn(request, { email, password, ip }) {
+			const formRequest = new Request(request.url, { method: 'POST', body: new URLSearchParams({ email, password }) })
+			let user: SessionUser
+			try {
+				user = await local.authenticate('password', formRequest, { throwOnError: true })
+			} catch (error) {
+				if (error instanceof AuthorizationError && error.cause instanceof InvalidCredentials) {
+					return refusal({}, [SIGN_IN_FAILED])
+				}
+				throw error instanceof AuthorizationError && error.cause ? error.cause : error
+			}
+			// The attempts counted by the route's `signin` policy start again after a success.
+			await limits.reset('signin', { ip, email })
+			return { ok: true, user, headers: await startSession(request, user, ip) }
+		},
+
+		async signOut(request) {
+			const sessionId = await readSessionId(request)
+			if (sessionId) await db.privileged(tx => tx.query('delete from sessions where id = $1', [sessionId]))
+			forget()
+			return await clearCookieHeaders()
+		},
+
+		async startProviderSignIn(request, provider, { redirectTo, mode }) {
+			if (!oauth.providers.includes(provider)) throw new Response('Not found', { status: 404 })
+			if (mode === 'link') await requireUser(request)
+			return await oauth.start(request, provider, { redirectTo, mode })
+		},
+
+		async finishProviderSignIn(request, provider, { ip }) {
+			if (!oauth.providers.includes(provider)) throw new Response('Not found', { status: 404 })
+			const result = await oauth.finish(request, provider)
+			const back = result.mode === 'link' ? '/settings' : '/login'
+			if (!result.ok) return await flashRedirect(back, { error: result.message })
+			const linkTo = result.mode === 'link' ? await getUser(request) : null
+			if (result.mode === 'link' && !linkTo) return await flashRedirect('/login', { error: 'Sign in first.' })
+			const outcome = await resolveProviderUser(db, result.profile, linkTo)
+			if (!outcome.ok) return await flashRedirect(back, { error: outcome.message })
+			const label = PROVIDER_LABELS[provider]
+			if (linkTo) {
+				logger.info('sign-in method connected', { user_id: linkTo.id, provider })
+				return await flashRedirect('/settings', { notice: `${label} is now connected to your account.` })
+			}
+			if (outcome.created) logger.info('account created', { user_id: outcome.user.id, method: provider, role: outcome.user.role })
+			await limits.reset('signin', { ip })
+			const headers = await startSession(request, outcome.user, ip)
+			headers.append('Set-Cookie', await clearFlowHeader())
+			return redirect(result.redirectTo, { headers })
+		},
+
+		async takeFlash(request) {
+			const flow = await flowStorage.getSession(request.headers.get('Cookie'))
+			const error: unknown = flow.get('error')
+			const notice: unknown = flow.get('notice')
+			const headers = new Headers()
+			if (error !== undefined || notice !== undefined) {
+				headers.append('Set-Cookie', await flowStorage.commitSession(flow))
+			}
+			return {
+				error: typeof error === 'string' ? error : null,
+				notice: typeof notice === 'string' ? notice : null,
+				headers,
+			}
+		},
+
+		async signInMethods(user) {
+			const [hash, identities] = await Promise.all([passwordHashOf(db, user.id), listIdentities(db, user.id)])
+			return { hasPassword: hash !== null, identities, available: [...oauth.providers] }
+		},
+
+		async updateProfile(_request, user, { name }) {
+			await updateName(db, user.id, name)
+			forget()
+		},
+
+		async changePassword(request, user, { currentPassword, newPassword }) {
+			const current = await passwordHashOf(db, user.id)
+			if (current !== null) {
+				if (!currentPassword) return refusal({ currentPassword: ['Enter your current password.'] })
+				if (!(await verifyPassword(currentPassword, current))) {
+					return refusal({ currentPassword: ['That is not your current password.'] })
+				}
+			}
+			await setPasswordHash(db, user.id, await hashPassword(newPassword), await readSessionId(request))
+			logger.info('password changed', { user_id: user.id })
+			return { ok: true }
+		},
+
+		async unlinkProvider(_request, user, provider) {
+			const outcome = await unlinkIdentity(db, user.id, provider)
+			if (outcome === 'last') {
+				return refusal({}, [
+					`${PROVIDER_LABELS[provider]} is your only way to sign in. Set a password first, then disconnect it.`,
+				])
+			}
+			return { ok: true }
+		},
+
+		async listSessions(request, user) {
+			const current = await readSessionId(request)
+			const { rows } = await db.asUser(user.id, tx =>
+				tx.query<{
+					id: string
+					created_at: Date
+					last_seen_at: Date
+					expires_at: Date
+					user_agent: string | null
+					ip: string | null
+				}>(
+					`select id, created_at, last_seen_at, expires_at, user_agent, ip from sessions
+					where expires_at > now() and last_seen_at > now() - make_interval(days => $1)
+					order by last_seen_at desc`,
+					[idleDays],
+				),
+			)
+			return rows.map(r => ({
+				id: r.id,
+				createdAt: new Date(r.created_at).toISOString(),
+				lastSeenAt: new Date(r.last_seen_at).toISOString(),
+				expiresAt: new Date(r.expires_at).toISOString(),
+				userAgent: r.user_agent,
+				ip: r.ip,
+				current: r.id === current,
+			}))
+		},
+
+		async revokeSession(request, user, sessionId) {
+			if (!isUuid(sessionId)) return { headers: null }
+			await db.asUser(user.id, tx => tx.query('delete from sessions where id = $1', [sessionId]))
+			if (sessionId !== (await readSessionId(request))) return { headers: null }
+			forget()
+			return { headers: await clearCookieHeaders() }
+		},
+
+		async signOutEverywhere(_request, user) {
+			await db.asUser(user.id, tx => tx.query('delete from sessions where user_id = $1', [user.id]))
+			logger.info('signed out everywhere', { user_id: user.id })
+			forget()
+			return await clearCookieHeaders()
+		},
+
+		listApiTokens: user => listTokens(db, user.id),
+
+		async createApiToken(user, { name, ip }) {
+			const result = await limits.consume('api_token', { ip, userId: user.id })
+			if (!result.allowed) throw rateLimitResponse(new RateLimitError(result), { json: true, requestId: requestIdNow() })
+			const created = await insertToken(db, user.id, name)
+			logger.info('api token created', { user_id: user.id, token_id: created.info.id })
+			return created
+		},
+
+		async revokeApiToken(user, tokenId) {
+			if (!isUuid(tokenId)) return false
+			return await revokeToken(db, user.id, tokenId)
+		},
+
+		exportData: user => exportUserData(db, user.id),
+
+		async deleteAccount(_request, user, { confirmEmail }) {
+			if (confirmEmail.trim().toLowerCase() !== user.email.toLowerCase()) {
+				return refusal({ confirmEmail: ['Type the e-mail address of this account to confirm.'] })
+			}
+			// Files first: if removing them fails, the account stays and the deletion can be retried.
+			if (storage) await storage.removeUserFiles(user.id)
+			await deleteUser(db, user.id)
+			const left = Object.entries(await countOwnedRows(db, user.id)).filter(([, n]) => n > 0)
+			if (left.length > 0) logger.error('account deletion left rows behind', { user_id: user.id, tables: left })
+			// Anything stored while the rows were being deleted goes too.
+			if (storage) {
+				await storage.removeUserFiles(user.id).catch((error: unknown) => {
+					logger.error('removing files after account deletion failed', { user_id: user.id, error })
+				})
+			}
+			logger.info('account deleted', { user_id: user.id })
+			forget()
+			return { ok: true, headers: await clearCookieHeaders() }
+		},
+
+		async close() {
+			// Nothing to close: sessions live in the database, which services.ts closes.
+		},
+	}
+}

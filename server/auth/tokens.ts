@@ -1,0 +1,92 @@
+/**
+ * Personal API tokens: `gs_` + 256 random bits, shown once. Only a SHA-256 of the token is stored (a fast
+ * hash is enough: the token is random, not a guessable password), so a database leak reveals no usable token.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import type { Db } from '#server/db/index.ts'
+import { toSessionUser } from './session.ts'
+import type { ApiTokenInfo, SessionUser } from './types.ts'
+
+const TOKEN_PREFIX = 'gs_'
+const TOKEN_SHAPE = /^gs_[A-Za-z0-9_-]{43}$/
+/** last_used_at is written at most once a minute per token: a busy script must not write on every call. */
+const LAST_USED_INTERVAL_MS = 60_000
+
+export function newToken(): string {
+	return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`
+}
+
+export function hashToken(token: string): string {
+	return createHash('sha256').update(token).digest('hex')
+}
+
+/** The bearer token of an `Authorization` header, or null. */
+export function bearerToken(request: Request): string | null {
+	const header = request.headers.get('authorization')
+	const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
+	return match?.[1] ?? null
+}
+
+type TokenUserRow = { token_id: string; last_used_at: Date | null; id: string; email: string; name: string; role: string }
+
+/** The user behind a live token. Privileged: the caller is not known until the token is. */
+export async function findTokenUser(db: Db, token: string): Promise<SessionUser | null> {
+	if (!TOKEN_SHAPE.test(token)) return null
+	return await db.privileged(async tx => {
+		const { rows } = await tx.query<TokenUserRow>(
+			`select t.id as token_id, t.last_used_at, u.id, u.email, u.name, u.role
+			from api_tokens t join users u on u.id = t.user_id
+			where t.token_hash = $1 and t.revoked_at is null`,
+			[hashToken(token)],
+		)
+		const row = rows[0]
+		if (!row) return null
+		if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_INTERVAL_MS) {
+			await tx.query('update api_tokens set last_used_at = now() where id = $1', [row.token_id])
+		}
+		return toSessionUser(row)
+	})
+}
+
+type TokenRow = { id: string; name: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }
+
+function toInfo(row: TokenRow): ApiTokenInfo {
+	return {
+		id: row.id,
+		name: row.name,
+		createdAt: new Date(row.created_at).toISOString(),
+		lastUsedAt: row.last_used_at ? new Date(row.last_used_at).toISOString() : null,
+		revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+	}
+}
+
+export async function listTokens(db: Db, userId: string): Promise<ApiTokenInfo[]> {
+	const { rows } = await db.asUser(userId, tx =>
+		tx.query<TokenRow>(
+			'select id, name, created_at, last_used_at, revoked_at from api_tokens order by revoked_at nulls first, created_at desc',
+		),
+	)
+	return rows.map(toInfo)
+}
+
+export async function insertToken(db: Db, userId: string, name: string): Promise<{ token: string; info: ApiTokenInfo }> {
+	const token = newToken()
+	const { rows } = await db.asUser(userId, tx =>
+		tx.query<TokenRow>(
+			`insert into api_tokens (user_id, name, token_hash) values ($1, $2, $3)
+			returning id, name, created_at, last_used_at, revoked_at`,
+			[userId, name, hashToken(token)],
+		),
+	)
+	const row = rows[0]
+	if (!row) throw new Error('creating an API token returned no row')
+	return { token, info: toInfo(row) }
+}
+
+/** True when a live token of this user was revoked. */
+export async function revokeToken(db: Db, userId: string, tokenId: string): Promise<boolean> {
+	const { rowCount } = await db.asUser(userId, tx =>
+		tx.query('update api_tokens set revoked_at = now() where id = $1 and revoked_at is null', [tokenId]),
+	)
+	return rowCount > 0
+}
