@@ -1,0 +1,106 @@
+/**
+ * Driving the built server as a browser without JavaScript would: a cookie jar, form posts with the page's
+ * Origin, and redirects followed by hand so each hop can be inspected. Plus a database per suite for the
+ * server (a scratch Postgres database when DATABASE_URL is set, else the server's own PGlite).
+ */
+import { randomUUID } from 'node:crypto'
+import { createScratchPostgresDatabase, type TestDriver } from '#tests/support/database.ts'
+
+export class CookieJar {
+	private readonly cookies = new Map<string, string>()
+
+	/** Takes the cookies of a response; an expired or emptied cookie is removed. */
+	store(response: Response): void {
+		for (const line of response.headers.getSetCookie()) {
+			const [pair = '', ...attributes] = line.split(';').map(s => s.trim())
+			const eq = pair.indexOf('=')
+			const name = pair.slice(0, eq)
+			const value = pair.slice(eq + 1)
+			const expired = attributes.some(a => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && new Date(a.slice(8)).getTime() < Date.now()))
+			if (expired || value === '') this.cookies.delete(name)
+			else this.cookies.set(name, value)
+		}
+	}
+
+	get(name: string): string | undefined {
+		return this.cookies.get(name)
+	}
+
+	set(name: string, value: string): void {
+		this.cookies.set(name, value)
+	}
+
+	header(): string {
+		return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+	}
+
+	copy(): CookieJar {
+		const jar = new CookieJar()
+		for (const [k, v] of this.cookies) jar.set(k, v)
+		return jar
+	}
+}
+
+export type Client = {
+	jar: CookieJar
+	get(path: string, headers?: Record<string, string>): Promise<Response>
+	post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Response>
+}
+
+export function client(baseUrl: string, jar = new CookieJar()): Client {
+	const send = async (path: string, init: RequestInit) => {
+		const url = path.startsWith('http') ? path : `${baseUrl}${path}`
+		const headers = new Headers(init.headers)
+		if (url.startsWith(baseUrl) && jar.header()) headers.set('Cookie', jar.header())
+		const response = await fetch(url, { ...init, headers, redirect: 'manual' })
+		if (url.startsWith(baseUrl)) jar.store(response)
+		return response
+	}
+	return {
+		jar,
+		get: (path, headers = {}) => send(path, { headers }),
+		post: (path, form, headers = {}) =>
+			send(path, {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: baseUrl, ...headers },
+				body: new URLSearchParams(form),
+			}),
+	}
+}
+
+export function uniqueEmail(label = 'user'): string {
+	return `${label}-${randomUUID().slice(0, 8)}@example.test`
+}
+
+export const PASSWORD = 'correct horse battery staple'
+
+export async function signUp(c: Client, input: Partial<{ name: string; email: string; password: string }> = {}) {
+	const email = input.email ?? uniqueEmail()
+	const response = await c.post('/signup', {
+		name: input.name ?? 'Test Person',
+		email,
+		password: input.password ?? PASSWORD,
+		website: '',
+	})
+	if (response.status !== 303) throw new Error(`sign-up answered ${response.status}: ${(await response.text()).slice(0, 400)}`)
+	return { email, password: input.password ?? PASSWORD }
+}
+
+export function location(response: Response): string {
+	return response.headers.get('location') ?? ''
+}
+
+/** The environment that points a server at this suite's database. */
+export type ServerDatabase = { env: Record<string, string>; dispose(): Promise<void> }
+
+export async function serverDatabase(driver: TestDriver): Promise<ServerDatabase> {
+	if (driver === 'postgres') {
+		const scratch = await createScratchPostgresDatabase()
+		return { env: { DATABASE_URL: scratch.url }, dispose: () => scratch.drop() }
+	}
+	// Each spawned server gets its own temporary data directory with an embedded database.
+	return { env: {}, dispose: async () => undefined }
+}
+
+/** Raises the sign-up limit for suites that create many accounts from 127.0.0.1 (only through configuration). */
+export const MANY_SIGNUPS = { RATE_LIMITS: 'signup=1000/3600' }
