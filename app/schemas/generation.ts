@@ -15,9 +15,11 @@ const wholeNumber = (label: string, min: number, max: number) =>
 		v.maxValue(max, `${label} must be at most ${max}.`),
 	)
 
+// A missing field becomes '' first, so it gets the same plain message as an empty one (valibot would otherwise
+// report the missing key in its own words).
 const prompt = (what: string) =>
 	v.pipe(
-		v.string(`Describe the ${what} you want.`),
+		v.optional(v.string(`Describe the ${what} you want.`), ''),
 		v.trim(),
 		v.nonEmpty(`Describe the ${what} you want.`),
 		v.maxLength(4000, 'Keep the prompt under 4,000 characters.'),

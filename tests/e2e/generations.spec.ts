@@ -1,0 +1,36 @@
+import { expect, test } from '@playwright/test'
+import { signUpFresh } from './support.ts'
+
+test('generate an image from the form and see it arrive on its page', async ({ page, baseURL }, info) => {
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/images')
+	await page.getByLabel('Prompt').fill(`A lighthouse on a cliff (${info.project.name})`)
+	await page.getByRole('button', { name: 'Generate' }).click()
+	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
+
+	// Without JavaScript the page refreshes itself; with it, the next state streams in or arrives by EventSource.
+	const article = page.locator('[data-generation-status]')
+	await expect(article).toHaveAttribute('data-generation-status', 'succeeded', { timeout: 20_000 })
+	const image = page.locator('article img').first()
+	await expect(image).toBeVisible()
+	const src = await image.getAttribute('src')
+	expect(src).toMatch(/^\/media\/media\//)
+	const file = await page.request.get(src ?? '')
+	expect(file.status()).toBe(200)
+	expect(file.headers()['content-type']).toBe('image/png')
+	// The image really decoded in the browser.
+	expect(await image.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+})
+
+test('a bad submission keeps what was typed and says what is wrong', async ({ page, baseURL }) => {
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/images')
+	// Spaces pass the browser's own check; the server's schema says what is wrong.
+	await page.getByLabel('Prompt').fill('    ')
+	await page.locator('#n').fill('3')
+	await page.getByRole('button', { name: 'Generate' }).click()
+	await expect(page.getByText('Describe the image you want.')).toBeVisible()
+	await expect(page.getByLabel('Prompt')).toHaveAttribute('aria-invalid', 'true')
+	await expect(page.getByLabel('Prompt')).toHaveAttribute('aria-describedby', 'prompt-error')
+	await expect(page.locator('#n')).toHaveValue('3')
+})
