@@ -96,6 +96,11 @@ function AccountMenu() {
 	}
 	return (
 		<div className="ml-auto flex items-center gap-3 text-sm">
+			{user.role === 'admin' ? (
+				<Link to="/admin/models" className="text-zinc-300">
+					Models
+				</Link>
+			) : null}
 			<Link to="/settings" className="max-w-[12rem] truncate text-zinc-200" title={user.email}>
 				{user.name || user.email}
 			</Link>

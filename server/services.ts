@@ -15,6 +15,8 @@ import type { Logger } from './logger.ts'
 import { createGenerations } from './domain/generations/index.ts'
 import type { Generations } from './domain/generations/index.ts'
 import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
+import { createModels } from './domain/models/index.ts'
+import type { Models } from './domain/models/index.ts'
 import type { ReplicateWebhooks } from './domain/generations/webhooks.ts'
 import { createLimits } from './limits/index.ts'
 import type { Limits } from './limits/index.ts'
@@ -41,6 +43,7 @@ export type Services = {
 	auth: Auth
 	providers: ProviderRegistry
 	generations: Generations
+	models: Models
 	webhooks: { replicate: ReplicateWebhooks }
 	readiness(): Promise<Readiness>
 	startWorkers(): Promise<void>
@@ -83,6 +86,9 @@ export async function createServices(config: Config): Promise<Services> {
 		...DEFAULT_OUTPUT_HOSTS,
 		...[config.openai?.baseUrl, config.replicate?.baseUrl].flatMap(u => (u ? [new URL(u).hostname] : [])),
 	]
+	const models = createModels({ db, providers })
+	// The shipped catalogue, with what the last sync and the administrators changed in the table.
+	await models.reload()
 	const generations = createGenerations({
 		config,
 		db,
@@ -139,6 +145,7 @@ export async function createServices(config: Config): Promise<Services> {
 		auth,
 		providers,
 		generations,
+		models,
 		webhooks,
 		readiness,
 		async startWorkers() {

@@ -15,6 +15,8 @@ export const TABLE_CAPABILITIES: readonly Capability[] = [
 	'chat',
 	'title',
 	'image',
+	'imageEdit',
+	'upscale',
 	'video',
 	'speech',
 	'music',
@@ -52,7 +54,7 @@ export async function runModelsSync(
 /** Writes sync rows into `models` (privileged: only the sync writes the catalogue). */
 export async function upsertModels(tx: Tx, rows: readonly ModelRow[]): Promise<void> {
 	for (const row of rows) {
-		// Capabilities the column does not know (imageEdit, upscale) come back from the code catalogue on read.
+		// Capabilities the column does not know come back from the code catalogue on read.
 		const capabilities = row.capabilities.filter(c => TABLE_CAPABILITIES.includes(c))
 		await tx.query(
 			`insert into public.models (id, provider, capabilities, display_name, prices, enabled, synced_at)
