@@ -114,6 +114,52 @@ describe('generations over HTTP on the embedded default', () => {
 	})
 })
 
+describe('the model catalogue', () => {
+	let server: RunningServer
+	let openai: OpenAIStub
+
+	beforeAll(async () => {
+		openai = await startOpenAIStub({ models: ['gpt-4o-mini', 'gpt-image-1'] })
+		server = await startServer({ RATE_LIMITS: LIMITS, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.url })
+	})
+	afterAll(async () => {
+		await server?.stop()
+		await openai?.close()
+	})
+
+	test('GET /api/models is public and lists capabilities, prices and availability', async () => {
+		const response = await fetch(`${server.url}/api/models`)
+		expect(response.status).toBe(200)
+		const { models } = (await response.json()) as { models: Array<{ id: string; available: boolean; prices: object }> }
+		expect(models.find(m => m.id === 'offline:image')).toMatchObject({ available: true })
+		expect(models.find(m => m.id === 'openai:gpt-image-1')?.prices).toHaveProperty('image')
+	})
+
+	test('an admin syncs the catalogue from the providers; other users may not', async () => {
+		const admin = await signUp(server.url) // the first account is the admin
+		const user = await signUp(server.url)
+		expect((await fetch(`${server.url}/admin/models`, { headers: as(user, server.url) })).status).toBe(403)
+		expect((await fetch(`${server.url}/admin/models`, { method: 'POST', headers: as(user, server.url) })).status).toBe(403)
+
+		const page = await fetch(`${server.url}/admin/models`, { headers: as(admin, server.url) })
+		expect(page.status).toBe(200)
+		expect(await page.text()).toContain('openai:gpt-4o-mini')
+		const before = openai.requests.filter(r => r.route === 'models').length
+		const sync = await fetch(`${server.url}/admin/models`, {
+			method: 'POST',
+			headers: as(admin, server.url, { 'Content-Type': 'application/x-www-form-urlencoded' }),
+			body: '',
+		})
+		expect(sync.status).toBe(200)
+		expect(await sync.text()).toMatch(/models synced/)
+		expect(openai.requests.filter(r => r.route === 'models').length).toBe(before + 1)
+		// Models the server did not list are marked unavailable in the catalogue everyone sees.
+		const { models } = (await (await fetch(`${server.url}/api/models`)).json()) as { models: Array<{ id: string; available: boolean }> }
+		expect(models.find(m => m.id === 'openai:gpt-4o-mini')?.available).toBe(true)
+		expect(models.find(m => m.id === 'openai:gpt-4o')?.available).toBe(false)
+	})
+})
+
 describe('the process', () => {
 	test('SIGTERM during a slow request lets it finish with 200, then exits 0', async () => {
 		const openai = await startOpenAIStub()
