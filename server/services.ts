@@ -12,6 +12,8 @@ import { createJobs } from './jobs/index.ts'
 import type { Jobs } from './jobs/index.ts'
 import { logger } from './logger.ts'
 import type { Logger } from './logger.ts'
+import { createChat } from './domain/chat/index.ts'
+import type { Chat } from './domain/chat/index.ts'
 import { createGenerations } from './domain/generations/index.ts'
 import type { Generations } from './domain/generations/index.ts'
 import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
@@ -43,6 +45,7 @@ export type Services = {
 	auth: Auth
 	providers: ProviderRegistry
 	generations: Generations
+	chat: Chat
 	models: Models
 	webhooks: { replicate: ReplicateWebhooks }
 	readiness(): Promise<Readiness>
@@ -107,6 +110,9 @@ export async function createServices(config: Config): Promise<Services> {
 		},
 	})
 	const webhooks = { replicate: createReplicateWebhooks({ config, db, providers, generations }) }
+	const chat = createChat({ config, db, jobs, providers, storage })
+	// Before the database closes: replies still being written keep their text and can be retried.
+	closers.push(['chat replies', () => chat.close()])
 
 	async function readiness(): Promise<Readiness> {
 		const checks: Record<string, CheckState> = {}
@@ -145,12 +151,14 @@ export async function createServices(config: Config): Promise<Services> {
 		auth,
 		providers,
 		generations,
+		chat,
 		models,
 		webhooks,
 		readiness,
 		async startWorkers() {
 			await jobs.recoverOrphans()
 			await generations.startWorkers()
+			await chat.startWorkers()
 		},
 		async close() {
 			for (const [name, close] of closers.reverse()) {

@@ -1,0 +1,143 @@
+/**
+ * Conversations as files: Markdown (the branch on screen, for reading and pasting elsewhere) and JSON (the whole
+ * tree with every branch, which `import` reads back). Pure functions; the SQL is in ./index.ts.
+ */
+import type { ChatExport } from '#app/schemas/chat.ts'
+import type { Conversation, Message } from './store.ts'
+
+export const EXPORT_FORMAT = 'generation-studio-conversation'
+
+export type ExportedAttachment = { name: string; contentType: string; size: number }
+
+export function toExportJson(
+	conversation: Conversation,
+	messages: ReadonlyArray<Message & { attachments?: ExportedAttachment[] }>,
+	now = new Date(),
+) {
+	return {
+		format: EXPORT_FORMAT,
+		version: 1,
+		exportedAt: now.toISOString(),
+		conversation: {
+			title: conversation.title,
+			model: conversation.model,
+			systemPrompt: conversation.systemPrompt,
+			createdAt: conversation.createdAt.toISOString(),
+		},
+		currentLeafId: conversation.currentLeafId,
+		messages: messages.map(m => ({
+			id: m.id,
+			parentId: m.parentId,
+			role: m.role,
+			content: m.content,
+			model: m.model,
+			status: m.status,
+			error: m.error,
+			createdAt: m.createdAt.toISOString(),
+			// Files are listed for the record; their bytes stay in storage and are not part of the export.
+			...(m.attachments && m.attachments.length > 0 ? { attachments: m.attachments } : {}),
+		})),
+	} satisfies ChatExport & { messages: Array<{ attachments?: ExportedAttachment[] }> }
+}
+
+const ROLE_HEADING: Record<Message['role'], string> = { user: 'You', assistant: 'Assistant', system: 'System' }
+
+export function toExportMarkdown(
+	conversation: Conversation,
+	branch: ReadonlyArray<Message & { attachments?: ExportedAttachment[] }>,
+	now = new Date(),
+): string {
+	const lines = [`# ${oneLine(conversation.title)}`, '']
+	const facts = [`Exported ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`]
+	if (conversation.model) facts.push(`model ${conversation.model}`)
+	lines.push(`_${facts.join(' · ')}_`, '')
+	if (conversation.systemPrompt) lines.push('## System prompt', '', conversation.systemPrompt, '')
+	for (const message of branch) {
+		const who = ROLE_HEADING[message.role]
+		const note =
+			message.status === 'stopped'
+				? ' (stopped)'
+				: message.status === 'error'
+					? ' (failed)'
+					: message.status === 'streaming'
+						? ' (still being written)'
+						: ''
+		lines.push(`## ${who}${message.role === 'assistant' && message.model ? ` · ${message.model}` : ''}${note}`, '')
+		lines.push(message.content || '_(empty)_', '')
+		for (const a of message.attachments ?? []) lines.push(`- Attachment: ${oneLine(a.name || 'file')} (${a.contentType})`)
+		if ((message.attachments ?? []).length > 0) lines.push('')
+		if (message.status === 'error' && message.error) lines.push(`> ${oneLine(message.error)}`, '')
+	}
+	return `${lines.join('\n').trimEnd()}\n`
+}
+
+function oneLine(text: string): string {
+	return text.replace(/\s+/g, ' ').trim()
+}
+
+/** A file name from the title: letters, digits and dashes, never empty. */
+export function exportFilename(title: string, extension: 'md' | 'json'): string {
+	const base =
+		title
+			.normalize('NFKD')
+			.replace(/[^\w\s-]/g, '')
+			.trim()
+			.replace(/[\s_]+/g, '-')
+			.toLowerCase()
+			.slice(0, 60)
+			.replace(/^-+|-+$/g, '') || 'conversation'
+	return `${base}.${extension}`
+}
+
+export type ImportPlan = {
+	rows: Array<{
+		id: string
+		parent_id: string | null
+		role: Message['role']
+		content: string
+		model: string | null
+		status: Message['status']
+		error: string | null
+		created_at: string
+	}>
+	currentLeafId: string | null
+}
+
+/**
+ * New ids for every message, parents resolved through them. A parent must come earlier in the file (exports
+ * list messages oldest first), which also rules out cycles. Returns a message for the person when the file
+ * does not hold together.
+ */
+export function planImport(data: ChatExport, newId: () => string, now = new Date()): ImportPlan | string {
+	const ids = new Map<string, string>()
+	const rows: ImportPlan['rows'] = []
+	let lastTime = 0
+	for (const [i, message] of data.messages.entries()) {
+		if (ids.has(message.id)) return `Message ${i + 1} repeats the id ${JSON.stringify(message.id)}.`
+		let parent: string | null = null
+		if (message.parentId !== null && message.parentId !== undefined) {
+			const mapped = ids.get(message.parentId)
+			if (!mapped) return `Message ${i + 1} answers a message that does not come before it in the file.`
+			parent = mapped
+		}
+		const id = newId()
+		ids.set(message.id, id)
+		// Keep the original times (they order branches), but never let a later message predate an earlier one.
+		const parsed = message.createdAt ? Date.parse(message.createdAt) : Number.NaN
+		const time = Math.max(Number.isNaN(parsed) ? now.getTime() : Math.min(parsed, now.getTime()), lastTime)
+		lastTime = time
+		rows.push({
+			id,
+			parent_id: parent,
+			role: message.role,
+			content: message.content,
+			model: message.model ?? null,
+			// A reply that was still streaming when exported ends where the file ends.
+			status: message.status === 'streaming' ? 'stopped' : (message.status ?? 'complete'),
+			error: message.status === 'error' ? (message.error ?? null) : null,
+			created_at: new Date(time).toISOString(),
+		})
+	}
+	const leaf = data.currentLeafId ? (ids.get(data.currentLeafId) ?? null) : null
+	return { rows, currentLeafId: leaf ?? rows[rows.length - 1]?.id ?? null }
+}

@@ -1,0 +1,392 @@
+/**
+ * The SQL of the chat: conversations, the message tree and its branches. Every function takes an open
+ * transaction (normally `db.asUser`, so row-level security applies) and does no network I/O.
+ *
+ * A conversation is a tree of messages (`parent_id`); what a person sees is one branch, from a leaf up to the
+ * root, walked with a recursive CTE and cut to a window so a long conversation never loads in full.
+ */
+import type { Tx } from '#server/db/index.ts'
+import type { MessageStatus } from './live.ts'
+
+export const DEFAULT_TITLE = 'New chat'
+
+export type MessageRole = 'user' | 'assistant' | 'system'
+
+export type Conversation = {
+	id: string
+	userId: string
+	title: string
+	model: string | null
+	systemPrompt: string | null
+	pinned: boolean
+	currentLeafId: string | null
+	createdAt: Date
+	updatedAt: Date
+}
+
+export type Message = {
+	id: string
+	conversationId: string
+	userId: string
+	parentId: string | null
+	role: MessageRole
+	content: string
+	model: string | null
+	status: MessageStatus
+	error: string | null
+	inputTokens: number | null
+	outputTokens: number | null
+	costMicros: number
+	createdAt: Date
+	updatedAt: Date
+}
+
+export type SiblingInfo = {
+	/** 1-based position among the messages that answer the same parent (oldest first). */
+	index: number
+	count: number
+	previousId: string | null
+	nextId: string | null
+}
+
+export type AttachmentRow = {
+	id: string
+	messageId: string | null
+	bucket: 'media' | 'attachments'
+	key: string
+	contentType: string
+	size: number
+	name: string
+}
+
+type ConversationRow = {
+	id: string
+	user_id: string
+	title: string
+	model: string | null
+	system_prompt: string | null
+	pinned: boolean
+	current_leaf_id: string | null
+	created_at: Date
+	updated_at: Date
+}
+
+type MessageRow = {
+	id: string
+	conversation_id: string
+	user_id: string
+	parent_id: string | null
+	role: MessageRole
+	content: string
+	model: string | null
+	status: MessageStatus
+	error: string | null
+	input_tokens: number | null
+	output_tokens: number | null
+	cost_micros: number | string
+	created_at: Date
+	updated_at: Date
+}
+
+export const CONVERSATION_COLUMNS =
+	'id, user_id, title, model, system_prompt, pinned, current_leaf_id, created_at, updated_at'
+export const MESSAGE_COLUMNS = `id, conversation_id, user_id, parent_id, role, content, model, status, error, input_tokens,
+	output_tokens, cost_micros, created_at, updated_at`
+const prefixed = (alias: string, columns: string) =>
+	columns
+		.split(',')
+		.map(c => `${alias}.${c.trim()}`)
+		.join(', ')
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value)
+
+export function toConversation(row: ConversationRow): Conversation {
+	return {
+		id: row.id,
+		userId: row.user_id,
+		title: row.title,
+		model: row.model,
+		systemPrompt: row.system_prompt,
+		pinned: row.pinned,
+		currentLeafId: row.current_leaf_id,
+		createdAt: row.created_at,
+		updatedAt: row.updated_at,
+	}
+}
+
+export function toMessage(row: MessageRow): Message {
+	return {
+		id: row.id,
+		conversationId: row.conversation_id,
+		userId: row.user_id,
+		parentId: row.parent_id,
+		role: row.role,
+		content: row.content,
+		model: row.model,
+		status: row.status,
+		error: row.error,
+		inputTokens: row.input_tokens,
+		outputTokens: row.output_tokens,
+		costMicros: Number(row.cost_micros),
+		createdAt: row.created_at,
+		updatedAt: row.updated_at,
+	}
+}
+
+export async function loadConversation(tx: Tx, id: string, options: { forUpdate?: boolean } = {}) {
+	if (!isUuid(id)) return null
+	const { rows } = await tx.query<ConversationRow>(
+		`select ${CONVERSATION_COLUMNS} from public.conversations where id = $1${options.forUpdate ? ' for update' : ''}`,
+		[id],
+	)
+	return rows[0] ? toConversation(rows[0]) : null
+}
+
+export async function loadMessage(tx: Tx, conversationId: string, id: string): Promise<Message | null> {
+	if (!isUuid(id)) return null
+	const { rows } = await tx.query<MessageRow>(
+		`select ${MESSAGE_COLUMNS} from public.messages where id = $1 and conversation_id = $2`,
+		[id, conversationId],
+	)
+	return rows[0] ? toMessage(rows[0]) : null
+}
+
+export async function insertMessage(
+	tx: Tx,
+	message: Pick<Message, 'conversationId' | 'userId' | 'parentId' | 'role' | 'content' | 'model' | 'status'>,
+): Promise<Message> {
+	const { rows } = await tx.query<MessageRow>(
+		`insert into public.messages (conversation_id, user_id, parent_id, role, content, model, status)
+		 values ($1, $2, $3, $4, $5, $6, $7) returning ${MESSAGE_COLUMNS}`,
+		[
+			message.conversationId,
+			message.userId,
+			message.parentId,
+			message.role,
+			message.content,
+			message.model,
+			message.status,
+		],
+	)
+	return toMessage(rows[0] as MessageRow)
+}
+
+export async function setCurrentLeaf(tx: Tx, conversationId: string, leafId: string | null) {
+	await tx.query('update public.conversations set current_leaf_id = $2 where id = $1', [conversationId, leafId])
+}
+
+/**
+ * The branch ending at `leafId`, root first, at most `limit` messages (the ones nearest the leaf); `more` says
+ * whether older messages exist above the window.
+ */
+export async function loadBranch(
+	tx: Tx,
+	conversationId: string,
+	leafId: string,
+	limit: number,
+): Promise<{ messages: Message[]; more: boolean }> {
+	const { rows } = await tx.query<MessageRow & { depth: number }>(
+		`with recursive branch as (
+			select id, parent_id, 1 as depth from public.messages where id = $1 and conversation_id = $2
+			union all
+			select m.id, m.parent_id, b.depth + 1 from public.messages m join branch b on m.id = b.parent_id
+			where b.depth <= $3
+		)
+		select ${prefixed('m', MESSAGE_COLUMNS)}, b.depth from branch b join public.messages m on m.id = b.id
+		order by b.depth desc`,
+		[leafId, conversationId, limit],
+	)
+	const more = rows.length > limit
+	return { messages: (more ? rows.slice(1) : rows).map(toMessage), more }
+}
+
+/** Where the branch through `messageId` ends: its most recently created descendant leaf (itself if none). */
+export async function latestLeafUnder(tx: Tx, conversationId: string, messageId: string): Promise<string | null> {
+	if (!isUuid(messageId)) return null
+	const { rows } = await tx.query<{ id: string }>(
+		`with recursive below as (
+			select id, created_at from public.messages where id = $1 and conversation_id = $2
+			union all
+			select m.id, m.created_at from public.messages m join below b on m.parent_id = b.id
+		)
+		select b.id from below b
+		where not exists (select 1 from public.messages c where c.parent_id = b.id)
+		order by b.created_at desc, b.id desc limit 1`,
+		[messageId, conversationId],
+	)
+	return rows[0]?.id ?? null
+}
+
+/** The newest leaf of the whole conversation, for one whose remembered leaf was deleted. */
+export async function newestLeaf(tx: Tx, conversationId: string): Promise<string | null> {
+	const { rows } = await tx.query<{ id: string }>(
+		`select m.id from public.messages m where m.conversation_id = $1
+		 and not exists (select 1 from public.messages c where c.parent_id = m.id)
+		 order by m.created_at desc, m.id desc limit 1`,
+		[conversationId],
+	)
+	return rows[0]?.id ?? null
+}
+
+/** Position among siblings for each message, with the neighbours the "‹ 2 / 3 ›" links point at. */
+export async function siblingsOf(
+	tx: Tx,
+	conversationId: string,
+	messages: ReadonlyArray<Pick<Message, 'id' | 'parentId'>>,
+): Promise<Map<string, SiblingInfo>> {
+	const parentIds = [...new Set(messages.flatMap(m => (m.parentId ? [m.parentId] : [])))]
+	const includeRoots = messages.some(m => m.parentId === null)
+	const { rows } = await tx.query<{ id: string; parent_id: string | null; position: number | string; total: number | string }>(
+		`select id, parent_id, row_number() over w as position, count(*) over (partition by parent_id) as total
+		 from public.messages
+		 where conversation_id = $1 and (parent_id = any($2::uuid[]) or ($3 and parent_id is null))
+		 window w as (partition by parent_id order by created_at, id)`,
+		[conversationId, parentIds, includeRoots],
+	)
+	const groups = new Map<string, Array<{ id: string; position: number }>>()
+	for (const row of rows) {
+		const key = row.parent_id ?? ''
+		const group = groups.get(key) ?? []
+		group.push({ id: row.id, position: Number(row.position) })
+		groups.set(key, group)
+	}
+	const out = new Map<string, SiblingInfo>()
+	for (const message of messages) {
+		const group = (groups.get(message.parentId ?? '') ?? []).sort((a, b) => a.position - b.position)
+		const at = group.findIndex(g => g.id === message.id)
+		out.set(message.id, {
+			index: at + 1,
+			count: group.length,
+			previousId: at > 0 ? (group[at - 1]?.id ?? null) : null,
+			nextId: at >= 0 && at < group.length - 1 ? (group[at + 1]?.id ?? null) : null,
+		})
+	}
+	return out
+}
+
+export async function attachmentsOf(tx: Tx, messageIds: readonly string[]): Promise<AttachmentRow[]> {
+	if (messageIds.length === 0) return []
+	const { rows } = await tx.query<{
+		id: string
+		message_id: string | null
+		bucket: 'media' | 'attachments'
+		key: string
+		content_type: string
+		size: number | string
+		name: string
+	}>(
+		`select id, message_id, bucket, key, content_type, size, name from public.attachments
+		 where message_id = any($1::uuid[]) order by created_at, id`,
+		[messageIds],
+	)
+	return rows.map(r => ({
+		id: r.id,
+		messageId: r.message_id,
+		bucket: r.bucket,
+		key: r.key,
+		contentType: r.content_type,
+		size: Number(r.size),
+		name: r.name,
+	}))
+}
+
+export async function insertAttachment(
+	tx: Tx,
+	userId: string,
+	messageId: string,
+	file: Pick<AttachmentRow, 'bucket' | 'key' | 'contentType' | 'size' | 'name'>,
+): Promise<void> {
+	await tx.query(
+		`insert into public.attachments (user_id, message_id, bucket, key, content_type, size, name)
+		 values ($1, $2, $3, $4, $5, $6, $7)`,
+		[userId, messageId, file.bucket, file.key, file.contentType, file.size, file.name.slice(0, 500)],
+	)
+}
+
+export type ConversationSummary = Pick<Conversation, 'id' | 'title' | 'model' | 'pinned' | 'createdAt' | 'updatedAt'> & {
+	/** With a search: the matching passage of a message, `\uE000`/`\uE001` around the matched words. */
+	snippet: string | null
+}
+
+export const HIGHLIGHT_START = '\uE000'
+export const HIGHLIGHT_END = '\uE001'
+
+type Cursor = { pinned: boolean; updatedAt: string; id: string }
+
+export function encodeCursor(cursor: Cursor): string {
+	return Buffer.from(JSON.stringify([cursor.pinned, cursor.updatedAt, cursor.id])).toString('base64url')
+}
+
+export function decodeCursor(value: string | undefined | null): Cursor | null {
+	if (!value) return null
+	try {
+		const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
+		if (!Array.isArray(parsed) || parsed.length !== 3) return null
+		const [pinned, updatedAt, id] = parsed as unknown[]
+		if (typeof pinned !== 'boolean' || typeof updatedAt !== 'string' || !isUuid(id)) return null
+		if (Number.isNaN(Date.parse(updatedAt))) return null
+		return { pinned, updatedAt, id }
+	} catch {
+		return null
+	}
+}
+
+/**
+ * Pinned first, then the most recently active; keyset pagination on (pinned, updated_at, id), with the
+ * timestamp carried as Postgres text so no microseconds are lost between pages. A search matches titles and
+ * message bodies (Postgres full-text search, `websearch_to_tsquery`: quotes, `or`, `-word` work).
+ */
+export async function listConversations(
+	tx: Tx,
+	options: { query: string | null; cursor: Cursor | null; limit: number },
+): Promise<{ items: ConversationSummary[]; next: Cursor | null }> {
+	const query = options.query?.trim() || null
+	const { rows } = await tx.query<{
+		id: string
+		title: string
+		model: string | null
+		pinned: boolean
+		created_at: Date
+		updated_at: Date
+		updated_text: string
+		snippet: string | null
+	}>(
+		`with q as (select case when $1::text is null then null else websearch_to_tsquery('english', $1::text) end as tsq)
+		select c.id, c.title, c.model, c.pinned, c.created_at, c.updated_at, c.updated_at::text as updated_text,
+			case when q.tsq is null then null else (
+				select ts_headline('english', m.content, q.tsq, $5)
+				from public.messages m where m.conversation_id = c.id and m.search @@ q.tsq
+				order by m.created_at desc limit 1
+			) end as snippet
+		from public.conversations c cross join q
+		where (q.tsq is null or c.search @@ q.tsq
+				or exists (select 1 from public.messages m where m.conversation_id = c.id and m.search @@ q.tsq))
+			and ($2::boolean is null or (c.pinned, c.updated_at, c.id) < ($2::boolean, $3::timestamptz, $4::uuid))
+		order by c.pinned desc, c.updated_at desc, c.id desc
+		limit $6`,
+		[
+			query,
+			options.cursor?.pinned ?? null,
+			options.cursor?.updatedAt ?? null,
+			options.cursor?.id ?? null,
+			`StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_END}, MaxWords=24, MinWords=10, MaxFragments=1`,
+			options.limit + 1,
+		],
+	)
+	const more = rows.length > options.limit
+	const page = more ? rows.slice(0, options.limit) : rows
+	const last = page[page.length - 1]
+	return {
+		items: page.map(r => ({
+			id: r.id,
+			title: r.title,
+			model: r.model,
+			pinned: r.pinned,
+			createdAt: r.created_at,
+			updatedAt: r.updated_at,
+			snippet: r.snippet,
+		})),
+		next: more && last ? { pinned: last.pinned, updatedAt: last.updated_text, id: last.id } : null,
+	}
+}
