@@ -1,0 +1,130 @@
+/**
+ * The guarantee behind docs/decisions/005: every route of the built app that is not on the public list refuses
+ * an anonymous GET and POST (401 JSON on /api/, a redirect to /login elsewhere), proven against the running
+ * built server; and every route with an action names a rate-limit policy that exists. The routes come from the
+ * build itself, so a route added tomorrow is checked tomorrow without anyone editing this file.
+ */
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import type { ServerBuild } from '@remix-run/node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isPolicyName } from '#server/limits/index.ts'
+import { isPublicRoute, PUBLIC_ROUTES, routeProtectionProblems } from '#server/route-protection.ts'
+import { startServer, type RunningServer } from '#tests/support/server.ts'
+
+const require = createRequire(import.meta.url)
+const build = require(path.resolve('build/remix/index.js')) as ServerBuild
+
+const SAMPLE_ID = '00000000-0000-4000-8000-000000000000'
+
+type RouteCase = { id: string; url: string; postUrl: string; api: boolean; hasAction: boolean }
+
+/** The address of a route, parameters filled with a sample id (an index route is POSTed with `?index`). */
+function routeCase(id: string): RouteCase {
+	const segments: string[] = []
+	for (let route = build.routes[id]; route; route = route.parentId ? build.routes[route.parentId] : undefined) {
+		if (route.path) segments.unshift(route.path)
+	}
+	const pathname = `/${segments.join('/')}`.replace(/:[^/]+/g, SAMPLE_ID).replace(/\*$/, 'anything').replace(/\/+$/, '') || '/'
+	const route = build.routes[id]
+	return {
+		id,
+		url: pathname,
+		postUrl: route?.index ? `${pathname}?index` : pathname,
+		api: pathname.startsWith('/api/'),
+		hasAction: Boolean(route?.module.action),
+	}
+}
+
+const protectedRoutes = Object.keys(build.routes)
+	.filter(id => !isPublicRoute(id))
+	.sort()
+	.map(routeCase)
+
+function declaredPolicies(id: string): string[] {
+	const handle: unknown = build.routes[id]?.module.handle
+	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return []
+	const rateLimit: unknown = handle.rateLimit
+	if (typeof rateLimit === 'string') return [rateLimit]
+	if (typeof rateLimit === 'object' && rateLimit !== null) {
+		return Object.values(rateLimit).filter((v): v is string => typeof v === 'string')
+	}
+	return []
+}
+
+/** The policy a route names for its action: `rateLimit: 'name'` or `rateLimit: { action: 'name' }`. */
+function actionPolicy(id: string): string | null {
+	const handle: unknown = build.routes[id]?.module.handle
+	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return null
+	const rateLimit: unknown = handle.rateLimit
+	if (typeof rateLimit === 'string') return rateLimit
+	if (typeof rateLimit === 'object' && rateLimit !== null && 'action' in rateLimit && typeof rateLimit.action === 'string') {
+		return rateLimit.action
+	}
+	return null
+}
+
+describe('the route manifest', () => {
+	it('has protected routes to check, and a public list that names routes, not paths', () => {
+		expect(protectedRoutes.length).toBeGreaterThan(5)
+		for (const id of PUBLIC_ROUTES) expect(id === 'root' || id.startsWith('routes/')).toBe(true)
+	})
+
+	it('names an existing rate-limit policy on every route with an action', () => {
+		const withAction = Object.keys(build.routes).filter(id => build.routes[id]?.module.action)
+		expect(withAction.length).toBeGreaterThan(0)
+		const missing = withAction.filter(id => actionPolicy(id) === null)
+		expect(missing, 'routes with an action but no `handle.rateLimit` action policy').toEqual([])
+		const unknown = Object.keys(build.routes).flatMap(id => declaredPolicies(id).filter(p => !isPolicyName(p)).map(p => `${id}: ${p}`))
+		expect(unknown, 'policies that do not exist in server/limits/policies.ts').toEqual([])
+		expect(routeProtectionProblems(build)).toEqual([])
+	})
+})
+
+describe('anonymous requests to every protected route of the running server', () => {
+	let server: RunningServer
+
+	beforeAll(async () => {
+		server = await startServer()
+	})
+	afterAll(async () => {
+		await server?.stop()
+	})
+
+	async function expectRefused(route: RouteCase, response: Response) {
+		if (route.api) {
+			expect(response.status, `${route.id} ${response.url}`).toBe(401)
+			const body = (await response.json()) as { error?: { code?: string; requestId?: string } }
+			expect(body.error?.code).toBe('unauthorized')
+			expect(body.error?.requestId).toBe(response.headers.get('x-request-id'))
+		} else {
+			expect(response.status, `${route.id} ${response.url}`).toBe(302)
+			const target = response.headers.get('location') ?? ''
+			expect(target, route.id).toMatch(/^\/login(\?redirectTo=|$)/)
+			await response.body?.cancel()
+		}
+	}
+
+	it.each(protectedRoutes)('$id refuses an anonymous GET ($url)', async route => {
+		const response = await fetch(`${server.url}${route.url}`, { redirect: 'manual' })
+		await expectRefused(route, response)
+	})
+
+	it.each(protectedRoutes)('$id refuses an anonymous POST ($postUrl)', async route => {
+		const response = await fetch(`${server.url}${route.postUrl}`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+			body: 'intent=anything',
+		})
+		await expectRefused(route, response)
+	})
+
+	it.each(protectedRoutes.filter(r => r.api))('$id refuses a made-up bearer token', async route => {
+		const response = await fetch(`${server.url}${route.url}`, {
+			redirect: 'manual',
+			headers: { Authorization: `Bearer gs_${'x'.repeat(43)}` },
+		})
+		await expectRefused(route, response)
+	})
+})
