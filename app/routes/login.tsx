@@ -79,7 +79,7 @@ export default function Login() {
 						<Form key={provider} method="post" action={`/auth/${provider}`} reloadDocument>
 							<input type="hidden" name="redirectTo" value={target} />
 							<button type="submit" className="btn-secondary w-full">
-								Continue with {PROVIDER_LABELS[provider]}
+								{`Continue with ${PROVIDER_LABELS[provider]}`}
 							</button>
 						</Form>
 					))}

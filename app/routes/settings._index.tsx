@@ -114,7 +114,7 @@ export default function ProfileSettings() {
 									<Form method="post" action={`/auth/${provider}`} reloadDocument>
 										<input type="hidden" name="intent" value="link" />
 										<button type="submit" className="btn-secondary">
-											Connect {LABELS[provider]}
+											{`Connect ${LABELS[provider]}`}
 										</button>
 									</Form>
 								)}
