@@ -13,6 +13,7 @@ import type { NextFunction, Request, Response } from 'express'
 import helmet from 'helmet'
 import { globalRateLimit } from './limits/express.ts'
 import { logger, requestScope } from './logger.ts'
+import { anonymousPageCache } from './page-cache.ts'
 import { instrumentBuild } from './remix-tracing.ts'
 import { protectRoutes } from './route-protection.ts'
 import { createLocalMediaHandler, LocalStorage } from './storage/index.ts'
@@ -162,11 +163,14 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 				path: req.path,
 				status: res.statusCode,
 				duration_ms: Math.round(durationMs * 10) / 10,
-				user_id: scope?.userId,
+				...(scope?.userId ? { user_id: scope.userId } : {}),
 			})
 		})
 		next()
 	})
+
+	// Signed-out visitors of the landing page share one rendering for a few seconds (server/page-cache.ts).
+	app.use(anonymousPageCache({ paths: ['/'], ttlMs: 5_000 }))
 
 	// 8. Remix, with the services and the per-request values every loader and action may use.
 	app.all(

@@ -45,8 +45,16 @@ const instrumentations = getNodeAutoInstrumentations({
 export const sdk = new NodeSDK({
 	serviceName: otel.serviceName,
 	instrumentations: [instrumentations],
-	// Without an endpoint: a processor that drops spans, so trace ids still exist for logs and propagation.
-	...(otel.exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()], metricReaders: [], logRecordProcessors: [] }),
+	// Without an endpoint nothing would read the spans, so none are recorded: the sampler still hands out trace and
+	// span ids (logs carry them, jobs propagate them), but spans cost next to nothing on the request path.
+	...(otel.exporting
+		? {}
+		: {
+				sampler: new tracing.AlwaysOffSampler(),
+				spanProcessors: [new tracing.NoopSpanProcessor()],
+				metricReaders: [],
+				logRecordProcessors: [],
+			}),
 })
 
 sdk.start()

@@ -32,6 +32,22 @@ describe('the HTTP pipeline', () => {
 		expect(again.headers.get('content-security-policy')).not.toContain(`'nonce-${nonce}'`)
 	})
 
+	test('signed-out visitors of / share a cached rendering, with their own nonce and request id', async () => {
+		await fetch(`${server.url}/`)
+		const hit = await fetch(`${server.url}/`)
+		expect(hit.headers.get('x-page-cache')).toBe('hit')
+		const nonce = /'nonce-([^']+)'/.exec(hit.headers.get('content-security-policy') ?? '')?.[1]
+		const html = await hit.text()
+		const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map(m => m[0])
+		for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`)
+		expect(html).toContain(hit.headers.get('x-request-id'))
+		// Anyone with a cookie, a query or a token gets a fresh rendering.
+		for (const init of [{ headers: { Cookie: 'a=1' } }, { headers: { Authorization: 'Bearer x' } }]) {
+			expect((await fetch(`${server.url}/`, init)).headers.get('x-page-cache')).toBeNull()
+		}
+		expect((await fetch(`${server.url}/?utm=1`)).headers.get('x-page-cache')).toBeNull()
+	})
+
 	test('a sane incoming request id is kept, anything else is replaced', async () => {
 		const kept = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'edge-1234.abc' } })
 		expect(kept.headers.get('x-request-id')).toBe('edge-1234.abc')
@@ -103,15 +119,15 @@ describe('the HTTP pipeline', () => {
 	})
 
 	test('each request is logged once with method, path, status, duration and trace id', async () => {
-		const response = await fetch(`${server.url}/chat`, { headers: { 'x-request-id': 'access-log-check' } })
-		expect(response.status).toBe(200)
+		const response = await fetch(`${server.url}/video`, { headers: { 'x-request-id': 'access-log-check' }, redirect: 'manual' })
+		expect(response.status).toBe(302)
 		await new Promise(resolve => setTimeout(resolve, 100))
 		const line = server
 			.output()
 			.split('\n')
 			.find(l => l.includes('request_id=access-log-check') && l.includes('request '))
 		expect(line).toBeDefined()
-		expect(line).toMatch(/method=GET path=\/chat status=200 duration_ms=\d/)
+		expect(line).toMatch(/method=GET path=\/video status=302 duration_ms=\d/)
 		expect(line).toMatch(/trace_id=[0-9a-f]{32}/)
 	})
 })
