@@ -1,3 +1,4 @@
+import { Link } from '@remix-run/react'
 import type { GenerationOutput } from '#server/domain/generations/index.ts'
 
 type Viewable = Pick<GenerationOutput, 'kind' | 'contentType'> & { url: string }
@@ -25,5 +26,26 @@ export function GenerationOutputView({ output, label }: { output: Viewable; labe
 		<a href={output.url} className="btn-secondary">
 			Download ({output.contentType})
 		</a>
+	)
+}
+
+type Tile = { id: string; prompt: string; status: string; outputs: Viewable[] }
+
+/** One generation in a grid (studios' recent work, the library): its first output, or its status, and a link to it. */
+export function GenerationTile({ generation }: { generation: Tile }) {
+	const first = generation.outputs[0]
+	return (
+		<li className="card p-2" data-generation-status={generation.status}>
+			{first ? (
+				<GenerationOutputView output={first} label={generation.prompt} />
+			) : (
+				<span className="flex aspect-square items-center justify-center rounded-md bg-zinc-900 text-sm text-zinc-400">
+					{generation.status}
+				</span>
+			)}
+			<Link to={`/generations/${generation.id}`} className="mt-2 line-clamp-2 block text-xs">
+				{generation.prompt}
+			</Link>
+		</li>
 	)
 }

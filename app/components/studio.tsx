@@ -1,6 +1,6 @@
-import { Form, Link, useNavigation } from '@remix-run/react'
+import { Form, useNavigation } from '@remix-run/react'
 import type { ReactNode } from 'react'
-import { GenerationOutputView } from './generation-output.tsx'
+import { GenerationTile } from './generation-output.tsx'
 
 export type StudioActionData = { fields: Record<string, string[] | undefined>; message: string; values: Record<string, string> }
 
@@ -90,12 +90,7 @@ export function StudioForm(props: {
 	)
 }
 
-type Recent = {
-	id: string
-	prompt: string
-	status: string
-	outputs: Array<{ key: string; kind: 'image' | 'video' | 'audio' | 'pdf' | 'text' | 'markup' | 'unknown'; contentType: string; url: string }>
-}
+type Recent = Parameters<typeof GenerationTile>[0]['generation']
 
 export function RecentGenerations({ items, empty }: { items: Recent[]; empty: string }) {
 	return (
@@ -108,18 +103,7 @@ export function RecentGenerations({ items, empty }: { items: Recent[]; empty: st
 			) : (
 				<ul className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-3">
 					{items.map(g => (
-						<li key={g.id} className="card p-2">
-							{g.outputs[0] ? (
-								<GenerationOutputView output={g.outputs[0]} label={g.prompt} />
-							) : (
-								<span className="flex aspect-square items-center justify-center rounded-md bg-zinc-900 text-sm text-zinc-400">
-									{g.status}
-								</span>
-							)}
-							<Link to={`/generations/${g.id}`} className="mt-2 line-clamp-2 block text-xs">
-								{g.prompt}
-							</Link>
-						</li>
+						<GenerationTile key={g.id} generation={g} />
 					))}
 				</ul>
 			)}

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import * as v from 'valibot'
-import { GenerationOutputView } from '#app/components/generation-output.tsx'
+import { GenerationTile } from '#app/components/generation-output.tsx'
 import { requireUser } from '#app/utils/auth.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
@@ -54,18 +54,7 @@ export default function Library() {
 			) : (
 				<ul className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4">
 					{items.map(g => (
-						<li key={g.id} className="card p-2" data-generation-status={g.status}>
-							{g.outputs[0] ? (
-								<GenerationOutputView output={g.outputs[0]} label={g.prompt} />
-							) : (
-								<span className="flex aspect-square items-center justify-center rounded-md bg-zinc-900 text-sm text-zinc-400">
-									{g.status}
-								</span>
-							)}
-							<Link to={`/generations/${g.id}`} className="mt-2 line-clamp-2 block text-xs">
-								{g.prompt}
-							</Link>
-						</li>
+						<GenerationTile key={g.id} generation={g} />
 					))}
 				</ul>
 			)}
