@@ -1,0 +1,179 @@
+/**
+ * The auth service on a real database (PGlite always, Postgres when DATABASE_URL is set): the first account is
+ * the administrator even when two sign up at once, sessions end when idle or old, API tokens record their use,
+ * provider identities link by verified e-mail only, and deleting an account leaves no row in any table and no
+ * stored file.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAuth, type Auth } from '#server/auth/index.ts'
+import { resolveProviderUser } from '#server/auth/accounts.ts'
+import { createLimits, type Limits } from '#server/limits/index.ts'
+import { createStorage } from '#server/storage/index.ts'
+import { OWNED_TABLES, publicTables, seedGraph, SHARED_TABLES } from '#tests/integration/db/graph.ts'
+import { createTestDb, testDrivers, type TestDb } from '#tests/support/database.ts'
+import { png } from '#tests/unit/storage/samples.ts'
+
+const BASE = 'http://studio.test'
+const PASSWORD = 'correct horse battery staple'
+let counter = 0
+const email = (label: string) => `${label}-${++counter}-${Date.now()}@example.test`
+
+function cookieOf(headers: Headers): string {
+	return (headers.getSetCookie().find(c => c.startsWith('gs_session=')) ?? '').split(';')[0] ?? ''
+}
+
+const page = (path: string, cookie: string, extra: Record<string, string> = {}) =>
+	new Request(`${BASE}${path}`, { headers: { Cookie: cookie, ...extra } })
+
+describe.each(testDrivers())('the auth service on %s', driver => {
+	let t: TestDb
+	let auth: Auth
+	let limits: Limits
+	const storage = () => createStorage(t.config)
+
+	async function signUp(label: string) {
+		const result = await auth.signUp(new Request(`${BASE}/signup`), { name: label, email: email(label), password: PASSWORD, ip: '192.0.2.1' })
+		if (!result.ok) throw new Error('sign-up refused')
+		return { user: result.user, cookie: cookieOf(result.headers) }
+	}
+
+	beforeAll(async () => {
+		t = await createTestDb(driver)
+		limits = await createLimits({ redisUrl: null, overrides: {} })
+		auth = await createAuth({ config: t.config, db: t.db, limits, storage: storage() })
+	})
+	afterAll(async () => {
+		await limits?.close()
+		await t?.dispose()
+	})
+
+	it('makes exactly one administrator when the first two accounts sign up at once', async () => {
+		const results = await Promise.all(
+			['first', 'second', 'third'].map(label =>
+				auth.signUp(new Request(`${BASE}/signup`), { name: label, email: email(label), password: PASSWORD, ip: '192.0.2.1' }),
+			),
+		)
+		const roles = results.map(r => (r.ok ? r.user.role : 'refused'))
+		expect(roles.filter(r => r === 'admin')).toHaveLength(1)
+		expect(roles.filter(r => r === 'user')).toHaveLength(2)
+	})
+
+	it('stores a scrypt hash, never the password', async () => {
+		const { user } = await signUp('hashed')
+		const { rows } = await t.db.privileged(tx =>
+			tx.query<{ password_hash: string }>('select password_hash from users where id = $1', [user.id]),
+		)
+		expect(rows[0]?.password_hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/)
+		expect(rows[0]?.password_hash).not.toContain(PASSWORD)
+	})
+
+	it('ends a session after the idle limit and after the absolute limit, and keeps an active one alive', async () => {
+		const { user, cookie } = await signUp('expiry')
+		expect(await auth.getUser(page('/', cookie))).toMatchObject({ id: user.id })
+		const sessionId = (await auth.listSessions(page('/', cookie), user))[0]?.id
+		const set = (sql: string) => t.db.privileged(tx => tx.query(sql, [sessionId]))
+
+		// Seen 10 minutes ago: still valid, and the visit moves last_seen_at forward.
+		await set("update sessions set last_seen_at = now() - interval '10 minutes' where id = $1")
+		expect(await auth.getUser(page('/', cookie))).not.toBeNull()
+		const { rows } = await t.db.privileged(tx =>
+			tx.query<{ idle: boolean }>("select last_seen_at > now() - interval '1 minute' as idle from sessions where id = $1", [sessionId]),
+		)
+		expect(rows[0]?.idle).toBe(true)
+
+		await set(`update sessions set last_seen_at = now() - interval '${t.config.session.idleDays} days 1 minute' where id = $1`)
+		expect(await auth.getUser(page('/', cookie))).toBeNull()
+
+		const second = await auth.signIn(new Request(`${BASE}/login`), { email: user.email, password: PASSWORD, ip: '192.0.2.1' })
+		if (!second.ok) throw new Error('sign-in refused')
+		const fresh = cookieOf(second.headers)
+		expect(await auth.getUser(page('/', fresh))).not.toBeNull()
+		await t.db.privileged(tx => tx.query("update sessions set expires_at = now() - interval '1 second' where user_id = $1", [user.id]))
+		expect(await auth.getUser(page('/', fresh))).toBeNull()
+	})
+
+	it('accepts a bearer token on /api/ paths only, records its last use, and forgets it when revoked', async () => {
+		const { user } = await signUp('tokens')
+		const { token, info } = await auth.createApiToken(user, { name: 'cli', ip: '192.0.2.1' })
+		expect(info.lastUsedAt).toBeNull()
+		const { rows } = await t.db.privileged(tx => tx.query<{ token_hash: string }>('select token_hash from api_tokens where id = $1', [info.id]))
+		expect(rows[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/)
+		expect(rows[0]?.token_hash).not.toContain(token)
+
+		const api = new Request(`${BASE}/api/anything`, { headers: { Authorization: `Bearer ${token}` } })
+		expect(await auth.getUser(api)).toMatchObject({ id: user.id })
+		expect(await auth.getUser(new Request(`${BASE}/settings`, { headers: { Authorization: `Bearer ${token}` } }))).toBeNull()
+		expect((await auth.listApiTokens(user))[0]?.lastUsedAt).not.toBeNull()
+
+		expect(await auth.revokeApiToken(user, info.id)).toBe(true)
+		expect(await auth.getUser(api)).toBeNull()
+		await expect(auth.requireUser(api)).rejects.toMatchObject({ status: 401 })
+	})
+
+	it('refuses the eleventh token in an hour with a 429 response', async () => {
+		const { user } = await signUp('many-tokens')
+		for (let i = 0; i < 10; i++) await auth.createApiToken(user, { name: `t${i}`, ip: '192.0.2.1' })
+		const refused: unknown = await auth.createApiToken(user, { name: 'one too many', ip: '192.0.2.1' }).catch((e: unknown) => e)
+		expect(refused).toBeInstanceOf(Response)
+		expect((refused as Response).status).toBe(429)
+		expect((refused as Response).headers.get('retry-after')).toBeTruthy()
+	})
+
+	it('links provider identities by verified e-mail only, and one identity to one account', async () => {
+		const { user } = await signUp('owner')
+		const profile = { provider: 'github' as const, providerUserId: `gh-${counter}`, name: 'Owner' }
+		expect(await resolveProviderUser(t.db, { ...profile, verifiedEmail: null }, null)).toMatchObject({ ok: false })
+		expect(await resolveProviderUser(t.db, { ...profile, verifiedEmail: user.email.toUpperCase() }, null)).toMatchObject({
+			ok: true,
+			created: false,
+			user: { id: user.id },
+		})
+		// Known identity: the same account, whatever e-mail the provider reports now.
+		expect(await resolveProviderUser(t.db, { ...profile, verifiedEmail: 'changed@example.test' }, null)).toMatchObject({
+			ok: true,
+			user: { id: user.id },
+		})
+		const { user: other } = await signUp('other')
+		expect(await resolveProviderUser(t.db, { ...profile, verifiedEmail: null }, other)).toMatchObject({ ok: false })
+		const created = await resolveProviderUser(t.db, { provider: 'google', providerUserId: `g-${counter}`, name: 'New', verifiedEmail: email('new') }, null)
+		expect(created).toMatchObject({ ok: true, created: true, user: { role: 'user' } })
+	})
+
+	it('deletes an account with every row it owns, in every table, and every stored file', async () => {
+		const tables = await publicTables(t.db)
+		// The graph covers every user-data table; a new table must be added there (the db suite enforces it too).
+		expect(tables.filter(n => !SHARED_TABLES.includes(n as (typeof SHARED_TABLES)[number]) && !OWNED_TABLES[n])).toEqual([])
+
+		const { user, cookie } = await signUp('doomed')
+		const { user: bystander } = await signUp('bystander')
+		await seedGraph(t.db, user.id)
+		await seedGraph(t.db, bystander.id)
+		await auth.createApiToken(user, { name: 'cli', ip: '192.0.2.1' })
+		const files = storage()
+		const stored = await files.put({ bucket: 'media', userId: user.id, data: png(), contentType: 'image/png' })
+		const kept = await files.put({ bucket: 'media', userId: bystander.id, data: png(), contentType: 'image/png' })
+
+		const before = await auth.exportData(user)
+		for (const table of Object.keys(OWNED_TABLES).filter(n => n !== 'users')) {
+			expect(before.tables[table]?.length, table).toBeGreaterThan(0)
+		}
+
+		const refused = await auth.deleteAccount(page('/settings/account', cookie), user, { confirmEmail: 'wrong@example.test' })
+		expect(refused.ok).toBe(false)
+		const done = await auth.deleteAccount(page('/settings/account', cookie), user, { confirmEmail: user.email })
+		expect(done.ok).toBe(true)
+
+		for (const table of tables) {
+			const owner = OWNED_TABLES[table]?.owner
+			if (!owner) continue
+			const { rows } = await t.db.privileged(tx =>
+				tx.query<{ n: number }>(`select count(*)::int as n from public.${table} where ${owner} = $1`, [user.id]),
+			)
+			expect(rows[0]?.n, `${table} rows left for the deleted user`).toBe(0)
+		}
+		await expect(files.get('media', stored.key)).rejects.toThrow()
+		expect((await files.get('media', kept.key)).size).toBe(kept.size)
+		expect((await auth.exportData(bystander)).tables.conversations?.length).toBeGreaterThan(0)
+		expect(await auth.getUser(page('/', cookie))).toBeNull()
+	})
+})
