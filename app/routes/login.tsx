@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { useEffect, useRef } from 'react'
 import { Field, FormErrors, Honeypot } from '#app/components/forms.tsx'
 import { HONEYPOT_FIELD, safeRedirect, SignInSchema } from '#app/schemas/auth.ts'
 import { clientIp, getUser } from '#app/utils/auth.ts'
@@ -41,6 +42,15 @@ export default function Login() {
 	const { redirectTo, providers, error } = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
 	const busy = useNavigation().state === 'submitting'
+	const form = useRef<HTMLFormElement>(null)
+	// With JavaScript the page is not reloaded: empty the password as a reload would, and put the cursor there.
+	useEffect(() => {
+		const password = form.current?.elements.namedItem('password')
+		if (actionData && password instanceof HTMLInputElement) {
+			password.value = ''
+			password.focus()
+		}
+	}, [actionData])
 	const fields = actionData?.fields ?? {}
 	const formErrors = actionData ? actionData.formErrors : error ? [error] : []
 	const target = actionData?.values.redirectTo ?? redirectTo
@@ -51,7 +61,7 @@ export default function Login() {
 			<p className="mt-2 text-sm text-zinc-400">
 				New here? <Link to={signupHref}>Create an account</Link>.
 			</p>
-			<Form method="post" className="card relative mt-6 space-y-4" aria-describedby={formErrors.length ? 'login-errors' : undefined}>
+			<Form ref={form} method="post" className="card relative mt-6 space-y-4" aria-describedby={formErrors.length ? 'login-errors' : undefined}>
 				<FormErrors id="login-errors" errors={formErrors} />
 				<input type="hidden" name="redirectTo" value={target} />
 				<Field
