@@ -1,5 +1,60 @@
-import { AreaPlaceholder } from '#app/components/area-placeholder.tsx'
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json, redirect } from '@remix-run/node'
+import { Outlet, useLoaderData, useParams } from '@remix-run/react'
+import hljsStyles from 'highlight.js/styles/github-dark.min.css'
+import chatStyles from '#app/components/chat/chat.css'
+import { ConversationList } from '#app/components/chat/conversation-list.tsx'
+import { ConversationActionSchema, ConversationListQuerySchema } from '#app/schemas/chat.ts'
+import { requireUser } from '#app/utils/auth.ts'
+import { formToObject, parseWith } from '#app/utils/validation.ts'
 
-export default function Chat() {
-	return <AreaPlaceholder to="/chat" />
+/** Rename, pin and delete, from the list or a chat's header. */
+export const handle = { rateLimit: { action: 'write' } }
+
+export const links: LinksFunction = () => [
+	{ rel: 'stylesheet', href: chatStyles },
+	{ rel: 'stylesheet', href: hljsStyles },
+]
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	const url = new URL(request.url)
+	const query = parseWith(ConversationListQuerySchema, Object.fromEntries(url.searchParams))
+	const q = query.ok ? (query.value.q ?? '') : ''
+	const page = await context.services.chat.list(user, { query: q, cursor: query.ok ? query.value.cursor : null })
+	return json({ ...page, query: q })
 }
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const parsed = parseWith(ConversationActionSchema, formToObject(await request.formData()))
+	if (!parsed.ok) return json({ message: Object.values(parsed.fields)[0]?.[0] ?? 'Unknown action.' }, { status: 400 })
+	const { chat } = context.services
+	const input = parsed.value
+	const result =
+		input.intent === 'rename'
+			? await chat.rename(user, input.conversationId, input.title)
+			: input.intent === 'pin'
+				? await chat.setPinned(user, input.conversationId, input.pinned)
+				: await chat.remove(user, input.conversationId)
+	if (result !== true && 'refused' in result) return json({ message: result.message }, { status: result.status })
+	return redirect(input.redirectTo ?? '/chat', 303)
+}
+
+export default function ChatLayout() {
+	const { items, nextCursor, query } = useLoaderData<typeof loader>()
+	const { id } = useParams()
+	return (
+		<div className="flex flex-col gap-8 lg:grid lg:grid-cols-[17rem_minmax(0,1fr)] lg:items-start">
+			{/* On a phone an open chat takes the screen; the list is one tap away ("All chats"). */}
+			<aside className={`order-2 lg:sticky lg:top-4 lg:order-1 ${id ? 'hidden lg:block' : ''}`}>
+				<ConversationList items={items} query={query} nextCursor={nextCursor} activeId={id} />
+			</aside>
+			<div className="order-1 min-w-0 lg:order-2">
+				<Outlet />
+			</div>
+		</div>
+	)
+}
+
+export const meta: MetaFunction = () => [{ title: 'Chat · Generation Studio' }]

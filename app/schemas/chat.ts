@@ -29,7 +29,10 @@ const systemPrompt = v.optional(
 	v.pipe(
 		v.string(),
 		v.trim(),
-		v.maxLength(SYSTEM_PROMPT_MAX_CHARS, `Keep the system prompt under ${SYSTEM_PROMPT_MAX_CHARS.toLocaleString('en')} characters.`),
+		v.maxLength(
+			SYSTEM_PROMPT_MAX_CHARS,
+			`Keep the system prompt under ${SYSTEM_PROMPT_MAX_CHARS.toLocaleString('en')} characters.`,
+		),
 	),
 )
 
@@ -93,7 +96,10 @@ export const ConversationActionSchema = v.variant(
 		v.object({
 			intent: v.literal('pin'),
 			conversationId: uuid('The chat'),
-			pinned: v.pipe(v.picklist(['true', 'false'], 'Pin or unpin.'), v.transform(s => s === 'true')),
+			pinned: v.pipe(
+				v.picklist(['true', 'false'], 'Pin or unpin.'),
+				v.transform(s => s === 'true'),
+			),
 			redirectTo,
 		}),
 	],
@@ -121,7 +127,10 @@ export const TitleRequestSchema = v.object({ conversationId: uuid('The chat') })
 
 /** `POST /api/analysis`: the non-file fields (the image arrives as the `file` part, or names an attachment). */
 export const AnalysisSchema = v.object({
-	question: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(2000, 'Keep the question under 2,000 characters.')), ''),
+	question: v.optional(
+		v.pipe(v.string(), v.trim(), v.maxLength(2000, 'Keep the question under 2,000 characters.')),
+		'',
+	),
 	model,
 	attachmentId: v.optional(uuid('The attachment')),
 })
@@ -153,7 +162,10 @@ export const ChatExportSchema = v.object({
 				createdAt: v.optional(isoTime),
 			}),
 		),
-		v.maxLength(IMPORT_MAX_MESSAGES, `An import can hold at most ${IMPORT_MAX_MESSAGES.toLocaleString('en')} messages.`),
+		v.maxLength(
+			IMPORT_MAX_MESSAGES,
+			`An import can hold at most ${IMPORT_MAX_MESSAGES.toLocaleString('en')} messages.`,
+		),
 	),
 })
 export type ChatExport = v.InferOutput<typeof ChatExportSchema>

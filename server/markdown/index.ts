@@ -40,7 +40,10 @@ function escapeHtml(text: string): string {
 function languageOf(info: string): string {
 	const name = info.trim().split(/\s+/)[0] ?? ''
 	// A class name and a label, so only word-ish characters survive.
-	return name.replace(/[^\w#+.-]/g, '').slice(0, 30).toLowerCase()
+	return name
+		.replace(/[^\w#+.-]/g, '')
+		.slice(0, 30)
+		.toLowerCase()
 }
 
 function highlight(code: string, language: string): string {
@@ -62,7 +65,9 @@ function codeBlock(code: string, language: string): string {
 			`<pre class="code-pre"><code class="language-mermaid">${escapeHtml(code)}</code></pre></div>\n`
 		)
 	}
-	const label = language ? `<span class="code-block-lang">${escapeHtml(language)}</span>` : '<span class="code-block-lang">text</span>'
+	const label = language
+		? `<span class="code-block-lang">${escapeHtml(language)}</span>`
+		: '<span class="code-block-lang">text</span>'
 	const langClass = language ? ` language-${language}` : ''
 	return (
 		'<div class="code-block" data-code-block="">' +
@@ -107,8 +112,37 @@ function createMarkdownIt(): MarkdownIt {
 // `allowedEmptyAttributes` is in sanitize-html 2.17 but not yet in its type definitions.
 const SANITIZE: sanitizeHtml.IOptions & { allowedEmptyAttributes: string[] } = {
 	allowedTags: [
-		'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'ul', 'ol', 'li', 'strong', 'em', 's',
-		'del', 'sup', 'sub', 'code', 'pre', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'div', 'span', 'button',
+		'p',
+		'br',
+		'hr',
+		'h1',
+		'h2',
+		'h3',
+		'h4',
+		'h5',
+		'h6',
+		'blockquote',
+		'ul',
+		'ol',
+		'li',
+		'strong',
+		'em',
+		's',
+		'del',
+		'sup',
+		'sub',
+		'code',
+		'pre',
+		'a',
+		'table',
+		'thead',
+		'tbody',
+		'tr',
+		'th',
+		'td',
+		'div',
+		'span',
+		'button',
 	],
 	allowedAttributes: {
 		a: ['href', 'rel', 'target', 'title'],

@@ -64,7 +64,8 @@ export function toExportMarkdown(
 						: ''
 		lines.push(`## ${who}${message.role === 'assistant' && message.model ? ` · ${message.model}` : ''}${note}`, '')
 		lines.push(message.content || '_(empty)_', '')
-		for (const a of message.attachments ?? []) lines.push(`- Attachment: ${oneLine(a.name || 'file')} (${a.contentType})`)
+		for (const a of message.attachments ?? [])
+			lines.push(`- Attachment: ${oneLine(a.name || 'file')} (${a.contentType})`)
 		if ((message.attachments ?? []).length > 0) lines.push('')
 		if (message.status === 'error' && message.error) lines.push(`> ${oneLine(message.error)}`, '')
 	}

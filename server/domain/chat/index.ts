@@ -51,7 +51,6 @@ import {
 	toMessage,
 	type AttachmentRow,
 	type Conversation,
-	type ConversationSummary,
 	type Message,
 	type SiblingInfo,
 } from './store.ts'
@@ -211,9 +210,20 @@ export function createChat(deps: ChatDeps) {
 		if (!model) return refuse(400, 'invalid_model', `There is no model called ${modelId}. Pick another one.`, field)
 		const usable = providers.list().find(m => m.id === model.id)?.available ?? false
 		if (!model.capabilities.includes(capability)) {
-			return refuse(400, 'invalid_model', `${model.displayName} cannot ${capability === 'vision' ? 'look at images' : 'chat'}; pick another model.`, field)
+			return refuse(
+				400,
+				'invalid_model',
+				`${model.displayName} cannot ${capability === 'vision' ? 'look at images' : 'chat'}; pick another model.`,
+				field,
+			)
 		}
-		if (!usable) return refuse(400, 'model_unavailable', `${model.displayName} is not available on this server; pick another model.`, field)
+		if (!usable)
+			return refuse(
+				400,
+				'model_unavailable',
+				`${model.displayName} is not available on this server; pick another model.`,
+				field,
+			)
 		return model
 	}
 
@@ -318,7 +328,9 @@ export function createChat(deps: ChatDeps) {
 		const byBucket = new Map<'media' | 'attachments', string[]>()
 		for (const f of files) byBucket.set(f.bucket, [...(byBucket.get(f.bucket) ?? []), f.key])
 		for (const [bucket, keys] of byBucket) {
-			await storage.remove(bucket, keys).catch((error: unknown) => logger.warn('could not remove chat files', { error }))
+			await storage
+				.remove(bucket, keys)
+				.catch((error: unknown) => logger.warn('could not remove chat files', { error }))
 		}
 	}
 
@@ -363,7 +375,15 @@ export function createChat(deps: ChatDeps) {
 				if (leafId) await setCurrentLeaf(tx, conversation.id, leafId)
 			}
 			if (!leafId) {
-				return { conversation, leafId: null, messages: [], more: false, siblings: new Map(), files: [], showingEarlier: false }
+				return {
+					conversation,
+					leafId: null,
+					messages: [],
+					more: false,
+					siblings: new Map(),
+					files: [],
+					showingEarlier: false,
+				}
 			}
 			let start = leafId
 			let showingEarlier = false
@@ -479,11 +499,17 @@ export function createChat(deps: ChatDeps) {
 	async function checkParent(tx: Tx, conversationId: string, parentId: string | null): Promise<Refusal | null> {
 		if (parentId === null) return null
 		const parent = await loadMessage(tx, conversationId, parentId)
-		if (!parent) return refuse(409, 'parent_missing', 'The message you are answering no longer exists. Reload the chat.')
+		if (!parent)
+			return refuse(409, 'parent_missing', 'The message you are answering no longer exists. Reload the chat.')
 		if (parent.status === 'streaming') {
-			return refuse(409, 'reply_in_progress', 'Wait for the reply to finish, or stop it, before sending the next message.', {
-				fields: { content: ['A reply is still being written.'] },
-			})
+			return refuse(
+				409,
+				'reply_in_progress',
+				'Wait for the reply to finish, or stop it, before sending the next message.',
+				{
+					fields: { content: ['A reply is still being written.'] },
+				},
+			)
 		}
 		return null
 	}
@@ -558,7 +584,12 @@ export function createChat(deps: ChatDeps) {
 			await removeFiles(stored)
 			return created
 		}
-		const run = startReply({ replyId: created.replyId, conversationId: conversation.id, userId: actor.id, modelId: model.id })
+		const run = startReply({
+			replyId: created.replyId,
+			conversationId: conversation.id,
+			userId: actor.id,
+			modelId: model.id,
+		})
 		if (wait) await run
 		return created
 	}
@@ -574,8 +605,32 @@ export function createChat(deps: ChatDeps) {
 		return appendExchange(actor, prepared, input.parentId, input.content, input.files ?? [], options.wait)
 	}
 
+	/** `/chat`: a new conversation, and its first message when one was written. */
+	async function start(
+		actor: Actor,
+		input: { model?: string | undefined; systemPrompt?: string | undefined; content?: string | undefined },
+		options: { wait: boolean },
+	): Promise<{ conversation: Conversation; replyId: string | null } | Refusal> {
+		const conversation = await create(actor, input)
+		if ('refused' in conversation) return conversation
+		if (!input.content) return { conversation, replyId: null }
+		const sent = await send(actor, conversation.id, { content: input.content }, options)
+		if ('refused' in sent) {
+			// Nothing was said yet: leave no empty chat behind the refusal.
+			await remove(actor, conversation.id)
+			return sent
+		}
+		return { conversation, replyId: sent.replyId }
+	}
+
 	/** A new version of a user message: a sibling of it, with a fresh reply, on a new branch. */
-	async function edit(actor: Actor, conversationId: string, messageId: string, content: string, options: { wait: boolean }) {
+	async function edit(
+		actor: Actor,
+		conversationId: string,
+		messageId: string,
+		content: string,
+		options: { wait: boolean },
+	) {
 		const prepared = await prepare(actor, conversationId)
 		if ('refused' in prepared) return prepared
 		const original = await db.asUser(actor.id, tx => loadMessage(tx, conversationId, messageId))
@@ -629,12 +684,18 @@ export function createChat(deps: ChatDeps) {
 	 * Stops a reply: the provider call is aborted and the text so far is kept (status `stopped`). A reply written
 	 * by another process notices at its next write and stops itself.
 	 */
-	async function stop(actor: Actor, conversationId: string, messageId: string): Promise<{ status: MessageStatus } | Refusal> {
+	async function stop(
+		actor: Actor,
+		conversationId: string,
+		messageId: string,
+	): Promise<{ status: MessageStatus } | Refusal> {
 		const message = await db.asUser(actor.id, async tx => {
 			const found = await loadMessage(tx, conversationId, messageId)
 			if (!found) return null
 			if (found.status === 'streaming') {
-				await tx.query(`update public.messages set status = 'stopped' where id = $1 and status = 'streaming'`, [found.id])
+				await tx.query(`update public.messages set status = 'stopped' where id = $1 and status = 'streaming'`, [
+					found.id,
+				])
 			}
 			return found
 		})
@@ -674,7 +735,10 @@ export function createChat(deps: ChatDeps) {
 			const text = reply.text
 			writing = db
 				.asUser(job.userId, tx =>
-					tx.query(`update public.messages set content = $2 where id = $1 and status = 'streaming'`, [job.replyId, text]),
+					tx.query(`update public.messages set content = $2 where id = $1 and status = 'streaming'`, [
+						job.replyId,
+						text,
+					]),
 				)
 				.then(({ rowCount }) => {
 					saved = text
@@ -747,7 +811,14 @@ export function createChat(deps: ChatDeps) {
 
 	async function finishReply(
 		job: ReplyJob,
-		outcome: { text: string; status: MessageStatus; error: string | null; usage: Usage | null; costMicros: number; model: ModelInfo | null },
+		outcome: {
+			text: string
+			status: MessageStatus
+			error: string | null
+			usage: Usage | null
+			costMicros: number
+			model: ModelInfo | null
+		},
 	) {
 		await db.asUser(job.userId, async tx => {
 			const { rowCount } = await tx.query(
@@ -934,10 +1005,11 @@ export function createChat(deps: ChatDeps) {
 			if (!conversation) return null
 			const { rows } = await tx.query<{ role: string; content: string }>(
 				`select role, content from public.messages where conversation_id = $1 and role in ('user', 'assistant')
-				 and content <> '' order by created_at, id limit 2`,
+				 and content <> '' order by created_at, case role when 'user' then 0 else 1 end, id limit 2`,
 				[conversationId],
 			)
-			return { conversation, text: rows.map(r => `${r.role === 'user' ? 'User' : 'Assistant'}: ${r.content}`).join('\n\n') }
+			// The opening message first: a title says what was asked more than what was answered.
+			return { conversation, text: rows.map(r => r.content).join('\n\n') }
 		})
 		if (!start) return notFound('That chat')
 		if (options.onlyIfDefault && start.conversation.title !== DEFAULT_TITLE) return null
@@ -1018,7 +1090,8 @@ export function createChat(deps: ChatDeps) {
 				fields: { file: ['Choose an image.'] },
 			})
 		}
-		if (data.length === 0) return refuse(400, 'empty_file', 'That file is empty.', { fields: { file: ['Empty file.'] } })
+		if (data.length === 0)
+			return refuse(400, 'empty_file', 'That file is empty.', { fields: { file: ['Empty file.'] } })
 		if (data.length > 20 * 1024 * 1024) {
 			return refuse(400, 'too_large', 'Images can be at most 20 MB.', { fields: { file: ['At most 20 MB.'] } })
 		}
@@ -1038,7 +1111,9 @@ export function createChat(deps: ChatDeps) {
 		if (over) return over
 		let result: Awaited<ReturnType<ReturnType<ProviderRegistry['vision']>['run']>>
 		try {
-			result = await providers.vision(model.id).run({ image: { data, contentType: type.mime }, question: input.question })
+			result = await providers
+				.vision(model.id)
+				.run({ image: { data, contentType: type.mime }, question: input.question })
 		} catch (error) {
 			return providerRefusal(error)
 		}
@@ -1108,12 +1183,18 @@ export function createChat(deps: ChatDeps) {
 	async function importConversation(actor: Actor, data: ChatExport): Promise<Conversation | Refusal> {
 		const plan = planImport(data, randomUUID)
 		if (typeof plan === 'string') return refuse(400, 'invalid_import', plan, { fields: { file: [plan] } })
-		const model = data.conversation.model && providers.model(data.conversation.model) ? data.conversation.model : defaultModel()
+		const model =
+			data.conversation.model && providers.model(data.conversation.model) ? data.conversation.model : defaultModel()
 		return db.asUser(actor.id, async tx => {
 			const { rows } = await tx.query<Parameters<typeof toConversation>[0]>(
 				`insert into public.conversations (user_id, title, model, system_prompt) values ($1, $2, $3, $4)
 				 returning ${CONVERSATION_COLUMNS}`,
-				[actor.id, data.conversation.title.trim().slice(0, 500) || DEFAULT_TITLE, model, data.conversation.systemPrompt || null],
+				[
+					actor.id,
+					data.conversation.title.trim().slice(0, 500) || DEFAULT_TITLE,
+					model,
+					data.conversation.systemPrompt || null,
+				],
 			)
 			const conversation = toConversation(rows[0] as Parameters<typeof toConversation>[0])
 			if (plan.rows.length > 0) {
@@ -1141,6 +1222,7 @@ export function createChat(deps: ChatDeps) {
 		list,
 		get,
 		create,
+		start,
 		update,
 		rename,
 		setPinned,

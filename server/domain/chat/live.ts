@@ -23,8 +23,11 @@ export class LiveReply {
 	reason: AbortReason | null = null
 	private readonly listeners = new Set<Listener>()
 	private ended: Extract<ReplyEvent, { type: 'done' }> | null = null
+	readonly messageId: string
 
-	constructor(readonly messageId: string) {}
+	constructor(messageId: string) {
+		this.messageId = messageId
+	}
 
 	get signal(): AbortSignal {
 		return this.controller.signal
@@ -39,7 +42,9 @@ export class LiveReply {
 	abort(reason: AbortReason) {
 		if (this.controller.signal.aborted) return
 		this.reason = reason
-		this.controller.abort(new DOMException(`The reply was ${reason === 'stopped' ? 'stopped' : 'interrupted'}.`, 'AbortError'))
+		this.controller.abort(
+			new DOMException(`The reply was ${reason === 'stopped' ? 'stopped' : 'interrupted'}.`, 'AbortError'),
+		)
 	}
 
 	finish(status: MessageStatus, error: string | null) {
@@ -92,13 +97,17 @@ export async function* eventsOf(
 	signal: AbortSignal,
 ): AsyncGenerator<ReplyEvent> {
 	const queue: ReplyEvent[] = []
-	let wake: (() => void) | null = null
+	const waker: { wake: (() => void) | null } = { wake: null }
 	const unsubscribe = subscribe(event => {
 		queue.push(event)
-		wake?.()
+		waker.wake?.()
 	})
-	const onAbort = () => wake?.()
+	const onAbort = () => waker.wake?.()
 	signal.addEventListener('abort', onAbort)
+	const next = () =>
+		new Promise<void>(resolve => {
+			waker.wake = resolve
+		})
 	try {
 		while (!signal.aborted) {
 			const event = queue.shift()
@@ -107,8 +116,8 @@ export async function* eventsOf(
 				if (event.type === 'done') return
 				continue
 			}
-			await new Promise<void>(resolve => (wake = resolve))
-			wake = null
+			await next()
+			waker.wake = null
 		}
 	} finally {
 		signal.removeEventListener('abort', onAbort)

@@ -237,7 +237,12 @@ export async function siblingsOf(
 ): Promise<Map<string, SiblingInfo>> {
 	const parentIds = [...new Set(messages.flatMap(m => (m.parentId ? [m.parentId] : [])))]
 	const includeRoots = messages.some(m => m.parentId === null)
-	const { rows } = await tx.query<{ id: string; parent_id: string | null; position: number | string; total: number | string }>(
+	const { rows } = await tx.query<{
+		id: string
+		parent_id: string | null
+		position: number | string
+		total: number | string
+	}>(
 		`select id, parent_id, row_number() over w as position, count(*) over (partition by parent_id) as total
 		 from public.messages
 		 where conversation_id = $1 and (parent_id = any($2::uuid[]) or ($3 and parent_id is null))
@@ -304,7 +309,10 @@ export async function insertAttachment(
 	)
 }
 
-export type ConversationSummary = Pick<Conversation, 'id' | 'title' | 'model' | 'pinned' | 'createdAt' | 'updatedAt'> & {
+export type ConversationSummary = Pick<
+	Conversation,
+	'id' | 'title' | 'model' | 'pinned' | 'createdAt' | 'updatedAt'
+> & {
 	/** With a search: the matching passage of a message, `\uE000`/`\uE001` around the matched words. */
 	snippet: string | null
 }

@@ -1,0 +1,67 @@
+/**
+ * Reads a chat form, with or without files. Multipart bodies are parsed as they arrive with hard limits (file
+ * count, bytes per file, bytes per text field), so an oversized upload is refused before it fills memory; what
+ * the files are is decided later by their bytes (storage sniffing), not by their names or declared types.
+ */
+import { MaxPartSizeExceededError, unstable_parseMultipartFormData } from '@remix-run/node'
+import type { UploadHandler } from '@remix-run/node'
+import type { UploadedFile } from '#server/domain/chat/index.ts'
+import { formToObject } from '#app/utils/validation.ts'
+
+export type ChatForm =
+	| { ok: true; fields: Record<string, string>; files: UploadedFile[] }
+	| { ok: false; field: string; message: string }
+
+const TEXT_FIELD_MAX_BYTES = 256 * 1024
+
+class TooManyFilesError extends Error {}
+
+export async function readChatForm(
+	request: Request,
+	options: { fileFields: readonly string[]; maxFiles: number; maxFileBytes: number },
+): Promise<ChatForm> {
+	const type = request.headers.get('content-type') ?? ''
+	if (!type.startsWith('multipart/form-data')) {
+		return { ok: true, fields: formToObject(await request.formData()), files: [] }
+	}
+	const files: UploadedFile[] = []
+	let fileCount = 0
+	const handler: UploadHandler = async ({ name, filename, contentType, data }) => {
+		const isFile = typeof filename === 'string'
+		if (isFile && !options.fileFields.includes(name)) {
+			// Drain and ignore files under names we do not read.
+			for await (const chunk of data) void chunk
+			return undefined
+		}
+		const limit = isFile ? options.maxFileBytes : TEXT_FIELD_MAX_BYTES
+		const chunks: Uint8Array[] = []
+		let size = 0
+		for await (const chunk of data) {
+			size += chunk.byteLength
+			if (size > limit) throw new MaxPartSizeExceededError(name, limit)
+			chunks.push(chunk)
+		}
+		if (!isFile) return new TextDecoder().decode(Buffer.concat(chunks))
+		// An empty file input still sends a part with no name and no bytes.
+		if (filename === '' && size === 0) return undefined
+		if (++fileCount > options.maxFiles) throw new TooManyFilesError()
+		files.push({ name: filename, type: contentType, data: new Uint8Array(Buffer.concat(chunks)) })
+		return undefined
+	}
+	try {
+		const form = await unstable_parseMultipartFormData(request, handler)
+		return { ok: true, fields: formToObject(form), files }
+	} catch (error) {
+		const field = options.fileFields[0] ?? 'file'
+		if (error instanceof MaxPartSizeExceededError) {
+			const mb = Math.round(options.maxFileBytes / (1024 * 1024))
+			return error.field === field || options.fileFields.includes(error.field)
+				? { ok: false, field, message: `A file can be at most ${mb} MB.` }
+				: { ok: false, field: error.field, message: 'That field is too long.' }
+		}
+		if (error instanceof TooManyFilesError) {
+			return { ok: false, field, message: `Attach at most ${options.maxFiles} files.` }
+		}
+		throw error
+	}
+}

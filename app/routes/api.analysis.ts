@@ -1,0 +1,45 @@
+import type { ActionFunctionArgs } from '@remix-run/node'
+import { json } from '@remix-run/node'
+import { readChatForm } from '#app/components/chat/uploads.server.ts'
+import { ATTACHMENT_MAX_BYTES, AnalysisSchema } from '#app/schemas/chat.ts'
+import { requireUser } from '#app/utils/auth.ts'
+import { apiError } from '#app/utils/http.ts'
+import { parseWith } from '#app/utils/validation.ts'
+
+export const handle = { rateLimit: { action: 'analysis' } }
+
+/**
+ * `POST /api/analysis` (multipart): `file` — an image, or a frame the browser captured from a video — and an
+ * optional `question` and `model` (a vision-capable one; the default otherwise). Or `attachmentId` instead of a
+ * file, to ask about an image already attached in a chat. Answers `{ analysis: { text, model, costMicros } }`.
+ * The image is checked by its bytes and not stored.
+ */
+export async function action({ request, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const { requestId } = context
+	const form = await readChatForm(request, { fileFields: ['file'], maxFiles: 1, maxFileBytes: ATTACHMENT_MAX_BYTES })
+	if (!form.ok) {
+		return apiError(
+			{ status: 400, code: 'invalid_upload', message: form.message, fields: { [form.field]: [form.message] } },
+			requestId,
+		)
+	}
+	const parsed = parseWith(AnalysisSchema, form.fields)
+	if (!parsed.ok) {
+		return apiError(
+			{ status: 400, code: 'invalid_request', message: 'Check the fields.', fields: parsed.fields },
+			requestId,
+		)
+	}
+	const image = form.files[0]
+	const result = await context.services.chat.analyse(user, { ...parsed.value, ...(image ? { image } : {}) })
+	if ('refused' in result) return apiError(result, requestId)
+	return json({ analysis: { text: result.text, model: result.model, costMicros: result.costMicros } })
+}
+
+export async function loader() {
+	return json(
+		{ error: { code: 'method_not_allowed', message: 'Use POST with multipart form data.' } },
+		{ status: 405, headers: { Allow: 'POST' } },
+	)
+}

@@ -1,0 +1,67 @@
+import type { LoaderFunctionArgs } from '@remix-run/node'
+import { StreamQuerySchema } from '#app/schemas/chat.ts'
+import { requireUser } from '#app/utils/auth.ts'
+import { apiError } from '#app/utils/http.ts'
+import { parseWith } from '#app/utils/validation.ts'
+
+/** Following a reply keeps a connection open; counted like a message. */
+export const handle = { rateLimit: { loader: 'chat' } }
+
+/** A comment line every so often keeps proxies from closing a quiet stream (a model thinking before it writes). */
+const KEEP_ALIVE_MS = 15_000
+
+/**
+ * `GET /api/chat/:id/stream?message=<reply id>`: Server-Sent Events for one reply. `snapshot` (the text so far),
+ * then `delta` per chunk as the provider sends it, then `done` with the final status; data is JSON. A reconnect
+ * (EventSource does it by itself) starts again with a snapshot, so nothing is lost or repeated.
+ */
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	const { requestId } = context
+	const query = parseWith(StreamQuerySchema, Object.fromEntries(new URL(request.url).searchParams))
+	if (!query.ok)
+		return apiError(
+			{ status: 400, code: 'invalid_request', message: 'Unknown message.', fields: query.fields },
+			requestId,
+		)
+	const events = await context.services.chat.follow(user, params.id ?? '', query.value.message, request.signal)
+	if ('refused' in events) return apiError(events, requestId)
+	const encoder = new TextEncoder()
+	let timer: ReturnType<typeof setInterval> | undefined
+	const body = new ReadableStream<Uint8Array>({
+		async start(controller) {
+			const send = (text: string) => {
+				try {
+					controller.enqueue(encoder.encode(text))
+				} catch {
+					// the client went away; the loop below ends with the request's signal
+				}
+			}
+			send('retry: 3000\n\n')
+			timer = setInterval(() => send(': keep-alive\n\n'), KEEP_ALIVE_MS)
+			try {
+				for await (const event of events) {
+					const { type, ...data } = event
+					send(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`)
+				}
+			} finally {
+				clearInterval(timer)
+				try {
+					controller.close()
+				} catch {
+					// already closed by a cancel
+				}
+			}
+		},
+		cancel() {
+			clearInterval(timer)
+		},
+	})
+	return new Response(body, {
+		headers: {
+			'Content-Type': 'text/event-stream; charset=utf-8',
+			'Cache-Control': 'no-cache, no-transform',
+			'X-Accel-Buffering': 'no',
+		},
+	})
+}

@@ -1,0 +1,155 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json, redirect } from '@remix-run/node'
+import { Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Composer } from '#app/components/chat/composer.tsx'
+import { ConversationHeader } from '#app/components/chat/conversation-header.tsx'
+import { ChatMessage } from '#app/components/chat/message.tsx'
+import { readChatForm } from '#app/components/chat/uploads.server.ts'
+import { ATTACHMENT_MAX_BYTES, ChatActionSchema, MAX_ATTACHMENTS, ThreadQuerySchema } from '#app/schemas/chat.ts'
+import { requireUser } from '#app/utils/auth.ts'
+import { notFound } from '#app/utils/http.ts'
+import { parseWith } from '#app/utils/validation.ts'
+
+/** Sending, editing and regenerating call a model. */
+export const handle = { rateLimit: { action: 'chat' } }
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	const { chat } = context.services
+	const query = parseWith(ThreadQuerySchema, Object.fromEntries(new URL(request.url).searchParams))
+	const thread = await chat.thread(user, params.id ?? '', query.ok ? query.value : {})
+	if ('refused' in thread) throw notFound('That chat does not exist, or it is not yours.')
+	// Finished replies travel as their rendered HTML only; the markdown stays on the server.
+	const messages = thread.messages.map(m => ({
+		...m,
+		content: m.role === 'assistant' && m.status !== 'streaming' ? null : m.content,
+	}))
+	return json({ ...thread, messages, models: chat.models() })
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const id = params.id ?? ''
+	const { chat } = context.services
+	const form = await readChatForm(request, {
+		fileFields: ['attachments'],
+		maxFiles: MAX_ATTACHMENTS,
+		maxFileBytes: ATTACHMENT_MAX_BYTES,
+	})
+	const values: { content?: string | undefined; text?: string | undefined } = form.ok
+		? { content: form.fields.content, text: form.fields.text }
+		: {}
+	if (!form.ok)
+		return json({ intent: 'send', messageId: null, fields: { [form.field]: [form.message] }, values }, { status: 400 })
+	const parsed = parseWith(ChatActionSchema, form.fields)
+	if (!parsed.ok) {
+		const intent = form.fields.intent ?? 'send'
+		return json({ intent, messageId: form.fields.messageId ?? null, fields: parsed.fields, values }, { status: 400 })
+	}
+	const input = parsed.value
+	const wait = 'mode' in input ? input.mode === 'wait' : true
+	const result =
+		input.intent === 'send'
+			? await chat.send(user, id, { content: input.content, parentId: input.parentId, files: form.files }, { wait })
+			: input.intent === 'edit'
+				? await chat.edit(user, id, input.messageId, input.text, { wait })
+				: input.intent === 'regenerate'
+					? await chat.regenerate(user, id, input.messageId, { wait })
+					: input.intent === 'stop'
+						? await chat.stop(user, id, input.messageId)
+						: await chat.update(user, id, {
+								title: input.title,
+								model: input.model,
+								systemPrompt: input.systemPrompt ?? null,
+							})
+	if ('refused' in result) {
+		const messageId = 'messageId' in input ? input.messageId : null
+		const field = input.intent === 'edit' ? 'text' : input.intent === 'settings' ? 'title' : 'content'
+		return json(
+			{ intent: input.intent, messageId, fields: result.fields ?? { [field]: [result.message] }, values },
+			{ status: result.status, headers: result.headers ?? {} },
+		)
+	}
+	// PRG: the page that follows shows the new reply (whole, or streaming into it with JavaScript).
+	const anchor = 'replyId' in result ? `#m-${result.replyId}` : input.intent === 'stop' ? `#m-${input.messageId}` : ''
+	return redirect(`/chat/${id}${anchor}`, 303)
+}
+
+export default function Conversation() {
+	const { conversation, messages, leafId, earlierBefore, showingEarlier, streamingId, models } =
+		useLoaderData<typeof loader>()
+	const actionData = useActionData<typeof action>()
+	const failed = (intent: string) => (actionData?.intent === intent ? actionData : null)
+	const sendError = failed('send')
+	const settingsError = failed('settings')
+	const model = models.find(m => m.id === conversation.model)
+	const otherError =
+		actionData && ['regenerate', 'stop'].includes(actionData.intent)
+			? Object.values(actionData.fields)[0]?.[0]
+			: undefined
+	return (
+		<article className="mx-auto max-w-3xl space-y-5" data-conversation-id={conversation.id}>
+			<p className="lg:hidden">
+				<Link to="/chat" className="text-sm">
+					← All chats
+				</Link>
+			</p>
+			<ConversationHeader
+				conversation={conversation}
+				models={models}
+				error={settingsError ? Object.values(settingsError.fields)[0]?.[0] : undefined}
+			/>
+			{earlierBefore ? (
+				<p className="text-center">
+					<Link to={`?before=${earlierBefore}`} className="btn-secondary py-1.5 text-sm" preventScrollReset>
+						Show earlier messages
+					</Link>
+				</p>
+			) : null}
+			{messages.length === 0 ? (
+				<p className="rounded-lg border border-dashed border-zinc-700 p-6 text-center text-zinc-400">
+					No messages yet. Write the first one below.
+				</p>
+			) : (
+				<ol className="space-y-5" aria-label="Messages">
+					{messages.map(message => (
+						<ChatMessage
+							key={message.id}
+							conversationId={conversation.id}
+							message={message}
+							models={models}
+							editError={
+								failed('edit')?.messageId === message.id
+									? Object.values(failed('edit')?.fields ?? {})[0]?.[0]
+									: undefined
+							}
+						/>
+					))}
+				</ol>
+			)}
+			{showingEarlier ? (
+				<p className="text-center">
+					<Link to={`/chat/${conversation.id}`} className="btn-secondary py-1.5 text-sm">
+						Back to the latest messages
+					</Link>
+				</p>
+			) : null}
+			{otherError ? (
+				<p role="alert" className="rounded-md border border-red-800 bg-red-950/50 p-3 text-sm text-red-200">
+					{otherError}
+				</p>
+			) : null}
+			<Composer
+				parentId={leafId}
+				value={sendError?.values.content}
+				errors={{ content: sendError?.fields.content?.[0], attachments: sendError?.fields.attachments?.[0] }}
+				busy={streamingId !== null}
+				canAttachImages={model?.vision ?? false}
+			/>
+		</article>
+	)
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+	{ title: `${data?.conversation.title ?? 'Chat'} · Generation Studio` },
+]
