@@ -146,7 +146,13 @@ const methodNotAllowed: Handler = () => {
 	throw new Response('Method Not Allowed', { status: 405, headers: { Allow: 'GET, HEAD' } })
 }
 
-const RATE_LIMIT_HEADERS = ['retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy']
+const RATE_LIMIT_HEADERS = [
+	'retry-after',
+	'ratelimit-limit',
+	'ratelimit-remaining',
+	'ratelimit-reset',
+	'ratelimit-policy',
+]
 
 /**
  * Remix keeps only cookies from a thrown Response when it renders a page, unless the route exports

@@ -78,7 +78,14 @@ export function Honeypot() {
 	return (
 		<div aria-hidden="true" className="absolute -left-[10000px] top-auto h-px w-px overflow-hidden">
 			<label htmlFor={`field-${HONEYPOT_FIELD}`}>Leave this field empty</label>
-			<input id={`field-${HONEYPOT_FIELD}`} type="text" name={HONEYPOT_FIELD} tabIndex={-1} autoComplete="off" defaultValue="" />
+			<input
+				id={`field-${HONEYPOT_FIELD}`}
+				type="text"
+				name={HONEYPOT_FIELD}
+				tabIndex={-1}
+				autoComplete="off"
+				defaultValue=""
+			/>
 		</div>
 	)
 }

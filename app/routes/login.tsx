@@ -28,7 +28,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	if (!parsed.ok) {
 		const bot = Boolean(parsed.fields[HONEYPOT_FIELD])
 		return json(
-			{ fields: bot ? {} : parsed.fields, formErrors: bot ? ['The form could not be sent. Please try again.'] : parsed.formErrors, values },
+			{
+				fields: bot ? {} : parsed.fields,
+				formErrors: bot ? ['The form could not be sent. Please try again.'] : parsed.formErrors,
+				values,
+			},
 			{ status: 400 },
 		)
 	}
@@ -61,14 +65,24 @@ export default function Login() {
 			<p className="mt-2 text-sm text-zinc-400">
 				New here? <Link to={signupHref}>Create an account</Link>.
 			</p>
-			<Form ref={form} method="post" className="card relative mt-6 space-y-4" aria-describedby={formErrors.length ? 'login-errors' : undefined}>
+			<Form
+				ref={form}
+				method="post"
+				className="card relative mt-6 space-y-4"
+				aria-describedby={formErrors.length ? 'login-errors' : undefined}
+			>
 				<FormErrors id="login-errors" errors={formErrors} />
 				<input type="hidden" name="redirectTo" value={target} />
 				<Field
 					label="E-mail"
 					name="email"
 					errors={fields.email}
-					inputProps={{ type: 'email', autoComplete: 'email', required: true, defaultValue: actionData?.values.email ?? '' }}
+					inputProps={{
+						type: 'email',
+						autoComplete: 'email',
+						required: true,
+						defaultValue: actionData?.values.email ?? '',
+					}}
 				/>
 				<Field
 					label="Password"

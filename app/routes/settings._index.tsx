@@ -89,7 +89,10 @@ export default function ProfileSettings() {
 				</h2>
 				{flash.notice ? <Notice>{flash.notice}</Notice> : null}
 				{unlink?.notice ? <Notice>{unlink.notice}</Notice> : null}
-				<FormErrors id="methods-errors" errors={[...(flash.error ? [flash.error] : []), ...(unlink?.formErrors ?? [])]} />
+				<FormErrors
+					id="methods-errors"
+					errors={[...(flash.error ? [flash.error] : []), ...(unlink?.formErrors ?? [])]}
+				/>
 				<ul className="space-y-3 text-sm">
 					<li className="flex items-center justify-between gap-3">
 						<span>Password</span>
@@ -147,7 +150,12 @@ export default function ProfileSettings() {
 						name="newPassword"
 						errors={password?.fields.newPassword}
 						hint={`At least ${PASSWORD_MIN_LENGTH} characters. Other devices are signed out when it changes.`}
-						inputProps={{ type: 'password', autoComplete: 'new-password', required: true, minLength: PASSWORD_MIN_LENGTH }}
+						inputProps={{
+							type: 'password',
+							autoComplete: 'new-password',
+							required: true,
+							minLength: PASSWORD_MIN_LENGTH,
+						}}
 					/>
 					<div>
 						<button type="submit" name="intent" value="password" className="btn" disabled={busy('password')}>

@@ -33,8 +33,8 @@ export default function AccountSettings() {
 					Export your data
 				</h2>
 				<p className="text-sm text-zinc-400">
-					One JSON file with everything stored about you: profile, conversations, generations, workflows, usage,
-					shares, sessions and tokens (without secrets). Files you generated stay downloadable from the library.
+					One JSON file with everything stored about you: profile, conversations, generations, workflows, usage, shares,
+					sessions and tokens (without secrets). Files you generated stay downloadable from the library.
 				</p>
 				{/* A plain link: the browser downloads the file, with or without JavaScript. */}
 				<a href="/settings/export" download className="btn-secondary">

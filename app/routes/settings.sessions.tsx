@@ -18,7 +18,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { auth } = context.services
 	const parsed = parseWith(SessionsActionSchema, formToObject(await request.formData()))
-	if (!parsed.ok) return json({ formErrors: parsed.formErrors.length ? parsed.formErrors : ['Unknown session.'] }, { status: 400 })
+	if (!parsed.ok)
+		return json({ formErrors: parsed.formErrors.length ? parsed.formErrors : ['Unknown session.'] }, { status: 400 })
 	if (parsed.value.intent === 'revoke-all') {
 		throw redirect('/login', { status: 303, headers: await auth.signOutEverywhere(request, user) })
 	}
@@ -73,10 +74,13 @@ export default function SessionSettings() {
 						<div>
 							<p className="font-medium" title={session.userAgent ?? undefined}>
 								{describeAgent(session.userAgent)}
-								{session.current ? <span className="ml-2 rounded bg-sky-900 px-1.5 py-0.5 text-xs text-sky-100">This device</span> : null}
+								{session.current ? (
+									<span className="ml-2 rounded bg-sky-900 px-1.5 py-0.5 text-xs text-sky-100">This device</span>
+								) : null}
 							</p>
 							<p className="text-zinc-400">
-								{session.ip ? `${session.ip} · ` : ''}signed in {utc(session.createdAt)} · last seen {utc(session.lastSeenAt)}
+								{session.ip ? `${session.ip} · ` : ''}signed in {utc(session.createdAt)} · last seen{' '}
+								{utc(session.lastSeenAt)}
 							</p>
 						</div>
 						<Form method="post">

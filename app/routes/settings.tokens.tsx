@@ -27,7 +27,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const { auth } = context.services
 	const parsed = parseWith(TokensActionSchema, formToObject(await request.formData()))
 	if (!parsed.ok) {
-		return json<Result>({ fields: parsed.fields, formErrors: parsed.formErrors, created: null, notice: null }, { status: 400 })
+		return json<Result>(
+			{ fields: parsed.fields, formErrors: parsed.formErrors, created: null, notice: null },
+			{ status: 400 },
+		)
 	}
 	if (parsed.value.intent === 'revoke') {
 		const revoked = await auth.revokeApiToken(user, parsed.value.tokenId)
@@ -44,7 +47,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export const headers: HeadersFunction = ({ actionHeaders, errorHeaders }) => {
 	const out = new Headers()
 	for (const source of [actionHeaders, errorHeaders]) {
-		for (const name of ['cache-control', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy']) {
+		for (const name of [
+			'cache-control',
+			'retry-after',
+			'ratelimit-limit',
+			'ratelimit-remaining',
+			'ratelimit-reset',
+			'ratelimit-policy',
+		]) {
 			const value = source?.get(name)
 			if (value) out.set(name, value)
 		}
@@ -68,7 +78,8 @@ export default function TokenSettings() {
 				</h2>
 				<p className="text-sm text-zinc-400">
 					Scripts use a token instead of your password: send it as <code>Authorization: Bearer &lt;token&gt;</code> to
-					the <code>/api/</code> endpoints. It acts as you, so keep it secret, and revoke it when it is no longer needed.
+					the <code>/api/</code> endpoints. It acts as you, so keep it secret, and revoke it when it is no longer
+					needed.
 				</p>
 				{result?.created ? (
 					<div role="status" className="space-y-2 rounded-md border border-emerald-800 bg-emerald-950/40 p-3 text-sm">
@@ -89,7 +100,13 @@ export default function TokenSettings() {
 							label="Name"
 							name="name"
 							errors={result?.fields.name}
-							inputProps={{ type: 'text', required: true, maxLength: 100, placeholder: 'e.g. laptop script', autoComplete: 'off' }}
+							inputProps={{
+								type: 'text',
+								required: true,
+								maxLength: 100,
+								placeholder: 'e.g. laptop script',
+								autoComplete: 'off',
+							}}
 						/>
 					</div>
 					<button type="submit" name="intent" value="create" className="btn" disabled={busy}>
@@ -109,7 +126,8 @@ export default function TokenSettings() {
 							<div>
 								<p className="font-medium">{token.name}</p>
 								<p className="text-zinc-400">
-									created {utc(token.createdAt)} · {token.lastUsedAt ? `last used ${utc(token.lastUsedAt)}` : 'never used'}
+									created {utc(token.createdAt)} ·{' '}
+									{token.lastUsedAt ? `last used ${utc(token.lastUsedAt)}` : 'never used'}
 									{token.revokedAt ? ` · revoked ${utc(token.revokedAt)}` : ''}
 								</p>
 							</div>

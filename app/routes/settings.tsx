@@ -19,7 +19,10 @@ export default function Settings() {
 	return (
 		<div className="space-y-6">
 			<h1 className="text-2xl font-bold">Settings</h1>
-			<nav aria-label="Settings" className="-mx-1 flex max-w-full gap-1 overflow-x-auto border-b border-zinc-800 pb-2 text-sm">
+			<nav
+				aria-label="Settings"
+				className="-mx-1 flex max-w-full gap-1 overflow-x-auto border-b border-zinc-800 pb-2 text-sm"
+			>
 				{SECTIONS.map(section => (
 					<NavLink
 						key={section.to}

@@ -25,7 +25,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	if (!parsed.ok) {
 		const bot = Boolean(parsed.fields[HONEYPOT_FIELD])
 		return json(
-			{ fields: bot ? {} : parsed.fields, formErrors: bot ? ['The form could not be sent. Please try again.'] : parsed.formErrors, values },
+			{
+				fields: bot ? {} : parsed.fields,
+				formErrors: bot ? ['The form could not be sent. Please try again.'] : parsed.formErrors,
+				values,
+			},
 			{ status: 400 },
 		)
 	}
@@ -58,27 +62,48 @@ export default function Signup() {
 			<p className="mt-2 text-sm text-zinc-400">
 				Already have one? <Link to={loginHref}>Sign in</Link>.
 			</p>
-			<Form ref={form} method="post" className="card relative mt-6 space-y-4" aria-describedby={formErrors.length ? 'signup-errors' : undefined}>
+			<Form
+				ref={form}
+				method="post"
+				className="card relative mt-6 space-y-4"
+				aria-describedby={formErrors.length ? 'signup-errors' : undefined}
+			>
 				<FormErrors id="signup-errors" errors={formErrors} />
 				<input type="hidden" name="redirectTo" value={target} />
 				<Field
 					label="Name"
 					name="name"
 					errors={fields.name}
-					inputProps={{ type: 'text', autoComplete: 'name', required: true, maxLength: 200, defaultValue: actionData?.values.name ?? '' }}
+					inputProps={{
+						type: 'text',
+						autoComplete: 'name',
+						required: true,
+						maxLength: 200,
+						defaultValue: actionData?.values.name ?? '',
+					}}
 				/>
 				<Field
 					label="E-mail"
 					name="email"
 					errors={fields.email}
-					inputProps={{ type: 'email', autoComplete: 'email', required: true, defaultValue: actionData?.values.email ?? '' }}
+					inputProps={{
+						type: 'email',
+						autoComplete: 'email',
+						required: true,
+						defaultValue: actionData?.values.email ?? '',
+					}}
 				/>
 				<Field
 					label="Password"
 					name="password"
 					errors={fields.password}
 					hint={`At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a strong one.`}
-					inputProps={{ type: 'password', autoComplete: 'new-password', required: true, minLength: PASSWORD_MIN_LENGTH }}
+					inputProps={{
+						type: 'password',
+						autoComplete: 'new-password',
+						required: true,
+						minLength: PASSWORD_MIN_LENGTH,
+					}}
 				/>
 				<Honeypot />
 				<button type="submit" className="btn w-full" disabled={busy}>

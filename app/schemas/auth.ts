@@ -52,7 +52,10 @@ export const NameSchema = v.pipe(
 	v.maxLength(200, 'Keep your name under 200 characters.'),
 )
 
-const RedirectToSchema = v.pipe(v.optional(v.string(), '/'), v.transform(to => safeRedirect(to)))
+const RedirectToSchema = v.pipe(
+	v.optional(v.string(), '/'),
+	v.transform(to => safeRedirect(to)),
+)
 
 /** Must stay empty; `formToObject` drops empty fields, so any value at all is a bot. */
 const Honeypot = v.optional(v.pipe(v.string(), v.maxLength(0, 'Leave this field empty.')))

@@ -145,7 +145,8 @@ export async function resolveProviderUser(
 		})
 	} catch (error) {
 		// Two callbacks for the same new identity at once: the second finds it on a retry.
-		if (isUniqueViolation(error)) return { ok: false, message: `Signing in with ${label} did not finish. Please try again.` }
+		if (isUniqueViolation(error))
+			return { ok: false, message: `Signing in with ${label} did not finish. Please try again.` }
 		throw error
 	}
 }
@@ -177,7 +178,11 @@ export async function setPasswordHash(db: Db, userId: string, passwordHash: stri
 }
 
 /** Removes a provider link unless it is the last way to sign in. */
-export async function unlinkIdentity(db: Db, userId: string, provider: OAuthProvider): Promise<'removed' | 'last' | 'none'> {
+export async function unlinkIdentity(
+	db: Db,
+	userId: string,
+	provider: OAuthProvider,
+): Promise<'removed' | 'last' | 'none'> {
 	const hasPassword = (await passwordHashOf(db, userId)) !== null
 	return await db.asUser(userId, async tx => {
 		const { rows } = await tx.query<{ provider: OAuthProvider }>('select provider from identities')

@@ -57,7 +57,10 @@ export interface Auth {
 	requireAdmin(request: Request): Promise<SessionUser>
 
 	/** Creates a local account and signs it in; refuses a taken e-mail. The first account becomes admin. */
-	signUp(request: Request, input: { name: string; email: string; password: string; ip: string }): Promise<SignedIn | Refusal>
+	signUp(
+		request: Request,
+		input: { name: string; email: string; password: string; ip: string },
+	): Promise<SignedIn | Refusal>
 	/** Checks e-mail and password (rate-limited by the route's `signin` policy) and starts a new session. */
 	signIn(request: Request, input: { email: string; password: string; ip: string }): Promise<SignedIn | Refusal>
 	/** Deletes the request's session row; returns the headers that clear the cookie. */
@@ -216,9 +219,14 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 		const user = await getUser(request)
 		if (user) return user
 		if (isApiPath(request)) {
-			throw jsonError(401, 'unauthorized', 'Sign in, or send a personal API token as "Authorization: Bearer <token>".', {
-				'WWW-Authenticate': 'Bearer',
-			})
+			throw jsonError(
+				401,
+				'unauthorized',
+				'Sign in, or send a personal API token as "Authorization: Bearer <token>".',
+				{
+					'WWW-Authenticate': 'Bearer',
+				},
+			)
 		}
 		throw loginRedirect(request)
 	}
@@ -229,7 +237,12 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 		const sessionId = await db.privileged(async tx => {
 			if (previous) await tx.query('delete from sessions where id = $1', [previous])
 			await pruneSessions(tx, user.id, idleDays)
-			return await insertSession(tx, user.id, { userAgent: request.headers.get('user-agent'), ip }, config.session.maxDays)
+			return await insertSession(
+				tx,
+				user.id,
+				{ userAgent: request.headers.get('user-agent'), ip },
+				config.session.maxDays,
+			)
 		})
 		forget()
 		const headers = new Headers()
@@ -313,7 +326,8 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 				logger.info('sign-in method connected', { user_id: linkTo.id, provider })
 				return await flashRedirect('/settings', { notice: `${label} is now connected to your account.` })
 			}
-			if (outcome.created) logger.info('account created', { user_id: outcome.user.id, method: provider, role: outcome.user.role })
+			if (outcome.created)
+				logger.info('account created', { user_id: outcome.user.id, method: provider, role: outcome.user.role })
 			await limits.reset('signin', { ip })
 			const headers = await startSession(request, outcome.user, ip)
 			headers.append('Set-Cookie', await clearFlowHeader())
@@ -415,7 +429,8 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 
 		async createApiToken(user, { name, ip }) {
 			const result = await limits.consume('api_token', { ip, userId: user.id })
-			if (!result.allowed) throw rateLimitResponse(new RateLimitError(result), { json: true, requestId: requestIdNow() })
+			if (!result.allowed)
+				throw rateLimitResponse(new RateLimitError(result), { json: true, requestId: requestIdNow() })
 			const created = await insertToken(db, user.id, name)
 			logger.info('api token created', { user_id: user.id, token_id: created.info.id })
 			return created

@@ -27,7 +27,14 @@ export function bearerToken(request: Request): string | null {
 	return match?.[1] ?? null
 }
 
-type TokenUserRow = { token_id: string; last_used_at: Date | null; id: string; email: string; name: string; role: string }
+type TokenUserRow = {
+	token_id: string
+	last_used_at: Date | null
+	id: string
+	email: string
+	name: string
+	role: string
+}
 
 /** The user behind a live token. Privileged: the caller is not known until the token is. */
 export async function findTokenUser(db: Db, token: string): Promise<SessionUser | null> {
@@ -69,7 +76,11 @@ export async function listTokens(db: Db, userId: string): Promise<ApiTokenInfo[]
 	return rows.map(toInfo)
 }
 
-export async function insertToken(db: Db, userId: string, name: string): Promise<{ token: string; info: ApiTokenInfo }> {
+export async function insertToken(
+	db: Db,
+	userId: string,
+	name: string,
+): Promise<{ token: string; info: ApiTokenInfo }> {
 	const token = newToken()
 	const { rows } = await db.asUser(userId, tx =>
 		tx.query<TokenRow>(

@@ -32,7 +32,12 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 	const storage = () => createStorage(t.config)
 
 	async function signUp(label: string) {
-		const result = await auth.signUp(new Request(`${BASE}/signup`), { name: label, email: email(label), password: PASSWORD, ip: '192.0.2.1' })
+		const result = await auth.signUp(new Request(`${BASE}/signup`), {
+			name: label,
+			email: email(label),
+			password: PASSWORD,
+			ip: '192.0.2.1',
+		})
 		if (!result.ok) throw new Error('sign-up refused')
 		return { user: result.user, cookie: cookieOf(result.headers) }
 	}
@@ -50,7 +55,12 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 	it('makes exactly one administrator when the first two accounts sign up at once', async () => {
 		const results = await Promise.all(
 			['first', 'second', 'third'].map(label =>
-				auth.signUp(new Request(`${BASE}/signup`), { name: label, email: email(label), password: PASSWORD, ip: '192.0.2.1' }),
+				auth.signUp(new Request(`${BASE}/signup`), {
+					name: label,
+					email: email(label),
+					password: PASSWORD,
+					ip: '192.0.2.1',
+				}),
 			),
 		)
 		const roles = results.map(r => (r.ok ? r.user.role : 'refused'))
@@ -77,18 +87,29 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		await set("update sessions set last_seen_at = now() - interval '10 minutes' where id = $1")
 		expect(await auth.getUser(page('/', cookie))).not.toBeNull()
 		const { rows } = await t.db.privileged(tx =>
-			tx.query<{ idle: boolean }>("select last_seen_at > now() - interval '1 minute' as idle from sessions where id = $1", [sessionId]),
+			tx.query<{ idle: boolean }>(
+				"select last_seen_at > now() - interval '1 minute' as idle from sessions where id = $1",
+				[sessionId],
+			),
 		)
 		expect(rows[0]?.idle).toBe(true)
 
-		await set(`update sessions set last_seen_at = now() - interval '${t.config.session.idleDays} days 1 minute' where id = $1`)
+		await set(
+			`update sessions set last_seen_at = now() - interval '${t.config.session.idleDays} days 1 minute' where id = $1`,
+		)
 		expect(await auth.getUser(page('/', cookie))).toBeNull()
 
-		const second = await auth.signIn(new Request(`${BASE}/login`), { email: user.email, password: PASSWORD, ip: '192.0.2.1' })
+		const second = await auth.signIn(new Request(`${BASE}/login`), {
+			email: user.email,
+			password: PASSWORD,
+			ip: '192.0.2.1',
+		})
 		if (!second.ok) throw new Error('sign-in refused')
 		const fresh = cookieOf(second.headers)
 		expect(await auth.getUser(page('/', fresh))).not.toBeNull()
-		await t.db.privileged(tx => tx.query("update sessions set expires_at = now() - interval '1 second' where user_id = $1", [user.id]))
+		await t.db.privileged(tx =>
+			tx.query("update sessions set expires_at = now() - interval '1 second' where user_id = $1", [user.id]),
+		)
 		expect(await auth.getUser(page('/', fresh))).toBeNull()
 	})
 
@@ -96,13 +117,17 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		const { user } = await signUp('tokens')
 		const { token, info } = await auth.createApiToken(user, { name: 'cli', ip: '192.0.2.1' })
 		expect(info.lastUsedAt).toBeNull()
-		const { rows } = await t.db.privileged(tx => tx.query<{ token_hash: string }>('select token_hash from api_tokens where id = $1', [info.id]))
+		const { rows } = await t.db.privileged(tx =>
+			tx.query<{ token_hash: string }>('select token_hash from api_tokens where id = $1', [info.id]),
+		)
 		expect(rows[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/)
 		expect(rows[0]?.token_hash).not.toContain(token)
 
 		const api = new Request(`${BASE}/api/anything`, { headers: { Authorization: `Bearer ${token}` } })
 		expect(await auth.getUser(api)).toMatchObject({ id: user.id })
-		expect(await auth.getUser(new Request(`${BASE}/settings`, { headers: { Authorization: `Bearer ${token}` } }))).toBeNull()
+		expect(
+			await auth.getUser(new Request(`${BASE}/settings`, { headers: { Authorization: `Bearer ${token}` } })),
+		).toBeNull()
 		expect((await auth.listApiTokens(user))[0]?.lastUsedAt).not.toBeNull()
 
 		expect(await auth.revokeApiToken(user, info.id)).toBe(true)
@@ -113,7 +138,9 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 	it('refuses the eleventh token in an hour with a 429 response', async () => {
 		const { user } = await signUp('many-tokens')
 		for (let i = 0; i < 10; i++) await auth.createApiToken(user, { name: `t${i}`, ip: '192.0.2.1' })
-		const refused: unknown = await auth.createApiToken(user, { name: 'one too many', ip: '192.0.2.1' }).catch((e: unknown) => e)
+		const refused: unknown = await auth
+			.createApiToken(user, { name: 'one too many', ip: '192.0.2.1' })
+			.catch((e: unknown) => e)
 		expect(refused).toBeInstanceOf(Response)
 		expect((refused as Response).status).toBe(429)
 		expect((refused as Response).headers.get('retry-after')).toBeTruthy()
@@ -123,7 +150,9 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		const { user } = await signUp('owner')
 		const profile = { provider: 'github' as const, providerUserId: `gh-${counter}`, name: 'Owner' }
 		expect(await resolveProviderUser(t.db, { ...profile, verifiedEmail: null }, null)).toMatchObject({ ok: false })
-		expect(await resolveProviderUser(t.db, { ...profile, verifiedEmail: user.email.toUpperCase() }, null)).toMatchObject({
+		expect(
+			await resolveProviderUser(t.db, { ...profile, verifiedEmail: user.email.toUpperCase() }, null),
+		).toMatchObject({
 			ok: true,
 			created: false,
 			user: { id: user.id },
@@ -135,14 +164,20 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		})
 		const { user: other } = await signUp('other')
 		expect(await resolveProviderUser(t.db, { ...profile, verifiedEmail: null }, other)).toMatchObject({ ok: false })
-		const created = await resolveProviderUser(t.db, { provider: 'google', providerUserId: `g-${counter}`, name: 'New', verifiedEmail: email('new') }, null)
+		const created = await resolveProviderUser(
+			t.db,
+			{ provider: 'google', providerUserId: `g-${counter}`, name: 'New', verifiedEmail: email('new') },
+			null,
+		)
 		expect(created).toMatchObject({ ok: true, created: true, user: { role: 'user' } })
 	})
 
 	it('deletes an account with every row it owns, in every table, and every stored file', async () => {
 		const tables = await publicTables(t.db)
 		// The graph covers every user-data table; a new table must be added there (the db suite enforces it too).
-		expect(tables.filter(n => !SHARED_TABLES.includes(n as (typeof SHARED_TABLES)[number]) && !OWNED_TABLES[n])).toEqual([])
+		expect(
+			tables.filter(n => !SHARED_TABLES.includes(n as (typeof SHARED_TABLES)[number]) && !OWNED_TABLES[n]),
+		).toEqual([])
 
 		const { user, cookie } = await signUp('doomed')
 		const { user: bystander } = await signUp('bystander')
@@ -158,7 +193,9 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 			expect(before.tables[table]?.length, table).toBeGreaterThan(0)
 		}
 
-		const refused = await auth.deleteAccount(page('/settings/account', cookie), user, { confirmEmail: 'wrong@example.test' })
+		const refused = await auth.deleteAccount(page('/settings/account', cookie), user, {
+			confirmEmail: 'wrong@example.test',
+		})
 		expect(refused.ok).toBe(false)
 		const done = await auth.deleteAccount(page('/settings/account', cookie), user, { confirmEmail: user.email })
 		expect(done.ok).toBe(true)

@@ -16,7 +16,9 @@ export class CookieJar {
 			const eq = pair.indexOf('=')
 			const name = pair.slice(0, eq)
 			const value = pair.slice(eq + 1)
-			const expired = attributes.some(a => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && new Date(a.slice(8)).getTime() < Date.now()))
+			const expired = attributes.some(
+				a => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && new Date(a.slice(8)).getTime() < Date.now()),
+			)
 			if (expired || value === '') this.cookies.delete(name)
 			else this.cookies.set(name, value)
 		}
@@ -82,7 +84,8 @@ export async function signUp(c: Client, input: Partial<{ name: string; email: st
 		password: input.password ?? PASSWORD,
 		website: '',
 	})
-	if (response.status !== 303) throw new Error(`sign-up answered ${response.status}: ${(await response.text()).slice(0, 400)}`)
+	if (response.status !== 303)
+		throw new Error(`sign-up answered ${response.status}: ${(await response.text()).slice(0, 400)}`)
 	return { email, password: input.password ?? PASSWORD }
 }
 

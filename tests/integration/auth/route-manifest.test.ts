@@ -25,7 +25,11 @@ function routeCase(id: string): RouteCase {
 	for (let route = build.routes[id]; route; route = route.parentId ? build.routes[route.parentId] : undefined) {
 		if (route.path) segments.unshift(route.path)
 	}
-	const pathname = `/${segments.join('/')}`.replace(/:[^/]+/g, SAMPLE_ID).replace(/\*$/, 'anything').replace(/\/+$/, '') || '/'
+	const pathname =
+		`/${segments.join('/')}`
+			.replace(/:[^/]+/g, SAMPLE_ID)
+			.replace(/\*$/, 'anything')
+			.replace(/\/+$/, '') || '/'
 	const route = build.routes[id]
 	return {
 		id,
@@ -58,7 +62,12 @@ function actionPolicy(id: string): string | null {
 	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return null
 	const rateLimit: unknown = handle.rateLimit
 	if (typeof rateLimit === 'string') return rateLimit
-	if (typeof rateLimit === 'object' && rateLimit !== null && 'action' in rateLimit && typeof rateLimit.action === 'string') {
+	if (
+		typeof rateLimit === 'object' &&
+		rateLimit !== null &&
+		'action' in rateLimit &&
+		typeof rateLimit.action === 'string'
+	) {
 		return rateLimit.action
 	}
 	return null
@@ -75,7 +84,11 @@ describe('the route manifest', () => {
 		expect(withAction.length).toBeGreaterThan(0)
 		const missing = withAction.filter(id => actionPolicy(id) === null)
 		expect(missing, 'routes with an action but no `handle.rateLimit` action policy').toEqual([])
-		const unknown = Object.keys(build.routes).flatMap(id => declaredPolicies(id).filter(p => !isPolicyName(p)).map(p => `${id}: ${p}`))
+		const unknown = Object.keys(build.routes).flatMap(id =>
+			declaredPolicies(id)
+				.filter(p => !isPolicyName(p))
+				.map(p => `${id}: ${p}`),
+		)
 		expect(unknown, 'policies that do not exist in server/limits/policies.ts').toEqual([])
 		expect(routeProtectionProblems(build)).toEqual([])
 	})

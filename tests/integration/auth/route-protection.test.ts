@@ -21,7 +21,10 @@ function fakeBuild(routes: Record<string, { path: string; module: Partial<Module
 		{ id, path: r.path, parentId: 'root', module: r.module as Module },
 	])
 	return {
-		routes: { root: { id: 'root', path: '', module: { default: () => null } as Module }, ...Object.fromEntries(entries) },
+		routes: {
+			root: { id: 'root', path: '', module: { default: () => null } as Module },
+			...Object.fromEntries(entries),
+		},
 	} as unknown as ServerBuild
 }
 
@@ -188,7 +191,10 @@ describe.each(testDrivers())('route protection on %s', driver => {
 
 	it('stops start-up on a policy name that does not exist', () => {
 		const broken = fakeBuild({
-			'routes/typo': { path: 'typo', module: { default: () => null, handle: { rateLimit: 'generations' }, action: () => null } },
+			'routes/typo': {
+				path: 'typo',
+				module: { default: () => null, handle: { rateLimit: 'generations' }, action: () => null },
+			},
 		})
 		expect(() => protectRoutes(broken)).toThrow(/"generations", which does not exist/)
 	})

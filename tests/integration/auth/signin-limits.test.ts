@@ -9,7 +9,16 @@ import { subjectKey } from '#server/limits/index.ts'
 import { testDrivers } from '#tests/support/database.ts'
 import { deleteKeys, sharedRedisUrl, startPrivateRedis, type PrivateRedis } from '#tests/support/redis.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
-import { client, location, MANY_SIGNUPS, PASSWORD, serverDatabase, signUp, uniqueEmail, type ServerDatabase } from './helpers.ts'
+import {
+	client,
+	location,
+	MANY_SIGNUPS,
+	PASSWORD,
+	serverDatabase,
+	signUp,
+	uniqueEmail,
+	type ServerDatabase,
+} from './helpers.ts'
 
 const WRONG = 'definitely not the password'
 
@@ -115,7 +124,8 @@ function redisCases(): RedisCase[] {
 		},
 	]
 	const shared = sharedRedisUrl()
-	if (shared) cases.push({ label: `REDIS_URL`, url: () => shared, setup: async () => undefined, teardown: async () => undefined })
+	if (shared)
+		cases.push({ label: `REDIS_URL`, url: () => shared, setup: async () => undefined, teardown: async () => undefined })
 	return cases
 }
 

@@ -3,7 +3,11 @@ import { createFlowStorage, createSessionCookie } from '#server/auth/session.ts'
 import { loadConfig } from '#server/config.ts'
 
 const production = loadConfig(
-	{ NODE_ENV: 'production', SESSION_SECRET: `${'n'.repeat(40)},${'o'.repeat(40)}`, PUBLIC_URL: 'https://studio.example' },
+	{
+		NODE_ENV: 'production',
+		SESSION_SECRET: `${'n'.repeat(40)},${'o'.repeat(40)}`,
+		PUBLIC_URL: 'https://studio.example',
+	},
 	[],
 )
 const development = loadConfig({ NODE_ENV: 'development' }, [])

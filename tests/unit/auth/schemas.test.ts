@@ -21,7 +21,13 @@ describe('the sign-up and sign-in schemas', () => {
 	it('accept a good sign-up and make the redirect safe', () => {
 		const parsed = parseWith(
 			SignUpSchema,
-			form({ name: ' Ada ', email: ' ada@example.test ', password: 'ten chars!', redirectTo: '//evil.example', website: '' }),
+			form({
+				name: ' Ada ',
+				email: ' ada@example.test ',
+				password: 'ten chars!',
+				redirectTo: '//evil.example',
+				website: '',
+			}),
 		)
 		expect(parsed).toEqual({
 			ok: true,
@@ -50,9 +56,18 @@ describe('the sign-up and sign-in schemas', () => {
 
 describe('the settings schemas', () => {
 	it('tell mutations apart by intent', () => {
-		expect(parseWith(TokensActionSchema, { intent: 'create', name: ' cli ' })).toEqual({ ok: true, value: { intent: 'create', name: 'cli' } })
+		expect(parseWith(TokensActionSchema, { intent: 'create', name: ' cli ' })).toEqual({
+			ok: true,
+			value: { intent: 'create', name: 'cli' },
+		})
 		expect(parseWith(TokensActionSchema, { intent: 'revoke', tokenId: 'not-a-uuid' }).ok).toBe(false)
-		expect(parseWith(TokensActionSchema, { intent: 'explode' })).toMatchObject({ ok: false, fields: { intent: ['Unknown action.'] } })
-		expect(parseWith(DeleteAccountSchema, { intent: 'delete' })).toMatchObject({ ok: false, fields: { confirmEmail: expect.any(Array) } })
+		expect(parseWith(TokensActionSchema, { intent: 'explode' })).toMatchObject({
+			ok: false,
+			fields: { intent: ['Unknown action.'] },
+		})
+		expect(parseWith(DeleteAccountSchema, { intent: 'delete' })).toMatchObject({
+			ok: false,
+			fields: { confirmEmail: expect.any(Array) },
+		})
 	})
 })
