@@ -39,7 +39,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 	const parts = stored.split('$')
 	if (parts.length !== 6 || parts[0] !== 'scrypt') return false
 	const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number]
-	if (![N, r, p].every(n => Number.isSafeInteger(n) && n > 0) || N > 1_048_576 || r > 32 || p > 16) return false
+	// Bounded so that even a tampered row cannot make one check take minutes or gigabytes (here at most 256 MiB).
+	if (![N, r, p].every(n => Number.isSafeInteger(n) && n > 0) || 128 * N * r > 256 * 1024 * 1024 || p > 16) return false
 	const salt = Buffer.from(parts[4] ?? '', 'base64')
 	const expected = Buffer.from(parts[5] ?? '', 'base64')
 	if (salt.length === 0 || expected.length !== KEY_LENGTH) return false

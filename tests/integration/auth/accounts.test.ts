@@ -68,6 +68,19 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		expect(roles.filter(r => r === 'user')).toHaveLength(2)
 	})
 
+	it('lets only administrators past requireAdmin, with 403 for the others', async () => {
+		const admin = await signUp('promoted')
+		await t.db.privileged(tx => tx.query("update users set role = 'admin' where id = $1", [admin.user.id]))
+		expect(await auth.requireAdmin(page('/api/admin', admin.cookie))).toMatchObject({ role: 'admin' })
+		const { cookie } = await signUp('plain')
+		const refused: unknown = await auth.requireAdmin(page('/api/admin', cookie)).catch((e: unknown) => e)
+		expect(refused).toBeInstanceOf(Response)
+		expect((refused as Response).status).toBe(403)
+		expect(await (refused as Response).json()).toMatchObject({ error: { code: 'forbidden' } })
+		const anonymous: unknown = await auth.requireAdmin(page('/admin', '')).catch((e: unknown) => e)
+		expect((anonymous as Response).status).toBe(302)
+	})
+
 	it('stores a scrypt hash, never the password', async () => {
 		const { user } = await signUp('hashed')
 		const { rows } = await t.db.privileged(tx =>
