@@ -40,6 +40,8 @@ export const POLICIES = {
 	/** Public reads: per address, since they are open to visitors who are not signed in. */
 	catalogue: { points: 60, durationSeconds: MINUTE, key: 'ip' },
 	sound_search: { points: 60, durationSeconds: MINUTE, key: 'ip' },
+	/** Signed provider webhooks: generous per sender, so a forged flood cannot make us verify signatures forever. */
+	webhook: { points: 600, durationSeconds: MINUTE, key: 'ip' },
 	/** Creating API tokens. */
 	api_token: { points: 10, durationSeconds: HOUR, key: 'user' },
 	/** Sensitive settings: password change, account deletion, linked sign-ins. */

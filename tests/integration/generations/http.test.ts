@@ -248,7 +248,12 @@ describe('the process', () => {
 			const traceId = response.headers.get('x-trace-id')
 			const { generation } = (await response.json()) as { generation: GenerationJson }
 			await waitFor(server, user, generation.id, g => g.status === 'succeeded')
-			await collector.waitFor(spans => spans.some(s => s.traceId === traceId && s.kind === 3 && 'gen_ai.operation.name' in s.attributes))
+			// The job's span ends after the provider call's (outputs are stored first): wait for both.
+			await collector.waitFor(
+				spans =>
+					spans.some(s => s.traceId === traceId && s.kind === 3 && 'gen_ai.operation.name' in s.attributes) &&
+					spans.some(s => s.traceId === traceId && s.name === 'job generation.run'),
+			)
 			const spans = collector.spans.filter(s => s.traceId === traceId)
 			const names = spans.map(s => s.name)
 			expect(spans.some(s => s.kind === 2 && s.attributes['http.request.method'] === 'POST')).toBe(true)

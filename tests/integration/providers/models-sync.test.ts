@@ -44,7 +44,7 @@ describe.each(testDrivers())('models sync on %s', driver => {
 		})
 		expect(byId.get('openai:gpt-4o')?.enabled).toBe(false)
 		expect(byId.get('openai:qwen2.5:7b')).toMatchObject({ enabled: true, prices: {} })
-		expect(byId.get('offline:image')?.capabilities).toEqual(['image'])
+		expect(byId.get('offline:image')?.capabilities).toEqual(['image', 'imageEdit', 'upscale'])
 		expect(byId.get('offline:chat')?.synced_at).toBeInstanceOf(Date)
 
 		// An administrator changes a price; the next sync leaves it alone.

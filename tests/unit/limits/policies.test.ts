@@ -18,6 +18,7 @@ describe('the policy table', () => {
 		}
 		expect(POLICIES.catalogue).toEqual({ points: 60, durationSeconds: 60, key: 'ip' })
 		expect(POLICIES.sound_search).toEqual({ points: 60, durationSeconds: 60, key: 'ip' })
+		expect(POLICIES.webhook).toEqual({ points: 600, durationSeconds: 60, key: 'ip' })
 		expect([...POLICY_NAMES].sort()).toEqual(
 			[
 				'account',
@@ -35,6 +36,7 @@ describe('the policy table', () => {
 				'title',
 				'transcription',
 				'upload',
+				'webhook',
 				'write',
 			].sort(),
 		)
