@@ -105,31 +105,54 @@ export type ImportPlan = {
 }
 
 /**
- * New ids for every message, parents resolved through them. A parent must come earlier in the file (exports
- * list messages oldest first), which also rules out cycles. Returns a message for the person when the file
- * does not hold together.
+ * New ids for every message, parents resolved through them. Parents are written before their children
+ * (the file's order otherwise), and a file whose messages answer each other in a circle is refused. Original
+ * times are kept where they make sense — they order the versions of a message — but made strictly increasing,
+ * and never later than now. Returns a message for the person when the file does not hold together.
  */
 export function planImport(data: ChatExport, newId: () => string, now = new Date()): ImportPlan | string {
+	const byId = new Map<string, number>()
+	for (const [i, message] of data.messages.entries()) {
+		if (byId.has(message.id)) return `Message ${i + 1} repeats the id ${JSON.stringify(message.id)}.`
+		byId.set(message.id, i)
+	}
+	for (const [i, message] of data.messages.entries()) {
+		if (message.parentId != null && !byId.has(message.parentId)) {
+			return `Message ${i + 1} answers a message that is not in the file.`
+		}
+	}
+	// Depth-first up the parent chain: each message after its parent, in file order otherwise.
+	const order: number[] = []
+	const state = new Uint8Array(data.messages.length) // 0 new, 1 on the current path, 2 placed
+	for (let start = 0; start < data.messages.length; start++) {
+		const path: number[] = []
+		let at: number | undefined = start
+		while (at !== undefined && state[at] === 0) {
+			state[at] = 1
+			path.push(at)
+			const parentId: string | null | undefined = data.messages[at]?.parentId
+			at = parentId != null ? byId.get(parentId) : undefined
+		}
+		if (at !== undefined && state[at] === 1) return 'Some messages in the file answer each other in a circle.'
+		for (const i of path.reverse()) {
+			state[i] = 2
+			order.push(i)
+		}
+	}
 	const ids = new Map<string, string>()
 	const rows: ImportPlan['rows'] = []
 	let lastTime = 0
-	for (const [i, message] of data.messages.entries()) {
-		if (ids.has(message.id)) return `Message ${i + 1} repeats the id ${JSON.stringify(message.id)}.`
-		let parent: string | null = null
-		if (message.parentId !== null && message.parentId !== undefined) {
-			const mapped = ids.get(message.parentId)
-			if (!mapped) return `Message ${i + 1} answers a message that does not come before it in the file.`
-			parent = mapped
-		}
+	for (const i of order) {
+		const message = data.messages[i]
+		if (!message) continue
 		const id = newId()
 		ids.set(message.id, id)
-		// Keep the original times (they order branches), but never let a later message predate an earlier one.
 		const parsed = message.createdAt ? Date.parse(message.createdAt) : Number.NaN
-		const time = Math.max(Number.isNaN(parsed) ? now.getTime() : Math.min(parsed, now.getTime()), lastTime)
+		const time = Math.max(Number.isNaN(parsed) ? now.getTime() : Math.min(parsed, now.getTime()), lastTime + 1)
 		lastTime = time
 		rows.push({
 			id,
-			parent_id: parent,
+			parent_id: message.parentId != null ? (ids.get(message.parentId) ?? null) : null,
 			role: message.role,
 			content: message.content,
 			model: message.model ?? null,

@@ -820,7 +820,7 @@ export function createChat(deps: ChatDeps) {
 			model: ModelInfo | null
 		},
 	) {
-		await db.asUser(job.userId, async tx => {
+		const titleQueued = await db.asUser(job.userId, async tx => {
 			const { rowCount } = await tx.query(
 				`update public.messages
 				 set content = $2, status = $3, error = $4, input_tokens = $5, output_tokens = $6, cost_micros = $7
@@ -858,9 +858,13 @@ export function createChat(deps: ChatDeps) {
 						{ conversationId: job.conversationId, userId: job.userId },
 						{ singletonKey: job.conversationId },
 					)
+					return true
 				}
 			}
+			return false
 		})
+		// After the commit: a worker in this process picks the job up now rather than at its next poll.
+		if (titleQueued) jobs.wake('chat.title')
 	}
 
 	/** The branch above the reply, newest turns kept within the context budget, with its attachments. */

@@ -157,8 +157,9 @@ export async function insertMessage(
 	message: Pick<Message, 'conversationId' | 'userId' | 'parentId' | 'role' | 'content' | 'model' | 'status'>,
 ): Promise<Message> {
 	const { rows } = await tx.query<MessageRow>(
-		`insert into public.messages (conversation_id, user_id, parent_id, role, content, model, status)
-		 values ($1, $2, $3, $4, $5, $6, $7) returning ${MESSAGE_COLUMNS}`,
+		// clock_timestamp, not now(): a message and its reply written in one transaction keep their order.
+		`insert into public.messages (conversation_id, user_id, parent_id, role, content, model, status, created_at)
+		 values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp()) returning ${MESSAGE_COLUMNS}`,
 		[
 			message.conversationId,
 			message.userId,
@@ -303,8 +304,8 @@ export async function insertAttachment(
 	file: Pick<AttachmentRow, 'bucket' | 'key' | 'contentType' | 'size' | 'name'>,
 ): Promise<void> {
 	await tx.query(
-		`insert into public.attachments (user_id, message_id, bucket, key, content_type, size, name)
-		 values ($1, $2, $3, $4, $5, $6, $7)`,
+		`insert into public.attachments (user_id, message_id, bucket, key, content_type, size, name, created_at)
+		 values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())`,
 		[userId, messageId, file.bucket, file.key, file.contentType, file.size, file.name.slice(0, 500)],
 	)
 }

@@ -17,7 +17,13 @@ const conversation: Conversation = {
 	updatedAt: new Date('2026-01-01T10:05:00Z'),
 }
 
-function message(id: string, parentId: string | null, role: Message['role'], content: string, extra: Partial<Message> = {}): Message {
+function message(
+	id: string,
+	parentId: string | null,
+	role: Message['role'],
+	content: string,
+	extra: Partial<Message> = {},
+): Message {
 	return {
 		id,
 		conversationId: 'c1',
@@ -59,13 +65,52 @@ describe('conversation export and import', () => {
 		expect(plan.rows[2]?.created_at).toBe('2026-01-01T10:01:00.000Z')
 	})
 
-	test('a parent that does not come earlier, or a repeated id, is refused with a reason', () => {
-		const base: ChatExport = { format: 'generation-studio-conversation', version: 1, conversation: { title: 't' }, messages: [] }
+	test('children listed before their parents are reordered; a missing parent, a circle or a repeated id is refused', () => {
+		const base: ChatExport = {
+			format: 'generation-studio-conversation',
+			version: 1,
+			conversation: { title: 't' },
+			messages: [],
+		}
+		const plan = planImport(
+			{
+				...base,
+				messages: [
+					{ id: 'b', parentId: 'a', role: 'assistant', content: 'reply' },
+					{ id: 'a', role: 'user', content: 'question' },
+				],
+			},
+			ids(),
+		)
+		if (typeof plan === 'string') throw new Error(plan)
+		expect(plan.rows.map(r => r.content)).toEqual(['question', 'reply'])
+		expect(plan.rows[1]?.parent_id).toBe(plan.rows[0]?.id)
+		expect(planImport({ ...base, messages: [{ id: 'a', parentId: 'zz', role: 'user', content: 'x' }] }, ids())).toMatch(
+			/not in the file/,
+		)
 		expect(
-			planImport({ ...base, messages: [{ id: 'a', parentId: 'b', role: 'user', content: 'x' }, { id: 'b', role: 'user', content: 'y' }] }, ids()),
-		).toMatch(/does not come before it/)
+			planImport(
+				{
+					...base,
+					messages: [
+						{ id: 'a', parentId: 'b', role: 'user', content: 'x' },
+						{ id: 'b', parentId: 'a', role: 'user', content: 'y' },
+					],
+				},
+				ids(),
+			),
+		).toMatch(/circle/)
 		expect(
-			planImport({ ...base, messages: [{ id: 'a', role: 'user', content: 'x' }, { id: 'a', role: 'user', content: 'y' }] }, ids()),
+			planImport(
+				{
+					...base,
+					messages: [
+						{ id: 'a', role: 'user', content: 'x' },
+						{ id: 'a', role: 'user', content: 'y' },
+					],
+				},
+				ids(),
+			),
 		).toMatch(/repeats the id/)
 	})
 
@@ -78,7 +123,14 @@ describe('conversation export and import', () => {
 				conversation: { title: 't' },
 				messages: [
 					{ id: 'a', role: 'user', content: 'x', createdAt: '2030-01-01T00:00:00.000Z' },
-					{ id: 'b', parentId: 'a', role: 'assistant', content: 'part', status: 'streaming', createdAt: '2020-01-01T00:00:00.000Z' },
+					{
+						id: 'b',
+						parentId: 'a',
+						role: 'assistant',
+						content: 'part',
+						status: 'streaming',
+						createdAt: '2020-01-01T00:00:00.000Z',
+					},
 				],
 			},
 			ids(),
@@ -86,14 +138,17 @@ describe('conversation export and import', () => {
 		)
 		if (typeof plan === 'string') throw new Error(plan)
 		expect(plan.rows[1]?.status).toBe('stopped')
-		expect(plan.rows.map(r => r.created_at)).toEqual([now.toISOString(), now.toISOString()])
+		expect(plan.rows.map(r => r.created_at)).toEqual([now.toISOString(), new Date(now.getTime() + 1).toISOString()])
 	})
 
 	test('the Markdown export reads as a transcript of the branch', () => {
 		const text = toExportMarkdown(
 			conversation,
 			[
-				{ ...message('m1', null, 'user', 'What is **2+2**?'), attachments: [{ name: 'sum.png', contentType: 'image/png', size: 10 }] },
+				{
+					...message('m1', null, 'user', 'What is **2+2**?'),
+					attachments: [{ name: 'sum.png', contentType: 'image/png', size: 10 }],
+				},
 				message('m2', 'm1', 'assistant', '4', { status: 'error', error: 'Cut\noff' }),
 			],
 			new Date('2026-02-01T12:30:00Z'),

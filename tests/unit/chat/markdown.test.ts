@@ -9,7 +9,8 @@ function tagsAndAttributes(html: string) {
 	const attributes = new Set<string>()
 	for (const match of html.matchAll(/<([a-z0-9]+)((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*\/?>/gi)) {
 		tags.add((match[1] ?? '').toLowerCase())
-		for (const attr of (match[2] ?? '').matchAll(/([^\s=]+)(?:="[^"]*")?/g)) attributes.add((attr[1] ?? '').toLowerCase())
+		for (const attr of (match[2] ?? '').matchAll(/([^\s=]+)(?:="[^"]*")?/g))
+			attributes.add((attr[1] ?? '').toLowerCase())
 	}
 	return { tags, attributes }
 }
@@ -46,7 +47,9 @@ describe('markdown rendering of untrusted model output', () => {
 	})
 
 	test('http(s) and mailto links, bare URLs and e-mail addresses become links with rel and a new tab', () => {
-		const html = md.render('[site](https://example.com/a?b=1&c=2) www.example.org mail@example.com [m](mailto:x@example.com)')
+		const html = md.render(
+			'[site](https://example.com/a?b=1&c=2) www.example.org mail@example.com [m](mailto:x@example.com)',
+		)
 		const links = [...html.matchAll(/<a ([^>]*)>/g)].map(m => m[1] ?? '')
 		expect(links).toHaveLength(4)
 		for (const attrs of links) {
@@ -92,7 +95,23 @@ describe('markdown rendering of untrusted model output', () => {
 			'# Title\n\n> quote\n\n- one\n- **two**\n\n3. three\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n~~gone~~ `x`',
 		)
 		const { tags, attributes } = tagsAndAttributes(html)
-		const allowedTags = ['h1', 'blockquote', 'p', 'ul', 'ol', 'li', 'strong', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 's', 'code']
+		const allowedTags = [
+			'h1',
+			'blockquote',
+			'p',
+			'ul',
+			'ol',
+			'li',
+			'strong',
+			'table',
+			'thead',
+			'tbody',
+			'tr',
+			'th',
+			'td',
+			's',
+			'code',
+		]
 		expect([...tags].every(t => allowedTags.includes(t))).toBe(true)
 		expect([...attributes].every(a => ['start', 'style'].includes(a))).toBe(true)
 		expect(html).toContain('<th style="text-align:left">a</th>')
