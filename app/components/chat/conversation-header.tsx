@@ -32,7 +32,12 @@ export function ConversationHeader({ conversation, models, error }: Props) {
 					</a>
 				</div>
 			</div>
-			<details className="rounded-lg border border-zinc-800 bg-zinc-900/40 px-3 py-2" open={error ? true : undefined}>
+			{/* Keyed by the last change: saved settings close the panel, as a full page load would. */}
+			<details
+				key={conversation.updatedAt}
+				className="rounded-lg border border-zinc-800 bg-zinc-900/40 px-3 py-2"
+				open={error ? true : undefined}
+			>
 				<summary className="cursor-pointer text-sm text-zinc-300">Chat settings</summary>
 				<Form method="post" className="mt-3 grid gap-3 sm:grid-cols-2">
 					<input type="hidden" name="intent" value="settings" />

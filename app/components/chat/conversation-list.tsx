@@ -70,7 +70,8 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 								</span>
 								{item.snippet ? <Snippet text={item.snippet} /> : null}
 							</Link>
-							<ItemMenu item={item} here={here} />
+							{/* Keyed by the last change, so the menu closes once its action is done (with JavaScript it would stay open). */}
+							<ItemMenu key={item.updatedAt} item={item} here={here} />
 						</div>
 					</li>
 				))}
