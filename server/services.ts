@@ -18,6 +18,8 @@ import { createGenerations } from './domain/generations/index.ts'
 import type { Generations } from './domain/generations/index.ts'
 import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
 import { createModels } from './domain/models/index.ts'
+import { usageSummary } from './domain/usage/index.ts'
+import type { UsageSummary } from './domain/usage/index.ts'
 import type { Models } from './domain/models/index.ts'
 import type { ReplicateWebhooks } from './domain/generations/webhooks.ts'
 import { createLimits } from './limits/index.ts'
@@ -47,6 +49,7 @@ export type Services = {
 	generations: Generations
 	chat: Chat
 	models: Models
+	usage: { summary(user: { id: string }): Promise<UsageSummary> }
 	webhooks: { replicate: ReplicateWebhooks }
 	readiness(): Promise<Readiness>
 	startWorkers(): Promise<void>
@@ -153,6 +156,7 @@ export async function createServices(config: Config): Promise<Services> {
 		generations,
 		chat,
 		models,
+		usage: { summary: user => usageSummary(db, user.id, config.monthlyBudgetUsd) },
 		webhooks,
 		readiness,
 		async startWorkers() {

@@ -1,5 +1,76 @@
-import { AreaPlaceholder } from '#app/components/area-placeholder.tsx'
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json } from '@remix-run/node'
+import { useLoaderData } from '@remix-run/react'
+import { requireUser } from '#app/utils/auth.ts'
+import { formatUsd } from '#app/utils/money.ts'
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	return json(await context.services.usage.summary(user))
+}
 
 export default function Analytics() {
-	return <AreaPlaceholder to="/analytics" />
+	const { monthCostMicros, budgetMicros, byModel, byDay } = useLoaderData<typeof loader>()
+	const share = budgetMicros > 0 ? Math.min(100, (monthCostMicros / budgetMicros) * 100) : 100
+	const peak = Math.max(1, ...byDay.map(d => d.costMicros))
+	return (
+		<div className="space-y-8">
+			<section>
+				<h1 className="text-2xl font-bold">Analytics</h1>
+				<p className="mt-2 text-zinc-300">
+					This month: <strong>{formatUsd(monthCostMicros)}</strong> of your {formatUsd(budgetMicros)} budget.
+				</p>
+				<meter className="mt-2 h-3 w-full max-w-md" min={0} max={100} value={share} aria-label="Share of the monthly budget used">
+					{share.toFixed(0)}%
+				</meter>
+			</section>
+			<section aria-labelledby="by-model">
+				<h2 id="by-model" className="text-lg font-semibold">
+					By model
+				</h2>
+				{byModel.length === 0 ? (
+					<p className="mt-2 text-sm text-zinc-400">No provider calls this month yet.</p>
+				) : (
+					<table className="mt-2 w-full max-w-2xl text-left text-sm">
+						<thead className="text-zinc-400">
+							<tr>
+								<th className="py-1 pr-4 font-medium">Model</th>
+								<th className="py-1 pr-4 font-medium">What</th>
+								<th className="py-1 pr-4 text-right font-medium">Calls</th>
+								<th className="py-1 text-right font-medium">Cost</th>
+							</tr>
+						</thead>
+						<tbody>
+							{byModel.map(row => (
+								<tr key={`${row.model}-${row.capability}`} className="border-t border-zinc-800">
+									<td className="py-1 pr-4">{row.model}</td>
+									<td className="py-1 pr-4">{row.capability}</td>
+									<td className="py-1 pr-4 text-right">{row.calls}</td>
+									<td className="py-1 text-right">{formatUsd(row.costMicros)}</td>
+								</tr>
+							))}
+						</tbody>
+					</table>
+				)}
+			</section>
+			{byDay.length > 0 ? (
+				<section aria-labelledby="by-day">
+					<h2 id="by-day" className="text-lg font-semibold">
+						By day
+					</h2>
+					<ul className="mt-2 max-w-2xl space-y-1 text-sm">
+						{byDay.map(day => (
+							<li key={day.day} className="grid grid-cols-[6rem_1fr_5rem] items-center gap-2">
+								<span className="text-zinc-400">{day.day}</span>
+								<progress className="h-2 w-full" max={peak} value={day.costMicros} aria-label={`Cost on ${day.day}`} />
+								<span className="text-right">{formatUsd(day.costMicros)}</span>
+							</li>
+						))}
+					</ul>
+				</section>
+			) : null}
+		</div>
+	)
 }
+
+export const meta: MetaFunction = () => [{ title: 'Analytics · Generation Studio' }]

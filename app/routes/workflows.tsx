@@ -1,4 +1,12 @@
+import type { LoaderFunctionArgs } from '@remix-run/node'
 import { AreaPlaceholder } from '#app/components/area-placeholder.tsx'
+import { requireUser } from '#app/utils/auth.ts'
+
+// A loader, so client-side navigation asks the server too and a signed-out visitor is sent to sign in.
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	await requireUser(request, context)
+	return null
+}
 
 export default function Workflows() {
 	return <AreaPlaceholder to="/workflows" />

@@ -19,9 +19,10 @@ test('the landing page renders with navigation to every area, under a strict CSP
 		// Hydration ran: client-side navigation works without a full document load.
 		await page.waitForFunction(() => '__remixRouter' in window)
 	}
+	// The studios are for signed-in users: a visitor is sent to sign in, and comes back afterwards.
 	await nav.getByRole('link', { name: 'Images' }).click()
-	await expect(page).toHaveURL(/\/images$/)
-	await expect(page.getByRole('heading', { level: 1, name: 'Images' })).toBeVisible()
+	await expect(page).toHaveURL(/\/login\?redirectTo=%2Fimages$/)
+	await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible()
 	expect(problems, 'no console errors or CSP violations').toEqual([])
 })
 

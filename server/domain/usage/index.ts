@@ -2,7 +2,8 @@
  * The cost ledger: every provider call becomes one `api_usage` row, and a user's monthly budget is checked
  * against it before anything that costs money is started.
  */
-import type { Tx } from '#server/db/index.ts'
+import { formatUsd } from '#app/utils/money.ts'
+import type { Db, Tx } from '#server/db/index.ts'
 import type { ProviderName, Usage } from '#server/providers/types.ts'
 import { refuse } from '../refusal.ts'
 import type { Refusal } from '../refusal.ts'
@@ -50,10 +51,6 @@ export async function recordUsage(tx: Tx, record: UsageRecord): Promise<void> {
 	)
 }
 
-export function formatUsd(micros: number): string {
-	const dollars = micros / 1_000_000
-	return dollars > 0 && dollars < 0.01 ? `$${dollars.toFixed(4)}` : `$${dollars.toFixed(2)}`
-}
 
 /** Spent this calendar month (UTC) plus what queued work is expected to cost, against the user's budget. */
 export async function checkBudget(
@@ -84,4 +81,36 @@ export async function checkBudget(
 			(estimateMicros > 0 ? ` and this costs about ${formatUsd(estimateMicros)}` : '') +
 			`. The budget starts again on ${resetText}; an admin can raise it.`,
 	)
+}
+
+export type UsageSummary = {
+	monthCostMicros: number
+	budgetMicros: number
+	byModel: Array<{ model: string; capability: string; calls: number; costMicros: number }>
+	byDay: Array<{ day: string; calls: number; costMicros: number }>
+}
+
+/** This month's spending for the analytics page: by model and by day (UTC), read as the user (RLS applies). */
+export async function usageSummary(db: Db, userId: string, defaultBudgetUsd: number): Promise<UsageSummary> {
+	return db.asUser(userId, async tx => {
+		const month = `date_trunc('month', now() at time zone 'utc') at time zone 'utc'`
+		const byModel = await tx.query<{ model: string; capability: string; calls: number; cost: number | string }>(
+			`select model, capability, count(*)::int as calls, coalesce(sum(cost_micros), 0) as cost
+			 from public.api_usage where created_at >= ${month} group by model, capability order by cost desc, calls desc`,
+		)
+		const byDay = await tx.query<{ day: string; calls: number; cost: number | string }>(
+			`select to_char(created_at at time zone 'utc', 'YYYY-MM-DD') as day, count(*)::int as calls, coalesce(sum(cost_micros), 0) as cost
+			 from public.api_usage where created_at >= ${month} group by 1 order by 1`,
+		)
+		const budget = await tx.query<{ budget: string | number | null }>('select monthly_budget_usd as budget from public.users where id = $1', [
+			userId,
+		])
+		const raw = budget.rows[0]?.budget
+		return {
+			monthCostMicros: byModel.rows.reduce((sum, r) => sum + Number(r.cost), 0),
+			budgetMicros: Math.round((raw === null || raw === undefined ? defaultBudgetUsd : Number(raw)) * 1_000_000),
+			byModel: byModel.rows.map(r => ({ model: r.model, capability: r.capability, calls: r.calls, costMicros: Number(r.cost) })),
+			byDay: byDay.rows.map(r => ({ day: r.day, calls: r.calls, costMicros: Number(r.cost) })),
+		}
+	})
 }

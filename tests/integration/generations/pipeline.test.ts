@@ -128,6 +128,13 @@ describe.each(testDrivers())('generations on %s', driver => {
 			expect(usage.rows).toHaveLength(1)
 			expect(Number(usage.rows[0]?.cost_micros)).toBe(done.costMicros)
 		}
+		// The analytics page's summary: this month's cost by model, as the user sees it.
+		const summary = await services.usage.summary(user)
+		expect(summary.byModel).toEqual([
+			expect.objectContaining({ model: 'openai:gpt-image-1', capability: 'image', calls: 2 }),
+		])
+		expect(summary.monthCostMicros).toBeGreaterThan(0)
+		expect(summary.byDay).toHaveLength(1)
 	})
 
 	test('resubmitting with the same idempotency key creates nothing new; a different body is refused', async () => {
