@@ -8,7 +8,7 @@ import type { Auth } from './auth/index.ts'
 import type { Config } from './config.ts'
 import { createDb, migrate } from './db/index.ts'
 import type { Db } from './db/index.ts'
-import { createJobs } from './jobs/index.ts'
+import { startJobs } from './jobs/index.ts'
 import type { Jobs } from './jobs/index.ts'
 import { logger } from './logger.ts'
 import type { Logger } from './logger.ts'
@@ -70,11 +70,9 @@ export async function createServices(config: Config): Promise<Services> {
 	// Migrating on start-up keeps `npm start` a one-command install; each migration runs once, in a transaction.
 	await migrate(db)
 
-	const jobs = await createJobs(db, { supervise: config.role !== 'web' })
-	closers.push(['job engine', () => jobs.stop({ graceful: true, timeoutMs: config.shutdownTimeoutMs })])
-
 	// The web role enqueues, the worker role works: both need the engine started; only workers register handlers.
-	await jobs.start()
+	const jobs = await startJobs(db, { supervise: config.role !== 'web' })
+	closers.push(['job engine', () => jobs.stop({ graceful: true, timeoutMs: config.shutdownTimeoutMs })])
 
 	const limits = await createLimits({ redisUrl: config.redisUrl, overrides: config.rateLimitOverrides })
 	closers.push(['rate limits', () => limits.close()])

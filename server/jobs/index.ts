@@ -13,6 +13,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import PgBoss from 'pg-boss'
 import { logger } from '#server/logger.ts'
+import { isUniqueViolation } from '#server/db/index.ts'
 import type { Db, Tx } from '#server/db/index.ts'
 
 /** The one list of queue names. Add a name here (with its policy below) to add a queue. */
@@ -322,4 +323,25 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 		},
 	}
 	return jobs
+}
+
+/**
+ * Creates and starts the job engine. Processes starting together on a fresh Postgres database can race to
+ * install pg-boss's schema (its own advisory lock does not cover every statement), and the loser fails with a
+ * unique violation. A pg-boss instance cannot be started twice, so the loser builds a new one and tries again,
+ * by which time the schema exists.
+ */
+export async function startJobs(db: Db, options: JobsOptions = {}): Promise<Jobs> {
+	for (let attempt = 1; ; attempt++) {
+		const jobs = await createJobs(db, options)
+		try {
+			await jobs.start()
+			return jobs
+		} catch (error) {
+			await jobs.stop({ graceful: false }).catch(() => undefined)
+			if (attempt >= 5 || !isUniqueViolation(error)) throw error
+			logger.warn('job engine: another process is installing the job tables; trying again', { attempt })
+			await new Promise(resolve => setTimeout(resolve, 300 * attempt))
+		}
+	}
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { spawnServer } from '#tests/support/server.ts'
+import { createScratchPostgresDatabase } from '#tests/support/database.ts'
+import { spawnServer, startServer } from '#tests/support/server.ts'
 
 describe('the server process', () => {
 	test('NODE_ENV=production without SESSION_SECRET exits non-zero, naming the variable', async () => {
@@ -14,5 +15,24 @@ describe('the server process', () => {
 		expect(await exited).toBe(1)
 		expect(output()).toContain('PORT must be at least 0')
 		expect(output()).toContain('LOG_LEVEL must be one of')
+	})
+})
+
+// Two processes on one database only exist on Postgres (an embedded database belongs to one process).
+describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('processes starting together on %s', () => {
+	test('three servers on one fresh database all start: migrations and job tables install once', async () => {
+		const scratch = await createScratchPostgresDatabase()
+		const servers = await Promise.allSettled([1, 2, 3].map(() => startServer({ DATABASE_URL: scratch.url })))
+		try {
+			for (const result of servers) expect(result.status).toBe('fulfilled')
+			for (const result of servers) {
+				if (result.status !== 'fulfilled') continue
+				const ready = await fetch(`${result.value.url}/readyz`)
+				expect(ready.status).toBe(200)
+			}
+		} finally {
+			await Promise.all(servers.map(r => (r.status === 'fulfilled' ? r.value.stop() : undefined)))
+			await scratch.drop()
+		}
 	})
 })
