@@ -50,6 +50,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 type View = Awaited<ReturnType<typeof useLoaderData<typeof loader>>>['generation']
 
+const STUDIOS: Record<View['kind'], { to: string; label: string }> = {
+	image: { to: '/images', label: 'Images' },
+	video: { to: '/video', label: 'Video' },
+	audio: { to: '/audio', label: 'Audio' },
+	text: { to: '/library', label: 'Library' },
+}
+
 const STATUS_TEXT: Record<GenerationStatus, string> = {
 	queued: 'Waiting for a worker…',
 	running: 'Generating…',
@@ -85,7 +92,7 @@ function GenerationView({ generation }: { generation: View }) {
 			) : null}
 			<header>
 				<p className="text-sm text-zinc-400">
-					<Link to={generation.kind === 'image' ? '/images' : `/${generation.kind}`}>← {generation.kind}</Link>
+					<Link to={STUDIOS[generation.kind].to}>← {STUDIOS[generation.kind].label}</Link>
 				</p>
 				<h1 className="mt-1 text-xl font-semibold">{generation.prompt}</h1>
 				<p className="mt-2 text-sm text-zinc-400">
