@@ -117,10 +117,17 @@ export async function createServices(config: Config): Promise<Services> {
 
 	async function readiness(): Promise<Readiness> {
 		const checks: Record<string, CheckState> = {}
-		const [[dbHealth, dbMs], [jobsHealth, jobsMs]] = await Promise.all([
+		const [[dbHealth, dbMs], [jobsHealth, jobsMs], [storageHealth, storageMs]] = await Promise.all([
 			timed(() => db.health()),
 			timed(() => jobs.health()),
+			timed(() => storage.health()),
 		])
+		checks.storage = {
+			ok: storageHealth.ok,
+			required: true,
+			latencyMs: storageMs,
+			detail: storageHealth.ok ? storageHealth.backend : `${storageHealth.backend}: ${storageHealth.error}`,
+		}
 		checks.database = { ok: dbHealth.ok, required: true, latencyMs: dbMs, detail: dbHealth.detail ?? db.kind }
 		checks.jobs = {
 			ok: jobsHealth.ok,

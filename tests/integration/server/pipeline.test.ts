@@ -88,6 +88,7 @@ describe('the HTTP pipeline', () => {
 		expect(ready.status).toBe(200)
 		const report = (await ready.json()) as { status: string; checks: Record<string, { ok: boolean }> }
 		expect(report.status).toBe('ready')
+		expect(Object.keys(report.checks).sort()).toEqual(['database', 'jobs', 'rateLimits', 'storage'])
 		expect(Object.values(report.checks).every(c => c.ok)).toBe(true)
 	})
 
