@@ -429,6 +429,38 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		expect(sent.userMessageId).toBe(view.messages[0]?.id)
 	})
 
+	test('an image for a model that cannot see is refused before anything is stored or sent', async () => {
+		const catalogue = services.providers.list()
+		const gpt = catalogue.find(m => m.id === STUB_MODEL)
+		if (!gpt) throw new Error('no stub model in the catalogue')
+		services.providers.setCatalogue([
+			...catalogue,
+			{ ...gpt, id: 'openai:text-only', vendorModel: 'text-only', capabilities: ['chat', 'title'] },
+		])
+		try {
+			const user = await createUser(services.db)
+			const conversation = await newChat(user.id, 'openai:text-only')
+			const before = stub.requests.length
+			const refused = await chat.send(
+				user,
+				conversation.id,
+				{ content: 'See this?', files: [{ name: 'pixel.png', type: 'image/png', data: new Uint8Array(STUB_PNG) }] },
+				{ wait: true },
+			)
+			expect(refused).toMatchObject({ refused: true, status: 400, code: 'model_cannot_see' })
+			expect(stub.requests.length).toBe(before)
+			expect(
+				await rows('select 1 from attachments where user_id = $1 union all select 1 from messages where user_id = $1', [
+					user.id,
+				]),
+			).toEqual([])
+			// Text still goes through.
+			ok(await chat.send(user, conversation.id, { content: 'Text only, then' }, { wait: true }))
+		} finally {
+			services.providers.setCatalogue(catalogue)
+		}
+	})
+
 	test('analysis: an image and a question give text and a usage row; other files are refused by content', async () => {
 		const user = await createUser(services.db)
 		const answer = ok(
