@@ -88,8 +88,6 @@ export default function NewChat() {
 				</p>
 			</div>
 			<Form method="post" className="card space-y-4">
-				<input type="hidden" name="intent" value="new" />
-				<ModeInput />
 				<div>
 					<label htmlFor="content" className="block text-sm font-medium">
 						Message
@@ -159,6 +157,9 @@ export default function NewChat() {
 					/>
 					{error('systemPrompt') ? <p className="mt-1 text-sm text-red-300">{error('systemPrompt')}</p> : null}
 				</details>
+				{/* Last, so the spacing between the visible fields is even. */}
+				<input type="hidden" name="intent" value="new" />
+				<ModeInput />
 			</Form>
 			<ImportForm error={actionData?.intent === 'import' ? fields.file?.[0] : undefined} />
 		</section>

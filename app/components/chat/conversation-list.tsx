@@ -121,9 +121,6 @@ function ItemMenu({ item, here }: { item: ConversationItem; here: string }) {
 			</summary>
 			<div className="absolute right-0 z-10 mt-1 w-64 space-y-3 rounded-md border border-zinc-700 bg-zinc-900 p-3 shadow-xl">
 				<Form method="post" action="/chat" className="space-y-2">
-					<input type="hidden" name="intent" value="rename" />
-					<input type="hidden" name="conversationId" value={item.id} />
-					<input type="hidden" name="redirectTo" value={here} />
 					<label htmlFor={`rename-${item.id}`} className="block text-xs text-zinc-400">
 						Title
 					</label>
@@ -138,6 +135,10 @@ function ItemMenu({ item, here }: { item: ConversationItem; here: string }) {
 					<button type="submit" className="btn-secondary w-full py-1">
 						Rename
 					</button>
+					{/* Last, so the spacing between the visible fields is even. */}
+					<input type="hidden" name="intent" value="rename" />
+					<input type="hidden" name="conversationId" value={item.id} />
+					<input type="hidden" name="redirectTo" value={here} />
 				</Form>
 				<div className="flex gap-2">
 					<Form method="post" action="/chat" className="flex-1">

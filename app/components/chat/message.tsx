@@ -138,9 +138,6 @@ function EditMessage({ message, error }: { message: MessageData; error?: string 
 		<details className="w-full text-right" open={error ? true : undefined}>
 			<summary className="cursor-pointer list-none text-sky-300 hover:underline">Edit</summary>
 			<Form method="post" className="mt-2 space-y-2 text-left">
-				<input type="hidden" name="intent" value="edit" />
-				<input type="hidden" name="messageId" value={message.id} />
-				<ModeInput />
 				<label htmlFor={id} className="block text-xs text-zinc-400">
 					Edit the message; the reply below it is kept as an earlier version.
 				</label>
@@ -163,6 +160,10 @@ function EditMessage({ message, error }: { message: MessageData; error?: string 
 				<button type="submit" className="btn">
 					Save and send
 				</button>
+				{/* Last, so the spacing between the visible fields is even. */}
+				<input type="hidden" name="intent" value="edit" />
+				<input type="hidden" name="messageId" value={message.id} />
+				<ModeInput />
 			</Form>
 		</details>
 	)
