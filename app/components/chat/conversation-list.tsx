@@ -34,7 +34,7 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 					name="q"
 					defaultValue={query}
 					maxLength={200}
-					placeholder="Search titles and messages"
+					placeholder="Search chats"
 					className="field py-1.5 text-sm"
 				/>
 				<button type="submit" className="btn-secondary px-3 py-1.5">
