@@ -13,20 +13,21 @@
  * row-level security applies to every query here.
  */
 import { randomUUID } from 'node:crypto'
-import type { Readable } from 'node:stream'
 import type { ChatExport } from '#app/schemas/chat.ts'
 import type { Config } from '#server/config.ts'
 import type { Db, Tx } from '#server/db/index.ts'
-import type { Job, Jobs } from '#server/jobs/index.ts'
+import type { Jobs } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
 import { createMarkdownRenderer, type MarkdownRenderer } from '#server/markdown/index.ts'
 import { computeCostMicros, type ModelInfo } from '#server/providers/catalogue.ts'
 import { estimateTokens } from '#server/providers/deadline.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
-import { isProviderError, type BinaryInput, type ChatMessage, type Usage } from '#server/providers/types.ts'
-import { UploadRefusedError, sniff, type Storage, type StoredObject } from '#server/storage/index.ts'
+import { isProviderError, type Usage } from '#server/providers/types.ts'
+import { UploadRefusedError, type Storage, type StoredObject } from '#server/storage/index.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
 import { checkBudget, recordUsage } from '../usage/index.ts'
+import { createAnalysis } from './analysis.ts'
+import { buildRequest, type ReplyJob } from './context.ts'
 import { exportFilename, planImport, toExportJson, toExportMarkdown } from './exchange.ts'
 import { createLiveReplies, eventsOf, type LiveReply, type MessageStatus, type ReplyEvent } from './live.ts'
 import {
@@ -36,7 +37,7 @@ import {
 	attachmentsOf,
 	decodeCursor,
 	encodeCursor,
-	insertAttachment,
+	insertAttachments,
 	insertMessage,
 	isUuid,
 	latestLeafUnder,
@@ -54,15 +55,20 @@ import {
 	type Message,
 	type SiblingInfo,
 } from './store.ts'
+import {
+	estimateMicros,
+	failureMessage,
+	resolveModel as resolveModelOf,
+	sleep,
+	type Actor,
+	type UploadedFile,
+} from './support.ts'
+import { createTitles, type TitleData } from './titles.ts'
 
+export type { Actor, UploadedFile } from './support.ts'
 export type { Conversation, ConversationSummary, Message, MessageRole, SiblingInfo } from './store.ts'
 export type { MessageStatus, ReplyEvent } from './live.ts'
 export { DEFAULT_TITLE, HIGHLIGHT_END, HIGHLIGHT_START } from './store.ts'
-
-export type Actor = { id: string }
-
-/** A file from a form or an API body, before it is checked and stored. */
-export type UploadedFile = { name: string; type: string; data: Uint8Array }
 
 export type AttachmentView = Pick<AttachmentRow, 'id' | 'name' | 'contentType' | 'size'> & {
 	kind: 'image' | 'video' | 'audio' | 'document'
@@ -111,48 +117,8 @@ export type ChatDeps = {
 	windowSize?: number
 }
 
-/** Enough of a long conversation for any current model; older turns are left out of the request. */
-const MAX_CONTEXT_CHARS = 120_000
-const MAX_CONTEXT_IMAGES = 4
-const MAX_DOCUMENT_CHARS = 20_000
 const MAX_FILES = 4
-/** What the budget check assumes a reply costs before it is written. */
-const ESTIMATED_OUTPUT_TOKENS = 800
 const SIGNED_URL_SECONDS = 3600
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-	new Promise<void>(resolve => {
-		const timer = setTimeout(done, ms)
-		signal?.addEventListener('abort', done, { once: true })
-		function done() {
-			clearTimeout(timer)
-			signal?.removeEventListener('abort', done)
-			resolve()
-		}
-	})
-
-/** A failure message a person can act on, never a stack trace or a vendor's internals. */
-function failureMessage(error: unknown): string {
-	if (isProviderError(error)) return error.message
-	return 'The reply failed on our side. Retry it; if it keeps failing, tell an administrator.'
-}
-
-/** A provider's "no" as a refusal for calls made inside a request (titles, analysis). */
-function providerRefusal(error: unknown): Refusal {
-	if (!isProviderError(error)) throw error
-	switch (error.code) {
-		case 'rate_limited':
-			return refuse(429, 'provider_rate_limited', error.message, {
-				headers: error.retryAfterSeconds !== undefined ? { 'Retry-After': String(error.retryAfterSeconds) } : {},
-			})
-		case 'invalid_request':
-			return refuse(400, 'provider_refused', error.message)
-		case 'content_refused':
-			return refuse(422, 'content_refused', error.message)
-		default:
-			return refuse(503, 'provider_unavailable', error.message)
-	}
-}
 
 function attachmentKind(contentType: string): AttachmentView['kind'] {
 	if (contentType.startsWith('image/')) return 'image'
@@ -160,15 +126,6 @@ function attachmentKind(contentType: string): AttachmentView['kind'] {
 	if (contentType.startsWith('audio/')) return 'audio'
 	return 'document'
 }
-
-async function readAll(body: Readable): Promise<Uint8Array> {
-	const chunks: Buffer[] = []
-	for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array))
-	return new Uint8Array(Buffer.concat(chunks))
-}
-
-type ReplyJob = { replyId: string; conversationId: string; userId: string; modelId: string }
-type TitleData = { conversationId: string; userId: string; traceparent?: string }
 
 export function createChat(deps: ChatDeps) {
 	const { db, jobs, providers, storage } = deps
@@ -196,44 +153,9 @@ export function createChat(deps: ChatDeps) {
 		return providers.defaultModel('chat').id
 	}
 
-	function resolveModel(
-		modelId: string | null | undefined,
-		capability: 'chat' | 'title' | 'vision' = 'chat',
-	): ModelInfo | Refusal {
-		let model: ModelInfo | undefined
-		try {
-			model = modelId ? providers.model(modelId) : providers.defaultModel(capability)
-		} catch (error) {
-			return providerRefusal(error)
-		}
-		const field = { fields: { model: ['Pick a model from the list.'] } }
-		if (!model) return refuse(400, 'invalid_model', `There is no model called ${modelId}. Pick another one.`, field)
-		const usable = providers.list().find(m => m.id === model.id)?.available ?? false
-		if (!model.capabilities.includes(capability)) {
-			return refuse(
-				400,
-				'invalid_model',
-				`${model.displayName} cannot ${capability === 'vision' ? 'look at images' : 'chat'}; pick another model.`,
-				field,
-			)
-		}
-		if (!usable)
-			return refuse(
-				400,
-				'model_unavailable',
-				`${model.displayName} is not available on this server; pick another model.`,
-				field,
-			)
-		return model
-	}
-
-	function estimateMicros(model: ModelInfo, inputChars: number): number {
-		return computeCostMicros(model, {
-			unit: 'tokens',
-			inputTokens: Math.ceil(inputChars / 4),
-			outputTokens: ESTIMATED_OUTPUT_TOKENS,
-		})
-	}
+	const resolveModel = (modelId: string | null | undefined) => resolveModelOf(providers, modelId, 'chat')
+	const titles = createTitles(deps)
+	const analysis = createAnalysis(deps)
 
 	// -----------------------------------------------------------------------------------------------------------
 	// conversations
@@ -555,15 +477,18 @@ export function createChat(deps: ChatDeps) {
 					model: null,
 					status: 'complete',
 				})
-				for (const file of stored) {
-					await insertAttachment(tx, actor.id, user.id, {
+				await insertAttachments(
+					tx,
+					actor.id,
+					user.id,
+					stored.map(file => ({
 						bucket: file.bucket,
 						key: file.key,
 						contentType: file.contentType,
 						size: file.size,
 						name: file.filename ?? '',
-					})
-				}
+					})),
+				)
 				const reply = await insertMessage(tx, {
 					conversationId: fresh.id,
 					userId: actor.id,
@@ -647,6 +572,8 @@ export function createChat(deps: ChatDeps) {
 		if ('refused' in prepared) return prepared
 		const { model } = prepared
 		const created = await db.asUser(actor.id, async tx => {
+			// One writer at a time per chat, as for sending.
+			if (!(await loadConversation(tx, conversationId, { forUpdate: true }))) return notFound('That chat')
 			const target = await loadMessage(tx, conversationId, messageId)
 			if (!target || target.role !== 'assistant' || !target.parentId) return notFound('That reply')
 			if (target.status === 'streaming') return refuse(409, 'reply_in_progress', 'This reply is still being written.')
@@ -768,7 +695,7 @@ export function createChat(deps: ChatDeps) {
 		const model = providers.model(job.modelId)
 		try {
 			if (!model) throw new Error(`model ${job.modelId} left the catalogue`)
-			const request = await buildRequest(job, model)
+			const request = await buildRequest(deps, job, model)
 			requestChars = request.messages.reduce((n, m) => n + m.content.length, 0)
 			called = true
 			const stream = providers.chat(model.id).stream(request, reply.signal)
@@ -867,60 +794,6 @@ export function createChat(deps: ChatDeps) {
 		if (titleQueued) jobs.wake('chat.title')
 	}
 
-	/** The branch above the reply, newest turns kept within the context budget, with its attachments. */
-	async function buildRequest(job: ReplyJob, model: ModelInfo): Promise<{ messages: ChatMessage[] }> {
-		const { conversation, branch, files } = await db.asUser(job.userId, async tx => {
-			const conversation = await loadConversation(tx, job.conversationId)
-			const self = await loadMessage(tx, job.conversationId, job.replyId)
-			if (!conversation || !self?.parentId) throw new Error('the reply or its chat is gone')
-			const { messages } = await loadBranch(tx, job.conversationId, self.parentId, 100_000)
-			let used = 0
-			const kept: Message[] = []
-			for (const m of [...messages].reverse()) {
-				if (m.role === 'assistant' && (m.status === 'error' || m.status === 'streaming')) continue
-				if (kept.length > 0 && used + m.content.length > MAX_CONTEXT_CHARS) break
-				used += m.content.length
-				kept.unshift(m)
-			}
-			const files = await attachmentsOf(
-				tx,
-				kept.filter(m => m.role === 'user').map(m => m.id),
-			)
-			return { conversation, branch: kept, files }
-		})
-		const vision = model.capabilities.includes('vision')
-		const imageIds = new Set(
-			files
-				.filter(f => f.contentType.startsWith('image/'))
-				.slice(-MAX_CONTEXT_IMAGES)
-				.map(f => f.id),
-		)
-		const messages: ChatMessage[] = []
-		if (conversation.systemPrompt) messages.push({ role: 'system', content: conversation.systemPrompt })
-		for (const m of branch) {
-			let content = m.content
-			const images: BinaryInput[] = []
-			for (const file of files.filter(f => f.messageId === m.id)) {
-				const label = file.name || 'file'
-				if (file.contentType.startsWith('image/')) {
-					if (vision && imageIds.has(file.id)) {
-						const stored = await storage.get(file.bucket, file.key)
-						images.push({ data: await readAll(stored.body), contentType: file.contentType, filename: label })
-					} else content += `\n\n[Attached image “${label}” is not shown to this model.]`
-				} else if (file.contentType.startsWith('text/') || file.contentType === 'application/json') {
-					const stored = await storage.get(file.bucket, file.key)
-					const text = new TextDecoder().decode(await readAll(stored.body))
-					const cut = text.length > MAX_DOCUMENT_CHARS ? `${text.slice(0, MAX_DOCUMENT_CHARS)}\n[…cut]` : text
-					content += `\n\nAttached file “${label}”:\n\`\`\`\n${cut}\n\`\`\``
-				} else {
-					content += `\n\n[Attached file “${label}” (${file.contentType}) could not be read as text.]`
-				}
-			}
-			messages.push({ role: m.role, content, ...(images.length > 0 ? { images } : {}) })
-		}
-		return { messages }
-	}
-
 	/**
 	 * What an SSE client sees: the text so far, each delta, then the end. Follows the in-process registry when
 	 * the reply is written here, otherwise re-reads the row (another process, or a reply that already ended).
@@ -988,150 +861,6 @@ export function createChat(deps: ChatDeps) {
 		if (!current && !signal.aborted) {
 			yield { type: 'done', messageId: first.id, status: 'error', error: 'This reply was deleted.' }
 		}
-	}
-
-	// -----------------------------------------------------------------------------------------------------------
-	// titles
-
-	function titleModel(conversation: Conversation): ModelInfo | Refusal {
-		const own = conversation.model ? providers.model(conversation.model) : undefined
-		if (own && own.capabilities.includes('title') && providers.isConfigured(own.provider)) return own
-		return resolveModel(null, 'title')
-	}
-
-	async function writeTitle(
-		userId: string,
-		conversationId: string,
-		options: { onlyIfDefault: boolean },
-	): Promise<{ title: string } | Refusal | null> {
-		const start = await db.asUser(userId, async tx => {
-			const conversation = await loadConversation(tx, conversationId)
-			if (!conversation) return null
-			const { rows } = await tx.query<{ role: string; content: string }>(
-				`select role, content from public.messages where conversation_id = $1 and role in ('user', 'assistant')
-				 and content <> '' order by created_at, case role when 'user' then 0 else 1 end, id limit 2`,
-				[conversationId],
-			)
-			// The opening message first: a title says what was asked more than what was answered.
-			return { conversation, text: rows.map(r => r.content).join('\n\n') }
-		})
-		if (!start) return notFound('That chat')
-		if (options.onlyIfDefault && start.conversation.title !== DEFAULT_TITLE) return null
-		if (!start.text) return refuse(409, 'nothing_to_title', 'Send a message first: there is nothing to name yet.')
-		const model = titleModel(start.conversation)
-		if ('refused' in model) return model
-		const text = start.text.slice(0, 4000)
-		const over = await db.asUser(userId, tx =>
-			checkBudget(tx, userId, estimateMicros(model, text.length), deps.config.monthlyBudgetUsd),
-		)
-		if (over) return over
-		let result: Awaited<ReturnType<ReturnType<ProviderRegistry['title']>['run']>>
-		try {
-			result = await providers.title(model.id).run({ text })
-		} catch (error) {
-			return providerRefusal(error)
-		}
-		const title = result.title.replace(/\s+/g, ' ').trim().slice(0, 200) || DEFAULT_TITLE
-		const written = await db.asUser(userId, async tx => {
-			const { rowCount } = await tx.query(
-				`update public.conversations set title = $2 where id = $1${options.onlyIfDefault ? ' and title = $3' : ''}`,
-				options.onlyIfDefault ? [conversationId, title, DEFAULT_TITLE] : [conversationId, title],
-			)
-			await recordUsage(tx, {
-				userId,
-				provider: model.provider,
-				model: model.id,
-				capability: 'title',
-				usage: result.usage,
-				costMicros: result.costMicros,
-			})
-			return rowCount > 0
-		})
-		return written ? { title } : null
-	}
-
-	/** `POST /api/title`: a new title now, replacing the current one. */
-	async function generateTitle(actor: Actor, conversationId: string): Promise<{ title: string } | Refusal> {
-		const result = await writeTitle(actor.id, conversationId, { onlyIfDefault: false })
-		return result ?? notFound('That chat')
-	}
-
-	/** The `chat.title` worker: names a chat after its first exchange, unless someone named it meanwhile. */
-	async function titleJob(job: Job<TitleData>): Promise<void> {
-		const { conversationId, userId } = job.data
-		if (!isUuid(conversationId) || !isUuid(userId)) return
-		const result = await writeTitle(userId, conversationId, { onlyIfDefault: true })
-		if (result && 'refused' in result && result.status !== 404 && result.status !== 402) {
-			// Worth another attempt later (a rate limit, an outage); the job engine backs off.
-			if (!job.isLastAttempt && (result.status === 429 || result.status === 503)) throw new Error(result.message)
-			logger.warn('chat title not written', { conversationId, code: result.code })
-		}
-	}
-
-	// -----------------------------------------------------------------------------------------------------------
-	// analysis
-
-	/** `POST /api/analysis`: one image (or a frame the browser took from a video), one question, a text answer. */
-	async function analyse(
-		actor: Actor,
-		input: { image?: UploadedFile; attachmentId?: string | undefined; question: string; model?: string | undefined },
-	): Promise<{ text: string; model: string; costMicros: number; usage: Usage } | Refusal> {
-		let data: Uint8Array
-		if (input.image) data = input.image.data
-		else if (input.attachmentId) {
-			const row = await db.asUser(actor.id, async tx => {
-				if (!isUuid(input.attachmentId)) return null
-				const { rows } = await tx.query<{ bucket: 'media' | 'attachments'; key: string }>(
-					'select bucket, key from public.attachments where id = $1',
-					[input.attachmentId],
-				)
-				return rows[0] ?? null
-			})
-			if (!row) return notFound('That attachment')
-			data = await readAll((await storage.get(row.bucket, row.key)).body)
-		} else {
-			return refuse(400, 'missing_image', 'Send an image as the `file` field, or name an attachment.', {
-				fields: { file: ['Choose an image.'] },
-			})
-		}
-		if (data.length === 0)
-			return refuse(400, 'empty_file', 'That file is empty.', { fields: { file: ['Empty file.'] } })
-		if (data.length > 20 * 1024 * 1024) {
-			return refuse(400, 'too_large', 'Images can be at most 20 MB.', { fields: { file: ['At most 20 MB.'] } })
-		}
-		const type = sniff(data.subarray(0, 8192), { filename: input.image?.name ?? null })
-		if (type.kind !== 'image' || !type.inline) {
-			const message =
-				type.kind === 'video'
-					? 'Send one frame of the video as an image (PNG, JPEG or WebP); videos are not analysed whole.'
-					: 'That file is not an image (PNG, JPEG, GIF, WebP or AVIF).'
-			return refuse(422, 'not_an_image', message, { fields: { file: [message] } })
-		}
-		const model = resolveModel(input.model ?? null, 'vision')
-		if ('refused' in model) return model
-		const over = await db.asUser(actor.id, tx =>
-			checkBudget(tx, actor.id, estimateMicros(model, input.question.length + 3000), deps.config.monthlyBudgetUsd),
-		)
-		if (over) return over
-		let result: Awaited<ReturnType<ReturnType<ProviderRegistry['vision']>['run']>>
-		try {
-			result = await providers
-				.vision(model.id)
-				.run({ image: { data, contentType: type.mime }, question: input.question })
-		} catch (error) {
-			return providerRefusal(error)
-		}
-		await db.asUser(actor.id, tx =>
-			recordUsage(tx, {
-				userId: actor.id,
-				provider: model.provider,
-				model: model.id,
-				capability: 'vision',
-				usage: result.usage,
-				costMicros: result.costMicros,
-			}),
-		)
-		return { text: result.text, model: model.id, costMicros: result.costMicros, usage: result.usage }
 	}
 
 	// -----------------------------------------------------------------------------------------------------------
@@ -1237,9 +966,10 @@ export function createChat(deps: ChatDeps) {
 		regenerate,
 		stop,
 		follow,
-		generateTitle,
-		titleJob,
-		analyse,
+		/** `POST /api/title`: a new title now, replacing the current one. */
+		generateTitle: titles.generate,
+		titleJob: titles.job,
+		analyse: analysis.analyse,
 		exportConversation,
 		importConversation,
 		/** True while a reply is being written in this process. */
@@ -1249,7 +979,7 @@ export function createChat(deps: ChatDeps) {
 			await Promise.allSettled([...running.values()])
 		},
 		async startWorkers() {
-			await jobs.work<TitleData>('chat.title', titleJob, { batchSize: 2 })
+			await jobs.work<TitleData>('chat.title', titles.job, { batchSize: 2 })
 		},
 		/** Shutdown: replies still being written keep their text and are marked so they can be retried. */
 		async close() {

@@ -157,9 +157,12 @@ export async function insertMessage(
 	message: Pick<Message, 'conversationId' | 'userId' | 'parentId' | 'role' | 'content' | 'model' | 'status'>,
 ): Promise<Message> {
 	const { rows } = await tx.query<MessageRow>(
-		// clock_timestamp, not now(): a message and its reply written in one transaction keep their order.
+		// Strictly after the chat's newest message, so creation order is total within a chat: a message and its
+		// reply share a transaction (now() would tie them), and PGlite's clock ticks only every millisecond.
 		`insert into public.messages (conversation_id, user_id, parent_id, role, content, model, status, created_at)
-		 values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp()) returning ${MESSAGE_COLUMNS}`,
+		 values ($1, $2, $3, $4, $5, $6, $7, greatest(clock_timestamp(),
+			(select max(created_at) from public.messages where conversation_id = $1) + interval '1 microsecond'))
+		 returning ${MESSAGE_COLUMNS}`,
 		[
 			message.conversationId,
 			message.userId,
@@ -297,17 +300,20 @@ export async function attachmentsOf(tx: Tx, messageIds: readonly string[]): Prom
 	}))
 }
 
-export async function insertAttachment(
+/** The files of one message, in the order they were attached (their times differ by a microsecond each). */
+export async function insertAttachments(
 	tx: Tx,
 	userId: string,
 	messageId: string,
-	file: Pick<AttachmentRow, 'bucket' | 'key' | 'contentType' | 'size' | 'name'>,
+	files: ReadonlyArray<Pick<AttachmentRow, 'bucket' | 'key' | 'contentType' | 'size' | 'name'>>,
 ): Promise<void> {
-	await tx.query(
-		`insert into public.attachments (user_id, message_id, bucket, key, content_type, size, name, created_at)
-		 values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())`,
-		[userId, messageId, file.bucket, file.key, file.contentType, file.size, file.name.slice(0, 500)],
-	)
+	for (const [i, file] of files.entries()) {
+		await tx.query(
+			`insert into public.attachments (user_id, message_id, bucket, key, content_type, size, name, created_at)
+			 values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp() + $8 * interval '1 microsecond')`,
+			[userId, messageId, file.bucket, file.key, file.contentType, file.size, file.name.slice(0, 500), i],
+		)
+	}
 }
 
 export type ConversationSummary = Pick<

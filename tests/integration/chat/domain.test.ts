@@ -294,7 +294,11 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		const user = await createUser(services.db)
 		const titles = ['Sourdough starter', 'Quarterly taxes', 'Trip to Lisbon', 'Garden plans', 'Kayak repair']
 		const ids: string[] = []
-		for (const title of titles) ids.push(ok(await chat.create(user, { model: 'offline:chat', title })).id)
+		for (const title of titles) {
+			ids.push(ok(await chat.create(user, { model: 'offline:chat', title })).id)
+			// PGlite's clock ticks in milliseconds: keep the creation times apart so "newest first" has one answer.
+			await new Promise(resolve => setTimeout(resolve, 3))
+		}
 		ok(await chat.send(user, ids[3] ?? '', { content: 'Which tomatoes grow well in shade?' }, { wait: true }))
 		expect(await chat.setPinned(user, ids[0] ?? '', true)).toBe(true)
 
