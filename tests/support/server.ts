@@ -19,7 +19,8 @@ export type RunningServer = {
 	stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..')
+// Tests and benches always run from the repository root (npm scripts, vitest).
+const ROOT = process.cwd()
 
 export function spawnServer(env: Record<string, string> = {}, args: string[] = []) {
 	const dataDir = mkdtempSync(path.join(tmpdir(), 'gs-test-'))
