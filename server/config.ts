@@ -29,14 +29,17 @@ const int = (fallback: number, min: number, max: number) =>
 const optionalUrl = (protocols: string[]) =>
 	v.pipe(
 		optionalString,
-		v.check(s => {
-			if (s === '') return true
-			try {
-				return protocols.includes(new URL(s).protocol)
-			} catch {
-				return false
-			}
-		}, `must be a URL starting with ${protocols.map(p => `${p}//`).join(' or ')}`),
+		v.check(
+			s => {
+				if (s === '') return true
+				try {
+					return protocols.includes(new URL(s).protocol)
+				} catch {
+					return false
+				}
+			},
+			`must be a URL starting with ${protocols.map(p => `${p}//`).join(' or ')}`,
+		),
 	)
 
 const EnvSchema = v.object({

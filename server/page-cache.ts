@@ -52,7 +52,8 @@ export function anonymousPageCache(options: { paths: readonly string[]; ttlMs: n
 function capture(res: Response, done: (body: string) => void) {
 	const chunks: Buffer[] = []
 	const collect = (chunk: unknown, encoding?: unknown) => {
-		if (typeof chunk === 'string') chunks.push(Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'))
+		if (typeof chunk === 'string')
+			chunks.push(Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'))
 		else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk))
 	}
 	const write = res.write.bind(res)

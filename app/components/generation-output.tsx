@@ -6,11 +6,24 @@ type Viewable = Pick<GenerationOutput, 'kind' | 'contentType'> & { url: string }
 /** A generated file as the browser shows it natively: no player library, works without JavaScript. */
 export function GenerationOutputView({ output, label }: { output: Viewable; label: string }) {
 	if (output.kind === 'image') {
-		return <img src={output.url} alt={label} className="h-auto w-full rounded-md border border-zinc-800 bg-zinc-900" loading="lazy" />
+		return (
+			<img
+				src={output.url}
+				alt={label}
+				className="h-auto w-full rounded-md border border-zinc-800 bg-zinc-900"
+				loading="lazy"
+			/>
+		)
 	}
 	if (output.kind === 'video') {
 		return (
-			<video src={output.url} controls playsInline preload="metadata" className="w-full rounded-md border border-zinc-800 bg-black">
+			<video
+				src={output.url}
+				controls
+				playsInline
+				preload="metadata"
+				className="w-full rounded-md border border-zinc-800 bg-black"
+			>
 				<a href={output.url}>Download the video</a>
 			</video>
 		)

@@ -2,7 +2,11 @@ import { Form, useNavigation } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { GenerationTile } from './generation-output.tsx'
 
-export type StudioActionData = { fields: Record<string, string[] | undefined>; message: string; values: Record<string, string> }
+export type StudioActionData = {
+	fields: Record<string, string[] | undefined>
+	message: string
+	values: Record<string, string>
+}
 
 type Model = { id: string; name: string }
 

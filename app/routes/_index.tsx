@@ -7,8 +7,8 @@ export default function Landing() {
 			<section className="py-6">
 				<h1 className="text-3xl font-bold tracking-tight sm:text-4xl">Generation Studio</h1>
 				<p className="mt-3 max-w-2xl text-lg text-zinc-300">
-					Chat, images, video, audio and workflows in one self-hosted studio. It runs on your own machine with
-					nothing to configure, and works on any device — with or without JavaScript.
+					Chat, images, video, audio and workflows in one self-hosted studio. It runs on your own machine with nothing
+					to configure, and works on any device — with or without JavaScript.
 				</p>
 			</section>
 			<section aria-labelledby="areas-heading">
@@ -18,7 +18,10 @@ export default function Landing() {
 				<ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
 					{AREAS.map(area => (
 						<li key={area.to}>
-							<a href={area.to} className="card block h-full text-zinc-100 no-underline hover:border-sky-700 hover:no-underline">
+							<a
+								href={area.to}
+								className="card block h-full text-zinc-100 no-underline hover:border-sky-700 hover:no-underline"
+							>
 								<span className="font-semibold">{area.label}</span>
 								<span className="mt-1 block text-sm text-zinc-400">{area.blurb}</span>
 							</a>

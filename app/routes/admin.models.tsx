@@ -23,7 +23,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	await requireAdmin(request, context)
 	const result = await context.services.models.sync()
 	if ('refused' in result) return json({ ok: false, message: result.message }, { status: result.status })
-	return json({ ok: true, message: `${result.rows.length} models synced: ${result.available} available, ${result.unavailable} not.` })
+	return json({
+		ok: true,
+		message: `${result.rows.length} models synced: ${result.available} available, ${result.unavailable} not.`,
+	})
 }
 
 /** Micro-dollars per unit, shown per 1M tokens / per image / per second / per 1k characters as vendors list them. */

@@ -20,7 +20,13 @@ export default function Analytics() {
 				<p className="mt-2 text-zinc-300">
 					This month: <strong>{formatUsd(monthCostMicros)}</strong> of your {formatUsd(budgetMicros)} budget.
 				</p>
-				<meter className="mt-2 h-3 w-full max-w-md accent-sky-400" min={0} max={100} value={share} aria-label="Share of the monthly budget used">
+				<meter
+					className="mt-2 h-3 w-full max-w-md accent-sky-400"
+					min={0}
+					max={100}
+					value={share}
+					aria-label="Share of the monthly budget used"
+				>
 					{share.toFixed(0)}%
 				</meter>
 			</section>
@@ -62,7 +68,12 @@ export default function Analytics() {
 						{byDay.map(day => (
 							<li key={day.day} className="grid grid-cols-[6rem_1fr_5rem] items-center gap-2">
 								<span className="text-zinc-400">{day.day}</span>
-								<progress className="h-2 w-full accent-sky-400" max={peak} value={day.costMicros} aria-label={`Cost on ${day.day}`} />
+								<progress
+									className="h-2 w-full accent-sky-400"
+									max={peak}
+									value={day.costMicros}
+									aria-label={`Cost on ${day.day}`}
+								/>
 								<span className="text-right">{formatUsd(day.costMicros)}</span>
 							</li>
 						))}

@@ -11,24 +11,40 @@ export const handle = { rateLimit: { action: 'generation' } }
 export async function action({ request, params, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { requestId } = context
-	if (request.method !== 'POST') return apiError({ status: 405 as 400, code: 'method_not_allowed', message: 'Use POST.' }, requestId)
+	if (request.method !== 'POST')
+		return apiError({ status: 405 as 400, code: 'method_not_allowed', message: 'Use POST.' }, requestId)
 	let body: unknown
 	try {
 		body = await request.json()
 	} catch {
 		return apiError({ status: 400, code: 'invalid_json', message: 'The body must be a JSON object.' }, requestId)
 	}
-	const parsed = parseWith(GenerationRequestSchema, { ...(typeof body === 'object' && body ? body : {}), kind: params.kind })
+	const parsed = parseWith(GenerationRequestSchema, {
+		...(typeof body === 'object' && body ? body : {}),
+		kind: params.kind,
+	})
 	if (!parsed.ok) {
 		return apiError(
-			{ status: 400, code: 'invalid_request', message: parsed.formErrors[0] ?? 'Check the fields.', fields: parsed.fields },
+			{
+				status: 400,
+				code: 'invalid_request',
+				message: parsed.formErrors[0] ?? 'Check the fields.',
+				fields: parsed.fields,
+			},
 			requestId,
 		)
 	}
 	const header = request.headers.get('idempotency-key')
 	const key = header === null ? null : parseWith(IdempotencyKeySchema, header)
 	if (key && !key.ok) {
-		return apiError({ status: 400, code: 'invalid_idempotency_key', message: key.fields['']?.[0] ?? key.formErrors[0] ?? 'Invalid key.' }, requestId)
+		return apiError(
+			{
+				status: 400,
+				code: 'invalid_idempotency_key',
+				message: key.fields['']?.[0] ?? key.formErrors[0] ?? 'Invalid key.',
+			},
+			requestId,
+		)
 	}
 	const result = await context.services.generations.create(user, parsed.value, { idempotencyKey: key?.value ?? null })
 	if ('refused' in result) return apiError(result, requestId)
@@ -40,5 +56,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export async function loader() {
-	return json({ error: { code: 'method_not_allowed', message: 'Use POST with a JSON body.' } }, { status: 405, headers: { Allow: 'POST' } })
+	return json(
+		{ error: { code: 'method_not_allowed', message: 'Use POST with a JSON body.' } },
+		{ status: 405, headers: { Allow: 'POST' } },
+	)
 }

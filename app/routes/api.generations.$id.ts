@@ -26,10 +26,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 	const body: unknown = await request.json().catch(() => null)
 	const intent = typeof body === 'object' && body !== null && 'intent' in body ? body.intent : null
 	if (intent !== 'cancel' && intent !== 'retry') {
-		return apiError({ status: 400, code: 'invalid_request', message: 'Send { "intent": "cancel" } or { "intent": "retry" }.' }, context.requestId)
+		return apiError(
+			{ status: 400, code: 'invalid_request', message: 'Send { "intent": "cancel" } or { "intent": "retry" }.' },
+			context.requestId,
+		)
 	}
 	const result = intent === 'cancel' ? await generations.cancel(user, id) : await generations.retry(user, id)
 	if ('refused' in result) return apiError(result, context.requestId)
 	const generation = 'generation' in result ? result.generation : result
-	return json({ generation: { ...generation, outputs: await generations.withUrls(generation) } }, { status: intent === 'retry' ? 202 : 200 })
+	return json(
+		{ generation: { ...generation, outputs: await generations.withUrls(generation) } },
+		{ status: intent === 'retry' ? 202 : 200 },
+	)
 }

@@ -27,7 +27,8 @@ export default function Audio() {
 					<legend className="text-sm font-medium">Kind</legend>
 					<div className="mt-1 flex gap-4 text-sm">
 						<label className="flex items-center gap-2">
-							<input type="radio" name="mode" value="speech" defaultChecked={(values.mode ?? 'speech') === 'speech'} /> Speech
+							<input type="radio" name="mode" value="speech" defaultChecked={(values.mode ?? 'speech') === 'speech'} />{' '}
+							Speech
 						</label>
 						<label className="flex items-center gap-2">
 							<input type="radio" name="mode" value="music" defaultChecked={values.mode === 'music'} /> Music
@@ -38,7 +39,14 @@ export default function Audio() {
 					<label htmlFor="durationSeconds" className="block text-sm font-medium">
 						Music length (seconds)
 					</label>
-					<input {...duration} type="number" min={1} max={30} defaultValue={values.durationSeconds ?? '8'} className="field mt-1" />
+					<input
+						{...duration}
+						type="number"
+						min={1}
+						max={30}
+						defaultValue={values.durationSeconds ?? '8'}
+						className="field mt-1"
+					/>
 					<FieldError id="durationSeconds-error" message={error} />
 				</div>
 			</StudioForm>

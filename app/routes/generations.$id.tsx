@@ -43,8 +43,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 		if (result !== true) return json({ message: result.message }, { status: result.status })
 		return redirect('/library', 303)
 	}
-	const result = parsed.value.intent === 'cancel' ? await generations.cancel(user, id) : await generations.retry(user, id)
-	if ('refused' in result) return json({ message: result.message }, { status: result.status, headers: result.headers ?? {} })
+	const result =
+		parsed.value.intent === 'cancel' ? await generations.cancel(user, id) : await generations.retry(user, id)
+	if ('refused' in result)
+		return json({ message: result.message }, { status: result.status, headers: result.headers ?? {} })
 	return redirect(`/generations/${'generation' in result ? result.generation.id : id}`, 303)
 }
 

@@ -19,10 +19,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	const query = parseWith(LibraryQuerySchema, params)
 	const { kind, before } = query.ok ? query.value : {}
 	const { generations } = context.services
-	const page = await generations.list(user, { kind, limit: PAGE_SIZE + 1, ...(before ? { before: new Date(before) } : {}) })
-	const items = await Promise.all(page.slice(0, PAGE_SIZE).map(async g => ({ ...g, outputs: await generations.withUrls(g) })))
+	const page = await generations.list(user, {
+		kind,
+		limit: PAGE_SIZE + 1,
+		...(before ? { before: new Date(before) } : {}),
+	})
+	const items = await Promise.all(
+		page.slice(0, PAGE_SIZE).map(async g => ({ ...g, outputs: await generations.withUrls(g) })),
+	)
 	const last = items.at(-1)
-	return json({ items, kind: kind ?? '', next: page.length > PAGE_SIZE && last ? new Date(last.createdAt).toISOString() : null })
+	return json({
+		items,
+		kind: kind ?? '',
+		next: page.length > PAGE_SIZE && last ? new Date(last.createdAt).toISOString() : null,
+	})
 }
 
 export default function Library() {

@@ -26,7 +26,14 @@ export default function Video() {
 					<label htmlFor="durationSeconds" className="block text-sm font-medium">
 						Length (seconds)
 					</label>
-					<input {...duration} type="number" min={1} max={10} defaultValue={actionData?.values.durationSeconds ?? '5'} className="field mt-1" />
+					<input
+						{...duration}
+						type="number"
+						min={1}
+						max={10}
+						defaultValue={actionData?.values.durationSeconds ?? '5'}
+						className="field mt-1"
+					/>
 					<FieldError id="durationSeconds-error" message={error} />
 				</div>
 			</StudioForm>

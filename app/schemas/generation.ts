@@ -7,7 +7,10 @@ import * as v from 'valibot'
 /** Form fields arrive as strings, JSON bodies as numbers: accept both, then check the number. */
 const wholeNumber = (label: string, min: number, max: number) =>
 	v.pipe(
-		v.union([v.number(), v.pipe(v.string(), v.trim(), v.nonEmpty(`${label} must be a number.`))], `${label} must be a number.`),
+		v.union(
+			[v.number(), v.pipe(v.string(), v.trim(), v.nonEmpty(`${label} must be a number.`))],
+			`${label} must be a number.`,
+		),
 		v.transform(Number),
 		v.number(`${label} must be a number.`),
 		v.integer(`${label} must be a whole number.`),
@@ -70,7 +73,10 @@ export type GenerationKind = GenerationRequest['kind']
 export const IdempotencyKeySchema = v.pipe(
 	v.string(),
 	v.trim(),
-	v.regex(/^[\w.:-]{8,200}$/, 'The idempotency key must be 8–200 letters, digits, dots, colons, dashes or underscores.'),
+	v.regex(
+		/^[\w.:-]{8,200}$/,
+		'The idempotency key must be 8–200 letters, digits, dots, colons, dashes or underscores.',
+	),
 )
 
 export const GENERATION_STATUSES = ['queued', 'running', 'processing', 'succeeded', 'failed', 'canceled'] as const

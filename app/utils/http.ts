@@ -5,7 +5,10 @@
 import { json } from '@remix-run/node'
 import type { Refusal } from '#server/domain/refusal.ts'
 
-export function apiError(refusal: Pick<Refusal, 'status' | 'code' | 'message' | 'fields' | 'headers'>, requestId: string) {
+export function apiError(
+	refusal: Pick<Refusal, 'status' | 'code' | 'message' | 'fields' | 'headers'>,
+	requestId: string,
+) {
 	return json(
 		{
 			error: {

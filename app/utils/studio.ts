@@ -34,9 +34,14 @@ export async function studioAction(kind: GenerationKind, request: Request, conte
 		return json({ fields: parsed.fields, message: 'Check the highlighted fields.', values: form }, { status: 400 })
 	}
 	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
-	const result = await context.services.generations.create(user, parsed.value, { idempotencyKey: key.ok ? key.value : null })
+	const result = await context.services.generations.create(user, parsed.value, {
+		idempotencyKey: key.ok ? key.value : null,
+	})
 	if ('refused' in result) {
-		return json({ fields: result.fields ?? {}, message: result.message, values: form }, { status: result.status, headers: result.headers ?? {} })
+		return json(
+			{ fields: result.fields ?? {}, message: result.message, values: form },
+			{ status: result.status, headers: result.headers ?? {} },
+		)
 	}
 	return redirect(`/generations/${result.generation.id}`, 303)
 }

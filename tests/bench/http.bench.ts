@@ -19,9 +19,13 @@ type Figures = { requestsPerSecond: number; p50: number; p99: number; errors: nu
 
 async function load(url: string, seconds: number, headers: string[] = []): Promise<Figures> {
 	const headerArgs = headers.flatMap(h => ['-H', h])
-	const { stdout } = await run(process.execPath, [AUTOCANNON, '-c', '10', '-d', String(seconds), '-j', ...headerArgs, url], {
-		maxBuffer: 10 * 1024 * 1024,
-	})
+	const { stdout } = await run(
+		process.execPath,
+		[AUTOCANNON, '-c', '10', '-d', String(seconds), '-j', ...headerArgs, url],
+		{
+			maxBuffer: 10 * 1024 * 1024,
+		},
+	)
 	const result = JSON.parse(stdout) as {
 		requests: { average: number }
 		latency: { p50: number; p99: number }

@@ -3,7 +3,10 @@ import { randomUUID } from 'node:crypto'
 
 export type SignedIn = { cookie: string; email: string; password: string }
 
-export async function signUp(baseUrl: string, overrides: Partial<{ email: string; password: string; name: string }> = {}): Promise<SignedIn> {
+export async function signUp(
+	baseUrl: string,
+	overrides: Partial<{ email: string; password: string; name: string }> = {},
+): Promise<SignedIn> {
 	const email = overrides.email ?? `user-${randomUUID().slice(0, 8)}@example.test`
 	const password = overrides.password ?? 'correct horse battery staple'
 	const response = await fetch(`${baseUrl}/signup`, {

@@ -202,61 +202,64 @@ export function createGenerations(deps: GenerationsDeps) {
 		const key = options.idempotencyKey ?? null
 		const hash = requestHash(request)
 		const { kind, prompt, model: _model, ...params } = request
-		const outcome = await db.asUser(actor.id, async (tx): Promise<{ generation: Generation; replayed: boolean } | Refusal> => {
-			if (key) {
-				const claimed = await tx.query<{ id: string }>(
-					`insert into public.idempotency_keys (user_id, key, request_hash) values ($1, $2, $3)
+		const outcome = await db.asUser(
+			actor.id,
+			async (tx): Promise<{ generation: Generation; replayed: boolean } | Refusal> => {
+				if (key) {
+					const claimed = await tx.query<{ id: string }>(
+						`insert into public.idempotency_keys (user_id, key, request_hash) values ($1, $2, $3)
 					 on conflict (user_id, key) do nothing returning id`,
-					[actor.id, key, hash],
-				)
-				if (claimed.rowCount === 0) {
-					const { rows } = await tx.query<{ request_hash: string; result_id: string | null }>(
-						'select request_hash, result_id from public.idempotency_keys where user_id = $1 and key = $2',
-						[actor.id, key],
+						[actor.id, key, hash],
 					)
-					const first = rows[0]
-					if (first && first.request_hash !== hash) {
-						return refuse(
-							422,
-							'idempotency_conflict',
-							'This idempotency key was already used for a different request. Use a new key for a new request.',
+					if (claimed.rowCount === 0) {
+						const { rows } = await tx.query<{ request_hash: string; result_id: string | null }>(
+							'select request_hash, result_id from public.idempotency_keys where user_id = $1 and key = $2',
+							[actor.id, key],
 						)
+						const first = rows[0]
+						if (first && first.request_hash !== hash) {
+							return refuse(
+								422,
+								'idempotency_conflict',
+								'This idempotency key was already used for a different request. Use a new key for a new request.',
+							)
+						}
+						const existing = first?.result_id ? await load(tx, first.result_id) : null
+						if (existing) return { generation: existing, replayed: true }
+						return refuse(409, 'idempotency_in_progress', 'The first request with this key is still being handled.')
 					}
-					const existing = first?.result_id ? await load(tx, first.result_id) : null
-					if (existing) return { generation: existing, replayed: true }
-					return refuse(409, 'idempotency_in_progress', 'The first request with this key is still being handled.')
 				}
-			}
-			const overBudget = await checkBudget(
-				tx,
-				actor.id,
-				estimateCostMicros(model, request),
-				deps.config.monthlyBudgetUsd,
-			)
-			if (overBudget) return overBudget
-			const { rows } = await tx.query<Row>(
-				`insert into public.generations (user_id, kind, provider, model, prompt, params, idempotency_key)
-				 values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,
-				[
+				const overBudget = await checkBudget(
+					tx,
 					actor.id,
-					kind,
-					model.provider,
-					model.id,
-					prompt,
-					JSON.stringify({ ...params, capability: capabilityOf(request) }),
-					key,
-				],
-			)
-			const generation = toGeneration(rows[0] as Row)
-			if (key) {
-				await tx.query(
-					`update public.idempotency_keys set result_kind = 'generation', result_id = $3 where user_id = $1 and key = $2`,
-					[actor.id, key, generation.id],
+					estimateCostMicros(model, request),
+					deps.config.monthlyBudgetUsd,
 				)
-			}
-			await jobs.enqueue<RunData>(tx, 'generation.run', { generationId: generation.id })
-			return { generation, replayed: false }
-		})
+				if (overBudget) return overBudget
+				const { rows } = await tx.query<Row>(
+					`insert into public.generations (user_id, kind, provider, model, prompt, params, idempotency_key)
+				 values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,
+					[
+						actor.id,
+						kind,
+						model.provider,
+						model.id,
+						prompt,
+						JSON.stringify({ ...params, capability: capabilityOf(request) }),
+						key,
+					],
+				)
+				const generation = toGeneration(rows[0] as Row)
+				if (key) {
+					await tx.query(
+						`update public.idempotency_keys set result_kind = 'generation', result_id = $3 where user_id = $1 and key = $2`,
+						[actor.id, key, generation.id],
+					)
+				}
+				await jobs.enqueue<RunData>(tx, 'generation.run', { generationId: generation.id })
+				return { generation, replayed: false }
+			},
+		)
 		// Committed: a worker in this process starts now rather than at its next poll.
 		if (!('refused' in outcome) && !outcome.replayed) jobs.wake('generation.run')
 		return outcome

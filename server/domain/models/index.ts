@@ -28,7 +28,11 @@ export function createModels(deps: { db: Db; providers: ProviderRegistry }) {
 			return summary
 		} catch (error) {
 			logger.warn('models sync failed', { error })
-			return refuse(503, 'sync_failed', isProviderError(error) ? error.message : 'The providers could not be reached; try again later.')
+			return refuse(
+				503,
+				'sync_failed',
+				isProviderError(error) ? error.message : 'The providers could not be reached; try again later.',
+			)
 		}
 	}
 

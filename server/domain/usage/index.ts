@@ -51,7 +51,6 @@ export async function recordUsage(tx: Tx, record: UsageRecord): Promise<void> {
 	)
 }
 
-
 /** Spent this calendar month (UTC) plus what queued work is expected to cost, against the user's budget. */
 export async function checkBudget(
 	tx: Tx,
@@ -102,14 +101,20 @@ export async function usageSummary(db: Db, userId: string, defaultBudgetUsd: num
 			`select to_char(created_at at time zone 'utc', 'YYYY-MM-DD') as day, count(*)::int as calls, coalesce(sum(cost_micros), 0) as cost
 			 from public.api_usage where created_at >= ${month} group by 1 order by 1`,
 		)
-		const budget = await tx.query<{ budget: string | number | null }>('select monthly_budget_usd as budget from public.users where id = $1', [
-			userId,
-		])
+		const budget = await tx.query<{ budget: string | number | null }>(
+			'select monthly_budget_usd as budget from public.users where id = $1',
+			[userId],
+		)
 		const raw = budget.rows[0]?.budget
 		return {
 			monthCostMicros: byModel.rows.reduce((sum, r) => sum + Number(r.cost), 0),
 			budgetMicros: Math.round((raw === null || raw === undefined ? defaultBudgetUsd : Number(raw)) * 1_000_000),
-			byModel: byModel.rows.map(r => ({ model: r.model, capability: r.capability, calls: r.calls, costMicros: Number(r.cost) })),
+			byModel: byModel.rows.map(r => ({
+				model: r.model,
+				capability: r.capability,
+				calls: r.calls,
+				costMicros: Number(r.cost),
+			})),
 			byDay: byDay.rows.map(r => ({ day: r.day, calls: r.calls, costMicros: Number(r.cost) })),
 		}
 	})

@@ -23,7 +23,13 @@ type GenerationJson = {
 
 const LIMITS = 'signup=1000/3600,generation=1000/60,write=1000/60'
 
-async function waitFor(server: RunningServer, user: SignedIn, id: string, until: (g: GenerationJson) => boolean, timeoutMs = 20_000) {
+async function waitFor(
+	server: RunningServer,
+	user: SignedIn,
+	id: string,
+	until: (g: GenerationJson) => boolean,
+	timeoutMs = 20_000,
+) {
 	const deadline = Date.now() + timeoutMs
 	for (;;) {
 		const response = await fetch(`${server.url}/api/generations/${id}`, { headers: as(user, server.url) })
@@ -34,7 +40,12 @@ async function waitFor(server: RunningServer, user: SignedIn, id: string, until:
 	}
 }
 
-async function generate(server: RunningServer, user: SignedIn, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+async function generate(
+	server: RunningServer,
+	user: SignedIn,
+	body: Record<string, unknown>,
+	headers: Record<string, string> = {},
+) {
 	return fetch(`${server.url}/api/generate/image`, {
 		method: 'POST',
 		headers: as(user, server.url, { 'Content-Type': 'application/json', ...headers }),
@@ -65,7 +76,11 @@ describe('generations over HTTP on the embedded default', () => {
 		const file = await fetch(`${server.url}${output?.url}`)
 		expect(file.status).toBe(200)
 		expect(file.headers.get('content-type')).toBe('image/png')
-		expect(Buffer.from(await file.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG')
+		expect(
+			Buffer.from(await file.arrayBuffer())
+				.subarray(1, 4)
+				.toString(),
+		).toBe('PNG')
 		// The signature is the only key: tampering with it is refused.
 		const tampered = await fetch(`${server.url}${output?.url.replace(/sig=[^&]+/, 'sig=AAAA')}`)
 		expect(tampered.status).toBe(403)
@@ -73,7 +88,9 @@ describe('generations over HTTP on the embedded default', () => {
 
 	test('the same Idempotency-Key replays the first generation; a different body is 422', async () => {
 		const headers = { 'Idempotency-Key': 'api-key-0001' }
-		const first = (await (await generate(server, user, { prompt: 'once' }, headers)).json()) as { generation: GenerationJson }
+		const first = (await (await generate(server, user, { prompt: 'once' }, headers)).json()) as {
+			generation: GenerationJson
+		}
 		const again = await generate(server, user, { prompt: 'once' }, headers)
 		expect(again.status).toBe(202)
 		const replay = (await again.json()) as { generation: GenerationJson; replayed: boolean }
@@ -86,14 +103,18 @@ describe('generations over HTTP on the embedded default', () => {
 	test('bad input is a 400 with field errors in the one JSON error shape', async () => {
 		const response = await generate(server, user, { prompt: '   ', n: 9 })
 		expect(response.status).toBe(400)
-		const body = (await response.json()) as { error: { code: string; fields: Record<string, string[]>; requestId: string } }
+		const body = (await response.json()) as {
+			error: { code: string; fields: Record<string, string[]>; requestId: string }
+		}
 		expect(body.error.code).toBe('invalid_request')
 		expect(Object.keys(body.error.fields).sort()).toEqual(['n', 'prompt'])
 		expect(body.error.requestId).toBe(response.headers.get('x-request-id'))
 	})
 
 	test('the event stream reports each status and is never compressed', async () => {
-		const created = (await (await generate(server, user, { prompt: 'stream me' })).json()) as { generation: GenerationJson }
+		const created = (await (await generate(server, user, { prompt: 'stream me' })).json()) as {
+			generation: GenerationJson
+		}
 		const response = await fetch(`${server.url}/api/generations/${created.generation.id}/events`, {
 			headers: as(user, server.url, { 'Accept-Encoding': 'gzip' }),
 		})
@@ -107,7 +128,9 @@ describe('generations over HTTP on the embedded default', () => {
 	test("another user's generation is a 404, and anonymous requests are refused", async () => {
 		const created = (await (await generate(server, user, { prompt: 'mine' })).json()) as { generation: GenerationJson }
 		const other = await signUp(server.url)
-		const peek = await fetch(`${server.url}/api/generations/${created.generation.id}`, { headers: as(other, server.url) })
+		const peek = await fetch(`${server.url}/api/generations/${created.generation.id}`, {
+			headers: as(other, server.url),
+		})
 		expect(peek.status).toBe(404)
 		const anonymous = await fetch(`${server.url}/api/generations/${created.generation.id}`)
 		expect(anonymous.status).toBe(401)
@@ -139,7 +162,9 @@ describe('the model catalogue', () => {
 		const admin = await signUp(server.url) // the first account is the admin
 		const user = await signUp(server.url)
 		expect((await fetch(`${server.url}/admin/models`, { headers: as(user, server.url) })).status).toBe(403)
-		expect((await fetch(`${server.url}/admin/models`, { method: 'POST', headers: as(user, server.url) })).status).toBe(403)
+		expect((await fetch(`${server.url}/admin/models`, { method: 'POST', headers: as(user, server.url) })).status).toBe(
+			403,
+		)
 
 		const page = await fetch(`${server.url}/admin/models`, { headers: as(admin, server.url) })
 		expect(page.status).toBe(200)
@@ -154,7 +179,9 @@ describe('the model catalogue', () => {
 		expect(await sync.text()).toMatch(/models synced/)
 		expect(openai.requests.filter(r => r.route === 'models').length).toBe(before + 1)
 		// Models the server did not list are marked unavailable in the catalogue everyone sees.
-		const { models } = (await (await fetch(`${server.url}/api/models`)).json()) as { models: Array<{ id: string; available: boolean }> }
+		const { models } = (await (await fetch(`${server.url}/api/models`)).json()) as {
+			models: Array<{ id: string; available: boolean }>
+		}
 		expect(models.find(m => m.id === 'openai:gpt-4o-mini')?.available).toBe(true)
 		expect(models.find(m => m.id === 'openai:gpt-4o')?.available).toBe(false)
 	})
@@ -172,7 +199,9 @@ describe('the process', () => {
 		try {
 			const user = await signUp(server.url)
 			openai.enqueue('images', { delayMs: 4000 })
-			const created = (await (await generate(server, user, { prompt: 'slow', model: 'openai:gpt-image-1' })).json()) as {
+			const created = (await (
+				await generate(server, user, { prompt: 'slow', model: 'openai:gpt-image-1' })
+			).json()) as {
 				generation: GenerationJson
 			}
 			// The page of a pending generation streams for a moment, waiting for the next state.
@@ -206,7 +235,9 @@ describe('the process', () => {
 		try {
 			const user = await signUp(server.url)
 			openai.enqueue('images', { delayMs: 30_000 })
-			const created = (await (await generate(server, user, { prompt: 'survive', model: 'openai:gpt-image-1' })).json()) as {
+			const created = (await (
+				await generate(server, user, { prompt: 'survive', model: 'openai:gpt-image-1' })
+			).json()) as {
 				generation: GenerationJson
 			}
 			await waitFor(server, user, created.generation.id, g => g.status === 'running')
@@ -214,12 +245,20 @@ describe('the process', () => {
 			await server.exited
 
 			server = await startServer(env)
-			const done = await waitFor(server, user, created.generation.id, g => g.status !== 'running' && g.status !== 'queued', 30_000)
+			const done = await waitFor(
+				server,
+				user,
+				created.generation.id,
+				g => g.status !== 'running' && g.status !== 'queued',
+				30_000,
+			)
 			expect(done.status).toBe('succeeded')
 			expect(done.outputs).toHaveLength(1)
 			// Two calls reached the provider (the cut-off one and the retry), one result was recorded.
 			expect(openai.requests.filter(r => r.route === 'images')).toHaveLength(2)
-			const usage = await fetch(`${server.url}/api/generations/${created.generation.id}`, { headers: as(user, server.url) })
+			const usage = await fetch(`${server.url}/api/generations/${created.generation.id}`, {
+				headers: as(user, server.url),
+			})
 			expect(((await usage.json()) as { generation: { costMicros: number } }).generation.costMicros).toBeGreaterThan(0)
 		} finally {
 			await server.stop()
@@ -269,7 +308,9 @@ describe('the process', () => {
 			const ancestry: string[] = []
 			for (let s = provider; s; s = s.parentSpanId ? byId.get(s.parentSpanId) : undefined) ancestry.push(s.name)
 			expect(ancestry.indexOf('job generation.run')).toBeGreaterThan(0)
-			expect(ancestry.indexOf('remix.action routes/api.generate.$kind')).toBeGreaterThan(ancestry.indexOf('job generation.run'))
+			expect(ancestry.indexOf('remix.action routes/api.generate.$kind')).toBeGreaterThan(
+				ancestry.indexOf('job generation.run'),
+			)
 		} finally {
 			await server.stop()
 			await collector.close()

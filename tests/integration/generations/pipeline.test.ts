@@ -17,7 +17,10 @@ import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
 
-const image = (prompt: string, extra: Partial<Extract<GenerationRequest, { kind: 'image' }>> = {}): GenerationRequest => ({
+const image = (
+	prompt: string,
+	extra: Partial<Extract<GenerationRequest, { kind: 'image' }>> = {},
+): GenerationRequest => ({
 	kind: 'image',
 	prompt,
 	size: '1024x1024',
@@ -109,7 +112,11 @@ describe.each(testDrivers())('generations on %s', driver => {
 		const chunks: Buffer[] = []
 		for await (const chunk of file.body) chunks.push(chunk as Buffer)
 		expect(Buffer.concat(chunks).subarray(1, 4).toString()).toBe('PNG')
-		const usage = await rows(services, 'select provider, capability, cost_micros from api_usage where generation_id = $1', [done.id])
+		const usage = await rows(
+			services,
+			'select provider, capability, cost_micros from api_usage where generation_id = $1',
+			[done.id],
+		)
 		expect(usage.rows).toEqual([{ provider: 'offline', capability: 'image', cost_micros: 0 }])
 	})
 
@@ -124,7 +131,9 @@ describe.each(testDrivers())('generations on %s', driver => {
 			expect(done.status, done.error ?? '').toBe('succeeded')
 			expect(done.outputs[0]?.contentType).toBe('image/png')
 			expect(done.costMicros).toBeGreaterThan(0)
-			const usage = await rows(services, 'select cost_micros, unit, units from api_usage where generation_id = $1', [done.id])
+			const usage = await rows(services, 'select cost_micros, unit, units from api_usage where generation_id = $1', [
+				done.id,
+			])
 			expect(usage.rows).toHaveLength(1)
 			expect(Number(usage.rows[0]?.cost_micros)).toBe(done.costMicros)
 		}
@@ -166,7 +175,11 @@ describe.each(testDrivers())('generations on %s', driver => {
 		const before = openai.requests.filter(r => r.route === 'images').length
 		openai.enqueue(
 			'images',
-			...Array.from({ length: 3 }, () => ({ status: 429, headers: { 'retry-after': '0' }, error: { message: 'Rate limit reached' } })),
+			...Array.from({ length: 3 }, () => ({
+				status: 429,
+				headers: { 'retry-after': '0' },
+				error: { message: 'Rate limit reached' },
+			})),
 		)
 		const created = await services.generations.create(user, image('storm', { model: 'openai:gpt-image-1' }))
 		if ('refused' in created) throw new Error(created.message)
@@ -204,7 +217,10 @@ describe.each(testDrivers())('generations on %s', driver => {
 		expect(prediction?.webhook).toBe(`${receiver.url}/api/webhooks/replicate`)
 		await replicate.settled(done.predictionId ?? '')
 		const delivered = replicate.webhooks.filter(w => w.body.includes(done.predictionId ?? '-'))
-		expect(delivered.map(w => w.status), JSON.stringify(delivered)).toContain(200)
+		expect(
+			delivered.map(w => w.status),
+			JSON.stringify(delivered),
+		).toContain(200)
 		const usage = await rows(services, 'select count(*)::int as n from api_usage where generation_id = $1', [done.id])
 		expect(usage.rows[0]?.n).toBe(1)
 
@@ -232,7 +248,9 @@ describe.each(testDrivers())('generations on %s', driver => {
 		receiver.state.refuse = false
 		expect(done.status).toBe('succeeded')
 		expect(polls()).toBeGreaterThan(pollsBefore)
-		expect(replicate.webhooks.filter(w => w.body.includes(done.predictionId ?? '-')).every(w => w.status !== 200)).toBe(true)
+		expect(replicate.webhooks.filter(w => w.body.includes(done.predictionId ?? '-')).every(w => w.status !== 200)).toBe(
+			true,
+		)
 	})
 
 	test('webhooks: missing headers, bad signature, a timestamp 6 minutes off and a re-serialised body are refused', async () => {
@@ -244,7 +262,10 @@ describe.each(testDrivers())('generations on %s', driver => {
 			new Headers({ 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signature })
 
 		expect(await receive(body, new Headers())).toMatchObject({ refused: true, status: 401, code: 'missing_signature' })
-		expect(await receive(body, headers('msg_1', now, 'v1,AAAA'))).toMatchObject({ refused: true, code: 'bad_signature' })
+		expect(await receive(body, headers('msg_1', now, 'v1,AAAA'))).toMatchObject({
+			refused: true,
+			code: 'bad_signature',
+		})
 		const old = now - 6 * 60
 		expect(await receive(body, headers('msg_2', old, signWebhook(secret, 'msg_2', String(old), body)))).toMatchObject({
 			refused: true,
@@ -252,7 +273,10 @@ describe.each(testDrivers())('generations on %s', driver => {
 		})
 		const signed = signWebhook(secret, 'msg_3', String(now), body)
 		const reserialised = JSON.stringify(JSON.parse(body), null, 2)
-		expect(await receive(reserialised, headers('msg_3', now, signed))).toMatchObject({ refused: true, code: 'bad_signature' })
+		expect(await receive(reserialised, headers('msg_3', now, signed))).toMatchObject({
+			refused: true,
+			code: 'bad_signature',
+		})
 		expect(await receive(body, headers('msg_3', now, signed))).toEqual({ accepted: true, duplicate: false })
 		expect(await receive(body, headers('msg_3', now, signed))).toEqual({ accepted: true, duplicate: true })
 	})

@@ -121,7 +121,10 @@ describe('the HTTP pipeline', () => {
 	})
 
 	test('each request is logged once with method, path, status, duration and trace id', async () => {
-		const response = await fetch(`${server.url}/video`, { headers: { 'x-request-id': 'access-log-check' }, redirect: 'manual' })
+		const response = await fetch(`${server.url}/video`, {
+			headers: { 'x-request-id': 'access-log-check' },
+			redirect: 'manual',
+		})
 		expect(response.status).toBe(302)
 		await new Promise(resolve => setTimeout(resolve, 100))
 		const line = server

@@ -70,11 +70,9 @@ describe('createProviders with nothing configured', () => {
 				prices: {},
 			},
 		])
-		const stream = providers
-			.chat('offline:blind')
-			.stream({
-				messages: [{ role: 'user', content: 'see', images: [{ data: new Uint8Array(1), contentType: 'image/png' }] }],
-			})
+		const stream = providers.chat('offline:blind').stream({
+			messages: [{ role: 'user', content: 'see', images: [{ data: new Uint8Array(1), contentType: 'image/png' }] }],
+		})
 		let error: unknown = null
 		try {
 			for await (const delta of stream) expect(delta).toBeUndefined()

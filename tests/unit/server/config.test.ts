@@ -47,7 +47,11 @@ describe('loadConfig', () => {
 			'SESSION_SECRET must be at least 32 characters long in production',
 		])
 		const config = loadConfig(
-			{ NODE_ENV: 'production', SESSION_SECRET: `${'a'.repeat(32)},${'b'.repeat(32)}`, PUBLIC_URL: 'https://a.example' },
+			{
+				NODE_ENV: 'production',
+				SESSION_SECRET: `${'a'.repeat(32)},${'b'.repeat(32)}`,
+				PUBLIC_URL: 'https://a.example',
+			},
 			[],
 		)
 		expect(config.sessionSecrets).toEqual(['a'.repeat(32), 'b'.repeat(32)])
@@ -55,7 +59,9 @@ describe('loadConfig', () => {
 	})
 
 	test('half-configured pairs are named; secrets and URL passwords are never echoed', () => {
-		expect(problemsOf({ GITHUB_CLIENT_ID: 'abc' })).toEqual(['GITHUB_CLIENT_SECRET must be set when GITHUB_CLIENT_ID is set'])
+		expect(problemsOf({ GITHUB_CLIENT_ID: 'abc' })).toEqual([
+			'GITHUB_CLIENT_SECRET must be set when GITHUB_CLIENT_ID is set',
+		])
 		const problems = problemsOf({ REDIS_URL: 'http://user:hunter2@cache:6379', NODE_ENV: 'staging' }).join('\n')
 		expect(problems).not.toContain('hunter2')
 		expect(problems).toContain('NODE_ENV must be development, production or test')
