@@ -31,7 +31,8 @@ export default defineConfig({
 	},
 	projects: [
 		{ name: 'js', use: { javaScriptEnabled: true } },
-		{ name: 'nojs', use: { javaScriptEnabled: false } },
+		// Tests of what only JavaScript adds (streaming, live updates) are tagged @js-only.
+		{ name: 'nojs', use: { javaScriptEnabled: false }, grepInvert: /@js-only/ },
 	],
 	webServer: {
 		// The built product on a throw-away data directory, as a self-hoster would start it.

@@ -91,14 +91,12 @@ test('start a chat, send, edit the first message, switch back with ‹ 1 / 2, re
 	expect(problems).toEqual([])
 })
 
-test('with JavaScript the reply streams in several chunks, and Stop keeps the partial text', async ({
+// Streaming needs JavaScript (without it the reply arrives whole: the test above), so only the `js` project runs
+// this one: the `nojs` project leaves out tests tagged @js-only (playwright.config.ts).
+test('with JavaScript the reply streams in several chunks, and Stop keeps the partial text @js-only', async ({
 	page,
 	baseURL,
-}, info) => {
-	test.skip(
-		info.project.name !== 'js',
-		'streaming needs JavaScript; without it the reply arrives whole (the test above)',
-	)
+}) => {
 	const problems = watchProblems(page)
 	await signUpFresh(page, baseURL ?? '')
 	await page.goto('/chat')
