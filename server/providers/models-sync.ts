@@ -8,21 +8,7 @@
 import type { Tx } from '#server/db/index.ts'
 import { DEFAULT_CATALOGUE, type ModelInfo, type ModelRow, type Prices } from './catalogue.ts'
 import type { ProviderRegistry } from './registry.ts'
-import { isCapability, type Capability, type ProviderName } from './types.ts'
-
-/** The capabilities the `models.capabilities` column accepts (its check constraint). */
-export const TABLE_CAPABILITIES: readonly Capability[] = [
-	'chat',
-	'title',
-	'image',
-	'imageEdit',
-	'upscale',
-	'video',
-	'speech',
-	'music',
-	'transcribe',
-	'vision',
-]
+import { isCapability, type ProviderName } from './types.ts'
 
 export type ModelsTableRow = {
 	id: string
@@ -54,8 +40,6 @@ export async function runModelsSync(
 /** Writes sync rows into `models` (privileged: only the sync writes the catalogue). */
 export async function upsertModels(tx: Tx, rows: readonly ModelRow[]): Promise<void> {
 	for (const row of rows) {
-		// Capabilities the column does not know come back from the code catalogue on read.
-		const capabilities = row.capabilities.filter(c => TABLE_CAPABILITIES.includes(c))
 		await tx.query(
 			`insert into public.models (id, provider, capabilities, display_name, prices, enabled, synced_at)
 			 values ($1, $2, $3::text[], $4, $5::jsonb, $6, $7)
@@ -66,7 +50,15 @@ export async function upsertModels(tx: Tx, rows: readonly ModelRow[]): Promise<v
 				enabled = excluded.enabled,
 				synced_at = excluded.synced_at,
 				updated_at = now()`,
-			[row.id, row.provider, capabilities, row.displayName, JSON.stringify(row.prices), row.available, row.syncedAt],
+			[
+				row.id,
+				row.provider,
+				row.capabilities,
+				row.displayName,
+				JSON.stringify(row.prices),
+				row.available,
+				row.syncedAt,
+			],
 		)
 	}
 }
@@ -101,11 +93,7 @@ export function catalogueFromTable(
 			out.push({ ...model, available: true })
 			continue
 		}
-		const extra = model.capabilities.filter(c => !TABLE_CAPABILITIES.includes(c))
-		const capabilities = [
-			...row.capabilities.filter(isCapability).filter(c => model.capabilities.includes(c)),
-			...extra,
-		]
+		const capabilities = row.capabilities.filter(isCapability).filter(c => model.capabilities.includes(c))
 		out.push({
 			...model,
 			displayName: row.display_name,
