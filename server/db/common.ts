@@ -1,6 +1,6 @@
 /** Pieces both drivers share: who-is-acting settings, the nesting guard, and the script hook for migrations. */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { Tx } from './types.ts'
+import type { DbHealth, Tx } from './types.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -63,5 +63,16 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 		])
 	} finally {
 		clearTimeout(timer)
+	}
+}
+
+/** One round trip to the database, timed; never throws, so readiness can report a down database as data. */
+export async function pingHealth(ping: () => Promise<unknown>): Promise<DbHealth> {
+	const started = performance.now()
+	try {
+		await withTimeout(ping(), 5_000, 'database ping')
+		return { ok: true, latencyMs: performance.now() - started }
+	} catch (error) {
+		return { ok: false, detail: errorMessage(error), latencyMs: performance.now() - started }
 	}
 }

@@ -9,15 +9,14 @@ import { PGlite, type Results, type Transaction } from '@electric-sql/pglite'
 import { logger } from '#server/logger.ts'
 import {
 	type Acting,
-	errorMessage,
 	guardNesting,
 	insideTransaction,
+	pingHealth,
 	registerScriptRunner,
 	roleSettings,
 	SET_ROLE_SQL,
-	withTimeout,
 } from './common.ts'
-import type { Db, DbHealth, QueryResult, Tx } from './types.ts'
+import type { Db, QueryResult, Tx } from './types.ts'
 
 const INT8 = 20
 
@@ -146,16 +145,11 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 			}
 			return toResult(await track(pglite.query<Record<string, unknown>>(text, values as unknown[])))
 		},
-		async health(): Promise<DbHealth> {
-			const started = performance.now()
-			try {
+		health: () =>
+			pingHealth(async () => {
 				assertOpen()
-				await withTimeout(pglite.query('select 1'), 5_000, 'database ping')
-				return { ok: true, latencyMs: performance.now() - started }
-			} catch (error) {
-				return { ok: false, detail: errorMessage(error), latencyMs: performance.now() - started }
-			}
-		},
+				return pglite.query('select 1')
+			}),
 		async close() {
 			if (closed) return
 			closed = true

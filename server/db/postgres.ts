@@ -6,12 +6,12 @@ import {
 	errorMessage,
 	guardNesting,
 	insideTransaction,
+	pingHealth,
 	registerScriptRunner,
 	roleSettings,
 	SET_ROLE_SQL,
-	withTimeout,
 } from './common.ts'
-import type { Db, DbHealth, QueryResult, Tx } from './types.ts'
+import type { Db, QueryResult, Tx } from './types.ts'
 
 const INT8 = 20
 
@@ -114,16 +114,11 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
 			if (insideTransaction()) throw new Error('privilegedExecuteSql must not run inside a transaction')
 			return toResult(await track(pool.query(text, values as unknown[] | undefined)))
 		},
-		async health(): Promise<DbHealth> {
-			const started = performance.now()
-			try {
+		health: () =>
+			pingHealth(async () => {
 				assertOpen()
-				await withTimeout(pool.query('select 1'), 5_000, 'database ping')
-				return { ok: true, latencyMs: performance.now() - started }
-			} catch (error) {
-				return { ok: false, detail: errorMessage(error), latencyMs: performance.now() - started }
-			}
-		},
+				return pool.query('select 1')
+			}),
 		async close() {
 			if (closed) return
 			closed = true
