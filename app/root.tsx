@@ -62,7 +62,7 @@ function SiteHeader() {
 				<a href="/" className="text-lg font-bold text-zinc-100 no-underline hover:no-underline">
 					Generation Studio
 				</a>
-				<nav aria-label="Main" className="-mx-1 flex max-w-full gap-1 overflow-x-auto text-sm">
+				<nav aria-label="Main" className="-mx-1 flex max-w-full flex-wrap gap-1 text-sm">
 					{AREAS.map(area => (
 						<NavLink
 							key={area.to}
