@@ -1,5 +1,6 @@
 import { Form, useNavigation } from '@remix-run/react'
 import type { ReactNode } from 'react'
+import { FormErrors } from './forms.tsx'
 import { GenerationTile } from './generation-output.tsx'
 
 export type StudioActionData = {
@@ -52,11 +53,7 @@ export function StudioForm(props: {
 			</h1>
 			<Form method="post" className="mt-4 space-y-4">
 				<input type="hidden" name="idempotencyKey" value={values.idempotencyKey ?? props.idempotencyKey} />
-				{actionData?.message ? (
-					<p role="alert" className="rounded-md border border-red-800 bg-red-950/50 p-3 text-sm text-red-200">
-						{actionData.message}
-					</p>
-				) : null}
+				<FormErrors id="studio-errors" errors={actionData?.message ? [actionData.message] : undefined} />
 				<div>
 					<label htmlFor="prompt" className="block text-sm font-medium">
 						{props.promptLabel}

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useActionData, useLoaderData } from '@remix-run/react'
-import { FieldError, fieldProps, RecentGenerations, StudioForm } from '#app/components/studio.tsx'
+import { Field } from '#app/components/forms.tsx'
+import { RecentGenerations, StudioForm } from '#app/components/studio.tsx'
 import { studioAction, studioLoader } from '#app/utils/studio.ts'
 
 export const handle = { rateLimit: { action: 'generation' } }
@@ -12,7 +13,6 @@ export default function Audio() {
 	const { recent, models, idempotencyKey } = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
 	const values = actionData?.values ?? {}
-	const { error, ...duration } = fieldProps('durationSeconds', actionData)
 	return (
 		<div className="grid gap-8 lg:grid-cols-[minmax(0,22rem)_1fr]">
 			<StudioForm
@@ -35,20 +35,18 @@ export default function Audio() {
 						</label>
 					</div>
 				</fieldset>
-				<div>
-					<label htmlFor="durationSeconds" className="block text-sm font-medium">
-						Music length (seconds)
-					</label>
-					<input
-						{...duration}
-						type="number"
-						min={1}
-						max={30}
-						defaultValue={values.durationSeconds ?? '8'}
-						className="field mt-1"
-					/>
-					<FieldError id="durationSeconds-error" message={error} />
-				</div>
+				<Field
+					label="Music length (seconds)"
+					name="durationSeconds"
+					errors={actionData?.fields.durationSeconds}
+					inputProps={{
+						id: 'durationSeconds',
+						type: 'number',
+						min: 1,
+						max: 30,
+						defaultValue: values.durationSeconds ?? '8',
+					}}
+				/>
 			</StudioForm>
 			<RecentGenerations items={recent} empty="Nothing yet. Your audio will appear here." />
 		</div>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useActionData, useLoaderData } from '@remix-run/react'
-import { FieldError, fieldProps, RecentGenerations, StudioForm } from '#app/components/studio.tsx'
+import { Field } from '#app/components/forms.tsx'
+import { RecentGenerations, StudioForm } from '#app/components/studio.tsx'
 import { IMAGE_SIZES } from '#app/schemas/generation.ts'
 import { studioAction, studioLoader } from '#app/utils/studio.ts'
 
@@ -13,7 +14,6 @@ export default function Images() {
 	const { recent, models, idempotencyKey } = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
 	const values = actionData?.values ?? {}
-	const { error: nError, ...n } = fieldProps('n', actionData)
 	return (
 		<div className="grid gap-8 lg:grid-cols-[minmax(0,22rem)_1fr]">
 			<StudioForm
@@ -35,13 +35,12 @@ export default function Images() {
 							))}
 						</select>
 					</div>
-					<div>
-						<label htmlFor="n" className="block text-sm font-medium">
-							Images
-						</label>
-						<input {...n} type="number" min={1} max={4} defaultValue={values.n ?? '1'} className="field mt-1" />
-						<FieldError id="n-error" message={nError} />
-					</div>
+					<Field
+						label="Images"
+						name="n"
+						errors={actionData?.fields.n}
+						inputProps={{ id: 'n', type: 'number', min: 1, max: 4, defaultValue: values.n ?? '1' }}
+					/>
 				</div>
 			</StudioForm>
 			<RecentGenerations items={recent} empty="Nothing yet. Your images will appear here." />

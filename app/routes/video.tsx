@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useActionData, useLoaderData } from '@remix-run/react'
-import { FieldError, fieldProps, RecentGenerations, StudioForm } from '#app/components/studio.tsx'
+import { Field } from '#app/components/forms.tsx'
+import { RecentGenerations, StudioForm } from '#app/components/studio.tsx'
 import { studioAction, studioLoader } from '#app/utils/studio.ts'
 
 export const handle = { rateLimit: { action: 'generation' } }
@@ -11,7 +12,6 @@ export const action = ({ request, context }: ActionFunctionArgs) => studioAction
 export default function Video() {
 	const { recent, models, idempotencyKey } = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
-	const { error, ...duration } = fieldProps('durationSeconds', actionData)
 	return (
 		<div className="grid gap-8 lg:grid-cols-[minmax(0,22rem)_1fr]">
 			<StudioForm
@@ -22,20 +22,18 @@ export default function Video() {
 				idempotencyKey={idempotencyKey}
 				actionData={actionData}
 			>
-				<div>
-					<label htmlFor="durationSeconds" className="block text-sm font-medium">
-						Length (seconds)
-					</label>
-					<input
-						{...duration}
-						type="number"
-						min={1}
-						max={10}
-						defaultValue={actionData?.values.durationSeconds ?? '5'}
-						className="field mt-1"
-					/>
-					<FieldError id="durationSeconds-error" message={error} />
-				</div>
+				<Field
+					label="Length (seconds)"
+					name="durationSeconds"
+					errors={actionData?.fields.durationSeconds}
+					inputProps={{
+						id: 'durationSeconds',
+						type: 'number',
+						min: 1,
+						max: 10,
+						defaultValue: actionData?.values.durationSeconds ?? '5',
+					}}
+				/>
 			</StudioForm>
 			<RecentGenerations items={recent} empty="Nothing yet. Your videos will appear here." />
 		</div>
