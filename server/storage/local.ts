@@ -128,9 +128,16 @@ export class LocalStorage implements Storage {
 		const key = newKey(input.userId, prepared.type.ext)
 		const path = this.pathOf(input.bucket, key)
 		try {
-			await this.writeAtomic(path, tmp =>
-				pipeline(prepared.body, createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true })),
-			)
+			await this.writeAtomic(path, async tmp => {
+				const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true })
+				try {
+					await pipeline(prepared.body, out)
+				} finally {
+					// A refused upload can fail before the file is even open; wait until the stream has closed so
+					// the clean-up that follows finds (and removes) the temporary file instead of racing its creation.
+					if (!out.closed) await new Promise<void>(resolve => out.once('close', () => resolve()))
+				}
+			})
 			const { size, sha256 } = prepared.result()
 			const sidecar: Sidecar = {
 				v: 1,
