@@ -16,6 +16,9 @@ import { logger } from '#server/logger.ts'
 import type { ProviderProfile } from './accounts.ts'
 import type { OAuthProvider } from './types.ts'
 
+/** How long a sign-in callback waits for GitHub or Google (token exchange and profile), unless configured. */
+const DEFAULT_PROVIDER_TIMEOUT_MS = 15_000
+
 export type FlowMode = 'signin' | 'link'
 
 export const PROVIDER_LABELS: Record<OAuthProvider, string> = { github: 'GitHub', google: 'Google' }
@@ -40,6 +43,7 @@ class StudioGoogleStrategy<User> extends GoogleStrategy<User> {
 		options: GoogleStrategyOptions,
 		endpoints: GoogleEndpoints,
 		verify: ConstructorParameters<typeof GoogleStrategy<User>>[1],
+		private readonly timeoutMs: number,
 	) {
 		super(options, verify)
 		this.authorizationURL = endpoints.authorizationURL
@@ -48,7 +52,10 @@ class StudioGoogleStrategy<User> extends GoogleStrategy<User> {
 	}
 
 	protected override async userProfile(accessToken: string): Promise<GoogleProfile> {
-		const response = await fetch(this.userInfoEndpoint, { headers: { Authorization: `Bearer ${accessToken}` } })
+		const response = await fetch(this.userInfoEndpoint, {
+			headers: { Authorization: `Bearer ${accessToken}` },
+			signal: AbortSignal.timeout(this.timeoutMs),
+		})
 		if (!response.ok) throw new Error(`Google answered ${response.status} for the user profile`)
 		const raw = (await response.json()) as GoogleProfile['_json']
 		return {
@@ -78,13 +85,14 @@ export type OAuthFlows = {
 const MAX_ORIGINS = 8
 
 export function createOAuthFlows(
-	config: Pick<Config, 'github' | 'google' | 'publicUrl' | 'oauthBaseUrls'>,
+	config: Pick<Config, 'github' | 'google' | 'publicUrl' | 'oauthBaseUrls' | 'providerTimeoutMs'>,
 	flowStorage: SessionStorage,
 ): OAuthFlows {
 	const providers: OAuthProvider[] = [
 		...(config.github ? (['github'] as const) : []),
 		...(config.google ? (['google'] as const) : []),
 	]
+	const timeoutMs = config.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS
 	const githubBase = config.oauthBaseUrls.github ? trimSlash(config.oauthBaseUrls.github) : null
 	const googleBase = config.oauthBaseUrls.google ? trimSlash(config.oauthBaseUrls.google) : null
 	const googleEndpoints: GoogleEndpoints = googleBase
@@ -150,6 +158,7 @@ export function createOAuthFlows(
 						verifiedEmail: profile._json.email_verified === true && profile._json.email ? profile._json.email : null,
 						name: profile.displayName || profile._json.name || '',
 					}),
+					timeoutMs,
 				),
 				'google',
 			)
@@ -193,8 +202,18 @@ export function createOAuthFlows(
 			}
 			if (flow.get('provider') !== provider) return failed('no sign-in was started with this provider in this browser')
 			try {
-				const profile = await authenticatorFor(request).authenticate(provider, request, { throwOnError: true })
-				return { ok: true, profile, redirectTo, mode }
+				// The strategies call the provider without a time limit of their own: a provider that hangs must not
+				// hold the callback (and the person) forever.
+				let timer: NodeJS.Timeout | undefined
+				const timedOut = new Promise<'timed out'>(resolve => {
+					timer = setTimeout(() => resolve('timed out'), timeoutMs)
+				})
+				const outcome = await Promise.race([
+					authenticatorFor(request).authenticate(provider, request, { throwOnError: true }),
+					timedOut,
+				]).finally(() => clearTimeout(timer))
+				if (outcome === 'timed out') return failed(`${label} did not answer within ${timeoutMs / 1000} seconds`)
+				return { ok: true, profile: outcome, redirectTo, mode }
 			} catch (error) {
 				if (error instanceof AuthorizationError) return failed(error.message, error.cause)
 				throw error

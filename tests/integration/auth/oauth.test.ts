@@ -39,6 +39,7 @@ describe.each(testDrivers())('provider sign-in on %s', driver => {
 			GOOGLE_CLIENT_ID: stub.clientId,
 			GOOGLE_CLIENT_SECRET: stub.clientSecret,
 			GOOGLE_OAUTH_BASE_URL: stub.google.baseUrl,
+			PROVIDER_TIMEOUT_SECONDS: '2',
 		})
 		base = server.url
 	})
@@ -121,6 +122,24 @@ describe.each(testDrivers())('provider sign-in on %s', driver => {
 		expect(login).toContain('Signing in with GitHub did not work. Please try again.')
 		// The message is shown once.
 		expect(await (await c.get('/login')).text()).not.toContain('did not work')
+	})
+
+	it('gives up on a provider that does not answer, with a message, instead of hanging', async () => {
+		githubAccount(uniqueEmail('hang'))
+		const c = client(base)
+		const { callback } = await toCallback(c, 'github')
+		stub.hangTokens = true
+		try {
+			const started = Date.now()
+			const refused = await c.get(callback)
+			expect(Date.now() - started).toBeLessThan(10_000)
+			expect(refused.status).toBe(302)
+			expect(location(refused)).toBe('/login')
+			expect(c.jar.get('gs_session')).toBeUndefined()
+			expect(await (await c.get('/login')).text()).toContain('Signing in with GitHub did not work. Please try again.')
+		} finally {
+			stub.hangTokens = false
+		}
 	})
 
 	it('refuses a callback in a browser that did not start the sign-in', async () => {
