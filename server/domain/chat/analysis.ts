@@ -49,7 +49,7 @@ export function createAnalysis(deps: {
 		if (data.length === 0)
 			return refuse(400, 'empty_file', 'That file is empty.', { fields: { file: ['Empty file.'] } })
 		if (data.length > MAX_IMAGE_BYTES) {
-			return refuse(400, 'too_large', 'Images can be at most 20 MB.', { fields: { file: ['At most 20 MB.'] } })
+			return refuse(413, 'too_large', 'Images can be at most 20 MB.', { fields: { file: ['At most 20 MB.'] } })
 		}
 		const type = sniff(data.subarray(0, 8192), { filename: input.image?.name ?? null })
 		if (type.kind !== 'image' || !type.inline) {
@@ -57,7 +57,7 @@ export function createAnalysis(deps: {
 				type.kind === 'video'
 					? 'Send one frame of the video as an image (PNG, JPEG or WebP); videos are not analysed whole.'
 					: 'That file is not an image (PNG, JPEG, GIF, WebP or AVIF).'
-			return refuse(422, 'not_an_image', message, { fields: { file: [message] } })
+			return refuse(415, 'not_an_image', message, { fields: { file: [message] } })
 		}
 		const model = resolveModel(providers, input.model ?? null, 'vision')
 		if ('refused' in model) return model

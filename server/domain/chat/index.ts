@@ -393,9 +393,14 @@ export function createChat(deps: ChatDeps) {
 				await removeFiles(stored)
 				if (error instanceof UploadRefusedError) {
 					const message = `${file.name || 'A file'}: ${error.message}`
-					return refuse(error.reason === 'type_not_allowed' ? 422 : 400, `upload_${error.reason}`, message, {
-						fields: { attachments: [message] },
-					})
+					return refuse(
+						error.reason === 'too_large' ? 413 : error.reason === 'empty' ? 400 : 415,
+						`upload_${error.reason}`,
+						message,
+						{
+							fields: { attachments: [message] },
+						},
+					)
 				}
 				throw error
 			}

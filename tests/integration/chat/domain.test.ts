@@ -428,7 +428,11 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 			},
 			{ wait: true },
 		)
-		expect(refused).toMatchObject({ refused: true, fields: { attachments: [expect.stringContaining('photo.png')] } })
+		expect(refused).toMatchObject({
+			refused: true,
+			status: 415,
+			fields: { attachments: [expect.stringContaining('photo.png')] },
+		})
 		expect((await rows('select count(*)::int as n from attachments where user_id = $1', [user.id]))[0]?.n).toBe(2)
 		expect(sent.userMessageId).toBe(view.messages[0]?.id)
 	})
@@ -482,7 +486,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 			image: { name: 'x.png', type: 'image/png', data: new TextEncoder().encode('not an image') },
 			question: '',
 		})
-		expect(text).toMatchObject({ refused: true, status: 422, code: 'not_an_image' })
+		expect(text).toMatchObject({ refused: true, status: 415, code: 'not_an_image' })
 		expect(await chat.analyse(user, { question: 'nothing sent' })).toMatchObject({ refused: true, status: 400 })
 	})
 

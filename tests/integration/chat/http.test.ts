@@ -252,7 +252,7 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 			headers: as(alice, server.url),
 			body: fake,
 		})
-		expect(refused.status).toBe(422)
+		expect(refused.status).toBe(415)
 	})
 
 	test('export as Markdown and JSON; the JSON imports as a new chat', async () => {
@@ -331,7 +331,7 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 			headers: as(alice, server.url),
 			body: bad,
 		})
-		expect(refused.status).toBe(422)
+		expect(refused.status).toBe(415)
 		expect(await refused.json()).toMatchObject({ error: { code: 'not_an_image' } })
 	})
 
