@@ -93,7 +93,7 @@ export function StudioForm(props: {
 
 type Recent = Parameters<typeof GenerationTile>[0]['generation']
 
-export function RecentGenerations({ items, empty }: { items: Recent[]; empty: string }) {
+function RecentGenerations({ items, empty }: { items: Recent[]; empty: string }) {
 	return (
 		<section aria-labelledby="recent-title">
 			<h2 id="recent-title" className="text-lg font-semibold">
@@ -109,5 +109,35 @@ export function RecentGenerations({ items, empty }: { items: Recent[]; empty: st
 				</ul>
 			)}
 		</section>
+	)
+}
+
+/**
+ * A studio page: the form (with the studio's own fields as children) beside the recent work of its kind. Each
+ * studio route passes its loader and action data and its fields; everything else is here.
+ */
+export function StudioPage(props: {
+	title: string
+	promptLabel: string
+	placeholder: string
+	empty: string
+	data: { recent: Recent[]; models: Model[]; idempotencyKey: string }
+	actionData: StudioActionData | undefined
+	children?: ReactNode
+}) {
+	return (
+		<div className="grid gap-8 lg:grid-cols-[minmax(0,22rem)_1fr]">
+			<StudioForm
+				title={props.title}
+				promptLabel={props.promptLabel}
+				placeholder={props.placeholder}
+				models={props.data.models}
+				idempotencyKey={props.data.idempotencyKey}
+				actionData={props.actionData}
+			>
+				{props.children}
+			</StudioForm>
+			<RecentGenerations items={props.data.recent} empty={props.empty} />
+		</div>
 	)
 }

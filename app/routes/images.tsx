@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useActionData, useLoaderData } from '@remix-run/react'
 import { Field } from '#app/components/forms.tsx'
-import { RecentGenerations, StudioForm } from '#app/components/studio.tsx'
+import { StudioPage } from '#app/components/studio.tsx'
 import { IMAGE_SIZES } from '#app/schemas/generation.ts'
 import { studioAction, studioLoader } from '#app/utils/studio.ts'
 
@@ -11,40 +11,37 @@ export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader
 export const action = ({ request, context }: ActionFunctionArgs) => studioAction('image', request, context)
 
 export default function Images() {
-	const { recent, models, idempotencyKey } = useLoaderData<typeof loader>()
+	const data = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
 	const values = actionData?.values ?? {}
 	return (
-		<div className="grid gap-8 lg:grid-cols-[minmax(0,22rem)_1fr]">
-			<StudioForm
-				title="Images"
-				promptLabel="Prompt"
-				placeholder="A lighthouse on a cliff at dawn, watercolour"
-				models={models}
-				idempotencyKey={idempotencyKey}
-				actionData={actionData}
-			>
-				<div className="grid grid-cols-2 gap-3">
-					<div>
-						<label htmlFor="size" className="block text-sm font-medium">
-							Size
-						</label>
-						<select id="size" name="size" defaultValue={values.size ?? '1024x1024'} className="field mt-1">
-							{IMAGE_SIZES.map(size => (
-								<option key={size}>{size}</option>
-							))}
-						</select>
-					</div>
-					<Field
-						label="Images"
-						name="n"
-						errors={actionData?.fields.n}
-						inputProps={{ id: 'n', type: 'number', min: 1, max: 4, defaultValue: values.n ?? '1' }}
-					/>
+		<StudioPage
+			title="Images"
+			promptLabel="Prompt"
+			placeholder="A lighthouse on a cliff at dawn, watercolour"
+			empty="Nothing yet. Your images will appear here."
+			data={data}
+			actionData={actionData}
+		>
+			<div className="grid grid-cols-2 gap-3">
+				<div>
+					<label htmlFor="size" className="block text-sm font-medium">
+						Size
+					</label>
+					<select id="size" name="size" defaultValue={values.size ?? '1024x1024'} className="field mt-1">
+						{IMAGE_SIZES.map(size => (
+							<option key={size}>{size}</option>
+						))}
+					</select>
 				</div>
-			</StudioForm>
-			<RecentGenerations items={recent} empty="Nothing yet. Your images will appear here." />
-		</div>
+				<Field
+					label="Images"
+					name="n"
+					errors={actionData?.fields.n}
+					inputProps={{ id: 'n', type: 'number', min: 1, max: 4, defaultValue: values.n ?? '1' }}
+				/>
+			</div>
+		</StudioPage>
 	)
 }
 
