@@ -6,6 +6,9 @@ export const PG_ERROR = {
 	checkViolation: '23514',
 	notNullViolation: '23502',
 	insufficientPrivilege: '42501',
+	deadlockDetected: '40P01',
+	duplicateTable: '42P07',
+	duplicateSchema: '42P06',
 } as const
 
 export function dbErrorCode(error: unknown): string | undefined {

@@ -13,7 +13,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import PgBoss from 'pg-boss'
 import { logger } from '#server/logger.ts'
-import { isUniqueViolation } from '#server/db/index.ts'
+import { dbErrorCode, PG_ERROR } from '#server/db/index.ts'
 import type { Db, Tx } from '#server/db/index.ts'
 
 /** The one list of queue names. Add a name here (with its policy below) to add a queue. */
@@ -327,10 +327,17 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 
 /**
  * Creates and starts the job engine. Processes starting together on a fresh Postgres database can race to
- * install pg-boss's schema (its own advisory lock does not cover every statement), and the loser fails with a
- * unique violation. A pg-boss instance cannot be started twice, so the loser builds a new one and tries again,
- * by which time the schema exists.
+ * install pg-boss's schema and queues (its own advisory lock does not cover every statement): the loser fails with
+ * a unique violation, a duplicate object or a deadlock. A pg-boss instance cannot be started twice, so the loser
+ * builds a new one and tries again, by which time the winner has finished.
  */
+const INSTALL_RACE_CODES = new Set<string>([
+	PG_ERROR.uniqueViolation,
+	PG_ERROR.deadlockDetected,
+	PG_ERROR.duplicateTable,
+	PG_ERROR.duplicateSchema,
+])
+
 export async function startJobs(db: Db, options: JobsOptions = {}): Promise<Jobs> {
 	for (let attempt = 1; ; attempt++) {
 		const jobs = await createJobs(db, options)
@@ -339,7 +346,7 @@ export async function startJobs(db: Db, options: JobsOptions = {}): Promise<Jobs
 			return jobs
 		} catch (error) {
 			await jobs.stop({ graceful: false }).catch(() => undefined)
-			if (attempt >= 5 || !isUniqueViolation(error)) throw error
+			if (attempt >= 5 || !INSTALL_RACE_CODES.has(dbErrorCode(error) ?? '')) throw error
 			logger.warn('job engine: another process is installing the job tables; trying again', { attempt })
 			await new Promise(resolve => setTimeout(resolve, 300 * attempt))
 		}

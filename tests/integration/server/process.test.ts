@@ -24,7 +24,8 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('processes starting 
 		const scratch = await createScratchPostgresDatabase()
 		const servers = await Promise.allSettled([1, 2, 3].map(() => startServer({ DATABASE_URL: scratch.url })))
 		try {
-			for (const result of servers) expect(result.status).toBe('fulfilled')
+			for (const result of servers)
+				expect(result.status, result.status === 'rejected' ? String(result.reason) : '').toBe('fulfilled')
 			for (const result of servers) {
 				if (result.status !== 'fulfilled') continue
 				const ready = await fetch(`${result.value.url}/readyz`)
