@@ -10,8 +10,9 @@ export const PASSWORD_MAX_LENGTH = 1000
 export const HONEYPOT_FIELD = 'website'
 
 /**
- * A redirect target that stays on this site: a path starting with one `/`. Anything that a browser could read
- * as another host (`//evil`, `/\evil`, `https://…`, control characters) falls back to `fallback`.
+ * A redirect target that stays on this site: a path starting with one `/`, before and after normalising.
+ * Anything that a browser could read as another host (`//evil`, `/\evil`, `/.//evil`, `https://…`, control
+ * characters) falls back to `fallback`.
  */
 export function safeRedirect(to: unknown, fallback = '/'): string {
 	if (typeof to !== 'string') return fallback
@@ -24,7 +25,10 @@ export function safeRedirect(to: unknown, fallback = '/'): string {
 		const base = 'http://studio.invalid'
 		const url = new URL(value, base)
 		if (url.origin !== base) return fallback
-		return `${url.pathname}${url.search}${url.hash}`
+		// Checked again after normalising: dot segments (`/.//evil`, `/..//evil`, `/%2e//evil`) collapse into a
+		// path that starts with `//`, which a browser reads as another host.
+		const path = `${url.pathname}${url.search}${url.hash}`
+		return path.startsWith('//') || path.includes('\\') ? fallback : path
 	} catch {
 		return fallback
 	}

@@ -25,12 +25,24 @@ describe('safeRedirect', () => {
 		'/\n/evil.example',
 		'/%0d%0a',
 		'',
+		// Dot segments that normalise into `//host`.
+		'/.//evil.example/x',
+		'/..//evil.example/x',
+		'/%2e//evil.example/x',
+		'/%2E%2E//evil.example/x',
+		'/a/..//evil.example/x',
+		'/./%2e/%2e//evil.example/x',
 	])('refuses %j', input => {
 		const target = safeRedirect(input)
 		// Either the fallback, or a path that stays on this origin.
 		expect(new URL(target, 'https://studio.example').origin).toBe('https://studio.example')
 		expect(target.startsWith('//')).toBe(false)
 		expect(target).not.toMatch(/[\\\r\n\t]/)
+	})
+
+	it('answers the fallback, not a normalised `//host`, for dot segments', () => {
+		expect(safeRedirect('/.//evil.example/x')).toBe('/')
+		expect(safeRedirect('/%2e//evil.example/x', '/chat')).toBe('/chat')
 	})
 
 	it('falls back for what is not a string', () => {
