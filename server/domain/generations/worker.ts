@@ -1,0 +1,301 @@
+/**
+ * The generation workers: `generation.run` calls the provider (retrying what says "try again"), copies the
+ * outputs into our storage and records the usage; long predictions wait in `processing` until a verified
+ * webhook or `generation.poll` completes them. These are the privileged paths (`db.privileged`), and say so.
+ * Every job is safe to run again after a crash: finished generations are left alone.
+ */
+import type { Db } from '#server/db/index.ts'
+import type { Job, Jobs } from '#server/jobs/index.ts'
+import { logger } from '#server/logger.ts'
+import { computeCostMicros } from '#server/providers/catalogue.ts'
+import type { ProviderRegistry } from '#server/providers/registry.ts'
+import type { MediaOutput, PredictionState, ProviderName, Usage } from '#server/providers/types.ts'
+import { isProviderError } from '#server/providers/types.ts'
+import type { Storage } from '#server/storage/index.ts'
+import { recordUsage, type UsageCapability } from '../usage/index.ts'
+import {
+	COLUMNS,
+	USAGE_CAPABILITY,
+	capabilityOf,
+	isPending,
+	loadGeneration,
+	requestOf,
+	toGeneration,
+	type Generation,
+	type GenerationOutput,
+	type Row,
+	type RunData,
+} from './rows.ts'
+
+export type FetchedOutput = { data: Uint8Array; contentType: string | null }
+export type OutputFetcher = (url: string, signal?: AbortSignal) => Promise<FetchedOutput>
+
+/** What the worker says when a row's stored request no longer passes the schema that accepted it. */
+const OUTDATED_REQUEST = 'This generation’s settings are no longer accepted; start a new one from the form.'
+
+function sleep(ms: number) {
+	return new Promise(resolve => setTimeout(resolve, ms))
+}
+
+/** A failure message a person can act on, never a stack trace or a vendor's internals. */
+function failureMessage(error: unknown): string {
+	if (isProviderError(error)) return error.message
+	return 'The generation failed on our side. Try again; if it keeps failing, tell an administrator.'
+}
+
+export function createWorker(deps: {
+	db: Db
+	jobs: Jobs
+	providers: ProviderRegistry
+	storage: Storage
+	fetchOutput: OutputFetcher
+	/** In-call retries of a provider error that says "try again" (429, 5xx), before the attempt gives up. */
+	providerRetries: { attempts: number; baseDelayMs: number; maxDelayMs: number }
+	/** How long to wait between polls of a long prediction when no webhook arrives. */
+	pollIntervalSeconds: number
+	/** Tells this process's live views that a generation changed status. */
+	announce: (generation: Pick<Generation, 'id' | 'status'>) => void
+}) {
+	const { db, jobs, providers, storage, announce, pollIntervalSeconds } = deps
+	const retries = deps.providerRetries
+
+	/** Calls the provider, retrying errors that say "try again" with exponential backoff (honouring Retry-After). */
+	async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await fn()
+			} catch (error) {
+				if (!isProviderError(error) || !error.retryable || attempt >= retries.attempts) throw error
+				const backoff = retries.baseDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5)
+				const wait = Math.min(retries.maxDelayMs, Math.max(backoff, (error.retryAfterSeconds ?? 0) * 1000))
+				logger.warn('provider asked us to retry', { code: error.code, attempt, wait_ms: Math.round(wait) })
+				await sleep(wait)
+			}
+		}
+	}
+
+	async function storeOutputs(userId: string, outputs: MediaOutput[]): Promise<GenerationOutput[]> {
+		const stored: GenerationOutput[] = []
+		for (const output of outputs) {
+			const bytes =
+				output.kind === 'bytes'
+					? { data: output.data, contentType: output.contentType }
+					: await deps.fetchOutput(output.url)
+			const saved = await storage.put({ bucket: 'media', userId, data: bytes.data, contentType: bytes.contentType })
+			stored.push({
+				bucket: saved.bucket,
+				key: saved.key,
+				contentType: saved.contentType,
+				kind: saved.kind,
+				size: saved.size,
+			})
+		}
+		return stored
+	}
+
+	/** Marks a generation done, with its outputs and one usage row, unless something else already finished it. */
+	async function finish(
+		generation: Generation,
+		result: { outputs: GenerationOutput[]; usage: Usage; costMicros: number; capability: UsageCapability },
+	): Promise<boolean> {
+		const done = await db.privileged(async tx => {
+			const { rowCount } = await tx.query(
+				`update public.generations
+				 set status = 'succeeded', outputs = $2, cost_micros = $3, error = null, completed_at = now()
+				 where id = $1 and status in ('queued', 'running', 'processing')`,
+				[generation.id, JSON.stringify(result.outputs), result.costMicros],
+			)
+			if (rowCount === 0) return false
+			await recordUsage(tx, {
+				userId: generation.userId,
+				provider: generation.provider,
+				model: generation.model,
+				capability: result.capability,
+				usage: result.usage,
+				costMicros: result.costMicros,
+				generationId: generation.id,
+			})
+			return true
+		})
+		if (done) announce({ id: generation.id, status: 'succeeded' })
+		else if (result.outputs.length > 0) {
+			// Canceled (or finished elsewhere) meanwhile: keep no orphaned files.
+			await storage.remove(
+				'media',
+				result.outputs.map(o => o.key),
+			)
+		}
+		return done
+	}
+
+	async function fail(generationId: string, message: string) {
+		const { rowCount } = await db.privileged(tx =>
+			tx.query(
+				`update public.generations set status = 'failed', error = $2, completed_at = now()
+				 where id = $1 and status in ('queued', 'running', 'processing')`,
+				[generationId, message],
+			),
+		)
+		if (rowCount > 0) announce({ id: generationId, status: 'failed' })
+	}
+
+	/** The worker for `generation.run`. Safe to run again after a crash: finished generations are left alone. */
+	async function run(job: Job<RunData>): Promise<void> {
+		const generation = await db.privileged(async tx => {
+			const { rows } = await tx.query<Row>(
+				`update public.generations set status = 'running', started_at = coalesce(started_at, now())
+				 where id = $1 and status in ('queued', 'running') returning ${COLUMNS}`,
+				[job.data.generationId],
+			)
+			return rows[0] ? toGeneration(rows[0]) : null
+		})
+		if (!generation) return // canceled, deleted or already finished: nothing to do, nothing twice
+		announce(generation)
+		const model = providers.model(generation.model)
+		if (!model) return fail(generation.id, 'That model is no longer offered on this server.')
+		const request = requestOf(generation)
+		if (!request) {
+			logger.warn('generation request no longer passes its schema', { generationId: generation.id })
+			return fail(generation.id, OUTDATED_REQUEST)
+		}
+		const capability = USAGE_CAPABILITY[capabilityOf(request)]
+		const { prompt } = request
+		try {
+			if (request.kind === 'image') {
+				const result = await withRetries(() =>
+					providers.image(model.id).run({
+						prompt,
+						size: request.size,
+						n: request.n,
+						...(request.seed !== undefined ? { seed: request.seed } : {}),
+						...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
+					}),
+				)
+				await finish(generation, {
+					outputs: await storeOutputs(generation.userId, result.outputs),
+					usage: result.usage,
+					costMicros: result.costMicros,
+					capability,
+				})
+			} else if (request.kind === 'audio' && request.mode === 'speech') {
+				const result = await withRetries(() =>
+					providers.speech(model.id).run({ text: prompt, ...(request.voice ? { voice: request.voice } : {}) }),
+				)
+				await finish(generation, {
+					outputs: await storeOutputs(generation.userId, result.outputs),
+					usage: result.usage,
+					costMicros: result.costMicros,
+					capability,
+				})
+			} else {
+				const input = {
+					prompt,
+					durationSeconds: request.durationSeconds,
+					...(request.seed !== undefined ? { seed: request.seed } : {}),
+				}
+				const call =
+					request.kind === 'video'
+						? () => providers.video(model.id).run(input)
+						: () => providers.music(model.id).run(input)
+				const result = await withRetries(call)
+				if (result.status === 'succeeded') {
+					await finish(generation, {
+						outputs: await storeOutputs(generation.userId, result.outputs),
+						usage: result.usage,
+						costMicros: result.costMicros,
+						capability,
+					})
+				} else {
+					await db.privileged(async tx => {
+						await tx.query(
+							`update public.generations set status = 'processing', prediction_id = $2
+							 where id = $1 and status in ('queued', 'running')`,
+							[generation.id, result.predictionId],
+						)
+						// The webhook usually completes it; polling is the fallback when none arrives.
+						await jobs.enqueue(
+							tx,
+							'generation.poll',
+							{ generationId: generation.id },
+							{ startAfterSeconds: pollIntervalSeconds },
+						)
+					})
+					announce({ id: generation.id, status: 'processing' })
+				}
+			}
+		} catch (error) {
+			// Provider errors are final here (they were already retried with backoff); anything else is ours: let
+			// the job engine retry it, and only the last attempt marks the generation failed.
+			if (isProviderError(error) || job.isLastAttempt) {
+				logger.warn('generation failed', { generationId: generation.id, error })
+				await fail(generation.id, failureMessage(error))
+				return
+			}
+			throw error
+		}
+	}
+
+	/** Applies a prediction's state, from a verified webhook or a poll. Replays and late deliveries change nothing. */
+	async function applyPrediction(
+		provider: ProviderName,
+		state: PredictionState & { costMicros?: number },
+	): Promise<void> {
+		const generation = await db.privileged(async tx => {
+			const { rows } = await tx.query<Row>(
+				`select ${COLUMNS} from public.generations where provider = $1 and prediction_id = $2`,
+				[provider, state.id],
+			)
+			return rows[0] ? toGeneration(rows[0]) : null
+		})
+		if (!generation || !isPending(generation.status)) return
+		if (state.status === 'succeeded') {
+			const request = requestOf(generation)
+			if (!request) return fail(generation.id, OUTDATED_REQUEST)
+			const usage = state.usage ?? { unit: 'seconds' as const, units: 0, estimated: true }
+			const model = providers.model(generation.model)
+			const costMicros = state.costMicros ?? (model ? computeCostMicros(model, usage) : 0)
+			await finish(generation, {
+				outputs: await storeOutputs(generation.userId, state.outputs ?? []),
+				usage,
+				costMicros,
+				capability: USAGE_CAPABILITY[capabilityOf(request)],
+			})
+		} else if (state.status === 'failed' || state.status === 'canceled') {
+			await fail(
+				generation.id,
+				state.error
+					? failureMessage(state.error)
+					: `The provider ${state.status === 'canceled' ? 'canceled' : 'could not finish'} this generation.`,
+			)
+		}
+	}
+
+	/** The worker for `generation.poll`: asks the provider, then polls again later while it is still working. */
+	async function poll(job: Job<RunData>): Promise<void> {
+		const generation = await db.privileged(tx => loadGeneration(tx, job.data.generationId))
+		if (!generation || !isPending(generation.status) || !generation.predictionId) return
+		const predictionId = generation.predictionId
+		let state: PredictionState & { costMicros?: number }
+		try {
+			state = await withRetries(() => providers.predictions(generation.provider).get(predictionId))
+		} catch (error) {
+			if (isProviderError(error) && !job.isLastAttempt) throw error // poll again with the job engine's backoff
+			await fail(generation.id, failureMessage(error))
+			return
+		}
+		if (state.status === 'starting' || state.status === 'processing') {
+			await db.privileged(tx =>
+				jobs.enqueue(
+					tx,
+					'generation.poll',
+					{ generationId: generation.id },
+					{ startAfterSeconds: pollIntervalSeconds },
+				),
+			)
+			return
+		}
+		await applyPrediction(generation.provider, state)
+	}
+
+	return { run, poll, applyPrediction }
+}
