@@ -1,5 +1,5 @@
 // Bundles the server (server.ts + server/) and the telemetry entry into build/, leaving npm packages
-// external so the OpenTelemetry hooks see them being required. The Remix app is built by `remix build`.
+// external so the OpenTelemetry hooks see them being required. The Remix app is built by scripts/build-remix.mjs.
 import { build } from 'esbuild'
 
 await build({

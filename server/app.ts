@@ -111,7 +111,10 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	})
 	// Only addresses that look like files reach the disk: pages skip the stat call and its 404 error object.
 	const publicFiles = express.static(publicDir, { maxAge: '1h', index: false, redirect: false })
-	app.use((req, res, next) => (FILE_PATH.test(req.path) ? publicFiles(req, res, next) : next()))
+	// Single Fetch's data requests (`/chat.data`) look like files but are Remix's.
+	app.use((req, res, next) =>
+		FILE_PATH.test(req.path) && !req.path.endsWith('.data') ? publicFiles(req, res, next) : next(),
+	)
 
 	// Media on the local disk, behind expiring HMAC-signed URLs (Supabase Storage serves its own).
 	if (services.storage instanceof LocalStorage) app.use('/media', createLocalMediaHandler(services.storage))
