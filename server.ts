@@ -7,6 +7,8 @@ import http from 'node:http'
 import path from 'node:path'
 import type { ServerBuild } from '@remix-run/node'
 import { createApp } from './server/app.ts'
+import { trackConnections } from './server/http-drain.ts'
+import type { HttpDrain } from './server/http-drain.ts'
 import { ConfigError, loadConfig } from './server/config.ts'
 import type { Config } from './server/config.ts'
 import { configureLogger, logger } from './server/logger.ts'
@@ -32,13 +34,13 @@ async function main() {
 	logger.info('starting', { role: config.role, env: config.env })
 
 	const services = await createServices(config)
-	let server: http.Server | null = null
+	let server: HttpDrain | null = null
 	if (config.role !== 'worker') {
 		// The Remix build sits next to this file once built (build/server.js + build/remix/index.js).
 		const build = (await import(path.join(__dirname, 'remix', 'index.js'))) as ServerBuild
 		const app = createApp({ services, build, publicDir: path.join(__dirname, '..', 'public') })
-		server = http.createServer(app)
-		const listening = server
+		const listening = http.createServer(app)
+		server = trackConnections(listening)
 		await new Promise<void>((resolve, reject) => {
 			listening.once('error', reject)
 			listening.listen(config.port, config.host, resolve)
@@ -65,19 +67,20 @@ async function main() {
 	process.on('SIGINT', () => stop('SIGINT'))
 }
 
-async function shutdown(signal: string, server: http.Server | null, services: Services, timeoutMs: number) {
-	logger.info('shutdown: stop accepting connections', { signal })
+async function shutdown(signal: string, server: HttpDrain | null, services: Services, timeoutMs: number) {
+	logger.info('shutdown: stop accepting connections; in-flight requests are answered with Connection: close', {
+		signal,
+	})
+	// Event streams end now with a retry hint, instead of holding the drain open until its deadline.
+	services.lifecycle.drain()
 	if (server) {
-		const open = server
-		const closed = new Promise<void>(resolve => open.close(() => resolve()))
-		open.closeIdleConnections()
-		const timer = setTimeout(() => {
-			logger.warn('shutdown: in-flight requests did not finish in time, closing them', { timeout_ms: timeoutMs })
-			open.closeAllConnections()
-		}, timeoutMs)
-		await closed
-		clearTimeout(timer)
-		logger.info('shutdown: in-flight requests finished')
+		const { forced, durationMs } = await server.drain({ timeoutMs })
+		if (forced > 0) {
+			logger.warn('shutdown: in-flight requests did not finish in time; their connections were cut', {
+				connections: forced,
+				timeout_ms: timeoutMs,
+			})
+		} else logger.info('shutdown: in-flight requests finished', { duration_ms: durationMs })
 	}
 	await services.close()
 	logger.info('shutdown: services closed; flushing telemetry')

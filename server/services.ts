@@ -22,6 +22,8 @@ import { usageSummary } from './domain/usage/index.ts'
 import type { UsageSummary } from './domain/usage/index.ts'
 import type { Models } from './domain/models/index.ts'
 import type { ReplicateWebhooks } from './domain/generations/webhooks.ts'
+import { createLifecycle } from './lifecycle.ts'
+import type { Lifecycle } from './lifecycle.ts'
 import { createLimits } from './limits/index.ts'
 import type { Limits } from './limits/index.ts'
 import { createProviders } from './providers/registry.ts'
@@ -51,6 +53,8 @@ export type Services = {
 	models: Models
 	usage: { summary(user: { id: string }): Promise<UsageSummary> }
 	webhooks: { replicate: ReplicateWebhooks }
+	/** Whether the process is shutting down; long-lived responses end early on its signal. */
+	lifecycle: Lifecycle
 	readiness(): Promise<Readiness>
 	startWorkers(): Promise<void>
 	close(): Promise<void>
@@ -64,6 +68,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 export async function createServices(config: Config): Promise<Services> {
 	const closers: Array<[string, () => Promise<void>]> = []
+	const lifecycle = createLifecycle()
 
 	const db = await createDb(config)
 	closers.push(['database', () => db.close()])
@@ -143,6 +148,8 @@ export async function createServices(config: Config): Promise<Services> {
 			latencyMs: limitsMs,
 			detail: limitsHealth.detail ?? `backend: ${limitsHealth.backend}`,
 		}
+		// A process that is shutting down takes no new work: the balancer should send it elsewhere.
+		if (lifecycle.draining) checks.process = { ok: false, required: true, detail: 'shutting down' }
 		const failed = Object.values(checks).filter(c => !c.ok)
 		const status = failed.some(c => c.required) ? 'unavailable' : failed.length > 0 ? 'degraded' : 'ready'
 		if (status !== 'ready') logger.warn('readiness check not ready', { status, checks })
@@ -163,6 +170,7 @@ export async function createServices(config: Config): Promise<Services> {
 		models,
 		usage: { summary: user => usageSummary(db, user.id, config.monthlyBudgetUsd) },
 		webhooks,
+		lifecycle,
 		readiness,
 		async startWorkers() {
 			await jobs.recoverOrphans()

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { StreamQuerySchema } from '#app/schemas/chat.ts'
 import { requireUser } from '#app/utils/auth.ts'
+import { closingHint, eventStreamSignal } from '#app/utils/event-stream.ts'
 import { apiError } from '#app/utils/http.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
@@ -24,7 +25,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 			{ status: 400, code: 'invalid_request', message: 'Unknown message.', fields: query.fields },
 			requestId,
 		)
-	const events = await context.services.chat.follow(user, params.id ?? '', query.value.message, request.signal)
+	const { lifecycle } = context.services
+	const signal = eventStreamSignal(request, lifecycle)
+	const events = await context.services.chat.follow(user, params.id ?? '', query.value.message, signal)
 	if ('refused' in events) return apiError(events, requestId)
 	const encoder = new TextEncoder()
 	let timer: ReturnType<typeof setInterval> | undefined
@@ -46,6 +49,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 				}
 			} finally {
 				clearInterval(timer)
+				const hint = closingHint(lifecycle)
+				if (hint) send(hint)
 				try {
 					controller.close()
 				} catch {

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { PENDING_STATUSES } from '#app/schemas/generation.ts'
 import { requireUser } from '#app/utils/auth.ts'
+import { closingHint, eventStreamSignal } from '#app/utils/event-stream.ts'
 import { apiError } from '#app/utils/http.ts'
 
 /**
@@ -10,11 +11,11 @@ import { apiError } from '#app/utils/http.ts'
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
-	const { generations } = context.services
+	const { generations, lifecycle } = context.services
 	const first = await generations.get(user, params.id ?? '')
 	if ('refused' in first) return apiError(first, context.requestId)
 	const encoder = new TextEncoder()
-	const signal = request.signal
+	const signal = eventStreamSignal(request, lifecycle)
 	const stream = new ReadableStream<Uint8Array>({
 		async start(controller) {
 			const send = (text: string) => controller.enqueue(encoder.encode(text))
@@ -32,6 +33,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 					send(': keep-alive\n\n')
 				}
 			}
+			const hint = closingHint(lifecycle)
+			if (hint && !request.signal.aborted) send(hint)
 			controller.close()
 		},
 	})
