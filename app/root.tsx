@@ -14,7 +14,7 @@ import {
 } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { AREAS } from './components/areas.ts'
-import { getUser } from './utils/auth.ts'
+import { getUser } from './utils/auth.server.ts'
 import stylesheet from './tailwind.css'
 import { useNonce } from './utils/nonce.tsx'
 

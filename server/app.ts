@@ -12,21 +12,13 @@ import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import helmet from 'helmet'
 import { globalRateLimit } from './limits/express.ts'
+import type { LoadContext } from './load-context.ts'
 import { logger, requestScope } from './logger.ts'
 import { anonymousPageCache } from './page-cache.ts'
 import { instrumentBuild } from './remix-tracing.ts'
 import { protectRoutes } from './route-protection.ts'
 import { createLocalMediaHandler, LocalStorage } from './storage/index.ts'
 import type { Services } from './services.ts'
-
-/** What every loader and action receives as `context` (typed for routes in app/types/load-context.ts). */
-export type LoadContext = {
-	services: Services
-	cspNonce: string
-	requestId: string
-	/** The client address as Express sees it (`req.ip`, honouring TRUST_PROXY): rate limits count by it. */
-	clientIp: string
-}
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 /** Signed webhooks come from other origins by design; their signature is their authentication. */

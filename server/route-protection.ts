@@ -11,7 +11,7 @@
  * `requireUser` first for the typed user (the lookup is shared within a request).
  */
 import type { ActionFunction, HeadersFunction, LoaderFunction, ServerBuild } from '@remix-run/node'
-import type { LoadContext } from './app.ts'
+import type { LoadContext } from './load-context.ts'
 import type { SessionUser } from './auth/index.ts'
 import { RateLimitError, rateLimitResponse } from './limits/http.ts'
 import { isPolicyName, POLICIES } from './limits/index.ts'
@@ -33,8 +33,6 @@ export const PUBLIC_ROUTES: readonly string[] = [
 	'routes/logout',
 	'routes/auth.$provider',
 	'routes/auth.$provider_.callback',
-	// Public share pages: the unguessable slug is the capability (RLS policies for `anon`).
-	'routes/share.$slug',
 	// The model catalogue with prices, open to visitors.
 	'routes/api.models',
 ]

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
-import { requireAdmin } from '#app/utils/auth.ts'
+import { requireAdmin } from '#app/utils/auth.server.ts'
 
 export const handle = { rateLimit: { action: 'write' } }
 

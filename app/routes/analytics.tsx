@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
-import { requireUser } from '#app/utils/auth.ts'
-import { formatUsd } from '#app/utils/money.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { formatUsd } from '#server/domain/usage/money.ts'
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
 import { json } from '@remix-run/node'
-import { readChatForm } from '#app/components/chat/uploads.server.ts'
-import { ATTACHMENT_MAX_BYTES, AnalysisSchema } from '#app/schemas/chat.ts'
-import { requireUser } from '#app/utils/auth.ts'
-import { apiError } from '#app/utils/http.ts'
+import { readChatForm } from '#app/utils/uploads.server.ts'
+import { ATTACHMENT_MAX_BYTES, AnalysisSchema } from '#server/domain/chat/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { apiError } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 export const handle = { rateLimit: { action: 'analysis' } }

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { ExportFormatSchema } from '#app/schemas/chat.ts'
-import { requireUser } from '#app/utils/auth.ts'
-import { apiError } from '#app/utils/http.ts'
+import { ExportFormatSchema } from '#server/domain/chat/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { apiError } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 /**

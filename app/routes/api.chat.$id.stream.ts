@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { StreamQuerySchema } from '#app/schemas/chat.ts'
-import { requireUser } from '#app/utils/auth.ts'
+import { StreamQuerySchema } from '#server/domain/chat/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
 import { closingHint, eventStreamSignal } from '#app/utils/event-stream.ts'
-import { apiError } from '#app/utils/http.ts'
+import { apiError } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 /** Following a reply keeps a connection open; counted like a message. */

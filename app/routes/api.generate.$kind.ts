@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
 import { json } from '@remix-run/node'
-import { GenerationRequestSchema, IdempotencyKeySchema } from '#app/schemas/generation.ts'
-import { requireUser } from '#app/utils/auth.ts'
-import { apiError } from '#app/utils/http.ts'
+import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { apiError } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 export const handle = { rateLimit: { action: 'generation' } }

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { PENDING_STATUSES } from '#app/schemas/generation.ts'
-import { requireUser } from '#app/utils/auth.ts'
+import { PENDING_STATUSES } from '#server/domain/generations/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
 import { closingHint, eventStreamSignal } from '#app/utils/event-stream.ts'
-import { apiError } from '#app/utils/http.ts'
+import { apiError } from '#app/utils/http.server.ts'
 
 /**
  * `GET /api/generations/:id/events`: Server-Sent Events, one `status` event per change, until the generation

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
 import { json } from '@remix-run/node'
-import { requireUser } from '#app/utils/auth.ts'
-import { apiError } from '#app/utils/http.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { apiError } from '#app/utils/http.server.ts'
 
 export const handle = { rateLimit: { action: 'write' } }
 

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
 import { json } from '@remix-run/node'
-import { TitleRequestSchema } from '#app/schemas/chat.ts'
-import { requireUser } from '#app/utils/auth.ts'
-import { apiError } from '#app/utils/http.ts'
+import { TitleRequestSchema } from '#server/domain/chat/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { apiError } from '#app/utils/http.server.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
 
 export const handle = { rateLimit: { action: 'title' } }

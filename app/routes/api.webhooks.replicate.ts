@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
 import { json } from '@remix-run/node'
-import { apiError } from '#app/utils/http.ts'
+import { apiError } from '#app/utils/http.server.ts'
 
 export const handle = { rateLimit: { action: 'webhook' } }
 

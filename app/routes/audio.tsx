@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { useActionData, useLoaderData } from '@remix-run/react'
 import { Field } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
-import { studioAction, studioLoader } from '#app/utils/studio.ts'
+import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
 
 export const handle = { rateLimit: { action: 'generation' } }
 

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import * as v from 'valibot'
 import { ProviderSchema } from '#app/schemas/auth.ts'
-import { clientIp } from '#app/utils/auth.ts'
+import { clientIp } from '#app/utils/auth.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 // Each callback exchanges a code with the provider: a sign-in attempt, counted like one.

@@ -4,10 +4,15 @@ import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { Composer } from '#app/components/chat/composer.tsx'
 import { ConversationHeader } from '#app/components/chat/conversation-header.tsx'
 import { ChatMessage } from '#app/components/chat/message.tsx'
-import { readChatForm } from '#app/components/chat/uploads.server.ts'
-import { ATTACHMENT_MAX_BYTES, ChatActionSchema, MAX_ATTACHMENTS, ThreadQuerySchema } from '#app/schemas/chat.ts'
-import { requireUser } from '#app/utils/auth.ts'
-import { notFound } from '#app/utils/http.ts'
+import { readChatForm } from '#app/utils/uploads.server.ts'
+import {
+	ATTACHMENT_MAX_BYTES,
+	ChatActionSchema,
+	MAX_ATTACHMENTS,
+	ThreadQuerySchema,
+} from '#server/domain/chat/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { notFound } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 /** Sending, editing and regenerating call a model. */

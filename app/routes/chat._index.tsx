@@ -2,15 +2,15 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { ModeInput } from '#app/components/chat/mode-input.tsx'
-import { readChatForm } from '#app/components/chat/uploads.server.ts'
+import { readChatForm } from '#app/utils/uploads.server.ts'
 import {
 	ChatExportSchema,
 	IMPORT_MAX_BYTES,
 	MESSAGE_MAX_CHARS,
 	NewChatSchema,
 	SYSTEM_PROMPT_MAX_CHARS,
-} from '#app/schemas/chat.ts'
-import { requireUser } from '#app/utils/auth.ts'
+} from '#server/domain/chat/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 /** Starting a chat may call a model at once (its first message); importing writes a whole conversation. */

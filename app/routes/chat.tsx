@@ -4,8 +4,8 @@ import { Outlet, useLoaderData, useParams } from '@remix-run/react'
 import hljsStyles from 'highlight.js/styles/github-dark.min.css'
 import chatStyles from '#app/components/chat/chat.css'
 import { ConversationList } from '#app/components/chat/conversation-list.tsx'
-import { ConversationActionSchema, ConversationListQuerySchema } from '#app/schemas/chat.ts'
-import { requireUser } from '#app/utils/auth.ts'
+import { ConversationActionSchema, ConversationListQuerySchema } from '#server/domain/chat/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
 
 /** Rename, pin and delete, from the list or a chat's header. */

@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { useActionData, useLoaderData } from '@remix-run/react'
 import { Field } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
-import { IMAGE_SIZES } from '#app/schemas/generation.ts'
-import { studioAction, studioLoader } from '#app/utils/studio.ts'
+import { IMAGE_SIZES } from '#server/domain/generations/schema.ts'
+import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
 
 export const handle = { rateLimit: { action: 'generation' } }
 

@@ -3,7 +3,7 @@ import { json } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import * as v from 'valibot'
 import { GenerationTile } from '#app/components/generation-output.tsx'
-import { requireUser } from '#app/utils/auth.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 const PAGE_SIZE = 24

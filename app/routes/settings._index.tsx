@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/re
 import { Field, FormErrors, Notice } from '#app/components/forms.tsx'
 import { PASSWORD_MIN_LENGTH } from '#app/schemas/auth.ts'
 import { ProfileActionSchema } from '#app/schemas/settings.ts'
-import { requireUser } from '#app/utils/auth.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { requireUser } from '#app/utils/auth.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 // An export reads every row the user owns: limited like the other account operations.

@@ -3,7 +3,7 @@ import { json } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { Field, FormErrors, Notice } from '#app/components/forms.tsx'
 import { TokensActionSchema } from '#app/schemas/settings.ts'
-import { clientIp, requireUser } from '#app/utils/auth.ts'
+import { clientIp, requireUser } from '#app/utils/auth.server.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 

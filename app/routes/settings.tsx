@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { NavLink, Outlet } from '@remix-run/react'
-import { requireUser } from '#app/utils/auth.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
 
 const SECTIONS = [
 	{ to: '/settings', label: 'Profile and sign-in', end: true },

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { useEffect, useRef } from 'react'
 import { Field, FormErrors, Honeypot } from '#app/components/forms.tsx'
 import { HONEYPOT_FIELD, PASSWORD_MIN_LENGTH, safeRedirect, SignUpSchema } from '#app/schemas/auth.ts'
-import { clientIp, getUser } from '#app/utils/auth.ts'
+import { clientIp, getUser } from '#app/utils/auth.server.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 

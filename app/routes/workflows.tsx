@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { AreaPlaceholder } from '#app/components/area-placeholder.tsx'
-import { requireUser } from '#app/utils/auth.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
 
 // A loader, so client-side navigation asks the server too and a signed-out visitor is sent to sign in.
 export async function loader({ request, context }: LoaderFunctionArgs) {

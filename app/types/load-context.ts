@@ -1,4 +1,4 @@
-import type { LoadContext } from '#server/app.ts'
+import type { LoadContext } from '#server/load-context.ts'
 
 // Every loader and action receives the services built once at start-up, the request's CSP nonce and its id.
 declare module '@remix-run/server-runtime' {

@@ -1,7 +1,7 @@
 /**
  * Accounts and sign-in: local accounts (e-mail + password, scrypt), GitHub and Google when configured,
  * database-backed sessions, personal API tokens, and the settings behind them. Built once in
- * server/services.ts; routes reach it as `context.services.auth` (thin wrappers in app/utils/auth.ts).
+ * server/services.ts; routes reach it as `context.services.auth` (thin wrappers in app/utils/auth.server.ts).
  * See docs/decisions/005-central-route-protection.md for how every route is guarded.
  */
 import { redirect } from '@remix-run/node'

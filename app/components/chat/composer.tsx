@@ -1,6 +1,6 @@
 import { Form, useNavigation } from '@remix-run/react'
 import type { KeyboardEvent } from 'react'
-import { MAX_ATTACHMENTS, MESSAGE_MAX_CHARS } from '#app/schemas/chat.ts'
+import { MAX_ATTACHMENTS, MESSAGE_MAX_CHARS } from '#server/domain/chat/schema.ts'
 import { ModeInput } from './mode-input.tsx'
 
 type Props = {

@@ -1,5 +1,5 @@
 import { Form } from '@remix-run/react'
-import { SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from '#app/schemas/chat.ts'
+import { SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from '#server/domain/chat/schema.ts'
 import type { ConversationData, ModelOption } from './types.ts'
 
 type Props = { conversation: ConversationData; models: readonly ModelOption[]; error?: string | undefined }

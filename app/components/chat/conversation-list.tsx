@@ -1,5 +1,5 @@
 import { Form, Link, useLocation } from '@remix-run/react'
-import { TITLE_MAX_CHARS } from '#app/schemas/chat.ts'
+import { TITLE_MAX_CHARS } from '#server/domain/chat/schema.ts'
 import type { ConversationItem } from './types.ts'
 
 const START = '\uE000'

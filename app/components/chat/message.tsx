@@ -1,5 +1,5 @@
 import { Form, Link } from '@remix-run/react'
-import { MESSAGE_MAX_CHARS } from '#app/schemas/chat.ts'
+import { MESSAGE_MAX_CHARS } from '#server/domain/chat/schema.ts'
 import { LiveReply } from './live-reply.tsx'
 import { MessageBody } from './message-body.tsx'
 import { ModeInput } from './mode-input.tsx'

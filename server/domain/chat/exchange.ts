@@ -2,7 +2,7 @@
  * Conversations as files: Markdown (the branch on screen, for reading and pasting elsewhere) and JSON (the whole
  * tree with every branch, which `import` reads back). Pure functions; the SQL is in ./index.ts.
  */
-import type { ChatExport } from '#app/schemas/chat.ts'
+import type { ChatExport } from './schema.ts'
 import type { Conversation, Message } from './store.ts'
 
 export const EXPORT_FORMAT = 'generation-studio-conversation'

@@ -3,7 +3,7 @@
  * export back in as a new chat (new ids, every branch kept). The file formats are in ./exchange.ts.
  */
 import { randomUUID } from 'node:crypto'
-import type { ChatExport } from '#app/schemas/chat.ts'
+import type { ChatExport } from './schema.ts'
 import type { Db } from '#server/db/index.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'

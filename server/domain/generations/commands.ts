@@ -3,7 +3,7 @@
  * transaction), read, cancel, retry and delete. All through `db.asUser`, so row-level security applies.
  */
 import crypto from 'node:crypto'
-import type { GenerationKind, GenerationRequest } from '#app/schemas/generation.ts'
+import type { GenerationKind, GenerationRequest } from './schema.ts'
 import type { Config } from '#server/config.ts'
 import type { Db } from '#server/db/index.ts'
 import type { Jobs } from '#server/jobs/index.ts'

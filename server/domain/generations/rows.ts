@@ -9,7 +9,7 @@ import {
 	type GenerationKind,
 	type GenerationRequest,
 	type GenerationStatus,
-} from '#app/schemas/generation.ts'
+} from './schema.ts'
 import type { Tx } from '#server/db/index.ts'
 import type { ProviderName } from '#server/providers/types.ts'
 import type { StoredObject } from '#server/storage/index.ts'

@@ -2,7 +2,7 @@
  * The cost ledger: every provider call becomes one `api_usage` row, and a user's monthly budget is checked
  * against it before anything that costs money is started.
  */
-import { formatUsd } from '#app/utils/money.ts'
+import { formatUsd } from './money.ts'
 import type { Db, Tx } from '#server/db/index.ts'
 import type { ProviderName, Usage } from '#server/providers/types.ts'
 import { refuse } from '../refusal.ts'

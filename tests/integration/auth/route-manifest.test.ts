@@ -77,6 +77,8 @@ describe('the route manifest', () => {
 	it('has protected routes to check, and a public list that names routes, not paths', () => {
 		expect(protectedRoutes.length).toBeGreaterThan(5)
 		for (const id of PUBLIC_ROUTES) expect(id === 'root' || id.startsWith('routes/')).toBe(true)
+		// A stale entry would open whatever route later takes its name.
+		expect(PUBLIC_ROUTES.filter(id => !build.routes[id]), 'public routes that do not exist').toEqual([])
 	})
 
 	it('names an existing rate-limit policy on every route with an action', () => {

@@ -5,7 +5,7 @@
  */
 import type { ServerBuild } from '@remix-run/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LoadContext } from '#server/app.ts'
+import type { LoadContext } from '#server/load-context.ts'
 import { createAuth, type Auth } from '#server/auth/index.ts'
 import { createLimits, type Limits } from '#server/limits/index.ts'
 import { protectRoutes, routeProtectionProblems } from '#server/route-protection.ts'
@@ -78,7 +78,7 @@ describe.each(testDrivers())('route protection on %s', driver => {
 			},
 		},
 		'routes/static-page': { path: 'static-page', module: { default: () => null } },
-		'routes/share.$slug': { path: 'share/:slug', module: { default: () => null, loader: () => 'shared' } },
+		'routes/api.models': { path: 'api/models', module: { loader: () => 'catalogue' } },
 		'routes/publish': {
 			path: 'publish',
 			module: {
@@ -138,8 +138,8 @@ describe.each(testDrivers())('route protection on %s', driver => {
 	})
 
 	it('leaves public routes open', async () => {
-		expect(await run('routes/share.$slug', 'loader', new Request(`${BASE}/share/abc`))).toBe('shared')
-		expect(routes['routes/share.$slug']?.module.action).toBeUndefined()
+		expect(await run('routes/api.models', 'loader', new Request(`${BASE}/api/models`))).toBe('catalogue')
+		expect(routes['routes/api.models']?.module.action).toBeUndefined()
 	})
 
 	it('counts the declared policy before the action runs, with Retry-After on the refusal', async () => {

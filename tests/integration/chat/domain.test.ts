@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import * as v from 'valibot'
-import { ChatExportSchema } from '#app/schemas/chat.ts'
+import { ChatExportSchema } from '#server/domain/chat/schema.ts'
 import { createChat } from '#server/domain/chat/index.ts'
 import type { Chat, ReplyEvent, Thread } from '#server/domain/chat/index.ts'
 import type { Refusal } from '#server/domain/refusal.ts'

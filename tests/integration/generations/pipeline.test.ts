@@ -6,7 +6,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { GenerationRequest } from '#app/schemas/generation.ts'
+import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import type { Generation } from '#server/domain/generations/index.ts'
 import type { Services } from '#server/services.ts'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import * as v from 'valibot'
-import { ChatExportSchema } from '#app/schemas/chat.ts'
-import type { ChatExport } from '#app/schemas/chat.ts'
+import { ChatExportSchema } from '#server/domain/chat/schema.ts'
+import type { ChatExport } from '#server/domain/chat/schema.ts'
 import { exportFilename, planImport, toExportJson, toExportMarkdown } from '#server/domain/chat/exchange.ts'
 import type { Conversation, Message } from '#server/domain/chat/store.ts'
 

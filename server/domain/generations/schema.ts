@@ -82,3 +82,8 @@ export const IdempotencyKeySchema = v.pipe(
 export const GENERATION_STATUSES = ['queued', 'running', 'processing', 'succeeded', 'failed', 'canceled'] as const
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number]
 export const PENDING_STATUSES: readonly GenerationStatus[] = ['queued', 'running', 'processing']
+
+/** The buttons on a generation's page, told apart by `intent`. */
+export const GenerationActionSchema = v.object({
+	intent: v.picklist(['cancel', 'retry', 'delete'], 'Unknown action.'),
+})

@@ -5,9 +5,9 @@
  */
 import type { AppLoadContext } from '@remix-run/node'
 import { json, redirect } from '@remix-run/node'
-import { GenerationRequestSchema, IdempotencyKeySchema } from '#app/schemas/generation.ts'
-import type { GenerationKind } from '#app/schemas/generation.ts'
-import { requireUser } from './auth.ts'
+import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
+import type { GenerationKind } from '#server/domain/generations/schema.ts'
+import { requireUser } from './auth.server.ts'
 import { formToObject, parseWith } from './validation.ts'
 
 const CAPABILITIES = { image: ['image'], video: ['video'], audio: ['speech', 'music'] } as const
