@@ -4,10 +4,18 @@
  *
  * A Redis outage must neither fail requests nor lift the limits. Each Redis limiter carries an in-memory
  * insurance limiter with the same figures, and every answer Redis gives is copied into it, so when Redis
- * stops answering this process carries on from the last counts it saw instead of from zero. Commands have a
- * short deadline and are never queued while disconnected, so an outage costs a request milliseconds.
+ * stops answering this process carries on from the last counts it saw instead of from zero.
+ *
+ * - Commands have a short deadline (100 ms) and are never queued while disconnected; a circuit breaker stops
+ *   asking a Redis that keeps timing out (a hung or frozen host) and probes it in the background instead, so
+ *   an outage costs a request microseconds, not a deadline each.
+ * - When Redis answers again, possibly empty after a restart, a subject this process counted in memory during
+ *   the outage keeps the stricter of the two verdicts until its memory window (or block) ends, and the memory
+ *   count is written back to Redis so the other processes see it too: a brute-force block made during the
+ *   outage holds.
  */
 import { metrics } from '@opentelemetry/api'
+import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Config } from '#server/config.ts'
@@ -60,12 +68,20 @@ export type LimitsOptions = {
 	keyPrefix?: string
 	/** Deadline for one Redis command before the memory limiter answers instead. */
 	commandTimeoutMs?: number
+	/** Consecutive failed or late commands that open the circuit breaker (memory only, Redis probed). */
+	breakerThreshold?: number
+	/** How often an open breaker probes Redis with a PING. */
+	probeIntervalMs?: number
 	/** How long start-up waits for Redis before serving from memory (it keeps reconnecting after). */
 	connectTimeoutMs?: number
 }
 
 const DEFAULT_KEY_PREFIX = 'gs:rl'
-const DEFAULT_COMMAND_TIMEOUT_MS = 500
+const DEFAULT_COMMAND_TIMEOUT_MS = 100
+const DEFAULT_BREAKER_THRESHOLD = 3
+const DEFAULT_PROBE_INTERVAL_MS = 1_000
+/** Subjects counted in memory during an outage are remembered at most this many at once (oldest dropped). */
+const MAX_OUTAGE_KEYS = 100_000
 const DEFAULT_CONNECT_TIMEOUT_MS = 2_000
 const MAX_RECONNECT_DELAY_MS = 3_000
 /** At most one "served from memory" warning per this interval, however many requests hit it. */
@@ -101,6 +117,25 @@ class InsuranceLimiter extends RateLimiterMemory {
 
 type Bucket = { policy: Policy; store: RateLimiterAbstract; insurance: InsuranceLimiter | null }
 
+type Verdict = { res: RateLimiterRes; allowed: boolean }
+
+/** A limiter's answer as a value: a refusal is a RateLimiterRes thrown; anything else thrown is a store error. */
+async function settle(answer: Promise<RateLimiterRes>): Promise<Verdict> {
+	try {
+		return { res: await answer, allowed: true }
+	} catch (reason) {
+		if (reason instanceof RateLimiterRes) return { res: reason, allowed: false }
+		throw reason
+	}
+}
+
+/** The stricter of two verdicts: a refusal over an allowance, the longer wait, the fewer points left. */
+function stricter(a: Verdict, b: Verdict): Verdict {
+	if (a.allowed !== b.allowed) return a.allowed ? b : a
+	if (!a.allowed) return a.res.msBeforeNext >= b.res.msBeforeNext ? a : b
+	return a.res.remainingPoints <= b.res.remainingPoints ? a : b
+}
+
 export async function createLimits(options: LimitsOptions): Promise<Limits> {
 	const policies = resolvePolicies(options.overrides)
 	const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX
@@ -130,30 +165,90 @@ export async function createLimits(options: LimitsOptions): Promise<Limits> {
 
 	const backend: LimitBackend = redis ? 'redis' : 'memory'
 	let lastFallbackWarning = 0
+	/**
+	 * Subjects counted in memory while Redis was unavailable, until their memory window ends (policy:key ->
+	 * epoch ms). Only these are compared with Redis when it answers again: elsewhere Redis is the truth.
+	 */
+	const countedDuringOutage = new Map<string, number>()
 
 	function bucketFor(name: PolicyName): Bucket {
 		if (!isPolicyName(name)) throw new TypeError(`Unknown rate-limit policy "${String(name)}"`)
 		return buckets[name]
 	}
 
-	/** Keeps the insurance limiter's count equal to Redis's, so an outage continues from it. */
-	function afterStore(name: PolicyName, bucket: Bucket, key: string, res: RateLimiterRes): LimitBackend {
-		if (!bucket.insurance) return 'memory'
-		if (answeredFromMemory.has(res)) {
-			fallbacks.add(1, { policy: name })
-			const now = Date.now()
-			// A known disconnection is logged once by the connection; this catches a Redis that is connected but hung.
-			if (!redis?.isDown() && now - lastFallbackWarning > FALLBACK_WARNING_INTERVAL_MS) {
-				lastFallbackWarning = now
-				logger.warn('rate limits: Redis did not answer, counting in memory', {
-					policy: name,
-					redis: redis?.describe(),
-				})
-			}
-			return 'memory'
+	function rememberOutage(name: PolicyName, key: string, res: RateLimiterRes) {
+		const id = `${name}:${key}`
+		countedDuringOutage.delete(id)
+		countedDuringOutage.set(id, Date.now() + Math.max(0, res.msBeforeNext))
+		if (countedDuringOutage.size > MAX_OUTAGE_KEYS) {
+			const oldest = countedDuringOutage.keys().next().value
+			if (oldest !== undefined) countedDuringOutage.delete(oldest)
 		}
-		if (res.msBeforeNext > 0) void bucket.insurance.set(key, res.consumedPoints, res.msBeforeNext / 1000)
-		return 'redis'
+	}
+
+	function countedInOutage(name: PolicyName, key: string): boolean {
+		const id = `${name}:${key}`
+		const until = countedDuringOutage.get(id)
+		if (until === undefined) return false
+		if (until > Date.now()) return true
+		countedDuringOutage.delete(id)
+		return false
+	}
+
+	function noteFallback(name: PolicyName) {
+		fallbacks.add(1, { policy: name })
+		const now = Date.now()
+		// A known disconnection or open breaker is logged once by the connection; this catches the first late answers.
+		if (!redis?.isDown() && now - lastFallbackWarning > FALLBACK_WARNING_INTERVAL_MS) {
+			lastFallbackWarning = now
+			logger.warn('rate limits: Redis did not answer, counting in memory', { policy: name, redis: redis?.describe() })
+		}
+	}
+
+	/**
+	 * Memory's copy of a Redis count expires a command deadline before Redis's own, so at the end of a window memory
+	 * never lingers on an old count: memory can only be ahead of Redis because it counted during an outage or
+	 * because Redis lost its data (a restart, a failover).
+	 */
+	const copyMarginMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
+	/** After Redis lost its data, memory's refusals outrank it for as long as the longest window or block lasts. */
+	const longestMs =
+		Math.max(...POLICY_NAMES.map(n => Math.max(policies[n].durationSeconds, policies[n].blockSeconds ?? 0))) * 1000
+	const lostDataRecently = () => {
+		const at = redis?.lostDataAt() ?? null
+		return at !== null && Date.now() - at < longestMs
+	}
+
+	/**
+	 * After Redis answered a consume. When memory holds a stricter count for the subject than Redis did before this
+	 * call — because this process counted it during an outage, or because memory refuses it (exhausted or blocked)
+	 * and Redis came back empty — the stricter verdict stands until memory's window or block ends, and the memory
+	 * count is written back so every process sees it. Otherwise memory copies Redis, so the next outage carries on
+	 * from here. (Outside those cases memory never outranks Redis: a reset made by another process, after a
+	 * successful sign-in, must hold.)
+	 */
+	async function reconcile(name: PolicyName, bucket: Bucket, key: string, answer: Verdict, points: number) {
+		const insurance = bucket.insurance
+		if (!insurance) return answer
+		const remembered = await insurance.get(key)
+		const outage = countedInOutage(name, key)
+		const ahead = remembered !== null && remembered.consumedPoints > answer.res.consumedPoints - points
+		if (ahead && (outage || (remembered.consumedPoints > bucket.policy.points && lostDataRecently()))) {
+			const mine = await settle(insurance.consume(key, points))
+			const seconds = Math.max(1, Math.ceil(mine.res.msBeforeNext / 1000))
+			try {
+				await bucket.store.set(key, mine.res.consumedPoints, seconds)
+				countedDuringOutage.delete(`${name}:${key}`)
+			} catch (error) {
+				logger.warn('rate limits: could not write an outage count back to Redis', { policy: name, error })
+			}
+			return stricter(answer, mine)
+		}
+		if (outage) countedDuringOutage.delete(`${name}:${key}`)
+		const ttlMs = answer.res.msBeforeNext - copyMarginMs
+		if (ttlMs > 0) void insurance.set(key, answer.res.consumedPoints, ttlMs / 1000)
+		else void insurance.delete(key)
+		return answer
 	}
 
 	return {
@@ -166,38 +261,53 @@ export async function createLimits(options: LimitsOptions): Promise<Limits> {
 			}
 			const bucket = bucketFor(name)
 			const key = subjectKey(bucket.policy.key, subject)
-			let res: RateLimiterRes
-			let allowed: boolean
-			try {
-				res = await bucket.store.consume(key, points)
-				allowed = true
-			} catch (reason) {
-				if (reason instanceof RateLimiterRes) {
-					res = reason
-					allowed = false
-				} else if (bucket.insurance) {
+			let verdict: Verdict
+			let answeredBy: LimitBackend = bucket.insurance ? 'redis' : 'memory'
+			if (bucket.insurance && redis && !redis.usable()) {
+				// The breaker is open: do not spend a deadline on a Redis known not to answer.
+				verdict = await settle(bucket.insurance.consume(key, points))
+				answeredBy = 'memory'
+			} else {
+				try {
+					verdict = await settle(bucket.store.consume(key, points))
+				} catch (reason) {
+					if (!bucket.insurance) throw reason
 					// The library hands store errors to the insurance limiter; this is the last resort if that path fails.
 					logger.error('rate limits: store error, counting in memory', { policy: name, error: reason })
-					res = await bucket.insurance.consume(key, points).catch((r: unknown) => {
-						if (r instanceof RateLimiterRes) return r
-						throw r
-					})
-					allowed = res.consumedPoints <= bucket.policy.points
-				} else {
-					throw reason
+					verdict = await settle(bucket.insurance.consume(key, points))
+				}
+				if (bucket.insurance && answeredFromMemory.has(verdict.res)) {
+					answeredBy = 'memory'
+					redis?.failed()
+				} else if (bucket.insurance) {
+					redis?.answered()
+					verdict = await reconcile(name, bucket, key, verdict, points)
 				}
 			}
-			const answeredBy = afterStore(name, bucket, key, res)
-			if (!allowed) rejections.add(1, { policy: name })
-			return toResult(name, bucket.policy, res, allowed, answeredBy)
+			if (answeredBy === 'memory' && bucket.insurance) {
+				noteFallback(name)
+				rememberOutage(name, key, verdict.res)
+			}
+			if (!verdict.allowed) rejections.add(1, { policy: name })
+			return toResult(name, bucket.policy, verdict.res, verdict.allowed, answeredBy)
 		},
 
 		async reward(name, subject, points = 1) {
 			const bucket = bucketFor(name)
 			const key = subjectKey(bucket.policy.key, subject)
+			const insurance = bucket.insurance
 			try {
+				if (insurance && redis && !redis.usable()) {
+					await insurance.reward(key, points)
+					return
+				}
 				const res = await bucket.store.reward(key, points)
-				afterStore(name, bucket, key, res)
+				if (!insurance || answeredFromMemory.has(res)) return
+				// A subject counted during an outage keeps its memory count (less what is given back) until reconciled.
+				if (countedInOutage(name, key)) await insurance.reward(key, points)
+				else if (res.msBeforeNext > copyMarginMs) {
+					void insurance.set(key, res.consumedPoints, (res.msBeforeNext - copyMarginMs) / 1000)
+				}
 			} catch (error) {
 				logger.warn('rate limits: could not give points back', { policy: name, error })
 			}
@@ -207,11 +317,12 @@ export async function createLimits(options: LimitsOptions): Promise<Limits> {
 			const bucket = bucketFor(name)
 			const key = subjectKey(bucket.policy.key, subject)
 			try {
-				await bucket.store.delete(key)
+				if (!redis || redis.usable()) await bucket.store.delete(key)
 			} catch (error) {
 				logger.warn('rate limits: could not reset a bucket', { policy: name, error })
 			}
 			// The copy kept for outages must forget it too, or a block would come back with the next outage.
+			countedDuringOutage.delete(`${name}:${key}`)
 			await bucket.insurance?.delete(key)
 		},
 
@@ -249,7 +360,15 @@ function toResult(
 type RedisHandle = {
 	client: Redis
 	health(): Promise<LimitsHealth>
+	/** Whether to ask Redis at all: false while disconnected or while the breaker is open. */
+	usable(): boolean
+	/** A command was answered: the breaker's count of consecutive failures starts again. */
+	answered(): void
+	/** A command failed or missed its deadline; enough of these in a row open the breaker. */
+	failed(): void
 	isDown(): boolean
+	/** When a reconnection last found Redis emptied (restart, flush), or null. */
+	lostDataAt(): number | null
 	describe(): string
 	close(): Promise<void>
 }
@@ -261,11 +380,14 @@ type RedisHandle = {
 async function connectRedis(options: LimitsOptions): Promise<RedisHandle> {
 	const url = options.redisUrl ?? ''
 	const where = describeUrl(url)
+	const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
+	const threshold = options.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD
+	const probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS
 	const client = new Redis(url, {
 		lazyConnect: true,
 		// Queued commands would wait for a reconnection: fail them instead so the memory limiter answers now.
 		enableOfflineQueue: false,
-		commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+		commandTimeout: commandTimeoutMs,
 		connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
 		maxRetriesPerRequest: 1,
 		retryStrategy: times => Math.min(100 * 2 ** (times - 1), MAX_RECONNECT_DELAY_MS),
@@ -275,54 +397,125 @@ async function connectRedis(options: LimitsOptions): Promise<RedisHandle> {
 	let closing = false
 	let lastError: string | null = null
 	let degraded = false
+	/** Consecutive commands that failed or missed their deadline on a connected client. */
+	let failures = 0
+	/** Set while the breaker is open: Redis is only probed, requests are counted in memory. */
+	let probe: NodeJS.Timeout | null = null
+
 	const markDown = (reason: string) => {
 		lastError = reason
 		if (degraded || closing) return
 		degraded = true
 		logger.warn('rate limits: Redis unavailable, counting in memory until it returns', { redis: where, reason })
 	}
+	const markUp = () => {
+		if (probe) clearInterval(probe)
+		probe = null
+		failures = 0
+		if (degraded && !closing) logger.info('rate limits: Redis connection restored', { redis: where })
+		degraded = false
+		lastError = null
+	}
+	const openBreaker = () => {
+		if (probe || closing) return
+		markDown(`no answer within ${commandTimeoutMs} ms`)
+		let probing = false
+		probe = setInterval(() => {
+			if (probing || client.status !== 'ready') return
+			probing = true
+			client
+				.ping()
+				.then(markUp, () => undefined)
+				.finally(() => {
+					probing = false
+				})
+		}, probeIntervalMs)
+		probe.unref()
+	}
 	// Without an 'error' listener ioredis prints every failed reconnection to the console.
 	client.on('error', (error: Error) => markDown(error.message))
 	client.on('close', () => markDown(lastError ?? 'connection closed'))
+	/**
+	 * A restart (or a flush) empties Redis; a reset deletes one key. To tell them apart, Redis holds a random epoch
+	 * that only data loss removes: when a new connection finds a different one, Redis forgot everything.
+	 */
+	const epochKey = `${options.keyPrefix ?? DEFAULT_KEY_PREFIX}:epoch`
+	let knownEpoch: string | null = null
+	let dataLostAt: number | null = null
+	const checkEpoch = async () => {
+		try {
+			await client.set(epochKey, randomUUID(), 'NX')
+			const epoch = await client.get(epochKey)
+			if (knownEpoch !== null && epoch !== knownEpoch) {
+				dataLostAt = Date.now()
+				logger.warn('rate limits: Redis came back without its counts; blocks held in memory stay in force', {
+					redis: where,
+				})
+			}
+			knownEpoch = epoch
+		} catch {
+			// A Redis too slow for this is about to open the breaker; the next connection checks again.
+		}
+	}
 	client.on('ready', () => {
-		if (degraded) logger.info('rate limits: Redis connection restored', { redis: where })
-		degraded = false
-		lastError = null
+		markUp()
+		void checkEpoch()
 	})
 
 	try {
 		await client.connect()
+		await checkEpoch()
 	} catch (error) {
 		// The 'error' event already holds the cause (ECONNREFUSED...); the rejection only says "closed".
 		markDown(lastError ?? (error instanceof Error ? error.message : String(error)))
+	}
+
+	const failed = () => {
+		// A disconnection is already known (and answered from memory at once); this counts a connected Redis that is late.
+		if (client.status !== 'ready') return
+		failures++
+		if (failures >= threshold) openBreaker()
 	}
 
 	return {
 		client,
 		describe: () => where,
 		isDown: () => degraded,
+		lostDataAt: () => dataLostAt,
+		usable: () => client.status === 'ready' && probe === null,
+		answered: () => {
+			failures = 0
+		},
+		failed,
 		async health() {
+			const memory = 'limits are counted in memory until it returns'
 			if (client.status !== 'ready') {
 				return {
 					ok: false,
 					backend: 'redis',
-					detail: `Redis at ${where} is ${client.status}${lastError ? ` (${lastError})` : ''}; limits are counted in memory until it returns`,
+					detail: `Redis at ${where} is ${client.status}${lastError ? ` (${lastError})` : ''}; ${memory}`,
+				}
+			}
+			if (probe) {
+				return {
+					ok: false,
+					backend: 'redis',
+					detail: `Redis at ${where} did not answer within ${commandTimeoutMs} ms; ${memory} (probed every ${probeIntervalMs} ms)`,
 				}
 			}
 			try {
 				await client.ping()
 				return { ok: true, backend: 'redis' }
 			} catch (error) {
+				failed()
 				const reason = error instanceof Error ? error.message : String(error)
-				return {
-					ok: false,
-					backend: 'redis',
-					detail: `Redis at ${where} did not answer (${reason}); limits are counted in memory until it returns`,
-				}
+				return { ok: false, backend: 'redis', detail: `Redis at ${where} did not answer (${reason}); ${memory}` }
 			}
 		},
 		async close() {
 			closing = true
+			if (probe) clearInterval(probe)
+			probe = null
 			if (client.status === 'ready') {
 				try {
 					await client.quit()

@@ -1,6 +1,9 @@
 /**
  * Redis going away must neither fail requests nor lift the limits: calls keep answering fast from the memory
  * insurance limiter, which carries on from the last counts Redis gave, and health() says what is happening.
+ * When Redis comes back (empty, after a restart), what memory counted meanwhile keeps the stricter verdict until
+ * its window or block ends, and is written back so other processes see it. A frozen Redis opens a circuit
+ * breaker: requests stop paying a command deadline each.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLimits, type Limits, type Subject } from '#server/limits/index.ts'
@@ -8,14 +11,22 @@ import { startPrivateRedis, uniqueKeyPrefix, type PrivateRedis } from '#tests/su
 
 let server: PrivateRedis | null = null
 let limits: Limits | null = null
+let other: Limits | null = null
 
 afterEach(async () => {
 	server?.resume()
 	await limits?.close()
+	await other?.close()
 	await server?.cleanup()
 	limits = null
+	other = null
 	server = null
 })
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b)
+	return sorted[Math.floor(sorted.length / 2)] ?? 0
+}
 
 /** Consumes and measures how long the answer took. */
 async function timedConsume(l: Limits, ...args: [Parameters<Limits['consume']>[0], Subject]) {
@@ -37,10 +48,11 @@ async function waitForHealthy(l: Limits, timeoutMs = 15_000) {
 describe('a Redis outage', () => {
 	it('pulling the plug: answers stay fast, never throw, stay limited, and health recovers with Redis', async () => {
 		server = await startPrivateRedis()
+		const keyPrefix = uniqueKeyPrefix('outage')
 		limits = await createLimits({
 			redisUrl: server.url,
 			overrides: { chat: { points: 5, durationSeconds: 60 } },
-			keyPrefix: uniqueKeyPrefix('outage'),
+			keyPrefix,
 		})
 		expect(await limits.health()).toEqual({ ok: true, backend: 'redis' })
 		const user = { ip: '203.0.113.1', userId: 'during-outage' }
@@ -89,8 +101,20 @@ describe('a Redis outage', () => {
 
 		await server.start()
 		expect(await waitForHealthy(limits)).toEqual({ ok: true, backend: 'redis' })
-		// Redis answers again (it restarted empty: it kept nothing on disk).
-		expect(await limits.consume('chat', user)).toMatchObject({ allowed: true, remaining: 4, backend: 'redis' })
+		// Redis answers again, but restarted empty (it kept nothing on disk): the outage's count still stands...
+		expect(await limits.consume('chat', user)).toMatchObject({ allowed: false, backend: 'redis' })
+		// ...for another process too, since it was written back; the other user carries on from their outage count.
+		other = await createLimits({
+			redisUrl: server.url,
+			overrides: { chat: { points: 5, durationSeconds: 60 } },
+			keyPrefix,
+		})
+		expect(await other.consume('chat', user)).toMatchObject({ allowed: false, backend: 'redis' })
+		expect(await limits.consume('chat', { ...user, userId: 'someone-else' })).toMatchObject({
+			allowed: true,
+			remaining: 3,
+			backend: 'redis',
+		})
 	})
 
 	it('keeps a sign-in block through the outage', async () => {
@@ -161,6 +185,84 @@ describe('a Redis outage', () => {
 
 		await server.start()
 		expect(await waitForHealthy(limits)).toEqual({ ok: true, backend: 'redis' })
-		expect(await limits.consume('upload', user)).toMatchObject({ allowed: true, remaining: 1, backend: 'redis' })
+		// The user spent the window in memory: still refused. Someone new is counted by Redis.
+		expect(await limits.consume('upload', user)).toMatchObject({ allowed: false, backend: 'redis' })
+		expect(await limits.consume('upload', { ...user, userId: 'new' })).toMatchObject({
+			allowed: true,
+			remaining: 1,
+			backend: 'redis',
+		})
+	})
+
+	it('a brute-force block made before the outage holds when Redis restarts empty', async () => {
+		server = await startPrivateRedis()
+		const keyPrefix = uniqueKeyPrefix('outage')
+		limits = await createLimits({ redisUrl: server.url, overrides: {}, keyPrefix })
+		const attacker = { ip: '192.0.2.9', email: 'victim@example.com' }
+		for (let i = 0; i < 10; i++) expect((await limits.consume('signin', attacker)).allowed).toBe(true)
+		expect(await limits.consume('signin', attacker)).toMatchObject({ allowed: false, backend: 'redis' })
+
+		// The attacker waits while Redis restarts and comes back with nothing.
+		await server.stop({ hard: true })
+		await server.start()
+		expect(await waitForHealthy(limits)).toEqual({ ok: true, backend: 'redis' })
+
+		const after = await limits.consume('signin', attacker)
+		expect(after).toMatchObject({ allowed: false, backend: 'redis' })
+		expect(after.retryAfterSeconds).toBeGreaterThan(800)
+		// Written back: a process that never saw the block refuses too.
+		other = await createLimits({ redisUrl: server.url, overrides: {}, keyPrefix })
+		expect(await other.consume('signin', attacker)).toMatchObject({ allowed: false, backend: 'redis' })
+		// Nobody else is caught by it.
+		expect(await limits.consume('signin', { ...attacker, email: 'someone@example.com' })).toMatchObject({
+			allowed: true,
+			remaining: 9,
+		})
+	})
+
+	it('a brute-force block made while Redis is down holds when Redis comes back empty', async () => {
+		server = await startPrivateRedis()
+		const keyPrefix = uniqueKeyPrefix('outage')
+		limits = await createLimits({ redisUrl: server.url, overrides: {}, keyPrefix })
+		const attacker = { ip: '192.0.2.10', email: 'victim@example.com' }
+		expect(await limits.consume('signin', attacker)).toMatchObject({ allowed: true, backend: 'redis' })
+
+		await server.stop({ hard: true })
+		for (let i = 0; i < 9; i++) expect(await limits.consume('signin', attacker)).toMatchObject({ allowed: true })
+		expect(await limits.consume('signin', attacker)).toMatchObject({ allowed: false, backend: 'memory' })
+
+		await server.start()
+		expect(await waitForHealthy(limits)).toEqual({ ok: true, backend: 'redis' })
+		const after = await limits.consume('signin', attacker)
+		expect(after).toMatchObject({ allowed: false, backend: 'redis' })
+		expect(after.retryAfterSeconds).toBeGreaterThan(800)
+		other = await createLimits({ redisUrl: server.url, overrides: {}, keyPrefix })
+		expect(await other.consume('signin', attacker)).toMatchObject({ allowed: false, backend: 'redis' })
+	})
+
+	it('a frozen Redis (SIGSTOP) adds less than 50 ms at the median, and health says so at once', async () => {
+		server = await startPrivateRedis()
+		// The product's own defaults: command deadline, breaker and probe.
+		limits = await createLimits({ redisUrl: server.url, overrides: {}, keyPrefix: uniqueKeyPrefix('outage') })
+		const timings = async (label: string) => {
+			const ms: number[] = []
+			for (let i = 0; i < 40; i++)
+				ms.push((await timedConsume(limits as Limits, 'write', { ip: '203.0.113.5', userId: label })).ms)
+			return ms
+		}
+		const healthy = await timings('before')
+
+		server.pause()
+		const frozen = await timings('during')
+		expect(median(frozen) - median(healthy)).toBeLessThan(50)
+		const started = performance.now()
+		const health = await limits.health()
+		expect(performance.now() - started).toBeLessThan(50)
+		expect(health).toMatchObject({ ok: false, backend: 'redis' })
+		expect(health.detail).toMatch(/did not answer/)
+
+		server.resume()
+		expect(await waitForHealthy(limits)).toEqual({ ok: true, backend: 'redis' })
+		expect(await limits.consume('write', { ip: '203.0.113.5', userId: 'after' })).toMatchObject({ backend: 'redis' })
 	})
 })
