@@ -33,6 +33,8 @@ export const PUBLIC_ROUTES: readonly string[] = [
 	'routes/logout',
 	'routes/auth.$provider',
 	'routes/auth.$provider_.callback',
+	// The colour theme: a cookie that visitors may set too; it reads and changes nothing else.
+	'routes/theme',
 	// The model catalogue with prices, open to visitors.
 	'routes/api.models',
 ]

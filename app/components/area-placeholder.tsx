@@ -6,8 +6,8 @@ export function AreaPlaceholder({ to }: { to: (typeof AREAS)[number]['to'] }) {
 	return (
 		<section>
 			<h1 className="text-2xl font-bold">{area?.label}</h1>
-			<p className="mt-2 text-zinc-300">{area?.blurb}</p>
-			<p className="mt-6 text-sm text-zinc-400">This area is being built.</p>
+			<p className="mt-2 text-fg-soft">{area?.blurb}</p>
+			<p className="mt-6 text-sm text-fg-muted">This area is being built.</p>
 		</section>
 	)
 }

@@ -1,11 +1,64 @@
-/** The areas of the product, in navigation order. One list, used by the header and the landing page. */
+/**
+ * The areas of the product, in navigation order: one list, used by the app shell and the landing page. An area
+ * whose page is not built yet says so (`ready: false`): the landing page offers only what exists.
+ */
+import { AudioLines, ChartColumn, Clapperboard, Image, Library, MessageSquare, Settings, Workflow } from 'lucide-react'
+
 export const AREAS = [
-	{ to: '/chat', label: 'Chat', blurb: 'Streaming, branching conversations with any model.' },
-	{ to: '/images', label: 'Images', blurb: 'Generate, edit with masks and upscale.' },
-	{ to: '/video', label: 'Video', blurb: 'Text and image to video.' },
-	{ to: '/audio', label: 'Audio', blurb: 'Speech, music and transcription with a waveform editor.' },
-	{ to: '/workflows', label: 'Workflows', blurb: 'Chain generations into repeatable pipelines.' },
-	{ to: '/library', label: 'Library', blurb: 'Everything you have generated, searchable.' },
-	{ to: '/analytics', label: 'Analytics', blurb: 'Usage and cost per model and per day.' },
-	{ to: '/settings', label: 'Settings', blurb: 'Profile, sign-in methods, sessions and API tokens.' },
+	{
+		to: '/chat',
+		label: 'Chat',
+		icon: MessageSquare,
+		ready: true,
+		blurb: 'Streaming, branching conversations with any model; export and import.',
+	},
+	{
+		to: '/images',
+		label: 'Images',
+		icon: Image,
+		ready: true,
+		blurb: 'Images from a prompt, in several sizes, up to four at a time.',
+	},
+	{ to: '/video', label: 'Video', icon: Clapperboard, ready: true, blurb: 'Short clips from a text prompt.' },
+	{
+		to: '/audio',
+		label: 'Audio',
+		icon: AudioLines,
+		ready: true,
+		blurb: 'Speech from text, and music from a description.',
+	},
+	{
+		to: '/workflows',
+		label: 'Workflows',
+		icon: Workflow,
+		ready: false,
+		blurb: 'Chain generations into repeatable pipelines.',
+	},
+	{
+		to: '/library',
+		label: 'Library',
+		icon: Library,
+		ready: true,
+		blurb: 'Everything you have generated, newest first, by kind.',
+	},
 ] as const
+
+/** At the foot of the rail. */
+export const ACCOUNT_AREAS = [
+	{
+		to: '/analytics',
+		label: 'Analytics',
+		icon: ChartColumn,
+		ready: true,
+		blurb: 'This month’s cost by model and by day, against your budget.',
+	},
+	{
+		to: '/settings',
+		label: 'Settings',
+		icon: Settings,
+		ready: true,
+		blurb: 'Profile, sign-in methods, sessions and API tokens.',
+	},
+] as const
+
+export type Area = (typeof AREAS)[number] | (typeof ACCOUNT_AREAS)[number]

@@ -1,4 +1,8 @@
-import { Link } from '@remix-run/react'
+import { Form, Link } from '@remix-run/react'
+import { Ban, Check, CircleAlert, Clock, LoaderCircle, RotateCcw } from 'lucide-react'
+import { useEffect, useState } from 'react'
+import type { GenerationStatus } from '#server/domain/generations/schema.ts'
+import { formatUsd } from '#server/domain/usage/money.ts'
 import type { GenerationOutput } from '#server/domain/generations/index.ts'
 
 type Viewable = Pick<GenerationOutput, 'kind' | 'contentType'> & { url: string }
@@ -10,7 +14,7 @@ export function GenerationOutputView({ output, label }: { output: Viewable; labe
 			<img
 				src={output.url}
 				alt={label}
-				className="h-auto w-full rounded-md border border-zinc-800 bg-zinc-900"
+				className="h-auto w-full rounded-lg border border-line bg-raised"
 				loading="lazy"
 			/>
 		)
@@ -22,7 +26,8 @@ export function GenerationOutputView({ output, label }: { output: Viewable; labe
 				controls
 				playsInline
 				preload="metadata"
-				className="w-full rounded-md border border-zinc-800 bg-black"
+				aria-label={label}
+				className="w-full rounded-lg border border-line bg-black"
 			>
 				<a href={output.url}>Download the video</a>
 			</video>
@@ -30,7 +35,7 @@ export function GenerationOutputView({ output, label }: { output: Viewable; labe
 	}
 	if (output.kind === 'audio') {
 		return (
-			<audio src={output.url} controls preload="metadata" className="w-full">
+			<audio src={output.url} controls preload="metadata" aria-label={label} className="w-full">
 				<a href={output.url}>Download the audio</a>
 			</audio>
 		)
@@ -42,23 +47,175 @@ export function GenerationOutputView({ output, label }: { output: Viewable; labe
 	)
 }
 
-type Tile = { id: string; prompt: string; status: string; outputs: Viewable[] }
+export const STATUS_LABELS: Record<GenerationStatus, string> = {
+	queued: 'Queued',
+	running: 'Generating',
+	processing: 'Provider working',
+	succeeded: 'Done',
+	failed: 'Failed',
+	canceled: 'Canceled',
+}
 
-/** One generation in a grid (studios' recent work, the library): its first output, or its status, and a link to it. */
-export function GenerationTile({ generation }: { generation: Tile }) {
-	const first = generation.outputs[0]
+export const PENDING: readonly GenerationStatus[] = ['queued', 'running', 'processing']
+
+/** The status as a small badge with an icon; the word is always there, colour only repeats it. */
+export function StatusBadge({ status }: { status: GenerationStatus }) {
+	const tone =
+		status === 'succeeded'
+			? 'border-success-line bg-success-soft text-success'
+			: status === 'failed'
+				? 'border-danger-line bg-danger-soft text-danger'
+				: status === 'canceled'
+					? 'border-line-strong bg-raised text-fg-muted'
+					: 'border-accent/40 bg-accent-soft text-link'
+	const Icon =
+		status === 'succeeded'
+			? Check
+			: status === 'failed'
+				? CircleAlert
+				: status === 'canceled'
+					? Ban
+					: status === 'queued'
+						? Clock
+						: LoaderCircle
 	return (
-		<li className="card p-2" data-generation-status={generation.status}>
-			{first ? (
-				<GenerationOutputView output={first} label={generation.prompt} />
+		<span
+			className={`inline-flex items-center gap-1 rounded-full border px-2 py-0.5 text-xs font-medium ${tone}`}
+			data-status-badge={status}
+		>
+			<Icon
+				aria-hidden="true"
+				size={12}
+				className={status === 'running' || status === 'processing' ? 'motion-safe:animate-spin' : ''}
+			/>
+			{STATUS_LABELS[status]}
+		</span>
+	)
+}
+
+function seconds(ms: number): string {
+	const s = Math.max(0, Math.round(ms / 1000))
+	return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`
+}
+
+/**
+ * Time since `since`, rendered by the server (a page without JavaScript refreshes itself, so it moves on each
+ * load) and, with JavaScript, ticking every second.
+ */
+export function Elapsed({ since }: { since: string }) {
+	const start = new Date(since).getTime()
+	const [now, setNow] = useState(() => Date.now())
+	useEffect(() => {
+		const timer = setInterval(() => setNow(Date.now()), 1000)
+		return () => clearInterval(timer)
+	}, [])
+	return (
+		// The server's clock and the browser's differ by the trip: the browser's figure wins.
+		<span suppressHydrationWarning data-elapsed="" className="tabular-nums">
+			{seconds(now - start)}
+		</span>
+	)
+}
+
+/** What a person sees while the work runs: an indeterminate bar (no provider here reports a percentage) and time. */
+export function PendingState({
+	status,
+	since,
+	className = '',
+}: {
+	status: GenerationStatus
+	since: string
+	className?: string
+}) {
+	return (
+		<div
+			className={`flex flex-col items-center justify-center gap-3 bg-raised/60 p-4 text-center text-sm text-fg-soft ${className}`}
+		>
+			<span>
+				{status === 'queued' ? 'Waiting for a worker' : 'Generating'} · <Elapsed since={since} />
+			</span>
+			<div className="progress-indeterminate max-w-[12rem]" role="progressbar" aria-label="Progress" />
+		</div>
+	)
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+/** "1 Dec, 07:45 UTC": the same on the server and in every browser. */
+export function shortTime(iso: string): string {
+	const d = new Date(iso)
+	return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''}, ${d.toISOString().slice(11, 16)} UTC`
+}
+
+export type CardGeneration = {
+	id: string
+	kind: string
+	prompt: string
+	status: GenerationStatus
+	model: string
+	error: string | null
+	costMicros: number
+	createdAt: string
+	startedAt: string | null
+	completedAt: string | null
+	outputs: Viewable[]
+}
+
+/**
+ * One generation in a grid (a studio's results, the library): its first output (image, player), or its pending
+ * or failed state, then the prompt, status, model, time and cost. Pending and failed cards say so in words.
+ */
+export function GenerationCard({ generation: g }: { generation: CardGeneration }) {
+	const first = g.outputs[0]
+	const pending = PENDING.includes(g.status)
+	const took = g.startedAt && g.completedAt ? new Date(g.completedAt).getTime() - new Date(g.startedAt).getTime() : null
+	const href = `/generations/${g.id}`
+	const frame = g.kind === 'audio' ? 'min-h-24' : g.kind === 'video' ? 'aspect-video' : 'aspect-square'
+	return (
+		<li
+			className="flex flex-col overflow-hidden rounded-xl border border-line bg-surface"
+			data-generation-status={g.status}
+			data-generation-id={g.id}
+		>
+			{pending ? (
+				<PendingState status={g.status} since={g.startedAt ?? g.createdAt} className={frame} />
+			) : first?.kind === 'image' ? (
+				<Link to={href} className="block bg-raised" tabIndex={-1} aria-hidden="true">
+					<img src={first.url} alt="" loading="lazy" className={`${frame} w-full object-cover`} />
+				</Link>
+			) : first ? (
+				<div className={`flex items-center bg-raised/60 p-3 ${g.kind === 'audio' ? 'min-h-24' : ''}`}>
+					<GenerationOutputView output={first} label={g.prompt} />
+				</div>
+			) : g.status === 'failed' ? (
+				<div className={`flex flex-col items-center justify-center gap-2 bg-danger-soft/60 p-4 text-center ${frame}`}>
+					<p className="line-clamp-3 text-sm text-danger">{g.error ?? 'This generation failed.'}</p>
+					<Form method="post" action={href}>
+						<button type="submit" name="intent" value="retry" className="btn-secondary px-3 py-1 text-xs">
+							<RotateCcw aria-hidden="true" size={14} />
+							Retry
+						</button>
+					</Form>
+				</div>
 			) : (
-				<span className="flex aspect-square items-center justify-center rounded-md bg-zinc-900 text-sm text-zinc-400">
-					{generation.status}
-				</span>
+				<div className={`flex items-center justify-center bg-raised/60 text-sm text-fg-muted ${frame}`}>No output</div>
 			)}
-			<Link to={`/generations/${generation.id}`} className="mt-2 line-clamp-2 block text-xs">
-				{generation.prompt}
-			</Link>
+			<div className="flex flex-1 flex-col gap-2 p-3">
+				<Link to={href} className="line-clamp-2 text-sm font-medium text-fg">
+					{g.prompt}
+				</Link>
+				<div className="mt-auto flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-fg-muted">
+					<StatusBadge status={g.status} />
+					<span className="truncate" title={g.model}>
+						{g.model}
+					</span>
+				</div>
+				<p className="flex flex-wrap gap-x-2 text-xs text-fg-muted">
+					<time dateTime={g.createdAt}>{shortTime(g.createdAt)}</time>
+					{took !== null ? <span>· took {seconds(took)}</span> : null}
+					{g.costMicros > 0 ? <span>· {formatUsd(g.costMicros)}</span> : null}
+				</p>
+			</div>
 		</li>
 	)
 }

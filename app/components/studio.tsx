@@ -1,7 +1,14 @@
-import { Form, useNavigation } from '@remix-run/react'
+/**
+ * A studio page (images, video, audio): the parameters in a column on the left — prompt first and large, the
+ * studio's own fields, the model — and the results filling the rest of the width, newest first. Each studio
+ * route passes its loader and action data, its fields and their labels; everything else is here.
+ */
+import { Form, Link, useNavigation } from '@remix-run/react'
+import { Sparkles } from 'lucide-react'
 import type { ReactNode } from 'react'
-import { FormErrors } from './forms.tsx'
-import { GenerationTile } from './generation-output.tsx'
+import { ErrorSummary, FieldScope, SelectField, TextareaField } from './forms.tsx'
+import { GenerationCard, PENDING } from './generation-output.tsx'
+import type { CardGeneration } from './generation-output.tsx'
 
 export type StudioActionData = {
 	fields: Record<string, string[] | undefined>
@@ -11,31 +18,12 @@ export type StudioActionData = {
 
 type Model = { id: string; name: string }
 
-/** A form field's error, tied to the field for screen readers. */
-export function FieldError({ id, message }: { id: string; message: string | undefined }) {
-	return message ? (
-		<p id={id} className="mt-1 text-sm text-red-300">
-			{message}
-		</p>
-	) : null
-}
-
-export function fieldProps(name: string, actionData: StudioActionData | undefined) {
-	const error = actionData?.fields[name]?.[0]
-	return {
-		id: name,
-		name,
-		'aria-invalid': error ? true : undefined,
-		'aria-describedby': error ? `${name}-error` : undefined,
-		error,
-	}
-}
-
-/** The shell every studio shares: message, prompt, the studio's own fields, model, idempotency key, submit. */
-export function StudioForm(props: {
+function StudioForm(props: {
 	title: string
+	description: string
 	promptLabel: string
 	placeholder: string
+	labels: Record<string, string>
 	models: Model[]
 	idempotencyKey: string
 	actionData: StudioActionData | undefined
@@ -44,67 +32,75 @@ export function StudioForm(props: {
 	const { actionData } = props
 	const busy = useNavigation().state === 'submitting'
 	const values = actionData?.values ?? {}
-	const { error: promptError, ...prompt } = fieldProps('prompt', actionData)
-	const { error: modelError, ...model } = fieldProps('model', actionData)
 	return (
-		<section aria-labelledby="studio-title">
-			<h1 id="studio-title" className="text-2xl font-bold">
+		<section aria-labelledby="studio-title" className="lg:sticky lg:top-8">
+			<h1 id="studio-title" className="text-2xl font-semibold tracking-tight">
 				{props.title}
 			</h1>
-			<Form method="post" className="mt-4 space-y-4">
-				<input type="hidden" name="idempotencyKey" value={values.idempotencyKey ?? props.idempotencyKey} />
-				<FormErrors id="studio-errors" errors={actionData?.message ? [actionData.message] : undefined} />
-				<div>
-					<label htmlFor="prompt" className="block text-sm font-medium">
-						{props.promptLabel}
-					</label>
-					<textarea
-						{...prompt}
-						rows={4}
+			<p className="mt-1 text-sm text-fg-muted">{props.description}</p>
+			<Form method="post" className="card mt-5 space-y-4">
+				<FieldScope errors={actionData?.fields}>
+					<ErrorSummary
+						labels={{ prompt: props.promptLabel, model: 'Model', ...props.labels }}
+						formErrors={actionData?.message ? [actionData.message] : undefined}
+					/>
+					<TextareaField
+						name="prompt"
+						label={props.promptLabel}
+						rows={5}
 						required
 						maxLength={4000}
 						defaultValue={values.prompt ?? ''}
-						className="field mt-1"
 						placeholder={props.placeholder}
 					/>
-					<FieldError id="prompt-error" message={promptError} />
-				</div>
-				{props.children}
-				<div>
-					<label htmlFor="model" className="block text-sm font-medium">
-						Model
-					</label>
-					<select {...model} defaultValue={values.model ?? props.models[0]?.id} className="field mt-1">
-						{props.models.map(m => (
-							<option key={m.id} value={m.id}>
-								{m.name}
-							</option>
-						))}
-					</select>
-					<FieldError id="model-error" message={modelError} />
-				</div>
-				<button type="submit" className="btn w-full" disabled={busy}>
-					{busy ? 'Starting…' : 'Generate'}
-				</button>
+					{props.children}
+					<SelectField
+						name="model"
+						label="Model"
+						defaultValue={values.model ?? props.models[0]?.id}
+						options={props.models.map(m => ({ value: m.id, label: m.name }))}
+					/>
+					<button type="submit" className="btn w-full" disabled={busy}>
+						<Sparkles aria-hidden="true" size={16} />
+						{busy ? 'Starting…' : 'Generate'}
+					</button>
+				</FieldScope>
+				{/* Last, so the spacing between the visible fields is even. */}
+				<input type="hidden" name="idempotencyKey" value={values.idempotencyKey ?? props.idempotencyKey} />
 			</Form>
 		</section>
 	)
 }
 
-type Recent = Parameters<typeof GenerationTile>[0]['generation']
-
-function RecentGenerations({ items, empty }: { items: Recent[]; empty: string }) {
+function Results({ items, empty, title }: { items: CardGeneration[]; empty: string; title: string }) {
+	const pending = items.some(g => PENDING.includes(g.status))
 	return (
-		<section aria-labelledby="recent-title">
-			<h2 id="recent-title" className="text-lg font-semibold">
-				Recent
-			</h2>
+		<section aria-labelledby="results-title" className="min-w-0">
+			{/* Without JavaScript the page refreshes itself while something is still being made. */}
+			{pending ? (
+				<noscript>
+					<meta httpEquiv="refresh" content="3" />
+				</noscript>
+			) : null}
+			<div className="flex items-baseline justify-between gap-3">
+				<h2 id="results-title" className="text-lg font-semibold">
+					{title}
+				</h2>
+				{items.length > 0 ? (
+					<Link to="/library" className="text-sm">
+						All in the library
+					</Link>
+				) : null}
+			</div>
 			{items.length === 0 ? (
-				<p className="mt-2 text-sm text-zinc-400">{empty}</p>
+				<div className="mt-4 flex min-h-64 flex-col items-center justify-center rounded-xl border border-dashed border-line-strong p-8 text-center">
+					<Sparkles aria-hidden="true" size={28} className="text-fg-muted" />
+					<p className="mt-3 max-w-sm text-sm text-fg-muted">{empty}</p>
+				</div>
 			) : (
-				<ul className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-3">
+				<ul className="mt-4 grid grid-cols-[repeat(auto-fill,minmax(13rem,1fr))] gap-4">
 					{items.map(g => (
-						<GenerationTile key={g.id} generation={g} />
+						<GenerationCard key={g.id} generation={g} />
 					))}
 				</ul>
 			)}
@@ -112,32 +108,34 @@ function RecentGenerations({ items, empty }: { items: Recent[]; empty: string })
 	)
 }
 
-/**
- * A studio page: the form (with the studio's own fields as children) beside the recent work of its kind. Each
- * studio route passes its loader and action data and its fields; everything else is here.
- */
 export function StudioPage(props: {
 	title: string
+	description: string
 	promptLabel: string
 	placeholder: string
 	empty: string
-	data: { recent: Recent[]; models: Model[]; idempotencyKey: string }
+	resultsTitle: string
+	/** The visible labels of the studio's own fields, by name, for the error summary. */
+	labels: Record<string, string>
+	data: { recent: CardGeneration[]; models: Model[]; idempotencyKey: string }
 	actionData: StudioActionData | undefined
 	children?: ReactNode
 }) {
 	return (
-		<div className="grid gap-8 lg:grid-cols-[minmax(0,22rem)_1fr]">
+		<div className="grid items-start gap-8 lg:grid-cols-[22rem_minmax(0,1fr)]">
 			<StudioForm
 				title={props.title}
+				description={props.description}
 				promptLabel={props.promptLabel}
 				placeholder={props.placeholder}
+				labels={props.labels}
 				models={props.data.models}
 				idempotencyKey={props.data.idempotencyKey}
 				actionData={props.actionData}
 			>
 				{props.children}
 			</StudioForm>
-			<RecentGenerations items={props.data.recent} empty={props.empty} />
+			<Results items={props.data.recent} empty={props.empty} title={props.resultsTitle} />
 		</div>
 	)
 }

@@ -6,7 +6,7 @@ export default function Landing() {
 		<div className="space-y-10">
 			<section className="py-6">
 				<h1 className="text-3xl font-bold tracking-tight sm:text-4xl">Generation Studio</h1>
-				<p className="mt-3 max-w-2xl text-lg text-zinc-300">
+				<p className="mt-3 max-w-2xl text-lg text-fg-soft">
 					Chat, images, video, audio and workflows in one self-hosted studio. It runs on your own machine with nothing
 					to configure, and works on any device — with or without JavaScript.
 				</p>
@@ -20,10 +20,10 @@ export default function Landing() {
 						<li key={area.to}>
 							<a
 								href={area.to}
-								className="card block h-full text-zinc-100 no-underline hover:border-sky-700 hover:no-underline"
+								className="card block h-full text-fg no-underline hover:border-accent hover:no-underline"
 							>
 								<span className="font-semibold">{area.label}</span>
-								<span className="mt-1 block text-sm text-zinc-400">{area.blurb}</span>
+								<span className="mt-1 block text-sm text-fg-muted">{area.blurb}</span>
 							</a>
 						</li>
 					))}

@@ -55,13 +55,13 @@ export default function AdminModels() {
 				</Form>
 			</div>
 			{result ? (
-				<p role="status" className={result.ok ? 'text-emerald-300' : 'text-red-300'}>
+				<p role="status" className={result.ok ? 'text-success' : 'text-danger'}>
 					{result.message}
 				</p>
 			) : null}
 			<div className="overflow-x-auto">
 				<table className="w-full min-w-[40rem] text-left text-sm">
-					<thead className="text-zinc-400">
+					<thead className="text-fg-muted">
 						<tr>
 							<th className="py-2 pr-4 font-medium">Model</th>
 							<th className="py-2 pr-4 font-medium">Capabilities</th>
@@ -71,10 +71,10 @@ export default function AdminModels() {
 					</thead>
 					<tbody>
 						{models.map(m => (
-							<tr key={m.id} className="border-t border-zinc-800">
+							<tr key={m.id} className="border-t border-line">
 								<td className="py-2 pr-4">
 									<span className="font-medium">{m.name}</span>
-									<span className="block text-xs text-zinc-500">{m.id}</span>
+									<span className="block text-xs text-fg-muted">{m.id}</span>
 								</td>
 								<td className="py-2 pr-4">{m.capabilities.join(', ')}</td>
 								<td className="py-2 pr-4">{priceText(m.prices)}</td>

@@ -17,11 +17,11 @@ export default function Analytics() {
 		<div className="space-y-8">
 			<section>
 				<h1 className="text-2xl font-bold">Analytics</h1>
-				<p className="mt-2 text-zinc-300">
+				<p className="mt-2 text-fg-soft">
 					This month: <strong>{formatUsd(monthCostMicros)}</strong> of your {formatUsd(budgetMicros)} budget.
 				</p>
 				<meter
-					className="mt-2 h-3 w-full max-w-md accent-sky-400"
+					className="mt-2 h-3 w-full max-w-md accent-accent"
 					min={0}
 					max={100}
 					value={share}
@@ -35,10 +35,10 @@ export default function Analytics() {
 					By model
 				</h2>
 				{byModel.length === 0 ? (
-					<p className="mt-2 text-sm text-zinc-400">No provider calls this month yet.</p>
+					<p className="mt-2 text-sm text-fg-muted">No provider calls this month yet.</p>
 				) : (
 					<table className="mt-2 w-full max-w-2xl text-left text-sm">
-						<thead className="text-zinc-400">
+						<thead className="text-fg-muted">
 							<tr>
 								<th className="py-1 pr-4 font-medium">Model</th>
 								<th className="py-1 pr-4 font-medium">What</th>
@@ -48,7 +48,7 @@ export default function Analytics() {
 						</thead>
 						<tbody>
 							{byModel.map(row => (
-								<tr key={`${row.model}-${row.capability}`} className="border-t border-zinc-800">
+								<tr key={`${row.model}-${row.capability}`} className="border-t border-line">
 									<td className="py-1 pr-4">{row.model}</td>
 									<td className="py-1 pr-4">{row.capability}</td>
 									<td className="py-1 pr-4 text-right">{row.calls}</td>
@@ -67,9 +67,9 @@ export default function Analytics() {
 					<ul className="mt-2 max-w-2xl space-y-1 text-sm">
 						{byDay.map(day => (
 							<li key={day.day} className="grid grid-cols-[6rem_1fr_5rem] items-center gap-2">
-								<span className="text-zinc-400">{day.day}</span>
+								<span className="text-fg-muted">{day.day}</span>
 								<progress
-									className="h-2 w-full accent-sky-400"
+									className="h-2 w-full accent-accent"
 									max={peak}
 									value={day.costMicros}
 									aria-label={`Cost on ${day.day}`}

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useActionData, useLoaderData } from '@remix-run/react'
-import { Field } from '#app/components/forms.tsx'
+import { RadioGroupField, TextField } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
 import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
 
@@ -16,35 +16,33 @@ export default function Audio() {
 	return (
 		<StudioPage
 			title="Audio"
+			description="Speech from text, or music from a description."
 			promptLabel="Text to speak, or the music to make"
 			placeholder="Welcome to the studio. / A calm lo-fi beat with soft piano"
-			empty="Nothing yet. Your audio will appear here."
+			empty="Nothing yet. Type a sentence to hear it spoken, or choose Music and describe a mood."
+			resultsTitle="Your audio"
+			labels={{ mode: 'Kind', durationSeconds: 'Music length (seconds)' }}
 			data={data}
 			actionData={actionData}
 		>
-			<fieldset>
-				<legend className="text-sm font-medium">Kind</legend>
-				<div className="mt-1 flex gap-4 text-sm">
-					<label className="flex items-center gap-2">
-						<input type="radio" name="mode" value="speech" defaultChecked={(values.mode ?? 'speech') === 'speech'} />{' '}
-						Speech
-					</label>
-					<label className="flex items-center gap-2">
-						<input type="radio" name="mode" value="music" defaultChecked={values.mode === 'music'} /> Music
-					</label>
-				</div>
-			</fieldset>
-			<Field
+			<RadioGroupField
+				name="mode"
+				label="Kind"
+				variant="chips"
+				defaultValue={values.mode ?? 'speech'}
+				options={[
+					{ value: 'speech', label: 'Speech' },
+					{ value: 'music', label: 'Music' },
+				]}
+			/>
+			<TextField
 				label="Music length (seconds)"
 				name="durationSeconds"
-				errors={actionData?.fields.durationSeconds}
-				inputProps={{
-					id: 'durationSeconds',
-					type: 'number',
-					min: 1,
-					max: 30,
-					defaultValue: values.durationSeconds ?? '8',
-				}}
+				type="number"
+				min={1}
+				max={30}
+				defaultValue={values.durationSeconds ?? '8'}
+				description="Music only, from 1 to 30 seconds."
 			/>
 		</StudioPage>
 	)

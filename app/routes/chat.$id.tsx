@@ -112,7 +112,7 @@ export default function Conversation() {
 				</p>
 			) : null}
 			{messages.length === 0 ? (
-				<p className="rounded-lg border border-dashed border-zinc-700 p-6 text-center text-zinc-400">
+				<p className="rounded-lg border border-dashed border-line-strong p-6 text-center text-fg-muted">
 					No messages yet. Write the first one below.
 				</p>
 			) : (
@@ -140,7 +140,7 @@ export default function Conversation() {
 				</p>
 			) : null}
 			{otherError ? (
-				<p role="alert" className="rounded-md border border-red-800 bg-red-950/50 p-3 text-sm text-red-200">
+				<p role="alert" className="rounded-md border border-danger-line bg-danger-soft p-3 text-sm text-danger">
 					{otherError}
 				</p>
 			) : null}

@@ -83,7 +83,7 @@ export default function NewChat() {
 				<h1 id="new-chat" className="text-2xl font-bold">
 					Chat
 				</h1>
-				<p className="mt-1 text-sm text-zinc-400">
+				<p className="mt-1 text-sm text-fg-muted">
 					Ask anything. Replies stream in as they are written; every edit keeps the earlier version.
 				</p>
 			</div>
@@ -104,7 +104,7 @@ export default function NewChat() {
 						aria-describedby={error('content') ? 'content-error' : undefined}
 					/>
 					{error('content') ? (
-						<p id="content-error" role="alert" className="mt-1 text-sm text-red-300">
+						<p id="content-error" role="alert" className="mt-1 text-sm text-danger">
 							{error('content')}
 						</p>
 					) : null}
@@ -130,7 +130,7 @@ export default function NewChat() {
 							))}
 						</select>
 						{error('model') ? (
-							<p id="model-error" className="mt-1 text-sm text-red-300">
+							<p id="model-error" className="mt-1 text-sm text-danger">
 								{error('model')}
 							</p>
 						) : null}
@@ -142,8 +142,8 @@ export default function NewChat() {
 					</div>
 				</div>
 				<details open={Boolean(values.systemPrompt || error('systemPrompt'))}>
-					<summary className="cursor-pointer text-sm text-zinc-300">System prompt (optional)</summary>
-					<label htmlFor="systemPrompt" className="mt-2 block text-xs text-zinc-400">
+					<summary className="cursor-pointer text-sm text-fg-soft">System prompt (optional)</summary>
+					<label htmlFor="systemPrompt" className="mt-2 block text-xs text-fg-muted">
 						Instructions the model follows for the whole chat, e.g. “Answer in French, briefly.”
 					</label>
 					<textarea
@@ -155,7 +155,7 @@ export default function NewChat() {
 						className="field mt-1"
 						aria-invalid={error('systemPrompt') ? true : undefined}
 					/>
-					{error('systemPrompt') ? <p className="mt-1 text-sm text-red-300">{error('systemPrompt')}</p> : null}
+					{error('systemPrompt') ? <p className="mt-1 text-sm text-danger">{error('systemPrompt')}</p> : null}
 				</details>
 				{/* Last, so the spacing between the visible fields is even. */}
 				<input type="hidden" name="intent" value="new" />
@@ -171,7 +171,7 @@ function ImportForm({ error }: { error: string | undefined }) {
 		<details className="card" open={error ? true : undefined}>
 			<summary className="cursor-pointer text-sm font-medium">Import a conversation</summary>
 			<Form method="post" encType="multipart/form-data" className="mt-3 space-y-3">
-				<label htmlFor="import-file" className="block text-sm text-zinc-300">
+				<label htmlFor="import-file" className="block text-sm text-fg-soft">
 					A JSON file made with “Export JSON” (every branch is kept).
 				</label>
 				<input
@@ -180,12 +180,12 @@ function ImportForm({ error }: { error: string | undefined }) {
 					type="file"
 					accept="application/json,.json"
 					required
-					className="block w-full text-sm file:mr-3 file:rounded file:border-0 file:bg-zinc-800 file:px-3 file:py-1.5 file:text-zinc-200"
+					className="block w-full text-sm file:mr-3 file:rounded file:border-0 file:bg-raised file:px-3 file:py-1.5 file:text-fg"
 					aria-invalid={error ? true : undefined}
 					aria-describedby={error ? 'import-error' : undefined}
 				/>
 				{error ? (
-					<p id="import-error" role="alert" className="text-sm text-red-300">
+					<p id="import-error" role="alert" className="text-sm text-danger">
 						{error}
 					</p>
 				) : null}

@@ -92,21 +92,21 @@ function GenerationView({ generation }: { generation: View }) {
 				</>
 			) : null}
 			<header>
-				<p className="text-sm text-zinc-400">
+				<p className="text-sm text-fg-muted">
 					<Link to={STUDIOS[generation.kind].to}>← {STUDIOS[generation.kind].label}</Link>
 				</p>
 				<h1 className="mt-1 text-xl font-semibold">{generation.prompt}</h1>
-				<p className="mt-2 text-sm text-zinc-400">
+				<p className="mt-2 text-sm text-fg-muted">
 					{generation.model} · <span role="status">{STATUS_TEXT[generation.status]}</span>
 				</p>
 			</header>
 			{generation.status === 'failed' && generation.error ? (
-				<p role="alert" className="rounded-md border border-red-800 bg-red-950/50 p-3 text-red-200">
+				<p role="alert" className="rounded-md border border-danger-line bg-danger-soft p-3 text-danger">
 					{generation.error}
 				</p>
 			) : null}
 			{pending ? (
-				<div className="flex aspect-video items-center justify-center rounded-md border border-dashed border-zinc-700 text-zinc-400">
+				<div className="flex aspect-video items-center justify-center rounded-md border border-dashed border-line-strong text-fg-muted">
 					{STATUS_TEXT[generation.status]}
 				</div>
 			) : null}

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useActionData, useLoaderData } from '@remix-run/react'
-import { Field } from '#app/components/forms.tsx'
+import { RadioGroupField } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
 import { IMAGE_SIZES } from '#server/domain/generations/schema.ts'
 import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
@@ -10,6 +10,13 @@ export const handle = { rateLimit: { action: 'generation' } }
 export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader('image', request, context)
 export const action = ({ request, context }: ActionFunctionArgs) => studioAction('image', request, context)
 
+const SIZE_LABELS: Record<(typeof IMAGE_SIZES)[number], string> = {
+	'512x512': '1:1 small',
+	'1024x1024': '1:1',
+	'1024x1536': '2:3',
+	'1536x1024': '3:2',
+}
+
 export default function Images() {
 	const data = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
@@ -17,30 +24,30 @@ export default function Images() {
 	return (
 		<StudioPage
 			title="Images"
+			description="Describe a picture; it appears on the right as soon as it is made."
 			promptLabel="Prompt"
 			placeholder="A lighthouse on a cliff at dawn, watercolour"
-			empty="Nothing yet. Your images will appear here."
+			empty="Nothing yet. Write a prompt and press Generate — for example “a lighthouse on a cliff at dawn, watercolour”."
+			resultsTitle="Your images"
+			labels={{ size: 'Size', n: 'Images' }}
 			data={data}
 			actionData={actionData}
 		>
-			<div className="grid grid-cols-2 gap-3">
-				<div>
-					<label htmlFor="size" className="block text-sm font-medium">
-						Size
-					</label>
-					<select id="size" name="size" defaultValue={values.size ?? '1024x1024'} className="field mt-1">
-						{IMAGE_SIZES.map(size => (
-							<option key={size}>{size}</option>
-						))}
-					</select>
-				</div>
-				<Field
-					label="Images"
-					name="n"
-					errors={actionData?.fields.n}
-					inputProps={{ id: 'n', type: 'number', min: 1, max: 4, defaultValue: values.n ?? '1' }}
-				/>
-			</div>
+			<RadioGroupField
+				name="size"
+				label="Size"
+				variant="chips"
+				defaultValue={values.size ?? '1024x1024'}
+				options={IMAGE_SIZES.map(size => ({ value: size, label: SIZE_LABELS[size] }))}
+				description="Aspect ratio; “small” is 512 pixels square."
+			/>
+			<RadioGroupField
+				name="n"
+				label="Images"
+				variant="chips"
+				defaultValue={values.n ?? '1'}
+				options={['1', '2', '3', '4'].map(n => ({ value: n, label: n }))}
+			/>
 		</StudioPage>
 	)
 }

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
-import { Form, Link, useLoaderData } from '@remix-run/react'
+import { Link, useLoaderData } from '@remix-run/react'
 import * as v from 'valibot'
-import { GenerationTile } from '#app/components/generation-output.tsx'
+import { GenerationCard } from '#app/components/generation-output.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
@@ -35,36 +35,47 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	})
 }
 
+const KINDS = [
+	{ value: '', label: 'Everything' },
+	{ value: 'image', label: 'Images' },
+	{ value: 'video', label: 'Video' },
+	{ value: 'audio', label: 'Audio' },
+] as const
+
 export default function Library() {
 	const { items, kind, next } = useLoaderData<typeof loader>()
 	return (
-		<section className="space-y-4">
+		<section className="space-y-5">
 			<div className="flex flex-wrap items-end justify-between gap-3">
-				<h1 className="text-2xl font-bold">Library</h1>
-				<Form method="get" className="flex items-end gap-2">
-					<label className="text-sm">
-						<span className="block font-medium">Show</span>
-						<select name="kind" defaultValue={kind} className="field mt-1">
-							<option value="">Everything</option>
-							<option value="image">Images</option>
-							<option value="video">Video</option>
-							<option value="audio">Audio</option>
-						</select>
-					</label>
-					<button type="submit" className="btn-secondary">
-						Filter
-					</button>
-				</Form>
+				<div>
+					<h1 className="text-2xl font-semibold tracking-tight">Library</h1>
+					<p className="mt-1 text-sm text-fg-muted">Everything you have generated, newest first.</p>
+				</div>
+				{/* Plain links: filtering needs no form and no script. */}
+				<nav aria-label="Filter by kind" className="flex gap-1 rounded-lg border border-line bg-surface p-1 text-sm">
+					{KINDS.map(k => (
+						<Link
+							key={k.value}
+							to={k.value ? `?kind=${k.value}` : '.'}
+							aria-current={kind === k.value ? 'page' : undefined}
+							className={`rounded-md px-3 py-1 no-underline hover:no-underline ${
+								kind === k.value ? 'bg-raised font-semibold text-fg' : 'text-fg-muted hover:text-fg'
+							}`}
+						>
+							{k.label}
+						</Link>
+					))}
+				</nav>
 			</div>
 			{items.length === 0 ? (
-				<p className="text-zinc-400">
+				<div className="rounded-xl border border-dashed border-line-strong p-8 text-center text-fg-muted">
 					Nothing here yet. Start in <Link to="/images">Images</Link>, <Link to="/video">Video</Link> or{' '}
 					<Link to="/audio">Audio</Link>.
-				</p>
+				</div>
 			) : (
-				<ul className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4">
+				<ul className="grid grid-cols-[repeat(auto-fill,minmax(13rem,1fr))] gap-4">
 					{items.map(g => (
-						<GenerationTile key={g.id} generation={g} />
+						<GenerationCard key={g.id} generation={g} />
 					))}
 				</ul>
 			)}

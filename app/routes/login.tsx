@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useEffect, useRef } from 'react'
-import { Field, FormErrors, Honeypot } from '#app/components/forms.tsx'
+import { ErrorSummary, FieldScope, Honeypot, TextField } from '#app/components/forms.tsx'
 import { HONEYPOT_FIELD, safeRedirect, SignInSchema } from '#app/schemas/auth.ts'
 import { clientIp, getUser } from '#app/utils/auth.server.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
@@ -42,17 +42,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	throw redirect(redirectTo, { status: 303, headers: result.headers })
 }
 
+const LABELS = { email: 'E-mail', password: 'Password' }
+
 export default function Login() {
 	const { redirectTo, providers, error } = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
 	const busy = useNavigation().state === 'submitting'
 	const form = useRef<HTMLFormElement>(null)
-	// With JavaScript the page is not reloaded: empty the password as a reload would, and put the cursor there.
+	// With JavaScript the page is not reloaded: empty the password as a reload would (the error summary takes focus).
 	useEffect(() => {
 		const password = form.current?.elements.namedItem('password')
 		if (actionData && password instanceof HTMLInputElement) {
 			password.value = ''
-			password.focus()
 		}
 	}, [actionData])
 	const fields = actionData?.fields ?? {}
@@ -62,42 +63,31 @@ export default function Login() {
 	return (
 		<div className="mx-auto max-w-sm py-8">
 			<h1 className="text-2xl font-bold">Sign in</h1>
-			<p className="mt-2 text-sm text-zinc-400">
+			<p className="mt-2 text-sm text-fg-muted">
 				New here? <Link to={signupHref}>Create an account</Link>.
 			</p>
-			<Form
-				ref={form}
-				method="post"
-				className="card relative mt-6 space-y-4"
-				aria-describedby={formErrors.length ? 'login-errors' : undefined}
-			>
-				<FormErrors id="login-errors" errors={formErrors} />
-				<input type="hidden" name="redirectTo" value={target} />
-				<Field
-					label="E-mail"
-					name="email"
-					errors={fields.email}
-					inputProps={{
-						type: 'email',
-						autoComplete: 'email',
-						required: true,
-						defaultValue: actionData?.values.email ?? '',
-					}}
-				/>
-				<Field
-					label="Password"
-					name="password"
-					errors={fields.password}
-					inputProps={{ type: 'password', autoComplete: 'current-password', required: true }}
-				/>
-				<Honeypot />
-				<button type="submit" className="btn w-full" disabled={busy}>
-					{busy ? 'Signing in…' : 'Sign in'}
-				</button>
+			<Form ref={form} method="post" className="card relative mt-6 space-y-4">
+				<FieldScope errors={fields}>
+					<ErrorSummary labels={LABELS} formErrors={formErrors} />
+					<input type="hidden" name="redirectTo" value={target} />
+					<TextField
+						label="E-mail"
+						name="email"
+						type="email"
+						autoComplete="email"
+						required
+						defaultValue={actionData?.values.email ?? ''}
+					/>
+					<TextField label="Password" name="password" type="password" autoComplete="current-password" required />
+					<Honeypot />
+					<button type="submit" className="btn w-full" disabled={busy}>
+						{busy ? 'Signing in…' : 'Sign in'}
+					</button>
+				</FieldScope>
 			</Form>
 			{providers.length > 0 ? (
 				<div className="mt-6 space-y-2">
-					<p className="text-center text-sm text-zinc-400">or</p>
+					<p className="text-center text-sm text-fg-muted">or</p>
 					{providers.map(provider => (
 						// A plain document POST: the answer is a redirect to the provider's site.
 						<Form key={provider} method="post" action={`/auth/${provider}`} reloadDocument>

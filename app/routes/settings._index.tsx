@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
-import { Field, FormErrors, Notice } from '#app/components/forms.tsx'
+import { ErrorSummary, FieldScope, FormErrors, Notice, TextField } from '#app/components/forms.tsx'
 import { PASSWORD_MIN_LENGTH } from '#app/schemas/auth.ts'
 import { ProfileActionSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
@@ -67,19 +67,24 @@ export default function ProfileSettings() {
 				</h2>
 				{profile?.notice ? <Notice>{profile.notice}</Notice> : null}
 				<Form method="post" className="space-y-4">
-					<FormErrors id="profile-errors" errors={profile?.formErrors} />
-					<Field
-						label="Name"
-						name="name"
-						errors={profile?.fields.name}
-						inputProps={{ type: 'text', autoComplete: 'name', required: true, maxLength: 200, defaultValue: user.name }}
-					/>
-					<p className="text-sm text-zinc-400">
-						E-mail: <span className="text-zinc-200">{user.email}</span>
-					</p>
-					<button type="submit" name="intent" value="profile" className="btn" disabled={busy('profile')}>
-						Save name
-					</button>
+					<FieldScope prefix="profile" errors={profile?.fields}>
+						<ErrorSummary labels={{ name: 'Name' }} formErrors={profile?.formErrors} />
+						<TextField
+							label="Name"
+							name="name"
+							type="text"
+							autoComplete="name"
+							required
+							maxLength={200}
+							defaultValue={user.name}
+						/>
+						<p className="text-sm text-fg-muted">
+							E-mail: <span className="text-fg">{user.email}</span>
+						</p>
+						<button type="submit" name="intent" value="profile" className="btn" disabled={busy('profile')}>
+							Save name
+						</button>
+					</FieldScope>
 				</Form>
 			</section>
 
@@ -96,7 +101,7 @@ export default function ProfileSettings() {
 				<ul className="space-y-3 text-sm">
 					<li className="flex items-center justify-between gap-3">
 						<span>Password</span>
-						<span className="text-zinc-400">{methods.hasPassword ? 'Set' : 'Not set'}</span>
+						<span className="text-fg-muted">{methods.hasPassword ? 'Set' : 'Not set'}</span>
 					</li>
 					{methods.available.map(provider => {
 						const identity = methods.identities.find(i => i.provider === provider)
@@ -104,7 +109,7 @@ export default function ProfileSettings() {
 							<li key={provider} className="flex flex-wrap items-center justify-between gap-3">
 								<span>
 									{LABELS[provider]}
-									{identity?.email ? <span className="ml-2 text-zinc-400">{identity.email}</span> : null}
+									{identity?.email ? <span className="ml-2 text-fg-muted">{identity.email}</span> : null}
 								</span>
 								{identity ? (
 									<Form method="post">
@@ -126,7 +131,7 @@ export default function ProfileSettings() {
 					})}
 				</ul>
 				{methods.available.length === 0 ? (
-					<p className="text-sm text-zinc-400">This studio has no GitHub or Google sign-in configured.</p>
+					<p className="text-sm text-fg-muted">This studio has no GitHub or Google sign-in configured.</p>
 				) : null}
 			</section>
 
@@ -136,32 +141,35 @@ export default function ProfileSettings() {
 				</h2>
 				{password?.notice ? <Notice>{password.notice}</Notice> : null}
 				<Form method="post" className="grid max-w-xl gap-4">
-					<FormErrors id="password-errors" errors={password?.formErrors} />
-					{methods.hasPassword ? (
-						<Field
-							label="Current password"
-							name="currentPassword"
-							errors={password?.fields.currentPassword}
-							inputProps={{ type: 'password', autoComplete: 'current-password', required: true }}
+					<FieldScope prefix="password" errors={password?.fields}>
+						<ErrorSummary
+							labels={{ currentPassword: 'Current password', newPassword: 'New password' }}
+							formErrors={password?.formErrors}
 						/>
-					) : null}
-					<Field
-						label="New password"
-						name="newPassword"
-						errors={password?.fields.newPassword}
-						hint={`At least ${PASSWORD_MIN_LENGTH} characters. Other devices are signed out when it changes.`}
-						inputProps={{
-							type: 'password',
-							autoComplete: 'new-password',
-							required: true,
-							minLength: PASSWORD_MIN_LENGTH,
-						}}
-					/>
-					<div>
-						<button type="submit" name="intent" value="password" className="btn" disabled={busy('password')}>
-							{methods.hasPassword ? 'Change password' : 'Set password'}
-						</button>
-					</div>
+						{methods.hasPassword ? (
+							<TextField
+								label="Current password"
+								name="currentPassword"
+								type="password"
+								autoComplete="current-password"
+								required
+							/>
+						) : null}
+						<TextField
+							label="New password"
+							name="newPassword"
+							description={`At least ${PASSWORD_MIN_LENGTH} characters. Other devices are signed out when it changes.`}
+							type="password"
+							autoComplete="new-password"
+							required
+							minLength={PASSWORD_MIN_LENGTH}
+						/>
+						<div>
+							<button type="submit" name="intent" value="password" className="btn" disabled={busy('password')}>
+								{methods.hasPassword ? 'Change password' : 'Set password'}
+							</button>
+						</div>
+					</FieldScope>
 				</Form>
 			</section>
 		</div>

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json, redirect } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
-import { Field, FormErrors } from '#app/components/forms.tsx'
+import { ErrorSummary, FieldScope, TextField } from '#app/components/forms.tsx'
 import { DeleteAccountSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
@@ -32,7 +32,7 @@ export default function AccountSettings() {
 				<h2 id="export-heading" className="text-lg font-semibold">
 					Export your data
 				</h2>
-				<p className="text-sm text-zinc-400">
+				<p className="text-sm text-fg-muted">
 					One JSON file with everything stored about you: profile, conversations, generations, workflows, usage, shares,
 					sessions and tokens (without secrets). Files you generated stay downloadable from the library.
 				</p>
@@ -42,25 +42,29 @@ export default function AccountSettings() {
 				</a>
 			</section>
 
-			<section aria-labelledby="delete-heading" className="card space-y-3 border-red-900">
+			<section aria-labelledby="delete-heading" className="card space-y-3 border-danger-line">
 				<h2 id="delete-heading" className="text-lg font-semibold">
 					Delete your account
 				</h2>
-				<p className="text-sm text-zinc-400">
+				<p className="text-sm text-fg-muted">
 					This removes your account and everything in it — conversations, generations and their files, workflows,
 					tokens, sessions — at once and for good. Export your data first if you want to keep it.
 				</p>
 				<Form method="post" className="space-y-3">
-					<FormErrors id="delete-errors" errors={result?.formErrors} />
-					<Field
-						label={`Type ${email} to confirm`}
-						name="confirmEmail"
-						errors={result?.fields.confirmEmail}
-						inputProps={{ type: 'text', required: true, autoComplete: 'off', spellCheck: false }}
-					/>
-					<button type="submit" name="intent" value="delete" className="btn bg-red-500 hover:bg-red-400">
-						Delete my account
-					</button>
+					<FieldScope prefix="delete" errors={result?.fields}>
+						<ErrorSummary labels={{ confirmEmail: 'Your e-mail' }} formErrors={result?.formErrors} />
+						<TextField
+							label={`Type ${email} to confirm`}
+							name="confirmEmail"
+							type="text"
+							required
+							autoComplete="off"
+							spellCheck={false}
+						/>
+						<button type="submit" name="intent" value="delete" className="btn bg-danger-solid hover:bg-danger-solid">
+							Delete my account
+						</button>
+					</FieldScope>
 				</Form>
 			</section>
 		</div>

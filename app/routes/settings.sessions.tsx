@@ -68,17 +68,17 @@ export default function SessionSettings() {
 				Where you are signed in
 			</h2>
 			<FormErrors id="sessions-errors" errors={result?.formErrors} />
-			<ul className="divide-y divide-zinc-800">
+			<ul className="divide-y divide-line">
 				{sessions.map(session => (
 					<li key={session.id} className="flex flex-wrap items-center justify-between gap-3 py-3 text-sm">
 						<div>
 							<p className="font-medium" title={session.userAgent ?? undefined}>
 								{describeAgent(session.userAgent)}
 								{session.current ? (
-									<span className="ml-2 rounded bg-sky-900 px-1.5 py-0.5 text-xs text-sky-100">This device</span>
+									<span className="ml-2 rounded bg-accent-soft px-1.5 py-0.5 text-xs text-fg">This device</span>
 								) : null}
 							</p>
-							<p className="text-zinc-400">
+							<p className="text-fg-muted">
 								{session.ip ? `${session.ip} · ` : ''}signed in {utc(session.createdAt)} · last seen{' '}
 								{utc(session.lastSeenAt)}
 							</p>
@@ -93,7 +93,7 @@ export default function SessionSettings() {
 				))}
 			</ul>
 			<Form method="post">
-				<p className="mb-3 text-sm text-zinc-400">
+				<p className="mb-3 text-sm text-fg-muted">
 					Lost a device, or signed in somewhere you should not have? This signs out every session, this one too.
 				</p>
 				<button type="submit" name="intent" value="revoke-all" className="btn">

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
-import { Field, FormErrors, Notice } from '#app/components/forms.tsx'
+import { ErrorSummary, FieldScope, Notice, TextField } from '#app/components/forms.tsx'
 import { TokensActionSchema } from '#app/schemas/settings.ts'
 import { clientIp, requireUser } from '#app/utils/auth.server.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
@@ -76,16 +76,14 @@ export default function TokenSettings() {
 				<h2 id="new-token-heading" className="text-lg font-semibold">
 					New API token
 				</h2>
-				<p className="text-sm text-zinc-400">
+				<p className="text-sm text-fg-muted">
 					Scripts use a token instead of your password: send it as <code>Authorization: Bearer &lt;token&gt;</code> to
 					the <code>/api/</code> endpoints. It acts as you, so keep it secret, and revoke it when it is no longer
 					needed.
 				</p>
 				{result?.created ? (
-					<div role="status" className="space-y-2 rounded-md border border-emerald-800 bg-emerald-950/40 p-3 text-sm">
-						<p className="text-emerald-200">
-							Your token “{result.created.name}”. Copy it now: it is shown only this once.
-						</p>
+					<div role="status" className="space-y-2 rounded-md border border-success-line bg-success-soft p-3 text-sm">
+						<p className="text-success">Your token “{result.created.name}”. Copy it now: it is shown only this once.</p>
 						<label htmlFor="created-token" className="sr-only">
 							New token
 						</label>
@@ -94,24 +92,25 @@ export default function TokenSettings() {
 				) : null}
 				{result?.notice ? <Notice>{result.notice}</Notice> : null}
 				<Form method="post" className="flex flex-wrap items-end gap-3">
-					<FormErrors id="token-errors" errors={result?.formErrors} />
-					<div className="min-w-[16rem] flex-1">
-						<Field
-							label="Name"
-							name="name"
-							errors={result?.fields.name}
-							inputProps={{
-								type: 'text',
-								required: true,
-								maxLength: 100,
-								placeholder: 'e.g. laptop script',
-								autoComplete: 'off',
-							}}
-						/>
-					</div>
-					<button type="submit" name="intent" value="create" className="btn" disabled={busy}>
-						Create token
-					</button>
+					<FieldScope prefix="token" errors={result?.fields}>
+						<div className="w-full empty:hidden">
+							<ErrorSummary labels={{ name: 'Name' }} formErrors={result?.formErrors} />
+						</div>
+						<div className="min-w-[16rem] flex-1">
+							<TextField
+								label="Name"
+								name="name"
+								type="text"
+								required
+								maxLength={100}
+								placeholder="e.g. laptop script"
+								autoComplete="off"
+							/>
+						</div>
+						<button type="submit" name="intent" value="create" className="btn" disabled={busy}>
+							Create token
+						</button>
+					</FieldScope>
 				</Form>
 			</section>
 
@@ -119,13 +118,13 @@ export default function TokenSettings() {
 				<h2 id="tokens-heading" className="text-lg font-semibold">
 					Your tokens
 				</h2>
-				{tokens.length === 0 ? <p className="text-sm text-zinc-400">No tokens yet.</p> : null}
-				<ul className="divide-y divide-zinc-800">
+				{tokens.length === 0 ? <p className="text-sm text-fg-muted">No tokens yet.</p> : null}
+				<ul className="divide-y divide-line">
 					{tokens.map(token => (
 						<li key={token.id} className="flex flex-wrap items-center justify-between gap-3 py-3 text-sm">
 							<div>
 								<p className="font-medium">{token.name}</p>
-								<p className="text-zinc-400">
+								<p className="text-fg-muted">
 									created {utc(token.createdAt)} ·{' '}
 									{token.lastUsedAt ? `last used ${utc(token.lastUsedAt)}` : 'never used'}
 									{token.revokedAt ? ` · revoked ${utc(token.revokedAt)}` : ''}

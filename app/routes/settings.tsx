@@ -21,7 +21,7 @@ export default function Settings() {
 			<h1 className="text-2xl font-bold">Settings</h1>
 			<nav
 				aria-label="Settings"
-				className="-mx-1 flex max-w-full gap-1 overflow-x-auto border-b border-zinc-800 pb-2 text-sm"
+				className="-mx-1 flex max-w-full gap-1 overflow-x-auto border-b border-line pb-2 text-sm"
 			>
 				{SECTIONS.map(section => (
 					<NavLink
@@ -29,8 +29,8 @@ export default function Settings() {
 						to={section.to}
 						end={section.end}
 						className={({ isActive }) =>
-							`whitespace-nowrap rounded px-2 py-1 no-underline hover:bg-zinc-800 hover:no-underline ${
-								isActive ? 'bg-zinc-800 text-white' : 'text-zinc-300'
+							`whitespace-nowrap rounded px-2 py-1 no-underline hover:bg-raised hover:no-underline ${
+								isActive ? 'bg-raised text-fg' : 'text-fg-soft'
 							}`
 						}
 					>

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useEffect, useRef } from 'react'
-import { Field, FormErrors, Honeypot } from '#app/components/forms.tsx'
+import { ErrorSummary, FieldScope, Honeypot, TextField } from '#app/components/forms.tsx'
 import { HONEYPOT_FIELD, PASSWORD_MIN_LENGTH, safeRedirect, SignUpSchema } from '#app/schemas/auth.ts'
 import { clientIp, getUser } from '#app/utils/auth.server.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
@@ -39,17 +39,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	throw redirect(redirectTo, { status: 303, headers: result.headers })
 }
 
+const LABELS = { name: 'Name', email: 'E-mail', password: 'Password' }
+
 export default function Signup() {
 	const { redirectTo } = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
 	const busy = useNavigation().state === 'submitting'
 	const form = useRef<HTMLFormElement>(null)
-	// With JavaScript the page is not reloaded: empty the password as a reload would, and put the cursor there.
+	// With JavaScript the page is not reloaded: empty the password as a reload would (the error summary takes focus).
 	useEffect(() => {
 		const password = form.current?.elements.namedItem('password')
 		if (actionData && password instanceof HTMLInputElement) {
 			password.value = ''
-			password.focus()
 		}
 	}, [actionData])
 	const fields = actionData?.fields ?? {}
@@ -59,56 +60,44 @@ export default function Signup() {
 	return (
 		<div className="mx-auto max-w-sm py-8">
 			<h1 className="text-2xl font-bold">Create an account</h1>
-			<p className="mt-2 text-sm text-zinc-400">
+			<p className="mt-2 text-sm text-fg-muted">
 				Already have one? <Link to={loginHref}>Sign in</Link>.
 			</p>
-			<Form
-				ref={form}
-				method="post"
-				className="card relative mt-6 space-y-4"
-				aria-describedby={formErrors.length ? 'signup-errors' : undefined}
-			>
-				<FormErrors id="signup-errors" errors={formErrors} />
-				<input type="hidden" name="redirectTo" value={target} />
-				<Field
-					label="Name"
-					name="name"
-					errors={fields.name}
-					inputProps={{
-						type: 'text',
-						autoComplete: 'name',
-						required: true,
-						maxLength: 200,
-						defaultValue: actionData?.values.name ?? '',
-					}}
-				/>
-				<Field
-					label="E-mail"
-					name="email"
-					errors={fields.email}
-					inputProps={{
-						type: 'email',
-						autoComplete: 'email',
-						required: true,
-						defaultValue: actionData?.values.email ?? '',
-					}}
-				/>
-				<Field
-					label="Password"
-					name="password"
-					errors={fields.password}
-					hint={`At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a strong one.`}
-					inputProps={{
-						type: 'password',
-						autoComplete: 'new-password',
-						required: true,
-						minLength: PASSWORD_MIN_LENGTH,
-					}}
-				/>
-				<Honeypot />
-				<button type="submit" className="btn w-full" disabled={busy}>
-					{busy ? 'Creating your account…' : 'Create account'}
-				</button>
+			<Form ref={form} method="post" className="card relative mt-6 space-y-4">
+				<FieldScope errors={fields}>
+					<ErrorSummary labels={LABELS} formErrors={formErrors} />
+					<input type="hidden" name="redirectTo" value={target} />
+					<TextField
+						label="Name"
+						name="name"
+						type="text"
+						autoComplete="name"
+						required
+						maxLength={200}
+						defaultValue={actionData?.values.name ?? ''}
+					/>
+					<TextField
+						label="E-mail"
+						name="email"
+						type="email"
+						autoComplete="email"
+						required
+						defaultValue={actionData?.values.email ?? ''}
+					/>
+					<TextField
+						label="Password"
+						name="password"
+						description={`At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a strong one.`}
+						type="password"
+						autoComplete="new-password"
+						required
+						minLength={PASSWORD_MIN_LENGTH}
+					/>
+					<Honeypot />
+					<button type="submit" className="btn w-full" disabled={busy}>
+						{busy ? 'Creating your account…' : 'Create account'}
+					</button>
+				</FieldScope>
 			</Form>
 		</div>
 	)

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useActionData, useLoaderData } from '@remix-run/react'
-import { Field } from '#app/components/forms.tsx'
+import { TextField } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
 import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
 
@@ -15,23 +15,23 @@ export default function Video() {
 	return (
 		<StudioPage
 			title="Video"
+			description="Short clips from a description. Providers take a while; the card shows how long so far."
 			promptLabel="Prompt"
 			placeholder="Slow waves rolling onto a pebble beach, golden hour"
-			empty="Nothing yet. Your videos will appear here."
+			empty="Nothing yet. Describe a scene and press Generate — for example “slow waves on a pebble beach at golden hour”."
+			resultsTitle="Your videos"
+			labels={{ durationSeconds: 'Length (seconds)' }}
 			data={data}
 			actionData={actionData}
 		>
-			<Field
+			<TextField
 				label="Length (seconds)"
 				name="durationSeconds"
-				errors={actionData?.fields.durationSeconds}
-				inputProps={{
-					id: 'durationSeconds',
-					type: 'number',
-					min: 1,
-					max: 10,
-					defaultValue: actionData?.values.durationSeconds ?? '5',
-				}}
+				type="number"
+				min={1}
+				max={10}
+				defaultValue={actionData?.values.durationSeconds ?? '5'}
+				description="From 1 to 10 seconds."
 			/>
 		</StudioPage>
 	)

@@ -31,7 +31,8 @@ export async function studioAction(kind: GenerationKind, request: Request, conte
 	const form = formToObject(await request.formData())
 	const parsed = parseWith(GenerationRequestSchema, { ...form, kind })
 	if (!parsed.ok) {
-		return json({ fields: parsed.fields, message: 'Check the highlighted fields.', values: form }, { status: 400 })
+		// No general message: the error summary names each refused field, including one the form has no control for.
+		return json({ fields: parsed.fields, message: '', values: form }, { status: 400 })
 	}
 	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
 	const result = await context.services.generations.create(user, parsed.value, {

@@ -50,7 +50,10 @@ test('sign up, sign out, sign in, and a protected page in between', async ({ pag
 	await page.getByLabel('E-mail').fill(email)
 	await page.getByLabel('Password').fill('not the right one')
 	await page.getByRole('button', { name: 'Sign in' }).click()
-	await expect(page.getByRole('alert')).toHaveText('That e-mail and password do not match an account.')
+	// The error summary takes the focus and says what happened.
+	const summary = page.locator('[data-error-summary]')
+	await expect(summary).toContainText('That e-mail and password do not match an account.')
+	await expect(summary).toBeFocused()
 	await expect(page.getByLabel('E-mail')).toHaveValue(email)
 	await expect(page.getByLabel('Password')).toHaveValue('')
 

@@ -27,10 +27,17 @@ test('a bad submission keeps what was typed and says what is wrong', async ({ pa
 	await page.goto('/images')
 	// Spaces pass the browser's own check; the server's schema says what is wrong.
 	await page.getByLabel('Prompt').fill('    ')
-	await page.locator('#n').fill('3')
+	await page.getByRole('group', { name: 'Images' }).getByText('3', { exact: true }).click()
 	await page.getByRole('button', { name: 'Generate' }).click()
-	await expect(page.getByText('Describe the image you want.')).toBeVisible()
+	// The error summary takes the focus and links to the field; the field says it too.
+	const summary = page.locator('[data-error-summary]')
+	await expect(summary).toBeFocused()
+	await expect(summary.getByRole('link', { name: 'Prompt: Describe the image you want.' })).toHaveAttribute(
+		'href',
+		'#field-prompt',
+	)
+	await expect(page.locator('#field-prompt-error')).toHaveText('Describe the image you want.')
 	await expect(page.getByLabel('Prompt')).toHaveAttribute('aria-invalid', 'true')
-	await expect(page.getByLabel('Prompt')).toHaveAttribute('aria-describedby', 'prompt-error')
-	await expect(page.locator('#n')).toHaveValue('3')
+	await expect(page.getByLabel('Prompt')).toHaveAttribute('aria-describedby', 'field-prompt-error')
+	await expect(page.getByRole('radio', { name: '3', exact: true })).toBeChecked()
 })

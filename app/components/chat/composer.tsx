@@ -33,14 +33,14 @@ export function Composer({ parentId, value, errors = {}, busy, canAttachImages }
 			encType="multipart/form-data"
 			// A new form after each message: the box empties itself once the message is on the page.
 			key={parentId ?? 'first'}
-			className="rounded-xl border border-zinc-800 bg-zinc-900/70 p-3"
+			className="rounded-xl border border-line bg-surface p-3"
 			aria-label="Send a message"
 		>
 			<input type="hidden" name="intent" value="send" />
 			{parentId ? <input type="hidden" name="parentId" value={parentId} /> : null}
 			<ModeInput />
 			{errors.form ? (
-				<p role="alert" className="mb-2 rounded-md border border-red-800 bg-red-950/50 p-2 text-sm text-red-200">
+				<p role="alert" className="mb-2 rounded-md border border-danger-line bg-danger-soft p-2 text-sm text-danger">
 					{errors.form}
 				</p>
 			) : null}
@@ -61,14 +61,14 @@ export function Composer({ parentId, value, errors = {}, busy, canAttachImages }
 				onKeyDown={onKeyDown}
 			/>
 			{errors.content ? (
-				<p id="composer-error" className="mt-1 text-sm text-red-300">
+				<p id="composer-error" className="mt-1 text-sm text-danger">
 					{errors.content}
 				</p>
 			) : null}
 			<div className="mt-2 flex flex-wrap items-center justify-between gap-2">
-				<div className="min-w-0 text-xs text-zinc-400">
+				<div className="min-w-0 text-xs text-fg-muted">
 					<label htmlFor="attachments" className="cursor-pointer">
-						<span className="text-zinc-300">Attach files</span>{' '}
+						<span className="text-fg-soft">Attach files</span>{' '}
 						<span id="composer-hint">
 							(up to {MAX_ATTACHMENTS}, 20 MB each{canAttachImages ? '' : '; this model cannot see images'})
 						</span>
@@ -79,12 +79,12 @@ export function Composer({ parentId, value, errors = {}, busy, canAttachImages }
 						type="file"
 						multiple
 						accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/*,.md,.csv,.json"
-						className="mt-1 block w-full max-w-xs text-xs file:mr-2 file:rounded file:border-0 file:bg-zinc-800 file:px-2 file:py-1 file:text-zinc-200"
+						className="mt-1 block w-full max-w-xs text-xs file:mr-2 file:rounded file:border-0 file:bg-raised file:px-2 file:py-1 file:text-fg"
 						aria-invalid={errors.attachments ? true : undefined}
 						aria-describedby={errors.attachments ? 'attachments-error' : undefined}
 					/>
 					{errors.attachments ? (
-						<p id="attachments-error" className="mt-1 text-sm text-red-300">
+						<p id="attachments-error" className="mt-1 text-sm text-danger">
 							{errors.attachments}
 						</p>
 					) : null}

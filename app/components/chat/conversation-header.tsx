@@ -13,7 +13,7 @@ export function ConversationHeader({ conversation, models, error }: Props) {
 			<div className="flex flex-wrap items-start justify-between gap-3">
 				<div className="min-w-0">
 					<h1 className="break-words text-xl font-semibold sm:text-2xl">{conversation.title}</h1>
-					<p className="mt-1 text-sm text-zinc-400">
+					<p className="mt-1 text-sm text-fg-muted">
 						{model?.name ?? conversation.model ?? 'No model'}
 						{conversation.systemPrompt ? ' · with a system prompt' : ''}
 						{conversation.pinned ? ' · pinned' : ''}
@@ -35,14 +35,14 @@ export function ConversationHeader({ conversation, models, error }: Props) {
 			{/* Keyed by the last change: saved settings close the panel, as a full page load would. */}
 			<details
 				key={conversation.updatedAt}
-				className="rounded-lg border border-zinc-800 bg-zinc-900/40 px-3 py-2"
+				className="rounded-lg border border-line bg-surface px-3 py-2"
 				open={error ? true : undefined}
 			>
-				<summary className="cursor-pointer text-sm text-zinc-300">Chat settings</summary>
+				<summary className="cursor-pointer text-sm text-fg-soft">Chat settings</summary>
 				<Form method="post" className="mt-3 grid gap-3 sm:grid-cols-2">
 					<input type="hidden" name="intent" value="settings" />
 					<div>
-						<label htmlFor="settings-title" className="block text-xs text-zinc-400">
+						<label htmlFor="settings-title" className="block text-xs text-fg-muted">
 							Title
 						</label>
 						<input
@@ -57,7 +57,7 @@ export function ConversationHeader({ conversation, models, error }: Props) {
 						/>
 					</div>
 					<div>
-						<label htmlFor="settings-model" className="block text-xs text-zinc-400">
+						<label htmlFor="settings-model" className="block text-xs text-fg-muted">
 							Model for new replies
 						</label>
 						<select
@@ -75,7 +75,7 @@ export function ConversationHeader({ conversation, models, error }: Props) {
 						</select>
 					</div>
 					<div className="sm:col-span-2">
-						<label htmlFor="settings-system" className="block text-xs text-zinc-400">
+						<label htmlFor="settings-system" className="block text-xs text-fg-muted">
 							System prompt
 						</label>
 						<textarea
@@ -88,7 +88,7 @@ export function ConversationHeader({ conversation, models, error }: Props) {
 						/>
 					</div>
 					{error ? (
-						<p id="settings-error" role="alert" className="text-sm text-red-300 sm:col-span-2">
+						<p id="settings-error" role="alert" className="text-sm text-danger sm:col-span-2">
 							{error}
 						</p>
 					) : null}
@@ -98,7 +98,7 @@ export function ConversationHeader({ conversation, models, error }: Props) {
 						</button>
 					</div>
 				</Form>
-				<div className="mt-3 flex flex-wrap gap-2 border-t border-zinc-800 pt-3">
+				<div className="mt-3 flex flex-wrap gap-2 border-t border-line pt-3">
 					<Form method="post" action="/chat">
 						<input type="hidden" name="intent" value="pin" />
 						<input type="hidden" name="conversationId" value={conversation.id} />
@@ -112,7 +112,7 @@ export function ConversationHeader({ conversation, models, error }: Props) {
 						<input type="hidden" name="intent" value="delete" />
 						<input type="hidden" name="conversationId" value={conversation.id} />
 						<input type="hidden" name="redirectTo" value="/chat" />
-						<button type="submit" className="btn-secondary border-red-900 py-1.5 text-red-200 hover:bg-red-950">
+						<button type="submit" className="btn-secondary border-danger-line py-1.5 text-danger hover:bg-danger-soft">
 							Delete chat
 						</button>
 					</Form>

@@ -19,7 +19,7 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 	return (
 		<nav aria-label="Chats" className="space-y-3">
 			<div className="flex items-center justify-between gap-2">
-				<h2 className="text-sm font-semibold uppercase tracking-wide text-zinc-400">Chats</h2>
+				<h2 className="text-sm font-semibold uppercase tracking-wide text-fg-muted">Chats</h2>
 				<Link to="/chat" className="btn px-3 py-1.5">
 					New chat
 				</Link>
@@ -42,27 +42,27 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 				</button>
 			</Form>
 			{query ? (
-				<p className="text-xs text-zinc-400">
+				<p className="text-xs text-fg-muted">
 					{items.length === 0 ? 'No chats match ' : 'Chats matching '}“{query}”. <Link to="/chat">Show all</Link>
 				</p>
 			) : null}
-			{items.length === 0 && !query ? <p className="text-sm text-zinc-400">No chats yet.</p> : null}
+			{items.length === 0 && !query ? <p className="text-sm text-fg-muted">No chats yet.</p> : null}
 			<ul className="space-y-1" data-conversation-list="">
 				{items.map(item => (
 					<li
 						key={item.id}
 						data-conversation-id={item.id}
-						className={`group rounded-md border ${item.id === activeId ? 'border-zinc-700 bg-zinc-800/70' : 'border-transparent hover:bg-zinc-900'}`}
+						className={`group rounded-md border ${item.id === activeId ? 'border-line-strong bg-raised' : 'border-transparent hover:bg-surface'}`}
 					>
 						<div className="flex items-start gap-1">
 							<Link
 								to={`/chat/${item.id}`}
-								className="min-w-0 flex-1 px-2 py-2 text-sm text-zinc-100 no-underline hover:no-underline"
+								className="min-w-0 flex-1 px-2 py-2 text-sm text-fg no-underline hover:no-underline"
 								aria-current={item.id === activeId ? 'page' : undefined}
 							>
 								<span className="flex items-center gap-1">
 									{item.pinned ? (
-										<span aria-label="Pinned" title="Pinned" className="text-amber-300">
+										<span aria-label="Pinned" title="Pinned" className="text-warning">
 											★
 										</span>
 									) : null}
@@ -93,13 +93,13 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 function Snippet({ text }: { text: string }) {
 	const parts = text.split(START)
 	return (
-		<span className="mt-1 line-clamp-2 block text-xs text-zinc-400">
+		<span className="mt-1 line-clamp-2 block text-xs text-fg-muted">
 			{parts.map((part, i) => {
 				if (i === 0) return <span key={i}>{part}</span>
 				const [hit = '', rest = ''] = part.split(END)
 				return (
 					<span key={i}>
-						<mark className="rounded bg-amber-300/20 text-amber-100">{hit}</mark>
+						<mark className="rounded bg-warning-soft text-fg">{hit}</mark>
 						{rest}
 					</span>
 				)
@@ -114,14 +114,14 @@ function ItemMenu({ item, here }: { item: ConversationItem; here: string }) {
 	return (
 		<details className="relative shrink-0">
 			<summary
-				className="flex h-9 w-9 cursor-pointer list-none items-center justify-center rounded text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100"
+				className="flex h-9 w-9 cursor-pointer list-none items-center justify-center rounded text-fg-muted hover:bg-raised hover:text-fg"
 				aria-label={`Options for ${item.title}`}
 			>
 				⋯
 			</summary>
-			<div className="absolute right-0 z-10 mt-1 w-64 space-y-3 rounded-md border border-zinc-700 bg-zinc-900 p-3 shadow-xl">
+			<div className="absolute right-0 z-10 mt-1 w-64 space-y-3 rounded-md border border-line-strong bg-surface p-3 shadow-xl">
 				<Form method="post" action="/chat" className="space-y-2">
-					<label htmlFor={`rename-${item.id}`} className="block text-xs text-zinc-400">
+					<label htmlFor={`rename-${item.id}`} className="block text-xs text-fg-muted">
 						Title
 					</label>
 					<input
@@ -154,7 +154,10 @@ function ItemMenu({ item, here }: { item: ConversationItem; here: string }) {
 						<input type="hidden" name="intent" value="delete" />
 						<input type="hidden" name="conversationId" value={item.id} />
 						<input type="hidden" name="redirectTo" value={stay} />
-						<button type="submit" className="btn-secondary w-full border-red-900 py-1 text-red-200 hover:bg-red-950">
+						<button
+							type="submit"
+							className="btn-secondary w-full border-danger-line py-1 text-danger hover:bg-danger-soft"
+						>
 							Delete
 						</button>
 					</Form>

@@ -66,7 +66,7 @@ export function LiveReply({
 			aria-live="polite"
 			aria-busy="true"
 		>
-			{text || <span className="text-zinc-400">Writing…</span>}
+			{text || <span className="text-fg-muted">Writing…</span>}
 		</div>
 	)
 }

@@ -32,12 +32,12 @@ export function ChatMessage({ conversationId, message, models, editError }: Prop
 			<div
 				className={
 					isUser
-						? 'rounded-2xl rounded-br-md border border-sky-900/60 bg-sky-950/40 px-4 py-3'
-						: 'rounded-2xl rounded-bl-md border border-zinc-800 bg-zinc-900/60 px-4 py-3'
+						? 'rounded-2xl rounded-br-md border border-accent/30 bg-accent-soft px-4 py-3'
+						: 'rounded-2xl rounded-bl-md border border-line bg-surface px-4 py-3'
 				}
 			>
-				<div className="mb-1 flex flex-wrap items-center justify-between gap-x-3 gap-y-1 text-xs text-zinc-400">
-					<span className="font-medium text-zinc-300">{isUser ? 'You' : modelName}</span>
+				<div className="mb-1 flex flex-wrap items-center justify-between gap-x-3 gap-y-1 text-xs text-fg-muted">
+					<span className="font-medium text-fg-soft">{isUser ? 'You' : modelName}</span>
 					{message.siblings.count > 1 ? <Versions conversationId={conversationId} message={message} /> : null}
 				</div>
 				{isUser ? (
@@ -47,15 +47,15 @@ export function ChatMessage({ conversationId, message, models, editError }: Prop
 				) : message.html ? (
 					<MessageBody html={message.html} />
 				) : (
-					<p className="text-sm italic text-zinc-400">{streaming ? 'Writing…' : 'No text.'}</p>
+					<p className="text-sm italic text-fg-muted">{streaming ? 'Writing…' : 'No text.'}</p>
 				)}
 				{message.attachments.length > 0 ? <Attachments attachments={message.attachments} /> : null}
 				{message.error ? (
-					<p role="alert" className="mt-3 rounded-md border border-red-800 bg-red-950/50 p-2 text-sm text-red-200">
+					<p role="alert" className="mt-3 rounded-md border border-danger-line bg-danger-soft p-2 text-sm text-danger">
 						{message.error}
 					</p>
 				) : null}
-				{message.status === 'stopped' ? <p className="mt-2 text-xs text-zinc-400">Stopped before the end.</p> : null}
+				{message.status === 'stopped' ? <p className="mt-2 text-xs text-fg-muted">Stopped before the end.</p> : null}
 				{streaming ? (
 					// Without JavaScript, a reply written elsewhere (another tab) is followed by reloading.
 					<noscript>
@@ -64,7 +64,7 @@ export function ChatMessage({ conversationId, message, models, editError }: Prop
 				) : null}
 			</div>
 			<div
-				className={`mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-zinc-400 ${isUser ? 'justify-end' : ''}`}
+				className={`mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-fg-muted ${isUser ? 'justify-end' : ''}`}
 			>
 				{isUser ? (
 					<EditMessage message={message} error={editError} />
@@ -72,7 +72,7 @@ export function ChatMessage({ conversationId, message, models, editError }: Prop
 					<Form method="post" className="inline">
 						<input type="hidden" name="intent" value="stop" />
 						<input type="hidden" name="messageId" value={message.id} />
-						<button type="submit" className="rounded border border-zinc-700 px-2 py-1 text-zinc-200 hover:bg-zinc-800">
+						<button type="submit" className="rounded border border-line-strong px-2 py-1 text-fg hover:bg-raised">
 							Stop
 						</button>
 					</Form>
@@ -82,7 +82,7 @@ export function ChatMessage({ conversationId, message, models, editError }: Prop
 							<input type="hidden" name="intent" value="regenerate" />
 							<input type="hidden" name="messageId" value={message.id} />
 							<ModeInput />
-							<button type="submit" className="rounded px-1 py-1 text-sky-300 hover:underline">
+							<button type="submit" className="rounded px-1 py-1 text-link hover:underline">
 								{message.status === 'error' ? 'Retry' : 'Regenerate'}
 							</button>
 						</Form>
@@ -104,7 +104,7 @@ function Versions({ conversationId, message }: { conversationId: string; message
 	const { index, count, previousId, nextId } = message.siblings
 	const link = (id: string) => `/chat/${conversationId}?branch=${id}#m-${id}`
 	const arrow =
-		'inline-flex min-h-6 min-w-6 items-center justify-center rounded px-1 text-zinc-200 no-underline hover:bg-zinc-800 hover:no-underline'
+		'inline-flex min-h-6 min-w-6 items-center justify-center rounded px-1 text-fg no-underline hover:bg-raised hover:no-underline'
 	return (
 		<nav aria-label="Versions" className="flex items-center gap-1" data-versions="">
 			{previousId ? (
@@ -136,9 +136,9 @@ function EditMessage({ message, error }: { message: MessageData; error?: string 
 	const id = `edit-${message.id}`
 	return (
 		<details className="w-full text-right" open={error ? true : undefined}>
-			<summary className="cursor-pointer list-none text-sky-300 hover:underline">Edit</summary>
+			<summary className="cursor-pointer list-none text-link hover:underline">Edit</summary>
 			<Form method="post" className="mt-2 space-y-2 text-left">
-				<label htmlFor={id} className="block text-xs text-zinc-400">
+				<label htmlFor={id} className="block text-xs text-fg-muted">
 					Edit the message; the reply below it is kept as an earlier version.
 				</label>
 				<textarea
@@ -153,7 +153,7 @@ function EditMessage({ message, error }: { message: MessageData; error?: string 
 					aria-describedby={error ? `${id}-error` : undefined}
 				/>
 				{error ? (
-					<p id={`${id}-error`} className="text-sm text-red-300">
+					<p id={`${id}-error`} className="text-sm text-danger">
 						{error}
 					</p>
 				) : null}
@@ -180,13 +180,13 @@ function Attachments({ attachments }: { attachments: MessageData['attachments'] 
 								src={a.url}
 								alt={a.name || 'Attached image'}
 								loading="lazy"
-								className="h-28 w-auto max-w-full rounded-md border border-zinc-700 object-cover"
+								className="h-28 w-auto max-w-full rounded-md border border-line-strong object-cover"
 							/>
 						</a>
 					) : (
 						<a
 							href={a.url}
-							className="inline-flex items-center gap-1 rounded-md border border-zinc-700 px-2 py-1 text-sm"
+							className="inline-flex items-center gap-1 rounded-md border border-line-strong px-2 py-1 text-sm"
 							download
 						>
 							📎 {a.name || 'Attachment'}

@@ -1,0 +1,74 @@
+/**
+ * Every page of the product, for the checks that walk them all (accessibility, screenshots). `seed` makes one
+ * of each thing a signed-in person would have — a chat and an image, a video and an audio generation — through
+ * the same forms a person uses, so the pages show real content.
+ */
+import type { APIRequestContext } from '@playwright/test'
+
+export type PageCase = { name: string; path: string }
+
+export const PUBLIC_PAGES: readonly PageCase[] = [
+	{ name: 'landing', path: '/' },
+	{ name: 'login', path: '/login' },
+	{ name: 'signup', path: '/signup' },
+	{ name: 'not-found', path: '/no-such-page' },
+]
+
+export type Seeded = { chatId: string; generationId: string }
+
+export function signedInPages(seeded: Seeded): PageCase[] {
+	return [
+		{ name: 'home', path: '/' },
+		{ name: 'chat-new', path: '/chat' },
+		{ name: 'chat-thread', path: `/chat/${seeded.chatId}` },
+		{ name: 'images', path: '/images' },
+		{ name: 'video', path: '/video' },
+		{ name: 'audio', path: '/audio' },
+		{ name: 'generation', path: `/generations/${seeded.generationId}` },
+		{ name: 'library', path: '/library' },
+		{ name: 'workflows', path: '/workflows' },
+		{ name: 'analytics', path: '/analytics' },
+		{ name: 'settings', path: '/settings' },
+		{ name: 'settings-sessions', path: '/settings/sessions' },
+		{ name: 'settings-tokens', path: '/settings/tokens' },
+		{ name: 'settings-account', path: '/settings/account' },
+		{ name: 'admin-models', path: '/admin/models' },
+	]
+}
+
+function idFrom(location: string | undefined, prefix: string): string {
+	const match = new RegExp(`${prefix}/([0-9a-f-]{36})`).exec(location ?? '')
+	if (!match?.[1]) throw new Error(`expected a redirect to ${prefix}/:id, got ${location ?? 'nothing'}`)
+	return match[1]
+}
+
+/** Signs up (the request context keeps the cookie) and creates a chat and one generation of each kind. */
+export async function seed(request: APIRequestContext, baseURL: string, email: string): Promise<Seeded> {
+	const headers = { Origin: baseURL }
+	const post = async (path: string, form: Record<string, string>) => {
+		const response = await request.post(path, { form, headers, maxRedirects: 0 })
+		if (response.status() !== 303) throw new Error(`POST ${path}: ${response.status()} ${await response.text()}`)
+		return response.headers().location
+	}
+	await post('/signup', { name: 'Ada Lovelace', email, password: 'correct horse battery staple', website: '' })
+	const chat = await post('/chat?index', {
+		intent: 'new',
+		mode: 'wait',
+		content: 'Write a haiku about lighthouses, then explain it in a short table.',
+	})
+	const chatId = idFrom(chat, '/chat')
+	await post(`/chat/${chatId}`, {
+		intent: 'send',
+		mode: 'wait',
+		content: 'Now give me a short code example in TypeScript.',
+	})
+	await post('/video', { prompt: 'Slow waves rolling onto a pebble beach', idempotencyKey: crypto.randomUUID() })
+	await post('/audio', { prompt: 'Welcome to the studio.', mode: 'speech', idempotencyKey: crypto.randomUUID() })
+	const image = await post('/images', {
+		prompt: 'A lighthouse on a cliff at dawn, watercolour',
+		size: '1024x1024',
+		n: '1',
+		idempotencyKey: crypto.randomUUID(),
+	})
+	return { chatId, generationId: idFrom(image, '/generations') }
+}
