@@ -17,6 +17,7 @@ import { logger, requestScope } from './logger.ts'
 import { anonymousPageCache } from './page-cache.ts'
 import { instrumentBuild } from './remix-tracing.ts'
 import { protectRoutes } from './route-protection.ts'
+import { installRouteMatchCache } from './route-matching.ts'
 import { createLocalMediaHandler, LocalStorage } from './storage/index.ts'
 import type { Services } from './services.ts'
 
@@ -31,6 +32,8 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	const { config } = services
 	// Protection inside tracing: a refused request still gets its loader/action span.
 	const build = instrumentBuild(protectRoutes(options.build))
+	// The route list is fixed for the life of the process: match each pathname once (server/route-matching.ts).
+	installRouteMatchCache()
 	const app = express()
 	app.disable('x-powered-by')
 	app.set('trust proxy', config.trustProxy)

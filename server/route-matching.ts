@@ -1,0 +1,136 @@
+/**
+ * Route matching, remembered. `matchRoutes` of @remix-run/router flattens the whole route tree, scores and sorts
+ * every branch and compiles a regular expression per branch it tries — on every call, and a page request calls
+ * it more than once (Remix's request handler, then react-router while rendering). The route list never changes
+ * while the process runs, so the answer for a pathname is always the same: this module keeps it, per route tree
+ * and pathname, in a bounded LRU, and hands out fresh match objects that point at the caller's own route objects.
+ *
+ * Remix v2 has no option for this; it calls `matchRoutes` through the @remix-run/router module object, so
+ * replacing that export once at start-up (`installRouteMatchCache`) reaches every caller that looks it up there.
+ * The static handler inside @remix-run/router calls its own copy and still matches once per request.
+ * See docs/decisions/016-render-speed.md.
+ */
+import { createRequire } from 'node:module'
+
+type RouteLike = { id?: string; path?: string; index?: boolean; caseSensitive?: boolean; children?: RouteLike[] }
+type Location = string | { pathname?: string }
+type Match = { params: Record<string, string | undefined>; pathname: string; pathnameBase: string; route: RouteLike }
+type MatchRoutes = (routes: RouteLike[], location: Location, basename?: string) => Match[] | null
+
+/** Remembered answer: the matched routes by their position in the tree, with the params and pathnames. */
+type Remembered = { at: number[][]; params: Match['params']; pathnames: [string, string][] } | null
+
+/** Distinct pathnames remembered per route tree; the least recently used goes first beyond it. */
+const MAX_PATHNAMES = 2_000
+/** Pathnames longer than this are matched every time (nobody navigates there twice). */
+const MAX_PATHNAME_LENGTH = 512
+
+/**
+ * A route tree's shape: every route's id, path, index and case flags in order. Remix builds new route objects for
+ * every render (same shape), so trees are told apart by shape, and the shape is remembered per array object.
+ */
+const shapes = new WeakMap<RouteLike[], string>()
+function shapeOf(routes: RouteLike[]): string {
+	let shape = shapes.get(routes)
+	if (shape === undefined) {
+		const walk = (list: RouteLike[]): string =>
+			list
+				.map(
+					r =>
+						`${r.id ?? ''}:${r.path ?? ''}:${r.index ? 1 : 0}${r.caseSensitive ? 1 : 0}${r.children?.length ? `(${walk(r.children)})` : ''}`,
+				)
+				.join(',')
+		shape = walk(routes)
+		shapes.set(routes, shape)
+	}
+	return shape
+}
+
+function positions(routes: RouteLike[]): Map<RouteLike, number[]> {
+	const out = new Map<RouteLike, number[]>()
+	const walk = (list: RouteLike[], prefix: number[]) =>
+		list.forEach((route, i) => {
+			const at = [...prefix, i]
+			out.set(route, at)
+			if (route.children) walk(route.children, at)
+		})
+	walk(routes, [])
+	return out
+}
+
+function routeAt(routes: RouteLike[], at: number[]): RouteLike | undefined {
+	let list: RouteLike[] | undefined = routes
+	let route: RouteLike | undefined
+	for (const i of at) {
+		route = list?.[i]
+		list = route?.children
+	}
+	return route
+}
+
+export function memoizeMatchRoutes(matchRoutes: MatchRoutes): MatchRoutes & { readonly size: number } {
+	const byShape = new Map<string, Map<string, Remembered>>()
+	const memoized = (routes: RouteLike[], location: Location, basename?: string): Match[] | null => {
+		// Only plain pathnames are remembered (a string with a search or hash is matched as it comes).
+		const pathname =
+			typeof location === 'string' ? (/[?#]/.test(location) ? null : location) : (location.pathname ?? '/')
+		if (pathname === null || pathname.length > MAX_PATHNAME_LENGTH || !Array.isArray(routes)) {
+			return matchRoutes(routes, location, basename)
+		}
+		const shape = shapeOf(routes)
+		let remembered = byShape.get(shape)
+		if (!remembered) {
+			remembered = new Map()
+			byShape.set(shape, remembered)
+		}
+		const key = `${basename ?? '/'}\u0000${pathname}`
+		let entry = remembered.get(key)
+		if (entry === undefined) {
+			const matches = matchRoutes(routes, location, basename)
+			if (matches) {
+				const where = positions(routes)
+				const at = matches.map(m => where.get(m.route))
+				entry = at.every(a => a !== undefined)
+					? {
+							at: at as number[][],
+							params: matches[matches.length - 1]?.params ?? {},
+							pathnames: matches.map(m => [m.pathname, m.pathnameBase]),
+						}
+					: null
+				// A route object not found in the tree it was matched in: answer, but do not remember.
+				if (entry === null) return matches
+			} else entry = null
+		} else remembered.delete(key)
+		remembered.set(key, entry)
+		if (remembered.size > MAX_PATHNAMES) {
+			const oldest = remembered.keys().next().value
+			if (oldest !== undefined) remembered.delete(oldest)
+		}
+		if (entry === null) return null
+		// As in matchRoutes, every match of one answer shares one params object.
+		const params = { ...entry.params }
+		const result: Match[] = []
+		for (let i = 0; i < entry.at.length; i++) {
+			const route = routeAt(routes, entry.at[i] ?? [])
+			const [matchedPathname, pathnameBase] = entry.pathnames[i] ?? ['/', '/']
+			if (!route) return matchRoutes(routes, location, basename)
+			result.push({ params, pathname: matchedPathname, pathnameBase, route })
+		}
+		return result
+	}
+	Object.defineProperty(memoized, 'size', {
+		get: () => [...byShape.values()].reduce((n, m) => n + m.size, 0),
+	})
+	return memoized as MatchRoutes & { readonly size: number }
+}
+
+let installed = false
+
+/** Replaces @remix-run/router's exported `matchRoutes` with the remembering one. Idempotent; call at start-up. */
+export function installRouteMatchCache(): void {
+	if (installed) return
+	const require = createRequire(import.meta.url)
+	const router = require('@remix-run/router') as { matchRoutes: MatchRoutes }
+	router.matchRoutes = memoizeMatchRoutes(router.matchRoutes.bind(router))
+	installed = true
+}

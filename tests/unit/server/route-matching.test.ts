@@ -1,0 +1,105 @@
+/**
+ * The remembering matchRoutes gives exactly the answers of @remix-run/router's own, for the app's real route
+ * tree and for trees rebuilt with the same shape (as Remix does on every render), pointing at the caller's
+ * route objects; and its memory is bounded.
+ */
+import { createRequire } from 'node:module'
+import { describe, expect, it } from 'vitest'
+import { memoizeMatchRoutes } from '#server/route-matching.ts'
+
+type Route = { id?: string; path?: string; index?: boolean; caseSensitive?: boolean; children?: Route[] }
+type Match = { params: Record<string, string | undefined>; pathname: string; pathnameBase: string; route: Route }
+const router = createRequire(import.meta.url)('@remix-run/router') as {
+	matchRoutes: (routes: Route[], location: string | { pathname?: string }, basename?: string) => Match[] | null
+}
+
+/** A tree like the app's: root with flat routes, params, a splat, an index and nested layouts. */
+const tree = (): Route[] => [
+	{
+		id: 'root',
+		path: '',
+		children: [
+			{ id: 'routes/_index', index: true },
+			{ id: 'routes/$', path: '*' },
+			{ id: 'routes/login', path: 'login' },
+			{
+				id: 'routes/chat',
+				path: 'chat',
+				children: [
+					{ id: 'routes/chat._index', index: true },
+					{ id: 'routes/chat.$id', path: ':id' },
+				],
+			},
+			{ id: 'routes/api.chat.$id.stream', path: 'api/chat/:id/stream' },
+			{ id: 'routes/generations.$id', path: 'generations/:id' },
+			{ id: 'routes/settings', path: 'settings', children: [{ id: 'routes/settings.tokens', path: 'tokens' }] },
+			{ id: 'routes/Case', path: 'Case', caseSensitive: true },
+			{ id: 'routes/docs.$', path: 'docs/*' },
+			{ id: 'routes/optional', path: 'opt/:a?/end' },
+		],
+	},
+]
+
+const PATHS = [
+	'/',
+	'/login',
+	'/login/',
+	'/chat',
+	'/chat/0b4c1f8e-3c1a-4f57-9a0d-000000000001',
+	'/chat/caf%C3%A9',
+	'/api/chat/abc/stream',
+	'/generations/42',
+	'/settings/tokens',
+	'/Case',
+	'/case',
+	'/docs/a/b/c',
+	'/opt/end',
+	'/opt/x/end',
+	'/nowhere/at/all',
+	'/chat?x=1',
+]
+
+describe('memoizeMatchRoutes', () => {
+	it('answers as matchRoutes does, first and later times, for the same tree and for a rebuilt one', () => {
+		const memo = memoizeMatchRoutes(router.matchRoutes.bind(router))
+		const constant = tree()
+		for (let round = 0; round < 3; round++) {
+			for (const path of PATHS) {
+				for (const location of [path, { pathname: path }]) {
+					expect(memo(constant, location), `${path} (round ${round})`).toEqual(router.matchRoutes(constant, location))
+					const rebuilt = tree()
+					const got = memo(rebuilt, location) as Array<{ route: Route }> | null
+					expect(got).toEqual(router.matchRoutes(rebuilt, location))
+					// The matches point at the caller's own route objects, not at a remembered tree.
+					const own = new Set<Route>()
+					const walk = (list: Route[]) => {
+						for (const r of list) {
+							own.add(r)
+							if (r.children) walk(r.children)
+						}
+					}
+					walk(rebuilt)
+					for (const m of got ?? []) expect(own.has(m.route)).toBe(true)
+				}
+			}
+		}
+		expect(memo(constant, '/chat', '/base')).toEqual(router.matchRoutes(constant, '/chat', '/base'))
+		expect(memo(constant, '/base/chat', '/base')).toEqual(router.matchRoutes(constant, '/base/chat', '/base'))
+	})
+
+	it('tells trees of different shapes apart', () => {
+		const memo = memoizeMatchRoutes(router.matchRoutes.bind(router))
+		const other: Route[] = [{ id: 'root', path: '', children: [{ id: 'routes/chat.$id', path: 'chat/:id' }] }]
+		expect(memo(tree(), '/chat/1')).toEqual(router.matchRoutes(tree(), '/chat/1'))
+		expect(memo(other, '/chat/1')).toEqual(router.matchRoutes(other, '/chat/1'))
+		expect(memo(other, '/login')).toBeNull()
+	})
+
+	it('keeps at most 2,000 pathnames per tree, dropping the least recently used', () => {
+		const memo = memoizeMatchRoutes(router.matchRoutes.bind(router))
+		const routes = tree()
+		for (let i = 0; i < 2_500; i++) memo(routes, `/chat/${i}`)
+		expect(memo.size).toBe(2_000)
+		expect(memo(routes, '/chat/1')).toEqual(router.matchRoutes(routes, '/chat/1'))
+	})
+})
