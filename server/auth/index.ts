@@ -29,6 +29,7 @@ import { createOAuthFlows, PROVIDER_LABELS } from './oauth.ts'
 import type { FlowMode } from './oauth.ts'
 import { decoyHash, hashPassword, verifyPassword } from './password.ts'
 import { createFlowStorage, createSessionCookie, findSession, insertSession, isUuid, pruneSessions } from './session.ts'
+import { SessionCache } from './session-cache.ts'
 import { bearerToken, findTokenUser, insertToken, listTokens, revokeToken } from './tokens.ts'
 import type {
 	ActiveSession,
@@ -112,6 +113,8 @@ export type AuthDeps = {
 	limits: Limits
 	/** When files are stored, account deletion removes the user's files too. */
 	storage?: { removeUserFiles(userId: string): Promise<number> } | null
+	/** Recently seen sessions (tests pass one with their own lifetime or clock). */
+	sessionCache?: SessionCache
 }
 
 class InvalidCredentials extends Error {}
@@ -173,9 +176,14 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 
 	// One lookup per HTTP request, however many loaders ask: remembered for the request's scope.
 	const resolved = new WeakMap<object, Promise<SessionUser | null>>()
-	const forget = () => {
+	// And a recently seen session is not looked up again for a few seconds (see ./session-cache.ts): every
+	// change below that ends or alters sessions forgets what it affects, before it answers.
+	const recent = deps.sessionCache ?? new SessionCache()
+	const forget = (change: { sessionId?: string | null; userId?: string } = {}) => {
 		const scope = requestScope.getStore()
 		if (scope) resolved.delete(scope)
+		if (change.sessionId) recent.forgetSession(change.sessionId)
+		if (change.userId) recent.forgetUser(change.userId)
 	}
 
 	async function readSessionId(request: Request): Promise<string | null> {
@@ -199,7 +207,12 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 		}
 		const sessionId = await readSessionId(request)
 		if (!sessionId) return null
-		return (await findSession(db, sessionId, idleDays))?.user ?? null
+		const remembered = recent.get(sessionId)
+		if (remembered) return remembered.user
+		const found = await findSession(db, sessionId, idleDays)
+		if (!found) return null
+		recent.set(found)
+		return found.user
 	}
 
 	async function getUser(request: Request): Promise<SessionUser | null> {
@@ -244,7 +257,7 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 				config.session.maxDays,
 			)
 		})
-		forget()
+		forget({ sessionId: previous })
 		const headers = new Headers()
 		headers.append('Set-Cookie', await sessionCookie.serialize(sessionId))
 		return headers
@@ -302,7 +315,7 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 		async signOut(request) {
 			const sessionId = await readSessionId(request)
 			if (sessionId) await db.privileged(tx => tx.query('delete from sessions where id = $1', [sessionId]))
-			forget()
+			forget({ sessionId })
 			return await clearCookieHeaders()
 		},
 
@@ -356,7 +369,7 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 
 		async updateProfile(_request, user, { name }) {
 			await updateName(db, user.id, name)
-			forget()
+			forget({ userId: user.id })
 		},
 
 		async changePassword(request, user, { currentPassword, newPassword }) {
@@ -368,6 +381,8 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 				}
 			}
 			await setPasswordHash(db, user.id, await hashPassword(newPassword), await readSessionId(request))
+			// The other sessions are gone; this one is read again on its next request.
+			forget({ userId: user.id })
 			logger.info('password changed', { user_id: user.id })
 			return { ok: true }
 		},
@@ -413,15 +428,16 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 		async revokeSession(request, user, sessionId) {
 			if (!isUuid(sessionId)) return { headers: null }
 			await db.asUser(user.id, tx => tx.query('delete from sessions where id = $1', [sessionId]))
+			recent.forgetSession(sessionId)
 			if (sessionId !== (await readSessionId(request))) return { headers: null }
-			forget()
+			forget({ sessionId })
 			return { headers: await clearCookieHeaders() }
 		},
 
 		async signOutEverywhere(_request, user) {
 			await db.asUser(user.id, tx => tx.query('delete from sessions where user_id = $1', [user.id]))
 			logger.info('signed out everywhere', { user_id: user.id })
-			forget()
+			forget({ userId: user.id })
 			return await clearCookieHeaders()
 		},
 
@@ -450,6 +466,7 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 			// Files first: if removing them fails, the account stays and the deletion can be retried.
 			if (storage) await storage.removeUserFiles(user.id)
 			await deleteUser(db, user.id)
+			recent.forgetUser(user.id)
 			const left = Object.entries(await countOwnedRows(db, user.id)).filter(([, n]) => n > 0)
 			if (left.length > 0) logger.error('account deletion left rows behind', { user_id: user.id, tables: left })
 			// Anything stored while the rows were being deleted goes too.
@@ -459,7 +476,7 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 				})
 			}
 			logger.info('account deleted', { user_id: user.id })
-			forget()
+			forget({ userId: user.id })
 			return { ok: true, headers: await clearCookieHeaders() }
 		},
 

@@ -79,32 +79,55 @@ export async function pruneSessions(tx: Tx, userId: string, idleDays: number): P
 	)
 }
 
-type SessionRow = { session_id: string; last_seen_at: Date; id: string; email: string; name: string; role: string }
+type SessionRow = {
+	session_id: string
+	expires_at: Date
+	last_seen_at: Date
+	touched: boolean
+	id: string
+	email: string
+	name: string
+	role: string
+}
+
+export type FoundSession = {
+	sessionId: string
+	user: SessionUser
+	/** The row's absolute expiry and the moment it goes idle, in epoch milliseconds (for the session cache). */
+	expiresAt: number
+	idleUntil: number
+}
 
 /**
- * The live session behind a cookie value and its user: not expired, not idle for longer than allowed.
- * Privileged, because nobody is signed in yet while the cookie is being checked.
+ * The live session behind a cookie value and its user: not expired, not idle for longer than allowed. One
+ * statement on the sessions primary key (no transaction around it): the read, and the last_seen_at write when
+ * the row was last touched more than TOUCH_INTERVAL_MS ago. Privileged, because nobody is signed in yet while
+ * the cookie is being checked.
  */
-export async function findSession(
-	db: Db,
-	sessionId: string,
-	idleDays: number,
-): Promise<{ sessionId: string; user: SessionUser } | null> {
+export async function findSession(db: Db, sessionId: string, idleDays: number): Promise<FoundSession | null> {
 	if (!isUuid(sessionId)) return null
-	return await db.privileged(async tx => {
-		const { rows } = await tx.query<SessionRow>(
-			`select s.id as session_id, s.last_seen_at, u.id, u.email, u.name, u.role
+	const { rows } = await db.privilegedExecuteSql(
+		`with live as (
+			select s.id as session_id, s.expires_at, s.last_seen_at, u.id, u.email, u.name, u.role
 			from sessions s join users u on u.id = s.user_id
-			where s.id = $1 and s.expires_at > now() and s.last_seen_at > now() - make_interval(days => $2)`,
-			[sessionId, idleDays],
+			where s.id = $1 and s.expires_at > now() and s.last_seen_at > now() - make_interval(days => $2)
+		), touched as (
+			update sessions set last_seen_at = now()
+			where id = (select session_id from live) and last_seen_at < now() - make_interval(secs => $3)
+			returning last_seen_at
 		)
-		const row = rows[0]
-		if (!row) return null
-		if (Date.now() - new Date(row.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
-			await tx.query('update sessions set last_seen_at = now() where id = $1', [sessionId])
-		}
-		return { sessionId: row.session_id, user: toSessionUser(row) }
-	})
+		select live.*, exists (select 1 from touched) as touched from live`,
+		[sessionId, idleDays, TOUCH_INTERVAL_MS / 1000],
+	)
+	const row = rows[0] as SessionRow | undefined
+	if (!row) return null
+	const lastSeen = row.touched ? Date.now() : new Date(row.last_seen_at).getTime()
+	return {
+		sessionId: row.session_id,
+		user: toSessionUser(row),
+		expiresAt: new Date(row.expires_at).getTime(),
+		idleUntil: lastSeen + idleDays * DAY_SECONDS * 1000,
+	}
 }
 
 export function toSessionUser(row: { id: string; email: string; name: string; role: string }): SessionUser {

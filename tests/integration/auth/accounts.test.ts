@@ -1,12 +1,13 @@
 /**
  * The auth service on a real database (PGlite always, Postgres when DATABASE_URL is set): the first account is
  * the administrator even when two sign up at once, sessions end when idle or old, API tokens record their use,
- * provider identities link by verified e-mail only, and deleting an account leaves no row in any table and no
- * stored file.
+ * provider identities link by verified e-mail only, deleting an account leaves no row in any table and no
+ * stored file, and a recently seen session is served from memory yet revoked at once by every way of ending it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuth, type Auth } from '#server/auth/index.ts'
 import { resolveProviderUser } from '#server/auth/accounts.ts'
+import { SESSION_CACHE_TTL_MS, SessionCache } from '#server/auth/session-cache.ts'
 import { createLimits, type Limits } from '#server/limits/index.ts'
 import { createStorage } from '#server/storage/index.ts'
 import { OWNED_TABLES, publicTables, seedGraph, SHARED_TABLES } from '#tests/integration/db/graph.ts'
@@ -45,7 +46,15 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 	beforeAll(async () => {
 		t = await createTestDb(driver)
 		limits = await createLimits({ redisUrl: null, overrides: {} })
-		auth = await createAuth({ config: t.config, db: t.db, limits, storage: storage() })
+		// Most tests here change rows behind the service's back, so this one reads the database every time; the
+		// session cache has its own test below.
+		auth = await createAuth({
+			config: t.config,
+			db: t.db,
+			limits,
+			storage: storage(),
+			sessionCache: new SessionCache(0),
+		})
 	})
 	afterAll(async () => {
 		await limits?.close()
@@ -225,5 +234,83 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		expect((await files.get('media', kept.key)).size).toBe(kept.size)
 		expect((await auth.exportData(bystander)).tables.conversations?.length).toBeGreaterThan(0)
 		expect(await auth.getUser(page('/', cookie))).toBeNull()
+	})
+
+	it('serves a recently seen session from memory for a bounded time, and forgets it at once when it ends here', async () => {
+		let now = Date.now()
+		const cached = await createAuth({
+			config: t.config,
+			db: t.db,
+			limits,
+			storage: storage(),
+			sessionCache: new SessionCache(SESSION_CACHE_TTL_MS, () => now),
+		})
+		const signUpHere = async (label: string) => {
+			const result = await cached.signUp(new Request(`${BASE}/signup`), {
+				name: label,
+				email: email(label),
+				password: PASSWORD,
+				ip: '192.0.2.1',
+			})
+			if (!result.ok) throw new Error('sign-up refused')
+			return { user: result.user, cookie: cookieOf(result.headers) }
+		}
+		const signInHere = async (address: string) => {
+			const result = await cached.signIn(new Request(`${BASE}/login`), {
+				email: address,
+				password: PASSWORD,
+				ip: '192.0.2.1',
+			})
+			if (!result.ok) throw new Error('sign-in refused')
+			return cookieOf(result.headers)
+		}
+		const seen = (cookie: string) => cached.getUser(page('/', cookie))
+
+		// Another process revokes the row: this one answers from memory until the entry's lifetime is over.
+		const { user, cookie } = await signUpHere('cached')
+		expect(await seen(cookie)).toMatchObject({ id: user.id })
+		await t.db.privileged(tx => tx.query('delete from sessions where user_id = $1', [user.id]))
+		now += SESSION_CACHE_TTL_MS - 1
+		expect(await seen(cookie)).toMatchObject({ id: user.id })
+		now += 1
+		expect(await seen(cookie)).toBeNull()
+
+		// Every way of ending or changing a session in this process takes effect on the next request.
+		const a = await signInHere(user.email)
+		const b = await signInHere(user.email)
+		expect(await seen(a)).not.toBeNull()
+		expect(await seen(b)).not.toBeNull()
+		const [sessionB] = (await cached.listSessions(page('/', a), user)).filter(s => !s.current)
+		await cached.revokeSession(page('/settings/sessions', a), user, sessionB?.id ?? '')
+		expect(await seen(b)).toBeNull()
+		expect(await seen(a)).not.toBeNull()
+
+		const c = await signInHere(user.email)
+		expect(await seen(c)).not.toBeNull()
+		await cached.changePassword(page('/settings/account', a), user, {
+			currentPassword: PASSWORD,
+			newPassword: `${PASSWORD}!`,
+		})
+		expect(await seen(c)).toBeNull()
+		expect(await seen(a)).not.toBeNull()
+
+		await cached.updateProfile(page('/settings', a), user, { name: 'Renamed' })
+		expect(await seen(a)).toMatchObject({ name: 'Renamed' })
+
+		await cached.signOut(page('/logout', a))
+		expect(await seen(a)).toBeNull()
+
+		const d = await signInHere(user.email).catch(() => null)
+		expect(d).toBeNull() // the password changed
+		const e = await cached.signIn(new Request(`${BASE}/login`), {
+			email: user.email,
+			password: `${PASSWORD}!`,
+			ip: '192.0.2.1',
+		})
+		if (!e.ok) throw new Error('sign-in refused')
+		const f = cookieOf(e.headers)
+		expect(await seen(f)).not.toBeNull()
+		await cached.signOutEverywhere(page('/settings/sessions', f), user)
+		expect(await seen(f)).toBeNull()
 	})
 })
