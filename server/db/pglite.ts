@@ -14,7 +14,7 @@ import {
 	pingHealth,
 	registerScriptRunner,
 	roleSettings,
-	SET_ROLE_SQL,
+	setRoleScript,
 } from './common.ts'
 import type { Db, QueryResult, Tx } from './types.ts'
 
@@ -119,10 +119,11 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 	async function transaction<T>(acting: Acting, fn: (tx: Tx) => Promise<T>): Promise<T> {
 		assertOpen()
 		const settings = roleSettings(acting)
+		const setRole = settings ? setRoleScript(settings) : null
 		return await track(
 			guardNesting(() =>
 				pglite.transaction(async ptx => {
-					if (settings) await ptx.query(SET_ROLE_SQL, settings)
+					if (setRole) await ptx.exec(setRole)
 					return await fn(wrap(ptx))
 				}),
 			),
