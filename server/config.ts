@@ -97,6 +97,7 @@ const EnvSchema = v.object({
 		v.minValue(0, 'must not be negative'),
 	),
 	EMBEDDED_WORKER: bool(true),
+	JOB_LEASE_SECONDS: int(30, 2, 3600),
 	PROVIDER_TIMEOUT_SECONDS: int(0, 0, 3600),
 	OUTPUT_ALLOW_INSECURE_HOSTS: optionalString,
 	// The standard OpenTelemetry variables are read by the SDK itself; these two decide whether it exports.
@@ -139,6 +140,8 @@ export type Config = {
 	monthlyBudgetUsd: number
 	/** Run the job worker inside the web process (the single-process default). */
 	embeddedWorker: boolean
+	/** Postgres: a crashed process's running jobs run again elsewhere within about this long (plus a third). */
+	jobLeaseSeconds: number
 	/** One time limit for every provider call, in milliseconds; null keeps each capability's default. */
 	providerTimeoutMs: number | null
 	/**
@@ -261,6 +264,7 @@ export function loadConfig(
 		rateLimitOverrides,
 		monthlyBudgetUsd: env.MONTHLY_BUDGET_USD,
 		embeddedWorker: env.EMBEDDED_WORKER,
+		jobLeaseSeconds: env.JOB_LEASE_SECONDS,
 		providerTimeoutMs: env.PROVIDER_TIMEOUT_SECONDS > 0 ? env.PROVIDER_TIMEOUT_SECONDS * 1000 : null,
 		outputAllowInsecureHosts: env.OUTPUT_ALLOW_INSECURE_HOSTS.split(',')
 			.map(h => h.trim())

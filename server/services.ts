@@ -76,7 +76,7 @@ export async function createServices(config: Config): Promise<Services> {
 	await migrate(db)
 
 	// The web role enqueues, the worker role works: both need the engine started; only workers register handlers.
-	const jobs = await startJobs(db, { supervise: config.role !== 'web' })
+	const jobs = await startJobs(db, { supervise: config.role !== 'web', leaseSeconds: config.jobLeaseSeconds })
 	closers.push(['job engine', () => jobs.stop({ graceful: true, timeoutMs: config.shutdownTimeoutMs })])
 
 	const limits = await createLimits({ redisUrl: config.redisUrl, overrides: config.rateLimitOverrides })

@@ -8,7 +8,13 @@
  *   })
  *
  * A job enqueued in a transaction that rolls back never exists; one that commits runs (at least once,
- * exactly once unless a worker dies mid-job, in which case pg-boss retries it after it expires).
+ * exactly once unless a worker dies mid-job, in which case it runs again: see "leases" below).
+ *
+ * Leases (Postgres, where several processes share the queue; docs/decisions/010-job-leases.md): a running job's
+ * expiry is kept short — `leaseSeconds` past now, renewed every third of that by the process running it, up to
+ * its queue's `expireInSeconds`. A process that dies stops renewing, so within a lease its jobs are expired and
+ * re-queued to run at once by any supervising process (`sweep`); a live process never loses a job it is working
+ * on. On the embedded database the process is the only worker, and `recoverOrphans` does it at start-up.
  */
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import PgBoss from 'pg-boss'
@@ -26,7 +32,7 @@ export type RetryPolicy = {
 	retryDelaySeconds: number
 	/** Exponential backoff (with jitter) from retryDelaySeconds. */
 	retryBackoff: boolean
-	/** A job still active after this long is failed (and retried) by the supervisor. */
+	/** A job still active after this long is failed (and retried) by the supervisor, however alive its worker. */
 	expireInSeconds: number
 }
 
@@ -95,11 +101,25 @@ export type JobsOptions = {
 	schema?: string
 	/** Default poll interval for workers, in seconds (pg-boss minimum 0.5). */
 	pollingIntervalSeconds?: number
-	/** Run pg-boss maintenance (expire stuck jobs, archive) in this process. */
+	/** Run pg-boss maintenance (expire stuck jobs, archive) in this process, and sweep expired leases. */
 	supervise?: boolean
+	/**
+	 * Postgres only: how long a running job stays claimed without its process renewing the claim. A crashed
+	 * process's jobs run again within about this long plus a sweep (a third of it). Default 30 s.
+	 */
+	leaseSeconds?: number
 }
 
+export const DEFAULT_LEASE_SECONDS = 30
+
 const tracer = trace.getTracer('generation-studio.jobs')
+
+/** What a job re-queued by the lease sweep carries as its last output. */
+const LEASE_EXPIRED = 'The process running this job stopped renewing its lease (it crashed or lost the database).'
+
+function errorText(error: unknown): string {
+	return error instanceof Error ? error.message : String(error)
+}
 
 /** pg-boss's `db` shape over a transaction: its statements join the caller's transaction. */
 function txAdapter(tx: Tx): PgBoss.Db {
@@ -154,6 +174,19 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 		raw: PgBoss.JobWithMetadata<T>,
 		handler: (job: Job<T>) => Promise<void>,
 	) {
+		await holdLease(name, raw.id)
+		try {
+			await runTraced(name, raw, handler)
+		} finally {
+			held.delete(raw.id)
+		}
+	}
+
+	async function runTraced<T extends JobData>(
+		name: JobName,
+		raw: PgBoss.JobWithMetadata<T>,
+		handler: (job: Job<T>) => Promise<void>,
+	) {
 		const data = (raw.data ?? {}) as T
 		const parent = propagation.extract(context.active(), data)
 		const job: Job<T> = {
@@ -194,6 +227,122 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 
 	/** Workers of this process, by queue, so a job enqueued here can wake them instead of waiting for a poll. */
 	const localWorkers = new Map<JobName, string[]>()
+
+	// ---- leases (see the header) ----
+	const schema = options.schema ?? 'pgboss'
+	const leaseSeconds = db.kind === 'postgres' ? (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) : null
+	/** Jobs this process is running: id -> queue and the longest the queue lets a job run. */
+	const held = new Map<string, { name: JobName; capSeconds: number }>()
+	/** The run-time cap per queue (a worker may set its own expiry). */
+	const caps = new Map<JobName, number>()
+	const timers: NodeJS.Timeout[] = []
+
+	/** Sets each held job's expiry to `leaseSeconds` from now, never past its queue's cap. Returns ids still held. */
+	async function renew(ids: string[]): Promise<Set<string>> {
+		if (leaseSeconds === null || ids.length === 0) return new Set()
+		const entries = ids.flatMap(id => {
+			const h = held.get(id)
+			return h ? [{ id, name: h.name, cap: h.capSeconds }] : []
+		})
+		const { rows } = await db.privilegedExecuteSql(
+			`update ${schema}.job j
+			    set expire_in = make_interval(secs => least(h.cap, extract(epoch from now() - j.started_on) + $4))
+			   from unnest($1::uuid[], $2::text[], $3::int[]) as h(id, name, cap)
+			  where j.name = h.name and j.id = h.id and j.state = 'active'
+			returning j.id`,
+			[entries.map(e => e.id), entries.map(e => e.name), entries.map(e => e.cap), leaseSeconds],
+		)
+		return new Set(rows.map(r => String(r.id)))
+	}
+
+	async function holdLease(name: JobName, id: string) {
+		if (leaseSeconds === null) return
+		held.set(id, { name, capSeconds: caps.get(name) ?? JOB_POLICIES[name].expireInSeconds })
+		try {
+			await renew([id])
+		} catch (error) {
+			// The job keeps its queue's full expiry until the next renewal: slower recovery, nothing lost.
+			logger.warn('job engine: could not take the lease of a job', { job: name, jobId: id, error: errorText(error) })
+		}
+	}
+
+	async function renewHeld() {
+		const ids = [...held.keys()]
+		if (ids.length === 0) return
+		try {
+			const kept = await renew(ids)
+			for (const id of ids) {
+				if (!kept.has(id) && held.has(id)) {
+					logger.warn('job engine: a running job lost its lease (it may run again elsewhere)', {
+						job: held.get(id)?.name,
+						jobId: id,
+					})
+				}
+			}
+		} catch (error) {
+			logger.warn('job engine: could not renew the leases of running jobs', {
+				count: ids.length,
+				error: errorText(error),
+			})
+		}
+	}
+
+	/**
+	 * Re-queues every active job whose lease (or run-time cap) has passed, through pg-boss's own failure path (so
+	 * retry limits and counts apply), to run again at once: its process died, the job did not fail.
+	 */
+	async function sweep(): Promise<number> {
+		const expired = await db.privileged(async tx => {
+			const { rows } = await tx.query<{ id: string; name: string }>(
+				`select id, name from ${schema}.job
+				  where state = 'active' and started_on + expire_in < now()
+				  for update skip locked`,
+			)
+			const byName = new Map<JobName, string[]>()
+			for (const row of rows) {
+				if (!isJobName(row.name)) continue
+				byName.set(row.name, [...(byName.get(row.name) ?? []), row.id])
+			}
+			for (const [name, ids] of byName) {
+				for (const id of ids) await boss.fail(name, id, { message: LEASE_EXPIRED }, { db: txAdapter(tx) })
+			}
+			if (rows.length > 0) {
+				await tx.query(`update ${schema}.job set start_after = now() where id = any($1::uuid[]) and state = 'retry'`, [
+					rows.map(r => r.id),
+				])
+			}
+			return byName
+		})
+		let count = 0
+		for (const [name, ids] of expired) {
+			count += ids.length
+			logger.warn('job engine: re-queued jobs whose process stopped renewing them', { job: name, count: ids.length })
+			jobs.wake(name)
+		}
+		return count
+	}
+
+	function startLeaseTimers() {
+		if (leaseSeconds === null) return
+		const every = Math.max(1, leaseSeconds / 3) * 1000
+		const renewal = setInterval(() => void renewHeld(), every)
+		renewal.unref()
+		timers.push(renewal)
+		if (options.supervise ?? true) {
+			let sweeping = false
+			const sweeper = setInterval(() => {
+				if (sweeping) return
+				sweeping = true
+				sweep()
+					.catch(error => logger.warn('job engine: lease sweep failed', { error: errorText(error) }))
+					.finally(() => {
+						sweeping = false
+					})
+			}, every)
+			sweeper.unref()
+			timers.push(sweeper)
+		}
+	}
 
 	const jobs: Jobs = {
 		wake(name) {
@@ -240,6 +389,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 				// The queue's policy applies to jobs enqueued from now on; queued ones keep theirs.
 				await boss.updateQueue(name, queueOptions(name, { ...base, ...workOptions }))
 			}
+			caps.set(name, workOptions.expireInSeconds ?? base.expireInSeconds)
 			const batchSize = workOptions.batchSize ?? 1
 			const fetch: PgBoss.WorkOptions & { includeMetadata: true } = { batchSize, includeMetadata: true }
 			if (workOptions.pollingIntervalSeconds !== undefined)
@@ -272,7 +422,12 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 				await boss.updateQueue(name, queueOptions(name, JOB_POLICIES[name]))
 			}
 			state = 'started'
-			logger.info('job engine started', { queues: JOB_NAMES.length, driver: db.kind })
+			startLeaseTimers()
+			logger.info('job engine started', {
+				queues: JOB_NAMES.length,
+				driver: db.kind,
+				...(leaseSeconds !== null ? { lease_seconds: leaseSeconds } : {}),
+			})
 		},
 
 		async recoverOrphans() {
@@ -297,6 +452,8 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			state = 'stopped'
 			const graceful = stopOptions.graceful ?? true
 			await boss.stop({ graceful, wait: true, close: false, timeout: stopOptions.timeoutMs ?? 30_000 })
+			// Renewal runs until the last job finished: a job still running at the deadline keeps its lease until then.
+			for (const timer of timers.splice(0)) clearInterval(timer)
 			// pg-boss completes jobs without awaiting; let those statements land before the pool closes.
 			while (pending.size > 0) await Promise.allSettled([...pending])
 			logger.info('job engine stopped', { graceful })
