@@ -66,7 +66,9 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('job leases on %s wi
 
 	async function enqueueWhenReady(w: Worker) {
 		await waitFor(() => w.output().includes('ready'), `the worker process to start:\n${w.output()}`)
-		return await t.db.privileged(tx => jobs.enqueue(tx, 'chat.title', { conversationId: 'lease' }))
+		const id = await t.db.privileged(tx => jobs.enqueue(tx, 'chat.title', { conversationId: 'lease' }))
+		if (!id) throw new Error('the job was not enqueued')
+		return id
 	}
 
 	it('a crashed worker process: its job runs again here within a lease and a sweep, and completes once', async () => {
