@@ -1,6 +1,8 @@
 // Every unknown address lands here, so the 404 page renders inside the layout (with the request id).
+import { notFound } from '#app/utils/http.server.ts'
+
 export async function loader() {
-	throw new Response('Not found', { status: 404 })
+	throw notFound()
 }
 
 export default function NotFound() {

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { StreamQuerySchema } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { closingHint, eventStreamSignal } from '#app/utils/event-stream.ts'
+import { eventStreamResponse, eventStreamSignal } from '#app/utils/event-stream.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
@@ -29,44 +29,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const signal = eventStreamSignal(request, lifecycle)
 	const events = await context.services.chat.follow(user, params.id ?? '', query.value.message, signal)
 	if ('refused' in events) return apiError(events, requestId)
-	const encoder = new TextEncoder()
-	let timer: ReturnType<typeof setInterval> | undefined
-	const body = new ReadableStream<Uint8Array>({
-		async start(controller) {
-			const send = (text: string) => {
-				try {
-					controller.enqueue(encoder.encode(text))
-				} catch {
-					// the client went away; the loop below ends with the request's signal
-				}
-			}
-			send('retry: 3000\n\n')
-			timer = setInterval(() => send(': keep-alive\n\n'), KEEP_ALIVE_MS)
-			try {
-				for await (const event of events) {
-					const { type, ...data } = event
-					send(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`)
-				}
-			} finally {
-				clearInterval(timer)
-				const hint = closingHint(lifecycle)
-				if (hint) send(hint)
-				try {
-					controller.close()
-				} catch {
-					// already closed by a cancel
-				}
-			}
-		},
-		cancel() {
-			clearInterval(timer)
-		},
-	})
-	return new Response(body, {
-		headers: {
-			'Content-Type': 'text/event-stream; charset=utf-8',
-			'Cache-Control': 'no-cache, no-transform',
-			'X-Accel-Buffering': 'no',
-		},
+	return eventStreamResponse(request, lifecycle, { retryMs: 3000, keepAliveMs: KEEP_ALIVE_MS }, async sink => {
+		for await (const event of events) {
+			const { type, ...data } = event
+			sink.event(type, JSON.stringify(data))
+		}
 	})
 }

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs } from '@remix-run/node'
+import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
@@ -12,7 +12,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { requestId } = context
 	if (request.method !== 'POST')
-		return apiError({ status: 405 as 400, code: 'method_not_allowed', message: 'Use POST.' }, requestId)
+		return apiError(
+			{ status: 405, code: 'method_not_allowed', message: 'Use POST.', headers: { Allow: 'POST' } },
+			requestId,
+		)
 	let body: unknown
 	try {
 		body = await request.json()
@@ -55,9 +58,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 	)
 }
 
-export async function loader() {
-	return json(
-		{ error: { code: 'method_not_allowed', message: 'Use POST with a JSON body.' } },
-		{ status: 405, headers: { Allow: 'POST' } },
+export async function loader({ context }: LoaderFunctionArgs) {
+	return apiError(
+		{ status: 405, code: 'method_not_allowed', message: 'Use POST with a JSON body.', headers: { Allow: 'POST' } },
+		context.requestId,
 	)
 }

@@ -1,7 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { requireUser } from '#app/utils/auth.server.ts'
+import { GenerationActionSchema } from '#server/domain/generations/schema.ts'
 import { apiError } from '#app/utils/http.server.ts'
+import { parseWith } from '#app/utils/validation.ts'
 
 export const handle = { rateLimit: { action: 'write' } }
 
@@ -23,14 +25,19 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 		const result = await generations.remove(user, id)
 		return result === true ? new Response(null, { status: 204 }) : apiError(result, context.requestId)
 	}
-	const body: unknown = await request.json().catch(() => null)
-	const intent = typeof body === 'object' && body !== null && 'intent' in body ? body.intent : null
-	if (intent !== 'cancel' && intent !== 'retry') {
+	const parsed = parseWith(GenerationActionSchema, await request.json().catch(() => null))
+	if (!parsed.ok || parsed.value.intent === 'delete') {
 		return apiError(
-			{ status: 400, code: 'invalid_request', message: 'Send { "intent": "cancel" } or { "intent": "retry" }.' },
+			{
+				status: 400,
+				code: 'invalid_request',
+				message: 'Send { "intent": "cancel" } or { "intent": "retry" }; DELETE removes the generation.',
+				...(parsed.ok ? {} : { fields: parsed.fields }),
+			},
 			context.requestId,
 		)
 	}
+	const { intent } = parsed.value
 	const result = intent === 'cancel' ? await generations.cancel(user, id) : await generations.retry(user, id)
 	if ('refused' in result) return apiError(result, context.requestId)
 	const generation = 'generation' in result ? result.generation : result

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
 import { redirect } from '@remix-run/node'
 import * as v from 'valibot'
+import { notFound } from '#app/utils/http.server.ts'
 import { ProviderSchema, ProviderStartSchema } from '#app/schemas/auth.ts'
 import { formToObject, parseWith } from '#app/utils/validation.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
@@ -16,7 +17,7 @@ export async function loader() {
 /** `POST /auth/github|google`: a redirect to the provider, with the flow cookie holding the state. */
 export async function action({ request, params, context }: ActionFunctionArgs) {
 	const provider = v.safeParse(ProviderSchema, params.provider)
-	if (!provider.success) throw new Response('Not found', { status: 404 })
+	if (!provider.success) throw notFound()
 	const form = parseWith(ProviderStartSchema, formToObject(await request.formData()))
 	const { redirectTo, intent } = form.ok ? form.value : { redirectTo: '/', intent: 'signin' as const }
 	return await context.services.auth.startProviderSignIn(request, provider.output, {

@@ -23,6 +23,8 @@ export function apiError(
 }
 
 /** A 404 thrown from a loader: every route says "not found" the same way, and the error page shows it. */
-export function notFound(message = 'There is nothing here, or it is not yours.'): Response {
+export function notFound(
+	message = 'There is nothing at this address. Check the link, or start from the home page.',
+): Response {
 	return json({ error: { code: 'not_found', message } }, { status: 404 })
 }

@@ -28,7 +28,8 @@ import {
 import { createOAuthFlows, PROVIDER_LABELS } from './oauth.ts'
 import type { FlowMode } from './oauth.ts'
 import { decoyHash, hashPassword, verifyPassword } from './password.ts'
-import { createFlowStorage, createSessionCookie, findSession, insertSession, isUuid, pruneSessions } from './session.ts'
+import { isUuid } from '#server/uuid.ts'
+import { createFlowStorage, createSessionCookie, findSession, insertSession, pruneSessions } from './session.ts'
 import { SessionCache } from './session-cache.ts'
 import { bearerToken, findTokenUser, insertToken, listTokens, revokeToken } from './tokens.ts'
 import type {

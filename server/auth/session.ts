@@ -7,18 +7,14 @@ import { createCookie, createCookieSessionStorage } from '@remix-run/node'
 import type { Cookie, SessionStorage } from '@remix-run/node'
 import type { Config } from '#server/config.ts'
 import type { Db, Tx } from '#server/db/index.ts'
+import { isUuid } from '#server/uuid.ts'
 import type { SessionUser } from './types.ts'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const DAY_SECONDS = 86_400
 /** last_seen_at is written at most this often per session: one write per active user every few minutes. */
 const TOUCH_INTERVAL_MS = 5 * 60_000
 /** Long enough to sign in at a provider, short enough that an abandoned attempt does not linger. */
 const FLOW_SECONDS = 10 * 60
-
-export function isUuid(value: unknown): value is string {
-	return typeof value === 'string' && UUID.test(value)
-}
 
 /**
  * The cookie settings, and why:

@@ -1,8 +1,7 @@
 /** Pieces both drivers share: who-is-acting settings, the nesting guard, and the script hook for migrations. */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { isUuid } from '#server/uuid.ts'
 import type { DbHealth, Tx } from './types.ts'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The statement PostgREST runs at the start of every request; ours runs at the start of every transaction. */
 export const SET_ROLE_SQL = "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"
@@ -12,7 +11,7 @@ export type Acting = { role: 'authenticated'; userId: string } | { role: 'anon' 
 export function roleSettings(acting: Acting): [string, string] | null {
 	if (acting.role === 'privileged') return null
 	if (acting.role === 'anon') return ['anon', JSON.stringify({ role: 'anon' })]
-	if (!UUID.test(acting.userId)) throw new TypeError('asUser needs the user id (a UUID)')
+	if (!isUuid(acting.userId)) throw new TypeError('asUser needs the user id (a UUID)')
 	return ['authenticated', JSON.stringify({ sub: acting.userId, role: 'authenticated' })]
 }
 

@@ -6,7 +6,7 @@
  */
 export type Refusal = {
 	refused: true
-	status: 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503
+	status: 400 | 401 | 402 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 503
 	code: string
 	message: string
 	fields?: Record<string, string[]>

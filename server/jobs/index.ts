@@ -19,6 +19,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import PgBoss from 'pg-boss'
 import { logger } from '#server/logger.ts'
+import { sleep } from '#server/sleep.ts'
 import { dbErrorCode, PG_ERROR } from '#server/db/index.ts'
 import type { Db, Tx } from '#server/db/index.ts'
 
@@ -505,7 +506,7 @@ export async function startJobs(db: Db, options: JobsOptions = {}): Promise<Jobs
 			await jobs.stop({ graceful: false }).catch(() => undefined)
 			if (attempt >= 5 || !INSTALL_RACE_CODES.has(dbErrorCode(error) ?? '')) throw error
 			logger.warn('job engine: another process is installing the job tables; trying again', { attempt })
-			await new Promise(resolve => setTimeout(resolve, 300 * attempt))
+			await sleep(300 * attempt)
 		}
 	}
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
+import ipaddr from 'ipaddr.js'
 import type { PolicyKey } from './policies.ts'
 
 export type Subject = {
@@ -21,22 +22,13 @@ export function normalizeIp(raw: string): string {
 	if (isIPv4(ip)) return ip
 	const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)
 	if (mapped?.[1] && isIPv4(mapped[1])) return mapped[1]
-	if (isIPv6(ip)) return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`
+	if (isIPv6(ip))
+		return `${ipaddr.IPv6.parse(ip)
+			.parts.slice(0, 4)
+			.map(group => group.toString(16))
+			.join(':')}::/64`
 	// Not an address (a proxy sent something odd): still a stable, bounded key.
 	return ip.slice(0, 64)
-}
-
-function expandIPv6(ip: string): string[] {
-	// A trailing dotted quad (::a.b.c.d) stands for the last two groups.
-	const withoutQuad = ip.replace(/(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, (_m, a, b, c, d) => {
-		const [w, x, y, z] = [a, b, c, d].map(Number) as [number, number, number, number]
-		return `${((w << 8) | x).toString(16)}:${((y << 8) | z).toString(16)}`
-	})
-	const [head = '', tail] = withoutQuad.split('::')
-	const left = head ? head.split(':') : []
-	const right = tail ? tail.split(':') : []
-	const middle = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0')
-	return [...left, ...middle, ...right].map(group => group.toLowerCase().replace(/^0+(?=.)/, ''))
 }
 
 function hashEmail(email: string): string {

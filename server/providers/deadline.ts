@@ -89,21 +89,6 @@ function formatSeconds(ms: number) {
 	return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} seconds`
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) return reject(signal.reason)
-		const onAbort = () => {
-			clearTimeout(timer)
-			reject(signal?.reason)
-		}
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort)
-			resolve()
-		}, ms)
-		signal?.addEventListener('abort', onAbort, { once: true })
-	})
-}
-
 /** `Retry-After` in seconds (delta-seconds or an HTTP date), or OpenAI's `retry-after-ms`. */
 export function parseRetryAfter(headers: Headers | undefined, now = Date.now()): number | undefined {
 	if (!headers) return undefined

@@ -104,7 +104,8 @@ export type ProviderRegistryOptions = {
 
 export const DEFAULT_REPLICATE_WEBHOOK_PATH = '/api/webhooks/replicate'
 
-const CAPABILITY_WORDS: Record<Capability, string> = {
+/** What each capability lets a model do, in the words refusals use. */
+export const CAPABILITY_WORDS: Record<Capability, string> = {
 	chat: 'chat',
 	title: 'write titles',
 	vision: 'look at images',

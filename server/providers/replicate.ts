@@ -7,8 +7,9 @@
  * overridden without that loop, because retries with backoff are the job engine's decision.
  */
 import Replicate, { type Prediction } from 'replicate'
+import { sleep } from '#server/sleep.ts'
 import { DEFAULT_CATALOGUE, type ModelInfo } from './catalogue.ts'
-import { Deadline, parseRetryAfter, shortMessage, sleep, timeoutFor, toDataUri, type Timeouts } from './deadline.ts'
+import { Deadline, parseRetryAfter, shortMessage, timeoutFor, toDataUri, type Timeouts } from './deadline.ts'
 import {
 	ProviderError,
 	type AsyncMediaResult,
@@ -188,6 +189,7 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 			try {
 				while (!TERMINAL.includes(normaliseStatus(prediction.status))) {
 					await sleep(pollIntervalMs, deadline.signal)
+					deadline.signal.throwIfAborted()
 					prediction = await client.predictions.get(prediction.id, { signal: deadline.signal })
 				}
 			} catch (error) {

@@ -5,6 +5,7 @@
  * and IPv6, including IPv4 addresses wrapped in IPv6 (mapped, compatible, NAT64, 6to4).
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net'
+import ipaddr from 'ipaddr.js'
 
 const blocked = new BlockList()
 for (const [net, prefix] of [
@@ -40,24 +41,10 @@ for (const [net, prefix] of [
 	blocked.addSubnet(net, prefix, 'ipv6')
 }
 
-/** Expands an IPv6 address into its eight 16-bit groups. */
+/** The eight 16-bit groups of an IPv6 address (a dotted IPv4 tail counts as two), or null if it is not one. */
 function groups(address: string): number[] | null {
-	let text = address.toLowerCase().replace(/%.*$/, '')
-	// A dotted IPv4 tail (::ffff:1.2.3.4) becomes two groups.
-	const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1]
-	if (tail) {
-		const parts = tail.split('.').map(Number)
-		const [a = 0, b = 0, c = 0, d = 0] = parts
-		text = text.slice(0, -tail.length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
-	}
-	const [head = '', rest] = text.split('::')
-	const left = head ? head.split(':') : []
-	const right = rest ? rest.split(':') : []
-	const fill = rest === undefined ? 0 : 8 - left.length - right.length
-	const all = [...left, ...Array<string>(Math.max(fill, 0)).fill('0'), ...right]
-	if (all.length !== 8) return null
-	const values = all.map(g => parseInt(g, 16))
-	return values.every(v => Number.isInteger(v) && v >= 0 && v <= 0xffff) ? values : null
+	const text = address.replace(/%.*$/, '')
+	return ipaddr.IPv6.isValid(text) ? ipaddr.IPv6.parse(text).parts : null
 }
 
 function v4(high: number, low: number): string {

@@ -14,6 +14,7 @@ import { dirname, join, resolve, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import * as v from 'valibot'
 import { logger } from '#server/logger.ts'
 import { StorageError, StorageNotFoundError, StorageUnavailableError } from './errors.ts'
 import { prepare } from './ingest.ts'
@@ -51,16 +52,21 @@ export type LocalStorageOptions = {
 	now?: () => number
 }
 
-type Sidecar = {
-	v: 1
-	contentType: string
-	kind: ContentKind
-	inline: boolean
-	size: number
-	sha256: string
-	filename: string | null
-	createdAt: string
-}
+/** The kinds a stored file can be (every kind sniffing gives a known extension). */
+const STORED_KINDS = [...new Set(Object.values(TYPES_BY_EXTENSION).map(t => t.kind))] as [ContentKind, ...ContentKind[]]
+
+/** What a `.meta.json` beside a stored file says; a sidecar that does not match is treated as no file. */
+const SidecarSchema = v.object({
+	v: v.literal(1),
+	contentType: v.string(),
+	kind: v.picklist(STORED_KINDS),
+	inline: v.boolean(),
+	size: v.number(),
+	sha256: v.string(),
+	filename: v.nullable(v.string()),
+	createdAt: v.string(),
+})
+type Sidecar = v.InferOutput<typeof SidecarSchema>
 
 export type LocalFileInfo = StoredObject & { sha256: string; createdAt: string }
 
@@ -322,23 +328,8 @@ function parseSidecar(raw: string): Sidecar | null {
 	} catch {
 		return null
 	}
-	if (typeof value !== 'object' || value === null) return null
-	const s = value as Record<string, unknown>
-	const kinds = new Set(Object.values(TYPES_BY_EXTENSION).map(t => t.kind))
-	if (
-		s.v !== 1 ||
-		typeof s.contentType !== 'string' ||
-		typeof s.kind !== 'string' ||
-		!kinds.has(s.kind as ContentKind) ||
-		typeof s.inline !== 'boolean' ||
-		typeof s.size !== 'number' ||
-		typeof s.sha256 !== 'string' ||
-		(s.filename !== null && typeof s.filename !== 'string') ||
-		typeof s.createdAt !== 'string'
-	) {
-		return null
-	}
-	return s as unknown as Sidecar
+	const parsed = v.safeParse(SidecarSchema, value)
+	return parsed.success ? parsed.output : null
 }
 
 function isMissing(error: unknown): boolean {

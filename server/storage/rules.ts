@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { InvalidKeyError, UploadRefusedError } from './errors.ts'
 import type { ContentKind, Sniffed } from './sniff.ts'
+import { UUID_SOURCE, isUuid } from '#server/uuid.ts'
 import type { Bucket } from './types.ts'
 
 export type BucketRule = {
@@ -61,13 +62,12 @@ export function checkType(rule: BucketRule, type: Sniffed): void {
 	if (!rule.allowedKinds.includes(type.kind)) throw new UploadRefusedError(rule.typeMessage, 'type_not_allowed')
 }
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
-const USER_ID = new RegExp(`^${UUID}$`)
+const UUID = UUID_SOURCE
 // The only keys that exist: nothing here can climb out of a folder or name a hidden file.
 const KEY = new RegExp(`^(${UUID})/(\\d{4})/(0[1-9]|1[0-2])/${UUID}\\.[a-z0-9]{2,5}$`)
 
 export function isUserId(value: string): boolean {
-	return USER_ID.test(value)
+	return isUuid(value)
 }
 
 export function assertUserId(value: string): void {

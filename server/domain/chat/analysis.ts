@@ -8,10 +8,13 @@ import type { Db } from '#server/db/index.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { Usage } from '#server/providers/types.ts'
 import { sniff, type Storage } from '#server/storage/index.ts'
+import { isUuid } from '#server/uuid.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
 import { checkBudget, recordUsage } from '../usage/index.ts'
-import { isUuid } from './store.ts'
-import { estimateMicros, providerRefusal, readAll, resolveModel, type Actor, type UploadedFile } from './support.ts'
+import type { Actor } from '../actor.ts'
+import { resolveModel } from '../models/resolve.ts'
+import { providerRefusal } from '../provider-failures.ts'
+import { estimateMicros, readAll, type UploadedFile } from './support.ts'
 
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024
 

@@ -6,19 +6,20 @@ import type { Db } from '#server/db/index.ts'
 import { logger } from '#server/logger.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { Storage } from '#server/storage/index.ts'
+import { isUuid } from '#server/uuid.ts'
 import { notFound, type Refusal } from '../refusal.ts'
 import {
 	CONVERSATION_COLUMNS,
 	DEFAULT_TITLE,
 	decodeCursor,
 	encodeCursor,
-	isUuid,
 	listConversations,
 	loadConversation,
 	toConversation,
 	type Conversation,
 } from './store.ts'
-import { resolveModel as resolveModelOf, type Actor } from './support.ts'
+import type { Actor } from '../actor.ts'
+import { resolveModel as resolveModelOf } from '../models/resolve.ts'
 
 export type StoredFile = { bucket: 'media' | 'attachments'; key: string }
 

@@ -8,7 +8,8 @@ import { notFound, type Refusal } from '../refusal.ts'
 import { eventsOf, type ReplyEvent } from './live.ts'
 import type { Replies } from './replies.ts'
 import { loadConversation, loadMessage, type Message } from './store.ts'
-import { sleep, type Actor } from './support.ts'
+import { sleep } from '#server/sleep.ts'
+import type { Actor } from '../actor.ts'
 
 export function createFollow(deps: {
 	db: Db

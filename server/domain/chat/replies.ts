@@ -13,12 +13,13 @@ import { computeCostMicros, type ModelInfo } from '#server/providers/catalogue.t
 import { estimateTokens } from '#server/providers/deadline.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import { isProviderError, type Usage } from '#server/providers/types.ts'
+import { sleep } from '#server/sleep.ts'
 import type { Storage } from '#server/storage/index.ts'
+import { failureMessage } from '../provider-failures.ts'
 import { recordUsage } from '../usage/index.ts'
 import { buildRequest, type ReplyJob } from './context.ts'
 import { createLiveReplies, type LiveReply, type MessageStatus } from './live.ts'
 import { DEFAULT_TITLE, type Message } from './store.ts'
-import { failureMessage, sleep } from './support.ts'
 import type { TitleData } from './titles.ts'
 
 export type RepliesDeps = {
@@ -139,7 +140,7 @@ export function createReplies(deps: RepliesDeps) {
 				error =
 					reply.reason === 'shutdown'
 						? 'The server restarted while writing this reply. Retry it.'
-						: failureMessage(caught)
+						: failureMessage(caught, 'reply')
 				if (!isProviderError(caught)) logger.error('chat reply failed', { error: caught, messageId: job.replyId })
 			}
 			// A cut-off reply was still paid for: estimate what it used (providers report usage only at the end).

@@ -20,7 +20,8 @@ import {
 	setCurrentLeaf,
 	type Conversation,
 } from './store.ts'
-import { estimateMicros, type Actor, type UploadedFile } from './support.ts'
+import type { Actor } from '../actor.ts'
+import { estimateMicros, type UploadedFile } from './support.ts'
 
 const MAX_FILES = 4
 

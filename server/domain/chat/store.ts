@@ -6,6 +6,7 @@
  * root, walked with a recursive CTE and cut to a window so a long conversation never loads in full.
  */
 import type { Tx } from '#server/db/index.ts'
+import { isUuid } from '#server/uuid.ts'
 import type { MessageStatus } from './live.ts'
 
 export const DEFAULT_TITLE = 'New chat'
@@ -97,9 +98,6 @@ const prefixed = (alias: string, columns: string) =>
 		.split(',')
 		.map(c => `${alias}.${c.trim()}`)
 		.join(', ')
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value)
 
 export function toConversation(row: ConversationRow): Conversation {
 	return {

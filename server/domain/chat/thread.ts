@@ -21,7 +21,7 @@ import {
 	type Message,
 	type SiblingInfo,
 } from './store.ts'
-import type { Actor } from './support.ts'
+import type { Actor } from '../actor.ts'
 
 export type AttachmentView = Pick<AttachmentRow, 'id' | 'name' | 'contentType' | 'size'> & {
 	kind: 'image' | 'video' | 'audio' | 'document'

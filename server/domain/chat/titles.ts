@@ -9,10 +9,14 @@ import type { Job } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
 import type { ModelInfo } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
+import { isUuid } from '#server/uuid.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
 import { checkBudget, recordUsage } from '../usage/index.ts'
-import { DEFAULT_TITLE, isUuid, loadConversation, type Conversation } from './store.ts'
-import { estimateMicros, providerRefusal, resolveModel, type Actor } from './support.ts'
+import { DEFAULT_TITLE, loadConversation, type Conversation } from './store.ts'
+import type { Actor } from '../actor.ts'
+import { resolveModel } from '../models/resolve.ts'
+import { providerRefusal } from '../provider-failures.ts'
+import { estimateMicros } from './support.ts'
 
 export type TitleData = { conversationId: string; userId: string; traceparent?: string }
 
@@ -20,8 +24,9 @@ export function createTitles(deps: { config: Pick<Config, 'monthlyBudgetUsd'>; d
 	const { db, providers } = deps
 
 	function titleModel(conversation: Conversation): ModelInfo | Refusal {
-		const own = conversation.model ? providers.model(conversation.model) : undefined
-		if (own && own.capabilities.includes('title') && providers.isConfigured(own.provider)) return own
+		// The chat's own model when it can write titles here; otherwise the default title model.
+		const own = conversation.model ? resolveModel(providers, conversation.model, 'title') : null
+		if (own && !('refused' in own)) return own
 		return resolveModel(providers, null, 'title')
 	}
 

@@ -22,7 +22,7 @@ import {
 	type Conversation,
 	type Message,
 } from './store.ts'
-import type { Actor } from './support.ts'
+import type { Actor } from '../actor.ts'
 
 export function createTransfer(deps: { db: Db; providers: ProviderRegistry; defaultModel: () => string }) {
 	const { db, providers, defaultModel } = deps

@@ -12,18 +12,19 @@ import { computeCostMicros, type ModelInfo } from '#server/providers/catalogue.t
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { Usage } from '#server/providers/types.ts'
 import type { Storage } from '#server/storage/index.ts'
+import { isUuid } from '#server/uuid.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
+import type { Actor } from '../actor.ts'
+import { resolveModel } from '../models/resolve.ts'
 import { checkBudget } from '../usage/index.ts'
 import {
 	COLUMNS,
 	capabilityOf,
 	isPending,
-	isUuid,
 	loadGeneration,
 	requestOf,
 	storedParams,
 	toGeneration,
-	type Actor,
 	type Generation,
 	type GenerationOutput,
 	type Row,
@@ -60,26 +61,6 @@ export function createCommands(deps: {
 }) {
 	const { db, jobs, providers, storage, announce } = deps
 
-	function resolveModel(request: GenerationRequest): ModelInfo | Refusal {
-		const capability = capabilityOf(request)
-		const model = request.model ? providers.model(request.model) : providers.defaultModel(capability)
-		if (!model)
-			return refuse(400, 'invalid_model', `There is no model called ${request.model}.`, {
-				fields: { model: ['Pick a model from the list.'] },
-			})
-		if (!model.capabilities.includes(capability)) {
-			return refuse(400, 'invalid_model', `${model.displayName} cannot do that; pick another model.`, {
-				fields: { model: [`${model.displayName} cannot do that.`] },
-			})
-		}
-		if (!providers.isConfigured(model.provider)) {
-			return refuse(400, 'model_unavailable', `${model.displayName} is not set up on this server.`, {
-				fields: { model: ['Not available on this server.'] },
-			})
-		}
-		return model
-	}
-
 	/**
 	 * Validated input -> budget -> [one transaction: idempotency key, generation row, job]. The same key with
 	 * the same request returns the first generation; with a different request it is refused (422).
@@ -89,7 +70,7 @@ export function createCommands(deps: {
 		request: GenerationRequest,
 		options: { idempotencyKey?: string | null } = {},
 	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
-		const model = resolveModel(request)
+		const model = resolveModel(providers, request.model, capabilityOf(request))
 		if ('refused' in model) return model
 		const key = options.idempotencyKey ?? null
 		const hash = requestHash(request)

@@ -20,7 +20,8 @@ import { createCommands } from './commands.ts'
 import type { Generation, RunData } from './rows.ts'
 import { createWorker, type OutputFetcher } from './worker.ts'
 
-export type { Actor, Generation, GenerationOutput, ViewableOutput } from './rows.ts'
+export type { Actor } from '../actor.ts'
+export type { Generation, GenerationOutput, ViewableOutput } from './rows.ts'
 export { isPending } from './rows.ts'
 export type { FetchedOutput, OutputFetcher } from './worker.ts'
 

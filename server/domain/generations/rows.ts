@@ -13,9 +13,8 @@ import {
 import type { Tx } from '#server/db/index.ts'
 import type { ProviderName } from '#server/providers/types.ts'
 import type { StoredObject } from '#server/storage/index.ts'
+import { isUuid } from '#server/uuid.ts'
 import type { UsageCapability } from '../usage/index.ts'
-
-export type Actor = { id: string }
 
 export type GenerationOutput = Pick<StoredObject, 'bucket' | 'key' | 'contentType' | 'kind' | 'size'>
 
@@ -83,9 +82,6 @@ export function toGeneration(row: Row): Generation {
 		completedAt: row.completed_at,
 	}
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-export const isUuid = (id: string) => UUID.test(id)
 
 export const isPending = (status: GenerationStatus) =>
 	status === 'queued' || status === 'running' || status === 'processing'

@@ -11,7 +11,9 @@ import { computeCostMicros } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { MediaOutput, PredictionState, ProviderName, Usage } from '#server/providers/types.ts'
 import { isProviderError } from '#server/providers/types.ts'
+import { sleep } from '#server/sleep.ts'
 import type { Storage } from '#server/storage/index.ts'
+import { failureMessage } from '../provider-failures.ts'
 import { recordUsage, type UsageCapability } from '../usage/index.ts'
 import {
 	COLUMNS,
@@ -32,16 +34,6 @@ export type OutputFetcher = (url: string, signal?: AbortSignal) => Promise<Fetch
 
 /** What the worker says when a row's stored request no longer passes the schema that accepted it. */
 const OUTDATED_REQUEST = 'This generation’s settings are no longer accepted; start a new one from the form.'
-
-function sleep(ms: number) {
-	return new Promise(resolve => setTimeout(resolve, ms))
-}
-
-/** A failure message a person can act on, never a stack trace or a vendor's internals. */
-function failureMessage(error: unknown): string {
-	if (isProviderError(error)) return error.message
-	return 'The generation failed on our side. Try again; if it keeps failing, tell an administrator.'
-}
 
 export function createWorker(deps: {
 	db: Db
@@ -228,7 +220,7 @@ export function createWorker(deps: {
 			// the job engine retry it, and only the last attempt marks the generation failed.
 			if (isProviderError(error) || job.isLastAttempt) {
 				logger.warn('generation failed', { generationId: generation.id, error })
-				await fail(generation.id, failureMessage(error))
+				await fail(generation.id, failureMessage(error, 'generation'))
 				return
 			}
 			throw error
@@ -264,7 +256,7 @@ export function createWorker(deps: {
 			await fail(
 				generation.id,
 				state.error
-					? failureMessage(state.error)
+					? failureMessage(state.error, 'generation')
 					: `The provider ${state.status === 'canceled' ? 'canceled' : 'could not finish'} this generation.`,
 			)
 		}
@@ -280,7 +272,7 @@ export function createWorker(deps: {
 			state = await withRetries(() => providers.predictions(generation.provider).get(predictionId))
 		} catch (error) {
 			if (isProviderError(error) && !job.isLastAttempt) throw error // poll again with the job engine's backoff
-			await fail(generation.id, failureMessage(error))
+			await fail(generation.id, failureMessage(error, 'generation'))
 			return
 		}
 		if (state.status === 'starting' || state.status === 'processing') {

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createChatStream } from '../chat-stream.ts'
-import { estimateTokens, sleep } from '../deadline.ts'
+import { sleep } from '#server/sleep.ts'
+import { estimateTokens } from '../deadline.ts'
 import { formatBytes, sniffAudio, sniffImage } from '../media.ts'
 import {
 	ProviderError,
@@ -174,9 +175,8 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 				const text = offlineReply(request)
 				for (const [i, piece] of chunksOf(text).entries()) {
 					if (i > 0) {
-						try {
-							await sleep(chunkDelayMs, signal)
-						} catch {
+						await sleep(chunkDelayMs, signal)
+						if (signal?.aborted) {
 							throw new ProviderError('canceled', 'The reply was canceled.', { provider: 'offline' })
 						}
 					}
