@@ -16,14 +16,17 @@ import { createServices } from './server/services.ts'
 import type { Services } from './server/services.ts'
 import { shutdownTelemetry } from './server/telemetry-handle.ts'
 
+/** A configuration problem is a sentence for the operator, not a stack trace. */
+function refuseToStart(error: ConfigError): never {
+	process.stderr.write(`Generation Studio cannot start. ${error.message}\nSee .env.example for every variable.\n`)
+	process.exit(1)
+}
+
 function readConfig(): Config {
 	try {
 		return loadConfig()
 	} catch (error) {
-		if (error instanceof ConfigError) {
-			process.stderr.write(`Generation Studio cannot start. ${error.message}\nSee .env.example for every variable.\n`)
-			process.exit(1)
-		}
+		if (error instanceof ConfigError) refuseToStart(error)
 		throw error
 	}
 }
@@ -89,6 +92,8 @@ async function shutdown(signal: string, server: HttpDrain | null, services: Serv
 }
 
 main().catch(error => {
+	// Some configuration can only be checked against the running services (e.g. a media directory not shared).
+	if (error instanceof ConfigError) refuseToStart(error)
 	logger.error('start-up failed', { error })
 	process.exit(1)
 })

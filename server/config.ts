@@ -5,6 +5,7 @@
  *
  * A bad or missing value stops start-up with every problem listed at once, in plain words.
  */
+import { join } from 'node:path'
 import * as v from 'valibot'
 
 const optionalString = v.optional(v.pipe(v.string(), v.trim()), '')
@@ -51,6 +52,7 @@ const EnvSchema = v.object({
 	HOST: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty')), '0.0.0.0'),
 	PUBLIC_URL: optionalUrl(['http:', 'https:']),
 	DATA_DIR: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty')), './data'),
+	MEDIA_DIR: optionalString,
 	LOG_LEVEL: v.pipe(
 		v.optional(v.string(), 'http'),
 		v.picklist(['error', 'warn', 'info', 'http', 'debug'], 'must be one of error, warn, info, http, debug'),
@@ -119,6 +121,11 @@ export type Config = {
 	/** The origin the app is reached at; derived from the request's Host when unset (development only). */
 	publicUrl: URL | null
 	dataDir: string
+	/**
+	 * Local media storage (when Supabase Storage is not configured); default `${dataDir}/media`. Every process of
+	 * a deployment must use the same directory (a shared volume): checked at start-up.
+	 */
+	mediaDir: string
 	logLevel: Env['LOG_LEVEL']
 	/** Newest first: the first signs, all verify, so secrets can be rotated without signing everyone out. */
 	sessionSecrets: string[]
@@ -241,6 +248,7 @@ export function loadConfig(
 		host: env.HOST,
 		publicUrl: env.PUBLIC_URL ? new URL(env.PUBLIC_URL) : null,
 		dataDir: env.DATA_DIR,
+		mediaDir: env.MEDIA_DIR || join(env.DATA_DIR, 'media'),
 		logLevel: env.LOG_LEVEL,
 		sessionSecrets: sessionSecrets.length > 0 ? sessionSecrets : [DEVELOPMENT_SESSION_SECRET],
 		trustProxy: parseTrustProxy(env.TRUST_PROXY),

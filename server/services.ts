@@ -28,7 +28,7 @@ import { createLimits } from './limits/index.ts'
 import type { Limits } from './limits/index.ts'
 import { createProviders } from './providers/registry.ts'
 import type { ProviderRegistry } from './providers/registry.ts'
-import { createStorage } from './storage/index.ts'
+import { assertSharedMedia, createStorage, LocalStorage } from './storage/index.ts'
 import type { Storage } from './storage/index.ts'
 import { DEFAULT_OUTPUT_HOSTS, fetchOutput } from './storage/fetch-output.ts'
 
@@ -83,6 +83,23 @@ export async function createServices(config: Config): Promise<Services> {
 	closers.push(['rate limits', () => limits.close()])
 
 	const storage = createStorage(config)
+	// Processes sharing a Postgres database must share the media directory too (an embedded database has one process).
+	if (db.kind === 'postgres' && storage instanceof LocalStorage) {
+		await assertSharedMedia(storage, {
+			claim: (key, value) =>
+				db.privileged(async tx => {
+					await tx.query(
+						'insert into public.deployment_settings (key, value) values ($1, $2) on conflict (key) do nothing',
+						[key, value],
+					)
+					const { rows } = await tx.query<{ value: string }>(
+						'select value from public.deployment_settings where key = $1',
+						[key],
+					)
+					return rows[0]?.value ?? value
+				}),
+		})
+	}
 	// Sessions, accounts and API tokens; account deletion removes the user's stored files too.
 	const auth = await createAuth({ config, db, limits, storage })
 	closers.push(['auth', () => auth.close()])

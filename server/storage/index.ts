@@ -1,22 +1,23 @@
 /**
  * Picks the storage backend from the configuration: Supabase Storage when `SUPABASE_URL` and the service-role
- * key are set, otherwise local disk under `${DATA_DIR}/media` with URLs signed by the session secrets.
+ * key are set, otherwise local disk under MEDIA_DIR (default `${DATA_DIR}/media`) with URLs signed by the session
+ * secrets.
  */
-import { join } from 'node:path'
 import type { Config } from '#server/config.ts'
 import { createLocalStorage, type LocalStorage } from './local.ts'
 import { createSupabaseStorage, type SupabaseStorage } from './supabase.ts'
 
-export type StorageConfig = Pick<Config, 'supabase' | 'dataDir' | 'sessionSecrets'>
+export type StorageConfig = Pick<Config, 'supabase' | 'mediaDir' | 'sessionSecrets'>
 
 export function createStorage(config: StorageConfig): LocalStorage | SupabaseStorage {
 	if (config.supabase) {
 		return createSupabaseStorage({ url: config.supabase.url, serviceRoleKey: config.supabase.serviceRoleKey })
 	}
-	return createLocalStorage({ root: join(config.dataDir, 'media'), secrets: config.sessionSecrets })
+	return createLocalStorage({ root: config.mediaDir, secrets: config.sessionSecrets })
 }
 
-export { createLocalMediaHandler, createLocalStorage, LocalStorage } from './local.ts'
+export { assertSharedMedia, createLocalMediaHandler, createLocalStorage, LocalStorage } from './local.ts'
+export type { DeploymentSettings } from './local.ts'
 export { createSupabaseStorage, SupabaseStorage } from './supabase.ts'
 export {
 	InvalidKeyError,

@@ -6,6 +6,10 @@
  * The app serves the files itself through `createLocalMediaHandler`, behind HMAC-SHA256 signed, expiring URLs:
  * `/media/<bucket>/<key>?exp=<unix seconds>&sig=<base64url>`. The signing key is derived from the session
  * secrets with a label, so a media URL signature can never be replayed as anything else.
+ *
+ * Several processes (on Postgres) must share one media directory, or a file written by one is a 404 on the
+ * others: the directory carries a random identity (`.media-id`), the first process records it in the database,
+ * and a process whose directory has another identity refuses to start, saying what to set (`assertSharedMedia`).
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
@@ -15,6 +19,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import * as v from 'valibot'
+import { ConfigError } from '#server/config.ts'
 import { logger } from '#server/logger.ts'
 import { StorageError, StorageNotFoundError, StorageUnavailableError } from './errors.ts'
 import { prepare } from './ingest.ts'
@@ -41,7 +46,7 @@ import {
 } from './types.ts'
 
 export type LocalStorageOptions = {
-	/** The folder that holds the buckets: `${config.dataDir}/media`. */
+	/** The folder that holds the buckets: `config.mediaDir` (default `${config.dataDir}/media`). */
 	root: string
 	/** `config.sessionSecrets`, newest first: the first signs, all verify (so rotating them keeps links working). */
 	secrets: readonly string[]
@@ -283,6 +288,22 @@ export class LocalStorage implements Storage {
 		return removed
 	}
 
+	/**
+	 * The directory's identity: a random id written into it once (`.media-id`). Processes that see the same id
+	 * share the same files, whatever path each one mounts them at.
+	 */
+	async identity(): Promise<string> {
+		await mkdir(this.root, { recursive: true })
+		const file = join(this.root, MEDIA_ID_FILE)
+		try {
+			await writeFile(file, `${randomUUID()}\n`, { flag: 'wx' })
+		} catch (error) {
+			// Already there (written by an earlier start, or by a process starting beside this one): keep it.
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+		}
+		return (await readFile(file, 'utf8')).trim()
+	}
+
 	async health(): Promise<StorageHealth> {
 		try {
 			await mkdir(this.tmpDir, { recursive: true })
@@ -302,6 +323,30 @@ export class LocalStorage implements Storage {
 
 export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
 	return new LocalStorage(options)
+}
+
+const MEDIA_ID_FILE = '.media-id'
+const MEDIA_ID_SETTING = 'local_media_id'
+
+/** Facts every process of a deployment agrees on: `claim` stores the value unless one is there, and returns it. */
+export type DeploymentSettings = { claim(key: string, value: string): Promise<string> }
+
+/**
+ * Refuses to start a process whose local media directory is not the one the deployment's other processes use
+ * (they share a database, so they must share the files it points at). The first process to start records its
+ * directory's identity; the rest must present the same one.
+ */
+export async function assertSharedMedia(storage: LocalStorage, settings: DeploymentSettings): Promise<void> {
+	const mine = await storage.identity()
+	const expected = await settings.claim(MEDIA_ID_SETTING, mine)
+	if (expected === mine) return
+	throw new ConfigError([
+		`MEDIA_DIR (${storage.root}) is not the media directory the other processes on this database use, so media ` +
+			'they stored would be "not found" here. Either mount one shared volume in every process and set MEDIA_DIR ' +
+			'to it, or set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY to keep media in Supabase Storage ' +
+			`(docs/operations.md). If this directory is the shared one, moved or restored, write ${expected} into ` +
+			`${join(storage.root, MEDIA_ID_FILE)}.`,
+	])
 }
 
 function toStored(bucket: Bucket, key: string, sidecar: Sidecar): StoredObject {
