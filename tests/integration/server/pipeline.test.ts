@@ -115,9 +115,16 @@ describe('the HTTP pipeline', () => {
 		expect(html).toContain(response.headers.get('x-request-id'))
 	})
 
-	test('HTML is compressed for clients that accept it', async () => {
+	test('HTML and the built scripts are compressed for clients that accept it', async () => {
 		const response = await fetch(`${server.url}/`, { headers: { 'Accept-Encoding': 'gzip' } })
 		expect(response.headers.get('content-encoding')).toBe('gzip')
+		// The route manifest: large enough to pass compression's 1 KB threshold.
+		const script = /["'](\/build\/manifest-[^"']+\.js)["']/.exec(await response.text())?.[1]
+		expect(script).toBeTruthy()
+		const asset = await fetch(`${server.url}${script}`, { headers: { 'Accept-Encoding': 'gzip' } })
+		expect(asset.status).toBe(200)
+		expect(asset.headers.get('content-encoding')).toBe('gzip')
+		expect(asset.headers.get('cache-control')).toContain('immutable')
 	})
 
 	test('each request is logged once with method, path, status, duration and trace id', async () => {
