@@ -14,6 +14,7 @@ import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
 import {
 	BENCH_ENV,
+	cpuMs,
 	importConversation,
 	medians,
 	printBudgets,
@@ -37,9 +38,11 @@ export const CHAT_BUDGETS: Budget[] = [
 
 const INFO = [
 	{ key: 'chat500_render_p95', label: 'GET /chat/:id, 500 messages: p95', unit: 'ms' },
+	{ key: 'chat500_cpu_ms', label: 'GET /chat/:id, 500 messages: server CPU ms per render', unit: 'ms' },
 	{ key: 'chat500_rendered_messages', label: 'GET /chat/:id, 500 messages: messages in the page', unit: '' },
 	{ key: 'chat500_bytes', label: 'GET /chat/:id, 500 messages: bytes', unit: '' },
 	{ key: 'sse_first_token_p95', label: 'first SSE token relayed: p95', unit: 'ms' },
+	{ key: 'healthz_round_trip_p50', label: 'GET /healthz round trip p50 (the floor of any relay)', unit: 'ms' },
 ] as const
 
 const fmt = (s: Stats) => `p50 ${s.p50.toFixed(2)} ms  p95 ${s.p95.toFixed(2)} ms  max ${s.max.toFixed(2)} ms`
@@ -48,12 +51,13 @@ async function measureRender(
 	server: RunningServer,
 	cookie: string,
 	id: string,
-): Promise<Stats & { bytes: number; shown: number }> {
+): Promise<Stats & { bytes: number; shown: number; cpuPerRender: number }> {
 	const url = `${server.url}/chat/${id}`
 	let html = ''
 	for (let i = 0; i < 30; i++) html = await (await fetch(url, { headers: { Cookie: cookie } })).text()
 	const shown = html.match(/data-message-id=/g)?.length ?? 0
 	const samples: number[] = []
+	const cpuBefore = cpuMs(server.child.pid ?? 0)
 	for (let i = 0; i < RENDER_ITERATIONS; i++) {
 		const started = performance.now()
 		const response = await fetch(url, { headers: { Cookie: cookie } })
@@ -61,7 +65,8 @@ async function measureRender(
 		samples.push(performance.now() - started)
 		if (response.status !== 200) throw new Error(`GET /chat/:id answered ${response.status}`)
 	}
-	return { ...stats(samples), bytes: html.length, shown }
+	const cpuPerRender = (cpuMs(server.child.pid ?? 0) - cpuBefore) / RENDER_ITERATIONS
+	return { ...stats(samples), bytes: html.length, shown, cpuPerRender }
 }
 
 const CHUNKS = Array.from({ length: 8 }, (_, i) => `c${i} `)
@@ -108,6 +113,17 @@ async function firstLiveDelta(
 	return first
 }
 
+/** Two hops between this process and the server, as a relayed token takes: what the machine's scheduling costs. */
+async function measureRoundTrip(server: RunningServer): Promise<Stats> {
+	const samples: number[] = []
+	for (let i = 0; i < 60; i++) {
+		const started = performance.now()
+		await (await fetch(`${server.url}/healthz`)).text()
+		if (i >= 10) samples.push(performance.now() - started)
+	}
+	return stats(samples)
+}
+
 async function measureRelay(
 	server: RunningServer,
 	stub: Awaited<ReturnType<typeof startOpenAIStub>>,
@@ -145,22 +161,26 @@ export async function runChatBench() {
 		for (let run = 0; run < RUNS; run++) {
 			const render = await measureRender(server, cookie, id)
 			const relay = await measureRelay(server, stub, cookie, relayChat)
+			const roundTrip = await measureRoundTrip(server)
 			process.stdout.write(
 				[
 					`GET /chat/:id, ${BRANCH_LENGTH} messages on the branch (${render.shown} rendered, ${render.bytes} bytes), ${RENDER_ITERATIONS} requests`,
-					`  render     ${fmt(render)}`,
+					`  render     ${fmt(render)}   server CPU ${render.cpuPerRender.toFixed(2)} ms per render`,
 					`first SSE token, stub send -> client receive, ${RELAY_ITERATIONS} replies`,
 					`  relay      ${fmt(relay)}`,
+					`  /healthz   ${fmt(roundTrip)}   (round trip, for comparison)`,
 					'',
 				].join('\n'),
 			)
 			runs.push({
 				chat500_render_p50: render.p50,
 				chat500_render_p95: render.p95,
+				chat500_cpu_ms: render.cpuPerRender,
 				chat500_rendered_messages: render.shown,
 				chat500_bytes: render.bytes,
 				sse_first_token_p50: relay.p50,
 				sse_first_token_p95: relay.p95,
+				healthz_round_trip_p50: roundTrip.p50,
 			})
 		}
 		const figures = medians(runs)

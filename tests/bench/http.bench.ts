@@ -13,6 +13,7 @@ import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
 import {
 	BENCH_ENV,
+	cpuMs,
 	importConversation,
 	load,
 	medians,
@@ -49,6 +50,10 @@ const INFO = [
 	{ key: 'chat20_rps', label: 'rendered /chat/:id (20 messages), req/s', unit: '' },
 	{ key: 'chat20_p50', label: 'rendered /chat/:id (20 messages), p50', unit: 'ms' },
 	{ key: 'load50_rps', label: '50 connections on /chat/:id, req/s', unit: '' },
+	{ key: 'baseline_cpu_ms', label: 'baseline: CPU ms per request', unit: 'ms' },
+	{ key: 'anon_rendered_cpu_ms', label: 'rendered signed-out GET /: server CPU ms per request', unit: 'ms' },
+	{ key: 'library_cpu_ms', label: 'rendered /library: server CPU ms per request', unit: 'ms' },
+	{ key: 'chat20_cpu_ms', label: 'rendered /chat/:id (20): server CPU ms per request', unit: 'ms' },
 ] as const
 
 function row(name: string, f: LoadFigures) {
@@ -99,13 +104,21 @@ async function measureOnce(server: RunningServer, cookie: string, chatId: string
 			[baseline.url, []],
 		] as const)
 			await load(url, 2, { headers: [...headers] })
-		const baseFirst = await load(baseline.url, seconds)
+		const pid = server.child.pid ?? 0
+		/** A load run, with the CPU time the measured server spent per request. */
+		const measure = async (url: string, headers: string[], serverPid: number) => {
+			const before = cpuMs(serverPid)
+			const figures = await load(url, seconds, { headers })
+			const requests = figures.requestsPerSecond * seconds
+			return { ...figures, cpuPerRequest: requests > 0 ? (cpuMs(serverPid) - before) / requests : NaN }
+		}
+		const baseFirst = await measure(baseline.url, [], process.pid)
 		// With a cookie the page cache steps aside: every request renders through Remix and React.
-		const rendered = await load(`${server.url}/`, seconds, { headers: ['Cookie=bench=1'] })
-		const library = await load(`${server.url}/library`, seconds, { headers: signedIn })
-		const chat20 = await load(chatUrl, seconds, { headers: signedIn })
+		const rendered = await measure(`${server.url}/`, ['Cookie=bench=1'], pid)
+		const library = await measure(`${server.url}/library`, signedIn, pid)
+		const chat20 = await measure(chatUrl, signedIn, pid)
 		const cached = await load(`${server.url}/`, seconds)
-		const baseLast = await load(baseline.url, seconds)
+		const baseLast = await measure(baseline.url, [], process.pid)
 		const base = (baseFirst.requestsPerSecond + baseLast.requestsPerSecond) / 2
 		const load50 = await load(chatUrl, LOAD_SECONDS, { headers: signedIn, connections: 50 })
 		const pct = (f: LoadFigures) => (f.requestsPerSecond / base) * 100
@@ -138,6 +151,10 @@ async function measureOnce(server: RunningServer, cookie: string, chatId: string
 			load50_rps: load50.requestsPerSecond,
 			load50_p99: load50.p99,
 			load50_errors: load50.errors + load50.non2xx,
+			baseline_cpu_ms: (baseFirst.cpuPerRequest + baseLast.cpuPerRequest) / 2,
+			anon_rendered_cpu_ms: rendered.cpuPerRequest,
+			library_cpu_ms: library.cpuPerRequest,
+			chat20_cpu_ms: chat20.cpuPerRequest,
 		}
 	} finally {
 		await baseline.close()

@@ -6,7 +6,8 @@
  *
  *   NODE_OPTIONS=--experimental-websocket npx tsx tests/bench/profile.ts / /library /chat /images
  *
- * `/` is profiled signed out with a cookie (past the page cache); `/chat` means the seeded chat's page.
+ * `/` is profiled signed out with a cookie (past the page cache); `/chat` means the seeded chat's page, `/chat500`
+ * a chat with 500 messages on its branch.
  * PROFILE_SECONDS (default 10) sets the length of each load; PROFILE_OUT=dir keeps the .cpuprofile files.
  */
 import { spawn } from 'node:child_process'
@@ -160,6 +161,7 @@ async function main() {
 	try {
 		const cookie = await signUp(server)
 		const chatId = await importConversation(server, cookie, 20)
+		const longChatId = pages.includes('/chat500') ? await importConversation(server, cookie, 500) : null
 		for (let i = 0; i < 4; i++) {
 			await fetch(`${server.url}/api/generate/image`, {
 				method: 'POST',
@@ -170,7 +172,7 @@ async function main() {
 		await server.inspector.send('Profiler.enable')
 		await server.inspector.send('Profiler.setSamplingInterval', { interval: 100 })
 		for (const page of pages.length ? pages : ['/', '/library', '/chat', '/images']) {
-			const url = `${server.url}${page === '/chat' ? `/chat/${chatId}` : page}`
+			const url = `${server.url}${page === '/chat' ? `/chat/${chatId}` : page === '/chat500' ? `/chat/${longChatId}` : page}`
 			const headers = page === '/' ? ['Cookie=bench=1'] : [`Cookie=${cookie}`]
 			await load(url, 3, { headers }) // warm: JIT, caches, first renders
 			await server.inspector.send('Profiler.start')

@@ -76,6 +76,25 @@ export async function startBaseline(targetBytes: number) {
 	}
 }
 
+/**
+ * CPU time a process has used so far, in ms (Linux /proc; NaN elsewhere). CPU per request does not grow when other
+ * work on the machine makes a request wait, so it is printed beside the wall-clock figures.
+ */
+export function cpuMs(pid: number): number {
+	if (pid === process.pid) {
+		const { user, system } = process.cpuUsage()
+		return (user + system) / 1000
+	}
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+		// utime and stime, in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+		return (Number(fields[11]) + Number(fields[12])) * 10
+	} catch {
+		return NaN
+	}
+}
+
 export type Stats = { p50: number; p95: number; max: number }
 
 export function stats(samples: number[]): Stats {

@@ -203,6 +203,85 @@ export async function loadBranch(
 	return { messages: (more ? rows.slice(1) : rows).map(toMessage), more }
 }
 
+/**
+ * What the thread on screen needs, in one statement: the window of the branch ending at `leafId` (as
+ * `loadBranch`), each message's place among its sibling versions (1-based, oldest first, with its neighbours) and the attachments of the
+ * user messages in it (as `attachmentsOf`). A page view asks once instead of three times.
+ */
+export async function loadBranchView(
+	tx: Tx,
+	conversationId: string,
+	leafId: string,
+	limit: number,
+): Promise<{ messages: Message[]; more: boolean; siblings: Map<string, SiblingInfo>; files: AttachmentRow[] }> {
+	const { rows } = await tx.query<
+		MessageRow & {
+			depth: number
+			position: number | string
+			total: number | string
+			previous_id: string | null
+			next_id: string | null
+			files: Array<{
+				id: string
+				bucket: AttachmentRow['bucket']
+				key: string
+				content_type: string
+				size: number | string
+				name: string
+			}> | null
+		}
+	>(
+		`with recursive branch as (
+			select id, parent_id, 1 as depth from public.messages where id = $1 and conversation_id = $2
+			union all
+			select m.id, m.parent_id, b.depth + 1 from public.messages m join branch b on m.id = b.parent_id
+			where b.depth <= $3
+		), versions as (
+			select v.id, row_number() over w as position, count(*) over (partition by v.parent_id) as total,
+				lag(v.id) over w as previous_id, lead(v.id) over w as next_id
+			from public.messages v
+			where v.conversation_id = $2 and (
+				v.parent_id in (select parent_id from branch)
+				or (v.parent_id is null and exists (select 1 from branch where parent_id is null))
+			)
+			window w as (partition by v.parent_id order by v.created_at, v.id)
+		)
+		select ${prefixed('m', MESSAGE_COLUMNS)}, b.depth, v.position, v.total, v.previous_id, v.next_id,
+			case when m.role = 'user' then (
+				select json_agg(json_build_object('id', a.id, 'bucket', a.bucket, 'key', a.key,
+					'content_type', a.content_type, 'size', a.size, 'name', a.name) order by a.created_at, a.id)
+				from public.attachments a where a.message_id = m.id
+			) end as files
+		from branch b join public.messages m on m.id = b.id join versions v on v.id = b.id
+		order by b.depth desc`,
+		[leafId, conversationId, limit],
+	)
+	const more = rows.length > limit
+	const shown = more ? rows.slice(1) : rows
+	const siblings = new Map<string, SiblingInfo>()
+	const files: AttachmentRow[] = []
+	for (const row of shown) {
+		siblings.set(row.id, {
+			index: Number(row.position),
+			count: Number(row.total),
+			previousId: row.previous_id,
+			nextId: row.next_id,
+		})
+		for (const f of row.files ?? []) {
+			files.push({
+				id: f.id,
+				messageId: row.id,
+				bucket: f.bucket,
+				key: f.key,
+				contentType: f.content_type,
+				size: Number(f.size),
+				name: f.name,
+			})
+		}
+	}
+	return { messages: shown.map(toMessage), more, siblings, files }
+}
+
 /** Where the branch through `messageId` ends: its most recently created descendant leaf (itself if none). */
 export async function latestLeafUnder(tx: Tx, conversationId: string, messageId: string): Promise<string | null> {
 	if (!isUuid(messageId)) return null
@@ -229,47 +308,6 @@ export async function newestLeaf(tx: Tx, conversationId: string): Promise<string
 		[conversationId],
 	)
 	return rows[0]?.id ?? null
-}
-
-/** Position among siblings for each message, with the neighbours the "‹ 2 / 3 ›" links point at. */
-export async function siblingsOf(
-	tx: Tx,
-	conversationId: string,
-	messages: ReadonlyArray<Pick<Message, 'id' | 'parentId'>>,
-): Promise<Map<string, SiblingInfo>> {
-	const parentIds = [...new Set(messages.flatMap(m => (m.parentId ? [m.parentId] : [])))]
-	const includeRoots = messages.some(m => m.parentId === null)
-	const { rows } = await tx.query<{
-		id: string
-		parent_id: string | null
-		position: number | string
-		total: number | string
-	}>(
-		`select id, parent_id, row_number() over w as position, count(*) over (partition by parent_id) as total
-		 from public.messages
-		 where conversation_id = $1 and (parent_id = any($2::uuid[]) or ($3 and parent_id is null))
-		 window w as (partition by parent_id order by created_at, id)`,
-		[conversationId, parentIds, includeRoots],
-	)
-	const groups = new Map<string, Array<{ id: string; position: number }>>()
-	for (const row of rows) {
-		const key = row.parent_id ?? ''
-		const group = groups.get(key) ?? []
-		group.push({ id: row.id, position: Number(row.position) })
-		groups.set(key, group)
-	}
-	const out = new Map<string, SiblingInfo>()
-	for (const message of messages) {
-		const group = (groups.get(message.parentId ?? '') ?? []).sort((a, b) => a.position - b.position)
-		const at = group.findIndex(g => g.id === message.id)
-		out.set(message.id, {
-			index: at + 1,
-			count: group.length,
-			previousId: at > 0 ? (group[at - 1]?.id ?? null) : null,
-			nextId: at >= 0 && at < group.length - 1 ? (group[at + 1]?.id ?? null) : null,
-		})
-	}
-	return out
 }
 
 export async function attachmentsOf(tx: Tx, messageIds: readonly string[]): Promise<AttachmentRow[]> {

@@ -8,14 +8,12 @@ import type { MarkdownRenderer } from '#server/markdown/index.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { notFound, type Refusal } from '../refusal.ts'
 import {
-	attachmentsOf,
 	latestLeafUnder,
-	loadBranch,
+	loadBranchView,
 	loadConversation,
 	loadMessage,
 	newestLeaf,
 	setCurrentLeaf,
-	siblingsOf,
 	type AttachmentRow,
 	type Conversation,
 	type Message,
@@ -116,13 +114,8 @@ export function createThreadReader(deps: {
 					showingEarlier = true
 				}
 			}
-			const { messages, more } = await loadBranch(tx, conversation.id, start, limit)
+			const { messages, more, siblings, files } = await loadBranchView(tx, conversation.id, start, limit)
 			await settleStale(tx, messages)
-			const siblings = await siblingsOf(tx, conversation.id, messages)
-			const files = await attachmentsOf(
-				tx,
-				messages.filter(m => m.role === 'user').map(m => m.id),
-			)
 			return { conversation, leafId, messages, more, siblings, files, showingEarlier }
 		})
 		if (!loaded) return notFound('That chat')
