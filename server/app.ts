@@ -5,27 +5,50 @@
 import crypto from 'node:crypto'
 import path from 'node:path'
 import { trace } from '@opentelemetry/api'
-import { createRequestHandler } from '@remix-run/express'
 import type { ServerBuild } from '@remix-run/node'
 import compression from 'compression'
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import helmet from 'helmet'
+import { declaredLength } from './body-limit.ts'
 import { globalRateLimit } from './limits/express.ts'
 import type { LoadContext } from './load-context.ts'
 import { logger, requestScope } from './logger.ts'
 import { anonymousPageCache } from './page-cache.ts'
 import { instrumentBuild } from './remix-tracing.ts'
-import { protectRoutes } from './route-protection.ts'
+import { createRequestHandler } from './remix-express.ts'
+import { bodyTooLarge } from './request-input.ts'
 import { installRouteMatchCache } from './route-matching.ts'
+import { largestBodyLimit, protectRoutes } from './route-protection.ts'
 import { createLocalMediaHandler, LocalStorage } from './storage/index.ts'
-import type { Services } from './services.ts'
+import type { Readiness, Services } from './services.ts'
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 /** Signed webhooks come from other origins by design; their signature is their authentication. */
 const ORIGIN_CHECK_EXEMPT = /^\/api\/webhooks\//
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 const FILE_PATH = /\/[^/]+\.[a-z0-9]+$/i
+/** Features no page needs (microphone and camera included: audio is uploaded, not recorded). */
+const PERMISSIONS_POLICY = [
+	'accelerometer=()',
+	'autoplay=(self)',
+	'camera=()',
+	'display-capture=()',
+	'fullscreen=(self)',
+	'geolocation=()',
+	'gyroscope=()',
+	'magnetometer=()',
+	'microphone=()',
+	'midi=()',
+	'payment=()',
+	'publickey-credentials-get=()',
+	'screen-wake-lock=()',
+	'serial=()',
+	'usb=()',
+	'xr-spatial-tracking=()',
+	'browsing-topics=()',
+	'interest-cohort=()',
+].join(', ')
 
 export function createApp(options: { services: Services; build: ServerBuild; publicDir: string }) {
 	const { services, publicDir } = options
@@ -34,6 +57,7 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	const build = instrumentBuild(protectRoutes(options.build))
 	// The route list is fixed for the life of the process: match each pathname once (server/route-matching.ts).
 	installRouteMatchCache()
+	const maxBodyBytes = largestBodyLimit(options.build)
 	const app = express()
 	app.disable('x-powered-by')
 	app.set('trust proxy', config.trustProxy)
@@ -88,6 +112,11 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 			referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
 		}),
 	)
+	// Powerful browser features the studio never uses stay off, for its pages and anything framed in them.
+	app.use((_req, res, next) => {
+		res.setHeader('Permissions-Policy', PERMISSIONS_POLICY)
+		next()
+	})
 
 	// 3. Compression, except for event streams: buffering would hold back every token. Pages are compressed on
 	// every request, so at the fastest level (about a third of level 6's CPU for a few per cent more bytes);
@@ -119,13 +148,33 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	app.get('/healthz', (_req, res) => {
 		res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) })
 	})
-	app.get('/readyz', async (_req, res, next) => {
+	// Anyone may ask whether each dependency is up; only an administrator or a monitor with the configured token
+	// is told how (details name backends, addresses and paths).
+	app.get('/readyz', async (req, res, next) => {
 		try {
 			const report = await services.readiness()
-			res.status(report.status === 'unavailable' ? 503 : 200).json(report)
+			const detailed = bearerMatches(req.get('authorization'), config.readinessToken) || (await isAdmin(req))
+			res.setHeader('Cache-Control', 'no-store')
+			res.status(report.status === 'unavailable' ? 503 : 200).json(detailed ? report : publicReadiness(report))
 		} catch (error) {
 			next(error)
 		}
+	})
+	const isAdmin = async (req: Request) => {
+		const cookie = req.get('cookie')
+		if (!cookie) return false
+		const user = await services.auth.getUser(
+			new globalThis.Request(`http://localhost${req.originalUrl}`, { headers: { cookie } }),
+		)
+		return user?.role === 'admin'
+	}
+
+	// Bodies larger than any route accepts are refused by their declared length, before a byte is read; each
+	// route's own cap, and bodies sent without a length, are counted as they arrive (server/body-limit.ts).
+	app.use((req, res, next) => {
+		const length = declaredLength(req.get('content-length'))
+		if (length === null || length <= maxBodyBytes) return next()
+		void sendFetchResponse(res, bodyTooLarge(maxBodyBytes)).catch(next)
 	})
 
 	// 5. Same-origin check for every state-changing request: a cross-site form post is refused.
@@ -177,11 +226,13 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 		createRequestHandler({
 			build,
 			mode: config.isProduction ? 'production' : 'development',
-			getLoadContext: (req, res): LoadContext => ({
+			maxBodyBytes,
+			getLoadContext: (req, res, body): LoadContext => ({
 				services,
 				cspNonce: String(res.locals.cspNonce),
 				requestId: String(res.locals.requestId),
 				clientIp: req.ip ?? req.socket.remoteAddress ?? '',
+				body,
 			}),
 		}),
 	)
@@ -196,4 +247,28 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	})
 
 	return app
+}
+
+/** Sends a fetch Response built outside Remix (a refusal) through Express. */
+async function sendFetchResponse(res: Response, response: globalThis.Response): Promise<void> {
+	res.status(response.status)
+	response.headers.forEach((value, name) => res.setHeader(name, value))
+	res.end(Buffer.from(await response.arrayBuffer()))
+}
+
+/** Per dependency, by name: ready, degraded (optional and down) or unavailable (required and down). */
+export function publicReadiness(report: Readiness) {
+	const checks: Record<string, 'ready' | 'degraded' | 'unavailable'> = {}
+	for (const [name, check] of Object.entries(report.checks)) {
+		checks[name] = check.ok ? 'ready' : check.required ? 'unavailable' : 'degraded'
+	}
+	return { status: report.status, checks }
+}
+
+/** A bearer token equal to the configured one, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string | null): boolean {
+	const sent = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined
+	if (!token || !sent) return false
+	const digest = (value: string) => crypto.createHash('sha256').update(value).digest()
+	return crypto.timingSafeEqual(digest(sent), digest(token))
 }

@@ -49,7 +49,8 @@ const EnvSchema = v.object({
 		v.picklist(['development', 'production', 'test'], 'must be development, production or test'),
 	),
 	PORT: int(3000, 0, 65535),
-	HOST: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty')), '0.0.0.0'),
+	// This machine only unless told otherwise (HOST=0.0.0.0 in a container or behind a proxy elsewhere).
+	HOST: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty')), '127.0.0.1'),
 	PUBLIC_URL: optionalUrl(['http:', 'https:']),
 	DATA_DIR: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty')), './data'),
 	MEDIA_DIR: optionalString,
@@ -66,6 +67,7 @@ const EnvSchema = v.object({
 		),
 	),
 	SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+	READINESS_TOKEN: optionalString,
 	DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
 	REDIS_URL: optionalUrl(['redis:', 'rediss:']),
 	SUPABASE_URL: optionalUrl(['http:', 'https:']),
@@ -131,6 +133,8 @@ export type Config = {
 	sessionSecrets: string[]
 	trustProxy: boolean | number | string
 	shutdownTimeoutMs: number
+	/** Shows /readyz's details (latency, backend, errors) to a request that sends it as a bearer token. */
+	readinessToken: string | null
 	databaseUrl: string | null
 	redisUrl: string | null
 	supabase: { url: string; serviceRoleKey: string } | null
@@ -168,7 +172,6 @@ export class ConfigError extends Error {
 }
 
 /** A fixed development secret, so sessions survive restarts on a laptop. Refused in production. */
-const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-change-me'
 
 function pair<K extends string>(
 	problems: string[],
@@ -250,9 +253,11 @@ export function loadConfig(
 		dataDir: env.DATA_DIR,
 		mediaDir: env.MEDIA_DIR || join(env.DATA_DIR, 'media'),
 		logLevel: env.LOG_LEVEL,
-		sessionSecrets: sessionSecrets.length > 0 ? sessionSecrets : [DEVELOPMENT_SESSION_SECRET],
+		// Empty outside production when unset: server/auth/dev-secret.ts keeps a random one in DATA_DIR.
+		sessionSecrets,
 		trustProxy: parseTrustProxy(env.TRUST_PROXY),
 		shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+		readinessToken: env.READINESS_TOKEN || null,
 		databaseUrl: env.DATABASE_URL || null,
 		redisUrl: env.REDIS_URL || null,
 		supabase: supabase ? { url: supabase[0], serviceRoleKey: supabase[1] } : null,

@@ -3,6 +3,7 @@
  * module, so the pipeline (app.ts) and the route wrapper (route-protection.ts) both depend on it and not on
  * each other.
  */
+import type { BodyLimit } from './remix-express.ts'
 import type { Services } from './services.ts'
 
 export type LoadContext = {
@@ -11,4 +12,6 @@ export type LoadContext = {
 	requestId: string
 	/** The client address as Express sees it (`req.ip`, honouring TRUST_PROXY): rate limits count by it. */
 	clientIp: string
+	/** The request body's byte cap (null without a body); the route guard lowers it to the route's own. */
+	body: BodyLimit | null
 }

@@ -9,8 +9,14 @@ import winston from 'winston'
 
 type RequestScope = { requestId: string; userId?: string }
 
-/** Carries the request id (and, once known, the user id) through everything a request awaits. */
-export const requestScope = new AsyncLocalStorage<RequestScope>()
+/**
+ * Carries the request id (and, once known, the user id) through everything a request awaits. One per process:
+ * server modules are bundled twice (the server entry and the Remix build), and both copies must see the scope.
+ */
+const SCOPE_KEY = Symbol.for('generation-studio.request-scope')
+const processGlobals = globalThis as typeof globalThis & { [SCOPE_KEY]?: AsyncLocalStorage<RequestScope> }
+export const requestScope: AsyncLocalStorage<RequestScope> = (processGlobals[SCOPE_KEY] ??=
+	new AsyncLocalStorage<RequestScope>())
 
 const SECRET_FIELD = /pass(word)?|secret|token|authorization|cookie|api[-_]?key|service[-_]?role/i
 

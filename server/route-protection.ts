@@ -5,6 +5,10 @@
  *
  *   export const handle: RouteHandle = { rateLimit: 'account' }                      // the action
  *   export const handle: RouteHandle = { rateLimit: { action: 'chat', loader: 'analysis' } }
+ *   export const handle: RouteHandle = { rateLimit: ['signin_ip', 'signin'] }       // each one counts
+ *
+ * and every action's body is capped at FORM_BODY_MAX_BYTES unless the module declares its own
+ * (`bodyLimit: uploadBodyLimit(4, 20 * MB)` for uploads; server/body-limit.ts).
  *
  * The server build's route modules are wrapped once at start-up, so declaring is enforcing: a route cannot
  * forget the check, and a new route is protected before anyone thinks about it. Routes still call
@@ -13,10 +17,12 @@
 import type { ActionFunction, HeadersFunction, LoaderFunction, ServerBuild } from '@remix-run/node'
 import type { LoadContext } from './load-context.ts'
 import type { SessionUser } from './auth/index.ts'
+import { declaredLength, FORM_BODY_MAX_BYTES } from './body-limit.ts'
 import { RateLimitError, rateLimitResponse } from './limits/http.ts'
 import { isPolicyName, POLICIES } from './limits/index.ts'
 import type { PolicyName } from './limits/index.ts'
 import { logger } from './logger.ts'
+import { bodyTooLarge, readForm } from './request-input.ts'
 
 /**
  * The only routes anyone may reach without signing in. Adding a line here is a security decision: say why.
@@ -46,25 +52,53 @@ export function isPublicRoute(routeId: string): boolean {
 	return PUBLIC_ROUTES.includes(routeId) || PUBLIC_ROUTE_PATTERNS.some(p => p.test(routeId))
 }
 
-export type RateLimitDeclaration = PolicyName | { action?: PolicyName; loader?: PolicyName }
+type Policies = PolicyName | readonly PolicyName[]
+
+export type RateLimitDeclaration = Policies | { action?: Policies; loader?: Policies }
 
 /** What a route module exports as `handle` (other keys are the route's own). */
-export type RouteHandle = { rateLimit?: RateLimitDeclaration; [key: string]: unknown }
+export type RouteHandle = {
+	rateLimit?: RateLimitDeclaration
+	/** The largest request body the action reads, in bytes (default FORM_BODY_MAX_BYTES). */
+	bodyLimit?: number
+	[key: string]: unknown
+}
 
 /** Applied to an action whose route names no policy, so even a forgotten declaration is limited. */
 export const FALLBACK_ACTION_POLICY: PolicyName = 'write'
 
-type Declared = { action: string | null; loader: string | null }
+type Declared = { action: string[]; loader: string[] }
+
+/** Policy names from one declaration: a name or a list of names. */
+function names(value: unknown): string[] {
+	if (typeof value === 'string') return [value]
+	if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string')
+	return []
+}
 
 function declaredPolicies(handle: unknown): Declared {
-	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return { action: null, loader: null }
+	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return { action: [], loader: [] }
 	const rateLimit: unknown = handle.rateLimit
-	if (typeof rateLimit === 'string') return { action: rateLimit, loader: null }
+	if (typeof rateLimit === 'string' || Array.isArray(rateLimit)) return { action: names(rateLimit), loader: [] }
 	if (typeof rateLimit === 'object' && rateLimit !== null) {
 		const { action, loader } = rateLimit as { action?: unknown; loader?: unknown }
-		return { action: typeof action === 'string' ? action : null, loader: typeof loader === 'string' ? loader : null }
+		return { action: names(action), loader: names(loader) }
 	}
-	return { action: null, loader: null }
+	return { action: [], loader: [] }
+}
+
+/** The body cap an action declares, or the default for forms and JSON. */
+export function declaredBodyLimit(handle: unknown): number {
+	const value = typeof handle === 'object' && handle !== null && 'bodyLimit' in handle ? handle.bodyLimit : undefined
+	return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : FORM_BODY_MAX_BYTES
+}
+
+/** The largest body any action of the build reads: no request needs more read before its route is known. */
+export function largestBodyLimit(build: Pick<ServerBuild, 'routes'>): number {
+	return Math.max(
+		FORM_BODY_MAX_BYTES,
+		...Object.values(build.routes).map(route => (route.module.action ? declaredBodyLimit(route.module.handle) : 0)),
+	)
 }
 
 export type ProtectionProblem = { routeId: string; problem: string }
@@ -74,11 +108,11 @@ export function routeProtectionProblems(build: Pick<ServerBuild, 'routes'>): Pro
 	const problems: ProtectionProblem[] = []
 	for (const [routeId, route] of Object.entries(build.routes)) {
 		const declared = declaredPolicies(route.module.handle)
-		if (route.module.action && !declared.action) {
+		if (route.module.action && declared.action.length === 0) {
 			problems.push({ routeId, problem: 'has an action but its handle names no rate-limit policy' })
 		}
-		for (const name of [declared.action, declared.loader]) {
-			if (name !== null && !isPolicyName(name)) {
+		for (const name of [...declared.action, ...declared.loader]) {
+			if (!isPolicyName(name)) {
 				problems.push({
 					routeId,
 					problem: `names rate-limit policy "${name}", which does not exist (known: ${Object.keys(POLICIES).join(', ')})`,
@@ -96,19 +130,12 @@ function loadContext(value: unknown): LoadContext {
 	return value as LoadContext
 }
 
+/**
+ * The e-mail typed into the form, read by the same reader as the action (server/request-input.ts): one read
+ * per request, and a repeated `email` is refused, so the address counted is the address checked.
+ */
 async function typedEmail(request: Request): Promise<string | null> {
-	try {
-		const type = request.headers.get('content-type') ?? ''
-		if (type.includes('application/json')) {
-			const body: unknown = await request.clone().json()
-			const email = typeof body === 'object' && body !== null && 'email' in body ? body.email : null
-			return typeof email === 'string' ? email : null
-		}
-		const email = (await request.clone().formData()).get('email')
-		return typeof email === 'string' ? email : null
-	} catch {
-		return null
-	}
+	return (await readForm(request)).email ?? null
 }
 
 async function enforcePolicy(
@@ -130,14 +157,28 @@ async function enforcePolicy(
 type Handler = LoaderFunction | ActionFunction
 type HandlerArgs = Parameters<LoaderFunction>[0]
 
-function guard(options: { isPublic: boolean; policy: PolicyName | null }, fn: Handler): Handler {
-	const { isPublic, policy } = options
+/** Caps the body at the route's limit before anything reads it: a declared length past it is refused unread. */
+function limitBody(request: Request, context: LoadContext, maxBytes: number): void {
+	const declared = declaredLength(request.headers.get('content-length'))
+	const withinCap = context.body ? context.body.lower(maxBytes) : true
+	if (!withinCap || (declared !== null && declared > maxBytes)) throw bodyTooLarge(maxBytes)
+}
+
+type GuardOptions = { isPublic: boolean; policies: PolicyName[]; bodyLimit?: number }
+
+function guard(options: GuardOptions, fn: Handler): Handler {
+	const { isPublic, policies, bodyLimit } = options
 	return async (args: HandlerArgs) => {
 		const context = loadContext(args.context)
+		if (bodyLimit !== undefined) limitBody(args.request, context, bodyLimit)
 		const auth = context.services.auth
 		// Public routes only need to know the user for a per-user policy; the rest refuse the anonymous here.
-		const user = isPublic ? (policy ? await auth.getUser(args.request) : null) : await auth.requireUser(args.request)
-		if (policy) await enforcePolicy(policy, args.request, context, user)
+		const user = isPublic
+			? policies.length > 0
+				? await auth.getUser(args.request)
+				: null
+			: await auth.requireUser(args.request)
+		for (const policy of policies) await enforcePolicy(policy, args.request, context, user)
 		return fn(args)
 	}
 }
@@ -184,19 +225,27 @@ export function protectRoutes(build: ServerBuild): ServerBuild {
 		const isPublic = isPublicRoute(routeId)
 		const declared = declaredPolicies(module.handle)
 		const isPage = module.default !== undefined
-		const policyOf = (name: string | null) => (name !== null && isPolicyName(name) ? name : null)
+		const known = (list: string[]) => list.filter(isPolicyName)
 
 		if (module.loader) {
-			module.loader = guard({ isPublic, policy: policyOf(declared.loader) }, module.loader)
+			module.loader = guard({ isPublic, policies: known(declared.loader) }, module.loader)
 		} else if (!isPublic) {
 			// A protected page without data still refuses the anonymous; a resource route without a loader is 405.
-			module.loader = guard({ isPublic, policy: null }, isPage ? () => null : methodNotAllowed)
+			module.loader = guard({ isPublic, policies: [] }, isPage ? () => null : methodNotAllowed)
 		}
 		if (module.action) {
-			module.action = guard({ isPublic, policy: policyOf(declared.action) ?? FALLBACK_ACTION_POLICY }, module.action)
+			const policies = known(declared.action)
+			module.action = guard(
+				{
+					isPublic,
+					policies: policies.length > 0 ? policies : [FALLBACK_ACTION_POLICY],
+					bodyLimit: declaredBodyLimit(module.handle),
+				},
+				module.action,
+			)
 		} else if (!isPublic) {
 			// An anonymous POST is refused like a GET, not told whether the address exists.
-			module.action = guard({ isPublic, policy: null }, methodNotAllowed)
+			module.action = guard({ isPublic, policies: [] }, methodNotAllowed)
 		}
 		if (module.headers == null) module.headers = passRateLimitHeaders
 		routes[routeId] = { ...route, module }

@@ -3,6 +3,7 @@
  * context (`context.services`). Routes and domain code never construct clients of their own. Services
  * close in the reverse order of their creation.
  */
+import { withSessionSecrets } from './auth/dev-secret.ts'
 import { createAuth } from './auth/index.ts'
 import type { Auth } from './auth/index.ts'
 import type { Config } from './config.ts'
@@ -66,7 +67,9 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 	return [value, Math.round((performance.now() - started) * 10) / 10]
 }
 
-export async function createServices(config: Config): Promise<Services> {
+export async function createServices(configured: Config): Promise<Services> {
+	// Without SESSION_SECRET (never in production): a random secret kept in DATA_DIR (server/auth/dev-secret.ts).
+	const config = withSessionSecrets(configured)
 	const closers: Array<[string, () => Promise<void>]> = []
 	const lifecycle = createLifecycle()
 

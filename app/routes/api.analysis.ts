@@ -5,8 +5,13 @@ import { ATTACHMENT_MAX_BYTES, AnalysisSchema } from '#server/domain/chat/schema
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
+import { uploadBodyLimit } from '#server/body-limit.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
 
-export const handle = { rateLimit: { action: 'analysis' } }
+export const handle: RouteHandle = {
+	rateLimit: { action: 'analysis' },
+	bodyLimit: uploadBodyLimit(1, ATTACHMENT_MAX_BYTES),
+}
 
 /**
  * `POST /api/analysis` (multipart): `file` — an image, or a frame the browser captured from a video — and an
@@ -20,7 +25,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const form = await readChatForm(request, { fileFields: ['file'], maxFiles: 1, maxFileBytes: ATTACHMENT_MAX_BYTES })
 	if (!form.ok) {
 		return apiError(
-			{ status: 400, code: 'invalid_upload', message: form.message, fields: { [form.field]: [form.message] } },
+			{
+				status: form.status,
+				code: form.status === 413 ? 'too_large' : 'invalid_upload',
+				message: form.message,
+				fields: { [form.field]: [form.message] },
+			},
 			requestId,
 		)
 	}

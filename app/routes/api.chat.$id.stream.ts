@@ -3,6 +3,7 @@ import { StreamQuerySchema } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { eventStreamResponse, eventStreamSignal } from '#app/utils/event-stream.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
+import { readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 /** Following a reply keeps a connection open; counted like a message. */
@@ -19,7 +20,7 @@ const KEEP_ALIVE_MS = 15_000
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { requestId } = context
-	const query = parseWith(StreamQuerySchema, Object.fromEntries(new URL(request.url).searchParams))
+	const query = parseWith(StreamQuerySchema, readQuery(request))
 	if (!query.ok)
 		return apiError(
 			{ status: 400, code: 'invalid_request', message: 'Unknown message.', fields: query.fields },

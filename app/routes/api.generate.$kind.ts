@@ -3,6 +3,7 @@ import { json } from '@remix-run/node'
 import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
+import { readJson } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 export const handle = { rateLimit: { action: 'generation' } }
@@ -16,12 +17,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 			{ status: 405, code: 'method_not_allowed', message: 'Use POST.', headers: { Allow: 'POST' } },
 			requestId,
 		)
-	let body: unknown
-	try {
-		body = await request.json()
-	} catch {
-		return apiError({ status: 400, code: 'invalid_json', message: 'The body must be a JSON object.' }, requestId)
-	}
+	const body = await readJson(request)
 	const parsed = parseWith(GenerationRequestSchema, {
 		...(typeof body === 'object' && body ? body : {}),
 		kind: params.kind,

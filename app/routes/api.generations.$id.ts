@@ -4,6 +4,7 @@ import { requireUser } from '#app/utils/auth.server.ts'
 import { GenerationActionSchema } from '#server/domain/generations/schema.ts'
 import { apiError } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
+import { readJson } from '#app/utils/input.server.ts'
 
 export const handle = { rateLimit: { action: 'write' } }
 
@@ -25,7 +26,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 		const result = await generations.remove(user, id)
 		return result === true ? new Response(null, { status: 204 }) : apiError(result, context.requestId)
 	}
-	const parsed = parseWith(GenerationActionSchema, await request.json().catch(() => null))
+	const parsed = parseWith(GenerationActionSchema, await readJson(request))
 	if (!parsed.ok || parsed.value.intent === 'delete') {
 		return apiError(
 			{

@@ -3,7 +3,8 @@ import { json } from '@remix-run/node'
 import { TitleRequestSchema } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { readFormOrJson } from '#app/utils/input.server.ts'
 
 export const handle = { rateLimit: { action: 'title' } }
 
@@ -15,18 +16,7 @@ export const handle = { rateLimit: { action: 'title' } }
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { requestId } = context
-	let body: unknown
-	try {
-		body = (request.headers.get('content-type') ?? '').includes('application/json')
-			? await request.json()
-			: formToObject(await request.formData())
-	} catch {
-		return apiError(
-			{ status: 400, code: 'invalid_body', message: 'Send JSON or a form with conversationId.' },
-			requestId,
-		)
-	}
-	const parsed = parseWith(TitleRequestSchema, body)
+	const parsed = parseWith(TitleRequestSchema, await readFormOrJson(request))
 	if (!parsed.ok) {
 		return apiError(
 			{ status: 400, code: 'invalid_request', message: 'Say which chat to name.', fields: parsed.fields },

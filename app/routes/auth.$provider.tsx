@@ -3,7 +3,8 @@ import { redirect } from '@remix-run/node'
 import * as v from 'valibot'
 import { notFound } from '#app/utils/http.server.ts'
 import { ProviderSchema, ProviderStartSchema } from '#app/schemas/auth.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
+import { parseWith } from '#app/utils/validation.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 // Starting a provider sign-in counts as a sign-in attempt from this address.
@@ -18,7 +19,7 @@ export async function loader() {
 export async function action({ request, params, context }: ActionFunctionArgs) {
 	const provider = v.safeParse(ProviderSchema, params.provider)
 	if (!provider.success) throw notFound()
-	const form = parseWith(ProviderStartSchema, formToObject(await request.formData()))
+	const form = parseWith(ProviderStartSchema, await readForm(request))
 	const { redirectTo, intent } = form.ok ? form.value : { redirectTo: '/', intent: 'signin' as const }
 	return await context.services.auth.startProviderSignIn(request, provider.output, {
 		redirectTo: intent === 'link' ? '/settings' : redirectTo,

@@ -13,15 +13,21 @@ import {
 } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
+import { readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
+import { uploadBodyLimit } from '#server/body-limit.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
 
-/** Sending, editing and regenerating call a model. */
-export const handle = { rateLimit: { action: 'chat' } }
+/** Sending, editing and regenerating call a model; a message carries up to MAX_ATTACHMENTS files. */
+export const handle: RouteHandle = {
+	rateLimit: { action: 'chat' },
+	bodyLimit: uploadBodyLimit(MAX_ATTACHMENTS, ATTACHMENT_MAX_BYTES),
+}
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { chat } = context.services
-	const query = parseWith(ThreadQuerySchema, Object.fromEntries(new URL(request.url).searchParams))
+	const query = parseWith(ThreadQuerySchema, readQuery(request))
 	const thread = await chat.thread(user, params.id ?? '', query.ok ? query.value : {})
 	if ('refused' in thread) throw notFound('That chat does not exist, or it is not yours.')
 	// Finished replies travel as their rendered HTML only; the markdown stays on the server.
@@ -45,7 +51,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 		? { content: form.fields.content, text: form.fields.text }
 		: {}
 	if (!form.ok)
-		return json({ intent: 'send', messageId: null, fields: { [form.field]: [form.message] }, values }, { status: 400 })
+		return json(
+			{ intent: 'send', messageId: null, fields: { [form.field]: [form.message] }, values },
+			{ status: form.status },
+		)
 	const parsed = parseWith(ChatActionSchema, form.fields)
 	if (!parsed.ok) {
 		const intent = form.fields.intent ?? 'send'

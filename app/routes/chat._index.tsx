@@ -12,9 +12,11 @@ import {
 } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
+import { uploadBodyLimit } from '#server/body-limit.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
 
 /** Starting a chat may call a model at once (its first message); importing writes a whole conversation. */
-export const handle = { rateLimit: { action: 'chat' } }
+export const handle: RouteHandle = { rateLimit: { action: 'chat' }, bodyLimit: uploadBodyLimit(1, IMPORT_MAX_BYTES) }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	await requireUser(request, context)
@@ -26,7 +28,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { chat } = context.services
 	const form = await readChatForm(request, { fileFields: ['file'], maxFiles: 1, maxFileBytes: IMPORT_MAX_BYTES })
-	if (!form.ok) return json({ intent: 'import', fields: { [form.field]: [form.message] }, values: {} }, { status: 400 })
+	if (!form.ok)
+		return json({ intent: 'import', fields: { [form.field]: [form.message] }, values: {} }, { status: form.status })
 	if (form.fields.intent === 'import') {
 		const file = form.files[0]
 		if (!file)

@@ -6,7 +6,8 @@ import chatStyles from '#app/components/chat/chat.css'
 import { ConversationList } from '#app/components/chat/conversation-list.tsx'
 import { ConversationActionSchema, ConversationListQuerySchema } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { readForm, readQuery } from '#app/utils/input.server.ts'
 
 /** Rename, pin and delete, from the list or a chat's header. */
 export const handle = { rateLimit: { action: 'write' } }
@@ -18,8 +19,7 @@ export const links: LinksFunction = () => [
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
-	const url = new URL(request.url)
-	const query = parseWith(ConversationListQuerySchema, Object.fromEntries(url.searchParams))
+	const query = parseWith(ConversationListQuerySchema, readQuery(request))
 	const q = query.ok ? (query.value.q ?? '') : ''
 	const page = await context.services.chat.list(user, { query: q, cursor: query.ok ? query.value.cursor : null })
 	return json({ ...page, query: q })
@@ -27,7 +27,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
-	const parsed = parseWith(ConversationActionSchema, formToObject(await request.formData()))
+	const parsed = parseWith(ConversationActionSchema, await readForm(request))
 	if (!parsed.ok) return json({ message: Object.values(parsed.fields)[0]?.[0] ?? 'Unknown action.' }, { status: 400 })
 	const { chat } = context.services
 	const input = parsed.value

@@ -7,7 +7,8 @@ import { GenerationActionSchema, PENDING_STATUSES } from '#server/domain/generat
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
 
 export const handle = { rateLimit: { action: 'write' } }
 
@@ -33,7 +34,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
-	const parsed = parseWith(GenerationActionSchema, formToObject(await request.formData()))
+	const parsed = parseWith(GenerationActionSchema, await readForm(request))
 	if (!parsed.ok) return json({ message: 'Unknown action.' }, { status: 400 })
 	const { generations } = context.services
 	const id = params.id ?? ''

@@ -4,20 +4,36 @@ import { Link, useLoaderData } from '@remix-run/react'
 import * as v from 'valibot'
 import { GenerationCard } from '#app/components/generation-output.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
+import { inputRefusal, readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 const PAGE_SIZE = 24
 
+/** Pages go back in time from `before`; a year the database cannot store (0000) is bad input, not a 500. */
+const BEFORE_MESSAGE = 'before must be a date and time such as 2026-01-31T12:00:00Z, between the years 1970 and 9999.'
+
 const LibraryQuerySchema = v.object({
-	kind: v.optional(v.picklist(['image', 'video', 'audio'])),
-	before: v.optional(v.pipe(v.string(), v.isoTimestamp())),
+	kind: v.optional(v.picklist(['image', 'video', 'audio'], 'Show image, video or audio.')),
+	before: v.optional(
+		v.pipe(
+			v.string(),
+			v.isoTimestamp(BEFORE_MESSAGE),
+			v.check(value => {
+				const year = new Date(value).getUTCFullYear()
+				return year >= 1970 && year <= 9999
+			}, BEFORE_MESSAGE),
+		),
+	),
 })
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
-	const params = Object.fromEntries([...new URL(request.url).searchParams].filter(([, value]) => value !== ''))
-	const query = parseWith(LibraryQuerySchema, params)
-	const { kind, before } = query.ok ? query.value : {}
+	const query = parseWith(LibraryQuerySchema, readQuery(request))
+	if (!query.ok) {
+		const message = Object.values(query.fields)[0]?.[0] ?? query.formErrors[0] ?? 'Check the address.'
+		throw inputRefusal(400, 'invalid_query', message, query.fields)
+	}
+	const { kind, before } = query.value
 	const { generations } = context.services
 	const page = await generations.list(user, {
 		kind,

@@ -5,11 +5,13 @@ import { useEffect, useRef } from 'react'
 import { ErrorSummary, FieldScope, Honeypot, TextField } from '#app/components/forms.tsx'
 import { HONEYPOT_FIELD, safeRedirect, SignInSchema } from '#app/schemas/auth.ts'
 import { clientIp, getUser } from '#app/utils/auth.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
-// Counted per address and typed e-mail before the password is checked; a success resets the count.
-export const handle: RouteHandle = { rateLimit: 'signin' }
+// Counted before the password is checked: per address across accounts (credential stuffing), and per address
+// and typed e-mail (a success resets this one).
+export const handle: RouteHandle = { rateLimit: ['signin_ip', 'signin'] }
 
 const PROVIDER_LABELS = { github: 'GitHub', google: 'Google' } as const
 
@@ -22,7 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-	const form = formToObject(await request.formData())
+	const form = await readForm(request)
 	const values = { email: form.email ?? '', redirectTo: safeRedirect(form.redirectTo) }
 	const parsed = parseWith(SignInSchema, form)
 	if (!parsed.ok) {

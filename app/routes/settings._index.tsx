@@ -5,7 +5,8 @@ import { ErrorSummary, FieldScope, FormErrors, Notice, TextField } from '#app/co
 import { PASSWORD_MIN_LENGTH } from '#app/schemas/auth.ts'
 import { ProfileActionSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 export const handle: RouteHandle = { rateLimit: 'account' }
@@ -24,7 +25,7 @@ type Result = { intent: string; fields: Record<string, string[]>; formErrors: st
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { auth } = context.services
-	const form = formToObject(await request.formData())
+	const form = await readForm(request)
 	const parsed = parseWith(ProfileActionSchema, form)
 	const answer = (status: number, result: Omit<Result, 'intent'>) =>
 		json<Result>({ intent: form.intent ?? '', ...result }, { status })

@@ -4,7 +4,8 @@ import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { ErrorSummary, FieldScope, TextField } from '#app/components/forms.tsx'
 import { DeleteAccountSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 export const handle: RouteHandle = { rateLimit: 'account' }
@@ -16,7 +17,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
-	const parsed = parseWith(DeleteAccountSchema, formToObject(await request.formData()))
+	const parsed = parseWith(DeleteAccountSchema, await readForm(request))
 	if (!parsed.ok) return json({ fields: parsed.fields, formErrors: parsed.formErrors }, { status: 400 })
 	const result = await context.services.auth.deleteAccount(request, user, { confirmEmail: parsed.value.confirmEmail })
 	if (!result.ok) return json({ fields: result.fields, formErrors: result.formErrors }, { status: 400 })

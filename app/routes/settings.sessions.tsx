@@ -4,7 +4,8 @@ import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { FormErrors } from '#app/components/forms.tsx'
 import { SessionsActionSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 export const handle: RouteHandle = { rateLimit: 'account' }
@@ -17,7 +18,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { auth } = context.services
-	const parsed = parseWith(SessionsActionSchema, formToObject(await request.formData()))
+	const parsed = parseWith(SessionsActionSchema, await readForm(request))
 	if (!parsed.ok)
 		return json({ formErrors: parsed.formErrors.length ? parsed.formErrors : ['Unknown session.'] }, { status: 400 })
 	if (parsed.value.intent === 'revoke-all') {

@@ -4,7 +4,8 @@ import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/re
 import { ErrorSummary, FieldScope, Notice, TextField } from '#app/components/forms.tsx'
 import { TokensActionSchema } from '#app/schemas/settings.ts'
 import { clientIp, requireUser } from '#app/utils/auth.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 // Revoking is a plain write; creating a token also counts against `api_token` (in the auth service).
@@ -25,7 +26,7 @@ type Result = {
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { auth } = context.services
-	const parsed = parseWith(TokensActionSchema, formToObject(await request.formData()))
+	const parsed = parseWith(TokensActionSchema, await readForm(request))
 	if (!parsed.ok) {
 		return json<Result>(
 			{ fields: parsed.fields, formErrors: parsed.formErrors, created: null, notice: null },

@@ -5,7 +5,8 @@ import { useEffect, useRef } from 'react'
 import { ErrorSummary, FieldScope, Honeypot, TextField } from '#app/components/forms.tsx'
 import { HONEYPOT_FIELD, PASSWORD_MIN_LENGTH, safeRedirect, SignUpSchema } from '#app/schemas/auth.ts'
 import { clientIp, getUser } from '#app/utils/auth.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 // Per address: a few accounts an hour is plenty for a household or an office.
@@ -18,7 +19,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-	const form = formToObject(await request.formData())
+	const form = await readForm(request)
 	// Typed values come back so the form re-renders filled in; the password never does.
 	const values = { name: form.name ?? '', email: form.email ?? '', redirectTo: safeRedirect(form.redirectTo) }
 	const parsed = parseWith(SignUpSchema, form)

@@ -3,7 +3,8 @@ import { json, redirect } from '@remix-run/node'
 import * as v from 'valibot'
 import { safeRedirect } from '#app/schemas/auth.ts'
 import { ThemeSchema, themeCookieHeader } from '#app/utils/theme.server.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
+import { parseWith } from '#app/utils/validation.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 /** Choosing a theme writes a cookie only; counted like any other small write. */
@@ -17,7 +18,7 @@ export async function loader() {
 
 /** The theme form (a POST, so it works without JavaScript): set the cookie, go back to the page it came from. */
 export async function action({ request }: ActionFunctionArgs) {
-	const form = formToObject(await request.formData())
+	const form = await readForm(request)
 	const parsed = parseWith(ThemeFormSchema, form)
 	if (!parsed.ok) return json({ message: parsed.fields.theme?.[0] ?? 'Choose light, dark or system.' }, { status: 400 })
 	const headers = { 'Set-Cookie': await themeCookieHeader(parsed.value.theme) }

@@ -61,7 +61,7 @@ const RedirectToSchema = v.pipe(
 	v.transform(to => safeRedirect(to)),
 )
 
-/** Must stay empty; `formToObject` drops empty fields, so any value at all is a bot. */
+/** Must stay empty; the form reader (app/utils/input.server.ts) drops empty fields, so any value at all is a bot. */
 const Honeypot = v.optional(v.pipe(v.string(), v.maxLength(0, 'Leave this field empty.')))
 
 export const SignInSchema = v.object({

@@ -8,7 +8,8 @@ import { json, redirect } from '@remix-run/node'
 import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import type { GenerationKind } from '#server/domain/generations/schema.ts'
 import { requireUser } from './auth.server.ts'
-import { formToObject, parseWith } from './validation.ts'
+import { parseWith } from './validation.ts'
+import { readForm } from '#app/utils/input.server.ts'
 
 const CAPABILITIES = { image: ['image'], video: ['video'], audio: ['speech', 'music'] } as const
 
@@ -28,7 +29,7 @@ export async function studioLoader(kind: GenerationKind, request: Request, conte
 
 export async function studioAction(kind: GenerationKind, request: Request, context: AppLoadContext) {
 	const user = await requireUser(request, context)
-	const form = formToObject(await request.formData())
+	const form = await readForm(request)
 	const parsed = parseWith(GenerationRequestSchema, { ...form, kind })
 	if (!parsed.ok) {
 		// No general message: the error summary names each refused field, including one the form has no control for.

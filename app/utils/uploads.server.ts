@@ -1,16 +1,18 @@
 /**
  * Reads a chat form, with or without files. Multipart bodies are parsed as they arrive with hard limits (file
- * count, bytes per file, bytes per text field), so an oversized upload is refused before it fills memory; what
- * the files are is decided later by their bytes (storage sniffing), not by their names or declared types.
+ * count, bytes per file, bytes per text field), so an oversized upload is refused (413) before it fills memory;
+ * what the files are is decided later by their bytes (storage sniffing), not by their names or declared types.
+ * Text fields follow the rules of every form (app/utils/input.server.ts): one value each, no NUL characters.
  */
 import { MaxPartSizeExceededError, unstable_parseMultipartFormData } from '@remix-run/node'
 import type { UploadHandler } from '@remix-run/node'
 import type { UploadedFile } from '#server/domain/chat/index.ts'
-import { formToObject } from '#app/utils/validation.ts'
+import { fieldsOf, inputRefusal, readForm, unreadableBody } from '#app/utils/input.server.ts'
+import type { Fields } from '#app/utils/input.server.ts'
 
 export type ChatForm =
-	| { ok: true; fields: Record<string, string>; files: UploadedFile[] }
-	| { ok: false; field: string; message: string }
+	| { ok: true; fields: Fields; files: UploadedFile[] }
+	| { ok: false; status: 400 | 413; field: string; message: string }
 
 const TEXT_FIELD_MAX_BYTES = 256 * 1024
 
@@ -22,12 +24,15 @@ export async function readChatForm(
 ): Promise<ChatForm> {
 	const type = request.headers.get('content-type') ?? ''
 	if (!type.startsWith('multipart/form-data')) {
-		return { ok: true, fields: formToObject(await request.formData()), files: [] }
+		return { ok: true, fields: await readForm(request), files: [] }
 	}
 	const files: UploadedFile[] = []
 	let fileCount = 0
 	const handler: UploadHandler = async ({ name, filename, contentType, data }) => {
 		const isFile = typeof filename === 'string'
+		if (filename?.includes('\u0000')) {
+			throw inputRefusal(400, 'invalid_characters', 'A file name contains a NUL character (\\0). Rename the file.')
+		}
 		if (isFile && !options.fileFields.includes(name)) {
 			// Drain and ignore files under names we do not read.
 			for await (const chunk of data) void chunk
@@ -50,18 +55,19 @@ export async function readChatForm(
 	}
 	try {
 		const form = await unstable_parseMultipartFormData(request, handler)
-		return { ok: true, fields: formToObject(form), files }
+		return { ok: true, fields: fieldsOf(form), files }
 	} catch (error) {
 		const field = options.fileFields[0] ?? 'file'
 		if (error instanceof MaxPartSizeExceededError) {
 			const mb = Math.round(options.maxFileBytes / (1024 * 1024))
 			return error.field === field || options.fileFields.includes(error.field)
-				? { ok: false, field, message: `A file can be at most ${mb} MB.` }
-				: { ok: false, field: error.field, message: 'That field is too long.' }
+				? { ok: false, status: 413, field, message: `A file can be at most ${mb} MB.` }
+				: { ok: false, status: 400, field: error.field, message: 'That field is too long.' }
 		}
 		if (error instanceof TooManyFilesError) {
-			return { ok: false, field, message: `Attach at most ${options.maxFiles} files.` }
+			return { ok: false, status: 400, field, message: `Attach at most ${options.maxFiles} files.` }
 		}
-		throw error
+		// Too large as a whole (413), or not multipart after all (400), or a refusal of our own.
+		throw unreadableBody(error, 'The form could not be read: the body is not valid multipart/form-data.')
 	}
 }

@@ -1,19 +1,12 @@
 /**
- * Turns a form or JSON body into a schema's output, or into field errors a form can show beside its fields
- * (and an API can return as `fields`). Empty form fields count as missing, so optional fields stay optional.
+ * Turns fields or a JSON value into a schema's output, or into field errors a form can show beside its fields
+ * (and an API can return as `fields`). Requests are read by app/utils/input.server.ts, which leaves empty form
+ * fields out, so optional fields stay optional.
  */
 import * as v from 'valibot'
 
 export type FieldErrors = Record<string, string[]>
 export type Parsed<T> = { ok: true; value: T } | { ok: false; fields: FieldErrors; formErrors: string[] }
-
-export function formToObject(formData: FormData): Record<string, string> {
-	const out: Record<string, string> = {}
-	for (const [key, value] of formData) {
-		if (typeof value === 'string' && value.trim() !== '') out[key] = value
-	}
-	return out
-}
 
 export function parseWith<S extends v.GenericSchema>(schema: S, input: unknown): Parsed<v.InferOutput<S>> {
 	const result = v.safeParse(schema, input)

@@ -59,6 +59,7 @@ function plural(n: number, unit: string): string {
 
 const WHAT: Partial<Record<PolicyName, string>> = {
 	signin: 'Too many sign-in attempts',
+	signin_ip: 'Too many sign-in attempts from your network',
 	signup: 'Too many accounts created from this network',
 	chat: 'Too many chat messages',
 	generation: 'Too many generations started',

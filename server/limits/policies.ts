@@ -28,6 +28,12 @@ export const POLICIES = {
 	 * attempt in 15 minutes is refused and the pair is blocked for 15 minutes. A successful sign-in resets it.
 	 */
 	signin: { points: 10, durationSeconds: 15 * MINUTE, blockSeconds: 15 * MINUTE, key: 'ip+email' },
+	/**
+	 * Sign-in attempts from one address across every account (credential stuffing tries many accounts once
+	 * each, which the per-account count never sees). Every attempt counts and a success does not reset it, or
+	 * one account of the attacker's own would. Plenty for an office behind one address; then blocked as above.
+	 */
+	signin_ip: { points: 100, durationSeconds: 15 * MINUTE, blockSeconds: 15 * MINUTE, key: 'ip' },
 	signup: { points: 5, durationSeconds: HOUR, key: 'ip' },
 	chat: { points: 60, durationSeconds: MINUTE, key: 'user' },
 	generation: { points: 10, durationSeconds: MINUTE, key: 'user' },

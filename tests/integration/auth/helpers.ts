@@ -106,4 +106,4 @@ export async function serverDatabase(driver: TestDriver): Promise<ServerDatabase
 }
 
 /** Raises the sign-up limit for suites that create many accounts from 127.0.0.1 (only through configuration). */
-export const MANY_SIGNUPS = { RATE_LIMITS: 'signup=1000/3600' }
+export const MANY_SIGNUPS = { RATE_LIMITS: 'signup=1000/3600,signin_ip=1000/900' }

@@ -45,32 +45,30 @@ const protectedRoutes = Object.keys(build.routes)
 	.sort()
 	.map(routeCase)
 
+/** Policy names from one declaration: a name, or a list of names that each count. */
+function names(value: unknown): string[] {
+	if (typeof value === 'string') return [value]
+	if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string')
+	return []
+}
+
 function declaredPolicies(id: string): string[] {
 	const handle: unknown = build.routes[id]?.module.handle
 	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return []
 	const rateLimit: unknown = handle.rateLimit
-	if (typeof rateLimit === 'string') return [rateLimit]
-	if (typeof rateLimit === 'object' && rateLimit !== null) {
-		return Object.values(rateLimit).filter((v): v is string => typeof v === 'string')
-	}
+	if (typeof rateLimit === 'string' || Array.isArray(rateLimit)) return names(rateLimit)
+	if (typeof rateLimit === 'object' && rateLimit !== null) return Object.values(rateLimit).flatMap(names)
 	return []
 }
 
-/** The policy a route names for its action: `rateLimit: 'name'` or `rateLimit: { action: 'name' }`. */
-function actionPolicy(id: string): string | null {
+/** The policies a route names for its action: `rateLimit: 'name' | ['a', 'b'] | { action: … }`. */
+function actionPolicies(id: string): string[] {
 	const handle: unknown = build.routes[id]?.module.handle
-	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return null
+	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return []
 	const rateLimit: unknown = handle.rateLimit
-	if (typeof rateLimit === 'string') return rateLimit
-	if (
-		typeof rateLimit === 'object' &&
-		rateLimit !== null &&
-		'action' in rateLimit &&
-		typeof rateLimit.action === 'string'
-	) {
-		return rateLimit.action
-	}
-	return null
+	if (typeof rateLimit === 'string' || Array.isArray(rateLimit)) return names(rateLimit)
+	if (typeof rateLimit === 'object' && rateLimit !== null && 'action' in rateLimit) return names(rateLimit.action)
+	return []
 }
 
 describe('the route manifest', () => {
@@ -78,13 +76,16 @@ describe('the route manifest', () => {
 		expect(protectedRoutes.length).toBeGreaterThan(5)
 		for (const id of PUBLIC_ROUTES) expect(id === 'root' || id.startsWith('routes/')).toBe(true)
 		// A stale entry would open whatever route later takes its name.
-		expect(PUBLIC_ROUTES.filter(id => !build.routes[id]), 'public routes that do not exist').toEqual([])
+		expect(
+			PUBLIC_ROUTES.filter(id => !build.routes[id]),
+			'public routes that do not exist',
+		).toEqual([])
 	})
 
 	it('names an existing rate-limit policy on every route with an action', () => {
 		const withAction = Object.keys(build.routes).filter(id => build.routes[id]?.module.action)
 		expect(withAction.length).toBeGreaterThan(0)
-		const missing = withAction.filter(id => actionPolicy(id) === null)
+		const missing = withAction.filter(id => actionPolicies(id).length === 0)
 		expect(missing, 'routes with an action but no `handle.rateLimit` action policy').toEqual([])
 		const unknown = Object.keys(build.routes).flatMap(id =>
 			declaredPolicies(id)

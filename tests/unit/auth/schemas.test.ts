@@ -2,14 +2,15 @@ import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { SignInSchema, SignUpSchema } from '#app/schemas/auth.ts'
 import { DeleteAccountSchema, TokensActionSchema } from '#app/schemas/settings.ts'
-import { formToObject, parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.ts'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '#server/auth/password.ts'
 import * as shared from '#app/schemas/auth.ts'
+import { fieldsOf } from '#server/request-input.ts'
 
 const form = (fields: Record<string, string>) => {
 	const data = new FormData()
 	for (const [k, value] of Object.entries(fields)) data.set(k, value)
-	return formToObject(data)
+	return fieldsOf(data)
 }
 
 describe('the sign-up and sign-in schemas', () => {

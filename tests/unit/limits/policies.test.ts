@@ -19,6 +19,8 @@ describe('the policy table', () => {
 		expect(POLICIES.catalogue).toEqual({ points: 60, durationSeconds: 60, key: 'ip' })
 		expect(POLICIES.sound_search).toEqual({ points: 60, durationSeconds: 60, key: 'ip' })
 		expect(POLICIES.webhook).toEqual({ points: 600, durationSeconds: 60, key: 'ip' })
+		// Credential stuffing: many accounts from one address, each tried once.
+		expect(POLICIES.signin_ip).toEqual({ points: 100, durationSeconds: 900, blockSeconds: 900, key: 'ip' })
 		expect([...POLICY_NAMES].sort()).toEqual(
 			[
 				'account',
@@ -31,6 +33,7 @@ describe('the policy table', () => {
 				'global',
 				'publish',
 				'signin',
+				'signin_ip',
 				'signup',
 				'sound_search',
 				'title',

@@ -27,7 +27,9 @@ describe('loadConfig', () => {
 			google: null,
 			role: 'all',
 		})
-		expect(config.sessionSecrets).toHaveLength(1)
+		// None configured: the services keep a random one in DATA_DIR (server/auth/dev-secret.ts), never a fixed one.
+		expect(config.sessionSecrets).toEqual([])
+		expect(config.host).toBe('127.0.0.1')
 	})
 
 	test('lists every problem at once, in plain words', () => {
