@@ -200,8 +200,10 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	// 6. A generous global per-IP limit; the real limits are per route and per user, in loaders and actions.
 	app.use(globalRateLimit(services.limits))
 
-	// 7. One access log line per request, written when the response is done.
+	// 7. One access log line per request, written when the response is done. Below the `http` level nothing is
+	// written, so nothing is measured either: winston would format every line before its transport drops it.
 	app.use((req, res, next) => {
+		if (!logger.isLevelEnabled('http')) return next()
 		const started = process.hrtime.bigint()
 		const scope = requestScope.getStore()
 		res.on('finish', () => {
