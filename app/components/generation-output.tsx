@@ -102,7 +102,7 @@ function seconds(ms: number): string {
  * Time since `since`, rendered by the server (a page without JavaScript refreshes itself, so it moves on each
  * load) and, with JavaScript, ticking every second.
  */
-export function Elapsed({ since }: { since: string }) {
+export function Elapsed({ since }: { since: string | Date }) {
 	const start = new Date(since).getTime()
 	const [now, setNow] = useState(() => Date.now())
 	useEffect(() => {
@@ -124,7 +124,7 @@ export function PendingState({
 	className = '',
 }: {
 	status: GenerationStatus
-	since: string
+	since: string | Date
 	className?: string
 }) {
 	return (
@@ -142,7 +142,7 @@ export function PendingState({
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
 /** "1 Dec, 07:45 UTC": the same on the server and in every browser. */
-export function shortTime(iso: string): string {
+export function shortTime(iso: string | Date): string {
 	const d = new Date(iso)
 	return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''}, ${d.toISOString().slice(11, 16)} UTC`
 }
@@ -155,9 +155,10 @@ export type CardGeneration = {
 	model: string
 	error: string | null
 	costMicros: number
-	createdAt: string
-	startedAt: string | null
-	completedAt: string | null
+	// Strings from a JSON loader, dates from one that returns plain objects (single fetch keeps them).
+	createdAt: string | Date
+	startedAt: string | Date | null
+	completedAt: string | Date | null
 	outputs: Viewable[]
 }
 
@@ -211,7 +212,7 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 					</span>
 				</div>
 				<p className="flex flex-wrap gap-x-2 text-xs text-fg-muted">
-					<time dateTime={g.createdAt}>{shortTime(g.createdAt)}</time>
+					<time dateTime={new Date(g.createdAt).toISOString()}>{shortTime(g.createdAt)}</time>
 					{took !== null ? <span>· took {seconds(took)}</span> : null}
 					{g.costMicros > 0 ? <span>· {formatUsd(g.costMicros)}</span> : null}
 				</p>

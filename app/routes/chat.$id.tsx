@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
-import { Composer } from '#app/components/chat/composer.tsx'
+import { useEffect, useRef } from 'react'
+import { Composer, StopForm } from '#app/components/chat/composer.tsx'
 import { ConversationHeader } from '#app/components/chat/conversation-header.tsx'
 import { ChatMessage } from '#app/components/chat/message.tsx'
 import { readChatForm } from '#app/utils/uploads.server.ts'
@@ -22,6 +23,7 @@ import type { RouteHandle } from '#server/route-protection.ts'
 export const handle: RouteHandle = {
 	rateLimit: { action: 'chat' },
 	bodyLimit: uploadBodyLimit(MAX_ATTACHMENTS, ATTACHMENT_MAX_BYTES),
+	shell: { skipLinks: [{ href: '#composer-content', label: 'Skip to the message box' }] },
 }
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -101,65 +103,72 @@ export default function Conversation() {
 		actionData && ['regenerate', 'stop'].includes(actionData.intent)
 			? Object.values(actionData.fields)[0]?.[0]
 			: undefined
+	const latest = useRef<HTMLSpanElement>(null)
+	// Opened at the newest message: without JavaScript the list's links carry #latest; with it, a chat opened
+	// without an anchor, and each new message, scroll there too.
+	useEffect(() => {
+		if (!window.location.hash) latest.current?.scrollIntoView({ block: 'end' })
+	}, [conversation.id, messages.length])
 	return (
-		<article className="mx-auto max-w-3xl space-y-5" data-conversation-id={conversation.id}>
-			<p className="lg:hidden">
-				<Link to="/chat" className="text-sm">
-					← All chats
-				</Link>
-			</p>
-			<ConversationHeader
-				conversation={conversation}
-				models={models}
-				error={settingsError ? Object.values(settingsError.fields)[0]?.[0] : undefined}
-			/>
-			{earlierBefore ? (
-				<p className="text-center">
-					<Link to={`?before=${earlierBefore}`} className="btn-secondary py-1.5 text-sm" preventScrollReset>
-						Show earlier messages
-					</Link>
-				</p>
-			) : null}
-			{messages.length === 0 ? (
-				<p className="rounded-lg border border-dashed border-line-strong p-6 text-center text-fg-muted">
-					No messages yet. Write the first one below.
-				</p>
-			) : (
-				<ol className="space-y-5" aria-label="Messages">
-					{messages.map(message => (
-						<ChatMessage
-							key={message.id}
-							conversationId={conversation.id}
-							message={message}
-							models={models}
-							editError={
-								failed('edit')?.messageId === message.id
-									? Object.values(failed('edit')?.fields ?? {})[0]?.[0]
-									: undefined
-							}
-						/>
-					))}
-				</ol>
-			)}
-			{showingEarlier ? (
-				<p className="text-center">
-					<Link to={`/chat/${conversation.id}`} className="btn-secondary py-1.5 text-sm">
-						Back to the latest messages
-					</Link>
-				</p>
-			) : null}
-			{otherError ? (
-				<p role="alert" className="rounded-md border border-danger-line bg-danger-soft p-3 text-sm text-danger">
-					{otherError}
-				</p>
-			) : null}
-			<Composer
-				parentId={leafId}
-				value={sendError?.values.content}
-				errors={{ content: sendError?.fields.content?.[0], attachments: sendError?.fields.attachments?.[0] }}
-				busy={streamingId !== null}
-				canAttachImages={model?.vision ?? false}
-			/>
+		<article
+			className="flex min-h-[calc(100dvh-3.5rem)] flex-col md:h-screen md:min-h-0"
+			data-conversation-id={conversation.id}
+		>
+			<ConversationHeader conversation={conversation} models={models} errors={settingsError?.fields} />
+			<div className="flex-1 md:min-h-0 md:overflow-y-auto" data-message-scroller="">
+				<div className="mx-auto max-w-3xl space-y-6 px-4 py-6">
+					{earlierBefore ? (
+						<p className="text-center">
+							<Link to={`?before=${earlierBefore}`} className="btn-secondary py-1.5 text-sm" preventScrollReset>
+								Show earlier messages
+							</Link>
+						</p>
+					) : null}
+					{messages.length === 0 ? (
+						<p className="rounded-xl border border-dashed border-line-strong p-6 text-center text-fg-muted">
+							No messages yet. Write the first one below.
+						</p>
+					) : (
+						<ol className="space-y-6" aria-label="Messages">
+							{messages.map(message => (
+								<ChatMessage
+									key={message.id}
+									conversationId={conversation.id}
+									message={message}
+									models={models}
+									editErrors={failed('edit')?.messageId === message.id ? failed('edit')?.fields : undefined}
+								/>
+							))}
+						</ol>
+					)}
+					{showingEarlier ? (
+						<p className="text-center">
+							<Link to={`/chat/${conversation.id}`} className="btn-secondary py-1.5 text-sm">
+								Back to the latest messages
+							</Link>
+						</p>
+					) : null}
+					{otherError ? (
+						<p role="alert" className="callout-danger">
+							{otherError}
+						</p>
+					) : null}
+					<span id="latest" ref={latest} className="block scroll-mb-4" />
+				</div>
+			</div>
+			{/* Pinned to the bottom: of the column on wide screens, of the viewport on a phone. */}
+			<div className="sticky bottom-0 bg-gradient-to-t from-canvas from-70% to-transparent px-4 pb-4 pt-2">
+				<div className="mx-auto max-w-3xl">
+					<Composer
+						parentId={leafId}
+						value={sendError?.values.content}
+						errors={sendError?.fields}
+						streamingId={streamingId}
+						canAttachImages={model?.vision ?? false}
+					/>
+					{streamingId ? <StopForm messageId={streamingId} /> : null}
+				</div>
+			</div>
 		</article>
 	)
 }

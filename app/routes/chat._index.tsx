@@ -2,6 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { ModeInput } from '#app/components/chat/mode-input.tsx'
+import { ErrorSummary, FieldScope, FileField, SelectField, TextareaField } from '#app/components/forms.tsx'
+import type { FieldErrors } from '#app/components/forms.tsx'
 import { readChatForm } from '#app/utils/uploads.server.ts'
 import {
 	ChatExportSchema,
@@ -16,7 +18,11 @@ import { uploadBodyLimit } from '#server/body-limit.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 /** Starting a chat may call a model at once (its first message); importing writes a whole conversation. */
-export const handle: RouteHandle = { rateLimit: { action: 'chat' }, bodyLimit: uploadBodyLimit(1, IMPORT_MAX_BYTES) }
+export const handle: RouteHandle = {
+	rateLimit: { action: 'chat' },
+	bodyLimit: uploadBodyLimit(1, IMPORT_MAX_BYTES),
+	shell: { skipLinks: [{ href: '#new-content', label: 'Skip to the message box' }] },
+}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	await requireUser(request, context)
@@ -72,129 +78,119 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	return redirect(`/chat/${started.conversation.id}${hash}`, 303)
 }
 
+const EXAMPLES = [
+	'Explain how a transformer model works, in five short paragraphs.',
+	'Write a haiku about lighthouses.',
+	'Draft a polite e-mail asking to move a meeting to Thursday.',
+	'Give me a TypeScript function that debounces another function.',
+]
+
 export default function NewChat() {
 	const { models, defaultModel } = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
 	const navigation = useNavigation()
 	const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST'
-	const fields: Record<string, string[] | undefined> = actionData?.fields ?? {}
+	const fields: FieldErrors | undefined = actionData?.intent === 'new' ? actionData.fields : undefined
 	const values: Record<string, string | undefined> = actionData?.values ?? {}
-	const error = (name: string) => (actionData?.intent !== 'import' ? fields[name]?.[0] : undefined)
 	return (
-		<section aria-labelledby="new-chat" className="mx-auto max-w-3xl space-y-6">
-			<div>
-				<h1 id="new-chat" className="text-2xl font-bold">
-					Chat
-				</h1>
-				<p className="mt-1 text-sm text-fg-muted">
-					Ask anything. Replies stream in as they are written; every edit keeps the earlier version.
-				</p>
-			</div>
-			<Form method="post" className="card space-y-4">
+		<div className="h-full overflow-y-auto px-4 py-8 md:px-8">
+			<section aria-labelledby="new-chat" className="mx-auto max-w-3xl space-y-6">
 				<div>
-					<label htmlFor="content" className="block text-sm font-medium">
-						Message
-					</label>
-					<textarea
-						id="content"
-						name="content"
-						rows={4}
-						maxLength={MESSAGE_MAX_CHARS}
-						defaultValue={values.content ?? ''}
-						placeholder="Write your first message (or leave it empty to start a blank chat)"
-						className="field mt-1"
-						aria-invalid={error('content') ? true : undefined}
-						aria-describedby={error('content') ? 'content-error' : undefined}
-					/>
-					{error('content') ? (
-						<p id="content-error" role="alert" className="mt-1 text-sm text-danger">
-							{error('content')}
-						</p>
-					) : null}
+					<h1 id="new-chat" className="text-2xl font-semibold tracking-tight">
+						New chat
+					</h1>
+					<p className="mt-1 text-sm text-fg-muted">
+						Ask anything. Replies stream in as they are written; every edit keeps the earlier version.
+					</p>
 				</div>
-				<div className="grid gap-4 sm:grid-cols-2">
-					<div>
-						<label htmlFor="model" className="block text-sm font-medium">
-							Model
-						</label>
-						<select
-							id="model"
-							name="model"
-							defaultValue={values.model ?? defaultModel}
-							className="field mt-1"
-							aria-invalid={error('model') ? true : undefined}
-							aria-describedby={error('model') ? 'model-error' : undefined}
-						>
-							{models.map(m => (
-								<option key={m.id} value={m.id}>
-									{m.name}
-									{m.vision ? ' (sees images)' : ''}
-								</option>
-							))}
-						</select>
-						{error('model') ? (
-							<p id="model-error" className="mt-1 text-sm text-danger">
-								{error('model')}
-							</p>
-						) : null}
-					</div>
-					<div className="flex items-end">
-						<button type="submit" className="btn w-full" disabled={busy}>
-							{busy ? 'Starting…' : 'Start chat'}
-						</button>
-					</div>
-				</div>
-				<details open={Boolean(values.systemPrompt || error('systemPrompt'))}>
-					<summary className="cursor-pointer text-sm text-fg-soft">System prompt (optional)</summary>
-					<label htmlFor="systemPrompt" className="mt-2 block text-xs text-fg-muted">
-						Instructions the model follows for the whole chat, e.g. “Answer in French, briefly.”
-					</label>
-					<textarea
-						id="systemPrompt"
-						name="systemPrompt"
-						rows={3}
-						maxLength={SYSTEM_PROMPT_MAX_CHARS}
-						defaultValue={values.systemPrompt ?? ''}
-						className="field mt-1"
-						aria-invalid={error('systemPrompt') ? true : undefined}
-					/>
-					{error('systemPrompt') ? <p className="mt-1 text-sm text-danger">{error('systemPrompt')}</p> : null}
-				</details>
-				{/* Last, so the spacing between the visible fields is even. */}
-				<input type="hidden" name="intent" value="new" />
-				<ModeInput />
-			</Form>
-			<ImportForm error={actionData?.intent === 'import' ? fields.file?.[0] : undefined} />
-		</section>
+				<Form method="post" className="card space-y-4">
+					<FieldScope prefix="new" errors={fields}>
+						<ErrorSummary
+							labels={{ content: 'Message', model: 'Model', systemPrompt: 'System prompt' }}
+							title="The chat was not started"
+						/>
+						<TextareaField
+							name="content"
+							label="Message"
+							rows={4}
+							maxLength={MESSAGE_MAX_CHARS}
+							defaultValue={values.content ?? ''}
+							placeholder="Write your first message (or leave it empty to start a blank chat)"
+						/>
+						<div className="grid items-end gap-4 sm:grid-cols-2">
+							<SelectField
+								name="model"
+								label="Model"
+								defaultValue={values.model ?? defaultModel}
+								options={models.map(m => ({ value: m.id, label: `${m.name}${m.vision ? ' (sees images)' : ''}` }))}
+							/>
+							<button type="submit" className="btn w-full" disabled={busy}>
+								{busy ? 'Starting…' : 'Start chat'}
+							</button>
+						</div>
+						<details open={Boolean(values.systemPrompt || fields?.systemPrompt)}>
+							<summary className="cursor-pointer text-sm font-medium text-fg-soft">System prompt (optional)</summary>
+							<TextareaField
+								name="systemPrompt"
+								label="Instructions for the whole chat"
+								description="For example: “Answer in French, briefly.”"
+								rows={3}
+								maxLength={SYSTEM_PROMPT_MAX_CHARS}
+								defaultValue={values.systemPrompt ?? ''}
+								className="mt-2"
+							/>
+						</details>
+					</FieldScope>
+					{/* Last, so the spacing between the visible fields is even. */}
+					<input type="hidden" name="intent" value="new" />
+					<ModeInput />
+				</Form>
+				<section aria-labelledby="examples">
+					<h2 id="examples" className="text-sm font-medium text-fg-muted">
+						Or start from an example
+					</h2>
+					<ul className="mt-2 grid gap-2 sm:grid-cols-2">
+						{EXAMPLES.map(example => (
+							<li key={example}>
+								<Form method="post">
+									<input type="hidden" name="intent" value="new" />
+									<input type="hidden" name="content" value={example} />
+									<input type="hidden" name="model" value={defaultModel} />
+									<ModeInput />
+									<button
+										type="submit"
+										className="h-full w-full rounded-xl border border-line bg-surface px-4 py-3 text-left text-sm text-fg-soft hover:border-accent hover:text-fg"
+									>
+										{example}
+									</button>
+								</Form>
+							</li>
+						))}
+					</ul>
+				</section>
+				<ImportForm errors={actionData?.intent === 'import' ? actionData.fields : undefined} />
+			</section>
+		</div>
 	)
 }
 
-function ImportForm({ error }: { error: string | undefined }) {
+function ImportForm({ errors }: { errors: FieldErrors | undefined }) {
 	return (
-		<details className="card" open={error ? true : undefined}>
+		<details className="card" open={errors ? true : undefined}>
 			<summary className="cursor-pointer text-sm font-medium">Import a conversation</summary>
 			<Form method="post" encType="multipart/form-data" className="mt-3 space-y-3">
-				<label htmlFor="import-file" className="block text-sm text-fg-soft">
-					A JSON file made with “Export JSON” (every branch is kept).
-				</label>
-				<input
-					id="import-file"
-					name="file"
-					type="file"
-					accept="application/json,.json"
-					required
-					className="block w-full text-sm file:mr-3 file:rounded file:border-0 file:bg-raised file:px-3 file:py-1.5 file:text-fg"
-					aria-invalid={error ? true : undefined}
-					aria-describedby={error ? 'import-error' : undefined}
-				/>
-				{error ? (
-					<p id="import-error" role="alert" className="text-sm text-danger">
-						{error}
-					</p>
-				) : null}
-				<button type="submit" name="intent" value="import" className="btn-secondary">
-					Import
-				</button>
+				<FieldScope prefix="import" errors={errors}>
+					<ErrorSummary labels={{ file: 'The export file' }} title="Nothing was imported" />
+					<FileField
+						name="file"
+						label="A JSON file made with “Export JSON” (every branch is kept)."
+						accept="application/json,.json"
+						required
+					/>
+					<button type="submit" name="intent" value="import" className="btn-secondary">
+						Import
+					</button>
+				</FieldScope>
 			</Form>
 		</details>
 	)

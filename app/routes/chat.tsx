@@ -10,7 +10,7 @@ import { parseWith } from '#app/utils/validation.ts'
 import { readForm, readQuery } from '#app/utils/input.server.ts'
 
 /** Rename, pin and delete, from the list or a chat's header. */
-export const handle = { rateLimit: { action: 'write' } }
+export const handle = { rateLimit: { action: 'write' }, shell: { fullBleed: true } }
 
 export const links: LinksFunction = () => [
 	{ rel: 'stylesheet', href: chatStyles },
@@ -45,12 +45,18 @@ export default function ChatLayout() {
 	const { items, nextCursor, query } = useLoaderData<typeof loader>()
 	const { id } = useParams()
 	return (
-		<div className="flex flex-col gap-8 lg:grid lg:grid-cols-[17rem_minmax(0,1fr)] lg:items-start">
+		// Wide screens: the page does not scroll; the list and the messages scroll on their own.
+		<div className="flex flex-col md:h-screen md:flex-row">
 			{/* On a phone an open chat takes the screen; the list is one tap away ("All chats"). */}
-			<aside className={`order-2 lg:sticky lg:top-4 lg:order-1 ${id ? 'hidden lg:block' : ''}`}>
+			<aside
+				aria-label="Your chats"
+				className={`order-2 flex-col border-line bg-surface/60 md:order-none md:flex md:h-screen md:w-64 md:shrink-0 md:border-r xl:w-72 ${
+					id ? 'hidden' : 'flex border-t'
+				}`}
+			>
 				<ConversationList items={items} query={query} nextCursor={nextCursor} activeId={id} />
 			</aside>
-			<div className="order-1 min-w-0 lg:order-2">
+			<div className="min-w-0 flex-1 md:h-screen">
 				<Outlet />
 			</div>
 		</div>

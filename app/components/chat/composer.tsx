@@ -1,6 +1,9 @@
 import { Form, useNavigation } from '@remix-run/react'
+import { ArrowUp, Paperclip, Square } from 'lucide-react'
 import type { KeyboardEvent } from 'react'
 import { MAX_ATTACHMENTS, MESSAGE_MAX_CHARS } from '#server/domain/chat/schema.ts'
+import { ErrorSummary, FieldScope, FileField, TextareaField } from '../forms.tsx'
+import type { FieldErrors } from '../forms.tsx'
 import { ModeInput } from './mode-input.tsx'
 
 type Props = {
@@ -8,14 +11,18 @@ type Props = {
 	parentId: string | null
 	/** What was typed, when the last send was refused. */
 	value?: string | undefined
-	errors?: { content?: string | undefined; attachments?: string | undefined; form?: string | undefined }
-	/** A reply is still being written: sending waits for it (or for Stop). */
-	busy: boolean
+	/** Field errors of the last send (content, attachments). */
+	errors?: FieldErrors | undefined
+	/** The reply still being written, if any: the send button becomes Stop (sending waits for it). */
+	streamingId: string | null
 	canAttachImages: boolean
 }
 
-/** The message box: a plain form that posts and redirects; with JavaScript, Enter sends and the reply streams. */
-export function Composer({ parentId, value, errors = {}, busy, canAttachImages }: Props) {
+/**
+ * The message box: a rounded box with the text, the attachments and the send button. A plain form that posts
+ * and redirects; with JavaScript, Enter sends and the reply streams.
+ */
+export function Composer({ parentId, value, errors, streamingId, canAttachImages }: Props) {
 	const navigation = useNavigation()
 	const sending = navigation.state !== 'idle' && navigation.formData?.get('intent') === 'send'
 
@@ -26,73 +33,77 @@ export function Composer({ parentId, value, errors = {}, busy, canAttachImages }
 		event.currentTarget.form?.requestSubmit()
 	}
 
-	const describedBy = [errors.content ? 'composer-error' : null, 'composer-hint'].filter(Boolean).join(' ')
 	return (
 		<Form
 			method="post"
 			encType="multipart/form-data"
 			// A new form after each message: the box empties itself once the message is on the page.
 			key={parentId ?? 'first'}
-			className="rounded-xl border border-line bg-surface p-3"
 			aria-label="Send a message"
+			className="space-y-2"
 		>
+			<FieldScope prefix="composer" errors={errors}>
+				<ErrorSummary labels={{ content: 'Message', attachments: 'Attach files' }} title="The message was not sent" />
+				<div className="rounded-2xl border border-line-strong bg-surface p-2 shadow-sm focus-within:border-accent">
+					<TextareaField
+						name="content"
+						label="Message"
+						hideLabel
+						rows={2}
+						required
+						maxLength={MESSAGE_MAX_CHARS}
+						defaultValue={value ?? ''}
+						placeholder="Write a message…"
+						controlClassName="block max-h-[12.5rem] min-h-[3rem] w-full resize-y border-0 bg-transparent px-2 py-1.5 text-fg placeholder:text-fg-muted/70 focus:outline-none"
+						onKeyDown={onKeyDown}
+					/>
+					<div className="flex flex-wrap items-end justify-between gap-2 px-1">
+						<div className="flex min-w-0 items-center gap-1.5 text-xs text-fg-muted">
+							<Paperclip aria-hidden="true" size={15} className="shrink-0" />
+							<FileField
+								name="attachments"
+								label="Attach files"
+								hideLabel
+								multiple
+								accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/*,.md,.csv,.json"
+								description={`Up to ${MAX_ATTACHMENTS} files, 20 MB each${canAttachImages ? '' : '; this model cannot see images'}.`}
+								className="min-w-0 [&_input]:max-w-[15rem] [&_input]:text-xs"
+							/>
+						</div>
+						{streamingId ? (
+							// Submits the stop form below this one (forms cannot nest; `form` ties the button to it).
+							<button type="submit" form="stop-reply" className="btn-secondary h-9 gap-1.5 rounded-xl px-3">
+								<Square aria-hidden="true" size={14} className="fill-current" />
+								Stop
+							</button>
+						) : (
+							<button
+								type="submit"
+								className="btn h-9 rounded-xl px-3"
+								disabled={sending}
+								aria-label={sending ? 'Sending' : 'Send'}
+							>
+								<ArrowUp aria-hidden="true" size={18} />
+								<span className="hidden sm:inline">{sending ? 'Sending…' : 'Send'}</span>
+							</button>
+						)}
+					</div>
+				</div>
+			</FieldScope>
+			{/* Last, so the spacing between the visible fields is even. */}
 			<input type="hidden" name="intent" value="send" />
 			{parentId ? <input type="hidden" name="parentId" value={parentId} /> : null}
 			<ModeInput />
-			{errors.form ? (
-				<p role="alert" className="mb-2 rounded-md border border-danger-line bg-danger-soft p-2 text-sm text-danger">
-					{errors.form}
-				</p>
-			) : null}
-			<label htmlFor="composer" className="sr-only">
-				Message
-			</label>
-			<textarea
-				id="composer"
-				name="content"
-				rows={3}
-				required
-				maxLength={MESSAGE_MAX_CHARS}
-				defaultValue={value ?? ''}
-				placeholder="Write a message…"
-				className="field min-h-[4.5rem] resize-y border-0 bg-transparent px-1 focus:outline-none"
-				aria-invalid={errors.content ? true : undefined}
-				aria-describedby={describedBy}
-				onKeyDown={onKeyDown}
-			/>
-			{errors.content ? (
-				<p id="composer-error" className="mt-1 text-sm text-danger">
-					{errors.content}
-				</p>
-			) : null}
-			<div className="mt-2 flex flex-wrap items-center justify-between gap-2">
-				<div className="min-w-0 text-xs text-fg-muted">
-					<label htmlFor="attachments" className="cursor-pointer">
-						<span className="text-fg-soft">Attach files</span>{' '}
-						<span id="composer-hint">
-							(up to {MAX_ATTACHMENTS}, 20 MB each{canAttachImages ? '' : '; this model cannot see images'})
-						</span>
-					</label>
-					<input
-						id="attachments"
-						name="attachments"
-						type="file"
-						multiple
-						accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/*,.md,.csv,.json"
-						className="mt-1 block w-full max-w-xs text-xs file:mr-2 file:rounded file:border-0 file:bg-raised file:px-2 file:py-1 file:text-fg"
-						aria-invalid={errors.attachments ? true : undefined}
-						aria-describedby={errors.attachments ? 'attachments-error' : undefined}
-					/>
-					{errors.attachments ? (
-						<p id="attachments-error" className="mt-1 text-sm text-danger">
-							{errors.attachments}
-						</p>
-					) : null}
-				</div>
-				<button type="submit" className="btn" disabled={sending || busy}>
-					{sending ? 'Sending…' : busy ? 'Replying…' : 'Send'}
-				</button>
-			</div>
+		</Form>
+	)
+}
+
+/** The target of the composer's Stop button while a reply is being written. */
+export function StopForm({ messageId }: { messageId: string }) {
+	return (
+		<Form method="post" id="stop-reply" hidden>
+			<input type="hidden" name="intent" value="stop" />
+			<input type="hidden" name="messageId" value={messageId} />
 		</Form>
 	)
 }

@@ -1,121 +1,117 @@
-import { Form } from '@remix-run/react'
+import { Form, Link } from '@remix-run/react'
+import { ChevronLeft, Download, Settings2 } from 'lucide-react'
 import { SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from '#server/domain/chat/schema.ts'
+import { ErrorSummary, FieldScope, SelectField, TextareaField, TextField } from '../forms.tsx'
+import type { FieldErrors } from '../forms.tsx'
 import type { ConversationData, ModelOption } from './types.ts'
 
-type Props = { conversation: ConversationData; models: readonly ModelOption[]; error?: string | undefined }
+type Props = { conversation: ConversationData; models: readonly ModelOption[]; errors?: FieldErrors | undefined }
 
-/** The chat's title and model, with its settings, pin, export and delete, all plain forms and links. */
-export function ConversationHeader({ conversation, models, error }: Props) {
+const MENU = 'absolute right-0 top-full z-20 mt-1 rounded-xl border border-line bg-surface p-3 shadow-xl'
+const SUMMARY = 'icon-btn h-9 cursor-pointer list-none gap-1.5 px-2.5 text-sm [&::-webkit-details-marker]:hidden'
+
+/**
+ * The chat's sticky header: title and model on the left; export and the settings (title, model, system prompt,
+ * pin, delete) in menus on the right. All plain forms, links and `<details>`.
+ */
+export function ConversationHeader({ conversation, models, errors }: Props) {
 	const model = models.find(m => m.id === conversation.model)
 	const here = `/chat/${conversation.id}`
+	const failed = Boolean(errors && Object.values(errors).some(e => e && e.length > 0))
 	return (
-		<header className="space-y-2">
-			<div className="flex flex-wrap items-start justify-between gap-3">
-				<div className="min-w-0">
-					<h1 className="break-words text-xl font-semibold sm:text-2xl">{conversation.title}</h1>
-					<p className="mt-1 text-sm text-fg-muted">
-						{model?.name ?? conversation.model ?? 'No model'}
-						{conversation.systemPrompt ? ' · with a system prompt' : ''}
-						{conversation.pinned ? ' · pinned' : ''}
-					</p>
-				</div>
-				<div className="flex flex-wrap gap-2 text-sm">
+		<header className="sticky top-14 z-10 flex items-center gap-2 border-b border-line bg-canvas/95 px-3 py-2 backdrop-blur md:top-0 md:px-4">
+			<Link to="/chat" className="icon-btn h-9 w-9 md:hidden" aria-label="All chats">
+				<ChevronLeft aria-hidden="true" size={20} />
+			</Link>
+			<div className="min-w-0 flex-1">
+				<h1 className="truncate text-base font-semibold" title={conversation.title}>
+					{conversation.title}
+				</h1>
+				<p className="truncate text-xs text-fg-muted">
+					{model?.name ?? conversation.model ?? 'No model'}
+					{conversation.systemPrompt ? ' · with a system prompt' : ''}
+					{conversation.pinned ? ' · pinned' : ''}
+				</p>
+			</div>
+			<details className="relative">
+				<summary className={SUMMARY} aria-label="Export">
+					<Download aria-hidden="true" size={16} />
+					<span className="hidden sm:inline">Export</span>
+				</summary>
+				<div className={`${MENU} flex w-48 flex-col gap-1`}>
 					<a
 						href={`/api/chat/${conversation.id}/export?format=markdown`}
-						className="btn-secondary px-3 py-1.5"
+						className="btn-secondary justify-start"
 						download
 					>
 						Export Markdown
 					</a>
-					<a href={`/api/chat/${conversation.id}/export?format=json`} className="btn-secondary px-3 py-1.5" download>
+					<a href={`/api/chat/${conversation.id}/export?format=json`} className="btn-secondary justify-start" download>
 						Export JSON
 					</a>
 				</div>
-			</div>
+			</details>
 			{/* Keyed by the last change: saved settings close the panel, as a full page load would. */}
-			<details
-				key={conversation.updatedAt}
-				className="rounded-lg border border-line bg-surface px-3 py-2"
-				open={error ? true : undefined}
-			>
-				<summary className="cursor-pointer text-sm text-fg-soft">Chat settings</summary>
-				<Form method="post" className="mt-3 grid gap-3 sm:grid-cols-2">
-					<input type="hidden" name="intent" value="settings" />
-					<div>
-						<label htmlFor="settings-title" className="block text-xs text-fg-muted">
-							Title
-						</label>
-						<input
-							id="settings-title"
-							name="title"
-							required
-							maxLength={TITLE_MAX_CHARS}
-							defaultValue={conversation.title}
-							className="field mt-1 py-1.5 text-sm"
-							aria-invalid={error ? true : undefined}
-							aria-describedby={error ? 'settings-error' : undefined}
-						/>
-					</div>
-					<div>
-						<label htmlFor="settings-model" className="block text-xs text-fg-muted">
-							Model for new replies
-						</label>
-						<select
-							id="settings-model"
-							name="model"
-							defaultValue={conversation.model ?? ''}
-							className="field mt-1 py-1.5 text-sm"
-						>
-							{model ? null : <option value="">Pick a model</option>}
-							{models.map(m => (
-								<option key={m.id} value={m.id}>
-									{m.name}
-								</option>
-							))}
-						</select>
-					</div>
-					<div className="sm:col-span-2">
-						<label htmlFor="settings-system" className="block text-xs text-fg-muted">
-							System prompt
-						</label>
-						<textarea
-							id="settings-system"
-							name="systemPrompt"
-							rows={2}
-							maxLength={SYSTEM_PROMPT_MAX_CHARS}
-							defaultValue={conversation.systemPrompt ?? ''}
-							className="field mt-1 text-sm"
-						/>
-					</div>
-					{error ? (
-						<p id="settings-error" role="alert" className="text-sm text-danger sm:col-span-2">
-							{error}
-						</p>
-					) : null}
-					<div className="flex flex-wrap gap-2 sm:col-span-2">
-						<button type="submit" className="btn py-1.5">
-							Save settings
-						</button>
-					</div>
-				</Form>
-				<div className="mt-3 flex flex-wrap gap-2 border-t border-line pt-3">
-					<Form method="post" action="/chat">
-						<input type="hidden" name="intent" value="pin" />
-						<input type="hidden" name="conversationId" value={conversation.id} />
-						<input type="hidden" name="pinned" value={conversation.pinned ? 'false' : 'true'} />
-						<input type="hidden" name="redirectTo" value={here} />
-						<button type="submit" className="btn-secondary py-1.5">
-							{conversation.pinned ? 'Unpin' : 'Pin to the top'}
-						</button>
+			<details key={conversation.updatedAt} className="relative" open={failed || undefined}>
+				<summary className={SUMMARY} aria-label="Chat settings">
+					<Settings2 aria-hidden="true" size={16} />
+					<span className="hidden sm:inline">Settings</span>
+				</summary>
+				<div className={`${MENU} w-[min(24rem,calc(100vw-1.5rem))] space-y-3`}>
+					<Form method="post" className="space-y-3">
+						<FieldScope prefix="settings" errors={errors}>
+							<ErrorSummary
+								labels={{ title: 'Title', model: 'Model for new replies', systemPrompt: 'System prompt' }}
+								title="The settings were not saved"
+							/>
+							<TextField
+								name="title"
+								label="Title"
+								required
+								maxLength={TITLE_MAX_CHARS}
+								defaultValue={conversation.title}
+							/>
+							<SelectField
+								name="model"
+								label="Model for new replies"
+								defaultValue={conversation.model ?? ''}
+								options={[
+									...(model ? [] : [{ value: '', label: 'Pick a model' }]),
+									...models.map(m => ({ value: m.id, label: m.name })),
+								]}
+							/>
+							<TextareaField
+								name="systemPrompt"
+								label="System prompt"
+								rows={3}
+								maxLength={SYSTEM_PROMPT_MAX_CHARS}
+								defaultValue={conversation.systemPrompt ?? ''}
+							/>
+							<button type="submit" className="btn w-full py-1.5">
+								Save settings
+							</button>
+						</FieldScope>
+						<input type="hidden" name="intent" value="settings" />
 					</Form>
-					<Form method="post" action="/chat">
-						<input type="hidden" name="intent" value="delete" />
-						<input type="hidden" name="conversationId" value={conversation.id} />
-						<input type="hidden" name="redirectTo" value="/chat" />
-						<button type="submit" className="btn-secondary border-danger-line py-1.5 text-danger hover:bg-danger-soft">
-							Delete chat
-						</button>
-					</Form>
+					<div className="flex gap-2 border-t border-line pt-3">
+						<Form method="post" action="/chat" className="flex-1">
+							<input type="hidden" name="intent" value="pin" />
+							<input type="hidden" name="conversationId" value={conversation.id} />
+							<input type="hidden" name="pinned" value={conversation.pinned ? 'false' : 'true'} />
+							<input type="hidden" name="redirectTo" value={here} />
+							<button type="submit" className="btn-secondary w-full py-1.5">
+								{conversation.pinned ? 'Unpin' : 'Pin to the top'}
+							</button>
+						</Form>
+						<Form method="post" action="/chat" className="flex-1">
+							<input type="hidden" name="intent" value="delete" />
+							<input type="hidden" name="conversationId" value={conversation.id} />
+							<input type="hidden" name="redirectTo" value="/chat" />
+							<button type="submit" className="btn-danger w-full py-1.5">
+								Delete chat
+							</button>
+						</Form>
+					</div>
 				</div>
 			</details>
 		</header>

@@ -1,5 +1,9 @@
-import { Form, Link } from '@remix-run/react'
+import { Form, Link, useLocation } from '@remix-run/react'
+import { ChevronLeft, ChevronRight, Copy, Paperclip, Pencil, RefreshCw, RotateCcw } from 'lucide-react'
+import { useState } from 'react'
 import { MESSAGE_MAX_CHARS } from '#server/domain/chat/schema.ts'
+import { ErrorSummary, FieldScope, TextareaField } from '../forms.tsx'
+import type { FieldErrors } from '../forms.tsx'
 import { LiveReply } from './live-reply.tsx'
 import { MessageBody } from './message-body.tsx'
 import { ModeInput } from './mode-input.tsx'
@@ -12,90 +16,131 @@ type Props = {
 	message: MessageData
 	models: readonly ModelOption[]
 	/** Field errors of a failed edit of this message. */
-	editError?: string | undefined
+	editErrors?: FieldErrors | undefined
 }
 
-/** One message of the branch on screen, with the controls that act on it. Works without JavaScript throughout. */
-export function ChatMessage({ conversationId, message, models, editError }: Props) {
+/** Actions under a message: shown on hover and focus where there is a pointer, always on touch screens. */
+const ACTIONS =
+	'mt-1 flex flex-wrap items-center gap-0.5 text-xs text-fg-muted transition-opacity md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100 [@media(hover:none)]:opacity-100'
+
+/**
+ * One message of the branch on screen, with the controls that act on it. A user's message is a compact bubble
+ * on the right; a reply is full-width prose. Works without JavaScript throughout: editing opens by a link
+ * (`?edit=`), so the form stays closed until asked for, in any browser.
+ */
+export function ChatMessage({ conversationId, message, models, editErrors }: Props) {
 	const hydrated = useHydrated()
+	const location = useLocation()
 	const isUser = message.role === 'user'
 	const streaming = message.status === 'streaming'
 	const modelName = models.find(m => m.id === message.model)?.name ?? message.model ?? 'Assistant'
+	const params = new URLSearchParams(location.search)
+	const editing = isUser && (params.get('edit') === message.id || Boolean(editErrors))
+	params.delete('edit')
+	const stay = params.toString() ? `?${params.toString()}` : location.pathname
+	params.set('edit', message.id)
+	const editHref = `?${params.toString()}#m-${message.id}`
 	return (
 		<li
 			id={`m-${message.id}`}
 			data-message-id={message.id}
 			data-role={message.role}
 			data-status={message.status}
-			className={`scroll-mt-4 ${isUser ? 'ml-auto max-w-[92%] sm:max-w-[80%]' : ''}`}
+			className={`group scroll-mt-20 ${isUser ? 'ml-auto flex max-w-[88%] flex-col items-end sm:max-w-[80%]' : ''}`}
 		>
-			<div
-				className={
-					isUser
-						? 'rounded-2xl rounded-br-md border border-accent/30 bg-accent-soft px-4 py-3'
-						: 'rounded-2xl rounded-bl-md border border-line bg-surface px-4 py-3'
-				}
-			>
-				<div className="mb-1 flex flex-wrap items-center justify-between gap-x-3 gap-y-1 text-xs text-fg-muted">
-					<span className="font-medium text-fg-soft">{isUser ? 'You' : modelName}</span>
-					{message.siblings.count > 1 ? <Versions conversationId={conversationId} message={message} /> : null}
+			{isUser ? (
+				editing ? (
+					<EditMessage message={message} errors={editErrors} cancelHref={`${stay}#m-${message.id}`} />
+				) : (
+					<div className="rounded-2xl rounded-br-md bg-accent-soft px-4 py-2.5 text-fg">
+						<p className="sr-only">You said:</p>
+						<p className="whitespace-pre-wrap break-words">{message.content}</p>
+						{message.attachments.length > 0 ? <Attachments attachments={message.attachments} /> : null}
+					</div>
+				)
+			) : (
+				<div className="min-w-0">
+					<p className="mb-1.5 text-xs font-medium text-fg-muted">{modelName}</p>
+					{streaming && hydrated ? (
+						<LiveReply conversationId={conversationId} messageId={message.id} initial={message.content ?? ''} />
+					) : message.html ? (
+						<MessageBody html={message.html} />
+					) : (
+						<p className="text-sm italic text-fg-muted">{streaming ? 'Writing…' : 'No text.'}</p>
+					)}
+					{message.attachments.length > 0 ? <Attachments attachments={message.attachments} /> : null}
+					{message.error ? (
+						<p role="alert" className="callout-danger mt-3">
+							{message.error}
+						</p>
+					) : null}
+					{message.status === 'stopped' ? <p className="mt-2 text-xs text-fg-muted">Stopped before the end.</p> : null}
+					{streaming ? (
+						// Without JavaScript, a reply written elsewhere (another tab) is followed by reloading.
+						<noscript>
+							<meta httpEquiv="refresh" content="2" />
+						</noscript>
+					) : null}
 				</div>
-				{isUser ? (
-					<p className="whitespace-pre-wrap break-words">{message.content}</p>
-				) : streaming && hydrated ? (
-					<LiveReply conversationId={conversationId} messageId={message.id} initial={message.content ?? ''} />
-				) : message.html ? (
-					<MessageBody html={message.html} />
-				) : (
-					<p className="text-sm italic text-fg-muted">{streaming ? 'Writing…' : 'No text.'}</p>
-				)}
-				{message.attachments.length > 0 ? <Attachments attachments={message.attachments} /> : null}
-				{message.error ? (
-					<p role="alert" className="mt-3 rounded-md border border-danger-line bg-danger-soft p-2 text-sm text-danger">
-						{message.error}
-					</p>
-				) : null}
-				{message.status === 'stopped' ? <p className="mt-2 text-xs text-fg-muted">Stopped before the end.</p> : null}
-				{streaming ? (
-					// Without JavaScript, a reply written elsewhere (another tab) is followed by reloading.
-					<noscript>
-						<meta httpEquiv="refresh" content="2" />
-					</noscript>
-				) : null}
-			</div>
-			<div
-				className={`mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-fg-muted ${isUser ? 'justify-end' : ''}`}
-			>
-				{isUser ? (
-					<EditMessage message={message} error={editError} />
-				) : streaming ? (
-					<Form method="post" className="inline">
-						<input type="hidden" name="intent" value="stop" />
-						<input type="hidden" name="messageId" value={message.id} />
-						<button type="submit" className="rounded border border-line-strong px-2 py-1 text-fg hover:bg-raised">
-							Stop
-						</button>
-					</Form>
-				) : (
-					<>
-						<Form method="post" className="inline">
-							<input type="hidden" name="intent" value="regenerate" />
-							<input type="hidden" name="messageId" value={message.id} />
-							<ModeInput />
-							<button type="submit" className="rounded px-1 py-1 text-link hover:underline">
-								{message.status === 'error' ? 'Retry' : 'Regenerate'}
-							</button>
-						</Form>
-						{message.outputTokens !== null ? (
-							<span>
-								{(message.inputTokens ?? 0) + message.outputTokens} tokens
-								{message.costMicros > 0 ? ` · ${formatCost(message.costMicros)}` : ''}
-							</span>
-						) : null}
-					</>
-				)}
-			</div>
+			)}
+			{editing ? null : (
+				<div className={`${ACTIONS} ${isUser ? 'justify-end' : ''}`}>
+					{message.siblings.count > 1 ? <Versions conversationId={conversationId} message={message} /> : null}
+					{hydrated && !streaming ? <CopyButton messageId={message.id} text={isUser ? message.content : null} /> : null}
+					{isUser ? (
+						<Link to={editHref} className="icon-btn" aria-label="Edit" title="Edit" preventScrollReset>
+							<Pencil aria-hidden="true" size={15} />
+						</Link>
+					) : streaming ? null : (
+						<>
+							<Form method="post" className="inline">
+								<input type="hidden" name="intent" value="regenerate" />
+								<input type="hidden" name="messageId" value={message.id} />
+								<ModeInput />
+								{message.status === 'error' ? (
+									<button type="submit" className="icon-btn px-2 text-danger" aria-label="Retry" title="Retry">
+										<RotateCcw aria-hidden="true" size={15} />
+										<span>Retry</span>
+									</button>
+								) : (
+									<button type="submit" className="icon-btn" aria-label="Regenerate" title="Regenerate">
+										<RefreshCw aria-hidden="true" size={15} />
+									</button>
+								)}
+							</Form>
+							{message.outputTokens !== null ? (
+								<span className="px-1.5">
+									{(message.inputTokens ?? 0) + message.outputTokens} tokens
+									{message.costMicros > 0 ? ` · ${formatCost(message.costMicros)}` : ''}
+								</span>
+							) : null}
+						</>
+					)}
+				</div>
+			)}
 		</li>
+	)
+}
+
+/** With JavaScript only: copies the message as text (a reply's rendered text, a user's own words). */
+function CopyButton({ messageId, text }: { messageId: string; text: string | null }) {
+	const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle')
+	function copy() {
+		const value = text ?? document.querySelector(`#m-${CSS.escape(messageId)} .markdown`)?.textContent ?? ''
+		void navigator.clipboard.writeText(value).then(
+			() => setState('copied'),
+			() => setState('failed'),
+		)
+		setTimeout(() => setState('idle'), 1500)
+	}
+	const label = state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy message'
+	return (
+		<button type="button" className="icon-btn" aria-label={label} title={label} onClick={copy}>
+			<Copy aria-hidden="true" size={15} />
+			<span aria-live="polite" className="sr-only">
+				{state === 'idle' ? '' : label}
+			</span>
+		</button>
 	)
 }
 
@@ -103,69 +148,74 @@ export function ChatMessage({ conversationId, message, models, editError }: Prop
 function Versions({ conversationId, message }: { conversationId: string; message: MessageData }) {
 	const { index, count, previousId, nextId } = message.siblings
 	const link = (id: string) => `/chat/${conversationId}?branch=${id}#m-${id}`
-	const arrow =
-		'inline-flex min-h-6 min-w-6 items-center justify-center rounded px-1 text-fg no-underline hover:bg-raised hover:no-underline'
 	return (
-		<nav aria-label="Versions" className="flex items-center gap-1" data-versions="">
+		<nav aria-label="Versions" className="flex items-center" data-versions="">
 			{previousId ? (
-				<Link to={link(previousId)} className={arrow} preventScrollReset>
-					‹<span className="sr-only"> previous version</span>
+				<Link to={link(previousId)} className="icon-btn" aria-label="Previous version" preventScrollReset>
+					<ChevronLeft aria-hidden="true" size={15} />
 				</Link>
 			) : (
-				<span className={`${arrow} opacity-30`} aria-hidden="true">
-					‹
+				<span className="icon-btn opacity-40" aria-hidden="true">
+					<ChevronLeft size={15} />
 				</span>
 			)}
-			<span>
+			<span className="tabular-nums">
 				{index} / {count}
 			</span>
 			{nextId ? (
-				<Link to={link(nextId)} className={arrow} preventScrollReset>
-					›<span className="sr-only"> next version</span>
+				<Link to={link(nextId)} className="icon-btn" aria-label="Next version" preventScrollReset>
+					<ChevronRight aria-hidden="true" size={15} />
 				</Link>
 			) : (
-				<span className={`${arrow} opacity-30`} aria-hidden="true">
-					›
+				<span className="icon-btn opacity-40" aria-hidden="true">
+					<ChevronRight size={15} />
 				</span>
 			)}
 		</nav>
 	)
 }
 
-function EditMessage({ message, error }: { message: MessageData; error?: string | undefined }) {
-	const id = `edit-${message.id}`
+function EditMessage({
+	message,
+	errors,
+	cancelHref,
+}: {
+	message: MessageData
+	errors?: FieldErrors | undefined
+	cancelHref: string
+}) {
 	return (
-		<details className="w-full text-right" open={error ? true : undefined}>
-			<summary className="cursor-pointer list-none text-link hover:underline">Edit</summary>
-			<Form method="post" className="mt-2 space-y-2 text-left">
-				<label htmlFor={id} className="block text-xs text-fg-muted">
-					Edit the message; the reply below it is kept as an earlier version.
-				</label>
-				<textarea
-					id={id}
+		<Form
+			method="post"
+			className="w-full min-w-[min(36rem,80vw)] space-y-2 rounded-2xl border border-line-strong bg-surface p-3"
+		>
+			<FieldScope prefix={`edit-${message.id}`} errors={errors}>
+				<ErrorSummary labels={{ text: 'Edit the message' }} title="The edit was not sent" />
+				<TextareaField
 					name="text"
+					label="Edit the message"
+					description="The reply below it is kept as an earlier version."
 					rows={3}
 					required
 					maxLength={MESSAGE_MAX_CHARS}
 					defaultValue={message.content ?? ''}
-					className="field text-sm"
-					aria-invalid={error ? true : undefined}
-					aria-describedby={error ? `${id}-error` : undefined}
+					// eslint-disable-next-line jsx-a11y/no-autofocus -- the person asked to edit this message.
+					autoFocus
 				/>
-				{error ? (
-					<p id={`${id}-error`} className="text-sm text-danger">
-						{error}
-					</p>
-				) : null}
-				<button type="submit" className="btn">
-					Save and send
-				</button>
-				{/* Last, so the spacing between the visible fields is even. */}
-				<input type="hidden" name="intent" value="edit" />
-				<input type="hidden" name="messageId" value={message.id} />
-				<ModeInput />
-			</Form>
-		</details>
+				<div className="flex justify-end gap-2">
+					<Link to={cancelHref} className="btn-secondary py-1.5" preventScrollReset>
+						Cancel
+					</Link>
+					<button type="submit" className="btn py-1.5">
+						Save and send
+					</button>
+				</div>
+			</FieldScope>
+			{/* Last, so the spacing between the visible fields is even. */}
+			<input type="hidden" name="intent" value="edit" />
+			<input type="hidden" name="messageId" value={message.id} />
+			<ModeInput />
+		</Form>
 	)
 }
 
@@ -189,7 +239,7 @@ function Attachments({ attachments }: { attachments: MessageData['attachments'] 
 							className="inline-flex items-center gap-1 rounded-md border border-line-strong px-2 py-1 text-sm"
 							download
 						>
-							📎 {a.name || 'Attachment'}
+							<Paperclip aria-hidden="true" size={14} /> {a.name || 'Attachment'}
 						</a>
 					)}
 				</li>

@@ -129,7 +129,7 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 		const branched = await page(alice, id)
 		expect(messagesIn(branched)[0]?.html).toContain('Hello again')
 		expect(branched).toContain(`href="/chat/${id}?branch=${first}#m-${first}"`)
-		expect(branched).toMatch(/<span>2<!-- --> \/ <!-- -->2<\/span>/)
+		expect(branched).toMatch(/<span class="tabular-nums">2<!-- --> \/ <!-- -->2<\/span>/)
 		const back = await page(alice, `${id}?branch=${first}`)
 		expect(messagesIn(back)[0]?.html).toContain('Hello over HTTP')
 	})
@@ -174,7 +174,7 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 		expect(reply?.status).toBe('error')
 		expect(reply?.html).toContain('role="alert"')
 		expect(reply?.html).toContain('is rate limiting requests. Try again in 12 seconds.')
-		expect(reply?.html).toMatch(/name="intent" value="regenerate"[\s\S]*>Retry<\/button>/)
+		expect(reply?.html).toMatch(/name="intent" value="regenerate"[\s\S]*<span>Retry<\/span><\/button>/)
 
 		stub.enqueue('chat', { chunks: ['Half', ' a', ' thought', ' and'], failAfterChunks: 3, failWith: 'disconnect' })
 		expect(
@@ -184,7 +184,7 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 		expect(reply?.status).toBe('error')
 		expect(reply?.html).toContain('<p>Half a thought</p>')
 		expect(reply?.html).toMatch(/stopped answering part-way|had a problem answering/)
-		expect(reply?.html).toContain('>Retry</button>')
+		expect(reply?.html).toContain('<span>Retry</span></button>')
 
 		expect(
 			(await post(alice, `/chat/${id}`, { intent: 'regenerate', messageId: reply?.id ?? '', mode: 'wait' })).status,
