@@ -14,7 +14,7 @@ import type { Config } from './server/config.ts'
 import { configureLogger, logger } from './server/logger.ts'
 import { createServices } from './server/services.ts'
 import type { Services } from './server/services.ts'
-import { shutdownTelemetry } from './server/telemetry-handle.ts'
+import { describeTelemetry, shutdownTelemetry } from './server/telemetry-handle.ts'
 
 /** A configuration problem is a sentence for the operator, not a stack trace. */
 function refuseToStart(error: ConfigError): never {
@@ -35,6 +35,8 @@ async function main() {
 	const config = readConfig()
 	configureLogger({ level: config.logLevel, json: config.isProduction })
 	logger.info('starting', { role: config.role, env: config.env })
+	const telemetry = describeTelemetry()
+	logger.info(telemetry.message, { telemetry: telemetry.exported })
 
 	const services = await createServices(config)
 	let server: HttpDrain | null = null
@@ -58,7 +60,7 @@ async function main() {
 	const stop = (signal: string) => {
 		if (stopping) return
 		stopping = true
-		void shutdown(signal, server, services, config.shutdownTimeoutMs).then(
+		void shutdown(signal, server, services, config).then(
 			() => process.exit(0),
 			error => {
 				logger.error('shutdown failed', { error })
@@ -70,7 +72,8 @@ async function main() {
 	process.on('SIGINT', () => stop('SIGINT'))
 }
 
-async function shutdown(signal: string, server: HttpDrain | null, services: Services, timeoutMs: number) {
+async function shutdown(signal: string, server: HttpDrain | null, services: Services, config: Config) {
+	const timeoutMs = config.shutdownTimeoutMs
 	logger.info('shutdown: stop accepting connections; in-flight requests are answered with Connection: close', {
 		signal,
 	})
@@ -87,7 +90,15 @@ async function shutdown(signal: string, server: HttpDrain | null, services: Serv
 	}
 	await services.close()
 	logger.info('shutdown: services closed; flushing telemetry')
-	await shutdownTelemetry()
+	// Bounded: a collector that is down must not hold the process or turn a clean drain into a failed exit.
+	const flushed = await shutdownTelemetry(config.otel.flushTimeoutMs)
+	if (flushed === 'timed-out') {
+		logger.warn('shutdown: telemetry flush did not finish in time; the rest is dropped', {
+			timeout_ms: config.otel.flushTimeoutMs,
+		})
+	} else if (typeof flushed === 'object') {
+		logger.warn('shutdown: telemetry flush failed; the rest is dropped', { reason: flushed.failed })
+	}
 	logger.info('shutdown: done')
 }
 

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto'
 import path from 'node:path'
-import { trace } from '@opentelemetry/api'
+import { context, trace } from '@opentelemetry/api'
 import type { ServerBuild } from '@remix-run/node'
 import compression from 'compression'
 import express from 'express'
@@ -15,11 +15,12 @@ import { globalRateLimit } from './limits/express.ts'
 import type { LoadContext } from './load-context.ts'
 import { logger, requestScope } from './logger.ts'
 import { anonymousPageCache } from './page-cache.ts'
-import { instrumentBuild } from './remix-tracing.ts'
+import { httpRouteFromBuild, instrumentBuild, setHttpRoute } from './remix-tracing.ts'
 import { createRequestHandler } from './remix-express.ts'
 import { bodyTooLarge } from './request-input.ts'
 import { installRouteMatchCache } from './route-matching.ts'
 import { largestBodyLimit, protectRoutes } from './route-protection.ts'
+import { localSpanContext } from './telemetry-handle.ts'
 import { createLocalMediaHandler, LocalStorage } from './storage/index.ts'
 import type { Readiness, Services } from './services.ts'
 
@@ -68,10 +69,16 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 		const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
 		res.locals.requestId = requestId
 		res.setHeader('x-request-id', requestId)
-		const traceId = trace.getActiveSpan()?.spanContext().traceId
-		if (traceId) res.setHeader('x-trace-id', traceId)
-		requestScope.run({ requestId }, next)
+		const active = trace.getActiveSpan()
+		// Without the telemetry SDK there is no span: a local trace context still gives logs and jobs a trace id.
+		const span = active ?? trace.wrapSpanContext(localSpanContext())
+		res.setHeader('x-trace-id', span.spanContext().traceId)
+		if (active) requestScope.run({ requestId }, next)
+		else context.with(trace.setSpan(context.active(), span), () => requestScope.run({ requestId }, next))
 	})
+
+	// The route pattern names the HTTP server span and its metric (`GET /generations/:id`), whoever answers.
+	app.use(httpRouteFromBuild(options.build))
 
 	// 2. Security headers, with a fresh CSP nonce per request that Remix puts on every script it renders.
 	app.use((_req, res, next) => {
@@ -142,7 +149,16 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	)
 
 	// Media on the local disk, behind expiring HMAC-signed URLs (Supabase Storage serves its own).
-	if (services.storage instanceof LocalStorage) app.use('/media', createLocalMediaHandler(services.storage))
+	if (services.storage instanceof LocalStorage) {
+		app.use(
+			'/media',
+			(_req, _res, next) => {
+				setHttpRoute('/media/*')
+				next()
+			},
+			createLocalMediaHandler(services.storage),
+		)
+	}
 
 	// Probes sit before the limits and the access log: they are cheap and called every few seconds.
 	app.get('/healthz', (_req, res) => {

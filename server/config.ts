@@ -104,10 +104,24 @@ const EnvSchema = v.object({
 	JOB_LEASE_SECONDS: int(30, 2, 3600),
 	PROVIDER_TIMEOUT_SECONDS: int(0, 0, 3600),
 	OUTPUT_ALLOW_INSECURE_HOSTS: optionalString,
-	// The standard OpenTelemetry variables are read by the SDK itself; these two decide whether it exports.
+	// The standard OpenTelemetry variables are read by the SDK itself; these decide whether (and where) each
+	// signal is exported, so start-up can say so and telemetry costs nothing when nothing reads it.
 	OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http:', 'https:']),
 	OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(['http:', 'https:']),
+	OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: optionalUrl(['http:', 'https:']),
+	OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: optionalUrl(['http:', 'https:']),
+	OTEL_EXPORTER_OTLP_PROTOCOL: v.pipe(
+		v.optional(v.string(), 'http/protobuf'),
+		v.trim(),
+		v.picklist(['http/protobuf', 'http/json', 'grpc', ''], 'must be http/protobuf, http/json or grpc'),
+	),
+	OTEL_TRACES_EXPORTER: optionalString,
+	OTEL_METRICS_EXPORTER: optionalString,
+	OTEL_LOGS_EXPORTER: optionalString,
 	OTEL_SERVICE_NAME: v.optional(v.pipe(v.string(), v.trim()), 'generation-studio'),
+	// How long shutdown waits for the last spans, metrics and logs to leave (a collector that is down must not
+	// hold the process).
+	TELEMETRY_FLUSH_TIMEOUT_MS: int(3_000, 0, 60_000),
 })
 
 type Env = v.InferOutput<typeof EnvSchema>
@@ -160,8 +174,38 @@ export type Config = {
 	 * OpenAI-compatible server on the LAN, or the stub servers of the test suite. Empty in a normal deployment.
 	 */
 	outputAllowInsecureHosts: string[]
-	/** Telemetry exports only when an OTLP endpoint is configured; spans and trace ids exist either way. */
-	otel: { exporting: boolean; serviceName: string }
+	/**
+	 * Telemetry runs only when some signal is exported to an OTLP endpoint; otherwise the SDK is not started and
+	 * logs carry cheap trace ids (server/telemetry.ts).
+	 */
+	otel: {
+		exporting: boolean
+		serviceName: string
+		protocol: string
+		/** Where each signal goes (a URL), or null when it is not exported. */
+		signals: Record<TelemetrySignal, string | null>
+		flushTimeoutMs: number
+	}
+}
+
+export type TelemetrySignal = 'traces' | 'metrics' | 'logs'
+
+/** The SDK's own rule: a signal's endpoint, else the shared one plus `/v1/<signal>`; `OTEL_<SIGNAL>S_EXPORTER=none` turns it off. */
+function telemetrySignals(env: Env): Record<TelemetrySignal, string | null> {
+	const target = (specific: string, exporter: string, signal: TelemetrySignal) => {
+		const exporters = exporter.split(',').map(e => e.trim().toLowerCase())
+		if (exporters.includes('none') || (exporter !== '' && !exporters.includes('otlp'))) return null
+		if (specific) return specific
+		if (!env.OTEL_EXPORTER_OTLP_ENDPOINT) return null
+		return env.OTEL_EXPORTER_OTLP_PROTOCOL === 'grpc'
+			? env.OTEL_EXPORTER_OTLP_ENDPOINT
+			: `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/${signal}`
+	}
+	return {
+		traces: target(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env.OTEL_TRACES_EXPORTER, 'traces'),
+		metrics: target(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, env.OTEL_METRICS_EXPORTER, 'metrics'),
+		logs: target(env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, env.OTEL_LOGS_EXPORTER, 'logs'),
+	}
 }
 
 export class ConfigError extends Error {
@@ -236,6 +280,7 @@ export function loadConfig(
 	}
 	if (problems.length > 0) throw new ConfigError(problems)
 
+	const signals = telemetrySignals(env)
 	const rateLimitOverrides: Config['rateLimitOverrides'] = {}
 	for (const part of env.RATE_LIMITS.split(',').filter(p => p.trim())) {
 		const [name = '', spec = ''] = part.trim().split('=')
@@ -283,8 +328,11 @@ export function loadConfig(
 			.map(h => h.trim())
 			.filter(Boolean),
 		otel: {
-			exporting: Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+			exporting: Object.values(signals).some(Boolean),
 			serviceName: env.OTEL_SERVICE_NAME || 'generation-studio',
+			protocol: env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf',
+			signals,
+			flushTimeoutMs: env.TELEMETRY_FLUSH_TIMEOUT_MS,
 		},
 	}
 }

@@ -66,13 +66,16 @@ function winstonOptions(options: LoggerOptions): winston.LoggerOptions {
 	return {
 		level: options.level,
 		silent: options.silent ?? false,
-		format: winston.format.combine(
-			winston.format.timestamp(),
-			context(),
-			options.json ? winston.format.json() : winston.format.combine(winston.format.colorize(), readable),
-		),
-		// stderr keeps stdout free for tools that pipe the process's output.
-		transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'debug'] })],
+		format: winston.format.combine(winston.format.timestamp(), context()),
+		// stderr keeps stdout free for tools that pipe the process's output. The rendering belongs to this transport
+		// alone: the OTLP log transport (added by the winston instrumentation when logs are exported) must see the
+		// plain level, not one wrapped in colour codes.
+		transports: [
+			new winston.transports.Console({
+				stderrLevels: ['error', 'warn', 'info', 'http', 'debug'],
+				format: options.json ? winston.format.json() : winston.format.combine(winston.format.colorize(), readable),
+			}),
+		],
 	}
 }
 

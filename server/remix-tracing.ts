@@ -1,10 +1,14 @@
 /**
- * A span for every Remix loader and action, named after its route id (`remix.loader routes/_index`), as a
- * child of the HTTP server span. Remix v2 has no hook for this, so the server build's route modules are
- * wrapped once at start-up.
+ * Remix in the traces: the HTTP server span and the request duration metric carry the matched route pattern as
+ * `http.route` (so the span is named `GET /generations/:id`, never after a raw id), and every loader and action
+ * gets a span named after its route id (`remix.loader routes/_index`), a child of the HTTP server span. Remix v2
+ * has no hook for either, so the build's routes are matched here and its route modules wrapped once at start-up.
  */
-import { SpanStatusCode, trace } from '@opentelemetry/api'
+import { context, SpanStatusCode, trace } from '@opentelemetry/api'
+import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import type { ActionFunction, LoaderFunction, ServerBuild } from '@remix-run/node'
+import { matchRoutes, type AgnosticRouteObject } from '@remix-run/router'
+import type { RequestHandler } from 'express'
 
 const tracer = trace.getTracer('generation-studio.remix')
 
@@ -49,4 +53,45 @@ export function instrumentBuild(build: ServerBuild): ServerBuild {
 		routes[id] = { ...route, module }
 	}
 	return { ...build, routes }
+}
+
+/** The build's routes as the router's nested route objects, the way Remix matches them. */
+function routeTree(build: Pick<ServerBuild, 'routes'>, parentId?: string): AgnosticRouteObject[] {
+	return Object.values(build.routes)
+		.filter(route => route.parentId === parentId)
+		.map(route => {
+			const base = { id: route.id, caseSensitive: route.caseSensitive ?? false }
+			if (route.index) return { ...base, index: true, ...(route.path ? { path: route.path } : {}) }
+			return { ...base, ...(route.path ? { path: route.path } : {}), children: routeTree(build, route.id) }
+		})
+}
+
+/** The route pattern a path matches (`/generations/:id`, `/*` for the catch-all), or null when none does. */
+export function routePatternMatcher(build: Pick<ServerBuild, 'routes'>): (pathname: string) => string | null {
+	const tree = routeTree(build)
+	return pathname => {
+		const matches = matchRoutes(tree, pathname)
+		if (!matches) return null
+		const segments = matches.flatMap(m => (m.route.path ? m.route.path.split('/').filter(Boolean) : []))
+		return `/${segments.join('/')}`
+	}
+}
+
+/** Names the current HTTP server span (and its duration metric) after a route pattern; a no-op without the SDK. */
+export function setHttpRoute(route: string) {
+	const rpc = getRPCMetadata(context.active())
+	if (rpc?.type === RPCType.HTTP) rpc.route = route
+}
+
+/** Express middleware: the Remix route pattern of each request, for the HTTP server span. */
+export function httpRouteFromBuild(build: Pick<ServerBuild, 'routes'>): RequestHandler {
+	const patternOf = routePatternMatcher(build)
+	return (req, _res, next) => {
+		const rpc = getRPCMetadata(context.active())
+		if (rpc?.type === RPCType.HTTP) {
+			const route = patternOf(req.path)
+			if (route) rpc.route = route
+		}
+		next()
+	}
 }

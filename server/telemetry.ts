@@ -1,61 +1,45 @@
 /**
- * OpenTelemetry, started before anything else is loaded (`node --import ./build/telemetry.js`), so the
- * auto-instrumentations can hook http, express, pg, ioredis, undici and winston as they are required.
+ * Telemetry, set up before anything else is loaded (`node --import ./build/telemetry.js`), so the
+ * auto-instrumentations can hook http, pg, ioredis, undici and winston as they are required.
  *
- * Spans and trace ids always exist (logs carry them); they leave the process only when an OTLP endpoint is
- * configured through the standard variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL,
- * OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, ...), which the SDK reads itself. Otherwise it is silent.
+ * With an OTLP endpoint (the standard OTEL_* variables) the SDK starts (server/telemetry-sdk.ts). Without one
+ * nothing is instrumented at all: the SDK would cost CPU on every request for spans nobody reads. Only the
+ * context and the W3C propagator are set up, so the request pipeline can hand out cheap trace ids that log
+ * lines carry and jobs propagate (server/app.ts).
  */
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node'
-import { NodeSDK, tracing } from '@opentelemetry/sdk-node'
+import { context, propagation } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { loadConfig } from './config.ts'
-import { registerTelemetryShutdown } from './telemetry-handle.ts'
+import type { Config } from './config.ts'
+import { registerTelemetry } from './telemetry-handle.ts'
+import type * as Sdk from './telemetry-sdk.ts'
 
-function exportingFromConfig(): { exporting: boolean; serviceName: string } {
+function settingsFromConfig(): Config['otel'] {
 	try {
 		return loadConfig().otel
 	} catch {
-		// server.ts reports configuration problems and exits; telemetry just stays local until then.
-		return { exporting: false, serviceName: 'generation-studio' }
+		// server.ts reports configuration problems and exits; telemetry stays off until then.
+		return {
+			exporting: false,
+			serviceName: 'generation-studio',
+			protocol: 'http/protobuf',
+			signals: { traces: null, metrics: null, logs: null },
+			flushTimeoutMs: 0,
+		}
 	}
 }
 
-const otel = exportingFromConfig()
+const otel = settingsFromConfig()
 
-const instrumentations = getNodeAutoInstrumentations({
-	// Noisy and of little use to an SRE: every file read and DNS lookup would become a span.
-	'@opentelemetry/instrumentation-fs': { enabled: false },
-	'@opentelemetry/instrumentation-dns': { enabled: false },
-	'@opentelemetry/instrumentation-net': { enabled: false },
-	// Provider calls get our own GenAI CLIENT spans (server/providers), one per call, not two.
-	'@opentelemetry/instrumentation-openai': { enabled: false },
-	// One span per middleware would cost more than the request itself; the HTTP server span and the
-	// Remix loader/action spans (server/remix-tracing.ts) say what an SRE needs.
-	'@opentelemetry/instrumentation-express': { enabled: false },
-	'@opentelemetry/instrumentation-http': {
-		// Static assets and probes would drown the traces that matter.
-		ignoreIncomingRequestHook: req => {
-			const url = req.url ?? ''
-			return url.startsWith('/build/') || url === '/healthz' || url === '/favicon.ico'
-		},
-	},
-	'@opentelemetry/instrumentation-winston': { disableLogSending: !otel.exporting },
-})
-
-export const sdk = new NodeSDK({
-	serviceName: otel.serviceName,
-	instrumentations: [instrumentations],
-	// Without an endpoint nothing would read the spans, so none are recorded: the sampler still hands out trace and
-	// span ids (logs carry them, jobs propagate them), but spans cost next to nothing on the request path.
-	...(otel.exporting
-		? {}
-		: {
-				sampler: new tracing.AlwaysOffSampler(),
-				spanProcessors: [new tracing.NoopSpanProcessor()],
-				metricReaders: [],
-				logRecordProcessors: [],
-			}),
-})
-
-sdk.start()
-registerTelemetryShutdown(() => sdk.shutdown())
+if (otel.exporting) {
+	// Required here, not imported above: loading it is what would make the instrumentations cost anything.
+	// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-var-requires
+	const { startSdk } = require('./telemetry-sdk.ts') as typeof Sdk
+	const shutdown = startSdk(otel)
+	registerTelemetry({ active: true, protocol: otel.protocol, signals: otel.signals, flush: shutdown })
+} else {
+	context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+	propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+	registerTelemetry({ active: false, protocol: otel.protocol, signals: otel.signals, flush: async () => {} })
+}
