@@ -16,6 +16,7 @@ import {
 	roleSettings,
 	setRoleScript,
 } from './common.ts'
+import { tracedQuery } from './query-spans.ts'
 import type { Db, QueryResult, Tx } from './types.ts'
 
 const INT8 = 20
@@ -105,7 +106,7 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 
 	function wrap(ptx: Transaction): Tx {
 		const run = async (text: string, values?: readonly unknown[]) =>
-			toResult(await ptx.query<Record<string, unknown>>(text, values as unknown[] | undefined))
+			toResult(await tracedQuery(text, () => ptx.query<Record<string, unknown>>(text, values as unknown[] | undefined)))
 		const tx: Tx = {
 			query: async <Row>(sql: string, params?: readonly unknown[]) => (await run(sql, params)) as QueryResult<Row>,
 			executeSql: run,
@@ -141,10 +142,12 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 			// pg-boss sends its schema scripts as several statements without parameters: those need the
 			// simple query protocol, like node-postgres uses for a query without values.
 			if (!values || values.length === 0) {
-				const results = await track(pglite.exec(text))
+				const results = await track(tracedQuery(text, () => pglite.exec(text)))
 				return toResult(results[results.length - 1] as Results<Record<string, unknown>> | undefined)
 			}
-			return toResult(await track(pglite.query<Record<string, unknown>>(text, values as unknown[])))
+			return toResult(
+				await track(tracedQuery(text, () => pglite.query<Record<string, unknown>>(text, values as unknown[]))),
+			)
 		},
 		health: () =>
 			pingHealth(async () => {

@@ -17,11 +17,13 @@
  * on. On the embedded database the process is the only worker, and `recoverOrphans` does it at start-up.
  */
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { suppressTracing } from '@opentelemetry/core'
 import PgBoss from 'pg-boss'
 import { logger } from '#server/logger.ts'
 import { sleep } from '#server/sleep.ts'
 import { dbErrorCode, PG_ERROR } from '#server/db/index.ts'
 import type { Db, Tx } from '#server/db/index.ts'
+import { createJobMetrics, MESSAGING_SYSTEM } from './telemetry.ts'
 
 /** The one list of queue names. Add a name here (with its policy below) to add a queue. */
 export const JOB_NAMES = ['generation.run', 'generation.poll', 'chat.title', 'workflow.run'] as const
@@ -56,6 +58,11 @@ export type Job<T extends JobData = JobData> = {
 	retryLimit: number
 	/** True when a failure now is final: the handler should record a message a person can act on. */
 	isLastAttempt: boolean
+	/**
+	 * Says the job's work failed although the handler returns normally (it recorded the failure itself, e.g. a
+	 * generation marked failed): the job's span gets an ERROR status with this reason. Nothing is retried.
+	 */
+	markFailed(reason: string): void
 }
 
 export type EnqueueOptions = {
@@ -147,16 +154,20 @@ function queueOptions(name: JobName, policy: RetryPolicy): PgBoss.Queue {
 
 export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Jobs> {
 	const pending = new Set<Promise<unknown>>()
+	const schema = options.schema ?? 'pgboss'
 	const boss = new PgBoss({
 		db: {
 			executeSql: (text: string, values: unknown[]) => {
-				const promise = db.privilegedExecuteSql(text, values)
+				// pg-boss's own statements (fetching, maintenance, completion) run on timers, outside any request or job:
+				// traced, each would be a root trace, several a second while idle. Inside a span they stay visible.
+				const run = () => db.privilegedExecuteSql(text, values)
+				const promise = trace.getActiveSpan() ? run() : context.with(suppressTracing(context.active()), run)
 				pending.add(promise)
 				void promise.finally(() => pending.delete(promise)).catch(() => undefined)
 				return promise
 			},
 		},
-		schema: options.schema ?? 'pgboss',
+		schema,
 		supervise: options.supervise ?? true,
 		schedule: false,
 		migrate: true,
@@ -169,6 +180,8 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 	boss.on('error', error => {
 		lastError = error instanceof Error ? error.message : String(error)
 	})
+
+	const metrics = createJobMetrics(db, schema, JOB_NAMES, () => state === 'started')
 
 	async function runOne<T extends JobData>(
 		name: JobName,
@@ -190,6 +203,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 	) {
 		const data = (raw.data ?? {}) as T
 		const parent = propagation.extract(context.active(), data)
+		let failure: string | null = null
 		const job: Job<T> = {
 			id: raw.id,
 			name,
@@ -197,18 +211,40 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			retryCount: raw.retryCount,
 			retryLimit: raw.retryLimit,
 			isLastAttempt: raw.retryCount >= raw.retryLimit,
+			markFailed(reason) {
+				failure = reason
+			},
 		}
+		const started = performance.now()
+		// Waiting counts from when the job could first run: a delayed job is not late before its start time.
+		const eligible = Math.max(raw.createdOn.getTime(), raw.startAfter.getTime())
+		metrics.waited(name, Math.max(0, raw.startedOn.getTime() - eligible) / 1000)
 		await tracer.startActiveSpan(
-			`job ${name}`,
+			`process ${name}`,
 			{
 				kind: SpanKind.CONSUMER,
-				attributes: { 'messaging.system': 'pg-boss', 'messaging.destination.name': name, 'job.id': raw.id },
+				attributes: {
+					'messaging.system': MESSAGING_SYSTEM,
+					'messaging.operation.type': 'process',
+					'messaging.operation.name': 'process',
+					'messaging.destination.name': name,
+					'messaging.message.id': raw.id,
+					'messaging.message.delivery_count': raw.retryCount + 1,
+				},
 			},
 			parent,
 			async span => {
+				let errorType: string | undefined
 				try {
 					await handler(job)
+					if (failure !== null) {
+						errorType = 'work_failed'
+						span.setAttribute('error.type', errorType)
+						span.setStatus({ code: SpanStatusCode.ERROR, message: failure })
+					}
 				} catch (error) {
+					errorType = error instanceof Error ? error.name : 'error'
+					span.setAttribute('error.type', errorType)
 					span.recordException(error instanceof Error ? error : new Error(String(error)))
 					span.setStatus({ code: SpanStatusCode.ERROR })
 					logger.warn('job failed', {
@@ -221,9 +257,33 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 					throw error
 				} finally {
 					span.end()
+					metrics.processed(name, (performance.now() - started) / 1000, errorType)
 				}
 			},
 		)
+	}
+
+	/** pg-boss `send` inside the caller's transaction, carrying the current (producer) trace context. */
+	async function send(tx: Tx, name: JobName, data: JobData, enqueueOptions: EnqueueOptions) {
+		const payload: JobData = { ...data }
+		// Carry the producer's trace into the job so request -> job -> provider call is one trace.
+		if (payload.traceparent === undefined) propagation.inject(context.active(), payload)
+		const sendOptions: PgBoss.SendOptions = { db: txAdapter(tx) }
+		if (enqueueOptions.startAfterSeconds !== undefined) sendOptions.startAfter = enqueueOptions.startAfterSeconds
+		if (enqueueOptions.singletonKey !== undefined) sendOptions.singletonKey = enqueueOptions.singletonKey
+		if (enqueueOptions.priority !== undefined) sendOptions.priority = enqueueOptions.priority
+		if (enqueueOptions.retryLimit !== undefined) sendOptions.retryLimit = enqueueOptions.retryLimit
+		if (enqueueOptions.id !== undefined) sendOptions.id = enqueueOptions.id
+		// The job table belongs to the owner role. Inside an asUser transaction, step out of
+		// `authenticated` for this one insert and step back in, so RLS still governs the caller's SQL.
+		const { rows } = await tx.query<{ role: string }>("select current_setting('role') as role")
+		const role = rows[0]?.role ?? 'none'
+		if (role !== 'none') await tx.query("select set_config('role', 'none', true)")
+		try {
+			return await boss.send(name, payload, sendOptions)
+		} finally {
+			if (role !== 'none') await tx.query("select set_config('role', $1, true)", [role])
+		}
 	}
 
 	/** Workers of this process, by queue, so a job enqueued here can wake them instead of waiting for a poll. */
@@ -352,25 +412,32 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 
 		async enqueue(tx, name, data, enqueueOptions = {}) {
 			assertJobName(name)
-			const payload: JobData = { ...data }
-			// Carry the producer's trace into the job so request -> job -> provider call is one trace.
-			if (payload.traceparent === undefined) propagation.inject(context.active(), payload)
-			const sendOptions: PgBoss.SendOptions = { db: txAdapter(tx) }
-			if (enqueueOptions.startAfterSeconds !== undefined) sendOptions.startAfter = enqueueOptions.startAfterSeconds
-			if (enqueueOptions.singletonKey !== undefined) sendOptions.singletonKey = enqueueOptions.singletonKey
-			if (enqueueOptions.priority !== undefined) sendOptions.priority = enqueueOptions.priority
-			if (enqueueOptions.retryLimit !== undefined) sendOptions.retryLimit = enqueueOptions.retryLimit
-			if (enqueueOptions.id !== undefined) sendOptions.id = enqueueOptions.id
-			// The job table belongs to the owner role. Inside an asUser transaction, step out of
-			// `authenticated` for this one insert and step back in, so RLS still governs the caller's SQL.
-			const { rows } = await tx.query<{ role: string }>("select current_setting('role') as role")
-			const role = rows[0]?.role ?? 'none'
-			if (role !== 'none') await tx.query("select set_config('role', 'none', true)")
-			try {
-				return await boss.send(name, payload, sendOptions)
-			} finally {
-				if (role !== 'none') await tx.query("select set_config('role', $1, true)", [role])
-			}
+			// A PRODUCER span per job; the job's own span (`process …`) is its child, in the same trace.
+			return tracer.startActiveSpan(
+				`send ${name}`,
+				{
+					kind: SpanKind.PRODUCER,
+					attributes: {
+						'messaging.system': MESSAGING_SYSTEM,
+						'messaging.operation.type': 'send',
+						'messaging.operation.name': 'send',
+						'messaging.destination.name': name,
+					},
+				},
+				async span => {
+					try {
+						const id = await send(tx, name, data, enqueueOptions)
+						if (id) span.setAttribute('messaging.message.id', id)
+						return id
+					} catch (error) {
+						span.recordException(error instanceof Error ? error : new Error(String(error)))
+						span.setStatus({ code: SpanStatusCode.ERROR })
+						throw error
+					} finally {
+						span.end()
+					}
+				},
+			)
 		},
 
 		async work<T extends JobData>(
@@ -437,15 +504,14 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			// waiting for its expiry. On Postgres other workers may be busy with theirs; expiry handles a crash there.
 			if (db.kind !== 'pglite') return 0
 			const { rowCount } = await db.privileged(tx =>
-				tx.query(
-					`update ${options.schema ?? 'pgboss'}.job set state = 'retry', start_after = now() where state = 'active'`,
-				),
+				tx.query(`update ${schema}.job set state = 'retry', start_after = now() where state = 'active'`),
 			)
 			if (rowCount > 0) logger.warn('job engine: re-queued jobs cut off by the last shutdown', { count: rowCount })
 			return rowCount
 		},
 
 		async stop(stopOptions = {}) {
+			metrics.close()
 			if (state !== 'started') {
 				state = 'stopped'
 				return
@@ -474,7 +540,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 		async pendingCount(name) {
 			assertJobName(name)
 			const { rows } = await db.privilegedExecuteSql(
-				`select count(*)::int as count from ${options.schema ?? 'pgboss'}.job where name = $1 and state < 'completed'`,
+				`select count(*)::int as count from ${schema}.job where name = $1 and state < 'completed'`,
 				[name],
 			)
 			return Number(rows[0]?.count ?? 0)

@@ -16,6 +16,7 @@ import {
 	type Histogram,
 	type Span,
 } from '@opentelemetry/api'
+import { logger } from '#server/logger.ts'
 import { computeCostMicros, type ModelInfo } from './catalogue.ts'
 import { isProviderError, type Capability, type ChatResult, type Usage } from './types.ts'
 
@@ -123,8 +124,31 @@ function finish(instruments: Instruments, call: Call, span: Span, started: numbe
 	return costMicros
 }
 
+/**
+ * One log line per failed provider call, whoever called it (chat, a generation, a title): the vendor's status, our
+ * error kind and, through the logger, the trace id. A call stopped on purpose is not a failure worth a warning.
+ */
+function logFailure(call: Call, type: string, error: unknown, seconds: number) {
+	const fields = {
+		provider: call.model.provider,
+		model: call.model.vendorModel,
+		capability: call.capability,
+		error_kind: type,
+		...(isProviderError(error) && error.status !== undefined ? { provider_status: error.status } : {}),
+		...(isProviderError(error) ? { retryable: error.retryable } : {}),
+		reason: error instanceof Error ? error.message : String(error),
+		duration_ms: Math.round(seconds * 1000),
+	}
+	if (type === 'canceled') logger.info('provider call canceled', fields)
+	else logger.warn('provider call failed', fields)
+}
+
 function fail(instruments: Instruments, call: Call, span: Span, started: number, error: unknown) {
 	const type = isProviderError(error) ? error.code : error instanceof Error ? error.name : 'error'
+	// Inside the call's span, so the line carries its trace and span ids.
+	context.with(trace.setSpan(context.active(), span), () =>
+		logFailure(call, type, error, (performance.now() - started) / 1000),
+	)
 	span.setAttribute('error.type', type)
 	if (error instanceof Error) span.recordException(error)
 	span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })

@@ -96,6 +96,7 @@ export function createTitles(deps: { config: Pick<Config, 'monthlyBudgetUsd'>; d
 			// Worth another attempt later (a rate limit, an outage); the job engine backs off.
 			if (!job.isLastAttempt && (result.status === 429 || result.status === 503)) throw new Error(result.message)
 			logger.warn('chat title not written', { conversationId, code: result.code })
+			job.markFailed(result.message)
 		}
 	}
 

@@ -120,7 +120,9 @@ export function createWorker(deps: {
 		return done
 	}
 
-	async function fail(generationId: string, message: string) {
+	/** Marks a generation failed; the job that found out (if any) says so on its span. */
+	async function fail(generationId: string, message: string, job?: Job<RunData>) {
+		job?.markFailed(message)
 		const { rowCount } = await db.privileged(tx =>
 			tx.query(
 				`update public.generations set status = 'failed', error = $2, completed_at = now()
@@ -144,11 +146,11 @@ export function createWorker(deps: {
 		if (!generation) return // canceled, deleted or already finished: nothing to do, nothing twice
 		announce(generation)
 		const model = providers.model(generation.model)
-		if (!model) return fail(generation.id, 'That model is no longer offered on this server.')
+		if (!model) return fail(generation.id, 'That model is no longer offered on this server.', job)
 		const request = requestOf(generation)
 		if (!request) {
 			logger.warn('generation request no longer passes its schema', { generationId: generation.id })
-			return fail(generation.id, OUTDATED_REQUEST)
+			return fail(generation.id, OUTDATED_REQUEST, job)
 		}
 		const capability = USAGE_CAPABILITY[capabilityOf(request)]
 		const { prompt } = request
@@ -220,7 +222,7 @@ export function createWorker(deps: {
 			// the job engine retry it, and only the last attempt marks the generation failed.
 			if (isProviderError(error) || job.isLastAttempt) {
 				logger.warn('generation failed', { generationId: generation.id, error })
-				await fail(generation.id, failureMessage(error, 'generation'))
+				await fail(generation.id, failureMessage(error, 'generation'), job)
 				return
 			}
 			throw error
@@ -272,7 +274,7 @@ export function createWorker(deps: {
 			state = await withRetries(() => providers.predictions(generation.provider).get(predictionId))
 		} catch (error) {
 			if (isProviderError(error) && !job.isLastAttempt) throw error // poll again with the job engine's backoff
-			await fail(generation.id, failureMessage(error, 'generation'))
+			await fail(generation.id, failureMessage(error, 'generation'), job)
 			return
 		}
 		if (state.status === 'starting' || state.status === 'processing') {

@@ -12,7 +12,10 @@ import {
 } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { Writable } from 'node:stream'
+import winston from 'winston'
 import { loadConfig } from '#server/config.ts'
+import { configureLogger, logger } from '#server/logger.ts'
 import { createProviders, type ProviderRegistry } from '#server/providers/registry.ts'
 import { startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
 
@@ -115,6 +118,46 @@ describe('provider spans', () => {
 		expect(span?.status.code).toBe(SpanStatusCode.ERROR)
 		expect(span?.attributes['error.type']).toBe('rate_limited')
 		expect(span?.events.some(e => e.name === 'exception')).toBe(true)
+	})
+
+	it('logs each failed call once, inside its trace, with the vendor status and our error kind', async () => {
+		const lines: Array<Record<string, unknown>> = []
+		const stream = new Writable({
+			write(chunk: Buffer, _encoding, done) {
+				lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>)
+				done()
+			},
+		})
+		// The test logger is silent: log at info into this stream only, with the server's own formats.
+		configureLogger({ level: 'info', json: true })
+		logger.clear().add(new winston.transports.Stream({ stream, format: winston.format.json() }))
+		try {
+			for (const [status, kind] of [
+				[429, 'rate_limited'],
+				[500, 'unavailable'],
+			] as const) {
+				lines.length = 0
+				spans.reset()
+				stub.enqueue('chat', { status })
+				await expect(
+					drain(providers.chat('openai:gpt-4o-mini').stream({ messages: [{ role: 'user', content: 'x' }] })),
+				).rejects.toMatchObject({ code: kind })
+				const span = spans.getFinishedSpans().find(s => s.name === 'chat gpt-4o-mini')
+				const failures = lines.filter(l => l.message === 'provider call failed')
+				expect(failures).toHaveLength(1)
+				expect(failures[0]).toMatchObject({
+					provider: 'openai',
+					model: 'gpt-4o-mini',
+					capability: 'chat',
+					provider_status: status,
+					error_kind: kind,
+					trace_id: span?.spanContext().traceId,
+					span_id: span?.spanContext().spanId,
+				})
+			}
+		} finally {
+			configureLogger({ level: 'error', json: false, silent: true })
+		}
 	})
 
 	it('traces the offline provider the same way', async () => {

@@ -32,7 +32,11 @@ test('a page request exports a server span with a remix.loader child in one trac
 	const traceId = response.headers.get('x-trace-id')
 	expect(traceId).toMatch(/^[0-9a-f]{32}$/)
 
-	await collector.waitFor(spans => spans.some(s => s.traceId === traceId && s.name === 'remix.loader root'))
+	await collector.waitFor(
+		spans =>
+			spans.some(s => s.traceId === traceId && s.name === 'remix.loader root') &&
+			spans.some(s => s.traceId === traceId && s.kind === 2),
+	)
 	const inTrace = collector.spans.filter(s => s.traceId === traceId)
 	const serverSpan = inTrace.find(s => s.kind === 2 && s.attributes['http.request.method'] === 'GET')
 	expect(serverSpan, `spans: ${inTrace.map(s => `${s.name}/${s.kind}`).join(', ')}`).toBeDefined()
