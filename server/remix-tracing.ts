@@ -70,6 +70,9 @@ function routeTree(build: Pick<ServerBuild, 'routes'>, parentId?: string): Agnos
 export function routePatternMatcher(build: Pick<ServerBuild, 'routes'>): (pathname: string) => string | null {
 	const tree = routeTree(build)
 	return pathname => {
+		// Remix's own requests: the route manifest, and single-fetch data (`/x.data`, `/_root.data` for `/`).
+		if (pathname === '/__manifest') return pathname
+		if (pathname.endsWith('.data')) pathname = pathname === '/_root.data' ? '/' : pathname.slice(0, -'.data'.length)
 		const matches = matchRoutes(tree, pathname)
 		if (!matches) return null
 		const segments = matches.flatMap(m => (m.route.path ? m.route.path.split('/').filter(Boolean) : []))

@@ -130,6 +130,15 @@ function errorText(error: unknown): string {
 }
 
 /** pg-boss's `db` shape over a transaction: its statements join the caller's transaction. */
+/**
+ * The queue's own statements (pg-boss fetching, maintenance and completion, our start-up recovery) run on timers,
+ * outside any request or job: traced, each would be a root trace, several a second while idle. Inside a span
+ * (a request asking for the queue's health, say) they stay visible.
+ */
+function untraced<T>(fn: () => Promise<T>): Promise<T> {
+	return trace.getActiveSpan() ? fn() : context.with(suppressTracing(context.active()), fn)
+}
+
 function txAdapter(tx: Tx): PgBoss.Db {
 	return { executeSql: (text: string, values: unknown[]) => tx.executeSql(text, values) }
 }
@@ -158,10 +167,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 	const boss = new PgBoss({
 		db: {
 			executeSql: (text: string, values: unknown[]) => {
-				// pg-boss's own statements (fetching, maintenance, completion) run on timers, outside any request or job:
-				// traced, each would be a root trace, several a second while idle. Inside a span they stay visible.
-				const run = () => db.privilegedExecuteSql(text, values)
-				const promise = trace.getActiveSpan() ? run() : context.with(suppressTracing(context.active()), run)
+				const promise = untraced(() => db.privilegedExecuteSql(text, values))
 				pending.add(promise)
 				void promise.finally(() => pending.delete(promise)).catch(() => undefined)
 				return promise
@@ -503,8 +509,10 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			// locked): every job still marked active was cut off by a crash of ours, so it runs again now instead of
 			// waiting for its expiry. On Postgres other workers may be busy with theirs; expiry handles a crash there.
 			if (db.kind !== 'pglite') return 0
-			const { rowCount } = await db.privileged(tx =>
-				tx.query(`update ${schema}.job set state = 'retry', start_after = now() where state = 'active'`),
+			const { rowCount } = await untraced(() =>
+				db.privileged(tx =>
+					tx.query(`update ${schema}.job set state = 'retry', start_after = now() where state = 'active'`),
+				),
 			)
 			if (rowCount > 0) logger.warn('job engine: re-queued jobs cut off by the last shutdown', { count: rowCount })
 			return rowCount

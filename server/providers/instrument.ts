@@ -156,6 +156,14 @@ function fail(instruments: Instruments, call: Call, span: Span, started: number,
 	span.end()
 }
 
+/**
+ * The cost of a call that finished after it returned (a prediction completed by webhook or by polling), counted
+ * once by whoever completed it, with the same attributes as a call priced on the spot.
+ */
+export function recordLateCost(instruments: Instruments, call: Call, costMicros: number) {
+	if (costMicros > 0) instruments.cost.add(costMicros, baseAttributes(call))
+}
+
 /** Results without usage (a prediction that will finish later) cost nothing yet. */
 function usageOf(result: object): Usage | undefined {
 	if (!('usage' in result)) return undefined

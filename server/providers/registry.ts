@@ -8,7 +8,14 @@
 import type { Config } from '#server/config.ts'
 import { DEFAULT_CATALOGUE, computeCostMicros, syncModels, type ModelInfo, type ModelRow } from './catalogue.ts'
 import type { Timeouts } from './deadline.ts'
-import { createInstruments, traced, tracedStream, type Instruments, type PricedChatStream } from './instrument.ts'
+import {
+	createInstruments,
+	recordLateCost,
+	traced,
+	tracedStream,
+	type Instruments,
+	type PricedChatStream,
+} from './instrument.ts'
 import { createOfflineAdapter, type OfflineOptions } from './offline/index.ts'
 import { createOpenAIAdapter } from './openai.ts'
 import { createReplicateAdapter } from './replicate.ts'
@@ -81,6 +88,8 @@ export interface ProviderRegistry {
 	speech(modelId: string): ModelCall<SpeechRequest, MediaResult>
 	transcribe(modelId: string): ModelCall<TranscribeRequest, TextResult>
 	predictions(provider: ProviderName): PredictionClient
+	/** Counts the cost of a prediction that finished after its call, once, in the provider cost metric. */
+	recordPredictionCost(modelId: string, capability: Capability, costMicros: number): void
 	/** The first available model with the capability, preferring configured vendors over the offline demo. */
 	defaultModel(capability: Capability): ModelInfo
 	model(modelId: string): ModelInfo | undefined
@@ -275,6 +284,11 @@ export function createProviders(config: Config, options: ProviderRegistryOptions
 				cancel: async (id, signal) => pricePrediction(provider, await cancelPrediction.call(adapter, id, signal)),
 				parse: body => pricePrediction(provider, parsePrediction.call(adapter, body)),
 			}
+		},
+
+		recordPredictionCost(modelId, capability, costMicros) {
+			const model = catalogue.find(m => m.id === modelId)
+			if (model) recordLateCost(instruments, { capability, model }, costMicros)
 		},
 
 		defaultModel(capability) {

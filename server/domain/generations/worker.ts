@@ -13,6 +13,7 @@ import type { MediaOutput, PredictionState, ProviderName, Usage } from '#server/
 import { isProviderError } from '#server/providers/types.ts'
 import { sleep } from '#server/sleep.ts'
 import type { Storage } from '#server/storage/index.ts'
+import { captureTraceContext, continueTrace } from '#server/trace-context.ts'
 import { failureMessage } from '../provider-failures.ts'
 import { recordUsage, type UsageCapability } from '../usage/index.ts'
 import {
@@ -201,10 +202,11 @@ export function createWorker(deps: {
 					})
 				} else {
 					await db.privileged(async tx => {
+						// The completion arrives later, as a request of its own: it continues this trace.
 						await tx.query(
-							`update public.generations set status = 'processing', prediction_id = $2
+							`update public.generations set status = 'processing', prediction_id = $2, trace_context = $3
 							 where id = $1 and status in ('queued', 'running')`,
-							[generation.id, result.predictionId],
+							[generation.id, result.predictionId, captureTraceContext()],
 						)
 						// The webhook usually completes it; polling is the fallback when none arrives.
 						await jobs.enqueue(
@@ -229,39 +231,55 @@ export function createWorker(deps: {
 		}
 	}
 
-	/** Applies a prediction's state, from a verified webhook or a poll. Replays and late deliveries change nothing. */
+	/**
+	 * Applies a prediction's state, from a verified webhook or a poll. Replays and late deliveries change nothing.
+	 * The work continues the trace that started the prediction, and its final cost is counted once, here.
+	 */
 	async function applyPrediction(
 		provider: ProviderName,
 		state: PredictionState & { costMicros?: number },
 	): Promise<void> {
-		const generation = await db.privileged(async tx => {
-			const { rows } = await tx.query<Row>(
-				`select ${COLUMNS} from public.generations where provider = $1 and prediction_id = $2`,
+		const found = await db.privileged(async tx => {
+			const { rows } = await tx.query<Row & { trace_context: string | null }>(
+				`select ${COLUMNS}, trace_context from public.generations where provider = $1 and prediction_id = $2`,
 				[provider, state.id],
 			)
-			return rows[0] ? toGeneration(rows[0]) : null
+			return rows[0] ? { generation: toGeneration(rows[0]), traceContext: rows[0].trace_context } : null
 		})
-		if (!generation || !isPending(generation.status)) return
-		if (state.status === 'succeeded') {
-			const request = requestOf(generation)
-			if (!request) return fail(generation.id, OUTDATED_REQUEST)
-			const usage = state.usage ?? { unit: 'seconds' as const, units: 0, estimated: true }
-			const model = providers.model(generation.model)
-			const costMicros = state.costMicros ?? (model ? computeCostMicros(model, usage) : 0)
-			await finish(generation, {
-				outputs: await storeOutputs(generation.userId, state.outputs ?? []),
-				usage,
-				costMicros,
-				capability: USAGE_CAPABILITY[capabilityOf(request)],
-			})
-		} else if (state.status === 'failed' || state.status === 'canceled') {
-			await fail(
-				generation.id,
-				state.error
-					? failureMessage(state.error, 'generation')
-					: `The provider ${state.status === 'canceled' ? 'canceled' : 'could not finish'} this generation.`,
-			)
+		if (!found || !isPending(found.generation.status)) return
+		const { generation } = found
+		const attributes = {
+			'generation_studio.generation.id': generation.id,
+			'generation_studio.prediction.id': state.id,
+			'generation_studio.prediction.status': state.status,
+			'gen_ai.provider.name': provider,
 		}
+		await continueTrace(found.traceContext, 'generation.complete', attributes, async work => {
+			if (state.status === 'succeeded') {
+				const request = requestOf(generation)
+				if (!request) {
+					work.failed(OUTDATED_REQUEST)
+					return fail(generation.id, OUTDATED_REQUEST)
+				}
+				const usage = state.usage ?? { unit: 'seconds' as const, units: 0, estimated: true }
+				const model = providers.model(generation.model)
+				const costMicros = state.costMicros ?? (model ? computeCostMicros(model, usage) : 0)
+				const capability = capabilityOf(request)
+				const done = await finish(generation, {
+					outputs: await storeOutputs(generation.userId, state.outputs ?? []),
+					usage,
+					costMicros,
+					capability: USAGE_CAPABILITY[capability],
+				})
+				if (done) providers.recordPredictionCost(generation.model, capability, costMicros)
+			} else if (state.status === 'failed' || state.status === 'canceled') {
+				const message = state.error
+					? failureMessage(state.error, 'generation')
+					: `The provider ${state.status === 'canceled' ? 'canceled' : 'could not finish'} this generation.`
+				work.failed(message)
+				await fail(generation.id, message)
+			}
+		})
 	}
 
 	/** The worker for `generation.poll`: asks the provider, then polls again later while it is still working. */
