@@ -129,7 +129,6 @@ function errorText(error: unknown): string {
 	return error instanceof Error ? error.message : String(error)
 }
 
-/** pg-boss's `db` shape over a transaction: its statements join the caller's transaction. */
 /**
  * The queue's own statements (pg-boss fetching, maintenance and completion, our start-up recovery) run on timers,
  * outside any request or job: traced, each would be a root trace, several a second while idle. Inside a span
@@ -139,6 +138,7 @@ function untraced<T>(fn: () => Promise<T>): Promise<T> {
 	return trace.getActiveSpan() ? fn() : context.with(suppressTracing(context.active()), fn)
 }
 
+/** pg-boss's `db` shape over a transaction: its statements join the caller's transaction. */
 function txAdapter(tx: Tx): PgBoss.Db {
 	return { executeSql: (text: string, values: unknown[]) => tx.executeSql(text, values) }
 }
@@ -194,7 +194,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 		raw: PgBoss.JobWithMetadata<T>,
 		handler: (job: Job<T>) => Promise<void>,
 	) {
-		await holdLease(name, raw.id)
+		await untraced(() => holdLease(name, raw.id))
 		try {
 			await runTraced(name, raw, handler)
 		} finally {
@@ -296,7 +296,6 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 	const localWorkers = new Map<JobName, string[]>()
 
 	// ---- leases (see the header) ----
-	const schema = options.schema ?? 'pgboss'
 	const leaseSeconds = db.kind === 'postgres' ? (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) : null
 	/** Jobs this process is running: id -> queue and the longest the queue lets a job run. */
 	const held = new Map<string, { name: JobName; capSeconds: number }>()
@@ -392,7 +391,8 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 	function startLeaseTimers() {
 		if (leaseSeconds === null) return
 		const every = Math.max(1, leaseSeconds / 3) * 1000
-		const renewal = setInterval(() => void renewHeld(), every)
+		// The queue's own upkeep: no trace of its own (see `untraced`).
+		const renewal = setInterval(() => void untraced(renewHeld), every)
 		renewal.unref()
 		timers.push(renewal)
 		if (options.supervise ?? true) {
@@ -400,7 +400,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			const sweeper = setInterval(() => {
 				if (sweeping) return
 				sweeping = true
-				sweep()
+				untraced(sweep)
 					.catch(error => logger.warn('job engine: lease sweep failed', { error: errorText(error) }))
 					.finally(() => {
 						sweeping = false
