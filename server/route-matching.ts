@@ -33,14 +33,20 @@ const shapes = new WeakMap<RouteLike[], string>()
 function shapeOf(routes: RouteLike[]): string {
 	let shape = shapes.get(routes)
 	if (shape === undefined) {
-		const walk = (list: RouteLike[]): string =>
-			list
-				.map(
-					r =>
-						`${r.id ?? ''}:${r.path ?? ''}:${r.index ? 1 : 0}${r.caseSensitive ? 1 : 0}${r.children?.length ? `(${walk(r.children)})` : ''}`,
-				)
-				.join(',')
-		shape = walk(routes)
+		// Remix rebuilds the tree for every render, so this runs per request: one string, no intermediate arrays.
+		let out = ''
+		const walk = (list: RouteLike[]) => {
+			for (const r of list) {
+				out += `${r.id ?? ''}:${r.path ?? ''}:${r.index ? 1 : 0}${r.caseSensitive ? 1 : 0},`
+				if (r.children?.length) {
+					out += '('
+					walk(r.children)
+					out += ')'
+				}
+			}
+		}
+		walk(routes)
+		shape = out
 		shapes.set(routes, shape)
 	}
 	return shape
