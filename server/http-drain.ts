@@ -9,7 +9,8 @@
  * - a response not yet started, and every request that arrives from now on, is answered with `Connection: close`,
  *   so the client learns from the answer itself that the connection ends there;
  * - a connection that stays idle for `idleGraceMs` (or already has) is closed with a FIN: a client that was
- *   about to reuse it has had that long to send its request, and one that had not was not using it;
+ *   about to reuse it has had that long to send its request (and the server to read it), and one that had not
+ *   was not using it;
  * - long-lived responses (event streams) end by themselves when the process's shutdown signal fires (see
  *   server/lifecycle.ts);
  * - whatever is still open at the deadline is cut, and the count is logged.
@@ -27,7 +28,9 @@ export type HttpDrain = {
 	drain(options: { timeoutMs: number; idleGraceMs?: number }): Promise<DrainResult>
 }
 
-export const DEFAULT_IDLE_GRACE_MS = 250
+export const DEFAULT_IDLE_GRACE_MS = 1_000
+/** How long a connection we closed may stay half-open before it is dropped. */
+const CLOSE_WAIT_MS = 1_000
 
 export function trackConnections(server: http.Server): HttpDrain {
 	const connections = new Map<Socket, ConnectionState>()
@@ -42,7 +45,14 @@ export function trackConnections(server: http.Server): HttpDrain {
 		if (!draining || state.inFlight.size > 0 || socket.destroyed) return
 		const wait = Math.max(0, state.idleSince + graceMs - Date.now())
 		state.timer = setTimeout(() => {
-			if (state.inFlight.size === 0 && !socket.destroyed) socket.end()
+			// Timers run before the event loop reads sockets: a request that arrived while the loop was busy (a long
+			// render, a garbage collection) is still unread. setImmediate runs after that read, so it sees the request.
+			setImmediate(() => {
+				if (state.inFlight.size > 0 || socket.destroyed || Date.now() - state.idleSince < graceMs) return
+				socket.end()
+				// A client that never answers our FIN with its own would hold the drain until its deadline.
+				setTimeout(() => socket.destroy(), CLOSE_WAIT_MS).unref()
+			})
 		}, wait)
 		state.timer.unref()
 	}

@@ -74,11 +74,12 @@ test('SIGTERM under keep-alive load: no resets, event streams end with a retry h
 		const { summary } = JSON.parse(line ?? '{}') as { summary: LoadSummary }
 
 		expect(summary.resets, JSON.stringify(summary)).toBe(0)
-		expect(summary.other).toEqual([])
-		expect(Object.keys(summary.byStatus)).toEqual(['200'])
-		expect(summary.answered).toBeGreaterThan(200)
+		const seen = JSON.stringify(summary)
+		expect(summary.other, seen).toEqual([])
+		expect(Object.keys(summary.byStatus), seen).toEqual(['200'])
+		expect(summary.answered, seen).toBeGreaterThan(200)
 		// Requests caught in flight were told the connection ends with their answer.
-		expect(summary.connectionClose).toBeGreaterThan(0)
+		expect(summary.connectionClose, seen).toBeGreaterThan(0)
 		// Nothing was cut at the deadline: the drain ended when the work did.
 		expect(shutdownMs).toBeLessThan(timeoutMs)
 		expect(server.output()).toContain('shutdown: in-flight requests finished')
