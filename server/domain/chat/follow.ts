@@ -26,6 +26,12 @@ export function createFollow(deps: {
 		messageId: string | undefined,
 		signal: AbortSignal,
 	): Promise<AsyncIterable<ReplyEvent> | Refusal> {
+		// A reply being written in this process knows whose it is: its owner follows it without a database round,
+		// so the stream opens while the first tokens are arriving instead of after a transaction.
+		const writing = messageId ? live.get(messageId) : undefined
+		if (writing?.owner && writing.owner.userId === actor.id && writing.owner.conversationId === conversationId) {
+			return eventsOf(listener => writing.subscribe(listener), signal)
+		}
 		const target = await db.asUser(actor.id, async tx => {
 			const conversation = await loadConversation(tx, conversationId)
 			if (!conversation) return null

@@ -17,6 +17,8 @@ export type AbortReason = 'stopped' | 'shutdown'
 
 type Listener = (event: ReplyEvent) => void
 
+export type ReplyOwner = { userId: string; conversationId: string }
+
 export class LiveReply {
 	text = ''
 	readonly controller = new AbortController()
@@ -24,9 +26,12 @@ export class LiveReply {
 	private readonly listeners = new Set<Listener>()
 	private ended: Extract<ReplyEvent, { type: 'done' }> | null = null
 	readonly messageId: string
+	/** Whose reply it is, so following it from this process needs no database round (see `follow`). */
+	readonly owner: ReplyOwner | null
 
-	constructor(messageId: string) {
+	constructor(messageId: string, owner: ReplyOwner | null = null) {
 		this.messageId = messageId
+		this.owner = owner
 	}
 
 	get signal(): AbortSignal {
@@ -71,8 +76,8 @@ export type LiveReplies = ReturnType<typeof createLiveReplies>
 export function createLiveReplies() {
 	const replies = new Map<string, LiveReply>()
 	return {
-		open(messageId: string): LiveReply {
-			const reply = new LiveReply(messageId)
+		open(messageId: string, owner: ReplyOwner | null = null): LiveReply {
+			const reply = new LiveReply(messageId, owner)
 			replies.set(messageId, reply)
 			return reply
 		},

@@ -65,7 +65,7 @@ export function createReplies(deps: RepliesDeps) {
 
 	/** Starts writing a stored, empty reply; the promise settles when its end is saved. */
 	function start(job: ReplyJob): Promise<void> {
-		const reply = live.open(job.replyId)
+		const reply = live.open(job.replyId, { userId: job.userId, conversationId: job.conversationId })
 		const run = runReply(job, reply)
 			.catch((error: unknown) => {
 				logger.error('chat reply runner failed', { error, messageId: job.replyId })

@@ -327,6 +327,25 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		expect(await chat.remove(user, ids[2] ?? '')).toMatchObject({ refused: true, status: 404 })
 	})
 
+	test('a reply being written is followed only by its owner, in its own chat', async () => {
+		const owner = await createUser(services.db)
+		const other = await createUser(services.db)
+		const conversation = await newChat(owner.id, STUB_MODEL)
+		const elsewhere = await newChat(owner.id, STUB_MODEL)
+		const chunks = Array.from({ length: 10 }, (_, i) => `p${i} `)
+		stub.enqueue('chat', { chunks, chunkDelayMs: 30 })
+		const sent = ok(await chat.send(owner, conversation.id, { content: 'Private stream' }, { wait: false }))
+		const signal = new AbortController().signal
+		expect(await chat.follow(other, conversation.id, sent.replyId, signal)).toMatchObject({
+			refused: true,
+			status: 404,
+		})
+		expect(await chat.follow(owner, elsewhere.id, sent.replyId, signal)).toMatchObject({ refused: true, status: 404 })
+		const events = await collect(ok(await chat.follow(owner, conversation.id, sent.replyId, signal)))
+		expect(textOf(events)).toBe(chunks.join(''))
+		expect(events.at(-1)).toMatchObject({ type: 'done', status: 'complete' })
+	})
+
 	test('another user can neither see nor touch a chat: every door says not found', async () => {
 		const owner = await createUser(services.db)
 		const other = await createUser(services.db)
