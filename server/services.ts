@@ -92,11 +92,11 @@ export async function createServices(configured: Config): Promise<Services> {
 			claim: (key, value) =>
 				db.privileged(async tx => {
 					await tx.query(
-						'insert into public.deployment_settings (key, value) values ($1, $2) on conflict (key) do nothing',
+						'insert into public.deployment_settings (id, value) values ($1, $2) on conflict (id) do nothing',
 						[key, value],
 					)
 					const { rows } = await tx.query<{ value: string }>(
-						'select value from public.deployment_settings where key = $1',
+						'select value from public.deployment_settings where id = $1',
 						[key],
 					)
 					return rows[0]?.value ?? value

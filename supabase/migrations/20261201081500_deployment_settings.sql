@@ -1,7 +1,7 @@
 -- Facts every process of one deployment must agree on, written once by the first process and checked by the
 -- others at start-up: e.g. which local media directory they share (server/storage/local.ts).
 create table public.deployment_settings (
-	key text primary key check (length(key) between 1 and 100),
+	id text primary key check (length(id) between 1 and 100),
 	value text not null,
 	created_at timestamptz not null default now()
 );

@@ -42,6 +42,7 @@ async function seed(db: Db) {
 			[JSON.stringify({ inputPerMillion: 0.15, outputPerMillion: 0.6 })],
 		)
 		await tx.query("insert into webhook_events (id, provider) values ('msg_1', 'replicate')")
+		await tx.query("insert into deployment_settings (id, value) values ('local_media_id', 'b5d0c7e2')")
 	})
 }
 

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Db, Tx } from '#server/db/index.ts'
 
-/** Tables that belong to no user: the catalogue and webhook replay protection. */
-export const SHARED_TABLES = ['models', 'webhook_events'] as const
+/** Tables that belong to no user: the catalogue, webhook replay protection, the deployment's own settings. */
+export const SHARED_TABLES = ['models', 'webhook_events', 'deployment_settings'] as const
 
 export type Graph = Record<string, string[]>
 

@@ -152,6 +152,9 @@ describe.each(testDrivers())('row-level security on %s', driver => {
 		await expect(t.db.asUser(userA, tx => tx.query('select * from webhook_events'))).rejects.toSatisfy(
 			(e: unknown) => dbErrorCode(e) === '42501',
 		)
+		await expect(t.db.asUser(userA, tx => tx.query('select * from deployment_settings'))).rejects.toSatisfy(
+			(e: unknown) => dbErrorCode(e) === '42501',
+		)
 	})
 
 	it('users cannot read password hashes or token hashes, nor raise their own role', async () => {
