@@ -39,7 +39,13 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('local media across 
 	test('processes sharing MEDIA_DIR serve every media URL, whichever process stored the file', async () => {
 		const scratch = await createScratchPostgresDatabase()
 		const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-shared-media-'))
-		const env = { DATABASE_URL: scratch.url, MEDIA_DIR: mediaDir, RATE_LIMITS: LIMITS }
+		// Every process signs sessions and media URLs with the same secrets, as the operations guide says.
+		const env = {
+			DATABASE_URL: scratch.url,
+			MEDIA_DIR: mediaDir,
+			RATE_LIMITS: LIMITS,
+			SESSION_SECRET: 'one-secret-shared-by-every-process-0123456789',
+		}
 		const [a, b] = await Promise.all([startServer(env), startServer(env)])
 		try {
 			const user = await signUp(a.url)
