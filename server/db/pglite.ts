@@ -3,8 +3,11 @@
  * transaction goes through PGlite's own `transaction()`, whose lock makes concurrent callers queue
  * instead of interleaving statements. A lock file keeps a second process off the same data directory.
  */
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite'
 import { logger } from '#server/logger.ts'
 import {
@@ -75,6 +78,56 @@ function acquireLock(dataDir: string): () => void {
 	throw new Error(`Could not lock ${dataDir}`)
 }
 
+/**
+ * Memory (docs/decisions/009-embedded-database-memory.md). PGlite's WASM heap only grows: what initdb and the
+ * buffer pool touch stays resident for the life of the process. Postgres' defaults are sized for a server of its
+ * own; an embedded database serving one app needs far less. PGlite's own start parameters are kept (passing
+ * `startParams` replaces them) and these are added.
+ */
+export const PGLITE_SETTINGS = {
+	// 128 MB by default, most of the idle heap. The OS page cache still holds the data files.
+	shared_buffers: '16MB',
+	// Index builds in migrations would otherwise grow the heap by up to 64 MB, for good.
+	maintenance_work_mem: '16MB',
+	temp_buffers: '2MB',
+	wal_buffers: '1MB',
+} as const
+
+function startParams(): string[] {
+	return [...PGlite.defaultStartParams, ...Object.entries(PGLITE_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])]
+}
+
+const run = promisify(execFile)
+
+/**
+ * Creating a data directory (initdb) takes ~600 MB of WASM heap that would stay in this process for good, so a
+ * new directory is created by a short-lived child process, and this one opens the result. It is created beside
+ * its place and renamed into it, so a crash half-way leaves no half-made database behind.
+ */
+async function initdbInChildProcess(dataDir: string): Promise<void> {
+	const started = performance.now()
+	const creating = `${dataDir}.creating`
+	fs.rmSync(creating, { recursive: true, force: true })
+	const module = createRequire(import.meta.url).resolve('@electric-sql/pglite')
+	await run(
+		process.execPath,
+		['-e', 'require(process.argv[1]).PGlite.create(process.argv[2]).then(db => db.close())', module, creating],
+		{ maxBuffer: 1024 * 1024 },
+	)
+	fs.rmSync(dataDir, { recursive: true, force: true })
+	fs.renameSync(creating, dataDir)
+	logger.info('embedded database created', { dataDir, ms: Math.round(performance.now() - started) })
+}
+
+function isEmptyDir(dir: string): boolean {
+	try {
+		return fs.readdirSync(dir).length === 0
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true
+		throw error
+	}
+}
+
 export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 	const inMemory = options.dataDir.startsWith('memory://')
 	let release = () => {}
@@ -84,8 +137,12 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 	}
 	let pglite: PGlite
 	try {
+		if (!inMemory && !options.loadDataDir && isEmptyDir(path.resolve(options.dataDir))) {
+			await initdbInChildProcess(path.resolve(options.dataDir))
+		}
 		pglite = await PGlite.create(inMemory ? options.dataDir : path.resolve(options.dataDir), {
 			parsers: { [INT8]: (value: string) => Number(value) },
+			startParams: startParams(),
 			...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
 		})
 	} catch (error) {
