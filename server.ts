@@ -6,14 +6,15 @@
 import http from 'node:http'
 import path from 'node:path'
 import type { ServerBuild } from '@remix-run/node'
-import { createApp } from './server/app.ts'
+import { createApp, createProbeApp } from './server/app.ts'
 import { trackConnections } from './server/http-drain.ts'
 import type { HttpDrain } from './server/http-drain.ts'
-import { ConfigError, loadConfig } from './server/config.ts'
+import { ConfigError } from './server/config.ts'
 import type { Config } from './server/config.ts'
 import { configureLogger, logger } from './server/logger.ts'
 import { createServices } from './server/services.ts'
 import type { Services } from './server/services.ts'
+import { checkStartup, StartupError } from './server/startup.ts'
 import { describeTelemetry, shutdownTelemetry } from './server/telemetry-handle.ts'
 
 /** A configuration problem is a sentence for the operator, not a stack trace. */
@@ -24,7 +25,7 @@ function refuseToStart(error: ConfigError): never {
 
 function readConfig(): Config {
 	try {
-		return loadConfig()
+		return checkStartup()
 	} catch (error) {
 		if (error instanceof ConfigError) refuseToStart(error)
 		throw error
@@ -38,12 +39,23 @@ async function main() {
 	const telemetry = describeTelemetry()
 	logger.info(telemetry.message, { telemetry: telemetry.exported })
 
+	// A fault in one part (a dropped database connection, a failed call nobody awaited) must not end the process:
+	// it is logged, and the part that failed says so in /readyz.
+	process.on('unhandledRejection', error => logger.error('unhandled promise rejection', { error }))
+
 	const services = await createServices(config)
 	let server: HttpDrain | null = null
-	if (config.role !== 'worker') {
-		// The Remix build sits next to this file once built (build/server.js + build/remix/index.js).
-		const build = (await import(path.join(__dirname, 'remix', 'index.js'))) as ServerBuild
-		const app = createApp({ services, build, publicDir: path.join(__dirname, '..', 'public') })
+	{
+		// Pages and APIs, or only the probes for a worker. The Remix build sits next to this file once built
+		// (build/server.js + build/remix/index.js).
+		const app =
+			config.role === 'worker'
+				? createProbeApp(services)
+				: createApp({
+						services,
+						build: (await import(path.join(__dirname, 'remix', 'index.js'))) as ServerBuild,
+						publicDir: path.join(__dirname, '..', 'public'),
+					})
 		const listening = http.createServer(app)
 		server = trackConnections(listening)
 		await new Promise<void>((resolve, reject) => {
@@ -105,6 +117,11 @@ async function shutdown(signal: string, server: HttpDrain | null, services: Serv
 main().catch(error => {
 	// Some configuration can only be checked against the running services (e.g. a media directory not shared).
 	if (error instanceof ConfigError) refuseToStart(error)
+	// A known cause (the database never answered) is one sentence; anything else is a bug and keeps its stack.
+	if (error instanceof StartupError) {
+		logger.error(`Generation Studio cannot start. ${error.message}`)
+		process.exit(1)
+	}
 	logger.error('start-up failed', { error })
 	process.exit(1)
 })

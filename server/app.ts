@@ -18,6 +18,8 @@ import { anonymousPageCache } from './page-cache.ts'
 import { httpRouteFromBuild, instrumentBuild, setHttpRoute } from './remix-tracing.ts'
 import { createRequestHandler } from './remix-express.ts'
 import { bodyTooLarge } from './request-input.ts'
+import { DatabaseUnavailableError } from './db/index.ts'
+import { DATABASE_UNAVAILABLE, errorBody, handleRouteErrors, INTERNAL_ERROR } from './route-errors.ts'
 import { installRouteMatchCache } from './route-matching.ts'
 import { largestBodyLimit, protectRoutes } from './route-protection.ts'
 import { localSpanContext } from './telemetry-handle.ts'
@@ -54,8 +56,9 @@ const PERMISSIONS_POLICY = [
 export function createApp(options: { services: Services; build: ServerBuild; publicDir: string }) {
 	const { services, publicDir } = options
 	const { config } = services
-	// Protection inside tracing: a refused request still gets its loader/action span.
-	const build = instrumentBuild(protectRoutes(options.build))
+	// Protection inside tracing: a refused request still gets its loader/action span. Failures become 503/500
+	// answers outside both, so the span records the error itself.
+	const build = handleRouteErrors(instrumentBuild(protectRoutes(options.build)))
 	// The route list is fixed for the life of the process: match each pathname once (server/route-matching.ts).
 	installRouteMatchCache()
 	const maxBodyBytes = largestBodyLimit(options.build)
@@ -161,29 +164,7 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	}
 
 	// Probes sit before the limits and the access log: they are cheap and called every few seconds.
-	app.get('/healthz', (_req, res) => {
-		res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) })
-	})
-	// Anyone may ask whether each dependency is up; only an administrator or a monitor with the configured token
-	// is told how (details name backends, addresses and paths).
-	app.get('/readyz', async (req, res, next) => {
-		try {
-			const report = await services.readiness()
-			const detailed = bearerMatches(req.get('authorization'), config.readinessToken) || (await isAdmin(req))
-			res.setHeader('Cache-Control', 'no-store')
-			res.status(report.status === 'unavailable' ? 503 : 200).json(detailed ? report : publicReadiness(report))
-		} catch (error) {
-			next(error)
-		}
-	})
-	const isAdmin = async (req: Request) => {
-		const cookie = req.get('cookie')
-		if (!cookie) return false
-		const user = await services.auth.getUser(
-			new globalThis.Request(`http://localhost${req.originalUrl}`, { headers: { cookie } }),
-		)
-		return user?.role === 'admin'
-	}
+	app.use(probes(services))
 
 	// Bodies larger than any route accepts are refused by their declared length, before a byte is read; each
 	// route's own cap, and bodies sent without a length, are counted as they arrive (server/body-limit.ts).
@@ -255,14 +236,7 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 		}),
 	)
 
-	// Anything thrown past Remix: log it with its request id, answer without internals.
-	app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-		logger.error('unhandled error', { error, method: req.method, path: req.path })
-		if (res.headersSent) return res.end()
-		res.status(500).json({
-			error: { code: 'internal', message: 'Something went wrong on our side.', requestId: res.locals.requestId },
-		})
-	})
+	app.use(errorHandler)
 
 	return app
 }
@@ -289,4 +263,61 @@ function bearerMatches(header: string | undefined, token: string | null): boolea
 	if (!token || !sent) return false
 	const digest = (value: string) => crypto.createHash('sha256').update(value).digest()
 	return crypto.timingSafeEqual(digest(sent), digest(token))
+}
+
+/** `/healthz` (the process is alive) and `/readyz` (its dependencies answer), for every role. */
+function probes(services: Services) {
+	const router = express.Router()
+	router.get('/healthz', (_req, res) => {
+		res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) })
+	})
+	// Anyone may ask whether each dependency is up; only an administrator or a monitor with the configured token
+	// is told how (details name backends, addresses and paths).
+	router.get('/readyz', async (req, res, next) => {
+		try {
+			const report = await services.readiness()
+			const detailed = bearerMatches(req.get('authorization'), services.config.readinessToken) || (await isAdmin(req))
+			res.setHeader('Cache-Control', 'no-store')
+			res.status(report.status === 'unavailable' ? 503 : 200).json(detailed ? report : publicReadiness(report))
+		} catch (error) {
+			next(error)
+		}
+	})
+	const isAdmin = async (req: Request) => {
+		const cookie = req.get('cookie')
+		if (!cookie) return false
+		const user = await services.auth.getUser(
+			new globalThis.Request(`http://localhost${req.originalUrl}`, { headers: { cookie } }),
+		)
+		return user?.role === 'admin'
+	}
+	return router
+}
+
+/** Anything thrown past Remix: log it with its request id, answer in the JSON error shape without internals. */
+function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction) {
+	const unavailable = error instanceof DatabaseUnavailableError
+	if (unavailable)
+		logger.warn('request answered 503: database unavailable', { error, method: req.method, path: req.path })
+	else logger.error('unhandled error', { error, method: req.method, path: req.path })
+	if (res.headersSent) return res.end()
+	const answer = unavailable ? DATABASE_UNAVAILABLE : INTERNAL_ERROR
+	res
+		.status(answer.status)
+		.set(answer.headers)
+		.json(errorBody(answer, String(res.locals.requestId ?? '')))
+}
+
+/** A `--role=worker` process has no pages, but answers its probes on the port like any other. */
+export function createProbeApp(services: Services) {
+	const app = express()
+	app.disable('x-powered-by')
+	app.use(probes(services))
+	app.use((_req, res) => {
+		res
+			.status(404)
+			.json({ error: { code: 'not_found', message: 'A worker process serves /healthz and /readyz only.' } })
+	})
+	app.use(errorHandler)
+	return app
 }

@@ -69,6 +69,8 @@ const EnvSchema = v.object({
 	SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
 	READINESS_TOKEN: optionalString,
 	DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+	// How long start-up keeps trying to reach DATABASE_URL before giving up (a database starting alongside us).
+	DATABASE_START_TIMEOUT_SECONDS: int(60, 0, 3600),
 	REDIS_URL: optionalUrl(['redis:', 'rediss:']),
 	SUPABASE_URL: optionalUrl(['http:', 'https:']),
 	SUPABASE_SERVICE_ROLE_KEY: optionalString,
@@ -150,6 +152,8 @@ export type Config = {
 	/** Shows /readyz's details (latency, backend, errors) to a request that sends it as a bearer token. */
 	readinessToken: string | null
 	databaseUrl: string | null
+	/** Start-up retries an unreachable DATABASE_URL, with backoff, for this long. */
+	databaseStartTimeoutMs: number
 	redisUrl: string | null
 	supabase: { url: string; serviceRoleKey: string } | null
 	openai: { apiKey: string; baseUrl: string | null } | null
@@ -234,21 +238,45 @@ function parseRole(argv: readonly string[]): ProcessRole | string {
 	return flag ? flag.slice('--role='.length) : 'all'
 }
 
+/**
+ * Each variable on its own, so one bad value does not hide the others: a variable that fails is reported (with the
+ * value as it was typed, not what a transform made of it) and takes its default for the checks that follow.
+ */
+function parseEnv(source: Record<string, string | undefined>, problems: string[]): Env {
+	const env: Record<string, unknown> = {}
+	for (const [key, schema] of Object.entries(EnvSchema.entries)) {
+		const parsed = v.safeParse(schema, source[key])
+		if (parsed.success) {
+			env[key] = parsed.output
+			continue
+		}
+		const raw = source[key]
+		const received = raw === undefined ? '' : ` (got ${JSON.stringify(redact(key, raw))})`
+		problems.push(`${key} ${parsed.issues[0]?.message ?? 'is not valid'}${received}`)
+		env[key] = v.parse(schema, undefined)
+	}
+	return env as Env
+}
+
 export function loadConfig(
 	source: Record<string, string | undefined> = process.env,
 	argv: readonly string[] = process.argv.slice(2),
 ): Config {
+	const { config, problems } = inspectConfig(source, argv)
+	if (problems.length > 0) throw new ConfigError(problems)
+	return config
+}
+
+/**
+ * The config and every problem found in it. Where a value is wrong the config holds its default, so callers can
+ * go on checking (rate-limit names, the data directory) and report everything in one go.
+ */
+export function inspectConfig(
+	source: Record<string, string | undefined> = process.env,
+	argv: readonly string[] = process.argv.slice(2),
+): { config: Config; problems: string[] } {
 	const problems: string[] = []
-	const parsed = v.safeParse(EnvSchema, source)
-	if (!parsed.success) {
-		for (const issue of parsed.issues) {
-			const key = v.getDotPath(issue) ?? 'environment'
-			const received = issue.input === undefined ? '' : ` (got ${JSON.stringify(redact(key, issue.input))})`
-			problems.push(`${key} ${issue.message}${received}`)
-		}
-		throw new ConfigError(problems)
-	}
-	const env = parsed.output
+	const env = parseEnv(source, problems)
 	const isProduction = env.NODE_ENV === 'production'
 
 	const role = parseRole(argv)
@@ -278,7 +306,6 @@ export function loadConfig(
 	if (env.SESSION_MAX_DAYS < env.SESSION_IDLE_DAYS) {
 		problems.push('SESSION_MAX_DAYS must be at least SESSION_IDLE_DAYS')
 	}
-	if (problems.length > 0) throw new ConfigError(problems)
 
 	const signals = telemetrySignals(env)
 	const rateLimitOverrides: Config['rateLimitOverrides'] = {}
@@ -288,10 +315,10 @@ export function loadConfig(
 		rateLimitOverrides[name] = { points: points ?? 0, durationSeconds: seconds ?? 0 }
 	}
 
-	return {
+	const config: Config = {
 		env: env.NODE_ENV,
 		isProduction,
-		role: role as ProcessRole,
+		role: role === 'web' || role === 'worker' ? role : 'all',
 		port: env.PORT,
 		host: env.HOST,
 		publicUrl: env.PUBLIC_URL ? new URL(env.PUBLIC_URL) : null,
@@ -304,6 +331,7 @@ export function loadConfig(
 		shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
 		readinessToken: env.READINESS_TOKEN || null,
 		databaseUrl: env.DATABASE_URL || null,
+		databaseStartTimeoutMs: env.DATABASE_START_TIMEOUT_SECONDS * 1000,
 		redisUrl: env.REDIS_URL || null,
 		supabase: supabase ? { url: supabase[0], serviceRoleKey: supabase[1] } : null,
 		openai: env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL || null } : null,
@@ -335,6 +363,7 @@ export function loadConfig(
 			flushTimeoutMs: env.TELEMETRY_FLUSH_TIMEOUT_MS,
 		},
 	}
+	return { config, problems }
 }
 
 function parseTrustProxy(value: string): Config['trustProxy'] {

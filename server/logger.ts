@@ -50,6 +50,60 @@ const context = winston.format(info => {
 	return info
 })
 
+/**
+ * A failure that repeats (every request during a database outage) is written once with its stack, then counted:
+ * a warn or error line carrying an `error` is dropped when the same message with the same error was written less
+ * than REPEAT_WINDOW_MS ago, and one line says how many were dropped once the window is over.
+ */
+const REPEAT_WINDOW_MS = 30_000
+type Repeat = { level: string; message: string; error: string; since: number; count: number }
+const repeats = new Map<string, Repeat>()
+let repeatTimer: NodeJS.Timeout | null = null
+const REPEAT_SUMMARY = Symbol('repeat summary')
+
+function errorText(error: unknown): string {
+	if (error instanceof Error) return `${error.name}: ${error.message}`
+	if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message)
+	return String(error)
+}
+
+function flushRepeats(all = false) {
+	const now = Date.now()
+	for (const [key, repeat] of repeats) {
+		if (!all && now - repeat.since < REPEAT_WINDOW_MS) continue
+		repeats.delete(key)
+		if (repeat.count > 0) {
+			logger.log({
+				level: repeat.level,
+				message: `${repeat.message} (repeated)`,
+				error: repeat.error,
+				repeated: repeat.count,
+				window_seconds: Math.round((now - repeat.since) / 1000),
+				[REPEAT_SUMMARY]: true,
+			})
+		}
+	}
+	if (repeats.size === 0 && repeatTimer) {
+		clearInterval(repeatTimer)
+		repeatTimer = null
+	}
+}
+
+const onceThenCount = winston.format(info => {
+	if ((info.level !== 'error' && info.level !== 'warn') || info.error === undefined || info[REPEAT_SUMMARY]) return info
+	const message = String(info.message)
+	const error = errorText(info.error)
+	const key = `${info.level}\u0000${message}\u0000${error}`
+	const seen = repeats.get(key)
+	if (seen) {
+		seen.count++
+		return false
+	}
+	repeats.set(key, { level: info.level, message, error, since: Date.now(), count: 0 })
+	repeatTimer ??= setInterval(() => flushRepeats(), REPEAT_WINDOW_MS / 3).unref()
+	return info
+})
+
 const readable = winston.format.printf(info => {
 	const { level, message, timestamp, ...rest } = info
 	const extra = Object.entries(rest)
@@ -66,7 +120,7 @@ function winstonOptions(options: LoggerOptions): winston.LoggerOptions {
 	return {
 		level: options.level,
 		silent: options.silent ?? false,
-		format: winston.format.combine(winston.format.timestamp(), context()),
+		format: winston.format.combine(onceThenCount(), winston.format.timestamp(), context()),
 		// stderr keeps stdout free for tools that pipe the process's output. The rendering belongs to this transport
 		// alone: the OTLP log transport (added by the winston instrumentation when logs are exported) must see the
 		// plain level, not one wrapped in colour codes.
@@ -87,4 +141,9 @@ export const logger: Logger = winston.createLogger(winstonOptions({ level: 'info
 
 export function configureLogger(options: LoggerOptions) {
 	logger.configure(winstonOptions(options))
+}
+
+/** Writes the counts of repeated failures now (shutdown, tests). */
+export function flushRepeatedFailures() {
+	flushRepeats(true)
 }

@@ -7,7 +7,7 @@ import { withSessionSecrets } from './auth/dev-secret.ts'
 import { createAuth } from './auth/index.ts'
 import type { Auth } from './auth/index.ts'
 import type { Config } from './config.ts'
-import { createDb, migrate } from './db/index.ts'
+import { createDb, errorMessage, migrate, withTimeout } from './db/index.ts'
 import type { Db } from './db/index.ts'
 import { startJobs } from './jobs/index.ts'
 import type { Jobs } from './jobs/index.ts'
@@ -30,7 +30,8 @@ import type { Limits } from './limits/index.ts'
 import { createProviders } from './providers/registry.ts'
 import type { ProviderRegistry } from './providers/registry.ts'
 import { assertSharedMedia, createStorage, LocalStorage } from './storage/index.ts'
-import type { Storage } from './storage/index.ts'
+import type { Storage, StorageHealth } from './storage/index.ts'
+import { describeDatabaseUrl, waitForDatabase } from './startup.ts'
 import { DEFAULT_OUTPUT_HOSTS, fetchOutput } from './storage/fetch-output.ts'
 
 export type CheckState = { ok: boolean; required: boolean; latencyMs?: number; detail?: string }
@@ -61,9 +62,17 @@ export type Services = {
 	close(): Promise<void>
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+/** Each readiness check answers within this time, or counts as down: a probe must not hang with its dependency. */
+export const READINESS_CHECK_TIMEOUT_MS = 2_000
+
+async function timed<T>(fn: () => Promise<T>, failed: (detail: string) => T): Promise<[T, number]> {
 	const started = performance.now()
-	const value = await fn()
+	let value: T
+	try {
+		value = await withTimeout(fn(), READINESS_CHECK_TIMEOUT_MS, 'the check')
+	} catch (error) {
+		value = failed(errorMessage(error))
+	}
 	return [value, Math.round((performance.now() - started) * 10) / 10]
 }
 
@@ -75,6 +84,13 @@ export async function createServices(configured: Config): Promise<Services> {
 
 	const db = await createDb(config)
 	closers.push(['database', () => db.close()])
+	// A database starting alongside us gets some patience before start-up gives up (server/startup.ts).
+	if (config.databaseUrl) {
+		await waitForDatabase(db, {
+			timeoutMs: config.databaseStartTimeoutMs,
+			where: describeDatabaseUrl(config.databaseUrl),
+		})
+	}
 	// Migrating on start-up keeps `npm start` a one-command install; each migration runs once, in a transaction.
 	await migrate(db)
 
@@ -140,13 +156,28 @@ export async function createServices(configured: Config): Promise<Services> {
 	// Before the database closes: replies still being written keep their text and can be retried.
 	closers.push(['chat replies', () => chat.close()])
 
+	let lastReadiness: Readiness['status'] = 'ready'
 	async function readiness(): Promise<Readiness> {
 		const checks: Record<string, CheckState> = {}
-		const [[dbHealth, dbMs], [jobsHealth, jobsMs], [storageHealth, storageMs]] = await Promise.all([
-			timed(() => db.health()),
-			timed(() => jobs.health()),
-			timed(() => storage.health()),
-		])
+		const [[dbHealth, dbMs], [jobsHealth, jobsMs], [storageHealth, storageMs], [limitsHealth, limitsMs]] =
+			await Promise.all([
+				timed(
+					() => db.health(),
+					detail => ({ ok: false, detail, latencyMs: READINESS_CHECK_TIMEOUT_MS }),
+				),
+				timed(
+					() => jobs.health(),
+					detail => ({ ok: false, detail }),
+				),
+				timed(
+					() => storage.health(),
+					(error): StorageHealth => ({ ok: false, backend: storage.backend, error }),
+				),
+				timed(
+					() => limits.health(),
+					detail => ({ ok: false, backend: limits.backend, detail }),
+				),
+			])
 		checks.storage = {
 			ok: storageHealth.ok,
 			required: true,
@@ -160,7 +191,6 @@ export async function createServices(configured: Config): Promise<Services> {
 			latencyMs: jobsMs,
 			...(jobsHealth.detail ? { detail: jobsHealth.detail } : {}),
 		}
-		const [limitsHealth, limitsMs] = await timed(() => limits.health())
 		checks.rateLimits = {
 			ok: limitsHealth.ok,
 			// Without Redis the limits are served from memory: degraded, not down.
@@ -172,7 +202,13 @@ export async function createServices(configured: Config): Promise<Services> {
 		if (lifecycle.draining) checks.process = { ok: false, required: true, detail: 'shutting down' }
 		const failed = Object.values(checks).filter(c => !c.ok)
 		const status = failed.some(c => c.required) ? 'unavailable' : failed.length > 0 ? 'degraded' : 'ready'
-		if (status !== 'ready') logger.warn('readiness check not ready', { status, checks })
+		// Probes come every few seconds: say when the state changes, not on every probe.
+		if (status !== lastReadiness) {
+			const failing = Object.entries(checks).flatMap(([name, c]) => (c.ok ? [] : [`${name}: ${c.detail ?? 'down'}`]))
+			if (status === 'ready') logger.info('readiness: ready', { was: lastReadiness })
+			else logger.warn(`readiness: ${status}`, { failing })
+			lastReadiness = status
+		}
 		return { status, checks }
 	}
 

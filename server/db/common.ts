@@ -79,7 +79,7 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 export async function pingHealth(ping: () => Promise<unknown>): Promise<DbHealth> {
 	const started = performance.now()
 	try {
-		await withTimeout(ping(), 5_000, 'database ping')
+		await withTimeout(ping(), 2_000, 'database ping')
 		return { ok: true, latencyMs: performance.now() - started }
 	} catch (error) {
 		return { ok: false, detail: errorMessage(error), latencyMs: performance.now() - started }

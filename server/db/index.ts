@@ -11,7 +11,7 @@ import type { Db, Tx } from './types.ts'
 
 export type { Db, DbHealth, DbKind, QueryResult, Tx } from './types.ts'
 export { createPgliteDb, pgliteHandle, type PgliteDbOptions } from './pglite.ts'
-export { runScript } from './common.ts'
+export { errorMessage, runScript, withTimeout } from './common.ts'
 export { createPostgresDb, type PostgresDbOptions } from './postgres.ts'
 export {
 	migrate,
@@ -22,7 +22,16 @@ export {
 	type MigrateOptions,
 	type MigrationStatus,
 } from './migrate.ts'
-export { dbErrorCode, isUniqueViolation, isForeignKeyViolation, isCheckViolation, PG_ERROR } from './errors.ts'
+export {
+	asUnavailable,
+	DatabaseUnavailableError,
+	dbErrorCode,
+	isDatabaseUnavailable,
+	isUniqueViolation,
+	isForeignKeyViolation,
+	isCheckViolation,
+	PG_ERROR,
+} from './errors.ts'
 
 /** Where the embedded database lives for a given config. */
 export function pgliteDataDir(config: Pick<Config, 'dataDir'>): string {

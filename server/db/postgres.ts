@@ -11,6 +11,7 @@ import {
 	roleSettings,
 	SET_ROLE_SQL,
 } from './common.ts'
+import { asUnavailable, isDatabaseUnavailable } from './errors.ts'
 import type { Db, QueryResult, Tx } from './types.ts'
 
 const INT8 = 20
@@ -47,8 +48,20 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
 		// A transaction left open by a crashed request must not hold locks for ever.
 		idle_in_transaction_session_timeout: 60_000,
 		connectionTimeoutMillis: 10_000,
+		// TCP keep-alive probes notice a database host that vanished without closing the socket.
+		keepAlive: true,
+		keepAliveInitialDelayMillis: 10_000,
 	})
-	pool.on('error', error => logger.warn('database pool client error', { error: errorMessage(error) }))
+	// A connection can drop at any moment (a restart, a failover, a terminated backend), and a pg client with no
+	// 'error' listener then ends the process. The pool listens only while a client is idle in it, and hands a client
+	// over before its borrower can attach one, so every client gets a listener for life as soon as it connects.
+	// What was running on it fails on its own (a DatabaseUnavailableError: 503, or a retried job); the pool
+	// discards the dead client.
+	pool.on('connect', client => {
+		client.on('error', error => logger.warn('database connection lost', { error: errorMessage(error) }))
+	})
+	// The pool re-emits an idle client's error; the listener above has logged it already.
+	pool.on('error', () => undefined)
 
 	let closed = false
 	const inFlight = new Set<Promise<unknown>>()
@@ -63,14 +76,37 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
 		if (closed) throw new Error('The database is closed')
 	}
 
+	/**
+	 * A client with its transaction begun. A pooled connection that died while idle fails on its first statement,
+	 * before anything ran: that one is discarded and a fresh connection tried, once.
+	 */
+	async function begin(): Promise<pg.PoolClient> {
+		for (let attempt = 1; ; attempt++) {
+			const client = await pool.connect().catch((error: unknown) => {
+				throw asUnavailable(error)
+			})
+			try {
+				await client.query('begin')
+				return client
+			} catch (error) {
+				client.release(error instanceof Error ? error : new Error(String(error)))
+				if (attempt >= 2 || !isDatabaseUnavailable(error)) throw asUnavailable(error)
+			}
+		}
+	}
+
 	async function transaction<T>(acting: Acting, fn: (tx: Tx) => Promise<T>): Promise<T> {
 		assertOpen()
 		const settings = roleSettings(acting)
 		return await track(
 			guardNesting(async () => {
-				const client = await pool.connect()
+				const client = await begin()
 				let finished = false
 				let broken: Error | undefined
+				const onError = (error: Error) => {
+					broken ??= error
+				}
+				client.on('error', onError)
 				const run = async (text: string, values?: readonly unknown[]) => {
 					if (finished) throw new Error('This transaction is already finished')
 					return toResult(await client.query(text, values as unknown[] | undefined))
@@ -83,21 +119,22 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
 					await run(sql)
 				})
 				try {
-					await client.query('begin')
 					if (settings) await client.query(SET_ROLE_SQL, settings)
 					const result = await fn(tx)
 					await client.query('commit')
 					return result
 				} catch (error) {
 					try {
-						await client.query('rollback')
+						if (!broken) await client.query('rollback')
 					} catch (rollbackError) {
 						broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
 					}
-					throw error
+					throw asUnavailable(error)
 				} finally {
 					finished = true
-					// A client whose rollback failed is in an unknown state: destroy it rather than reuse it.
+					// A client whose connection dropped or whose rollback failed is in an unknown state: destroy it
+					// rather than reuse it.
+					client.removeListener('error', onError)
 					client.release(broken)
 				}
 			}),
@@ -112,7 +149,11 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
 		async privilegedExecuteSql(text, values) {
 			assertOpen()
 			if (insideTransaction()) throw new Error('privilegedExecuteSql must not run inside a transaction')
-			return toResult(await track(pool.query(text, values as unknown[] | undefined)))
+			try {
+				return toResult(await track(pool.query(text, values as unknown[] | undefined)))
+			} catch (error) {
+				throw asUnavailable(error)
+			}
 		},
 		health: () =>
 			pingHealth(async () => {

@@ -55,8 +55,12 @@ export function spawnServer(env: Record<string, string> = {}, args: string[] = [
 }
 
 /** Starts the server and waits until it listens; fails with its output if it exits first. */
-export async function startServer(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunningServer> {
-	const { child, exited, output } = spawnServer(env)
+export async function startServer(
+	env: Record<string, string> = {},
+	timeoutMs = 60_000,
+	args: string[] = [],
+): Promise<RunningServer> {
+	const { child, exited, output } = spawnServer(env, args)
 	const deadline = Date.now() + timeoutMs
 	let port = 0
 	while (port === 0) {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { ConfigError, loadConfig } from '#server/config.ts'
+import { checkStartup } from '#server/startup.ts'
 
 function problemsOf(env: Record<string, string>) {
 	try {
@@ -90,5 +91,42 @@ describe('loadConfig', () => {
 		expect(config.trustProxy).toBe(1)
 		expect(config.role).toBe('worker')
 		expect(problemsOf({ RATE_LIMITS: 'chat=lots' })[0]).toMatch(/^RATE_LIMITS must look like/)
+	})
+
+	test('a value that is not a number is named as typed, not as what parsing made of it', () => {
+		expect(problemsOf({ PORT: 'abc' })).toEqual(['PORT must be a number (got "abc")'])
+	})
+})
+
+describe('start-up checks', () => {
+	test('every mistake is reported in one go: values, production rules, --role, rate-limit names, DATA_DIR', () => {
+		let problems: string[] = []
+		try {
+			checkStartup(
+				{
+					NODE_ENV: 'production',
+					PORT: 'abc',
+					LOG_LEVEL: 'loud',
+					RATE_LIMITS: 'chatt=5/60,generation=0/60',
+					DATA_DIR: '/sys/generation-studio-data',
+					WEBHOOK_DEV_BYPASS: 'true',
+				},
+				['--role=cook'],
+			)
+		} catch (error) {
+			if (!(error instanceof ConfigError)) throw error
+			problems = error.problems
+		}
+		expect(problems).toEqual([
+			'PORT must be a number (got "abc")',
+			'LOG_LEVEL must be one of error, warn, info, http, debug (got "loud")',
+			'--role must be all, web or worker (got "cook")',
+			'SESSION_SECRET is required in production (a long random string; comma-separate to rotate)',
+			'PUBLIC_URL is required in production (e.g. https://studio.example.com)',
+			'WEBHOOK_DEV_BYPASS must not be true in production',
+			expect.stringMatching(/^RATE_LIMITS names an unknown policy "chatt" \(known: global, signin, /),
+			'RATE_LIMITS generation must allow at least 1 request (got 0)',
+			'DATA_DIR "/sys/generation-studio-data" (/sys/generation-studio-data) is not writable by this process: it holds the embedded database and media files; give the user running the server write access to it, or set DATA_DIR to a directory it can write',
+		])
 	})
 })
