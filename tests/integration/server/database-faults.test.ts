@@ -173,7 +173,7 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('database faults on 
 			url.host = `127.0.0.1:${port}`
 			server = await startServer({ DATABASE_URL: url.toString(), RATE_LIMITS: LIMITS })
 			user = await signUp(server.url)
-		})
+		}, 120_000)
 		afterAll(async () => {
 			frozen = false
 			for (const socket of held) socket.resume()
