@@ -140,6 +140,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		jobs,
 		providers,
 		storage,
+		limits,
 		fetchOutput: async (url, signal) => {
 			const fetched = await fetchOutput(url, {
 				allowedHosts: outputHosts,

@@ -6,7 +6,8 @@ import { apiError } from '#app/utils/http.server.ts'
 import { readJson } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
-export const handle = { rateLimit: { action: 'generation' } }
+// A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
+export const handle = { rateLimit: { action: 'write' } }
 
 /** `POST /api/generate/image|video|audio` with a JSON body: 202 and the queued generation (or the first one, replayed). */
 export async function action({ request, params, context }: ActionFunctionArgs) {

@@ -6,6 +6,7 @@ import { apiError } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readJson } from '#app/utils/input.server.ts'
 
+// Cancel and delete are writes; a retry starts provider work and counts against `generation` in the domain.
 export const handle = { rateLimit: { action: 'write' } }
 
 /** `GET /api/generations/:id`: the generation with signed output URLs. */

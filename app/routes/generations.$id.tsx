@@ -10,6 +10,7 @@ import { notFound } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
 
+// Cancel and delete are writes; a retry starts provider work and counts against `generation` in the domain.
 export const handle = { rateLimit: { action: 'write' } }
 
 /** How long the page waits, streaming, for a pending generation to move on before it renders as is. */

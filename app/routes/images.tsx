@@ -5,7 +5,8 @@ import { StudioPage } from '#app/components/studio.tsx'
 import { IMAGE_SIZES } from '#server/domain/generations/schema.ts'
 import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
 
-export const handle = { rateLimit: { action: 'generation' } }
+// A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
+export const handle = { rateLimit: { action: 'write' } }
 
 export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader('image', request, context)
 export const action = ({ request, context }: ActionFunctionArgs) => studioAction('image', request, context)

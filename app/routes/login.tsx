@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useEffect, useRef } from 'react'
-import { ErrorSummary, FieldScope, Honeypot, TextField } from '#app/components/forms.tsx'
+import { ErrorSummary, FieldScope, Honeypot, Notice, TextField } from '#app/components/forms.tsx'
 import { HONEYPOT_FIELD, safeRedirect, SignInSchema } from '#app/schemas/auth.ts'
 import { clientIp, getUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
@@ -20,7 +20,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	if (await getUser(request, context)) throw redirect(redirectTo)
 	const { auth } = context.services
 	const flash = await auth.takeFlash(request)
-	return json({ redirectTo, providers: [...auth.providers], error: flash.error }, { headers: flash.headers })
+	return json(
+		{ redirectTo, providers: [...auth.providers], error: flash.error, notice: flash.notice },
+		{ headers: flash.headers },
+	)
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -47,7 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const LABELS = { email: 'E-mail', password: 'Password' }
 
 export default function Login() {
-	const { redirectTo, providers, error } = useLoaderData<typeof loader>()
+	const { redirectTo, providers, error, notice } = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
 	const busy = useNavigation().state === 'submitting'
 	const form = useRef<HTMLFormElement>(null)
@@ -68,6 +71,12 @@ export default function Login() {
 			<p className="mt-2 text-sm text-fg-muted">
 				New here? <Link to={signupHref}>Create an account</Link>.
 			</p>
+			{/* Why this page: e.g. "You are signed out everywhere. Your 2 API tokens were revoked." */}
+			{notice && !actionData ? (
+				<div className="mt-6">
+					<Notice>{notice}</Notice>
+				</div>
+			) : null}
 			<Form ref={form} method="post" className="card relative mt-6 space-y-4">
 				<FieldScope errors={fields}>
 					<ErrorSummary labels={LABELS} formErrors={formErrors} />

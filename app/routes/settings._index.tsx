@@ -1,12 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
-import { ErrorSummary, FieldScope, FormErrors, Notice, TextField } from '#app/components/forms.tsx'
+import { CheckboxField, ErrorSummary, FieldScope, FormErrors, Notice, TextField } from '#app/components/forms.tsx'
 import { PASSWORD_MIN_LENGTH } from '#app/schemas/auth.ts'
 import { ProfileActionSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
+import { tokensOutcome } from '#server/auth/messages.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 export const handle: RouteHandle = { rateLimit: 'account' }
@@ -36,12 +37,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
 			await auth.updateProfile(request, user, { name: input.name })
 			return answer(200, { fields: {}, formErrors: [], notice: 'Your name is saved.' })
 		case 'password': {
+			const keepTokens = input.keepTokens === true
 			const result = await auth.changePassword(request, user, {
 				currentPassword: input.currentPassword ?? null,
 				newPassword: input.newPassword,
+				keepTokens,
 			})
 			if (!result.ok) return answer(400, { fields: result.fields, formErrors: result.formErrors, notice: null })
-			return answer(200, { fields: {}, formErrors: [], notice: 'Password saved. Your other sessions were signed out.' })
+			const tokens = tokensOutcome(result.revokedTokens, keepTokens)
+			return answer(200, {
+				fields: {},
+				formErrors: [],
+				notice: `Password saved. Your other sessions were signed out. ${tokens}`,
+			})
 		}
 		case 'unlink': {
 			const result = await auth.unlinkProvider(request, user, input.provider)
@@ -164,6 +172,12 @@ export default function ProfileSettings() {
 							autoComplete="new-password"
 							required
 							minLength={PASSWORD_MIN_LENGTH}
+						/>
+						<CheckboxField
+							name="keepTokens"
+							value="yes"
+							label="Keep my API tokens working"
+							description="Off, the password change revokes every API token: a script needs a new one. Leave it off if a token may have leaked."
 						/>
 						<div>
 							<button type="submit" name="intent" value="password" className="btn" disabled={busy('password')}>

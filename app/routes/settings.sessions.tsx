@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json, redirect } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
-import { FormErrors } from '#app/components/forms.tsx'
+import { CheckboxField, FieldScope, FormErrors } from '#app/components/forms.tsx'
 import { SessionsActionSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
@@ -22,7 +22,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	if (!parsed.ok)
 		return json({ formErrors: parsed.formErrors.length ? parsed.formErrors : ['Unknown session.'] }, { status: 400 })
 	if (parsed.value.intent === 'revoke-all') {
-		throw redirect('/login', { status: 303, headers: await auth.signOutEverywhere(request, user) })
+		const { headers } = await auth.signOutEverywhere(request, user, { keepTokens: parsed.value.keepTokens === true })
+		throw redirect('/login', { status: 303, headers })
 	}
 	const { headers } = await auth.revokeSession(request, user, parsed.value.sessionId)
 	// Signing out this very session ends at the login page; any other stays here.
@@ -95,8 +96,18 @@ export default function SessionSettings() {
 			</ul>
 			<Form method="post">
 				<p className="mb-3 text-sm text-fg-muted">
-					Lost a device, or signed in somewhere you should not have? This signs out every session, this one too.
+					Lost a device, or signed in somewhere you should not have? This signs out every session, this one too, and
+					revokes your API tokens unless you keep them.
 				</p>
+				<FieldScope prefix="everywhere">
+					<CheckboxField
+						name="keepTokens"
+						value="yes"
+						label="Keep my API tokens working"
+						description="Scripts that use them go on running. Leave this off if a token may have leaked."
+						className="mb-3"
+					/>
+				</FieldScope>
 				<button type="submit" name="intent" value="revoke-all" className="btn">
 					Sign out everywhere
 				</button>

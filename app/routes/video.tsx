@@ -4,7 +4,8 @@ import { TextField } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
 import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
 
-export const handle = { rateLimit: { action: 'generation' } }
+// A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
+export const handle = { rateLimit: { action: 'write' } }
 
 export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader('video', request, context)
 export const action = ({ request, context }: ActionFunctionArgs) => studioAction('video', request, context)

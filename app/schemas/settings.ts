@@ -4,6 +4,14 @@ import { NameSchema, NewPasswordSchema, ProviderSchema } from './auth.ts'
 
 const Uuid = v.pipe(v.string('Missing id.'), v.uuid('Unknown id.'))
 
+const KeepTokensSchema = v.optional(
+	v.pipe(
+		v.literal('yes', 'Unknown choice for API tokens.'),
+		v.transform(() => true),
+	),
+	undefined,
+)
+
 export const ProfileActionSchema = v.variant(
 	'intent',
 	[
@@ -12,6 +20,8 @@ export const ProfileActionSchema = v.variant(
 			intent: v.literal('password'),
 			currentPassword: v.optional(v.string()),
 			newPassword: NewPasswordSchema,
+			// A checkbox: present to keep API tokens working; absent (the default) revokes them.
+			keepTokens: KeepTokensSchema,
 		}),
 		v.object({ intent: v.literal('unlink'), provider: ProviderSchema }),
 	],
@@ -20,7 +30,10 @@ export const ProfileActionSchema = v.variant(
 
 export const SessionsActionSchema = v.variant(
 	'intent',
-	[v.object({ intent: v.literal('revoke'), sessionId: Uuid }), v.object({ intent: v.literal('revoke-all') })],
+	[
+		v.object({ intent: v.literal('revoke'), sessionId: Uuid }),
+		v.object({ intent: v.literal('revoke-all'), keepTokens: KeepTokensSchema }),
+	],
 	'Unknown action.',
 )
 

@@ -7,6 +7,7 @@
 import type { Db, Tx } from '#server/db/index.ts'
 import { isUniqueViolation } from '#server/db/index.ts'
 import { toSessionUser } from './session.ts'
+import { revokeAllTokens } from './tokens.ts'
 import type { ExportArchive, Identity, OAuthProvider, SessionUser } from './types.ts'
 
 type UserRow = { id: string; email: string; name: string; role: string }
@@ -169,11 +170,21 @@ export async function passwordHashOf(db: Db, userId: string): Promise<string | n
 }
 
 /** Privileged (the column is not writable by users), after the caller has checked the current password. */
-export async function setPasswordHash(db: Db, userId: string, passwordHash: string, keepSessionId: string | null) {
-	await db.privileged(async tx => {
+export async function setPasswordHash(
+	db: Db,
+	userId: string,
+	passwordHash: string,
+	options: { keepSessionId: string | null; revokeTokens: boolean },
+): Promise<{ revokedTokens: number }> {
+	return await db.privileged(async tx => {
 		await tx.query('update users set password_hash = $2 where id = $1', [userId, passwordHash])
-		// A new password signs out every other device: the old one may be why it was changed.
-		await tx.query('delete from sessions where user_id = $1 and id is distinct from $2', [userId, keepSessionId])
+		// A new password signs out every other device: the old one may be why it was changed. API tokens too,
+		// unless the person chose to keep their scripts running.
+		await tx.query('delete from sessions where user_id = $1 and id is distinct from $2', [
+			userId,
+			options.keepSessionId,
+		])
+		return { revokedTokens: options.revokeTokens ? await revokeAllTokens(tx, userId) : 0 }
 	})
 }
 

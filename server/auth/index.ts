@@ -31,7 +31,8 @@ import { decoyHash, hashPassword, verifyPassword } from './password.ts'
 import { isUuid } from '#server/uuid.ts'
 import { createFlowStorage, createSessionCookie, findSession, insertSession, pruneSessions } from './session.ts'
 import { SessionCache } from './session-cache.ts'
-import { bearerToken, findTokenUser, insertToken, listTokens, revokeToken } from './tokens.ts'
+import { tokensOutcome } from './messages.ts'
+import { bearerToken, findTokenUser, insertToken, listTokens, revokeAllTokens, revokeToken } from './tokens.ts'
 import type {
 	ActiveSession,
 	ApiTokenInfo,
@@ -84,15 +85,19 @@ export interface Auth {
 	changePassword(
 		request: Request,
 		user: SessionUser,
-		input: { currentPassword: string | null; newPassword: string },
-	): Promise<{ ok: true } | Refusal>
+		input: { currentPassword: string | null; newPassword: string; keepTokens?: boolean },
+	): Promise<{ ok: true; revokedTokens: number } | Refusal>
 	/** Refuses to remove the last way to sign in. */
 	unlinkProvider(request: Request, user: SessionUser, provider: OAuthProvider): Promise<{ ok: true } | Refusal>
 	listSessions(request: Request, user: SessionUser): Promise<ActiveSession[]>
 	/** Signs one session out; when it is the request's own, the headers clear the cookie. */
 	revokeSession(request: Request, user: SessionUser, sessionId: string): Promise<{ headers: Headers | null }>
 	/** Deletes every session of the user, this one included; returns the headers that clear the cookie. */
-	signOutEverywhere(request: Request, user: SessionUser): Promise<Headers>
+	signOutEverywhere(
+		request: Request,
+		user: SessionUser,
+		options?: { keepTokens?: boolean },
+	): Promise<{ headers: Headers; revokedTokens: number }>
 	listApiTokens(user: SessionUser): Promise<ApiTokenInfo[]>
 	/** The token is in the result once and never again. Throws a 429 Response past the `api_token` policy. */
 	createApiToken(user: SessionUser, input: { name: string; ip: string }): Promise<{ token: string; info: ApiTokenInfo }>
@@ -373,7 +378,7 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 			forget({ userId: user.id })
 		},
 
-		async changePassword(request, user, { currentPassword, newPassword }) {
+		async changePassword(request, user, { currentPassword, newPassword, keepTokens = false }) {
 			const current = await passwordHashOf(db, user.id)
 			if (current !== null) {
 				if (!currentPassword) return refusal({ currentPassword: ['Enter your current password.'] })
@@ -381,11 +386,14 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 					return refusal({ currentPassword: ['That is not your current password.'] })
 				}
 			}
-			await setPasswordHash(db, user.id, await hashPassword(newPassword), await readSessionId(request))
+			const { revokedTokens } = await setPasswordHash(db, user.id, await hashPassword(newPassword), {
+				keepSessionId: await readSessionId(request),
+				revokeTokens: !keepTokens,
+			})
 			// The other sessions are gone; this one is read again on its next request.
 			forget({ userId: user.id })
-			logger.info('password changed', { user_id: user.id })
-			return { ok: true }
+			logger.info('password changed', { user_id: user.id, revoked_tokens: revokedTokens })
+			return { ok: true, revokedTokens }
 		},
 
 		async unlinkProvider(_request, user, provider) {
@@ -435,11 +443,20 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 			return { headers: await clearCookieHeaders() }
 		},
 
-		async signOutEverywhere(_request, user) {
-			await db.asUser(user.id, tx => tx.query('delete from sessions where user_id = $1', [user.id]))
-			logger.info('signed out everywhere', { user_id: user.id })
+		async signOutEverywhere(_request, user, { keepTokens = false } = {}) {
+			// Tokens go too unless kept: "everywhere" includes the scripts a lost laptop could still run.
+			const revokedTokens = await db.asUser(user.id, async tx => {
+				await tx.query('delete from sessions where user_id = $1', [user.id])
+				return keepTokens ? 0 : await revokeAllTokens(tx, user.id)
+			})
+			logger.info('signed out everywhere', { user_id: user.id, revoked_tokens: revokedTokens })
 			forget({ userId: user.id })
-			return await clearCookieHeaders()
+			// The sign-in page that follows says what happened.
+			const headers = await clearCookieHeaders()
+			const flow = await flowStorage.getSession()
+			flow.flash('notice', `You are signed out everywhere. ${tokensOutcome(revokedTokens, keepTokens)}`)
+			headers.append('Set-Cookie', await flowStorage.commitSession(flow))
+			return { headers, revokedTokens }
 		},
 
 		listApiTokens: user => listTokens(db, user.id),

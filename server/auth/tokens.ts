@@ -3,7 +3,7 @@
  * hash is enough: the token is random, not a guessable password), so a database leak reveals no usable token.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import type { Db } from '#server/db/index.ts'
+import type { Db, Tx } from '#server/db/index.ts'
 import { toSessionUser } from './session.ts'
 import type { ApiTokenInfo, SessionUser } from './types.ts'
 
@@ -92,6 +92,15 @@ export async function insertToken(
 	const row = rows[0]
 	if (!row) throw new Error('creating an API token returned no row')
 	return { token, info: toInfo(row) }
+}
+
+/** Revokes every live token of the user (a password change, signing out everywhere); how many there were. */
+export async function revokeAllTokens(tx: Tx, userId: string): Promise<number> {
+	const { rowCount } = await tx.query(
+		'update api_tokens set revoked_at = now() where user_id = $1 and revoked_at is null',
+		[userId],
+	)
+	return rowCount
 }
 
 /** True when a live token of this user was revoked. */

@@ -329,6 +329,28 @@ function normaliseStatus(status: string): PredictionStatus {
 	return 'processing'
 }
 
+/** The scheme of the first output string that names an address we do not fetch, or null when all are usable. */
+function unusableOutput(output: unknown): string | null {
+	if (typeof output === 'string') {
+		if (/^https?:\/\//.test(output) || /^data:/.test(output)) return null
+		// Only strings that name an address (`scheme:/...`): a text output such as "note: ..." is not one.
+		const scheme = /^([a-z][a-z0-9+.-]*):\/\S/i.exec(output)?.[1]
+		return scheme ? `${scheme}:` : null
+	}
+	if (Array.isArray(output)) {
+		for (const item of output) {
+			const found = unusableOutput(item)
+			if (found !== null) return found
+		}
+	} else if (typeof output === 'object' && output !== null) {
+		for (const item of Object.values(output)) {
+			const found = unusableOutput(item)
+			if (found !== null) return found
+		}
+	}
+	return null
+}
+
 function collectOutputs(output: unknown, into: MediaOutput[] = []): MediaOutput[] {
 	if (typeof output === 'string') {
 		if (/^https?:\/\//.test(output)) into.push({ kind: 'url', url: output })
@@ -380,11 +402,21 @@ export function parsePrediction(body: unknown, catalogue: readonly ModelInfo[] =
 	if (typeof p.id !== 'string' || typeof p.status !== 'string') {
 		throw new ProviderError('invalid_request', 'The prediction has no id or status.', { provider: 'replicate' })
 	}
-	const status = normaliseStatus(p.status)
+	let status = normaliseStatus(p.status)
+	// An output we would not fetch (file:, HTTPS: in capitals, ftp:...) fails the prediction with a message,
+	// instead of leaving a success with nothing to show.
+	const unusable = status === 'succeeded' ? unusableOutput(p.output) : null
+	if (unusable !== null) status = 'failed'
 	const state: PredictionState = { id: p.id, status }
 	if (typeof p.model === 'string') state.model = p.model
 	if (status === 'succeeded') state.outputs = collectOutputs(p.output)
-	if (status === 'failed')
+	if (unusable !== null) {
+		state.error = new ProviderError(
+			'invalid_request',
+			`Replicate sent an output at a ${unusable} address; only https:// links (or inline data) are accepted.`,
+			{ provider: 'replicate' },
+		)
+	} else if (status === 'failed')
 		state.error = predictionError(typeof p.error === 'string' ? p.error : JSON.stringify(p.error ?? ''))
 	const info =
 		typeof p.model === 'string'

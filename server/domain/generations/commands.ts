@@ -7,6 +7,8 @@ import type { GenerationKind, GenerationRequest } from './schema.ts'
 import type { Config } from '#server/config.ts'
 import type { Db } from '#server/db/index.ts'
 import type { Jobs } from '#server/jobs/index.ts'
+import type { Limits } from '#server/limits/index.ts'
+import { rateLimitHeaders, rateLimitMessage } from '#server/limits/http.ts'
 import { logger } from '#server/logger.ts'
 import { computeCostMicros, type ModelInfo } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
@@ -56,10 +58,21 @@ export function createCommands(deps: {
 	jobs: Jobs
 	providers: ProviderRegistry
 	storage: Storage
+	limits: Pick<Limits, 'consume'>
 	/** Tells this process's live views that a generation changed status. */
 	announce: (generation: Pick<Generation, 'id' | 'status'>) => void
 }) {
 	const { db, jobs, providers, storage, announce } = deps
+
+	/**
+	 * Every way to start provider work — a studio form, `POST /api/generate`, a retry on the page or the API —
+	 * comes through `create`, so it counts against one policy, `generation`, here and nowhere else.
+	 */
+	async function admit(actor: Actor): Promise<Refusal | null> {
+		const result = await deps.limits.consume('generation', { ip: '', userId: actor.id })
+		if (result.allowed) return null
+		return refuse(429, 'rate_limited', rateLimitMessage(result), { headers: rateLimitHeaders(result) })
+	}
 
 	/**
 	 * Validated input -> budget -> [one transaction: idempotency key, generation row, job]. The same key with
@@ -72,6 +85,8 @@ export function createCommands(deps: {
 	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
 		const model = resolveModel(providers, request.model, capabilityOf(request))
 		if ('refused' in model) return model
+		const limited = await admit(actor)
+		if (limited) return limited
 		const key = options.idempotencyKey ?? null
 		const hash = requestHash(request)
 		const outcome = await db.asUser(

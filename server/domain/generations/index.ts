@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events'
 import type { Config } from '#server/config.ts'
 import type { Db } from '#server/db/index.ts'
 import type { Jobs } from '#server/jobs/index.ts'
+import type { Limits } from '#server/limits/index.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { createCommands } from './commands.ts'
@@ -31,6 +32,8 @@ export type GenerationsDeps = {
 	jobs: Jobs
 	providers: ProviderRegistry
 	storage: Storage
+	/** Every start of provider work (create, retry) counts against the `generation` policy here. */
+	limits: Pick<Limits, 'consume'>
 	fetchOutput: OutputFetcher
 	/** In-call retries of a provider error that says "try again" (429, 5xx), before the attempt gives up. */
 	providerRetries?: { attempts: number; baseDelayMs: number; maxDelayMs: number }

@@ -35,6 +35,7 @@ export type OutputFetcher = (url: string, signal?: AbortSignal) => Promise<Fetch
 
 /** What the worker says when a row's stored request no longer passes the schema that accepted it. */
 const OUTDATED_REQUEST = 'This generation’s settings are no longer accepted; start a new one from the form.'
+const NO_USABLE_OUTPUT = 'The provider reported success but sent no output we could use. Try again.'
 
 export function createWorker(deps: {
 	db: Db
@@ -260,6 +261,11 @@ export function createWorker(deps: {
 				if (!request) {
 					work.failed(OUTDATED_REQUEST)
 					return fail(generation.id, OUTDATED_REQUEST)
+				}
+				// "Succeeded" with nothing we can store is not a success a person can use.
+				if (!state.outputs || state.outputs.length === 0) {
+					work.failed(NO_USABLE_OUTPUT)
+					return fail(generation.id, NO_USABLE_OUTPUT)
 				}
 				const usage = state.usage ?? { unit: 'seconds' as const, units: 0, estimated: true }
 				const model = providers.model(generation.model)

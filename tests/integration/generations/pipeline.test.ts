@@ -307,6 +307,46 @@ describe.each(testDrivers())('generations on %s', driver => {
 		replicate.setLifecycle({ manual: false, startingMs: 50, processingMs: 150 })
 	})
 
+	test.each([
+		['file:///etc/passwd', 'file:'],
+		['HTTPS://replicate.delivery/x.mp4', 'HTTPS:'],
+	])('a webhook whose output is %s fails the generation with a message', async (output, scheme) => {
+		const user = await createUser(services.db)
+		replicate.setLifecycle({ manual: true })
+		try {
+			const created = await services.generations.create(user, {
+				kind: 'video',
+				prompt: `odd output ${scheme}`,
+				model: 'replicate:minimax/video-01',
+				durationSeconds: 5,
+			})
+			if ('refused' in created) throw new Error(created.message)
+			const deadline = Date.now() + 10_000
+			let current = created.generation
+			while (current.status !== 'processing' && Date.now() < deadline) {
+				await services.generations.waitForChange(current.id, 200)
+				const g = await services.generations.get(user, current.id)
+				if (!('refused' in g)) current = g
+			}
+			expect(current.status).toBe('processing')
+			const body = JSON.stringify({ id: current.predictionId, status: 'succeeded', output: [output] })
+			const id = `msg_${current.id}`
+			const ts = String(Math.floor(Date.now() / 1000))
+			const headers = new Headers({
+				'webhook-id': id,
+				'webhook-timestamp': ts,
+				'webhook-signature': signWebhook(replicate.webhookSecret, id, ts, body),
+			})
+			expect(await services.webhooks.replicate.receive(body, headers)).toEqual({ accepted: true, duplicate: false })
+			const done = await settle(services, user.id, current.id)
+			expect(done.status).toBe('failed')
+			expect(done.outputs).toEqual([])
+			expect(done.error).toContain(`an output at a ${scheme} address`)
+		} finally {
+			replicate.setLifecycle({ manual: false, startingMs: 50, processingMs: 150 })
+		}
+	})
+
 	test("another user's generation cannot be read, canceled or deleted", async () => {
 		const owner = await createUser(services.db)
 		const other = await createUser(services.db)
