@@ -16,6 +16,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+import { withSessionSecrets } from '#server/auth/dev-secret.ts'
 import { type Config, loadConfig } from '#server/config.ts'
 import {
 	createPgliteDb,
@@ -123,7 +124,8 @@ export async function createTestDb(driver: TestDriver, options: CreateTestDbOpti
 		return {
 			driver,
 			db,
-			config: loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: scratch.url }, []),
+			// The secret the services would make in DATA_DIR, for tests that build parts of them by hand.
+			config: withSessionSecrets(loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: scratch.url }, [])),
 			connectionString: scratch.url,
 			async dispose() {
 				await db.close()
@@ -132,7 +134,7 @@ export async function createTestDb(driver: TestDriver, options: CreateTestDbOpti
 			},
 		}
 	}
-	const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir }, [])
+	const config = withSessionSecrets(loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir }, []))
 	const fromTemplate = shouldMigrate && !options.preamble
 	const db = await createPgliteDb({
 		dataDir: pgliteDataDir(config),
