@@ -14,8 +14,12 @@ function median(values: number[]): number {
 	return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
+/** The detailed report, as an operator's probe with the readiness token sees it. */
+const READINESS_TOKEN = 'redis-drill-readiness-token'
+
 async function readiness(server: RunningServer): Promise<Readiness> {
-	return (await (await fetch(`${server.url}/readyz`)).json()) as Readiness
+	const response = await fetch(`${server.url}/readyz`, { headers: { Authorization: `Bearer ${READINESS_TOKEN}` } })
+	return (await response.json()) as Readiness
 }
 
 async function waitForReady(server: RunningServer, timeoutMs = 15_000) {
@@ -34,7 +38,7 @@ describe('the server with a Redis that fails', () => {
 
 	beforeAll(async () => {
 		redis = await startPrivateRedis()
-		server = await startServer({ REDIS_URL: redis.url })
+		server = await startServer({ REDIS_URL: redis.url, READINESS_TOKEN })
 		await waitForReady(server)
 	})
 	afterAll(async () => {
