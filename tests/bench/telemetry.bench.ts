@@ -1,0 +1,121 @@
+/**
+ * What telemetry costs on a signed-in page: the same built server started twice, once exporting every signal over
+ * OTLP (to a local receiver that only acknowledges) and once with no endpoint, measured one after the other on
+ * /library. Budget: exporting keeps at least 85% of the throughput of telemetry off. CPU per request is printed
+ * beside it (it does not move when the shared machine makes requests wait).
+ *
+ * The figures before this work (SDK started even without an endpoint, every instrumentation on) are read from
+ * tests/bench/telemetry-before.json, measured with this file on that code: TELEMETRY_BENCH_RECORD=<path> writes one.
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { startServer, type RunningServer } from '#tests/support/server.ts'
+import { BENCH_ENV, cpuMs, load, signUp } from './support.ts'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const ROUNDS = 2
+const BUDGET = 0.85
+const BEFORE_PATH = path.join(path.dirname(new URL(import.meta.url).pathname), 'telemetry-before.json')
+
+type Side = { rps: number; cpuMs: number }
+type TelemetryFigures = { off: Side; exporting: Side; ratio: number; cpuRatio: number }
+
+/** An OTLP endpoint that takes everything and answers 200 at once, so only the exporting side's own cost counts. */
+async function startReceiver() {
+	const server = http.createServer((req, res) => {
+		req.resume()
+		req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end())
+	})
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+	return {
+		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+		close: () => new Promise<void>(resolve => server.close(() => resolve())),
+	}
+}
+
+async function measure(server: RunningServer, url: string, cookie: string): Promise<Side> {
+	const pid = server.child.pid ?? 0
+	const before = cpuMs(pid)
+	const figures = await load(url, SECONDS, { headers: [`Cookie=${cookie}`] })
+	const requests = figures.requestsPerSecond * SECONDS
+	if (figures.errors + figures.non2xx > 0) throw new Error(`${url} answered errors under load`)
+	return { rps: figures.requestsPerSecond, cpuMs: requests > 0 ? (cpuMs(pid) - before) / requests : NaN }
+}
+
+function mean(sides: Side[]): Side {
+	return {
+		rps: sides.reduce((s, x) => s + x.rps, 0) / sides.length,
+		cpuMs: sides.reduce((s, x) => s + x.cpuMs, 0) / sides.length,
+	}
+}
+
+function readBefore(): (TelemetryFigures & { commit: string }) | null {
+	if (!existsSync(BEFORE_PATH)) return null
+	return JSON.parse(readFileSync(BEFORE_PATH, 'utf8')) as TelemetryFigures & { commit: string }
+}
+
+export async function runTelemetryBench() {
+	const receiver = await startReceiver()
+	const env = { ...BENCH_ENV, RATE_LIMITS: 'global=100000000/60,signup=1000/3600' }
+	const off = await startServer(env)
+	const exporting = await startServer({
+		...env,
+		OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+		OTEL_SERVICE_NAME: 'generation-studio-bench',
+	})
+	try {
+		const sides = {
+			off: { server: off, cookie: await signUp(off) },
+			exporting: { server: exporting, cookie: await signUp(exporting) },
+		}
+		for (const side of Object.values(sides))
+			await load(`${side.server.url}/library`, 2, { headers: [`Cookie=${side.cookie}`] })
+		const runs: Record<'off' | 'exporting', Side[]> = { off: [], exporting: [] }
+		// Alternated, so drift in what else the machine does falls on both sides.
+		for (let round = 0; round < ROUNDS; round++) {
+			for (const name of ['off', 'exporting'] as const) {
+				const side = sides[name]
+				runs[name].push(await measure(side.server, `${side.server.url}/library`, side.cookie))
+			}
+		}
+		const figures: TelemetryFigures = {
+			off: mean(runs.off),
+			exporting: mean(runs.exporting),
+			ratio: 0,
+			cpuRatio: 0,
+		}
+		figures.ratio = figures.exporting.rps / figures.off.rps
+		figures.cpuRatio = figures.exporting.cpuMs / figures.off.cpuMs
+		if (process.env.TELEMETRY_BENCH_RECORD) {
+			writeFileSync(
+				process.env.TELEMETRY_BENCH_RECORD,
+				`${JSON.stringify({ ...figures, recordedAt: new Date().toISOString() }, null, '\t')}\n`,
+			)
+		}
+		const before = readBefore()
+		const line = (label: string, f: TelemetryFigures) =>
+			`${label.padEnd(8)} off ${f.off.rps.toFixed(0).padStart(5)} req/s ${f.off.cpuMs.toFixed(2)} ms CPU   exporting ${f.exporting.rps.toFixed(0).padStart(5)} req/s ${f.exporting.cpuMs.toFixed(2)} ms CPU   ratio ${f.ratio.toFixed(2)} (CPU x${f.cpuRatio.toFixed(2)})`
+		const pass = figures.ratio >= BUDGET
+		process.stdout.write(
+			[
+				`Telemetry overhead on signed-in GET /library, ${ROUNDS} x ${SECONDS}s per side at 10 connections`,
+				...(before ? [line(`before`, before) + `   (${before.commit.slice(0, 7)})`] : []),
+				line('now', figures),
+				`budget   exporting / off throughput at least ${BUDGET}: ${figures.ratio.toFixed(2)} ${pass ? 'PASS' : 'FAIL'}`,
+				'',
+			].join('\n'),
+		)
+		return { pass, figures }
+	} finally {
+		await off.stop()
+		await exporting.stop()
+		await receiver.close()
+	}
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+	void runTelemetryBench().then(result => process.exit(result.pass ? 0 : 1))
+}
