@@ -1,8 +1,9 @@
 /**
  * What telemetry costs on a signed-in page: the same built server started twice, once exporting every signal over
  * OTLP (to a local receiver that only acknowledges) and once with no endpoint, measured one after the other on
- * /library. Budget: exporting keeps at least 85% of the throughput of telemetry off. CPU per request is printed
- * beside it (it does not move when the shared machine makes requests wait).
+ * /library. Budget: exporting keeps at least 85% of the throughput of telemetry off, judged by the server's CPU time
+ * per request (off / exporting): the page is CPU-bound, and unlike requests per second that figure does not move
+ * when other work on a shared machine makes requests wait. The wall-clock throughput ratio is printed beside it.
  *
  * The figures before this work (SDK started even without an endpoint, every instrumentation on) are read from
  * tests/bench/telemetry-before.json, measured with this file on that code: TELEMETRY_BENCH_RECORD=<path> writes one.
@@ -21,7 +22,8 @@ const BUDGET = 0.85
 const BEFORE_PATH = path.join(path.dirname(new URL(import.meta.url).pathname), 'telemetry-before.json')
 
 type Side = { rps: number; cpuMs: number }
-type TelemetryFigures = { off: Side; exporting: Side; ratio: number; cpuRatio: number }
+/** ratio: throughput kept, from CPU per request (off / exporting); rpsRatio: the same from requests per second. */
+type TelemetryFigures = { off: Side; exporting: Side; ratio: number; rpsRatio: number }
 
 /** An OTLP endpoint that takes everything and answers 200 at once, so only the exporting side's own cost counts. */
 async function startReceiver() {
@@ -85,10 +87,10 @@ export async function runTelemetryBench() {
 			off: mean(runs.off),
 			exporting: mean(runs.exporting),
 			ratio: 0,
-			cpuRatio: 0,
+			rpsRatio: 0,
 		}
-		figures.ratio = figures.exporting.rps / figures.off.rps
-		figures.cpuRatio = figures.exporting.cpuMs / figures.off.cpuMs
+		figures.ratio = figures.off.cpuMs / figures.exporting.cpuMs
+		figures.rpsRatio = figures.exporting.rps / figures.off.rps
 		if (process.env.TELEMETRY_BENCH_RECORD) {
 			writeFileSync(
 				process.env.TELEMETRY_BENCH_RECORD,
@@ -97,14 +99,14 @@ export async function runTelemetryBench() {
 		}
 		const before = readBefore()
 		const line = (label: string, f: TelemetryFigures) =>
-			`${label.padEnd(8)} off ${f.off.rps.toFixed(0).padStart(5)} req/s ${f.off.cpuMs.toFixed(2)} ms CPU   exporting ${f.exporting.rps.toFixed(0).padStart(5)} req/s ${f.exporting.cpuMs.toFixed(2)} ms CPU   ratio ${f.ratio.toFixed(2)} (CPU x${f.cpuRatio.toFixed(2)})`
+			`${label.padEnd(8)} off ${f.off.rps.toFixed(0).padStart(5)} req/s ${f.off.cpuMs.toFixed(2)} ms CPU   exporting ${f.exporting.rps.toFixed(0).padStart(5)} req/s ${f.exporting.cpuMs.toFixed(2)} ms CPU   ratio ${f.ratio.toFixed(2)} (req/s ${f.rpsRatio.toFixed(2)})`
 		const pass = figures.ratio >= BUDGET
 		process.stdout.write(
 			[
 				`Telemetry overhead on signed-in GET /library, ${ROUNDS} x ${SECONDS}s per side at 10 connections`,
 				...(before ? [line(`before`, before) + `   (${before.commit.slice(0, 7)})`] : []),
 				line('now', figures),
-				`budget   exporting / off throughput at least ${BUDGET}: ${figures.ratio.toFixed(2)} ${pass ? 'PASS' : 'FAIL'}`,
+				`budget   throughput kept when exporting (CPU per request, off / exporting) at least ${BUDGET}: ${figures.ratio.toFixed(2)} ${pass ? 'PASS' : 'FAIL'}`,
 				'',
 			].join('\n'),
 		)
