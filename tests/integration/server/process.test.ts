@@ -1,3 +1,6 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { createScratchPostgresDatabase } from '#tests/support/database.ts'
 import { spawnServer, startServer } from '#tests/support/server.ts'
@@ -22,7 +25,14 @@ describe('the server process', () => {
 describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('processes starting together on %s', () => {
 	test('three servers on one fresh database all start: migrations and job tables install once', async () => {
 		const scratch = await createScratchPostgresDatabase()
-		const servers = await Promise.allSettled([1, 2, 3].map(() => startServer({ DATABASE_URL: scratch.url })))
+		// A deployment of several processes shares its media directory and session secret (docs/operations.md).
+		const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-shared-media-'))
+		const shared = {
+			DATABASE_URL: scratch.url,
+			MEDIA_DIR: mediaDir,
+			SESSION_SECRET: 'one-secret-shared-by-every-process-0123456789',
+		}
+		const servers = await Promise.allSettled([1, 2, 3].map(() => startServer(shared)))
 		try {
 			for (const result of servers)
 				expect(result.status, result.status === 'rejected' ? String(result.reason) : '').toBe('fulfilled')
@@ -34,6 +44,7 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('processes starting 
 		} finally {
 			await Promise.all(servers.map(r => (r.status === 'fulfilled' ? r.value.stop() : undefined)))
 			await scratch.drop()
+			fs.rmSync(mediaDir, { recursive: true, force: true })
 		}
 	})
 })
