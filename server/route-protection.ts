@@ -67,7 +67,7 @@ export type RouteHandle = {
 /** Applied to an action whose route names no policy, so even a forgotten declaration is limited. */
 export const FALLBACK_ACTION_POLICY: PolicyName = 'write'
 
-type Declared = { action: string[]; loader: string[] }
+export type Declared = { action: string[]; loader: string[] }
 
 /** Policy names from one declaration: a name or a list of names. */
 function names(value: unknown): string[] {
@@ -76,7 +76,8 @@ function names(value: unknown): string[] {
 	return []
 }
 
-function declaredPolicies(handle: unknown): Declared {
+/** The policy names a route module's `handle` declares (unchecked: they may not exist). */
+export function declaredPolicies(handle: unknown): Declared {
 	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return { action: [], loader: [] }
 	const rateLimit: unknown = handle.rateLimit
 	if (typeof rateLimit === 'string' || Array.isArray(rateLimit)) return { action: names(rateLimit), loader: [] }

@@ -1,17 +1,8 @@
 import { expect, test, type Page } from '@playwright/test'
+import { watchProblems } from '../support/browser.ts'
+import { PASSWORD } from '../support/http-auth.ts'
 
 // Every test signs up its own account (a unique e-mail per run and project) and deletes it at the end.
-const PASSWORD = 'correct horse battery staple'
-
-function watchProblems(page: Page): string[] {
-	const problems: string[] = []
-	page.on('console', message => {
-		// A refused form answers 400 on purpose; the browser logs every such response.
-		if (message.type() === 'error' && !message.text().includes('status of 400')) problems.push(message.text())
-	})
-	page.on('pageerror', error => problems.push(error.message))
-	return problems
-}
 
 async function deleteAccount(page: Page, email: string) {
 	await page.goto('/settings/account')
@@ -22,7 +13,7 @@ async function deleteAccount(page: Page, email: string) {
 }
 
 test('sign up, sign out, sign in, and a protected page in between', async ({ page }, info) => {
-	const problems = watchProblems(page)
+	const problems = watchProblems(page, { ignore: /status of 400/ })
 	const email = `e2e-${info.project.name}-${Date.now()}@example.test`
 
 	// A protected page sends the visitor to sign in, remembering where they were going.
@@ -67,7 +58,7 @@ test('sign up, sign out, sign in, and a protected page in between', async ({ pag
 })
 
 test('field errors appear beside their fields, and typed values stay', async ({ page }, info) => {
-	const problems = watchProblems(page)
+	const problems = watchProblems(page, { ignore: /status of 400/ })
 	await page.goto('/signup')
 	await page.getByLabel('Name').fill('Field Checker')
 	await page.getByLabel('E-mail').fill(`fields-${info.project.name}@example.test`)

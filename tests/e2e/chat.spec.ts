@@ -1,20 +1,6 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { signUpFresh } from './support.ts'
-
-/** Console errors (CSP violations among them) and page errors, collected for a test to assert on. */
-function watchProblems(page: Page): string[] {
-	const problems: string[] = []
-	page.on('console', message => {
-		if (message.type() === 'error') problems.push(message.text())
-	})
-	page.on('pageerror', error => problems.push(error.message))
-	page.on('dialog', dialog => {
-		problems.push(`dialog: ${dialog.message()}`)
-		void dialog.dismiss()
-	})
-	return problems
-}
+import { signUpFresh, watchProblems } from '../support/browser.ts'
 
 const assistant = (page: Page) => page.locator('[data-role="assistant"]')
 const user = (page: Page) => page.locator('[data-role="user"]')
@@ -185,7 +171,8 @@ test('markup, script and javascript: links in a reply render as text; nothing ru
 		await expect(reply.locator('a[href^="javascript:" i]')).toHaveCount(0)
 		await expect(reply.locator('[onerror], [onclick], [onload]')).toHaveCount(0)
 	}
-	await page.waitForTimeout(300)
+	// An injected handler would run on a failed image load: wait until the page has nothing left to load.
+	await page.waitForLoadState('networkidle')
 	expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined()
 	expect(problems).toEqual([])
 })

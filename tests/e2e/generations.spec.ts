@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { signUpFresh } from './support.ts'
+import { signUpFresh } from '../support/browser.ts'
 
 test('generate an image from the form and see it arrive on its page', async ({ page, baseURL }, info) => {
 	await signUpFresh(page, baseURL ?? '')

@@ -1,11 +1,8 @@
 import { expect, test } from '@playwright/test'
+import { watchProblems } from '../support/browser.ts'
 
 test('the landing page renders with navigation to every area, under a strict CSP', async ({ page }, info) => {
-	const problems: string[] = []
-	page.on('console', message => {
-		if (message.type() === 'error') problems.push(message.text())
-	})
-	page.on('pageerror', error => problems.push(error.message))
+	const problems = watchProblems(page)
 
 	const response = await page.goto('/')
 	expect(response?.status()).toBe(200)

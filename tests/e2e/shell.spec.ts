@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { signUpFresh } from './support.ts'
+import { signUpFresh } from '../support/browser.ts'
 
 test('"Skip to content" is the first stop of the keyboard and lands in the page', async ({ page }) => {
 	await page.goto('/login')

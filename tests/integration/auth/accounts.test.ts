@@ -12,10 +12,10 @@ import { createLimits, type Limits } from '#server/limits/index.ts'
 import { createStorage } from '#server/storage/index.ts'
 import { OWNED_TABLES, publicTables, seedGraph, SHARED_TABLES } from '#tests/integration/db/graph.ts'
 import { createTestDb, testDrivers, type TestDb } from '#tests/support/database.ts'
-import { png } from '#tests/unit/storage/samples.ts'
+import { png } from '#tests/support/samples.ts'
+import { PASSWORD } from '#tests/support/http-auth.ts'
 
 const BASE = 'http://studio.test'
-const PASSWORD = 'correct horse battery staple'
 let counter = 0
 const email = (label: string) => `${label}-${++counter}-${Date.now()}@example.test`
 

@@ -3,8 +3,8 @@
  * Origin, and redirects followed by hand so each hop can be inspected. Plus a database per suite for the
  * server (a scratch Postgres database when DATABASE_URL is set, else the server's own PGlite).
  */
-import { randomUUID } from 'node:crypto'
 import { createScratchPostgresDatabase, type TestDriver } from '#tests/support/database.ts'
+import { signUpForm, type NewAccount } from '#tests/support/http-auth.ts'
 
 export class CookieJar {
 	private readonly cookies = new Map<string, string>()
@@ -70,23 +70,12 @@ export function client(baseUrl: string, jar = new CookieJar()): Client {
 	}
 }
 
-export function uniqueEmail(label = 'user'): string {
-	return `${label}-${randomUUID().slice(0, 8)}@example.test`
-}
-
-export const PASSWORD = 'correct horse battery staple'
-
-export async function signUp(c: Client, input: Partial<{ name: string; email: string; password: string }> = {}) {
-	const email = input.email ?? uniqueEmail()
-	const response = await c.post('/signup', {
-		name: input.name ?? 'Test Person',
-		email,
-		password: input.password ?? PASSWORD,
-		website: '',
-	})
+export async function signUp(c: Client, input: Partial<NewAccount> = {}) {
+	const form = signUpForm(input)
+	const response = await c.post('/signup', form)
 	if (response.status !== 303)
 		throw new Error(`sign-up answered ${response.status}: ${(await response.text()).slice(0, 400)}`)
-	return { email, password: input.password ?? PASSWORD }
+	return { email: form.email, password: form.password }
 }
 
 export function location(response: Response): string {

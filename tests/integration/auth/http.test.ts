@@ -6,17 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testDrivers } from '#tests/support/database.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
-import {
-	client,
-	location,
-	MANY_SIGNUPS,
-	PASSWORD,
-	serverDatabase,
-	signUp,
-	uniqueEmail,
-	type Client,
-	type ServerDatabase,
-} from './helpers.ts'
+import { client, location, MANY_SIGNUPS, serverDatabase, signUp, type Client, type ServerDatabase } from './helpers.ts'
+import { PASSWORD, uniqueEmail } from '#tests/support/http-auth.ts'
 
 const SOME_API_PATH = '/api/generations/00000000-0000-4000-8000-000000000000'
 

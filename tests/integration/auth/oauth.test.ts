@@ -8,16 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOAuthStub, type OAuthStub } from '#tests/fixtures/oauth-stub.ts'
 import { testDrivers } from '#tests/support/database.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
-import {
-	client,
-	location,
-	MANY_SIGNUPS,
-	serverDatabase,
-	signUp,
-	uniqueEmail,
-	type Client,
-	type ServerDatabase,
-} from './helpers.ts'
+import { client, location, MANY_SIGNUPS, serverDatabase, signUp, type Client, type ServerDatabase } from './helpers.ts'
+import { uniqueEmail } from '#tests/support/http-auth.ts'
 
 type Provider = 'github' | 'google'
 

@@ -9,7 +9,13 @@ import path from 'node:path'
 import type { ServerBuild } from '@remix-run/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isPolicyName } from '#server/limits/index.ts'
-import { isPublicRoute, PUBLIC_ROUTES, routeProtectionProblems } from '#server/route-protection.ts'
+import {
+	declaredPolicies,
+	isPublicRoute,
+	PUBLIC_ROUTES,
+	routeProtectionProblems,
+	type Declared,
+} from '#server/route-protection.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
 
 const require = createRequire(import.meta.url)
@@ -45,30 +51,9 @@ const protectedRoutes = Object.keys(build.routes)
 	.sort()
 	.map(routeCase)
 
-/** Policy names from one declaration: a name, or a list of names that each count. */
-function names(value: unknown): string[] {
-	if (typeof value === 'string') return [value]
-	if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string')
-	return []
-}
-
-function declaredPolicies(id: string): string[] {
-	const handle: unknown = build.routes[id]?.module.handle
-	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return []
-	const rateLimit: unknown = handle.rateLimit
-	if (typeof rateLimit === 'string' || Array.isArray(rateLimit)) return names(rateLimit)
-	if (typeof rateLimit === 'object' && rateLimit !== null) return Object.values(rateLimit).flatMap(names)
-	return []
-}
-
-/** The policies a route names for its action: `rateLimit: 'name' | ['a', 'b'] | { action: … }`. */
-function actionPolicies(id: string): string[] {
-	const handle: unknown = build.routes[id]?.module.handle
-	if (typeof handle !== 'object' || handle === null || !('rateLimit' in handle)) return []
-	const rateLimit: unknown = handle.rateLimit
-	if (typeof rateLimit === 'string' || Array.isArray(rateLimit)) return names(rateLimit)
-	if (typeof rateLimit === 'object' && rateLimit !== null && 'action' in rateLimit) return names(rateLimit.action)
-	return []
+/** The policies a route of the build declares (the same reading the protection applies). */
+function declared(id: string): Declared {
+	return declaredPolicies(build.routes[id]?.module.handle)
 }
 
 describe('the route manifest', () => {
@@ -85,12 +70,10 @@ describe('the route manifest', () => {
 	it('names an existing rate-limit policy on every route with an action', () => {
 		const withAction = Object.keys(build.routes).filter(id => build.routes[id]?.module.action)
 		expect(withAction.length).toBeGreaterThan(0)
-		const missing = withAction.filter(id => actionPolicies(id).length === 0)
+		const missing = withAction.filter(id => declared(id).action.length === 0)
 		expect(missing, 'routes with an action but no `handle.rateLimit` action policy').toEqual([])
 		const unknown = Object.keys(build.routes).flatMap(id =>
-			declaredPolicies(id)
-				.filter(p => !isPolicyName(p))
-				.map(p => `${id}: ${p}`),
+			[...declared(id).action, ...declared(id).loader].filter(p => !isPolicyName(p)).map(p => `${id}: ${p}`),
 		)
 		expect(unknown, 'policies that do not exist in server/limits/policies.ts').toEqual([])
 		expect(routeProtectionProblems(build)).toEqual([])

@@ -9,16 +9,8 @@ import { subjectKey } from '#server/limits/index.ts'
 import { testDrivers } from '#tests/support/database.ts'
 import { deleteKeys, sharedRedisUrl, startPrivateRedis, type PrivateRedis } from '#tests/support/redis.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
-import {
-	client,
-	location,
-	MANY_SIGNUPS,
-	PASSWORD,
-	serverDatabase,
-	signUp,
-	uniqueEmail,
-	type ServerDatabase,
-} from './helpers.ts'
+import { client, location, MANY_SIGNUPS, serverDatabase, signUp, type ServerDatabase } from './helpers.ts'
+import { PASSWORD, uniqueEmail } from '#tests/support/http-auth.ts'
 
 const WRONG = 'definitely not the password'
 

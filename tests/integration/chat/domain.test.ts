@@ -15,6 +15,7 @@ import type { OpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
+import { firstOf, waitFor } from '#tests/support/wait.ts'
 
 const STUB_MODEL = 'openai:gpt-4o-mini'
 
@@ -231,7 +232,14 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		// And stop works across processes: the writer notices at its next save.
 		stub.enqueue('chat', { chunks, chunkDelayMs: 40 })
 		const next = ok(await writer.send(user, conversation.id, { content: 'Stop me from afar' }, { wait: false }))
-		await new Promise(resolve => setTimeout(resolve, 200))
+		// Once the reply is being written (its first delta), the other process stops it.
+		const watching = new AbortController()
+		await firstOf(
+			'a delta',
+			ok(await writer.follow(user, conversation.id, next.replyId, watching.signal)),
+			e => e.type === 'delta',
+		)
+		watching.abort()
 		await elsewhere.stop(user, conversation.id, next.replyId)
 		await writer.settled()
 		const [row] = await rows('select status, content from messages where id = $1', [next.replyId])
@@ -390,13 +398,10 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		const conversation = ok(await chat.create(user, { model: 'offline:chat' }))
 		expect(conversation.title).toBe('New chat')
 		ok(await chat.send(user, conversation.id, { content: 'How do I repot a fern?' }, { wait: true }))
-		const deadline = Date.now() + 15_000
-		let title = ''
-		while (Date.now() < deadline) {
-			title = ok(await chat.get(user, conversation.id)).title
-			if (title !== 'New chat') break
-			await new Promise(resolve => setTimeout(resolve, 100))
-		}
+		const title = await waitFor('the title job', async () => {
+			const { title } = ok(await chat.get(user, conversation.id))
+			return title !== 'New chat' && title
+		})
 		expect(title).toBe('How do I repot a fern')
 		const usage = await rows(`select capability from api_usage where user_id = $1 and capability = 'title'`, [user.id])
 		expect(usage).toHaveLength(1)
@@ -407,10 +412,20 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		expect(await chat.generateTitle(user, priced.id)).toEqual({ title: 'Stub Title' })
 		expect(ok(await chat.get(user, priced.id)).title).toBe('Stub Title')
 		expect(await chat.generateTitle(user, (await newChat(user.id)).id)).toMatchObject({ refused: true, status: 409 })
-		// A chat someone named is not renamed by the job.
+		// A chat someone named is not renamed: no title job is queued for it (the reply's end is committed once
+		// `wait` returns), and the job itself leaves a named chat alone (a rename after the job was queued).
 		const named = await newChat(user.id)
 		ok(await chat.send(user, named.id, { content: 'Anything' }, { wait: true }))
-		await new Promise(resolve => setTimeout(resolve, 300))
+		const queued = `select 1 from pgboss.job where name = 'chat.title' and data->>'conversationId' = $1`
+		expect(await rows(queued, [named.id])).toHaveLength(0)
+		await chat.titleJob({
+			id: 'run-by-the-test',
+			name: 'chat.title',
+			data: { conversationId: named.id, userId: user.id },
+			retryCount: 0,
+			retryLimit: 2,
+			isLastAttempt: false,
+		})
 		expect(ok(await chat.get(user, named.id)).title).toBe('Test chat')
 	})
 

@@ -11,6 +11,7 @@ import { createScratchPostgresDatabase, testDrivers } from '#tests/support/datab
 import { as, signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
+import { firstOf } from '#tests/support/wait.ts'
 import type { RunningServer } from '#tests/support/server.ts'
 
 const MODEL = 'openai:gpt-4o-mini'
@@ -29,6 +30,23 @@ async function readEvents(response: Response): Promise<SseEvent[]> {
 			return event && data ? { event, data: JSON.parse(data) as Record<string, unknown> } : null
 		})
 		.filter((e): e is SseEvent => e !== null)
+}
+
+/** The text of a streamed response as it arrives (accumulated); stops reading when the caller stops asking. */
+async function* streamText(response: Response): AsyncGenerator<string> {
+	const reader = (response.body ?? new ReadableStream<Uint8Array>()).getReader()
+	const decoder = new TextDecoder()
+	let text = ''
+	try {
+		for (;;) {
+			const { done, value } = await reader.read()
+			if (done) return
+			text += decoder.decode(value, { stream: true })
+			yield text
+		}
+	} finally {
+		await reader.cancel()
+	}
 }
 
 /** The HTML of each rendered message, by role, in page order. */
@@ -157,7 +175,9 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 	test('stop over HTTP keeps what was written', async () => {
 		stub.enqueue('chat', { chunks: Array.from({ length: 40 }, (_, i) => `t${i} `), chunkDelayMs: 30 })
 		const { id, replyId } = await startChat(alice, 'Long one', 'stream')
-		await new Promise(resolve => setTimeout(resolve, 250))
+		// Stop once the reply is being written: the stream has sent its first delta.
+		const stream = await get(alice, `/api/chat/${id}/stream?message=${replyId}`)
+		await firstOf('a delta event', streamText(stream), text => text.includes('event: delta'))
 		const stopped = await post(alice, `/chat/${id}`, { intent: 'stop', messageId: replyId })
 		expect(stopped.status).toBe(303)
 		const reply = messagesIn(await page(alice, id))[1]

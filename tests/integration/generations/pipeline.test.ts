@@ -284,27 +284,30 @@ describe.each(testDrivers())('generations on %s', driver => {
 	test('cancel stops a pending generation; a late completion does not revive it', async () => {
 		const user = await createUser(services.db)
 		replicate.setLifecycle({ manual: true })
-		const created = await services.generations.create(user, {
-			kind: 'video',
-			prompt: 'cancel me',
-			model: 'replicate:minimax/video-01',
-			durationSeconds: 5,
-		})
-		if ('refused' in created) throw new Error(created.message)
-		const deadline = Date.now() + 10_000
-		let current = created.generation
-		while (current.status !== 'processing' && Date.now() < deadline) {
-			await services.generations.waitForChange(current.id, 200)
-			const g = await services.generations.get(user, current.id)
-			if (!('refused' in g)) current = g
+		try {
+			const created = await services.generations.create(user, {
+				kind: 'video',
+				prompt: 'cancel me',
+				model: 'replicate:minimax/video-01',
+				durationSeconds: 5,
+			})
+			if ('refused' in created) throw new Error(created.message)
+			const deadline = Date.now() + 10_000
+			let current = created.generation
+			while (current.status !== 'processing' && Date.now() < deadline) {
+				await services.generations.waitForChange(current.id, 200)
+				const g = await services.generations.get(user, current.id)
+				if (!('refused' in g)) current = g
+			}
+			expect(current.status).toBe('processing')
+			const canceled = await services.generations.cancel(user, current.id)
+			expect('refused' in canceled ? canceled.code : canceled.status).toBe('canceled')
+			await replicate.complete(current.predictionId ?? '', 'succeeded')
+			const after = await services.generations.get(user, current.id)
+			expect('refused' in after ? null : after.status).toBe('canceled')
+		} finally {
+			replicate.setLifecycle({ manual: false, startingMs: 50, processingMs: 150 })
 		}
-		expect(current.status).toBe('processing')
-		const canceled = await services.generations.cancel(user, current.id)
-		expect('refused' in canceled ? canceled.code : canceled.status).toBe('canceled')
-		await replicate.complete(current.predictionId ?? '', 'succeeded')
-		const after = await services.generations.get(user, current.id)
-		expect('refused' in after ? null : after.status).toBe('canceled')
-		replicate.setLifecycle({ manual: false, startingMs: 50, processingMs: 150 })
 	})
 
 	test.each([

@@ -8,6 +8,7 @@ import { createOpenAIAdapter } from '#server/providers/openai.ts'
 import { createProviders, type ProviderRegistry } from '#server/providers/registry.ts'
 import { ProviderError } from '#server/providers/types.ts'
 import { STUB_PNG, startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
+import { wav } from '#tests/support/samples.ts'
 
 let stub: OpenAIStub
 let providers: ProviderRegistry
@@ -332,12 +333,9 @@ describe('audio', () => {
 	})
 
 	it('transcribes a recording', async () => {
-		const wav = Buffer.alloc(64)
-		wav.write('RIFF', 0, 'latin1')
-		wav.write('WAVE', 8, 'latin1')
 		const result = await providers
 			.transcribe('openai:whisper-1')
-			.run({ audio: { data: wav, contentType: 'audio/wav' }, language: 'en' })
+			.run({ audio: { data: wav(10), contentType: 'audio/wav' }, language: 'en' })
 		expect(result.text).toBe('Stub transcript of recording.wav (64 bytes)')
 		expect(result.usage).toEqual({ unit: 'seconds', units: 3 })
 		expect(result.costMicros).toBe(300)

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '#server/config.ts'
 import { createStorage, LocalStorage, SupabaseStorage } from '#server/storage/index.ts'
 import { startSupabaseStorageStub, type SupabaseStorageStub } from '#tests/fixtures/supabase-storage-stub.ts'
-import { png } from '#tests/unit/storage/samples.ts'
+import { png } from '#tests/support/samples.ts'
 
 let dataDir: string
 let stub: SupabaseStorageStub

@@ -6,7 +6,7 @@ import {
 	FetchOutputError,
 	type FetchOutputOptions,
 } from '#server/storage/fetch-output.ts'
-import { encoded, png } from '#tests/unit/storage/samples.ts'
+import { encoded, png } from '#tests/support/samples.ts'
 
 /**
  * A raw TCP server speaking HTTP/1.1 by hand on 127.0.0.1, so a test controls every byte: wrong or missing

@@ -17,7 +17,7 @@ import {
 	type LocalStorage,
 } from '#server/storage/local.ts'
 import { DEFAULT_BUCKET_RULES } from '#server/storage/rules.ts'
-import { html, pdf, png, svg, text, wav } from '#tests/unit/storage/samples.ts'
+import { html, pdf, png, svg, text, wav } from '#tests/support/samples.ts'
 
 const MB = 1024 * 1024
 const KEY_PATTERN = /^[0-9a-f-]{36}\/\d{4}\/\d{2}\/[0-9a-f-]{36}\.[a-z0-9]+$/

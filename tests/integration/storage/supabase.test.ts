@@ -11,7 +11,7 @@ import {
 import { DEFAULT_BUCKET_RULES, newKey } from '#server/storage/rules.ts'
 import { createSupabaseStorage, NoRealtime, type SupabaseStorage } from '#server/storage/supabase.ts'
 import { startSupabaseStorageStub, type SupabaseStorageStub } from '#tests/fixtures/supabase-storage-stub.ts'
-import { html, pdf, png, svg, text, wav } from '#tests/unit/storage/samples.ts'
+import { html, pdf, png, svg, text, wav } from '#tests/support/samples.ts'
 
 let stub: SupabaseStorageStub
 let storage: SupabaseStorage

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { UploadRefusedError } from '#server/storage/errors.ts'
 import { prepare } from '#server/storage/ingest.ts'
 import { cleanFilename, DEFAULT_BUCKET_RULES, formatBytes, isKey, keyOwner, newKey } from '#server/storage/rules.ts'
-import { png, text } from './samples.ts'
+import { png, text } from '#tests/support/samples.ts'
 
 describe('storage rules', () => {
 	it('writes sizes the way a person reads them, never rounding down to the cap', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sniff, servedContentType, typeFromKey } from '#server/storage/sniff.ts'
-import { encoded, gif, html, pdf, png, svg, text, wav } from './samples.ts'
+import { encoded, gif, html, pdf, png, svg, text, wav } from '#tests/support/samples.ts'
 
 describe('sniff', () => {
 	const cases: [string, Uint8Array, string, string][] = [

@@ -1,0 +1,25 @@
+/**
+ * Waiting for a condition instead of sleeping: a test waits exactly as long as the thing it expects takes, and
+ * says what it was waiting for when that never happens.
+ */
+
+/** Calls `probe` until it returns something truthy (returned), or throws after `timeoutMs` naming `what`. */
+export async function waitFor<T>(
+	what: string,
+	probe: () => T | Promise<T>,
+	options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<NonNullable<T>> {
+	const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+	for (;;) {
+		const value = await probe()
+		if (value) return value as NonNullable<T>
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+		await new Promise(resolve => setTimeout(resolve, options.intervalMs ?? 50))
+	}
+}
+
+/** The first item of an async stream that matches, or an error if the stream ends without one. */
+export async function firstOf<T>(what: string, items: AsyncIterable<T>, match: (item: T) => boolean): Promise<T> {
+	for await (const item of items) if (match(item)) return item
+	throw new Error(`the stream ended without ${what}`)
+}
