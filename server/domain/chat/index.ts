@@ -15,12 +15,7 @@
  * Users act through `db.asUser` everywhere, the title worker included (the job carries the owner's id), so
  * row-level security applies to every query here.
  */
-import type { Config } from '#server/config.ts'
-import type { Db } from '#server/db/index.ts'
-import type { Jobs } from '#server/jobs/index.ts'
 import { createMarkdownRenderer, type MarkdownRenderer } from '#server/markdown/index.ts'
-import type { ProviderRegistry } from '#server/providers/registry.ts'
-import type { Storage } from '#server/storage/index.ts'
 import { createAnalysis } from './analysis.ts'
 import { createConversations } from './conversations.ts'
 import { createFollow } from './follow.ts'
@@ -29,6 +24,7 @@ import { createSending } from './sending.ts'
 import { createThreadReader } from './thread.ts'
 import { createTitles, type TitleData } from './titles.ts'
 import { createTransfer } from './transfer.ts'
+import type { DomainDeps } from '../deps.ts'
 
 export type { Actor } from '../actor.ts'
 export type { UploadedFile } from './support.ts'
@@ -37,12 +33,7 @@ export type { MessageStatus, ReplyEvent } from './live.ts'
 export type { AttachmentView, MessageView, Thread } from './thread.ts'
 export { DEFAULT_TITLE, HIGHLIGHT_END, HIGHLIGHT_START } from './store.ts'
 
-export type ChatDeps = {
-	config: Pick<Config, 'monthlyBudgetUsd'>
-	db: Db
-	jobs: Jobs
-	providers: ProviderRegistry
-	storage: Storage
+export type ChatDeps = DomainDeps & {
 	markdown?: MarkdownRenderer
 	/** How often a streaming reply's text is written to its row (a reload shows at most this much less). */
 	flushIntervalMs?: number

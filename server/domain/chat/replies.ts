@@ -5,29 +5,21 @@
  * stopped (the text so far is kept), or error (with a message a person can act on) — is written with the
  * reply's usage and cost in one transaction, and queues the chat's title when it still has the default one.
  */
-import type { Config } from '#server/config.ts'
-import type { Db, Tx } from '#server/db/index.ts'
-import type { Jobs } from '#server/jobs/index.ts'
+import type { Tx } from '#server/db/index.ts'
 import { logger } from '#server/logger.ts'
 import { computeCostMicros, type ModelInfo } from '#server/providers/catalogue.ts'
 import { estimateTokens } from '#server/providers/deadline.ts'
-import type { ProviderRegistry } from '#server/providers/registry.ts'
 import { isProviderError, type Usage } from '#server/providers/types.ts'
 import { sleep } from '#server/sleep.ts'
-import type { Storage } from '#server/storage/index.ts'
 import { failureMessage } from '../provider-failures.ts'
 import { recordUsage } from '../usage/index.ts'
 import { buildRequest, type ReplyJob } from './context.ts'
 import { createLiveReplies, type LiveReply, type MessageStatus } from './live.ts'
 import { DEFAULT_TITLE, type Message } from './store.ts'
 import type { TitleData } from './titles.ts'
+import type { DomainDeps } from '../deps.ts'
 
-export type RepliesDeps = {
-	config: Pick<Config, 'monthlyBudgetUsd'>
-	db: Db
-	jobs: Jobs
-	providers: ProviderRegistry
-	storage: Storage
+export type RepliesDeps = DomainDeps & {
 	/** How often a streaming reply's text is written to its row (a reload shows at most this much less). */
 	flushIntervalMs: number
 	/** A streaming row untouched for this long, with no writer in this process, was cut off (a crash). */

@@ -11,27 +11,18 @@
  * only privileged paths, and say so.
  */
 import { EventEmitter } from 'node:events'
-import type { Config } from '#server/config.ts'
-import type { Db } from '#server/db/index.ts'
-import type { Jobs } from '#server/jobs/index.ts'
 import type { Limits } from '#server/limits/index.ts'
-import type { ProviderRegistry } from '#server/providers/registry.ts'
-import type { Storage } from '#server/storage/index.ts'
 import { createCommands } from './commands.ts'
 import type { Generation, RunData } from './rows.ts'
 import { createWorker, type OutputFetcher } from './worker.ts'
+import type { DomainDeps } from '../deps.ts'
 
 export type { Actor } from '../actor.ts'
 export type { Generation, GenerationOutput, ViewableOutput } from './rows.ts'
 export { isPending } from './rows.ts'
 export type { FetchedOutput, OutputFetcher } from './worker.ts'
 
-export type GenerationsDeps = {
-	config: Pick<Config, 'monthlyBudgetUsd'>
-	db: Db
-	jobs: Jobs
-	providers: ProviderRegistry
-	storage: Storage
+export type GenerationsDeps = DomainDeps & {
 	/** Every start of provider work (create, retry) counts against the `generation` policy here. */
 	limits: Pick<Limits, 'consume'>
 	fetchOutput: OutputFetcher

@@ -155,6 +155,14 @@ export function createWorker(deps: {
 			return fail(generation.id, OUTDATED_REQUEST, job)
 		}
 		const capability = USAGE_CAPABILITY[capabilityOf(request)]
+		/** Outputs copied into our storage, then the generation marked done with its usage. */
+		const succeed = async (result: { outputs: MediaOutput[]; usage: Usage; costMicros: number }) =>
+			finish(generation, {
+				outputs: await storeOutputs(generation.userId, result.outputs),
+				usage: result.usage,
+				costMicros: result.costMicros,
+				capability,
+			})
 		const { prompt } = request
 		try {
 			if (request.kind === 'image') {
@@ -167,22 +175,12 @@ export function createWorker(deps: {
 						...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
 					}),
 				)
-				await finish(generation, {
-					outputs: await storeOutputs(generation.userId, result.outputs),
-					usage: result.usage,
-					costMicros: result.costMicros,
-					capability,
-				})
+				await succeed(result)
 			} else if (request.kind === 'audio' && request.mode === 'speech') {
 				const result = await withRetries(() =>
 					providers.speech(model.id).run({ text: prompt, ...(request.voice ? { voice: request.voice } : {}) }),
 				)
-				await finish(generation, {
-					outputs: await storeOutputs(generation.userId, result.outputs),
-					usage: result.usage,
-					costMicros: result.costMicros,
-					capability,
-				})
+				await succeed(result)
 			} else {
 				const input = {
 					prompt,
@@ -195,12 +193,7 @@ export function createWorker(deps: {
 						: () => providers.music(model.id).run(input)
 				const result = await withRetries(call)
 				if (result.status === 'succeeded') {
-					await finish(generation, {
-						outputs: await storeOutputs(generation.userId, result.outputs),
-						usage: result.usage,
-						costMicros: result.costMicros,
-						capability,
-					})
+					await succeed(result)
 				} else {
 					await db.privileged(async tx => {
 						// The completion arrives later, as a request of its own: it continues this trace.

@@ -8,6 +8,7 @@ import { testDrivers } from '#tests/support/database.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
 import { client, location, MANY_SIGNUPS, serverDatabase, signUp, type Client, type ServerDatabase } from './helpers.ts'
 import { PASSWORD, uniqueEmail } from '#tests/support/http-auth.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
 const SOME_API_PATH = '/api/generations/00000000-0000-4000-8000-000000000000'
 
@@ -345,11 +346,13 @@ describe.each(testDrivers())('accounts over HTTP on %s', driver => {
 		await signUp(c)
 		const { user } = await exportOf(c)
 		await c.get('/settings')
-		await new Promise(resolve => setTimeout(resolve, 100))
-		const line = server
-			.output()
-			.split('\n')
-			.find(l => l.includes('path=/settings ') && l.includes(user.id))
-		expect(line).toBeTruthy()
+		// The access log line is written when the response finishes, which may be just after the client has it.
+		const line = await waitFor('the access log line', () =>
+			server
+				.output()
+				.split('\n')
+				.find(l => l.includes('path=/settings ') && l.includes(user.id)),
+		)
+		expect(line).toContain(`user_id=${user.id}`)
 	})
 })
