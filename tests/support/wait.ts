@@ -3,16 +3,18 @@
  * says what it was waiting for when that never happens.
  */
 
+type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>
+
 /** Calls `probe` until it returns something truthy (returned), or throws after `timeoutMs` naming `what`. */
 export async function waitFor<T>(
 	what: string,
 	probe: () => T | Promise<T>,
 	options: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
 	const deadline = Date.now() + (options.timeoutMs ?? 15_000)
 	for (;;) {
 		const value = await probe()
-		if (value) return value as NonNullable<T>
+		if (value) return value as Truthy<T>
 		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
 		await new Promise(resolve => setTimeout(resolve, options.intervalMs ?? 50))
 	}

@@ -4,7 +4,6 @@
  * to stub servers, outputs fetched through the safe fetcher into local storage.
  */
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import type { Generation } from '#server/domain/generations/index.ts'
@@ -16,6 +15,7 @@ import type { ReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
+import { listenLocal } from '#tests/support/listen.ts'
 
 const image = (
 	prompt: string,
@@ -64,8 +64,7 @@ async function startWebhookReceiver(services: () => Services) {
 				.catch(() => res.writeHead(500).end())
 		})
 	})
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-	return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, state, close: () => server.close() }
+	return { url: `http://127.0.0.1:${await listenLocal(server)}`, state, close: () => server.close() }
 }
 
 describe.each(testDrivers())('generations on %s', driver => {

@@ -11,6 +11,7 @@ import { createProviders, type ProviderRegistry } from '#server/providers/regist
 import { ProviderError } from '#server/providers/types.ts'
 import { STUB_PNG } from '#tests/fixtures/openai-stub.ts'
 import { startReplicateStub, type ReplicateStub } from '#tests/fixtures/replicate-stub.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
 type Received = { headers: Record<string, string>; body: string }
 
@@ -166,12 +167,15 @@ describe('long predictions (video, music)', () => {
 		})
 		const predictions = providers.predictions('replicate')
 		const seen: string[] = []
-		let state = await predictions.get(started.predictionId)
-		for (let i = 0; i < 100 && !['succeeded', 'failed', 'canceled'].includes(state.status); i++) {
-			seen.push(state.status)
-			await new Promise(resolve => setTimeout(resolve, 10))
-			state = await predictions.get(started.predictionId)
-		}
+		const state = await waitFor(
+			'the prediction to end',
+			async () => {
+				const current = await predictions.get(started.predictionId)
+				seen.push(current.status)
+				return ['succeeded', 'failed', 'canceled'].includes(current.status) && current
+			},
+			{ intervalMs: 10 },
+		)
 		expect(seen).toContain('processing')
 		expect(state).toMatchObject({ status: 'succeeded', usage: { unit: 'seconds', units: 2.5 }, costMicros: 3_500 })
 		expect(state.outputs).toEqual([{ kind: 'url', url: expect.stringMatching(/\.wav$/) }])
