@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
-import { client, PASSWORD, signUp, uniqueEmail } from './helpers.ts'
+import { PASSWORD, uniqueEmail } from '#tests/support/http-auth.ts'
+import { client, signUp } from './helpers.ts'
 
 const WRONG = 'definitely not the password'
 

@@ -425,6 +425,9 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 			retryCount: 0,
 			retryLimit: 2,
 			isLastAttempt: false,
+			markFailed: reason => {
+				throw new Error(`the title job failed: ${reason}`)
+			},
 		})
 		expect(ok(await chat.get(user, named.id)).title).toBe('Test chat')
 	})
