@@ -175,9 +175,9 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 	test('stop over HTTP keeps what was written', async () => {
 		stub.enqueue('chat', { chunks: Array.from({ length: 40 }, (_, i) => `t${i} `), chunkDelayMs: 30 })
 		const { id, replyId } = await startChat(alice, 'Long one', 'stream')
-		// Stop once the reply is well under way: the stream has sent its third chunk.
+		// Stop once the reply is well under way: the stream has sent its fourth chunk.
 		const stream = await get(alice, `/api/chat/${id}/stream?message=${replyId}`)
-		await firstOf('the third chunk', streamText(stream), text => text.includes('t2 '))
+		await firstOf('the fourth chunk', streamText(stream), text => text.includes('t3 '))
 		const stopped = await post(alice, `/chat/${id}`, { intent: 'stop', messageId: replyId })
 		expect(stopped.status).toBe(303)
 		const reply = messagesIn(await page(alice, id))[1]
