@@ -6,6 +6,9 @@
 import { createScratchPostgresDatabase, type TestDriver } from '#tests/support/database.ts'
 import { signUpForm, type NewAccount } from '#tests/support/http-auth.ts'
 
+// The account defaults live with the sign-up form in tests/support; the auth tests also reach them from here.
+export { PASSWORD, uniqueEmail } from '#tests/support/http-auth.ts'
+
 export class CookieJar {
 	private readonly cookies = new Map<string, string>()
 
