@@ -202,7 +202,7 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 				<div className={`flex items-center justify-center bg-raised/60 text-sm text-fg-muted ${frame}`}>No output</div>
 			)}
 			<div className="flex flex-1 flex-col gap-2 p-3">
-				<Link to={href} className="line-clamp-2 text-sm font-medium text-fg">
+				<Link to={href} className="line-clamp-2 text-sm font-medium text-fg no-underline hover:underline">
 					{g.prompt}
 				</Link>
 				<div className="mt-auto flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-fg-muted">
