@@ -3,7 +3,7 @@
  * with JavaScript on and off): no serious or critical violation of WCAG 2.1 A/AA.
  */
 import { randomUUID } from 'node:crypto'
-import AxeBuilder from '@axe-core/playwright'
+import { AxeBuilder } from '@axe-core/playwright'
 import { expect, test } from '@playwright/test'
 import type { Browser, Page } from '@playwright/test'
 import { PUBLIC_PAGES, seed, signedInPages } from './pages.ts'
