@@ -119,7 +119,8 @@ async function chatLcp(): Promise<number[]> {
 			await context.addCookies(
 				cookie.split('; ').map(pair => {
 					const [name = '', ...value] = pair.split('=')
-					return { name, value: value.join('='), url: server.url }
+					// A production session cookie is `__Host-`: secure, host-only, path /.
+					return { name, value: value.join('='), domain: '127.0.0.1', path: '/', secure: true, httpOnly: true }
 				}),
 			)
 			const page = await context.newPage()
