@@ -3,6 +3,7 @@ import { ArrowUp, Paperclip, Square } from 'lucide-react'
 import type { KeyboardEvent } from 'react'
 import { MAX_ATTACHMENTS, MESSAGE_MAX_CHARS } from '#server/domain/chat/schema.ts'
 import { ErrorSummary, FieldScope, FileField, TextareaField } from '../forms.tsx'
+import { useHydrated } from './use-hydrated.ts'
 import type { FieldErrors } from '../forms.tsx'
 import { ModeInput } from './mode-input.tsx'
 
@@ -23,6 +24,7 @@ type Props = {
  * and redirects; with JavaScript, Enter sends and the reply streams.
  */
 export function Composer({ parentId, value, errors, streamingId, canAttachImages }: Props) {
+	const hydrated = useHydrated()
 	const navigation = useNavigation()
 	const sending = navigation.state !== 'idle' && navigation.formData?.get('intent') === 'send'
 
@@ -54,6 +56,10 @@ export function Composer({ parentId, value, errors, streamingId, canAttachImages
 						maxLength={MESSAGE_MAX_CHARS}
 						defaultValue={value ?? ''}
 						placeholder="Write a message…"
+						// Without JavaScript, Enter is an ordinary new line: the button sends.
+						description={
+							hydrated ? 'Enter sends; Shift+Enter starts a new line.' : 'Press Send to send; Enter starts a new line.'
+						}
 						controlClassName="block max-h-[12.5rem] min-h-[3rem] w-full resize-y border-0 bg-transparent px-2 py-1.5 text-fg placeholder:text-fg-muted/70 focus:outline-none"
 						onKeyDown={onKeyDown}
 					/>

@@ -159,7 +159,10 @@ function Snippet({ text }: { text: string }) {
 function ItemMenu({ item, here }: { item: ConversationItem; here: string }) {
 	const stay = here.startsWith(`/chat/${item.id}`) ? '/chat' : here
 	return (
-		<details className="shrink-0 opacity-100 group-focus-within:opacity-100 group-hover:opacity-100 open:opacity-100 md:opacity-0 [@media(hover:none)]:opacity-100">
+		<details
+			data-menu=""
+			className="shrink-0 opacity-100 group-focus-within:opacity-100 group-hover:opacity-100 open:opacity-100 md:opacity-0 [@media(hover:none)]:opacity-100"
+		>
 			<summary
 				className="icon-btn m-0.5 h-8 w-8 cursor-pointer list-none [&::-webkit-details-marker]:hidden"
 				aria-label={`Options for ${item.title}`}
