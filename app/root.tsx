@@ -1,4 +1,5 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data as withInit } from '@remix-run/node'
 import {
 	isRouteErrorResponse,
 	Links,
@@ -10,11 +11,13 @@ import {
 	useRouteLoaderData,
 } from '@remix-run/react'
 import type { ReactNode } from 'react'
+import { FlashRegion } from './components/flash.tsx'
 import { AppShell } from './components/shell.tsx'
 import { getUser } from './utils/auth.server.ts'
 import stylesheet from './tailwind.css'
 import { readTheme } from './utils/theme.server.ts'
 import { useNonce } from './utils/nonce.tsx'
+import { useMenuDismissal } from './utils/use-menu-dismissal.ts'
 
 export const links: LinksFunction = () => [
 	{ rel: 'stylesheet', href: stylesheet },
@@ -25,11 +28,31 @@ export const meta: MetaFunction = () => [{ title: 'Generation Studio' }]
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const [user, theme] = await Promise.all([getUser(request, context), readTheme(request)])
-	return {
-		requestId: context.requestId,
-		theme,
-		user: user ? { name: user.name, email: user.email, role: user.role } : null,
+	// The message an action left with its redirect: read once, and the cookie cleared with this answer.
+	const flash = await context.services.flash.take(request)
+	const headers = new Headers()
+	if (flash.clear) {
+		headers.append('Set-Cookie', flash.clear)
+		// A message is for this browser, this once (it may hold a new token): no cache may keep the page.
+		headers.set('Cache-Control', 'no-store')
 	}
+	return withInit(
+		{
+			requestId: context.requestId,
+			theme,
+			user: user ? { name: user.name, email: user.email, role: user.role } : null,
+			flash: flash.message,
+		},
+		{ headers },
+	)
+}
+
+/** Pages under the root start from these headers (a flash message makes the page uncacheable). */
+export const headers: HeadersFunction = ({ loaderHeaders }) => {
+	const out = new Headers()
+	const cacheControl = loaderHeaders.get('Cache-Control')
+	if (cacheControl) out.set('Cache-Control', cacheControl)
+	return out
 }
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -46,6 +69,7 @@ export function Layout({ children }: { children: ReactNode }) {
 			</head>
 			<body>
 				<AppShell user={data?.user ?? null} theme={theme}>
+					<FlashRegion flash={data?.flash} />
 					{children}
 				</AppShell>
 				<ScrollRestoration nonce={nonce} />
@@ -56,6 +80,7 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
+	useMenuDismissal()
 	return <Outlet />
 }
 

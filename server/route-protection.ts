@@ -14,11 +14,12 @@
  * forget the check, and a new route is protected before anyone thinks about it. Routes still call
  * `requireUser` first for the typed user (the lookup is shared within a request).
  */
+import { json } from '@remix-run/node'
 import type { ActionFunction, HeadersFunction, LoaderFunction, ServerBuild } from '@remix-run/node'
 import type { LoadContext } from './load-context.ts'
 import type { SessionUser } from './auth/index.ts'
 import { declaredLength, FORM_BODY_MAX_BYTES } from './body-limit.ts'
-import { RateLimitError, rateLimitResponse } from './limits/http.ts'
+import { RateLimitError, rateLimitHeaders, rateLimitResponse } from './limits/http.ts'
 import { isPolicyName, POLICIES } from './limits/index.ts'
 import type { PolicyName } from './limits/index.ts'
 import { logger } from './logger.ts'
@@ -39,6 +40,8 @@ export const PUBLIC_ROUTES: readonly string[] = [
 	'routes/logout',
 	'routes/auth.$provider',
 	'routes/auth.$provider_.callback',
+	// Undoing an account deletion: the account is signed out by then; its one-time credential is the proof.
+	'routes/account.restore',
 	// The colour theme: a cookie that visitors may set too; it reads and changes nothing else.
 	'routes/theme',
 	// The model catalogue with prices, open to visitors.
@@ -144,15 +147,43 @@ async function enforcePolicy(
 	request: Request,
 	context: LoadContext,
 	user: SessionUser | null,
-): Promise<void> {
+): Promise<RateLimitError | null> {
 	const limits = context.services.limits
 	// Sign-in is counted per address and typed e-mail, so the e-mail is read from the body before the action.
 	const email = limits.policies[policy].key === 'ip+email' ? await typedEmail(request) : null
 	const result = await limits.consume(policy, { ip: context.clientIp, userId: user?.id ?? null, email })
-	if (!result.allowed) {
-		// JSON for both: API clients read it, and pages render `error.message` in their error boundary.
-		throw rateLimitResponse(new RateLimitError(result), { json: true, requestId: context.requestId })
+	return result.allowed ? null : new RateLimitError(result)
+}
+
+/** Fields whose value never comes back to the page, even in a refusal. */
+const NEVER_ECHOED = /password|token|secret/i
+
+/**
+ * A page's form refused by a limit keeps the page: the answer is the action data a refused form already
+ * renders — the message (with the time to wait) beside the form, and what was typed, passwords aside — with
+ * status 429 and Retry-After. Routes read `formErrors` or `message`, `fields` and `values`.
+ */
+async function formRefusal(request: Request, error: RateLimitError): Promise<Response> {
+	const values: Record<string, string> = {}
+	try {
+		for (const [name, value] of Object.entries(await readForm(request))) {
+			if (typeof value === 'string' && !NEVER_ECHOED.test(name)) values[name] = value
+		}
+	} catch {
+		// Not a form (or an unreadable one): nothing to put back.
 	}
+	const headers = new Headers(rateLimitHeaders(error.result))
+	headers.set('Cache-Control', 'no-store')
+	return json(
+		{
+			message: error.message,
+			formErrors: [error.message],
+			fields: {},
+			values,
+			retryAfterSeconds: error.result.retryAfterSeconds,
+		},
+		{ status: 429, headers },
+	)
 }
 
 type Handler = LoaderFunction | ActionFunction
@@ -165,7 +196,13 @@ function limitBody(request: Request, context: LoadContext, maxBytes: number): vo
 	if (!withinCap || (declared !== null && declared > maxBytes)) throw bodyTooLarge(maxBytes)
 }
 
-type GuardOptions = { isPublic: boolean; policies: PolicyName[]; bodyLimit?: number }
+type GuardOptions = {
+	isPublic: boolean
+	policies: PolicyName[]
+	bodyLimit?: number
+	/** A page's action: a limit's refusal comes back as action data beside the form, not as an error page. */
+	formAction?: boolean
+}
 
 function guard(options: GuardOptions, fn: Handler): Handler {
 	const { isPublic, policies, bodyLimit } = options
@@ -179,7 +216,14 @@ function guard(options: GuardOptions, fn: Handler): Handler {
 				? await auth.getUser(args.request)
 				: null
 			: await auth.requireUser(args.request)
-		for (const policy of policies) await enforcePolicy(policy, args.request, context, user)
+		for (const policy of policies) {
+			const refused = await enforcePolicy(policy, args.request, context, user)
+			if (!refused) continue
+			const isApi = new URL(args.request.url).pathname.startsWith('/api/')
+			if (options.formAction && !isApi) return await formRefusal(args.request, refused)
+			// JSON for API clients; a page's loader refused this way renders `error.message` in its error boundary.
+			throw rateLimitResponse(refused, { json: true, requestId: context.requestId })
+		}
 		return fn(args)
 	}
 }
@@ -241,6 +285,7 @@ export function protectRoutes(build: ServerBuild): ServerBuild {
 					isPublic,
 					policies: policies.length > 0 ? policies : [FALLBACK_ACTION_POLICY],
 					bodyLimit: declaredBodyLimit(module.handle),
+					formAction: isPage,
 				},
 				module.action,
 			)

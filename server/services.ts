@@ -19,6 +19,7 @@ import { createGenerations } from './domain/generations/index.ts'
 import type { Generations } from './domain/generations/index.ts'
 import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
 import { createModels } from './domain/models/index.ts'
+import { startPurgeWorker } from './domain/undo/index.ts'
 import { usageSummary } from './domain/usage/index.ts'
 import type { UsageSummary } from './domain/usage/index.ts'
 import type { Models } from './domain/models/index.ts'
@@ -33,6 +34,8 @@ import { assertSharedMedia, createStorage, LocalStorage } from './storage/index.
 import type { Storage, StorageHealth } from './storage/index.ts'
 import { describeDatabaseUrl, waitForDatabase } from './startup.ts'
 import { DEFAULT_OUTPUT_HOSTS, fetchOutput } from './storage/fetch-output.ts'
+import { createFlash } from './flash.ts'
+import type { Flash } from './flash.ts'
 
 export type CheckState = { ok: boolean; required: boolean; latencyMs?: number; detail?: string }
 export type Readiness = {
@@ -49,6 +52,8 @@ export type Services = {
 	limits: Limits
 	storage: Storage
 	auth: Auth
+	/** One-shot messages carried across a POST-redirect-GET. */
+	flash: Flash
 	providers: ProviderRegistry
 	generations: Generations
 	chat: Chat
@@ -120,7 +125,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		})
 	}
 	// Sessions, accounts and API tokens; account deletion removes the user's stored files too.
-	const auth = await createAuth({ config, db, limits, storage })
+	const auth = await createAuth({ config, db, jobs, limits, storage })
 	closers.push(['auth', () => auth.close()])
 	const providers = createProviders(
 		config,
@@ -221,6 +226,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		limits,
 		storage,
 		auth,
+		flash: createFlash(config),
 		providers,
 		generations,
 		chat,
@@ -233,6 +239,13 @@ export async function createServices(configured: Config): Promise<Services> {
 			await jobs.recoverOrphans()
 			await generations.startWorkers()
 			await chat.startWorkers()
+			// Deletions become final when their undo window is over.
+			await startPurgeWorker(jobs, {
+				conversation: chat.purge,
+				generation: generations.purge,
+				api_token: auth.purgeApiToken,
+				account: auth.purgeAccount,
+			})
 		},
 		async close() {
 			for (const [name, close] of closers.reverse()) {

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json, redirect } from '@remix-run/node'
-import { Outlet, useLoaderData, useParams } from '@remix-run/react'
+import { Outlet, useActionData, useLoaderData, useParams } from '@remix-run/react'
 import hljsStyles from 'highlight.js/styles/github-dark.min.css'
 import chatStyles from '#app/components/chat/chat.css'
 import { ConversationList } from '#app/components/chat/conversation-list.tsx'
@@ -8,6 +8,7 @@ import { ConversationActionSchema, ConversationListQuerySchema } from '#server/d
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm, readQuery } from '#app/utils/input.server.ts'
+import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 
 /** Rename, pin and delete, from the list or a chat's header. */
 export const handle = { rateLimit: { action: 'write' }, shell: { fullBleed: true } }
@@ -31,18 +32,32 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	if (!parsed.ok) return json({ message: Object.values(parsed.fields)[0]?.[0] ?? 'Unknown action.' }, { status: 400 })
 	const { chat } = context.services
 	const input = parsed.value
+	if (input.intent === 'delete') {
+		const removed = await chat.remove(user, input.conversationId)
+		if (removed !== true) return json({ message: removed.message }, { status: removed.status })
+		return redirectWithFlash(context, input.redirectTo ?? '/chat', {
+			kind: 'success',
+			message: 'Chat deleted.',
+			undo: undoWith('/chat', { intent: 'restore', conversationId: input.conversationId }),
+		})
+	}
+	if (input.intent === 'restore') {
+		const restored = await chat.restore(user, input.conversationId)
+		if (restored !== true) return redirectWithFlash(context, '/chat', { kind: 'error', message: restored.message })
+		return redirectWithFlash(context, `/chat/${input.conversationId}`, { kind: 'success', message: 'Chat restored.' })
+	}
 	const result =
 		input.intent === 'rename'
 			? await chat.rename(user, input.conversationId, input.title)
-			: input.intent === 'pin'
-				? await chat.setPinned(user, input.conversationId, input.pinned)
-				: await chat.remove(user, input.conversationId)
+			: await chat.setPinned(user, input.conversationId, input.pinned)
 	if (result !== true && 'refused' in result) return json({ message: result.message }, { status: result.status })
 	return redirect(input.redirectTo ?? '/chat', 303)
 }
 
 export default function ChatLayout() {
 	const { items, nextCursor, query } = useLoaderData<typeof loader>()
+	// A rename, pin or delete that was refused says why above the list (with and without JavaScript).
+	const refused = useActionData<typeof action>()
 	const { id } = useParams()
 	return (
 		// Wide screens: the page does not scroll; the list and the messages scroll on their own.
@@ -54,6 +69,11 @@ export default function ChatLayout() {
 					id ? 'hidden' : 'flex border-t'
 				}`}
 			>
+				{refused?.message ? (
+					<p role="alert" className="callout-danger m-3">
+						{refused.message}
+					</p>
+				) : null}
 				<ConversationList items={items} query={query} nextCursor={nextCursor} activeId={id} />
 			</aside>
 			<div className="min-w-0 flex-1 md:h-screen">

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { defer, json, redirect } from '@remix-run/node'
-import { Await, Form, Link, useLoaderData, useRevalidator } from '@remix-run/react'
+import { Await, Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react'
 import { Suspense, useEffect } from 'react'
 import { GenerationOutputView } from '#app/components/generation-output.tsx'
 import { GenerationActionSchema, PENDING_STATUSES } from '#server/domain/generations/schema.ts'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
+import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
@@ -42,7 +43,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 	if (parsed.value.intent === 'delete') {
 		const result = await generations.remove(user, id)
 		if (result !== true) return json({ message: result.message }, { status: result.status })
-		return redirect('/library', 303)
+		return redirectWithFlash(context, '/library', {
+			kind: 'success',
+			message: 'Generation deleted.',
+			undo: undoWith(`/generations/${id}`, { intent: 'restore' }),
+		})
+	}
+	if (parsed.value.intent === 'restore') {
+		const result = await generations.restore(user, id)
+		if (result !== true) return redirectWithFlash(context, '/library', { kind: 'error', message: result.message })
+		return redirectWithFlash(context, `/generations/${id}`, { kind: 'success', message: 'Generation restored.' })
 	}
 	const result =
 		parsed.value.intent === 'cancel' ? await generations.cancel(user, id) : await generations.retry(user, id)
@@ -82,6 +92,8 @@ export default function GenerationPage() {
 
 function GenerationView({ generation }: { generation: View }) {
 	const pending = PENDING_STATUSES.includes(generation.status)
+	// Cancel, run again or delete that was refused (already finished, over the limit…) says why.
+	const refused = useActionData<typeof action>()
 	return (
 		<article className="mx-auto max-w-3xl space-y-6" data-generation-status={generation.status}>
 			{pending ? (
@@ -123,6 +135,11 @@ function GenerationView({ generation }: { generation: View }) {
 						</li>
 					))}
 				</ul>
+			) : null}
+			{refused?.message ? (
+				<p role="alert" className="callout-danger">
+					{refused.message}
+				</p>
 			) : null}
 			<Form method="post" className="flex flex-wrap gap-2">
 				{pending ? (

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { json } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { ErrorSummary, FieldScope, TextField } from '#app/components/forms.tsx'
 import { DeleteAccountSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
+import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 export const handle: RouteHandle = { rateLimit: 'account' }
@@ -21,7 +22,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	if (!parsed.ok) return json({ fields: parsed.fields, formErrors: parsed.formErrors }, { status: 400 })
 	const result = await context.services.auth.deleteAccount(request, user, { confirmEmail: parsed.value.confirmEmail })
 	if (!result.ok) return json({ fields: result.fields, formErrors: result.formErrors }, { status: 400 })
-	throw redirect('/', { status: 303, headers: result.headers })
+	// Signed out now; the Undo in the message restores the account and signs this browser back in.
+	return redirectWithFlash(
+		context,
+		'/',
+		{
+			kind: 'info',
+			message: 'Account deleted — goodbye.',
+			undo: undoWith('/account/restore', { restoreToken: result.restoreToken }),
+		},
+		{ headers: result.headers },
+	)
 }
 
 export default function AccountSettings() {
@@ -48,8 +59,9 @@ export default function AccountSettings() {
 					Delete your account
 				</h2>
 				<p className="text-sm text-fg-muted">
-					This removes your account and everything in it — conversations, generations and their files, workflows,
-					tokens, sessions — at once and for good. Export your data first if you want to keep it.
+					This signs you out everywhere and removes your account and everything in it — conversations, generations and
+					their files, workflows, tokens, sessions. You can undo it for 30 seconds from the message that follows; after
+					that it is gone for good. Export your data first if you want to keep it.
 				</p>
 				<Form method="post" className="space-y-3">
 					<FieldScope prefix="delete" errors={result?.fields}>

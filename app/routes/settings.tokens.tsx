@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
-import { ErrorSummary, FieldScope, Notice, TextField } from '#app/components/forms.tsx'
+import { ErrorSummary, FieldScope, TextField } from '#app/components/forms.tsx'
 import { TokensActionSchema } from '#app/schemas/settings.ts'
 import { clientIp, requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
+import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 // Revoking is a plain write; creating a token also counts against `api_token` (in the auth service).
@@ -19,34 +20,58 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 type Result = {
 	fields: Record<string, string[]>
 	formErrors: string[]
-	created: { name: string; token: string } | null
-	notice: string | null
+	/** What was typed, so a refused form comes back filled in. */
+	values: { name: string }
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { auth } = context.services
-	const parsed = parseWith(TokensActionSchema, await readForm(request))
+	const form = await readForm(request)
+	const values = { name: form.name ?? '' }
+	const parsed = parseWith(TokensActionSchema, form)
 	if (!parsed.ok) {
-		return json<Result>(
-			{ fields: parsed.fields, formErrors: parsed.formErrors, created: null, notice: null },
-			{ status: 400 },
+		return json<Result>({ fields: parsed.fields, formErrors: parsed.formErrors, values }, { status: 400 })
+	}
+	const input = parsed.value
+	if (input.intent === 'revoke') {
+		const name = await auth.revokeApiToken(user, input.tokenId)
+		if (name === null) {
+			return json<Result>({ fields: {}, formErrors: ['That token is already revoked.'], values }, { status: 404 })
+		}
+		return redirectWithFlash(context, '/settings/tokens', {
+			kind: 'success',
+			message: `Token “${name}” revoked.`,
+			undo: undoWith('/settings/tokens', { intent: 'restore', tokenId: input.tokenId }),
+		})
+	}
+	if (input.intent === 'restore') {
+		const restored = await auth.restoreApiToken(user, input.tokenId)
+		return redirectWithFlash(
+			context,
+			'/settings/tokens',
+			restored
+				? { kind: 'success', message: 'Token restored: it works again.' }
+				: { kind: 'error', message: 'It is too late to undo: the token has been revoked for good.' },
 		)
 	}
-	if (parsed.value.intent === 'revoke') {
-		const revoked = await auth.revokeApiToken(user, parsed.value.tokenId)
-		return json<Result>({ fields: {}, formErrors: [], created: null, notice: revoked ? 'The token is revoked.' : null })
+	const created = await auth.createApiToken(user, { name: input.name, ip: clientIp(context) })
+	if (!created.ok) {
+		return json<Result>(
+			{ fields: {}, formErrors: [created.message], values },
+			{ status: 429, headers: created.headers },
+		)
 	}
-	const { token, info } = await auth.createApiToken(user, { name: parsed.value.name, ip: clientIp(context) })
-	// The only response that ever contains the token: no cache may keep it.
-	return json<Result>(
-		{ fields: {}, formErrors: [], created: { name: info.name, token }, notice: null },
-		{ headers: { 'Cache-Control': 'no-store' } },
-	)
+	// Post-redirect-get: the token travels once, in the encrypted flash cookie, and a reload creates nothing.
+	return redirectWithFlash(context, '/settings/tokens', {
+		kind: 'success',
+		message: `Token “${created.info.name}” created. Copy it now: it is shown only this once.`,
+		secret: { label: 'New token', value: created.token },
+	})
 }
 
-export const headers: HeadersFunction = ({ actionHeaders, errorHeaders }) => {
-	const out = new Headers()
+export const headers: HeadersFunction = ({ parentHeaders, actionHeaders, errorHeaders }) => {
+	const out = new Headers(parentHeaders)
 	for (const source of [actionHeaders, errorHeaders]) {
 		for (const name of [
 			'cache-control',
@@ -82,16 +107,6 @@ export default function TokenSettings() {
 					the <code>/api/</code> endpoints. It acts as you, so keep it secret, and revoke it when it is no longer
 					needed.
 				</p>
-				{result?.created ? (
-					<div role="status" className="space-y-2 rounded-md border border-success-line bg-success-soft p-3 text-sm">
-						<p className="text-success">Your token “{result.created.name}”. Copy it now: it is shown only this once.</p>
-						<label htmlFor="created-token" className="sr-only">
-							New token
-						</label>
-						<input id="created-token" readOnly value={result.created.token} className="field font-mono text-xs" />
-					</div>
-				) : null}
-				{result?.notice ? <Notice>{result.notice}</Notice> : null}
 				<Form method="post" className="flex flex-wrap items-end gap-3">
 					<FieldScope prefix="token" errors={result?.fields}>
 						<div className="w-full empty:hidden">
@@ -106,6 +121,7 @@ export default function TokenSettings() {
 								maxLength={100}
 								placeholder="e.g. laptop script"
 								autoComplete="off"
+								defaultValue={result?.values.name ?? ''}
 							/>
 						</div>
 						<button type="submit" name="intent" value="create" className="btn" disabled={busy}>

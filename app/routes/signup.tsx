@@ -9,8 +9,8 @@ import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
-// Per address: a few accounts an hour is plenty for a household or an office.
-export const handle: RouteHandle = { rateLimit: 'signup' }
+// Every attempt counts per address; the lower `signup` limit counts only accounts created (in the auth service).
+export const handle: RouteHandle = { rateLimit: 'signup_attempt' }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const redirectTo = safeRedirect(new URL(request.url).searchParams.get('redirectTo'))
@@ -36,7 +36,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	}
 	const { name, email, password, redirectTo } = parsed.value
 	const result = await context.services.auth.signUp(request, { name, email, password, ip: clientIp(context) })
-	if (!result.ok) return json({ fields: result.fields, formErrors: result.formErrors, values }, { status: 400 })
+	if (!result.ok) {
+		const limited = result.retryAfterSeconds !== undefined
+		return json(
+			{ fields: result.fields, formErrors: result.formErrors, values },
+			limited
+				? { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } }
+				: { status: 400 },
+		)
+	}
 	throw redirect(redirectTo, { status: 303, headers: result.headers })
 }
 

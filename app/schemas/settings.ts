@@ -49,9 +49,18 @@ export const TokensActionSchema = v.variant(
 	[
 		v.object({ intent: v.literal('create'), name: TokenNameSchema }),
 		v.object({ intent: v.literal('revoke'), tokenId: Uuid }),
+		v.object({ intent: v.literal('restore'), tokenId: Uuid }),
 	],
 	'Unknown action.',
 )
+
+/** The Undo of an account deletion: its one-time credential, from the flash message. */
+export const RestoreAccountSchema = v.object({
+	restoreToken: v.pipe(
+		v.string('The undo link is incomplete.'),
+		v.regex(/^gs_[\w-]{43}$/, 'The undo link is not valid.'),
+	),
+})
 
 export const DeleteAccountSchema = v.object({
 	intent: v.literal('delete', 'Unknown action.'),

@@ -4,6 +4,8 @@
  * through `db.asUser`, so row-level security applies; sign-up, sign-in lookups and password hashes are
  * privileged (users cannot read or write hashes), and each such call says so.
  */
+import { schedulePurge, windowOpen, windowPassed } from '#server/domain/undo/index.ts'
+import type { Jobs } from '#server/jobs/index.ts'
 import type { Db, Tx } from '#server/db/index.ts'
 import { isUniqueViolation } from '#server/db/index.ts'
 import { toSessionUser } from './session.ts'
@@ -51,7 +53,8 @@ export async function findUserByEmail(
 ): Promise<(SessionUser & { passwordHash: string | null }) | null> {
 	const { rows } = await db.privileged(tx =>
 		tx.query<UserRow & { password_hash: string | null }>(
-			'select id, email, name, role, password_hash from users where lower(email) = lower($1)',
+			// A deleted account (waiting for its purge) cannot sign in: only the Undo of its deletion brings it back.
+			'select id, email, name, role, password_hash from users where lower(email) = lower($1) and deleted_at is null',
 			[email],
 		),
 	)
@@ -209,7 +212,7 @@ export async function updateName(db: Db, userId: string, name: string): Promise<
 }
 
 /** Columns never exported: secrets, and search vectors derived from exported text. */
-const NOT_EXPORTED = ['password_hash', 'token_hash', 'search']
+const NOT_EXPORTED = ['password_hash', 'token_hash', 'restore_token_hash', 'search']
 
 type OwnedTable = { name: string; ordered: boolean }
 
@@ -260,6 +263,49 @@ export async function exportUserData(db: Db, userId: string): Promise<ExportArch
 
 function quoteIdent(name: string): string {
 	return `"${name.replace(/"/g, '""')}"`
+}
+
+/**
+ * Account deletion, first step: the account is marked deleted (it can no longer sign in, and its API tokens stop
+ * working), every session of it ends, and its purge is enqueued in the same transaction. `restoreTokenHash` is
+ * the hash of the Undo credential. Privileged: users may not write these columns themselves.
+ */
+export async function markUserDeleted(
+	db: Db,
+	jobs: Pick<Jobs, 'enqueue'>,
+	userId: string,
+	restoreTokenHash: string,
+): Promise<boolean> {
+	return await db.privileged(async tx => {
+		const { rowCount } = await tx.query(
+			'update users set deleted_at = now(), restore_token_hash = $2 where id = $1 and deleted_at is null',
+			[userId, restoreTokenHash],
+		)
+		if (rowCount === 0) return false
+		await tx.query('delete from sessions where user_id = $1', [userId])
+		await schedulePurge(jobs, tx, 'account', userId)
+		return true
+	})
+}
+
+/** Undo of a deletion, by its credential, while the window is open: the account as it was. Privileged. */
+export async function restoreDeletedUser(db: Db, restoreTokenHash: string): Promise<SessionUser | null> {
+	const { rows } = await db.privileged(tx =>
+		tx.query<UserRow>(
+			`update users set deleted_at = null, restore_token_hash = null
+			where restore_token_hash = $1 and ${windowOpen('deleted_at')} returning id, email, name, role`,
+			[restoreTokenHash],
+		),
+	)
+	return rows[0] ? toSessionUser(rows[0]) : null
+}
+
+/** True when the account is marked deleted and its undo window is over: the purge may go ahead. */
+export async function isPurgeDue(db: Db, userId: string): Promise<boolean> {
+	const { rowCount } = await db.privileged(tx =>
+		tx.query(`select 1 from users where id = $1 and ${windowPassed('deleted_at')}`, [userId]),
+	)
+	return rowCount > 0
 }
 
 /** Deletes the user; every row they own goes with it (ON DELETE CASCADE from users). */

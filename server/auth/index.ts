@@ -9,18 +9,21 @@ import { Authenticator, AuthorizationError } from 'remix-auth'
 import { FormStrategy } from 'remix-auth-form'
 import type { Config } from '#server/config.ts'
 import type { Db } from '#server/db/index.ts'
+import type { Jobs } from '#server/jobs/index.ts'
 import type { Limits } from '#server/limits/index.ts'
-import { RateLimitError, rateLimitResponse } from '#server/limits/http.ts'
+import { rateLimitHeaders, rateLimitMessage } from '#server/limits/http.ts'
 import { logger, requestScope } from '#server/logger.ts'
 import {
 	countOwnedRows,
 	createLocalUser,
-	deleteUser,
 	exportUserData,
 	findUserByEmail,
+	isPurgeDue,
 	listIdentities,
+	markUserDeleted,
 	passwordHashOf,
 	resolveProviderUser,
+	restoreDeletedUser,
 	setPasswordHash,
 	unlinkIdentity,
 	updateName,
@@ -32,7 +35,18 @@ import { isUuid } from '#server/uuid.ts'
 import { createFlowStorage, createSessionCookie, findSession, insertSession, pruneSessions } from './session.ts'
 import { SessionCache } from './session-cache.ts'
 import { tokensOutcome } from './messages.ts'
-import { bearerToken, findTokenUser, insertToken, listTokens, revokeAllTokens, revokeToken } from './tokens.ts'
+import {
+	bearerToken,
+	findTokenUser,
+	hashToken,
+	insertToken,
+	listTokens,
+	newToken,
+	purgeToken,
+	restoreToken,
+	revokeAllTokens,
+	revokeToken,
+} from './tokens.ts'
 import type {
 	ActiveSession,
 	ApiTokenInfo,
@@ -59,7 +73,10 @@ export interface Auth {
 	/** As requireUser, then 403 for non-admins. */
 	requireAdmin(request: Request): Promise<SessionUser>
 
-	/** Creates a local account and signs it in; refuses a taken e-mail. The first account becomes admin. */
+	/**
+	 * Creates a local account and signs it in; refuses a taken e-mail. The first account becomes admin. Only an
+	 * account created counts against the `signup` policy (a refusal says how long to wait).
+	 */
 	signUp(
 		request: Request,
 		input: { name: string; email: string; password: string; ip: string },
@@ -99,23 +116,50 @@ export interface Auth {
 		options?: { keepTokens?: boolean },
 	): Promise<{ headers: Headers; revokedTokens: number }>
 	listApiTokens(user: SessionUser): Promise<ApiTokenInfo[]>
-	/** The token is in the result once and never again. Throws a 429 Response past the `api_token` policy. */
-	createApiToken(user: SessionUser, input: { name: string; ip: string }): Promise<{ token: string; info: ApiTokenInfo }>
-	revokeApiToken(user: SessionUser, tokenId: string): Promise<boolean>
+	/**
+	 * The token is in the result once and never again. Past the `api_token` policy: a refusal with the message
+	 * (how long to wait) and the rate-limit headers, for the form to show beside what was typed.
+	 */
+	createApiToken(
+		user: SessionUser,
+		input: { name: string; ip: string },
+	): Promise<
+		| { ok: true; token: string; info: ApiTokenInfo }
+		| { ok: false; message: string; retryAfterSeconds: number; headers: Record<string, string> }
+	>
+	/** Revokes a live token, undoably for UNDO_SECONDS; the name of the token revoked, or null. */
+	revokeApiToken(user: SessionUser, tokenId: string): Promise<string | null>
+	/** Undo of a revocation while its window is open. */
+	restoreApiToken(user: SessionUser, tokenId: string): Promise<boolean>
+	/** The purge job's part for a revoked token. */
+	purgeApiToken(tokenId: string): Promise<void>
 	/** Every row the user owns, as one JSON document. */
 	exportData(user: SessionUser): Promise<ExportArchive>
-	/** Needs the account's e-mail typed as confirmation; removes every row and stored file of the user. */
+	/**
+	 * Needs the account's e-mail typed as confirmation. The account is disabled and signed out everywhere at once;
+	 * `restoreToken` undoes that for UNDO_SECONDS (docs/decisions/015), after which every row and stored file of
+	 * the user is purged.
+	 */
 	deleteAccount(
 		request: Request,
 		user: SessionUser,
 		input: { confirmEmail: string },
-	): Promise<{ ok: true; headers: Headers } | Refusal>
+	): Promise<{ ok: true; headers: Headers; restoreToken: string } | Refusal>
+	/** Undo of an account deletion with its credential: the account back, and signed in on this browser. */
+	restoreAccount(
+		request: Request,
+		input: { restoreToken: string; ip: string },
+	): Promise<{ ok: true; user: SessionUser; headers: Headers } | { ok: false }>
+	/** The purge job's part: every row and stored file of a deleted account, once its window is over. */
+	purgeAccount(userId: string): Promise<void>
 	close(): Promise<void>
 }
 
 export type AuthDeps = {
 	config: Config
 	db: Db
+	/** Deleting an account or revoking a token enqueues its purge. */
+	jobs: Pick<Jobs, 'enqueue'>
 	limits: Limits
 	/** When files are stored, account deletion removes the user's files too. */
 	storage?: { removeUserFiles(userId: string): Promise<number> } | null
@@ -155,7 +199,7 @@ export function loginRedirect(request: Request): Response {
 }
 
 export async function createAuth(deps: AuthDeps): Promise<Auth> {
-	const { config, db, limits } = deps
+	const { config, db, jobs, limits } = deps
 	const storage = deps.storage ?? null
 	const idleDays = config.session.idleDays
 	const sessionCookie = createSessionCookie(config)
@@ -294,8 +338,12 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 		},
 
 		async signUp(request, { name, email, password, ip }) {
+			// Counted before the insert, so parallel sign-ups cannot race past it, and given back when refused.
+			const limit = await limits.consume('signup', { ip })
+			if (!limit.allowed) return { ...refusal({}, [rateLimitMessage(limit)]), retryAfterSeconds: limit.retryAfterSeconds }
 			const user = await createLocalUser(db, { email, name, passwordHash: await hashPassword(password) })
 			if (!user) {
+				await limits.reward('signup', { ip })
 				return refusal({ email: ['An account with this e-mail already exists. Sign in instead.'] })
 			}
 			logger.info('account created', { user_id: user.id, method: 'password', role: user.role })
@@ -463,17 +511,30 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 
 		async createApiToken(user, { name, ip }) {
 			const result = await limits.consume('api_token', { ip, userId: user.id })
-			if (!result.allowed)
-				throw rateLimitResponse(new RateLimitError(result), { json: true, requestId: requestIdNow() })
+			if (!result.allowed) {
+				return {
+					ok: false,
+					message: rateLimitMessage(result),
+					retryAfterSeconds: result.retryAfterSeconds,
+					headers: rateLimitHeaders(result),
+				}
+			}
 			const created = await insertToken(db, user.id, name)
 			logger.info('api token created', { user_id: user.id, token_id: created.info.id })
-			return created
+			return { ok: true, ...created }
 		},
 
 		async revokeApiToken(user, tokenId) {
-			if (!isUuid(tokenId)) return false
-			return await revokeToken(db, user.id, tokenId)
+			if (!isUuid(tokenId)) return null
+			return await revokeToken(db, jobs, user.id, tokenId)
 		},
+
+		async restoreApiToken(user, tokenId) {
+			if (!isUuid(tokenId)) return false
+			return await restoreToken(db, user.id, tokenId)
+		},
+
+		purgeApiToken: tokenId => (isUuid(tokenId) ? purgeToken(db, tokenId) : Promise.resolve()),
 
 		exportData: user => exportUserData(db, user.id),
 
@@ -481,21 +542,36 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 			if (confirmEmail.trim().toLowerCase() !== user.email.toLowerCase()) {
 				return refusal({ confirmEmail: ['Type the e-mail address of this account to confirm.'] })
 			}
-			// Files first: if removing them fails, the account stays and the deletion can be retried.
-			if (storage) await storage.removeUserFiles(user.id)
-			await deleteUser(db, user.id)
-			recent.forgetUser(user.id)
-			const left = Object.entries(await countOwnedRows(db, user.id)).filter(([, n]) => n > 0)
-			if (left.length > 0) logger.error('account deletion left rows behind', { user_id: user.id, tables: left })
+			const restoreToken = newToken()
+			if (!(await markUserDeleted(db, jobs, user.id, hashToken(restoreToken)))) {
+				return refusal({}, ['This account is already being deleted.'])
+			}
+			logger.info('account deleted, purge scheduled', { user_id: user.id })
+			forget({ userId: user.id })
+			return { ok: true, headers: await clearCookieHeaders(), restoreToken }
+		},
+
+		async restoreAccount(request, { restoreToken, ip }) {
+			const user = await restoreDeletedUser(db, hashToken(restoreToken))
+			if (!user) return { ok: false }
+			logger.info('account deletion undone', { user_id: user.id })
+			return { ok: true, user, headers: await startSession(request, user, ip) }
+		},
+
+		async purgeAccount(userId) {
+			if (!isUuid(userId) || !(await isPurgeDue(db, userId))) return
+			// Files first: if removing them fails, the job is tried again with the account still there to find them.
+			if (storage) await storage.removeUserFiles(userId)
+			await db.privileged(tx => tx.query('delete from users where id = $1', [userId]))
+			const left = Object.entries(await countOwnedRows(db, userId)).filter(([, n]) => n > 0)
+			if (left.length > 0) logger.error('account deletion left rows behind', { user_id: userId, tables: left })
 			// Anything stored while the rows were being deleted goes too.
 			if (storage) {
-				await storage.removeUserFiles(user.id).catch((error: unknown) => {
-					logger.error('removing files after account deletion failed', { user_id: user.id, error })
+				await storage.removeUserFiles(userId).catch((error: unknown) => {
+					logger.error('removing files after account deletion failed', { user_id: userId, error })
 				})
 			}
-			logger.info('account deleted', { user_id: user.id })
-			forget({ userId: user.id })
-			return { ok: true, headers: await clearCookieHeaders() }
+			logger.info('account purged', { user_id: userId })
 		},
 
 		async close() {

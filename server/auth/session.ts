@@ -107,6 +107,7 @@ export async function findSession(db: Db, sessionId: string, idleDays: number): 
 			select s.id as session_id, s.expires_at, s.last_seen_at, u.id, u.email, u.name, u.role
 			from sessions s join users u on u.id = s.user_id
 			where s.id = $1 and s.expires_at > now() and s.last_seen_at > now() - make_interval(days => $2)
+				and u.deleted_at is null
 		), touched as (
 			update sessions set last_seen_at = now()
 			where id = (select session_id from live) and last_seen_at < now() - make_interval(secs => $3)

@@ -4,6 +4,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { Db, Tx } from '#server/db/index.ts'
+import { schedulePurge, windowOpen, windowPassed } from '#server/domain/undo/index.ts'
+import type { Jobs } from '#server/jobs/index.ts'
 import { toSessionUser } from './session.ts'
 import type { ApiTokenInfo, SessionUser } from './types.ts'
 
@@ -43,7 +45,7 @@ export async function findTokenUser(db: Db, token: string): Promise<SessionUser 
 		const { rows } = await tx.query<TokenUserRow>(
 			`select t.id as token_id, t.last_used_at, u.id, u.email, u.name, u.role
 			from api_tokens t join users u on u.id = t.user_id
-			where t.token_hash = $1 and t.revoked_at is null`,
+			where t.token_hash = $1 and t.revoked_at is null and u.deleted_at is null`,
 			[hashToken(token)],
 		)
 		const row = rows[0]
@@ -67,10 +69,11 @@ function toInfo(row: TokenRow): ApiTokenInfo {
 	}
 }
 
+/** The live tokens: a revoked one leaves the list at once (its row is purged after the undo window). */
 export async function listTokens(db: Db, userId: string): Promise<ApiTokenInfo[]> {
 	const { rows } = await db.asUser(userId, tx =>
 		tx.query<TokenRow>(
-			'select id, name, created_at, last_used_at, revoked_at from api_tokens order by revoked_at nulls first, created_at desc',
+			'select id, name, created_at, last_used_at, revoked_at from api_tokens where revoked_at is null order by created_at desc',
 		),
 	)
 	return rows.map(toInfo)
@@ -103,10 +106,36 @@ export async function revokeAllTokens(tx: Tx, userId: string): Promise<number> {
 	return rowCount
 }
 
-/** True when a live token of this user was revoked. */
-export async function revokeToken(db: Db, userId: string, tokenId: string): Promise<boolean> {
+/** The name of the live token of this user that was revoked now (its purge enqueued in the same transaction), or null. */
+export async function revokeToken(
+	db: Db,
+	jobs: Pick<Jobs, 'enqueue'>,
+	userId: string,
+	tokenId: string,
+): Promise<string | null> {
+	return await db.asUser(userId, async tx => {
+		const { rows } = await tx.query<{ name: string }>(
+			'update api_tokens set revoked_at = now() where id = $1 and revoked_at is null returning name',
+			[tokenId],
+		)
+		const name = rows[0]?.name
+		if (name === undefined) return null
+		await schedulePurge(jobs, tx, 'api_token', tokenId)
+		return name
+	})
+}
+
+/** Undo of a revocation, while the window is open: the same token works again. */
+export async function restoreToken(db: Db, userId: string, tokenId: string): Promise<boolean> {
 	const { rowCount } = await db.asUser(userId, tx =>
-		tx.query('update api_tokens set revoked_at = now() where id = $1 and revoked_at is null', [tokenId]),
+		tx.query(`update api_tokens set revoked_at = null where id = $1 and ${windowOpen('revoked_at')}`, [tokenId]),
 	)
 	return rowCount > 0
+}
+
+/** The purge job's part: a revoked token's row goes once the undo window is over. Privileged. */
+export async function purgeToken(db: Db, tokenId: string): Promise<void> {
+	await db.privileged(tx =>
+		tx.query(`delete from api_tokens where id = $1 and ${windowPassed('revoked_at')}`, [tokenId]),
+	)
 }

@@ -37,7 +37,13 @@ export type SignInMethods = {
 export type FieldErrors = Record<string, string[]>
 
 /** An expected refusal a form shows beside its fields; unexpected failures throw. */
-export type Refusal = { ok: false; fields: FieldErrors; formErrors: string[] }
+export type Refusal = {
+	ok: false
+	fields: FieldErrors
+	formErrors: string[]
+	/** Set when a rate limit refused: the form answers 429 with Retry-After, and the message says how long. */
+	retryAfterSeconds?: number
+}
 
 /** The outcome of signing in or up: where to send the browser next, with the cookie to set. */
 export type SignedIn = { ok: true; user: SessionUser; headers: Headers }

@@ -26,7 +26,7 @@ import type { Db, Tx } from '#server/db/index.ts'
 import { createJobMetrics, MESSAGING_SYSTEM } from './telemetry.ts'
 
 /** The one list of queue names. Add a name here (with its policy below) to add a queue. */
-export const JOB_NAMES = ['generation.run', 'generation.poll', 'chat.title', 'workflow.run'] as const
+export const JOB_NAMES = ['generation.run', 'generation.poll', 'chat.title', 'workflow.run', 'purge.deleted'] as const
 export type JobName = (typeof JOB_NAMES)[number]
 
 export type RetryPolicy = {
@@ -44,6 +44,8 @@ export const JOB_POLICIES: Record<JobName, RetryPolicy> = {
 	'generation.poll': { retryLimit: 10, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 5 * 60 },
 	'chat.title': { retryLimit: 2, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 2 * 60 },
 	'workflow.run': { retryLimit: 2, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 60 * 60 },
+	// Deleting for good after the undo window: files on a storage that is down are tried again later.
+	'purge.deleted': { retryLimit: 5, retryDelaySeconds: 30, retryBackoff: true, expireInSeconds: 5 * 60 },
 }
 
 /** Job payloads are JSON objects; unknown fields are kept as they are (`traceparent` rides along). */

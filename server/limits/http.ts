@@ -61,6 +61,7 @@ const WHAT: Partial<Record<PolicyName, string>> = {
 	signin: 'Too many sign-in attempts',
 	signin_ip: 'Too many sign-in attempts from your network',
 	signup: 'Too many accounts created from this network',
+	signup_attempt: 'Too many sign-up attempts from this network',
 	chat: 'Too many chat messages',
 	generation: 'Too many generations started',
 	upload: 'Too many uploads',

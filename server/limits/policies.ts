@@ -34,8 +34,14 @@ export const POLICIES = {
 	 * one account of the attacker's own would. Plenty for an office behind one address; then blocked as above.
 	 */
 	signin_ip: { points: 100, durationSeconds: 15 * MINUTE, blockSeconds: 15 * MINUTE, key: 'ip' },
+	/**
+	 * Accounts created per address: counted only when an account is created, so a taken e-mail or a refused
+	 * password does not use it up. Every attempt counts against `signup_attempt`, which is higher.
+	 */
 	signup: { points: 5, durationSeconds: HOUR, key: 'ip' },
+	signup_attempt: { points: 30, durationSeconds: HOUR, key: 'ip' },
 	chat: { points: 60, durationSeconds: MINUTE, key: 'user' },
+	/** Generations started: counted when one is queued, so a form refused by validation costs nothing. */
 	generation: { points: 10, durationSeconds: MINUTE, key: 'user' },
 	analysis: { points: 30, durationSeconds: MINUTE, key: 'user' },
 	upload: { points: 10, durationSeconds: MINUTE, key: 'user' },

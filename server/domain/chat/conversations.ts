@@ -1,13 +1,15 @@
 /**
  * Conversations: the chat list, one chat's settings (title, model, system prompt, pin), and deleting a chat
- * with its files. The models a chat can use are chosen here too, since creating and changing a chat checks them.
+ * (undoable for a while, then purged with its files: ../undo/index.ts). The models a chat can use are chosen here too, since creating and changing a chat checks them.
  */
-import type { Db } from '#server/db/index.ts'
+import type { Db, Tx } from '#server/db/index.ts'
+import type { Jobs } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { isUuid } from '#server/uuid.ts'
-import { notFound, type Refusal } from '../refusal.ts'
+import { notFound, refuse, type Refusal } from '../refusal.ts'
+import { schedulePurge, windowOpen, windowPassed } from '../undo/index.ts'
 import {
 	CONVERSATION_COLUMNS,
 	DEFAULT_TITLE,
@@ -23,8 +25,8 @@ import { resolveModel as resolveModelOf } from '../models/resolve.ts'
 
 export type StoredFile = { bucket: 'media' | 'attachments'; key: string }
 
-export function createConversations(deps: { db: Db; providers: ProviderRegistry; storage: Storage }) {
-	const { db, providers, storage } = deps
+export function createConversations(deps: { db: Db; jobs: Jobs; providers: ProviderRegistry; storage: Storage }) {
+	const { db, jobs, providers, storage } = deps
 
 	/** Chat-capable models that can be used on this server, for the pickers. */
 	function models(): Array<{ id: string; name: string; vision: boolean }> {
@@ -85,7 +87,7 @@ export function createConversations(deps: { db: Db; providers: ProviderRegistry;
 					title = coalesce($2, title),
 					model = coalesce($3, model),
 					system_prompt = case when $4 then $5 else system_prompt end
-				 where id = $1 returning ${CONVERSATION_COLUMNS}`,
+				 where id = $1 and deleted_at is null returning ${CONVERSATION_COLUMNS}`,
 				[
 					id,
 					changes.title?.trim() || null,
@@ -103,27 +105,69 @@ export function createConversations(deps: { db: Db; providers: ProviderRegistry;
 
 	async function setPinned(actor: Actor, id: string, pinned: boolean): Promise<true | Refusal> {
 		const { rowCount } = await db.asUser(actor.id, tx =>
-			tx.query('update public.conversations set pinned = $2 where id = $1', [isUuid(id) ? id : null, pinned]),
+			tx.query('update public.conversations set pinned = $2 where id = $1 and deleted_at is null', [
+				isUuid(id) ? id : null,
+				pinned,
+			]),
 		)
 		return rowCount > 0 ? true : notFound('That chat')
 	}
 
+	/** Deletes a chat, undoably: it leaves every list and page now and is purged when the undo window is over. */
 	async function remove(actor: Actor, id: string): Promise<true | Refusal> {
-		const files = await db.asUser(actor.id, async tx => {
-			if (!isUuid(id)) return null
-			// Attachments outlive their message by design (set null); a deleted chat takes its files with it.
-			const { rows } = await tx.query<StoredFile>(
-				`delete from public.attachments a using public.messages m
-				 where a.message_id = m.id and m.conversation_id = $1 returning a.bucket, a.key`,
+		const marked = await db.asUser(actor.id, async tx => {
+			if (!isUuid(id)) return false
+			const { rowCount } = await tx.query(
+				'update public.conversations set deleted_at = now() where id = $1 and deleted_at is null',
 				[id],
 			)
-			const deleted = await tx.query('delete from public.conversations where id = $1', [id])
-			return deleted.rowCount > 0 ? rows : null
+			if (rowCount === 0) return false
+			await schedulePurge(jobs, tx, 'conversation', id)
+			return true
 		})
-		// A reply still being written into the deleted chat stops at its next write (its row is gone).
-		if (!files) return notFound('That chat')
+		return marked ? true : notFound('That chat')
+	}
+
+	/** Undo of `remove`, while the window is open. */
+	async function restore(actor: Actor, id: string): Promise<true | Refusal> {
+		const { rowCount } = await db.asUser(actor.id, tx =>
+			tx.query(`update public.conversations set deleted_at = null where id = $1 and ${windowOpen('deleted_at')}`, [
+				isUuid(id) ? id : null,
+			]),
+		)
+		return rowCount > 0 ? true : refuse(409, 'too_late', 'It is too late to undo: the chat has been deleted for good.')
+	}
+
+	/** The purge job's part (privileged: it runs for whoever deleted): the chat, its messages and their files. */
+	async function purge(id: string): Promise<void> {
+		const files = await db.privileged(async tx => {
+			if (!isUuid(id)) return []
+			const { rowCount } = await tx.query(
+				`select 1 from public.conversations where id = $1 and ${windowPassed('deleted_at')} for update`,
+				[id],
+			)
+			if (rowCount === 0) return []
+			return await destroy(tx, id)
+		})
 		await removeFiles(files)
-		return true
+	}
+
+	/** Deletes a chat now, without undo: a chat created for a message that was refused leaves nothing behind. */
+	async function discard(actor: Actor, id: string): Promise<void> {
+		const files = await db.asUser(actor.id, async tx => (isUuid(id) ? await destroy(tx, id) : []))
+		await removeFiles(files)
+	}
+
+	async function destroy(tx: Tx, id: string): Promise<StoredFile[]> {
+		// Attachments outlive their message by design (set null); a deleted chat takes its files with it.
+		const { rows } = await tx.query<StoredFile>(
+			`delete from public.attachments a using public.messages m
+			 where a.message_id = m.id and m.conversation_id = $1 returning a.bucket, a.key`,
+			[id],
+		)
+		// A reply still being written into the chat stops at its next write (its row is gone).
+		await tx.query('delete from public.conversations where id = $1', [id])
+		return rows
 	}
 
 	/** Best effort: a file left behind is logged, never a reason to fail what the person asked for. */
@@ -137,7 +181,22 @@ export function createConversations(deps: { db: Db; providers: ProviderRegistry;
 		}
 	}
 
-	return { models, defaultModel, resolveModel, list, get, create, update, rename, setPinned, remove, removeFiles }
+	return {
+		models,
+		defaultModel,
+		resolveModel,
+		list,
+		get,
+		create,
+		update,
+		rename,
+		setPinned,
+		remove,
+		restore,
+		purge,
+		discard,
+		removeFiles,
+	}
 }
 
 export type Conversations = ReturnType<typeof createConversations>

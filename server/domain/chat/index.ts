@@ -77,6 +77,9 @@ export function createChat(deps: ChatDeps) {
 		rename: conversations.rename,
 		setPinned: conversations.setPinned,
 		remove: conversations.remove,
+		restore: conversations.restore,
+		/** The purge job's part, once the undo window of a deleted chat is over. */
+		purge: conversations.purge,
 		thread,
 		send: sending.send,
 		edit: sending.edit,

@@ -93,6 +93,7 @@ export const ConversationActionSchema = v.variant(
 	[
 		v.object({ intent: v.literal('rename'), conversationId: uuid('The chat'), title, redirectTo }),
 		v.object({ intent: v.literal('delete'), conversationId: uuid('The chat'), redirectTo }),
+		v.object({ intent: v.literal('restore'), conversationId: uuid('The chat'), redirectTo }),
 		v.object({
 			intent: v.literal('pin'),
 			conversationId: uuid('The chat'),

@@ -212,7 +212,7 @@ export function createSending(deps: {
 		const sent = await send(actor, conversation.id, { content: input.content }, options)
 		if ('refused' in sent) {
 			// Nothing was said yet: leave no empty chat behind the refusal.
-			await conversations.remove(actor, conversation.id)
+			await conversations.discard(actor, conversation.id)
 			return sent
 		}
 		return { conversation, replyId: sent.replyId }

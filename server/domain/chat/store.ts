@@ -135,7 +135,8 @@ export function toMessage(row: MessageRow): Message {
 export async function loadConversation(tx: Tx, id: string, options: { forUpdate?: boolean } = {}) {
 	if (!isUuid(id)) return null
 	const { rows } = await tx.query<ConversationRow>(
-		`select ${CONVERSATION_COLUMNS} from public.conversations where id = $1${options.forUpdate ? ' for update' : ''}`,
+		`select ${CONVERSATION_COLUMNS} from public.conversations
+		 where id = $1 and deleted_at is null${options.forUpdate ? ' for update' : ''}`,
 		[id],
 	)
 	return rows[0] ? toConversation(rows[0]) : null
@@ -411,7 +412,7 @@ export async function listConversations(
 				order by m.created_at desc limit 1
 			) end as snippet
 		from public.conversations c cross join q
-		where (q.tsq is null or c.search @@ q.tsq
+		where c.deleted_at is null and (q.tsq is null or c.search @@ q.tsq
 				or exists (select 1 from public.messages m where m.conversation_id = c.id and m.search @@ q.tsq))
 			and ($2::boolean is null or (c.pinned, c.updated_at, c.id) < ($2::boolean, $3::timestamptz, $4::uuid))
 		order by c.pinned desc, c.updated_at desc, c.id desc

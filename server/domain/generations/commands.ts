@@ -19,6 +19,7 @@ import { notFound, refuse, type Refusal } from '../refusal.ts'
 import type { Actor } from '../actor.ts'
 import { resolveModel } from '../models/resolve.ts'
 import { checkBudget } from '../usage/index.ts'
+import { schedulePurge, windowOpen, windowPassed } from '../undo/index.ts'
 import {
 	COLUMNS,
 	capabilityOf,
@@ -58,11 +59,12 @@ export function createCommands(deps: {
 	jobs: Jobs
 	providers: ProviderRegistry
 	storage: Storage
-	limits: Pick<Limits, 'consume'>
+	/** The `generation` policy is counted here, once a request is valid, and given back when nothing was queued. */
+	limits: Pick<Limits, 'consume' | 'reward'>
 	/** Tells this process's live views that a generation changed status. */
 	announce: (generation: Pick<Generation, 'id' | 'status'>) => void
 }) {
-	const { db, jobs, providers, storage, announce } = deps
+	const { db, jobs, providers, storage, limits, announce } = deps
 
 	/**
 	 * Every way to start provider work — a studio form, `POST /api/generate`, a retry on the page or the API —
@@ -87,7 +89,23 @@ export function createCommands(deps: {
 		if ('refused' in model) return model
 		const limited = await admit(actor)
 		if (limited) return limited
-		const key = options.idempotencyKey ?? null
+		// Only what reaches the queue counts: a replay, or a refusal below (budget, key conflict), gives it back.
+		let queued = false
+		try {
+			const outcome = await insert(actor, request, model, options.idempotencyKey ?? null)
+			queued = !('refused' in outcome) && !outcome.replayed
+			return outcome
+		} finally {
+			if (!queued) await deps.limits.reward('generation', { ip: '', userId: actor.id })
+		}
+	}
+
+	async function insert(
+		actor: Actor,
+		request: GenerationRequest,
+		model: ModelInfo,
+		key: string | null,
+	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
 		const hash = requestHash(request)
 		const outcome = await db.asUser(
 			actor.id,
@@ -162,7 +180,7 @@ export function createCommands(deps: {
 		return db.asUser(actor.id, async tx => {
 			const { rows } = await tx.query<Row>(
 				`select ${COLUMNS} from public.generations
-				 where ($1::text is null or kind = $1) and ($2::timestamptz is null or created_at < $2)
+				 where deleted_at is null and ($1::text is null or kind = $1) and ($2::timestamptz is null or created_at < $2)
 				 order by created_at desc limit $3`,
 				[options.kind ?? null, options.before ?? null, limit],
 			)
@@ -183,7 +201,8 @@ export function createCommands(deps: {
 		const generation = await db.asUser(actor.id, async tx => {
 			const { rows } = await tx.query<Row>(
 				`update public.generations set status = 'canceled'
-				 where id = $1 and status in ('queued', 'running', 'processing') returning ${COLUMNS}`,
+				 where id = $1 and deleted_at is null and status in ('queued', 'running', 'processing')
+				 returning ${COLUMNS}`,
 				[isUuid(id) ? id : null],
 			)
 			return rows[0] ? toGeneration(rows[0]) : null
@@ -225,21 +244,56 @@ export function createCommands(deps: {
 		return create(actor, request)
 	}
 
+	/**
+	 * Deletes a generation, undoably: it leaves the studio and the library now and is purged with its files when
+	 * the undo window is over. One still pending is canceled first, so no provider works for a deleted row and an
+	 * undo brings it back canceled, ready to run again.
+	 */
 	async function remove(actor: Actor, id: string): Promise<true | Refusal> {
-		const deleted = await db.asUser(actor.id, async tx => {
-			const { rows } = await tx.query<Row>(`delete from public.generations where id = $1 returning ${COLUMNS}`, [
-				isUuid(id) ? id : null,
-			])
-			return rows[0] ? toGeneration(rows[0]) : null
-		})
-		if (!deleted) return notFound('That generation')
-		if (deleted.outputs.length > 0) {
-			const byBucket = new Map<GenerationOutput['bucket'], string[]>()
-			for (const o of deleted.outputs) byBucket.set(o.bucket, [...(byBucket.get(o.bucket) ?? []), o.key])
-			for (const [bucket, keys] of byBucket) await storage.remove(bucket, keys)
+		const current = await get(actor, id)
+		if ('refused' in current) return current
+		if (isPending(current.status)) {
+			const canceled = await cancel(actor, id)
+			// It finished meanwhile: delete it as it is.
+			if ('refused' in canceled && canceled.code !== 'not_pending') return canceled
 		}
-		return true
+		const marked = await db.asUser(actor.id, async tx => {
+			const { rowCount } = await tx.query(
+				'update public.generations set deleted_at = now() where id = $1 and deleted_at is null',
+				[id],
+			)
+			if (rowCount === 0) return false
+			await schedulePurge(jobs, tx, 'generation', id)
+			return true
+		})
+		return marked ? true : notFound('That generation')
 	}
 
-	return { create, get, list, withUrls, cancel, retry, remove }
+	/** Undo of `remove`, while the window is open. */
+	async function restore(actor: Actor, id: string): Promise<true | Refusal> {
+		const { rowCount } = await db.asUser(actor.id, tx =>
+			tx.query(`update public.generations set deleted_at = null where id = $1 and ${windowOpen('deleted_at')}`, [
+				isUuid(id) ? id : null,
+			]),
+		)
+		return rowCount > 0
+			? true
+			: refuse(409, 'too_late', 'It is too late to undo: the generation has been deleted for good.')
+	}
+
+	/** The purge job's part (privileged: it runs for whoever deleted): the files, then the row. */
+	async function purge(id: string): Promise<void> {
+		if (!isUuid(id)) return
+		const due = await db.privileged(tx => loadGeneration(tx, id, { includeDeleted: true, purgeDue: true }))
+		if (!due) return
+		const byBucket = new Map<GenerationOutput['bucket'], string[]>()
+		for (const o of due.outputs) byBucket.set(o.bucket, [...(byBucket.get(o.bucket) ?? []), o.key])
+		// A storage failure throws: the job is tried again later, with the row (and its list of files) still there.
+		for (const [bucket, keys] of byBucket) await storage.remove(bucket, keys)
+		await db.privileged(tx =>
+			tx.query(`delete from public.generations where id = $1 and ${windowPassed('deleted_at')}`, [id]),
+		)
+	}
+
+	return { create, get, list, withUrls, cancel, retry, remove, restore, purge }
 }

@@ -24,7 +24,7 @@ export type { FetchedOutput, OutputFetcher } from './worker.ts'
 
 export type GenerationsDeps = DomainDeps & {
 	/** Every start of provider work (create, retry) counts against the `generation` policy here. */
-	limits: Pick<Limits, 'consume'>
+	limits: Pick<Limits, 'consume' | 'reward'>
 	fetchOutput: OutputFetcher
 	/** In-call retries of a provider error that says "try again" (429, 5xx), before the attempt gives up. */
 	providerRetries?: { attempts: number; baseDelayMs: number; maxDelayMs: number }

@@ -14,6 +14,7 @@ import type { Tx } from '#server/db/index.ts'
 import type { ProviderName } from '#server/providers/types.ts'
 import type { StoredObject } from '#server/storage/index.ts'
 import { isUuid } from '#server/uuid.ts'
+import { windowPassed } from '../undo/index.ts'
 import type { UsageCapability } from '../usage/index.ts'
 
 export type GenerationOutput = Pick<StoredObject, 'bucket' | 'key' | 'contentType' | 'kind' | 'size'>
@@ -86,9 +87,22 @@ export function toGeneration(row: Row): Generation {
 export const isPending = (status: GenerationStatus) =>
 	status === 'queued' || status === 'running' || status === 'processing'
 
-export async function loadGeneration(tx: Tx, id: string): Promise<Generation | null> {
+/**
+ * A generation by id. One deleted and waiting for its purge only with `includeDeleted` (the worker), and with
+ * `purgeDue` only one whose undo window is over (the purge job).
+ */
+export async function loadGeneration(
+	tx: Tx,
+	id: string,
+	options: { includeDeleted?: boolean; purgeDue?: boolean } = {},
+): Promise<Generation | null> {
 	if (!isUuid(id)) return null
-	const { rows } = await tx.query<Row>(`select ${COLUMNS} from public.generations where id = $1`, [id])
+	const filter = options.purgeDue
+		? ` and ${windowPassed('deleted_at')}`
+		: options.includeDeleted
+			? ''
+			: ' and deleted_at is null'
+	const { rows } = await tx.query<Row>(`select ${COLUMNS} from public.generations where id = $1${filter}`, [id])
 	return rows[0] ? toGeneration(rows[0]) : null
 }
 

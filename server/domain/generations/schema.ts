@@ -85,5 +85,5 @@ export const PENDING_STATUSES: readonly GenerationStatus[] = ['queued', 'running
 
 /** The buttons on a generation's page, told apart by `intent`. */
 export const GenerationActionSchema = v.object({
-	intent: v.picklist(['cancel', 'retry', 'delete'], 'Unknown action.'),
+	intent: v.picklist(['cancel', 'retry', 'delete', 'restore'], 'Unknown action.'),
 })

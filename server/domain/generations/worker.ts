@@ -283,7 +283,7 @@ export function createWorker(deps: {
 
 	/** The worker for `generation.poll`: asks the provider, then polls again later while it is still working. */
 	async function poll(job: Job<RunData>): Promise<void> {
-		const generation = await db.privileged(tx => loadGeneration(tx, job.data.generationId))
+		const generation = await db.privileged(tx => loadGeneration(tx, job.data.generationId, { includeDeleted: true }))
 		if (!generation || !isPending(generation.status) || !generation.predictionId) return
 		const predictionId = generation.predictionId
 		let state: PredictionState & { costMicros?: number }

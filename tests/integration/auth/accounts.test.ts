@@ -1,13 +1,15 @@
 /**
  * The auth service on a real database (PGlite always, Postgres when DATABASE_URL is set): the first account is
  * the administrator even when two sign up at once, sessions end when idle or old, API tokens record their use,
- * provider identities link by verified e-mail only, deleting an account leaves no row in any table and no
- * stored file, and a recently seen session is served from memory yet revoked at once by every way of ending it.
+ * provider identities link by verified e-mail only, deleting an account disables it at once, can be undone for
+ * the undo window, and its purge leaves no row in any table and no stored file; a recently seen session is
+ * served from memory yet revoked at once by every way of ending it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuth, type Auth } from '#server/auth/index.ts'
 import { resolveProviderUser } from '#server/auth/accounts.ts'
 import { SESSION_CACHE_TTL_MS, SessionCache } from '#server/auth/session-cache.ts'
+import { createJobs, type Jobs } from '#server/jobs/index.ts'
 import { createLimits, type Limits } from '#server/limits/index.ts'
 import { createStorage } from '#server/storage/index.ts'
 import { OWNED_TABLES, publicTables, seedGraph, SHARED_TABLES } from '#tests/integration/db/graph.ts'
@@ -30,7 +32,21 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 	let t: TestDb
 	let auth: Auth
 	let limits: Limits
+	let jobs: Jobs
 	const storage = () => createStorage(t.config)
+
+	/** Moves a deletion back past the undo window, as if its time were up. */
+	async function expireUndoWindow(userId: string) {
+		await t.db.privileged(tx =>
+			tx.query("update users set deleted_at = now() - interval '31 seconds' where id = $1", [userId]),
+		)
+	}
+
+	async function newToken(user: { id: string; email: string; name: string; role: 'admin' | 'user' }, name: string) {
+		const created = await auth.createApiToken(user, { name, ip: '192.0.2.1' })
+		if (!created.ok) throw new Error(created.message)
+		return created
+	}
 
 	async function signUp(label: string, through: Auth = auth) {
 		const result = await through.signUp(new Request(`${BASE}/signup`), {
@@ -45,18 +61,23 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 
 	beforeAll(async () => {
 		t = await createTestDb(driver)
-		limits = await createLimits({ redisUrl: null, overrides: {} })
+		// Many accounts from one test address: only the sign-up limit is raised (its accounting has its own test).
+		limits = await createLimits({ redisUrl: null, overrides: { signup: { points: 1000, durationSeconds: 3600 } } })
+		jobs = await createJobs(t.db)
+		await jobs.start()
 		// Most tests here change rows behind the service's back, so this one reads the database every time; the
 		// session cache has its own test below.
 		auth = await createAuth({
 			config: t.config,
 			db: t.db,
+			jobs,
 			limits,
 			storage: storage(),
 			sessionCache: new SessionCache(0),
 		})
 	})
 	afterAll(async () => {
+		await jobs?.stop()
 		await limits?.close()
 		await t?.dispose()
 	})
@@ -137,7 +158,7 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 
 	it('accepts a bearer token on /api/ paths only, records its last use, and forgets it when revoked', async () => {
 		const { user } = await signUp('tokens')
-		const { token, info } = await auth.createApiToken(user, { name: 'cli', ip: '192.0.2.1' })
+		const { token, info } = await newToken(user, 'cli')
 		expect(info.lastUsedAt).toBeNull()
 		const { rows } = await t.db.privileged(tx =>
 			tx.query<{ token_hash: string }>('select token_hash from api_tokens where id = $1', [info.id]),
@@ -152,20 +173,19 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		).toBeNull()
 		expect((await auth.listApiTokens(user))[0]?.lastUsedAt).not.toBeNull()
 
-		expect(await auth.revokeApiToken(user, info.id)).toBe(true)
+		expect(await auth.revokeApiToken(user, info.id)).toBe('cli')
 		expect(await auth.getUser(api)).toBeNull()
 		await expect(auth.requireUser(api)).rejects.toMatchObject({ status: 401 })
 	})
 
-	it('refuses the eleventh token in an hour with a 429 response', async () => {
+	it('refuses the eleventh token in an hour, saying how long to wait', async () => {
 		const { user } = await signUp('many-tokens')
 		for (let i = 0; i < 10; i++) await auth.createApiToken(user, { name: `t${i}`, ip: '192.0.2.1' })
-		const refused: unknown = await auth
-			.createApiToken(user, { name: 'one too many', ip: '192.0.2.1' })
-			.catch((e: unknown) => e)
-		expect(refused).toBeInstanceOf(Response)
-		expect((refused as Response).status).toBe(429)
-		expect((refused as Response).headers.get('retry-after')).toBeTruthy()
+		const refused = await auth.createApiToken(user, { name: 'one too many', ip: '192.0.2.1' })
+		if (refused.ok) throw new Error('the eleventh token was created')
+		expect(refused.message).toMatch(/^Too many API tokens created\. Please try again in about \d+ (minute|hour)s?\.$/)
+		expect(Number(refused.headers['Retry-After'])).toBeGreaterThan(0)
+		expect((await auth.listApiTokens(user)).length).toBe(10)
 	})
 
 	it('links provider identities by verified e-mail only, and one identity to one account', async () => {
@@ -221,6 +241,25 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		expect(refused.ok).toBe(false)
 		const done = await auth.deleteAccount(page('/settings/account', cookie), user, { confirmEmail: user.email })
 		expect(done.ok).toBe(true)
+		// Disabled at once: signed out everywhere, and no sign-in until an undo.
+		expect(await auth.getUser(page('/', cookie))).toBeNull()
+		expect(
+			await auth.signIn(new Request(`${BASE}/login`), { email: user.email, password: PASSWORD, ip: '192.0.2.1' }),
+		).toMatchObject({ ok: false })
+		// Its purge is queued for when the undo window closes.
+		const { rows: queued } = await t.db.privileged(tx =>
+			tx.query<{ seconds: number }>(
+				`select extract(epoch from start_after - created_on)::int as seconds from pgboss.job
+				where name = 'purge.deleted' and data->>'kind' = 'account' and data->>'id' = $1`,
+				[user.id],
+			),
+		)
+		expect(queued.map(r => r.seconds)).toEqual([30])
+		// Too early, the purge leaves everything as it is.
+		await auth.purgeAccount(user.id)
+		expect((await auth.exportData(user)).tables.conversations?.length).toBeGreaterThan(0)
+		await expireUndoWindow(user.id)
+		await auth.purgeAccount(user.id)
 
 		for (const table of tables) {
 			const owner = OWNED_TABLES[table]?.owner
@@ -241,6 +280,7 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		const cached = await createAuth({
 			config: t.config,
 			db: t.db,
+			jobs,
 			limits,
 			storage: storage(),
 			sessionCache: new SessionCache(SESSION_CACHE_TTL_MS, () => now),
@@ -303,5 +343,95 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		expect(await seen(f)).not.toBeNull()
 		await cached.signOutEverywhere(page('/settings/sessions', f), user, { keepTokens: true })
 		expect(await seen(f)).toBeNull()
+	})
+
+	it('undoes an account deletion within the window with its credential, and only then', async () => {
+		const { user, cookie } = await signUp('regretful')
+		await seedGraph(t.db, user.id)
+		const done = await auth.deleteAccount(page('/settings/account', cookie), user, { confirmEmail: user.email })
+		if (!done.ok) throw new Error('deletion refused')
+		expect(await auth.restoreAccount(page('/', ''), { restoreToken: 'gs_wrong', ip: '192.0.2.1' })).toEqual({
+			ok: false,
+		})
+		const restored = await auth.restoreAccount(page('/', ''), { restoreToken: done.restoreToken, ip: '192.0.2.1' })
+		if (!restored.ok) throw new Error('restore refused')
+		expect(restored.user.id).toBe(user.id)
+		// Signed in again on this browser, with everything still there; the purge that was queued changes nothing.
+		expect(await auth.getUser(page('/', cookieOf(restored.headers)))).toMatchObject({ id: user.id })
+		await auth.purgeAccount(user.id)
+		expect((await auth.exportData(user)).tables.conversations?.length).toBeGreaterThan(0)
+		// The credential works once.
+		expect(await auth.restoreAccount(page('/', ''), { restoreToken: done.restoreToken, ip: '192.0.2.1' })).toEqual({
+			ok: false,
+		})
+
+		// After the window, the same credential no longer restores, and the purge goes ahead.
+		const again = await auth.deleteAccount(page('/', cookieOf(restored.headers)), user, { confirmEmail: user.email })
+		if (!again.ok) throw new Error('second deletion refused')
+		await expireUndoWindow(user.id)
+		expect(await auth.restoreAccount(page('/', ''), { restoreToken: again.restoreToken, ip: '192.0.2.1' })).toEqual({
+			ok: false,
+		})
+		await auth.purgeAccount(user.id)
+		const left = await t.db.privileged(tx => tx.query('select 1 from users where id = $1', [user.id]))
+		expect(left.rowCount).toBe(0)
+		// The address is free again, for a new account with a new id.
+		const reused = await auth.signUp(new Request(`${BASE}/signup`), {
+			name: 'again',
+			email: user.email,
+			password: PASSWORD,
+			ip: '192.0.2.1',
+		})
+		expect(reused.ok && reused.user.id !== user.id).toBe(true)
+	})
+
+	it('counts only accounts created against the sign-up limit: a taken e-mail gives its point back', async () => {
+		const strict = await createLimits({ redisUrl: null, overrides: { signup: { points: 2, durationSeconds: 3600 } } })
+		try {
+			const strictAuth = await createAuth({ config: t.config, db: t.db, jobs, limits: strict, storage: storage() })
+			const attempt = (address: string) =>
+				strictAuth.signUp(new Request(`${BASE}/signup`), {
+					name: 'Counted',
+					email: address,
+					password: PASSWORD,
+					ip: '198.51.100.20',
+				})
+			const taken = email('taken')
+			expect((await attempt(taken)).ok).toBe(true)
+			for (let i = 0; i < 3; i++) {
+				expect(await attempt(taken)).toMatchObject({ ok: false, fields: { email: [expect.any(String)] } })
+			}
+			expect((await attempt(email('second'))).ok).toBe(true)
+			const refused = await attempt(email('third'))
+			expect(refused).toMatchObject({ ok: false, fields: {} })
+			if (refused.ok) throw new Error('a third account was created')
+			expect(refused.formErrors[0]).toMatch(/^Too many accounts created from this network\. Please try again in about/)
+			expect(refused.retryAfterSeconds).toBeGreaterThan(0)
+		} finally {
+			await strict.close()
+		}
+	})
+
+	it('revokes an API token at once, undoably, and purges it after the window', async () => {
+		const { user } = await signUp('token-undo')
+		const { token, info } = await newToken(user, 'cli')
+		const api = new Request(`${BASE}/api/models`, { headers: { Authorization: `Bearer ${token}` } })
+		expect(await auth.revokeApiToken(user, info.id)).toBe('cli')
+		expect(await auth.getUser(api.clone())).toBeNull()
+		expect((await auth.listApiTokens(user)).map(x => x.id)).not.toContain(info.id)
+		expect(await auth.restoreApiToken(user, info.id)).toBe(true)
+		expect(await auth.getUser(api.clone())).toMatchObject({ id: user.id })
+
+		expect(await auth.revokeApiToken(user, info.id)).toBe('cli')
+		await auth.purgeApiToken(info.id)
+		const kept = await t.db.privileged(tx => tx.query('select 1 from api_tokens where id = $1', [info.id]))
+		expect(kept.rowCount, 'purged before its window was over').toBe(1)
+		await t.db.privileged(tx =>
+			tx.query("update api_tokens set revoked_at = now() - interval '31 seconds' where id = $1", [info.id]),
+		)
+		expect(await auth.restoreApiToken(user, info.id)).toBe(false)
+		await auth.purgeApiToken(info.id)
+		const gone = await t.db.privileged(tx => tx.query('select 1 from api_tokens where id = $1', [info.id]))
+		expect(gone.rowCount).toBe(0)
 	})
 })

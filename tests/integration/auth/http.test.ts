@@ -29,11 +29,17 @@ function currentSessionId(html: string): string {
 	return /name="sessionId" value="([0-9a-f-]{36})"/.exec(row)?.[1] ?? ''
 }
 
+/** Creates a token as the form does: POST, redirect, and the token shown once on the page it lands on. */
 async function createToken(c: Client, name = 'script'): Promise<string> {
 	const response = await c.post('/settings/tokens', { intent: 'create', name })
-	expect(response.status).toBe(200)
-	expect(response.headers.get('cache-control')).toBe('no-store')
-	const token = /gs_[A-Za-z0-9_-]{43}/.exec(await response.text())?.[0]
+	expect(response.status).toBe(303)
+	expect(location(response)).toBe('/settings/tokens')
+	const page = await c.get('/settings/tokens')
+	expect(page.status).toBe(200)
+	expect(page.headers.get('cache-control')).toBe('no-store')
+	const html = await page.text()
+	expect(html).toContain(`Token “${name}” created.`)
+	const token = /gs_[A-Za-z0-9_-]{43}/.exec(html)?.[0]
 	if (!token) throw new Error('no token on the page')
 	return token
 }
@@ -283,7 +289,7 @@ describe.each(testDrivers())('accounts over HTTP on %s', driver => {
 		expect(listed).toContain('last used')
 		expect(listed).not.toContain(token)
 		const tokenId = /name="tokenId" value="([0-9a-f-]{36})"/.exec(listed)?.[1] ?? ''
-		expect((await c.post('/settings/tokens', { intent: 'revoke', tokenId })).status).toBe(200)
+		expect((await c.post('/settings/tokens', { intent: 'revoke', tokenId })).status).toBe(303)
 
 		const refused = await fetch(`${base}${SOME_API_PATH}`, { headers: bearer })
 		expect(refused.status).toBe(401)
@@ -317,11 +323,61 @@ describe.each(testDrivers())('accounts over HTTP on %s', driver => {
 		expect(text).not.toContain('scrypt$')
 	})
 
-	it('deletes the account only when the e-mail is typed, and everything with it', async () => {
+	it('shows a new token once, from the message after the redirect: a reload creates and shows nothing', async () => {
+		const c = client(base)
+		await signUp(c)
+		const token = await createToken(c, 'once')
+		const reload = await (await c.get('/settings/tokens')).text()
+		expect(reload).not.toContain(token)
+		expect(reload).not.toContain('created. Copy it now')
+		expect(reload.match(/name="tokenId"/g)?.length).toBe(1)
+	})
+
+	it('revokes a token with an Undo that brings it back, and says so', async () => {
+		const c = client(base)
+		await signUp(c)
+		const token = await createToken(c, 'undoable')
+		const bearer = { Authorization: `Bearer ${token}` }
+		const listed = await (await c.get('/settings/tokens')).text()
+		const tokenId = /name="tokenId" value="([0-9a-f-]{36})"/.exec(listed)?.[1] ?? ''
+		await c.post('/settings/tokens', { intent: 'revoke', tokenId })
+		const after = await (await c.get('/settings/tokens')).text()
+		expect(after).toContain('Token “undoable” revoked.')
+		expect(after).toMatch(/<form[^>]*action="\/settings\/tokens"[^>]*data-undo-form/)
+		expect((await fetch(`${base}${SOME_API_PATH}`, { headers: bearer })).status).toBe(401)
+		const undone = await c.post('/settings/tokens', { intent: 'restore', tokenId })
+		expect(location(undone)).toBe('/settings/tokens')
+		expect(await (await c.get('/settings/tokens')).text()).toContain('Token restored')
+		expect((await fetch(`${base}${SOME_API_PATH}`, { headers: bearer })).status).not.toBe(401)
+	})
+
+	it('deletes an account with a goodbye whose Undo restores it and signs this browser back in', async () => {
+		const c = client(base)
+		const { email } = await signUp(c)
+		const { user } = await exportOf(c)
+		const deleted = await c.post('/settings/account', { intent: 'delete', confirmEmail: email })
+		expect(location(deleted)).toBe('/')
+		const goodbye = await (await c.get('/')).text()
+		expect(goodbye).toContain('Account deleted — goodbye.')
+		const restoreToken = /name="restoreToken" value="(gs_[\w-]{43})"/.exec(goodbye)?.[1] ?? ''
+		expect(restoreToken).not.toBe('')
+		// The message is shown once.
+		expect(await (await c.get('/')).text()).not.toContain('Account deleted')
+		expect((await c.get('/settings')).status).toBe(302)
+
+		const undone = await c.post('/account/restore', { restoreToken })
+		expect(location(undone)).toBe('/settings')
+		expect(await (await c.get('/settings')).text()).toContain('your account is restored')
+		expect((await exportOf(c)).user.id).toBe(user.id)
+		// Once only.
+		const again = await client(base).post('/account/restore', { restoreToken })
+		expect(location(again)).toBe('/')
+	})
+
+	it('deletes the account only when the e-mail is typed, and disables it at once', async () => {
 		const c = client(base)
 		const { email } = await signUp(c)
 		const token = await createToken(c)
-		const { user } = await exportOf(c)
 
 		const wrong = await c.post('/settings/account', { intent: 'delete', confirmEmail: 'someone@else.test' })
 		expect(wrong.status).toBe(400)
@@ -335,10 +391,7 @@ describe.each(testDrivers())('accounts over HTTP on %s', driver => {
 		expect((await client(base, copied).get('/settings')).status).toBe(302)
 		expect((await fetch(`${base}${SOME_API_PATH}`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(401)
 		expect((await client(base).post('/login', { email, password: PASSWORD })).status).toBe(400)
-		// The address is free again, for a new account with a new id.
-		const again = client(base)
-		await signUp(again, { email })
-		expect((await exportOf(again)).user.id).not.toBe(user.id)
+		// The rows go when the undo window is over (the purge: tests/integration/auth/accounts.test.ts).
 	})
 
 	it('puts the user id on the access log line of a signed-in request', async () => {

@@ -7,6 +7,7 @@ import type { ServerBuild } from '@remix-run/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LoadContext } from '#server/load-context.ts'
 import { createAuth, type Auth } from '#server/auth/index.ts'
+import { createJobs, type Jobs } from '#server/jobs/index.ts'
 import { createLimits, type Limits } from '#server/limits/index.ts'
 import { protectRoutes, routeProtectionProblems } from '#server/route-protection.ts'
 import { createTestDb, testDrivers, type TestDb } from '#tests/support/database.ts'
@@ -32,6 +33,7 @@ describe.each(testDrivers())('route protection on %s', driver => {
 	let t: TestDb
 	let auth: Auth
 	let limits: Limits
+	let jobs: Jobs
 	let cookie: string
 	const calls: string[] = []
 
@@ -41,7 +43,9 @@ describe.each(testDrivers())('route protection on %s', driver => {
 	beforeAll(async () => {
 		t = await createTestDb(driver)
 		limits = await createLimits({ redisUrl: null, overrides: { publish: { points: 2, durationSeconds: 60 } } })
-		auth = await createAuth({ config: t.config, db: t.db, limits })
+		jobs = await createJobs(t.db)
+		await jobs.start()
+		auth = await createAuth({ config: t.config, db: t.db, jobs, limits })
 		const signedUp = await auth.signUp(new Request(`${BASE}/signup`), {
 			name: 'Guarded',
 			email: 'guarded@example.test',
@@ -52,6 +56,7 @@ describe.each(testDrivers())('route protection on %s', driver => {
 		cookie = (signedUp.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
 	})
 	afterAll(async () => {
+		await jobs?.stop()
 		await limits?.close()
 		await t?.dispose()
 	})
@@ -89,6 +94,10 @@ describe.each(testDrivers())('route protection on %s', driver => {
 					return null
 				},
 			},
+		},
+		'routes/api.publish': {
+			path: 'api/publish',
+			module: { handle: { rateLimit: 'publish' }, action: () => new Response('{}') },
 		},
 		'routes/undeclared': { path: 'undeclared', module: { default: () => null, action: () => 'done' } },
 		'routes/login': {
@@ -142,17 +151,31 @@ describe.each(testDrivers())('route protection on %s', driver => {
 		expect(routes['routes/api.models']?.module.action).toBeUndefined()
 	})
 
-	it('counts the declared policy before the action runs, with Retry-After on the refusal', async () => {
+	it('counts the declared policy before the action runs; a refused page form keeps what was typed', async () => {
 		calls.length = 0
-		const post = () => signedIn('/publish', { method: 'POST' })
+		const post = () =>
+			signedIn('/publish', {
+				method: 'POST',
+				body: new URLSearchParams({ title: 'My poster', password: 'hunter2' }),
+			})
 		expect(await run('routes/publish', 'action', post())).toBeNull()
 		expect(await run('routes/publish', 'action', post())).toBeNull()
+		// Returned, not thrown: the page renders it as its action data, beside the form, instead of an error page.
 		const refused = (await run('routes/publish', 'action', post())) as Response
 		expect(refused.status).toBe(429)
 		expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
 		expect(refused.headers.get('ratelimit-limit')).toBe('2')
-		expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited', requestId: 'req-1' } })
+		const body = (await refused.json()) as { formErrors: string[]; message: string; values: Record<string, string> }
+		expect(body.formErrors).toEqual([
+			expect.stringMatching(/^Too many items published\. Please try again in (about )?\d+ (second|minute)s?\.$/),
+		])
+		expect(body.message).toBe(body.formErrors[0])
+		expect(body.values).toEqual({ title: 'My poster' })
 		expect(calls.filter(c => c === 'publish action')).toHaveLength(2)
+		// An API caller gets the JSON error, thrown.
+		const api = (await run('routes/api.publish', 'action', signedIn('/api/publish', { method: 'POST' }))) as Response
+		expect(api.status).toBe(429)
+		expect(await api.json()).toMatchObject({ error: { code: 'rate_limited', requestId: 'req-1' } })
 
 		const headers = routes['routes/publish']?.module.headers
 		if (typeof headers !== 'function') throw new Error('no headers function')
@@ -161,7 +184,7 @@ describe.each(testDrivers())('route protection on %s', driver => {
 				loaderHeaders: new Headers(),
 				actionHeaders: new Headers(),
 				parentHeaders: new Headers({ 'X-Parent': '1' }),
-				errorHeaders: refused.headers,
+				errorHeaders: api.headers,
 			}),
 		)
 		expect(out.get('retry-after')).toBe(refused.headers.get('retry-after'))

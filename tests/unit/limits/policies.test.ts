@@ -9,6 +9,7 @@ describe('the policy table', () => {
 		expect(POLICIES.signin).toMatchObject({ points: 10, durationSeconds: 900, key: 'ip+email' })
 		expect(POLICIES.signin.blockSeconds).toBeGreaterThan(0)
 		expect(POLICIES.signup).toEqual({ points: 5, durationSeconds: 3600, key: 'ip' })
+		expect(POLICIES.signup_attempt).toEqual({ points: 30, durationSeconds: 3600, key: 'ip' })
 		expect(POLICIES.api_token).toEqual({ points: 10, durationSeconds: 3600, key: 'user' })
 		expect(POLICIES.account).toEqual({ points: 10, durationSeconds: 900, key: 'user' })
 		expect(POLICIES.write).toEqual({ points: 120, durationSeconds: 60, key: 'user' })
@@ -35,6 +36,7 @@ describe('the policy table', () => {
 				'signin',
 				'signin_ip',
 				'signup',
+				'signup_attempt',
 				'sound_search',
 				'title',
 				'transcription',

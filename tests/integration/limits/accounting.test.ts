@@ -1,0 +1,58 @@
+/**
+ * Limits count what costs: on the services as production wires them (PGlite, and Postgres with DATABASE_URL),
+ * only a generation that reaches the queue counts against the `generation` policy. A request refused for its
+ * model, a replay of an idempotent request and a budget refusal give their point back; the one past the limit is
+ * refused with a message that says how long to wait.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { GenerationRequest } from '#server/domain/generations/schema.ts'
+import { createUser, testDrivers } from '#tests/support/database.ts'
+import { startTestServices, type TestServices } from '#tests/support/services.ts'
+
+const image = (
+	prompt: string,
+	extra: Partial<Extract<GenerationRequest, { kind: 'image' }>> = {},
+): GenerationRequest => ({
+	kind: 'image',
+	prompt,
+	model: 'offline:image',
+	size: '512x512',
+	n: 1,
+	...extra,
+})
+
+describe.each(testDrivers())('limit accounting on %s', driver => {
+	let t: TestServices
+	beforeAll(async () => {
+		t = await startTestServices(driver, { RATE_LIMITS: 'generation=2/60' }, { workers: false })
+		// Starting the whole service set (migrations, job engine) on a loaded machine can take a while.
+	}, 180_000)
+	afterAll(async () => {
+		await t?.dispose()
+	})
+
+	test('refused and replayed requests leave the generation limit as it was', async () => {
+		const { generations } = t.services
+		const user = await createUser(t.services.db)
+		for (let i = 0; i < 5; i++) {
+			expect(await generations.create(user, image('x', { model: 'offline:nonexistent' }))).toMatchObject({
+				refused: true,
+				status: 400,
+			})
+		}
+		const first = await generations.create(user, image('first'), { idempotencyKey: 'form-key-0001' })
+		expect('generation' in first && first.replayed).toBe(false)
+		for (let i = 0; i < 3; i++) {
+			const replay = await generations.create(user, image('first'), { idempotencyKey: 'form-key-0001' })
+			expect('generation' in replay && replay.replayed).toBe(true)
+		}
+		expect(await generations.create(user, image('second'))).toHaveProperty('generation')
+		const refused = await generations.create(user, image('third'))
+		expect(refused).toMatchObject({ refused: true, status: 429, code: 'rate_limited' })
+		if (!('refused' in refused)) throw new Error('a third generation was queued')
+		expect(refused.message).toMatch(/^Too many generations started\. Please try again in (about )?\d+ (second|minute)s?\.$/)
+		expect(Number(refused.headers?.['Retry-After'])).toBeGreaterThan(0)
+		// Per user: someone else still has their own.
+		expect(await generations.create(await createUser(t.services.db), image('theirs'))).toHaveProperty('generation')
+	})
+})
