@@ -1,17 +1,9 @@
 import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data as withInit } from '@remix-run/node'
-import {
-	isRouteErrorResponse,
-	Links,
-	Meta,
-	Outlet,
-	Scripts,
-	ScrollRestoration,
-	useRouteError,
-	useRouteLoaderData,
-} from '@remix-run/react'
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { FlashRegion } from './components/flash.tsx'
+import { RouteErrorBoundary } from './components/route-error.tsx'
 import { AppShell } from './components/shell.tsx'
 import { getUser } from './utils/auth.server.ts'
 import stylesheet from './tailwind.css'
@@ -84,42 +76,5 @@ export default function App() {
 	return <Outlet />
 }
 
-export function ErrorBoundary() {
-	const error = useRouteError()
-	const data = useRouteLoaderData<typeof loader>('root')
-	const requestId = data?.requestId
-	const status = isRouteErrorResponse(error) ? error.status : 500
-	const title =
-		status === 404
-			? 'Page not found'
-			: status === 403
-				? 'Not allowed'
-				: status === 429
-					? 'Too many requests'
-					: 'Something went wrong'
-	const message =
-		isRouteErrorResponse(error) && typeof error.data === 'object' && error.data && 'error' in error.data
-			? String((error.data as { error: { message?: unknown } }).error.message ?? '')
-			: status === 404
-				? 'There is nothing at this address. Check the link, or start from the home page.'
-				: status === 500
-					? 'The error has been logged. Try again in a moment; if it keeps happening, quote the reference below.'
-					: ''
-	return (
-		<section className="mx-auto max-w-xl py-16 text-center" data-error-status={status}>
-			<p className="text-sm font-semibold text-link">{status}</p>
-			<h1 className="mt-2 text-3xl font-bold">{title}</h1>
-			{message ? <p className="mt-4 text-fg-soft">{message}</p> : null}
-			{requestId ? (
-				<p className="mt-6 text-sm text-fg-muted">
-					Reference: <code data-request-id>{requestId}</code>
-				</p>
-			) : null}
-			<p className="mt-8">
-				<a href="/" className="btn-secondary">
-					Go to the home page
-				</a>
-			</p>
-		</section>
-	)
-}
+/** What fails above the pages (the root loader itself); each page has its own boundary inside the shell. */
+export const ErrorBoundary = RouteErrorBoundary

@@ -136,7 +136,7 @@ export function TextareaField({
 	)
 }
 
-export type Option = { value: string; label: string; description?: string | undefined }
+export type Option = { value: string; label: string; description?: string | undefined; disabled?: boolean }
 
 type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'name' | 'id'> & { options: readonly Option[] }
 
@@ -157,7 +157,7 @@ export function SelectField({
 			</Label>
 			<select {...select} {...f.control} className="field">
 				{options.map(o => (
-					<option key={o.value} value={o.value}>
+					<option key={o.value} value={o.value} disabled={o.disabled}>
 						{o.label}
 					</option>
 				))}

@@ -158,7 +158,7 @@ function TopBar({ user, theme }: { user: ShellUser | null; theme: ThemeChoice })
 		<header className="sticky top-0 z-30 flex h-14 items-center justify-between gap-3 border-b border-line bg-surface px-4 md:hidden">
 			<Brand />
 			{/* Keyed by the address: following a link closes the menu, as a page load would without JavaScript. */}
-			<details key={location.key} className="group">
+			<details key={location.key} className="group" data-menu="">
 				<summary className="icon-btn h-10 cursor-pointer list-none gap-1.5 px-2.5 text-fg [&::-webkit-details-marker]:hidden">
 					<Menu aria-hidden="true" size={20} />
 					<span className="text-sm font-medium">Menu</span>

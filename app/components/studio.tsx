@@ -5,7 +5,8 @@
  */
 import { Form, Link, useNavigation } from '@remix-run/react'
 import { Sparkles } from 'lucide-react'
-import type { ReactNode } from 'react'
+import { useEffect, useState } from 'react'
+import type { FormEvent, ReactNode } from 'react'
 import { ErrorSummary, FieldScope, SelectField, TextareaField } from './forms.tsx'
 import { GenerationCard, PENDING } from './generation-output.tsx'
 import type { CardGeneration } from './generation-output.tsx'
@@ -16,7 +17,23 @@ export type StudioActionData = {
 	values: Record<string, string>
 }
 
-type Model = { id: string; name: string }
+type Model = { id: string; name: string; capabilities?: readonly string[] }
+
+/**
+ * The model select of a studio with kinds (audio: speech or music). Without JavaScript it offers "the best model
+ * for the kind", chosen on the server, first, and names each model's kinds; with it, models that cannot do the
+ * kind chosen are disabled, and a choice that no longer fits goes back to the automatic one.
+ */
+function modelOptions(models: Model[], kind: string | null, hydrated: boolean) {
+	return [
+		{ value: '', label: 'The best model for the kind chosen' },
+		...models.map(m => ({
+			value: m.id,
+			label: `${m.name} (${(m.capabilities ?? []).join(', ')})`,
+			disabled: hydrated && kind !== null && !(m.capabilities ?? []).includes(kind),
+		})),
+	]
+}
 
 function StudioForm(props: {
 	title: string
@@ -25,20 +42,33 @@ function StudioForm(props: {
 	placeholder: string
 	labels: Record<string, string>
 	models: Model[]
+	/** The field that picks the kind (audio's `mode`): the model select follows it. */
+	kindField?: string | undefined
 	idempotencyKey: string
 	actionData: StudioActionData | undefined
 	children?: ReactNode
 }) {
-	const { actionData } = props
+	const { actionData, kindField } = props
 	const busy = useNavigation().state === 'submitting'
 	const values = actionData?.values ?? {}
+	const [kind, setKind] = useState<string | null>(kindField ? (values[kindField] ?? null) : null)
+	const [hydrated, setHydrated] = useState(false)
+	useEffect(() => setHydrated(true), [])
+	function onChange(event: FormEvent<HTMLFormElement>) {
+		const target = event.target
+		if (!kindField || !(target instanceof HTMLInputElement) || target.name !== kindField) return
+		setKind(target.value)
+		const select = event.currentTarget.elements.namedItem('model')
+		const fits = (id: string) => props.models.find(m => m.id === id)?.capabilities?.includes(target.value) ?? false
+		if (select instanceof HTMLSelectElement && select.value !== '' && !fits(select.value)) select.value = ''
+	}
 	return (
 		<section aria-labelledby="studio-title" className="lg:sticky lg:top-8">
 			<h1 id="studio-title" className="text-2xl font-semibold tracking-tight">
 				{props.title}
 			</h1>
 			<p className="mt-1 text-sm text-fg-muted">{props.description}</p>
-			<Form method="post" className="card mt-5 space-y-4">
+			<Form method="post" className="card mt-5 space-y-4" onChange={onChange}>
 				<FieldScope errors={actionData?.fields}>
 					<ErrorSummary
 						labels={{ prompt: props.promptLabel, model: 'Model', ...props.labels }}
@@ -57,8 +87,12 @@ function StudioForm(props: {
 					<SelectField
 						name="model"
 						label="Model"
-						defaultValue={values.model ?? props.models[0]?.id}
-						options={props.models.map(m => ({ value: m.id, label: m.name }))}
+						defaultValue={values.model ?? (kindField ? '' : props.models[0]?.id)}
+						options={
+							kindField
+								? modelOptions(props.models, kind, hydrated)
+								: props.models.map(m => ({ value: m.id, label: m.name }))
+						}
 					/>
 					<button type="submit" className="btn w-full" disabled={busy}>
 						<Sparkles aria-hidden="true" size={16} />
@@ -117,6 +151,8 @@ export function StudioPage(props: {
 	resultsTitle: string
 	/** The visible labels of the studio's own fields, by name, for the error summary. */
 	labels: Record<string, string>
+	/** The field that picks the kind (audio's `mode`), when the models depend on it. */
+	kindField?: string
 	data: { recent: CardGeneration[]; models: Model[]; idempotencyKey: string }
 	actionData: StudioActionData | undefined
 	children?: ReactNode
@@ -130,6 +166,7 @@ export function StudioPage(props: {
 				placeholder={props.placeholder}
 				labels={props.labels}
 				models={props.data.models}
+				kindField={props.kindField}
 				idempotencyKey={props.data.idempotencyKey}
 				actionData={props.actionData}
 			>

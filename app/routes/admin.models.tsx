@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { json } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { requireAdmin } from '#app/utils/auth.server.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 export const handle = { rateLimit: { action: 'write' } }
 
@@ -89,3 +90,6 @@ export default function AdminModels() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Models · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -3,6 +3,7 @@ import { useActionData, useLoaderData } from '@remix-run/react'
 import { RadioGroupField, TextField } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
 import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
 export const handle = { rateLimit: { action: 'write' } }
@@ -23,6 +24,7 @@ export default function Audio() {
 			empty="Nothing yet. Type a sentence to hear it spoken, or choose Music and describe a mood."
 			resultsTitle="Your audio"
 			labels={{ mode: 'Kind', durationSeconds: 'Music length (seconds)' }}
+			kindField="mode"
 			data={data}
 			actionData={actionData}
 		>
@@ -50,3 +52,6 @@ export default function Audio() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Audio · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

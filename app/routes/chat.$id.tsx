@@ -18,6 +18,7 @@ import { readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { uploadBodyLimit } from '#server/body-limit.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 /** Sending, editing and regenerating call a model; a message carries up to MAX_ATTACHMENTS files. */
 export const handle: RouteHandle = {
@@ -176,3 +177,6 @@ export default function Conversation() {
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
 	{ title: `${data?.conversation.title ?? 'Chat'} · Generation Studio` },
 ]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

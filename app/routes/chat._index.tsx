@@ -7,6 +7,8 @@ import type { FieldErrors } from '#app/components/forms.tsx'
 import { readChatForm } from '#app/utils/uploads.server.ts'
 import {
 	ChatExportSchema,
+	IMPORT_EXPECTED,
+	importProblem,
 	IMPORT_MAX_BYTES,
 	MESSAGE_MAX_CHARS,
 	NewChatSchema,
@@ -16,6 +18,7 @@ import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { uploadBodyLimit } from '#server/body-limit.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 /** Starting a chat may call a model at once (its first message); importing writes a whole conversation. */
 export const handle: RouteHandle = {
@@ -47,12 +50,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
 		try {
 			data = JSON.parse(new TextDecoder().decode(file.data))
 		} catch {
-			return json({ intent: 'import', fields: { file: ['That file is not JSON.'] }, values: {} }, { status: 400 })
+			return json(
+				{
+					intent: 'import',
+					fields: { file: [`That file is not JSON. ${IMPORT_EXPECTED.replace(/^[^.]*\. /, '')}`] },
+					values: {},
+				},
+				{ status: 400 },
+			)
 		}
 		const parsed = parseWith(ChatExportSchema, data)
 		if (!parsed.ok) {
-			const problem =
-				parsed.formErrors[0] ?? Object.values(parsed.fields)[0]?.[0] ?? 'That file is not a conversation export.'
+			const problem = importProblem([...parsed.formErrors, ...Object.values(parsed.fields).flat()])
 			return json({ intent: 'import', fields: { file: [problem] }, values: {} }, { status: 400 })
 		}
 		const imported = await chat.importConversation(user, parsed.value)
@@ -197,3 +206,6 @@ function ImportForm({ errors }: { errors: FieldErrors | undefined }) {
 }
 
 export const meta: MetaFunction = () => [{ title: 'New chat · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

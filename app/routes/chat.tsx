@@ -9,6 +9,7 @@ import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm, readQuery } from '#app/utils/input.server.ts'
 import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 /** Rename, pin and delete, from the list or a chat's header. */
 export const handle = { rateLimit: { action: 'write' }, shell: { fullBleed: true } }
@@ -84,3 +85,6 @@ export default function ChatLayout() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Chat · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -10,6 +10,7 @@ import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // Cancel and delete are writes; a retry starts provider work and counts against `generation` in the domain.
 export const handle = { rateLimit: { action: 'write' } }
@@ -173,3 +174,6 @@ function LiveUpdates({ id, status }: { id: string; status: GenerationStatus }) {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Generation · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -4,6 +4,7 @@ import { RadioGroupField } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
 import { IMAGE_SIZES } from '#server/domain/generations/schema.ts'
 import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
 export const handle = { rateLimit: { action: 'write' } }
@@ -54,3 +55,6 @@ export default function Images() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Images · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

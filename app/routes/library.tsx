@@ -6,6 +6,7 @@ import { GenerationCard } from '#app/components/generation-output.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { inputRefusal, readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 const PAGE_SIZE = 24
 
@@ -107,3 +108,6 @@ export default function Library() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Library · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -8,6 +8,7 @@ import { clientIp, getUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // Counted before the password is checked: per address across accounts (credential stuffing), and per address
 // and typed e-mail (a success resets this one).
@@ -115,3 +116,6 @@ export default function Login() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -9,6 +9,7 @@ import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { tokensOutcome } from '#server/auth/messages.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 export const handle: RouteHandle = { rateLimit: 'account' }
 
@@ -192,3 +193,6 @@ export default function ProfileSettings() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Settings · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

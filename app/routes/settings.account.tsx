@@ -8,6 +8,7 @@ import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 export const handle: RouteHandle = { rateLimit: 'account' }
 
@@ -85,3 +86,6 @@ export default function AccountSettings() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Your data · Settings · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -7,6 +7,7 @@ import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 export const handle: RouteHandle = { rateLimit: 'account' }
 
@@ -117,3 +118,6 @@ export default function SessionSettings() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Sessions · Settings · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

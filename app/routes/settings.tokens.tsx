@@ -8,6 +8,7 @@ import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // Revoking is a plain write; creating a token also counts against `api_token` (in the auth service).
 export const handle: RouteHandle = { rateLimit: 'write' }
@@ -164,3 +165,6 @@ export default function TokenSettings() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'API tokens · Settings · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { json } from '@remix-run/node'
 import { NavLink, Outlet } from '@remix-run/react'
 import { requireUser } from '#app/utils/auth.server.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 const SECTIONS = [
 	{ to: '/settings', label: 'Profile and sign-in', end: true },
@@ -44,3 +45,6 @@ export default function Settings() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Settings · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -8,6 +8,7 @@ import { clientIp, getUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // Every attempt counts per address; the lower `signup` limit counts only accounts created (in the auth service).
 export const handle: RouteHandle = { rateLimit: 'signup_attempt' }
@@ -40,9 +41,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 		const limited = result.retryAfterSeconds !== undefined
 		return json(
 			{ fields: result.fields, formErrors: result.formErrors, values },
-			limited
-				? { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } }
-				: { status: 400 },
+			limited ? { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } } : { status: 400 },
 		)
 	}
 	throw redirect(redirectTo, { status: 303, headers: result.headers })
@@ -113,3 +112,6 @@ export default function Signup() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Create an account · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -3,6 +3,7 @@ import { useActionData, useLoaderData } from '@remix-run/react'
 import { TextField } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
 import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
 export const handle = { rateLimit: { action: 'write' } }
@@ -39,3 +40,6 @@ export default function Video() {
 }
 
 export const meta: MetaFunction = () => [{ title: 'Video · Generation Studio' }]
+
+// An error here keeps the shell (and, in chat, the conversation list) around the message.
+export const ErrorBoundary = RouteErrorBoundary

@@ -340,7 +340,8 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 		async signUp(request, { name, email, password, ip }) {
 			// Counted before the insert, so parallel sign-ups cannot race past it, and given back when refused.
 			const limit = await limits.consume('signup', { ip })
-			if (!limit.allowed) return { ...refusal({}, [rateLimitMessage(limit)]), retryAfterSeconds: limit.retryAfterSeconds }
+			if (!limit.allowed)
+				return { ...refusal({}, [rateLimitMessage(limit)]), retryAfterSeconds: limit.retryAfterSeconds }
 			const user = await createLocalUser(db, { email, name, passwordHash: await hashPassword(password) })
 			if (!user) {
 				await limits.reward('signup', { ip })

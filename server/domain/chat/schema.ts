@@ -139,6 +139,15 @@ export const AnalysisSchema = v.object({
 const isoTime = v.pipe(v.string(), v.isoTimestamp('Dates must be ISO timestamps.'))
 
 /** What "Export JSON" writes and "Import" reads: the whole tree, so branches survive a round trip. */
+/** What an import expects, in words, for a file of another shape (the validator's own text helps nobody). */
+export const IMPORT_EXPECTED =
+	'This file is not a conversation export. Expected the JSON file that “Export JSON” makes on a chat: an object with "format": "generation-studio-conversation", a "conversation" with its title, and a list of "messages", each with an id, a role (user, assistant or system) and its text.'
+
+/** The problem to show for a file the import schema refused: our own words when we have them, else the expected shape. */
+export function importProblem(messages: readonly string[]): string {
+	return messages.find(m => !/^Invalid (type|key|length|value)/.test(m)) ?? IMPORT_EXPECTED
+}
+
 export const ChatExportSchema = v.object({
 	format: v.literal('generation-studio-conversation', 'This is not a Generation Studio conversation export.'),
 	version: v.literal(1, 'This export was made by a newer version; it cannot be imported here.'),

@@ -50,7 +50,9 @@ describe.each(testDrivers())('limit accounting on %s', driver => {
 		const refused = await generations.create(user, image('third'))
 		expect(refused).toMatchObject({ refused: true, status: 429, code: 'rate_limited' })
 		if (!('refused' in refused)) throw new Error('a third generation was queued')
-		expect(refused.message).toMatch(/^Too many generations started\. Please try again in (about )?\d+ (second|minute)s?\.$/)
+		expect(refused.message).toMatch(
+			/^Too many generations started\. Please try again in (about )?\d+ (second|minute)s?\.$/,
+		)
 		expect(Number(refused.headers?.['Retry-After'])).toBeGreaterThan(0)
 		// Per user: someone else still has their own.
 		expect(await generations.create(await createUser(t.services.db), image('theirs'))).toHaveProperty('generation')
