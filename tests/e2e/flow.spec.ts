@@ -112,6 +112,10 @@ test('menus close with Escape and with a click outside @js-only', async ({ page,
 	await page.locator('textarea[name="content"]').fill('A chat with a menu')
 	await page.getByRole('button', { name: 'Start chat' }).click()
 	await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}/)
+	// The reply has finished streaming and the page has settled (its end refreshes the list).
+	await expect(page.locator('[data-role="assistant"]')).toHaveCount(1, { timeout: 15_000 })
+	await expect(page.locator('[data-role="assistant"][data-status="streaming"]')).toHaveCount(0, { timeout: 15_000 })
+	await page.waitForLoadState('networkidle')
 
 	const menu = page.locator('details[data-menu]', { has: page.getByLabel(/^Options for /) }).first()
 	const button = menu.locator('summary')
