@@ -4,7 +4,7 @@
  * through `db.asUser`, so row-level security applies; sign-up, sign-in lookups and password hashes are
  * privileged (users cannot read or write hashes), and each such call says so.
  */
-import { schedulePurge, windowOpen, windowPassed } from '#server/domain/undo/index.ts'
+import { schedulePurge, windowOpen, windowPassed } from '#server/jobs/undo.ts'
 import type { Jobs } from '#server/jobs/index.ts'
 import type { Db, Tx } from '#server/db/index.ts'
 import { isUniqueViolation } from '#server/db/index.ts'

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { Db, Tx } from '#server/db/index.ts'
-import { schedulePurge, windowOpen, windowPassed } from '#server/domain/undo/index.ts'
+import { schedulePurge, windowOpen, windowPassed } from '#server/jobs/undo.ts'
 import type { Jobs } from '#server/jobs/index.ts'
 import { toSessionUser } from './session.ts'
 import type { ApiTokenInfo, SessionUser } from './types.ts'

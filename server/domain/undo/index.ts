@@ -1,36 +1,19 @@
 /**
  * Undo for destructive actions (docs/decisions/015-undo-and-soft-delete.md). Deleting marks the row
  * (`deleted_at`, or `revoked_at` for API tokens) and enqueues, in the same transaction, a `purge.deleted` job
- * that starts UNDO_SECONDS later; undoing clears the mark while the window is open. The job calls the purge of
+ * that starts UNDO_SECONDS later (server/jobs/undo.ts); undoing clears the mark while the window is open. The job calls the purge of
  * the row's own module, which deletes the row (and its files) only if it is still marked and the window has
  * passed, so an undo, or a deletion undone and repeated, is never purged early.
  */
-import type { Tx } from '#server/db/index.ts'
 import type { Job, Jobs } from '#server/jobs/index.ts'
+import { UNDO_SECONDS, type PurgeData, type PurgeKind } from '#server/jobs/undo.ts'
 import { logger } from '#server/logger.ts'
-import { UNDO_SECONDS, type PurgeKind } from './schema.ts'
 
-export { UNDO_SECONDS, type PurgeKind } from './schema.ts'
-
-export type PurgeData = { kind: PurgeKind; id: string }
+export { UNDO_SECONDS, schedulePurge, windowOpen, windowPassed } from '#server/jobs/undo.ts'
+export type { PurgeData, PurgeKind } from '#server/jobs/undo.ts'
 
 /** Deletes the row for good when it is still marked and its window has passed; a no-op otherwise. */
 export type Purger = (id: string) => Promise<void>
-
-/** SQL for "marked, and the undo window is over" against a column (`deleted_at` or `revoked_at`). */
-export function windowPassed(column: string): string {
-	return `${column} is not null and ${column} <= now() - make_interval(secs => ${UNDO_SECONDS})`
-}
-
-/** SQL for "marked, and still undoable". */
-export function windowOpen(column: string): string {
-	return `${column} is not null and ${column} > now() - make_interval(secs => ${UNDO_SECONDS})`
-}
-
-/** Enqueues the purge of a row marked in `tx`: it exists only if the deletion commits. */
-export async function schedulePurge(jobs: Pick<Jobs, 'enqueue'>, tx: Tx, kind: PurgeKind, id: string) {
-	await jobs.enqueue<PurgeData>(tx, 'purge.deleted', { kind, id }, { startAfterSeconds: UNDO_SECONDS })
-}
 
 /** Until when an Undo button for a deletion made now may be offered (ISO time). */
 export function undoDeadline(from = new Date()): string {

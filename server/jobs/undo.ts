@@ -1,0 +1,31 @@
+/**
+ * The undo window of destructive actions (docs/decisions/015-undo-and-soft-delete.md), at the level every
+ * deleting module can reach: the mark is `deleted_at` (or `revoked_at`), and the purge is a `purge.deleted` job
+ * enqueued in the deleting transaction to start when the window is over. The worker that runs it is in
+ * server/domain/undo. No imports but types: the window's length is also shown in the browser.
+ */
+import type { Tx } from '#server/db/index.ts'
+import type { Jobs } from './index.ts'
+
+/** How long a deletion can be undone before the purge job makes it final. */
+export const UNDO_SECONDS = 30
+
+/** What can be deleted and undone: each has a soft-delete column and a purge in its own module. */
+export type PurgeKind = 'conversation' | 'generation' | 'api_token' | 'account'
+
+export type PurgeData = { kind: PurgeKind; id: string }
+
+/** SQL for "marked, and the undo window is over" against a column (`deleted_at` or `revoked_at`). */
+export function windowPassed(column: string): string {
+	return `${column} is not null and ${column} <= now() - make_interval(secs => ${UNDO_SECONDS})`
+}
+
+/** SQL for "marked, and still undoable". */
+export function windowOpen(column: string): string {
+	return `${column} is not null and ${column} > now() - make_interval(secs => ${UNDO_SECONDS})`
+}
+
+/** Enqueues the purge of a row marked in `tx`: it exists only if the deletion commits. */
+export async function schedulePurge(jobs: Pick<Jobs, 'enqueue'>, tx: Tx, kind: PurgeKind, id: string) {
+	await jobs.enqueue<PurgeData>(tx, 'purge.deleted', { kind, id }, { startAfterSeconds: UNDO_SECONDS })
+}
