@@ -17,7 +17,7 @@ test('deleting a chat says so, and Undo brings it back', async ({ page, baseURL 
 	await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}/)
 	const url = page.url().replace(/#.*$/, '')
 
-	await page.getByText('Chat settings').click()
+	await page.locator('summary[aria-label="Chat settings"]').click()
 	await page.getByRole('button', { name: 'Delete chat' }).click()
 	await expect(page).toHaveURL(/\/chat$/)
 	await expect(flash(page)).toHaveAttribute('role', 'status')

@@ -33,7 +33,7 @@ export function ConversationHeader({ conversation, models, errors }: Props) {
 					{conversation.pinned ? ' · pinned' : ''}
 				</p>
 			</div>
-			<details className="relative">
+			<details className="relative" data-menu="">
 				<summary className={SUMMARY} aria-label="Export">
 					<Download aria-hidden="true" size={16} />
 					<span className="hidden sm:inline">Export</span>
@@ -52,7 +52,7 @@ export function ConversationHeader({ conversation, models, errors }: Props) {
 				</div>
 			</details>
 			{/* Keyed by the last change: saved settings close the panel, as a full page load would. */}
-			<details key={conversation.updatedAt} className="relative" open={failed || undefined}>
+			<details key={conversation.updatedAt} className="relative" data-menu="" open={failed || undefined}>
 				<summary className={SUMMARY} aria-label="Chat settings">
 					<Settings2 aria-hidden="true" size={16} />
 					<span className="hidden sm:inline">Settings</span>
