@@ -64,7 +64,7 @@ export function createCommands(deps: {
 	/** Tells this process's live views that a generation changed status. */
 	announce: (generation: Pick<Generation, 'id' | 'status'>) => void
 }) {
-	const { db, jobs, providers, storage, limits, announce } = deps
+	const { db, jobs, providers, storage, announce } = deps
 
 	/**
 	 * Every way to start provider work — a studio form, `POST /api/generate`, a retry on the page or the API —
