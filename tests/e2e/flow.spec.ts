@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { signUpFresh } from './support.ts'
+import { signUpFresh } from '../support/browser.ts'
 
 /** The page's one-shot message: announced (role=status), shown after the redirect. */
 const flash = (page: Page) => page.locator('[data-flash-region]')
