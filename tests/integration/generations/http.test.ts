@@ -287,17 +287,17 @@ describe('the process', () => {
 			const traceId = response.headers.get('x-trace-id')
 			const { generation } = (await response.json()) as { generation: GenerationJson }
 			await waitFor(server, user, generation.id, g => g.status === 'succeeded')
-			// The job's span ends after the provider call's (outputs are stored first): wait for both.
+			// The job's CONSUMER span (`process generation.run`) ends after the provider call's (outputs are stored first): wait for both.
 			await collector.waitFor(
 				spans =>
 					spans.some(s => s.traceId === traceId && s.kind === 3 && 'gen_ai.operation.name' in s.attributes) &&
-					spans.some(s => s.traceId === traceId && s.name === 'job generation.run'),
+					spans.some(s => s.traceId === traceId && s.name === 'process generation.run'),
 			)
 			const spans = collector.spans.filter(s => s.traceId === traceId)
 			const names = spans.map(s => s.name)
 			expect(spans.some(s => s.kind === 2 && s.attributes['http.request.method'] === 'POST')).toBe(true)
 			expect(names).toContain('remix.action routes/api.generate.$kind')
-			expect(names).toContain('job generation.run')
+			expect(names).toContain('process generation.run')
 			const provider = spans.find(s => s.kind === 3 && 'gen_ai.operation.name' in s.attributes)
 			expect(provider?.attributes).toMatchObject({
 				'gen_ai.provider.name': 'openai',
@@ -307,9 +307,9 @@ describe('the process', () => {
 			const byId = new Map(spans.map(s => [s.spanId, s]))
 			const ancestry: string[] = []
 			for (let s = provider; s; s = s.parentSpanId ? byId.get(s.parentSpanId) : undefined) ancestry.push(s.name)
-			expect(ancestry.indexOf('job generation.run')).toBeGreaterThan(0)
+			expect(ancestry.indexOf('process generation.run')).toBeGreaterThan(0)
 			expect(ancestry.indexOf('remix.action routes/api.generate.$kind')).toBeGreaterThan(
-				ancestry.indexOf('job generation.run'),
+				ancestry.indexOf('process generation.run'),
 			)
 		} finally {
 			await server.stop()
