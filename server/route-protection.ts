@@ -139,6 +139,8 @@ function loadContext(value: unknown): LoadContext {
  * per request, and a repeated `email` is refused, so the address counted is the address checked.
  */
 async function typedEmail(request: Request): Promise<string | null> {
+	// A loader counted as a sign-in (the OAuth callback) has no body to read: it is counted per address.
+	if (request.method === 'GET' || request.method === 'HEAD') return null
 	return (await readForm(request)).email ?? null
 }
 
