@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 /**
  * Driving the built server as a browser without JavaScript would: a cookie jar, form posts with the page's
  * Origin, and redirects followed by hand so each hop can be inspected. Plus a database per suite for the
@@ -99,3 +100,18 @@ export async function serverDatabase(driver: TestDriver): Promise<ServerDatabase
 
 /** Raises the sign-up limit for suites that create many accounts from 127.0.0.1 (only through configuration). */
 export const MANY_SIGNUPS = { RATE_LIMITS: 'signup=1000/3600,signin_ip=1000/900' }
+
+/** Creates a token as the form does: POST, redirect, and the token shown once on the page it lands on. */
+export async function createToken(c: Client, name = 'script'): Promise<string> {
+	const response = await c.post('/settings/tokens', { intent: 'create', name })
+	expect(response.status).toBe(303)
+	expect(location(response)).toBe('/settings/tokens')
+	const page = await c.get('/settings/tokens')
+	expect(page.status).toBe(200)
+	expect(page.headers.get('cache-control')).toBe('no-store')
+	const html = await page.text()
+	expect(html).toContain(`Token “${name}” created.`)
+	const token = /gs_[A-Za-z0-9_-]{43}/.exec(html)?.[0]
+	if (!token) throw new Error('no token on the page')
+	return token
+}

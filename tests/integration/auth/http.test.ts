@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testDrivers } from '#tests/support/database.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
-import { client, location, MANY_SIGNUPS, serverDatabase, signUp, type Client, type ServerDatabase } from './helpers.ts'
+import {
+	client,
+	createToken,
+	location,
+	MANY_SIGNUPS,
+	serverDatabase,
+	signUp,
+	type Client,
+	type ServerDatabase,
+} from './helpers.ts'
 import { PASSWORD, uniqueEmail } from '#tests/support/http-auth.ts'
 import { waitFor } from '#tests/support/wait.ts'
 
@@ -27,21 +36,6 @@ async function exportOf(
 function currentSessionId(html: string): string {
 	const row = html.split('<li').find(chunk => chunk.includes('This device')) ?? ''
 	return /name="sessionId" value="([0-9a-f-]{36})"/.exec(row)?.[1] ?? ''
-}
-
-/** Creates a token as the form does: POST, redirect, and the token shown once on the page it lands on. */
-async function createToken(c: Client, name = 'script'): Promise<string> {
-	const response = await c.post('/settings/tokens', { intent: 'create', name })
-	expect(response.status).toBe(303)
-	expect(location(response)).toBe('/settings/tokens')
-	const page = await c.get('/settings/tokens')
-	expect(page.status).toBe(200)
-	expect(page.headers.get('cache-control')).toBe('no-store')
-	const html = await page.text()
-	expect(html).toContain(`Token “${name}” created.`)
-	const token = /gs_[A-Za-z0-9_-]{43}/.exec(html)?.[0]
-	if (!token) throw new Error('no token on the page')
-	return token
 }
 
 describe.each(testDrivers())('accounts over HTTP on %s', driver => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
-import { client, location, MANY_SIGNUPS, PASSWORD, signUp, type Client } from './helpers.ts'
+import { client, createToken, location, MANY_SIGNUPS, PASSWORD, signUp, type Client } from './helpers.ts'
 
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000'
 
@@ -18,12 +18,7 @@ describe('API tokens when the password changes or every session ends', () => {
 		await server?.stop()
 	})
 
-	async function newToken(c: Client): Promise<string> {
-		const page = await (await c.post('/settings/tokens', { intent: 'create', name: 'script' })).text()
-		const token = /gs_[A-Za-z0-9_-]{43}/.exec(page)?.[0]
-		if (!token) throw new Error(`no token on the page: ${page.slice(0, 300)}`)
-		return token
-	}
+	const newToken = (c: Client) => createToken(c)
 
 	/** 404 for a live token (the generation does not exist), 401 for a revoked one. */
 	async function tokenStatus(token: string): Promise<number> {
