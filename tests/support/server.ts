@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -22,6 +23,19 @@ export type RunningServer = {
 // Tests and benches always run from the repository root (npm scripts, vitest).
 const ROOT = process.cwd()
 
+/**
+ * Processes on one Postgres database are one deployment: they share a media directory and a session secret
+ * (docs/operations.md), as tests that start several servers, or restart one, on the same database expect.
+ */
+function deploymentDefaults(env: Record<string, string>): Record<string, string> {
+	if (!env.DATABASE_URL) return {}
+	// Keyed by the database's name: a test may reach the same database through a proxy on another port.
+	const id = createHash('sha256').update(new URL(env.DATABASE_URL).pathname).digest('hex').slice(0, 16)
+	const mediaDir = path.join(tmpdir(), `gs-test-media-${id}`)
+	mkdirSync(mediaDir, { recursive: true })
+	return { MEDIA_DIR: mediaDir, SESSION_SECRET: `test-deployment-secret-${id}-0123456789abcdef` }
+}
+
 export function spawnServer(env: Record<string, string> = {}, args: string[] = []) {
 	const dataDir = mkdtempSync(path.join(tmpdir(), 'gs-test-'))
 	const child = spawn(
@@ -37,6 +51,7 @@ export function spawnServer(env: Record<string, string> = {}, args: string[] = [
 				PORT: '0',
 				DATA_DIR: dataDir,
 				LOG_LEVEL: 'http',
+				...deploymentDefaults(env),
 				...env,
 			},
 			stdio: ['ignore', 'pipe', 'pipe'],
