@@ -9,7 +9,7 @@ async function deleteAccount(page: Page, email: string) {
 	await page.getByLabel(`Type ${email} to confirm`).fill(email)
 	await page.getByRole('button', { name: 'Delete my account' }).click()
 	await expect(page).toHaveURL(/\/$/)
-	await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible()
+	await expect(page.getByRole('main').getByRole('link', { name: 'Sign in' })).toBeVisible()
 }
 
 test('sign up, sign out, sign in, and a protected page in between', async ({ page }, info) => {

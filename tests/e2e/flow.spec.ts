@@ -16,6 +16,10 @@ test('deleting a chat says so, and Undo brings it back', async ({ page, baseURL 
 	await page.getByRole('button', { name: 'Start chat' }).click()
 	await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}/)
 	const url = page.url().replace(/#.*$/, '')
+	// The reply settles first: with JavaScript its end refreshes the page, which would close an open menu.
+	await expect(page.locator('[data-role="assistant"]').last()).toHaveAttribute('data-status', 'complete', {
+		timeout: 15_000,
+	})
 
 	await page.locator('summary[aria-label="Chat settings"]').click()
 	await page.getByRole('button', { name: 'Delete chat' }).click()

@@ -16,7 +16,7 @@ const child = spawn(
 			...process.env,
 			DATABASE_URL: '',
 			REDIS_URL: '',
-			RATE_LIMITS: process.env.RATE_LIMITS ?? 'signup=500/3600,signin_ip=1000/900',
+			RATE_LIMITS: process.env.RATE_LIMITS ?? 'signup=500/3600,signup_attempt=1000/3600,signin_ip=1000/900',
 			DATA_DIR: dataDir,
 			HOST: '127.0.0.1',
 			NODE_ENV: 'test',
