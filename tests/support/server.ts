@@ -33,6 +33,8 @@ function deploymentDefaults(env: Record<string, string>): Record<string, string>
 	const id = createHash('sha256').update(new URL(env.DATABASE_URL).pathname).digest('hex').slice(0, 16)
 	const mediaDir = path.join(tmpdir(), `gs-test-media-${id}`)
 	mkdirSync(mediaDir, { recursive: true })
+	// A production start is about its own secrets: it gets none from here.
+	if (env.NODE_ENV === 'production') return { MEDIA_DIR: mediaDir }
 	return { MEDIA_DIR: mediaDir, SESSION_SECRET: `test-deployment-secret-${id}-0123456789abcdef` }
 }
 

@@ -18,9 +18,11 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('local media across 
 		const scratch = await createScratchPostgresDatabase()
 		const first = await startServer({ DATABASE_URL: scratch.url })
 		try {
-			// Its own DATA_DIR, so its own media directory.
-			const second = spawnServer({ DATABASE_URL: scratch.url })
+			// A media directory of its own (the test servers on one database otherwise share one).
+			const ownMedia = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-own-media-'))
+			const second = spawnServer({ DATABASE_URL: scratch.url, MEDIA_DIR: ownMedia })
 			expect(await second.exited).toBe(1)
+			fs.rmSync(ownMedia, { recursive: true, force: true })
 			const output = second.output()
 			expect(output).toContain('Generation Studio cannot start')
 			expect(output).toContain('is not the media directory the other processes on this database use')
