@@ -1,20 +1,10 @@
 import { defineConfig } from '@playwright/test'
+import { chromiumLaunchOptions } from './tests/support/chromium.ts'
 
 const port = Number(process.env.E2E_PORT ?? 3210)
 
 // Debian's Chromium, never a downloaded browser. Every test runs twice: with JavaScript and without.
-const launchOptions = {
-	executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-	args: [
-		'--no-sandbox',
-		'--disable-gpu',
-		'--disable-background-networking',
-		'--disable-component-update',
-		'--no-first-run',
-		'--disable-quic',
-		'--disable-sync',
-	],
-}
+const launchOptions = chromiumLaunchOptions
 
 export default defineConfig({
 	testDir: 'tests/e2e',

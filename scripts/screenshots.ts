@@ -9,6 +9,7 @@ import { chromium } from '@playwright/test'
 import type { Browser } from '@playwright/test'
 import { PUBLIC_PAGES, seed, signedInPages } from '#tests/e2e/pages.ts'
 import type { PageCase } from '#tests/e2e/pages.ts'
+import { chromiumLaunchOptions } from '#tests/support/chromium.ts'
 import { startServer } from '#tests/support/server.ts'
 
 const OUT = path.resolve('screenshots')
@@ -48,16 +49,7 @@ async function shoot(browser: Browser, baseURL: string, pages: readonly PageCase
 async function main() {
 	mkdirSync(OUT, { recursive: true })
 	const server = await startServer({ RATE_LIMITS: 'signup=50/3600' })
-	const browser = await chromium.launch({
-		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-		args: [
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--no-first-run',
-		],
-	})
+	const browser = await chromium.launch(chromiumLaunchOptions)
 	try {
 		await shoot(browser, server.url, PUBLIC_PAGES, 'visitor')
 		const context = await browser.newContext({ baseURL: server.url })

@@ -13,6 +13,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { chromium } from '@playwright/test'
+import { chromiumLaunchOptions } from '#tests/support/chromium.ts'
 import { startServer } from '#tests/support/server.ts'
 import {
 	BENCH_ENV,
@@ -100,16 +101,7 @@ export function routeJavaScript(root = process.cwd()): { route: string; kb: numb
 
 async function chatLcp(): Promise<number[]> {
 	const server = await startServer({ ...BENCH_ENV })
-	const browser = await chromium.launch({
-		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-		args: [
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--no-first-run',
-		],
-	})
+	const browser = await chromium.launch(chromiumLaunchOptions)
 	try {
 		const cookie = await signUp(server)
 		const id = await importConversation(server, cookie, CHAT_LENGTH)
