@@ -244,20 +244,24 @@ const RATE_LIMIT_HEADERS = [
 
 /**
  * Remix keeps only cookies from a thrown Response when it renders a page, unless the route exports
- * `headers`. Routes without one get this: the parent's headers (Remix's default) plus the rate-limit headers,
- * so a page's 429 carries `Retry-After` too.
+ * `headers`. Every route gets the rate-limit headers (and `Retry-After`) of its loader, action or thrown
+ * response on top of its own headers (Remix's default: the parent's), so a page's 429 or 503 carries
+ * `Retry-After` too, whichever route's own `headers` function runs.
  */
-const passRateLimitHeaders: HeadersFunction = ({ parentHeaders, loaderHeaders, actionHeaders, errorHeaders }) => {
-	const headers = new Headers(parentHeaders)
-	for (const source of [loaderHeaders, actionHeaders, errorHeaders]) {
-		if (!source) continue
-		for (const name of RATE_LIMIT_HEADERS) {
-			const value = source.get(name)
-			if (value) headers.set(name, value)
+function passRateLimitHeaders(own: HeadersFunction | undefined): HeadersFunction {
+	return args => {
+		const { parentHeaders, loaderHeaders, actionHeaders, errorHeaders } = args
+		const headers = new Headers(own ? own(args) : parentHeaders)
+		for (const source of [loaderHeaders, actionHeaders, errorHeaders]) {
+			if (!source) continue
+			for (const name of RATE_LIMIT_HEADERS) {
+				const value = source.get(name)
+				if (value && !headers.has(name)) headers.set(name, value)
+			}
 		}
+		if (headers.has('retry-after')) headers.set('Cache-Control', 'no-store')
+		return headers
 	}
-	if (headers.has('retry-after')) headers.set('Cache-Control', 'no-store')
-	return headers
 }
 
 /** Wraps every route module of the server build (see the file comment). Call once, at start-up. */
@@ -295,7 +299,8 @@ export function protectRoutes(build: ServerBuild): ServerBuild {
 			// An anonymous POST is refused like a GET, not told whether the address exists.
 			module.action = guard({ isPublic, policies: [] }, methodNotAllowed)
 		}
-		if (module.headers == null) module.headers = passRateLimitHeaders
+		const own = module.headers
+		module.headers = passRateLimitHeaders(typeof own === 'function' ? own : own ? () => own : undefined)
 		routes[routeId] = { ...route, module }
 	}
 	return { ...build, routes }

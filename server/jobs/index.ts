@@ -21,7 +21,7 @@ import { suppressTracing } from '@opentelemetry/core'
 import PgBoss from 'pg-boss'
 import { logger } from '#server/logger.ts'
 import { sleep } from '#server/sleep.ts'
-import { dbErrorCode, PG_ERROR } from '#server/db/index.ts'
+import { dbErrorCode, isDatabaseUnavailable, PG_ERROR } from '#server/db/index.ts'
 import type { Db, Tx } from '#server/db/index.ts'
 import { createJobMetrics, MESSAGING_SYSTEM } from './telemetry.ts'
 
@@ -124,6 +124,9 @@ export const DEFAULT_LEASE_SECONDS = 30
 
 const tracer = trace.getTracer('generation-studio.jobs')
 
+/** How long a job cut off by a database outage waits before it runs again. */
+const DATABASE_RETRY_SECONDS = 3
+
 /** What a job re-queued by the lease sweep carries as its last output. */
 const LEASE_EXPIRED = 'The process running this job stopped renewing its lease (it crashed or lost the database).'
 
@@ -199,8 +202,40 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 		await untraced(() => holdLease(name, raw.id))
 		try {
 			await runTraced(name, raw, handler)
+		} catch (error) {
+			// The database went away under the job (a restart, a failover, a terminated backend): the job did not
+			// fail, so it waits and runs again without using up an attempt. If the database is still away, the
+			// failure goes through pg-boss (or the lease sweep) as any other.
+			if (isDatabaseUnavailable(error) && (await untraced(() => requeueUncounted(name, raw.id)))) return
+			throw error
 		} finally {
 			held.delete(raw.id)
+		}
+	}
+
+	/**
+	 * Puts an active job back in the queue as never started (pg-boss counts an attempt when it fetches a job that
+	 * has started before), to run in a few seconds. Only within its run-time cap from its creation, so a job that
+	 * keeps losing the database does not wait forever. True when the job was put back.
+	 */
+	async function requeueUncounted(name: JobName, id: string): Promise<boolean> {
+		const cap = caps.get(name) ?? JOB_POLICIES[name].expireInSeconds
+		try {
+			const { rows } = await db.privilegedExecuteSql(
+				`update ${schema}.job
+				    set state = 'created', started_on = null, start_after = now() + make_interval(secs => $3)
+				  where name = $1 and id = $2 and state = 'active' and created_on > now() - make_interval(secs => $4)
+				returning id`,
+				[name, id, DATABASE_RETRY_SECONDS, cap],
+			)
+			if (rows.length === 0) return false
+			logger.warn('job engine: the database went away during a job; it runs again without counting an attempt', {
+				job: name,
+				jobId: id,
+			})
+			return true
+		} catch {
+			return false
 		}
 	}
 

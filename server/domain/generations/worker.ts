@@ -4,6 +4,7 @@
  * webhook or `generation.poll` completes them. These are the privileged paths (`db.privileged`), and say so.
  * Every job is safe to run again after a crash: finished generations are left alone.
  */
+import { isDatabaseUnavailable } from '#server/db/index.ts'
 import type { Db } from '#server/db/index.ts'
 import type { Job, Jobs } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
@@ -215,8 +216,9 @@ export function createWorker(deps: {
 			}
 		} catch (error) {
 			// Provider errors are final here (they were already retried with backoff); anything else is ours: let
-			// the job engine retry it, and only the last attempt marks the generation failed.
-			if (isProviderError(error) || job.isLastAttempt) {
+			// the job engine retry it, and only the last attempt marks the generation failed. A database outage is
+			// never final: the job engine runs the job again when the database is back.
+			if (isProviderError(error) || (job.isLastAttempt && !isDatabaseUnavailable(error))) {
 				logger.warn('generation failed', { generationId: generation.id, error })
 				await fail(generation.id, failureMessage(error, 'generation'), job)
 				return

@@ -221,4 +221,36 @@ describe.each(testDrivers())('route protection on %s', driver => {
 		})
 		expect(() => protectRoutes(broken)).toThrow(/"generations", which does not exist/)
 	})
+
+	it("keeps a thrown response's Retry-After on a page whose route has headers of its own (the root's)", () => {
+		const build = protectRoutes({
+			routes: {
+				root: {
+					id: 'root',
+					path: '',
+					module: {
+						default: () => null,
+						headers: ({ loaderHeaders }: { loaderHeaders: Headers }) => ({
+							'Cache-Control': loaderHeaders.get('Cache-Control') ?? 'private',
+						}),
+					} as unknown as Module,
+				},
+			},
+		} as unknown as ServerBuild)
+		const headers = build.routes.root?.module.headers
+		if (typeof headers !== 'function') throw new Error('the root has no headers function')
+		const empty = new Headers()
+		const thrown = new Headers({ 'Retry-After': '5', 'Cache-Control': 'no-store' })
+		const answer = new Headers(
+			headers({ parentHeaders: empty, loaderHeaders: empty, actionHeaders: empty, errorHeaders: thrown }),
+		)
+		expect(answer.get('retry-after')).toBe('5')
+		expect(answer.get('cache-control')).toBe('no-store')
+		// Without a refusal, the route's own headers stand.
+		const plain = new Headers(
+			headers({ parentHeaders: empty, loaderHeaders: empty, actionHeaders: empty, errorHeaders: undefined }),
+		)
+		expect(plain.get('cache-control')).toBe('private')
+		expect(plain.has('retry-after')).toBe(false)
+	})
 })

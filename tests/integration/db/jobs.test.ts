@@ -1,5 +1,6 @@
 /** Jobs on pg-boss, on both drivers: transactional enqueue, exactly-once delivery, retries, graceful stop. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DatabaseUnavailableError } from '#server/db/index.ts'
 import { createJobs, type Job, type Jobs } from '#server/jobs/index.ts'
 import { createTestDb, createUser, type TestDb, testDrivers } from '#tests/support/database.ts'
 
@@ -102,6 +103,27 @@ describe.each(testDrivers())('jobs on %s', driver => {
 			{ retryCount: 0, last: false },
 			{ retryCount: 1, last: false },
 			{ retryCount: 2, last: true },
+		])
+		await waitFor(async () => (await jobs.pendingCount('workflow.run')) === 0)
+	})
+
+	it('runs a job cut off by a database outage again without using up an attempt', async () => {
+		const attempts: { retryCount: number; last: boolean }[] = []
+		await jobs.work(
+			'workflow.run',
+			async job => {
+				attempts.push({ retryCount: job.retryCount, last: job.isLastAttempt })
+				if (attempts.length <= 2) throw new DatabaseUnavailableError('Connection terminated unexpectedly')
+			},
+			{ retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false },
+		)
+		await t.db.privileged(tx => jobs.enqueue(tx, 'workflow.run', { runId: 'r2' }))
+		await waitFor(() => attempts.length === 3, 30_000)
+		// Two outages and a success, all on the first attempt: a retry limit of 1 would have failed it for good.
+		expect(attempts).toEqual([
+			{ retryCount: 0, last: false },
+			{ retryCount: 0, last: false },
+			{ retryCount: 0, last: false },
 		])
 		await waitFor(async () => (await jobs.pendingCount('workflow.run')) === 0)
 	})
