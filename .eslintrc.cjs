@@ -108,7 +108,7 @@ module.exports = {
 		},
 		{
 			files: [
-				'server/{auth,db,jobs,limits,markdown,providers,storage}/**',
+				'server/{auth,db,jobs,limits,markdown,media,providers,storage}/**',
 				'server/{config,logger,sleep,uuid,lifecycle,telemetry,telemetry-handle}.ts',
 			],
 			rules: { 'no-restricted-imports': ['error', { patterns: [TESTS, APP, COMPOSITION, DOMAIN] }] },

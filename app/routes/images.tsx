@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { useActionData, useLoaderData } from '@remix-run/react'
 import { RadioGroupField } from '#app/components/forms.tsx'
 import { StudioPage } from '#app/components/studio.tsx'
-import { IMAGE_SIZES } from '#server/domain/generations/schema.ts'
+import { IMAGE_SIZE_LABELS, IMAGE_SIZES } from '#server/domain/generations/schema.ts'
 import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
@@ -11,13 +11,6 @@ export const handle = { rateLimit: { action: 'write' } }
 
 export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader('image', request, context)
 export const action = ({ request, context }: ActionFunctionArgs) => studioAction('image', request, context)
-
-const SIZE_LABELS: Record<(typeof IMAGE_SIZES)[number], string> = {
-	'512x512': '1:1 small',
-	'1024x1024': '1:1',
-	'1024x1536': '2:3',
-	'1536x1024': '3:2',
-}
 
 export default function Images() {
 	const data = useLoaderData<typeof loader>()
@@ -40,7 +33,7 @@ export default function Images() {
 				label="Size"
 				variant="chips"
 				defaultValue={values.size ?? '1024x1024'}
-				options={IMAGE_SIZES.map(size => ({ value: size, label: SIZE_LABELS[size] }))}
+				options={IMAGE_SIZES.map(size => ({ value: size, label: IMAGE_SIZE_LABELS[size] }))}
 				description="Aspect ratio; “small” is 512 pixels square."
 			/>
 			<RadioGroupField

@@ -4,7 +4,7 @@
  * there. Prices are USD micro-units (1 USD = 1,000,000) per token / image / second / character, as published
  * by the vendors when this list was written; a fraction of a micro-unit per token is normal.
  */
-import type { Capability, ListedModel, ProviderAdapter, ProviderName, Usage } from './types.ts'
+import type { Capability, ImageSize, ListedModel, ProviderAdapter, ProviderName, Usage } from './types.ts'
 import { logger } from '#server/logger.ts'
 
 export type Prices = {
@@ -24,6 +24,33 @@ export type ReplicateBilling =
 	| { by: 'compute-seconds' }
 	| { by: 'output-seconds'; inputKey: string; defaultSeconds: number }
 
+/**
+ * What an image model takes, so the studio's form shows only those fields and the server sends only those:
+ * the sizes it makes, how many images per request, and whether it takes a seed, a negative prompt, quality and
+ * style settings, or a picture to start from (image-to-image).
+ */
+export type ImageOptions = {
+	sizes: readonly ImageSize[]
+	maxImages: number
+	seed: boolean
+	negativePrompt: boolean
+	qualities?: readonly string[]
+	styles?: readonly string[]
+	inputImage: boolean
+}
+
+/** What an upscaler offers. */
+export type UpscaleOptions = { scales: readonly (2 | 4)[] }
+
+/** For image models the catalogue says nothing about (a self-hosted server's): one square image, nothing else. */
+export const PLAIN_IMAGE_OPTIONS: ImageOptions = {
+	sizes: ['1024x1024'],
+	maxImages: 1,
+	seed: false,
+	negativePrompt: false,
+	inputImage: false,
+}
+
 export type ModelInfo = {
 	/** `provider:vendor-model`, e.g. `openai:gpt-4o-mini`; the key everything else uses. */
 	id: string
@@ -37,7 +64,13 @@ export type ModelInfo = {
 	/** Replicate models that are not "official" are run by version id. */
 	replicateVersion?: string
 	replicateBilling?: ReplicateBilling
+	/** For models with `image`: the fields they take. */
+	image?: ImageOptions
+	/** For models with `upscale`. */
+	upscale?: UpscaleOptions
 }
+
+const ASPECTS: readonly ImageSize[] = ['1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792']
 
 const free: Prices = {}
 
@@ -60,6 +93,14 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		description: 'Deterministic pattern images marked DEMO.',
 		capabilities: ['image', 'imageEdit', 'upscale'],
 		prices: free,
+		image: {
+			sizes: [...ASPECTS, '512x512'],
+			maxImages: 4,
+			seed: true,
+			negativePrompt: true,
+			inputImage: true,
+		},
+		upscale: { scales: [2, 4] },
 	},
 	{
 		id: 'offline:video',
@@ -134,6 +175,14 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		description: 'Image generation and editing (priced per medium-quality square image).',
 		capabilities: ['image', 'imageEdit'],
 		prices: { image: 42_000 },
+		image: {
+			sizes: ['1024x1024', '1536x1024', '1024x1536'],
+			maxImages: 4,
+			seed: false,
+			negativePrompt: false,
+			qualities: ['low', 'medium', 'high'],
+			inputImage: true,
+		},
 	},
 	{
 		id: 'openai:dall-e-3',
@@ -143,6 +192,15 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		description: 'Image generation, one image per request.',
 		capabilities: ['image'],
 		prices: { image: 40_000 },
+		image: {
+			sizes: ['1024x1024', '1792x1024', '1024x1792'],
+			maxImages: 1,
+			seed: false,
+			negativePrompt: false,
+			qualities: ['standard', 'hd'],
+			styles: ['vivid', 'natural'],
+			inputImage: false,
+		},
 	},
 	{
 		id: 'openai:tts-1',
@@ -182,16 +240,18 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		capabilities: ['image'],
 		prices: { image: 3_000 },
 		replicateBilling: { by: 'output' },
+		image: { sizes: ASPECTS, maxImages: 4, seed: true, negativePrompt: false, inputImage: false },
 	},
 	{
 		id: 'replicate:black-forest-labs/flux-dev',
 		provider: 'replicate',
 		vendorModel: 'black-forest-labs/flux-dev',
 		displayName: 'FLUX.1 [dev]',
-		description: 'Higher-quality image generation.',
+		description: 'Higher-quality image generation, also from a starting image.',
 		capabilities: ['image'],
 		prices: { image: 25_000 },
 		replicateBilling: { by: 'output' },
+		image: { sizes: ASPECTS, maxImages: 4, seed: true, negativePrompt: false, inputImage: true },
 	},
 	{
 		id: 'replicate:black-forest-labs/flux-fill-pro',
@@ -213,6 +273,7 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		prices: { second: 225 },
 		replicateVersion: 'f121d640bd286e1fdc67f9799164c1d5be36ff74576ee11c803ae5b665dd46aa',
 		replicateBilling: { by: 'compute-seconds' },
+		upscale: { scales: [2, 4] },
 	},
 	{
 		id: 'replicate:minimax/video-01',

@@ -134,6 +134,25 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
 		return { text, usage: tokenUsage(completion.usage, input, text) }
 	}
 
+	async function editImage(model: string, request: ImageEditRequest, signal?: AbortSignal): Promise<MediaResult> {
+		const image = await upload(request.image, 'image')
+		const mask = request.mask ? await upload(request.mask, 'mask') : undefined
+		const response = await call('imageEdit', signal, requestOptions =>
+			client.images.edit(
+				{
+					model,
+					image,
+					prompt: request.prompt,
+					n: clamp(request.n ?? 1, 1, 10),
+					...(mask ? { mask } : {}),
+					...(request.size ? { size: request.size as '1024x1024' } : {}),
+				},
+				requestOptions,
+			),
+		)
+		return imagesResult(response.data ?? [], response.output_format, vendor)
+	}
+
 	return {
 		name: 'openai',
 
@@ -212,13 +231,20 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
 		async image(model: string, request: ImageRequest, signal?: AbortSignal): Promise<MediaResult> {
 			const dalle = model.startsWith('dall-e')
 			const n = clamp(request.n ?? 1, 1, model === 'dall-e-3' ? 1 : 10)
+			// Image-to-image is an edit without a mask on OpenAI's API.
+			if (request.image) {
+				const { image, prompt, size } = request
+				return editImage(model, { image, prompt, n, ...(size ? { size } : {}) }, signal)
+			}
 			const response = await call('image', signal, requestOptions =>
 				client.images.generate(
 					{
 						model,
 						prompt: request.prompt,
 						n,
-						...(request.size ? { size: request.size } : {}),
+						...(request.size ? { size: request.size as '1024x1024' } : {}),
+						...(request.quality ? { quality: request.quality as 'auto' } : {}),
+						...(request.style ? { style: request.style as 'vivid' } : {}),
 						// DALL·E answers with short-lived URLs unless asked for the bytes; GPT Image always sends bytes.
 						...(dalle ? { response_format: 'b64_json' as const } : {}),
 					},
@@ -228,24 +254,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
 			return imagesResult(response.data ?? [], response.output_format, vendor)
 		},
 
-		async imageEdit(model: string, request: ImageEditRequest, signal?: AbortSignal): Promise<MediaResult> {
-			const image = await upload(request.image, 'image')
-			const mask = request.mask ? await upload(request.mask, 'mask') : undefined
-			const response = await call('imageEdit', signal, requestOptions =>
-				client.images.edit(
-					{
-						model,
-						image,
-						prompt: request.prompt,
-						n: clamp(request.n ?? 1, 1, 10),
-						...(mask ? { mask } : {}),
-						...(request.size ? { size: request.size as '1024x1024' } : {}),
-					},
-					requestOptions,
-				),
-			)
-			return imagesResult(response.data ?? [], response.output_format, vendor)
-		},
+		imageEdit: editImage,
 
 		async speech(model: string, request: SpeechRequest, signal?: AbortSignal): Promise<MediaResult> {
 			const format = request.format ?? 'mp3'

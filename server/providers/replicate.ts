@@ -236,6 +236,10 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 			}
 			if (request.seed !== undefined) input.seed = request.seed
 			if (request.negativePrompt) input.negative_prompt = request.negativePrompt
+			if (request.image) {
+				input.image = toDataUri(request.image.data, request.image.contentType)
+				input.prompt_strength = request.strength ?? 0.8
+			}
 			const result = await runToEnd('image', model, input, signal)
 			return request.seed !== undefined ? { ...result, seed: request.seed } : result
 		},

@@ -111,6 +111,13 @@ export type ImageRequest = {
 	n?: number
 	seed?: number
 	negativePrompt?: string
+	/** The model's quality and style settings, where it has them (`ImageOptions` in the catalogue says which). */
+	quality?: string
+	style?: string
+	/** Image-to-image: start from this picture instead of noise. */
+	image?: BinaryInput
+	/** How far the result may move away from `image`: 0 keeps it, 1 ignores it. */
+	strength?: number
 }
 
 export type ImageEditRequest = {

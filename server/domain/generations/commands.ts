@@ -20,9 +20,12 @@ import type { Actor } from '../actor.ts'
 import { resolveModel } from '../models/resolve.ts'
 import { checkBudget } from '../usage/index.ts'
 import { schedulePurge, windowOpen, windowPassed } from '../undo/index.ts'
+import { checkSource, fitImageRequest, upscaleOf, variationOf, type Relation } from './images.ts'
 import {
 	COLUMNS,
 	capabilityOf,
+	outputKeys,
+	relationOf,
 	isPending,
 	loadGeneration,
 	requestOf,
@@ -39,7 +42,7 @@ import {
 function estimateCostMicros(model: ModelInfo, request: GenerationRequest): number {
 	const usage: Usage =
 		request.kind === 'image'
-			? { unit: 'images', units: request.n }
+			? { unit: 'images', units: request.operation === 'upscale' ? 1 : request.n }
 			: request.kind === 'video'
 				? { unit: 'seconds', units: request.durationSeconds }
 				: request.mode === 'music'
@@ -48,10 +51,23 @@ function estimateCostMicros(model: ModelInfo, request: GenerationRequest): numbe
 	return computeCostMicros(model, usage)
 }
 
-function requestHash(request: GenerationRequest): string {
+function requestHash(request: GenerationRequest, parentId: string | null): string {
 	const sorted = Object.fromEntries(Object.entries(request).sort(([a], [b]) => a.localeCompare(b)))
-	return crypto.createHash('sha256').update(JSON.stringify(sorted)).digest('hex')
+	return crypto
+		.createHash('sha256')
+		.update(JSON.stringify({ ...sorted, parentId }))
+		.digest('hex')
 }
+
+export type CreateOptions = {
+	idempotencyKey?: string | null
+	/** The generation this one is made from; a request with a source image defaults to that. */
+	parentId?: string | null
+	relation?: Relation
+}
+
+/** Signed URLs expire on these boundaries (see `withUrls`). */
+const URL_WINDOW_SECONDS = 1800
 
 export function createCommands(deps: {
 	config: Pick<Config, 'monthlyBudgetUsd'>
@@ -83,16 +99,24 @@ export function createCommands(deps: {
 	async function create(
 		actor: Actor,
 		request: GenerationRequest,
-		options: { idempotencyKey?: string | null } = {},
+		options: CreateOptions = {},
 	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
 		const model = resolveModel(providers, request.model, capabilityOf(request))
 		if ('refused' in model) return model
+		// The key is checked against the request as it was sent: a resent form with a blank seed is the same request.
+		const hash = requestHash(request, options.parentId ?? null)
+		let fitted = request
+		if (request.kind === 'image') {
+			const image = fitImageRequest(model, request)
+			if ('refused' in image) return image
+			fitted = image
+		}
 		const limited = await admit(actor)
 		if (limited) return limited
 		// Only what reaches the queue counts: a replay, or a refusal below (budget, key conflict), gives it back.
 		let queued = false
 		try {
-			const outcome = await insert(actor, request, model, options.idempotencyKey ?? null)
+			const outcome = await insert(actor, fitted, model, hash, options)
 			queued = !('refused' in outcome) && !outcome.replayed
 			return outcome
 		} finally {
@@ -104,9 +128,15 @@ export function createCommands(deps: {
 		actor: Actor,
 		request: GenerationRequest,
 		model: ModelInfo,
-		key: string | null,
+		hash: string,
+		options: CreateOptions,
 	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
-		const hash = requestHash(request)
+		const key = options.idempotencyKey ?? null
+		const source = request.kind === 'image' ? request.sourceId : undefined
+		const parentId = options.parentId ?? source ?? null
+		const relation: Relation | undefined =
+			options.relation ??
+			(request.kind === 'image' && request.operation === 'upscale' ? 'upscale' : source ? 'image-to-image' : undefined)
 		const outcome = await db.asUser(
 			actor.id,
 			async (tx): Promise<{ generation: Generation; replayed: boolean } | Refusal> => {
@@ -134,6 +164,11 @@ export function createCommands(deps: {
 						return refuse(409, 'idempotency_in_progress', 'The first request with this key is still being handled.')
 					}
 				}
+				if (request.kind === 'image') {
+					const refused = await checkSource(tx, request)
+					if (refused) return refused
+				}
+				if (parentId && !(await loadGeneration(tx, parentId))) return notFound('That generation')
 				const overBudget = await checkBudget(
 					tx,
 					actor.id,
@@ -141,18 +176,11 @@ export function createCommands(deps: {
 					deps.config.monthlyBudgetUsd,
 				)
 				if (overBudget) return overBudget
+				const params = { ...storedParams(request), ...(relation ? { relation } : {}) }
 				const { rows } = await tx.query<Row>(
-					`insert into public.generations (user_id, kind, provider, model, prompt, params, idempotency_key)
-				 values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,
-					[
-						actor.id,
-						request.kind,
-						model.provider,
-						model.id,
-						request.prompt,
-						JSON.stringify(storedParams(request)),
-						key,
-					],
+					`insert into public.generations (user_id, kind, provider, model, prompt, params, idempotency_key, parent_id)
+				 values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${COLUMNS}`,
+					[actor.id, request.kind, model.provider, model.id, request.prompt, JSON.stringify(params), key, parentId],
 				)
 				const generation = toGeneration(rows[0] as Row)
 				if (key) {
@@ -188,12 +216,38 @@ export function createCommands(deps: {
 		})
 	}
 
-	async function withUrls(generation: Generation, expiresInSeconds = 3600): Promise<ViewableOutput[]> {
+	/**
+	 * Signed URLs for the outputs and their thumbnails. They expire on a half-hour boundary at least `expiresInSeconds`
+	 * away, so a page rendered twice within the half hour names the same URLs and the browser's cache holds.
+	 * `download` adds a URL that saves the original under a readable name.
+	 */
+	async function withUrls(
+		generation: Generation,
+		options: { expiresInSeconds?: number; download?: boolean } = {},
+	): Promise<ViewableOutput[]> {
+		const now = Math.floor(Date.now() / 1000)
+		const wanted = options.expiresInSeconds ?? 3600
+		const expiresInSeconds = Math.ceil((now + wanted) / URL_WINDOW_SECONDS) * URL_WINDOW_SECONDS - now
+		const sign = (bucket: GenerationOutput['bucket'], key: string) =>
+			storage.signedUrl(bucket, key, { expiresInSeconds })
 		return Promise.all(
-			generation.outputs.map(async output => ({
-				...output,
-				url: await storage.signedUrl(output.bucket, output.key, { expiresInSeconds }),
-			})),
+			generation.outputs.map(async (output, i) => {
+				const { thumbnails, ...rest } = output
+				const viewable: ViewableOutput = { ...rest, url: await sign(output.bucket, output.key) }
+				if (thumbnails) {
+					viewable.thumbnails = await Promise.all(
+						thumbnails.map(async t => ({ ...t, url: await sign(output.bucket, t.key) })),
+					)
+				}
+				if (options.download) {
+					const extension = output.key.split('.').at(-1) ?? 'bin'
+					viewable.downloadUrl = await storage.signedUrl(output.bucket, output.key, {
+						expiresInSeconds,
+						download: `${generation.kind}-${generation.id.slice(0, 8)}-${i + 1}.${extension}`,
+					})
+				}
+				return viewable
+			}),
 		)
 	}
 
@@ -241,7 +295,51 @@ export function createCommands(deps: {
 				'This generation’s settings are no longer accepted; start a new one from the form.',
 			)
 		}
-		return create(actor, request)
+		return create(actor, request, { parentId: original.parentId, ...relationOf(original) })
+	}
+
+	/** A finished image generation's stored request, or why there is none to build on. */
+	async function imageRequestOf(actor: Actor, id: string) {
+		const original = await get(actor, id)
+		if ('refused' in original) return original
+		if (original.kind !== 'image') return refuse(400, 'not_an_image', 'Only images can be varied or upscaled.')
+		if (original.status !== 'succeeded') {
+			return refuse(409, 'not_finished', 'This image is not finished yet; wait for it, then try again.')
+		}
+		const request = requestOf(original)
+		if (request?.kind !== 'image') {
+			return refuse(409, 'request_outdated', 'This image’s settings are no longer accepted; start from the form.')
+		}
+		return { original, request }
+	}
+
+	/** "Vary": the same settings with a new seed, as a child of the image. */
+	async function vary(
+		actor: Actor,
+		id: string,
+		options: { idempotencyKey?: string | null } = {},
+	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
+		const found = await imageRequestOf(actor, id)
+		if ('refused' in found) return found
+		const request = variationOf(found.request)
+		if ('refused' in request) return request
+		return create(actor, request, { ...options, parentId: id, relation: 'variation' })
+	}
+
+	/** "Upscale": one image of the generation, enlarged by an upscaler, as its child. */
+	async function upscale(
+		actor: Actor,
+		id: string,
+		options: { output?: number; model?: string | undefined; scale?: 2 | 4 | undefined; idempotencyKey?: string | null },
+	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
+		const found = await imageRequestOf(actor, id)
+		if ('refused' in found) return found
+		const request = upscaleOf(found.original, {
+			output: options.output ?? 0,
+			model: options.model,
+			scale: options.scale,
+		})
+		return create(actor, request, { idempotencyKey: options.idempotencyKey ?? null, parentId: id })
 	}
 
 	/**
@@ -287,7 +385,7 @@ export function createCommands(deps: {
 		const due = await db.privileged(tx => loadGeneration(tx, id, { includeDeleted: true, purgeDue: true }))
 		if (!due) return
 		const byBucket = new Map<GenerationOutput['bucket'], string[]>()
-		for (const o of due.outputs) byBucket.set(o.bucket, [...(byBucket.get(o.bucket) ?? []), o.key])
+		for (const o of due.outputs) byBucket.set(o.bucket, [...(byBucket.get(o.bucket) ?? []), ...outputKeys([o])])
 		// A storage failure throws: the job is tried again later, with the row (and its list of files) still there.
 		for (const [bucket, keys] of byBucket) await storage.remove(bucket, keys)
 		await db.privileged(tx =>
@@ -295,5 +393,5 @@ export function createCommands(deps: {
 		)
 	}
 
-	return { create, get, list, withUrls, cancel, retry, remove, restore, purge }
+	return { create, get, list, withUrls, cancel, retry, vary, upscale, remove, restore, purge }
 }

@@ -5,7 +5,9 @@
  *
  * Where each part lives: ./commands.ts (what a person asks: create, read, cancel, retry, delete),
  * ./worker.ts (the `generation.run` and `generation.poll` jobs, and predictions applied from webhooks),
- * ./rows.ts (the row shape, and the stored request parsed back through its schema), ./webhooks.ts.
+ * ./rows.ts (the row shape, and the stored request parsed back through its schema), ./images.ts (the image
+ * studio's rules: requests fitted to their model, source images, vary and upscale), ./gallery.ts (browsing:
+ * gallery pages, lineage, neighbours), ./webhooks.ts.
  *
  * Users act through `db.asUser` (row-level security applies); the worker, the poller and webhooks are the
  * only privileged paths, and say so.
@@ -13,13 +15,15 @@
 import { EventEmitter } from 'node:events'
 import type { Limits } from '#server/limits/index.ts'
 import { createCommands } from './commands.ts'
+import { createGallery } from './gallery.ts'
 import type { Generation, RunData } from './rows.ts'
 import { createWorker, type OutputFetcher } from './worker.ts'
 import type { DomainDeps } from '../deps.ts'
 
 export type { Actor } from '../actor.ts'
 export type { Generation, GenerationOutput, ViewableOutput } from './rows.ts'
-export { isPending } from './rows.ts'
+export { isPending, relationOf } from './rows.ts'
+export { decodeCursor } from './gallery.ts'
 export type { FetchedOutput, OutputFetcher } from './worker.ts'
 
 export type GenerationsDeps = DomainDeps & {
@@ -40,6 +44,7 @@ export function createGenerations(deps: GenerationsDeps) {
 	const announce = (generation: Pick<Generation, 'id' | 'status'>) => events.emit(generation.id, generation.status)
 
 	const commands = createCommands({ ...deps, announce })
+	const gallery = createGallery(deps)
 	const worker = createWorker({
 		...deps,
 		providerRetries: deps.providerRetries ?? { attempts: 3, baseDelayMs: 500, maxDelayMs: 10_000 },
@@ -64,6 +69,9 @@ export function createGenerations(deps: GenerationsDeps) {
 
 	return {
 		...commands,
+		gallery: gallery.page,
+		lineage: gallery.lineage,
+		neighbours: gallery.neighbours,
 		run: worker.run,
 		poll: worker.poll,
 		applyPrediction: worker.applyPrediction,

@@ -6,6 +6,8 @@
 import * as v from 'valibot'
 import {
 	GenerationRequestSchema,
+	RELATION_WORDS,
+	type Relation,
 	type GenerationKind,
 	type GenerationRequest,
 	type GenerationStatus,
@@ -15,9 +17,23 @@ import type { ProviderName } from '#server/providers/types.ts'
 import type { StoredObject } from '#server/storage/index.ts'
 import { isUuid } from '#server/uuid.ts'
 import { windowPassed } from '../undo/index.ts'
+
 import type { UsageCapability } from '../usage/index.ts'
 
-export type GenerationOutput = Pick<StoredObject, 'bucket' | 'key' | 'contentType' | 'kind' | 'size'>
+/** A small WebP copy of an image output, made once when it was stored (server/media/images.ts). */
+export type StoredThumbnail = { key: string; width: number; height: number; size: number }
+
+export type GenerationOutput = Pick<StoredObject, 'bucket' | 'key' | 'contentType' | 'kind' | 'size'> & {
+	/** Images: the original's pixel size and its gallery copies, narrowest first (absent for older rows). */
+	width?: number
+	height?: number
+	thumbnails?: StoredThumbnail[]
+}
+
+/** Every stored file of a generation: the outputs and their thumbnails. */
+export function outputKeys(outputs: readonly GenerationOutput[]): string[] {
+	return outputs.flatMap(o => [o.key, ...(o.thumbnails ?? []).map(t => t.key)])
+}
 
 export type Generation = {
 	id: string
@@ -32,13 +48,26 @@ export type Generation = {
 	error: string | null
 	costMicros: number
 	predictionId: string | null
+	/** The generation this one was made from (a variation, an upscale, image to image), while it exists. */
+	parentId: string | null
 	createdAt: Date
 	startedAt: Date | null
 	completedAt: Date | null
 }
 
-/** An output as a page or API client sees it: a URL that works without a session until it expires. */
-export type ViewableOutput = GenerationOutput & { url: string }
+/** An output as a page or API client sees it: URLs that work without a session until they expire. */
+export type ViewableOutput = Omit<GenerationOutput, 'thumbnails'> & {
+	url: string
+	thumbnails?: Array<StoredThumbnail & { url: string }>
+	/** Saves the original file (`Content-Disposition: attachment`), when asked for. */
+	downloadUrl?: string
+}
+
+/** How a generation came from its parent, as stored in its params (absent for a fresh one). */
+export function relationOf(generation: Pick<Generation, 'params'>): { relation?: Relation } {
+	const relation = generation.params.relation
+	return typeof relation === 'string' && relation in RELATION_WORDS ? { relation: relation as Relation } : {}
+}
 
 /** The data of a `generation.run` or `generation.poll` job. */
 export type RunData = { generationId: string; traceparent?: string }
@@ -56,13 +85,14 @@ export type Row = {
 	error: string | null
 	cost_micros: number | string
 	prediction_id: string | null
+	parent_id: string | null
 	created_at: Date
 	started_at: Date | null
 	completed_at: Date | null
 }
 
 export const COLUMNS = `id, user_id, kind, status, provider, model, prompt, params, outputs, error, cost_micros, prediction_id,
-	created_at, started_at, completed_at`
+	parent_id, created_at, started_at, completed_at`
 
 export function toGeneration(row: Row): Generation {
 	return {
@@ -78,6 +108,7 @@ export function toGeneration(row: Row): Generation {
 		error: row.error,
 		costMicros: Number(row.cost_micros),
 		predictionId: row.prediction_id,
+		parentId: row.parent_id,
 		createdAt: row.created_at,
 		startedAt: row.started_at,
 		completedAt: row.completed_at,
@@ -107,13 +138,16 @@ export async function loadGeneration(
 }
 
 /** What a request asks the provider for, derived once from the validated request. */
-export function capabilityOf(request: GenerationRequest): 'image' | 'video' | 'speech' | 'music' {
+export function capabilityOf(request: GenerationRequest): 'image' | 'upscale' | 'video' | 'speech' | 'music' {
 	if (request.kind === 'audio') return request.mode === 'music' ? 'music' : 'speech'
+	if (request.kind === 'image' && request.operation === 'upscale') return 'upscale'
 	return request.kind
 }
 
+/** The usage ledger counts an upscale as an image made. */
 export const USAGE_CAPABILITY: Record<ReturnType<typeof capabilityOf>, UsageCapability> = {
 	image: 'image',
+	upscale: 'image',
 	video: 'video',
 	speech: 'speech',
 	music: 'music',

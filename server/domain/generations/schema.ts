@@ -30,17 +30,74 @@ const prompt = (what: string) =>
 
 const model = v.optional(v.pipe(v.string(), v.trim(), v.maxLength(200, 'That model id is too long.')))
 
-export const IMAGE_SIZES = ['512x512', '1024x1024', '1024x1536', '1536x1024'] as const
+/** Sizes an image can be asked for; each model makes some of them (the catalogue's `image.sizes`). */
+export const IMAGE_SIZES = ['1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792', '512x512'] as const
+export type ImageSizeChoice = (typeof IMAGE_SIZES)[number]
+
+/** What the size chips say: the shape first, the pixels beside it. */
+export const IMAGE_SIZE_LABELS: Record<ImageSizeChoice, string> = {
+	'1024x1024': '1:1',
+	'1536x1024': '3:2',
+	'1024x1536': '2:3',
+	'1792x1024': '16:9',
+	'1024x1792': '9:16',
+	'512x512': '1:1 small',
+}
+
+/**
+ * What an image request does: make new images (from noise, or from a source image with `sourceId`: image to
+ * image) or enlarge a source image (`upscale`).
+ */
+export const IMAGE_OPERATIONS = ['generate', 'upscale'] as const
+
+/** A decimal between `min` and `max`, from a form's string or a JSON number. */
+const fraction = (label: string, min: number, max: number) =>
+	v.pipe(
+		v.union(
+			[v.number(), v.pipe(v.string(), v.trim(), v.nonEmpty(`${label} must be a number.`))],
+			`${label} must be a number.`,
+		),
+		v.transform(Number),
+		v.number(`${label} must be a number.`),
+		v.minValue(min, `${label} must be at least ${min}.`),
+		v.maxValue(max, `${label} must be at most ${max}.`),
+	)
+
+const setting = (label: string) =>
+	v.optional(v.pipe(v.string(), v.trim(), v.maxLength(40, `${label} is too long.`), v.nonEmpty()))
 
 export const ImageGenerationSchema = v.object({
 	kind: v.literal('image'),
 	prompt: prompt('image'),
 	model,
+	/** Absent means `generate`. */
+	operation: v.optional(v.picklist(IMAGE_OPERATIONS, 'Generate or upscale.')),
 	size: v.optional(v.picklist(IMAGE_SIZES, `Pick one of the sizes: ${IMAGE_SIZES.join(', ')}.`), '1024x1024'),
 	n: v.optional(wholeNumber('The number of images', 1, 4), 1),
 	seed: v.optional(wholeNumber('The seed', 0, 2_147_483_647)),
 	negativePrompt: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(2000, 'Keep it under 2,000 characters.'))),
+	quality: setting('The quality'),
+	style: setting('The style'),
+	/** The generation whose image this one starts from (image to image, upscale), and which of its images. */
+	sourceId: v.optional(v.pipe(v.string(), v.trim(), v.uuid('The source must be one of your images.'))),
+	sourceIndex: v.optional(wholeNumber('The source image', 0, 3)),
+	/** Image to image: how far the result may move from the source (0.05 keeps it nearly, 1 ignores it). */
+	strength: v.optional(fraction('The strength', 0.05, 1)),
+	/** Upscale: by how much. */
+	scale: v.optional(v.pipe(wholeNumber('The scale', 2, 4), v.picklist([2, 4], 'Upscale by 2 or 4.'))),
 })
+
+export type ImageGenerationRequest = v.InferOutput<typeof ImageGenerationSchema>
+
+/** How a generation relates to its parent, kept in its params for the lineage labels. */
+export type Relation = 'variation' | 'upscale' | 'image-to-image' | 'edit'
+
+export const RELATION_WORDS: Record<Relation, string> = {
+	variation: 'Variation',
+	upscale: 'Upscale',
+	'image-to-image': 'From an image',
+	edit: 'Edit',
+}
 
 export const VideoGenerationSchema = v.object({
 	kind: v.literal('video'),
@@ -83,7 +140,11 @@ export const GENERATION_STATUSES = ['queued', 'running', 'processing', 'succeede
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number]
 export const PENDING_STATUSES: readonly GenerationStatus[] = ['queued', 'running', 'processing']
 
-/** The buttons on a generation's page, told apart by `intent`. */
+/** The buttons on a generation's page, told apart by `intent`; vary and upscale act on one of its images. */
 export const GenerationActionSchema = v.object({
-	intent: v.picklist(['cancel', 'retry', 'delete', 'restore'], 'Unknown action.'),
+	intent: v.picklist(['cancel', 'retry', 'delete', 'restore', 'vary', 'upscale'], 'Unknown action.'),
+	output: v.optional(wholeNumber('The image', 0, 3), 0),
+	model,
+	scale: v.optional(v.pipe(wholeNumber('The scale', 2, 4), v.picklist([2, 4], 'Upscale by 2 or 4.'))),
 })
+export type GenerationAction = v.InferOutput<typeof GenerationActionSchema>

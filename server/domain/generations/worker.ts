@@ -8,6 +8,7 @@ import { isDatabaseUnavailable } from '#server/db/index.ts'
 import type { Db } from '#server/db/index.ts'
 import type { Job, Jobs } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
+import { makeThumbnails } from '#server/media/images.ts'
 import { computeCostMicros } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { MediaOutput, PredictionState, ProviderName, Usage } from '#server/providers/types.ts'
@@ -16,6 +17,7 @@ import { sleep } from '#server/sleep.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { captureTraceContext, continueTrace } from '#server/trace-context.ts'
 import { failureMessage } from '../provider-failures.ts'
+import { readSource } from './images.ts'
 import { recordUsage, type UsageCapability } from '../usage/index.ts'
 import {
 	COLUMNS,
@@ -23,6 +25,7 @@ import {
 	capabilityOf,
 	isPending,
 	loadGeneration,
+	outputKeys,
 	requestOf,
 	toGeneration,
 	type Generation,
@@ -77,15 +80,40 @@ export function createWorker(deps: {
 					? { data: output.data, contentType: output.contentType }
 					: await deps.fetchOutput(output.url)
 			const saved = await storage.put({ bucket: 'media', userId, data: bytes.data, contentType: bytes.contentType })
-			stored.push({
+			const entry: GenerationOutput = {
 				bucket: saved.bucket,
 				key: saved.key,
 				contentType: saved.contentType,
 				kind: saved.kind,
 				size: saved.size,
-			})
+			}
+			if (saved.kind === 'image') Object.assign(entry, await storeThumbnails(userId, bytes.data))
+			stored.push(entry)
 		}
 		return stored
+	}
+
+	/**
+	 * The gallery copies of an image, made once now (server/media/images.ts) and stored beside it. An image sharp
+	 * cannot read keeps no copies: pages fall back to the original.
+	 */
+	async function storeThumbnails(
+		userId: string,
+		data: Uint8Array,
+	): Promise<Pick<GenerationOutput, 'width' | 'height' | 'thumbnails'>> {
+		let made: Awaited<ReturnType<typeof makeThumbnails>>
+		try {
+			made = await makeThumbnails(data)
+		} catch (error) {
+			logger.warn('no thumbnails for an image output', { error })
+			return {}
+		}
+		const thumbnails = []
+		for (const t of made.thumbnails) {
+			const saved = await storage.put({ bucket: 'media', userId, data: t.data, contentType: 'image/webp' })
+			thumbnails.push({ key: saved.key, width: t.width, height: t.height, size: saved.size })
+		}
+		return { width: made.size.width, height: made.size.height, thumbnails }
 	}
 
 	/** Marks a generation done, with its outputs and one usage row, unless something else already finished it. */
@@ -115,10 +143,7 @@ export function createWorker(deps: {
 		if (done) announce({ id: generation.id, status: 'succeeded' })
 		else if (result.outputs.length > 0) {
 			// Canceled (or finished elsewhere) meanwhile: keep no orphaned files.
-			await storage.remove(
-				'media',
-				result.outputs.map(o => o.key),
-			)
+			await storage.remove('media', outputKeys(result.outputs))
 		}
 		return done
 	}
@@ -167,14 +192,23 @@ export function createWorker(deps: {
 		const { prompt } = request
 		try {
 			if (request.kind === 'image') {
+				const image = await readSource(db, storage, generation.userId, request)
+				if (request.sourceId && !image) {
+					return fail(generation.id, 'The source image was deleted before this could start.', job)
+				}
 				const result = await withRetries(() =>
-					providers.image(model.id).run({
-						prompt,
-						size: request.size,
-						n: request.n,
-						...(request.seed !== undefined ? { seed: request.seed } : {}),
-						...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
-					}),
+					request.operation === 'upscale' && image
+						? providers.upscale(model.id).run({ image, ...(request.scale ? { scale: request.scale } : {}) })
+						: providers.image(model.id).run({
+								prompt,
+								size: request.size,
+								n: request.n,
+								...(request.seed !== undefined ? { seed: request.seed } : {}),
+								...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
+								...(request.quality ? { quality: request.quality } : {}),
+								...(request.style ? { style: request.style } : {}),
+								...(image ? { image, strength: request.strength ?? 0.6 } : {}),
+							}),
 				)
 				await succeed(result)
 			} else if (request.kind === 'audio' && request.mode === 'speech') {

@@ -32,7 +32,8 @@ import {
 	type VideoRequest,
 	type VisionRequest,
 } from '../types.ts'
-import { encodePng, renderDemoImage } from './png.ts'
+import { enlargeRgb, toGrey, toRgb } from '#server/media/images.ts'
+import { drawLabel, encodePng, renderDemoImage } from './png.ts'
 import { encodeWav, renderNotes, type Note } from './wav.ts'
 
 export const OFFLINE_LABEL = 'Generation Studio offline demo output: no AI provider was called'
@@ -46,6 +47,20 @@ export type OfflineOptions = {
 	demoVideoPath?: string
 	/** Largest side of a demo picture; bigger requests are scaled down to keep the server light. */
 	maxImageSide?: number
+	/** Largest side of an upscaled picture (the source times the scale, up to this). */
+	maxUpscaleSide?: number
+}
+
+/** A source or mask that cannot be decoded is the caller's mistake, said as such. */
+async function unreadable<T>(fn: () => Promise<T>, what = 'source image'): Promise<T> {
+	try {
+		return await fn()
+	} catch (error) {
+		throw new ProviderError('invalid_request', `The ${what} is not an image that can be read.`, {
+			provider: 'offline',
+			cause: error,
+		})
+	}
 }
 
 const DEFAULT_SIZE = 512
@@ -136,13 +151,43 @@ function defaultDemoVideoPaths(): string[] {
 export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdapter {
 	const chunkDelayMs = options.chunkDelayMs ?? 25
 	const maxSide = options.maxImageSide ?? 1024
+	const maxUpscaleSide = options.maxUpscaleSide ?? 2048
 	let demoVideo: Promise<Uint8Array> | null = null
 
+	function encode(width: number, height: number, rgb: Uint8Array): Uint8Array {
+		return encodePng(width, height, rgb, { Software: 'Generation Studio', Comment: OFFLINE_LABEL })
+	}
+
 	function png(width: number, height: number, hash: Uint8Array): Uint8Array {
-		return encodePng(width, height, renderDemoImage(width, height, hash), {
-			Software: 'Generation Studio',
-			Comment: OFFLINE_LABEL,
-		})
+		return encode(width, height, renderDemoImage(width, height, hash))
+	}
+
+	/**
+	 * A demo made from a source picture: the source at the output size, mixed with the pattern of `hash` —
+	 * everywhere by `strength`, or only where `mask` is light — and labelled with what was done.
+	 */
+	async function fromSource(options: {
+		source: Uint8Array
+		width: number
+		height: number
+		hash: Uint8Array
+		strength: number
+		mask?: Uint8Array | undefined
+		label: string
+	}): Promise<Uint8Array> {
+		const { width, height } = options
+		const base = await unreadable(() => toRgb(options.source, width, height))
+		const mask = options.mask ? await unreadable(() => toGrey(options.mask as Uint8Array, width, height), 'mask') : null
+		const pattern = renderDemoImage(width, height, options.hash)
+		for (let p = 0; p < width * height; p++) {
+			const weight = mask ? ((mask[p] ?? 0) / 255) * Math.max(options.strength, 0.85) : options.strength
+			for (let k = 0; k < 3; k++) {
+				const i = p * 3 + k
+				base[i] = Math.round((base[i] ?? 0) * (1 - weight) + (pattern[i] ?? 0) * weight)
+			}
+		}
+		drawLabel(base, width, height, options.label, 'bottom')
+		return encode(width, height, base)
 	}
 
 	async function loadDemoVideo(): Promise<Uint8Array> {
@@ -232,11 +277,25 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 			const { width, height } = parseSize(request.size, { width: DEFAULT_SIZE, height: DEFAULT_SIZE }, maxSide)
 			const n = Math.max(1, Math.min(4, request.n ?? 1))
 			const seed = request.seed ?? 0
-			const outputs = Array.from({ length: n }, (_, i) => ({
-				kind: 'bytes' as const,
-				data: png(width, height, hashOf('image', request.prompt, request.negativePrompt, seed, i)),
-				contentType: 'image/png',
-			}))
+			const hash = (i: number) => hashOf('image', request.prompt, request.negativePrompt, request.quality, seed, i)
+			const source = request.image?.data
+			const strength = Math.max(0, Math.min(1, request.strength ?? 0.6))
+			const outputs = await Promise.all(
+				Array.from({ length: n }, async (_, i) => ({
+					kind: 'bytes' as const,
+					data: source
+						? await fromSource({
+								source,
+								width,
+								height,
+								hash: hash(i),
+								strength,
+								label: `DEMO · IMAGE TO IMAGE ${Math.round(strength * 100)}`,
+							})
+						: png(width, height, hash(i)),
+					contentType: 'image/png',
+				})),
+			)
 			return { outputs, usage: { unit: 'images', units: n }, seed }
 		},
 
@@ -247,24 +306,31 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 			const { width, height } = parseSize(request.size, fallback, maxSide)
 			const n = Math.max(1, Math.min(4, request.n ?? 1))
 			const seed = request.seed ?? 0
-			const outputs = Array.from({ length: n }, (_, i) => ({
-				kind: 'bytes' as const,
-				data: png(width, height, hashOf('edit', request.image.data, request.mask?.data, request.prompt, seed, i)),
-				contentType: 'image/png',
-			}))
+			const outputs = await Promise.all(
+				Array.from({ length: n }, async (_, i) => ({
+					kind: 'bytes' as const,
+					data: await fromSource({
+						source: request.image.data,
+						width,
+						height,
+						hash: hashOf('edit', request.image.data, request.mask?.data, request.prompt, seed, i),
+						strength: 0.6,
+						mask: request.mask?.data,
+						label: 'DEMO · EDIT',
+					}),
+					contentType: 'image/png',
+				})),
+			)
 			return { outputs, usage: { unit: 'images', units: n }, seed }
 		},
 
 		async upscale(_model: string, request: UpscaleRequest, signal?: AbortSignal): Promise<MediaResult> {
 			checkSignal(signal)
-			const facts = sniffImage(request.image.data)
 			const scale = request.scale ?? 2
-			const { width, height } = parseSize(
-				undefined,
-				{ width: (facts?.width ?? 256) * scale, height: (facts?.height ?? 256) * scale },
-				maxSide,
-			)
-			const data = png(width, height, hashOf('upscale', request.image.data, scale))
+			// The source enlarged for real (Lanczos), so the result is the same picture at the larger size.
+			const { rgb, width, height } = await unreadable(() => enlargeRgb(request.image.data, scale, maxUpscaleSide))
+			drawLabel(rgb, width, height, `DEMO · UPSCALED ×${scale}`, 'bottom')
+			const data = encode(width, height, rgb)
 			return { outputs: [{ kind: 'bytes', data, contentType: 'image/png' }], usage: { unit: 'images', units: 1 } }
 		},
 

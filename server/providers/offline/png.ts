@@ -62,12 +62,48 @@ export function encodePng(
 	)
 }
 
-// 5x7 glyphs, one string per row, for the few letters the demo label needs.
+// 5x7 glyphs, one string per row: capitals, digits and the few signs the demo labels use.
 const FONT: Record<string, string[]> = {
+	A: ['01110', '10001', '10001', '11111', '10001', '10001', '10001'],
+	B: ['11110', '10001', '10001', '11110', '10001', '10001', '11110'],
+	C: ['01110', '10001', '10000', '10000', '10000', '10001', '01110'],
 	D: ['11110', '10001', '10001', '10001', '10001', '10001', '11110'],
 	E: ['11111', '10000', '10000', '11110', '10000', '10000', '11111'],
+	F: ['11111', '10000', '10000', '11110', '10000', '10000', '10000'],
+	G: ['01110', '10001', '10000', '10111', '10001', '10001', '01111'],
+	H: ['10001', '10001', '10001', '11111', '10001', '10001', '10001'],
+	I: ['01110', '00100', '00100', '00100', '00100', '00100', '01110'],
+	J: ['00111', '00010', '00010', '00010', '00010', '10010', '01100'],
+	K: ['10001', '10010', '10100', '11000', '10100', '10010', '10001'],
+	L: ['10000', '10000', '10000', '10000', '10000', '10000', '11111'],
 	M: ['10001', '11011', '10101', '10101', '10001', '10001', '10001'],
+	N: ['10001', '10001', '11001', '10101', '10011', '10001', '10001'],
 	O: ['01110', '10001', '10001', '10001', '10001', '10001', '01110'],
+	P: ['11110', '10001', '10001', '11110', '10000', '10000', '10000'],
+	Q: ['01110', '10001', '10001', '10001', '10101', '10010', '01101'],
+	R: ['11110', '10001', '10001', '11110', '10100', '10010', '10001'],
+	S: ['01111', '10000', '10000', '01110', '00001', '00001', '11110'],
+	T: ['11111', '00100', '00100', '00100', '00100', '00100', '00100'],
+	U: ['10001', '10001', '10001', '10001', '10001', '10001', '01110'],
+	V: ['10001', '10001', '10001', '10001', '10001', '01010', '00100'],
+	W: ['10001', '10001', '10001', '10101', '10101', '10101', '01010'],
+	X: ['10001', '10001', '01010', '00100', '01010', '10001', '10001'],
+	Y: ['10001', '10001', '01010', '00100', '00100', '00100', '00100'],
+	Z: ['11111', '00001', '00010', '00100', '01000', '10000', '11111'],
+	'0': ['01110', '10001', '10011', '10101', '11001', '10001', '01110'],
+	'1': ['00100', '01100', '00100', '00100', '00100', '00100', '01110'],
+	'2': ['01110', '10001', '00001', '00010', '00100', '01000', '11111'],
+	'3': ['11111', '00010', '00100', '00010', '00001', '10001', '01110'],
+	'4': ['00010', '00110', '01010', '10010', '11111', '00010', '00010'],
+	'5': ['11111', '10000', '11110', '00001', '00001', '10001', '01110'],
+	'6': ['00110', '01000', '10000', '11110', '10001', '10001', '01110'],
+	'7': ['11111', '00001', '00010', '00100', '01000', '01000', '01000'],
+	'8': ['01110', '10001', '10001', '01110', '10001', '10001', '01110'],
+	'9': ['01110', '10001', '10001', '01111', '00001', '00010', '01100'],
+	'×': ['00000', '10001', '01010', '00100', '01010', '10001', '00000'],
+	'-': ['00000', '00000', '00000', '11111', '00000', '00000', '00000'],
+	'·': ['00000', '00000', '00000', '00100', '00000', '00000', '00000'],
+	' ': ['00000', '00000', '00000', '00000', '00000', '00000', '00000'],
 }
 
 type Rgb = [number, number, number]
@@ -110,16 +146,27 @@ export function renderDemoImage(width: number, height: number, hash: Uint8Array)
 	return rgb
 }
 
-function drawLabel(rgb: Uint8Array, width: number, height: number, label: string) {
+/**
+ * Writes `label` (capitals, digits, `× - ·`) in white on a dark band: centred, or along the bottom edge with
+ * `at: 'bottom'`. Characters the font lacks are left blank.
+ */
+export function drawLabel(
+	rgb: Uint8Array,
+	width: number,
+	height: number,
+	label: string,
+	at: 'centre' | 'bottom' = 'centre',
+) {
 	const glyphW = 5
 	const glyphH = 7
 	const cols = label.length * (glyphW + 1) - 1
-	const scale = Math.max(1, Math.floor(Math.min((width * 0.6) / cols, (height * 0.3) / glyphH)))
+	const share = at === 'bottom' ? 0.08 : 0.3
+	const scale = Math.max(1, Math.floor(Math.min((width * 0.6) / cols, (height * share) / glyphH)))
 	const textW = cols * scale
 	const textH = glyphH * scale
-	const x0 = Math.floor((width - textW) / 2)
-	const y0 = Math.floor((height - textH) / 2)
 	const pad = Math.max(1, Math.floor(scale * 1.5))
+	const x0 = Math.floor((width - textW) / 2)
+	const y0 = at === 'bottom' ? height - textH - pad * 3 : Math.floor((height - textH) / 2)
 	const fill = (x: number, y: number, w: number, h: number, colour: Rgb, alpha: number) => {
 		for (let yy = Math.max(0, y); yy < Math.min(height, y + h); yy++) {
 			for (let xx = Math.max(0, x); xx < Math.min(width, x + w); xx++) {
@@ -129,7 +176,7 @@ function drawLabel(rgb: Uint8Array, width: number, height: number, label: string
 		}
 	}
 	fill(x0 - pad, y0 - pad, textW + 2 * pad, textH + 2 * pad, [0, 0, 0], 0.7)
-	for (const [i, ch] of [...label].entries()) {
+	for (const [i, ch] of [...label.toUpperCase()].entries()) {
 		const rows = FONT[ch]
 		if (!rows) continue
 		for (const [gy, row] of rows.entries()) {

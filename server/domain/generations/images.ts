@@ -1,0 +1,156 @@
+/**
+ * The image studio's rules on top of the generation pipeline: a request fitted to what its model takes (fields
+ * it does not take are dropped, values it cannot make are refused, a blank seed becomes a stored random one),
+ * the source image of image-to-image and upscales checked as the user and read back by the worker, and the
+ * requests behind "Vary" and "Upscale".
+ */
+import { randomInt } from 'node:crypto'
+import type { Db, Tx } from '#server/db/index.ts'
+import { PLAIN_IMAGE_OPTIONS, type ModelInfo } from '#server/providers/catalogue.ts'
+import type { BinaryInput } from '#server/providers/types.ts'
+import type { Storage } from '#server/storage/index.ts'
+import { refuse, type Refusal } from '../refusal.ts'
+import { IMAGE_SIZE_LABELS, type ImageGenerationRequest } from './schema.ts'
+export type { Relation } from './schema.ts'
+import { loadGeneration, type Generation } from './rows.ts'
+
+export const DEFAULT_STRENGTH = 0.6
+const MAX_SEED = 2_147_483_647
+
+export function randomSeed(): number {
+	return randomInt(0, MAX_SEED)
+}
+
+function list(values: readonly string[]): string {
+	return values.length <= 1 ? (values[0] ?? '') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`
+}
+
+/**
+ * The request as the model will get it. Generating: the size, count, quality and style must be ones the model
+ * offers; a seed, negative prompt, quality or style it does not take is dropped; a blank seed becomes a random
+ * one (stored, so the page shows it and "Run again" repeats it); a source image needs a model that starts
+ * from one. Upscaling: only the source and a scale the upscaler offers remain.
+ */
+export function fitImageRequest(model: ModelInfo, request: ImageGenerationRequest): ImageGenerationRequest | Refusal {
+	const field = (name: string, message: string) =>
+		refuse(400, 'invalid_request', message, { fields: { [name]: [message] } })
+	if (request.operation === 'upscale') {
+		if (!request.sourceId) return field('sourceId', 'Pick the image to upscale.')
+		const scales = model.upscale?.scales ?? [2]
+		const scale = request.scale ?? scales[0] ?? 2
+		if (!scales.includes(scale))
+			return field('scale', `${model.displayName} upscales by ${list(scales.map(s => `${s}×`))}.`)
+		const { prompt, kind, operation, sourceId } = request
+		return {
+			kind,
+			prompt,
+			operation,
+			model: model.id,
+			size: request.size,
+			n: 1,
+			sourceId,
+			sourceIndex: request.sourceIndex ?? 0,
+			scale,
+		}
+	}
+	const options = model.image ?? PLAIN_IMAGE_OPTIONS
+	if (!options.sizes.includes(request.size)) {
+		const sizes = options.sizes.map(s => `${IMAGE_SIZE_LABELS[s as keyof typeof IMAGE_SIZE_LABELS] ?? s} (${s})`)
+		return field('size', `${model.displayName} makes these sizes: ${list(sizes)}.`)
+	}
+	if (request.n > options.maxImages) {
+		const most = options.maxImages === 1 ? 'one image' : `at most ${options.maxImages} images`
+		return field('n', `${model.displayName} makes ${most} per request.`)
+	}
+	if (request.quality && options.qualities && !options.qualities.includes(request.quality)) {
+		return field('quality', `${model.displayName} offers the qualities ${list(options.qualities)}.`)
+	}
+	if (request.style && options.styles && !options.styles.includes(request.style)) {
+		return field('style', `${model.displayName} offers the styles ${list(options.styles)}.`)
+	}
+	if (request.sourceId && !options.inputImage) {
+		return field('model', `${model.displayName} cannot start from an image; pick a model that can.`)
+	}
+	const fitted: ImageGenerationRequest = {
+		kind: 'image',
+		prompt: request.prompt,
+		model: model.id,
+		size: request.size,
+		n: request.n,
+	}
+	if (options.seed) fitted.seed = request.seed ?? randomSeed()
+	if (options.negativePrompt && request.negativePrompt) fitted.negativePrompt = request.negativePrompt
+	if (options.qualities && request.quality) fitted.quality = request.quality
+	if (options.styles && request.style) fitted.style = request.style
+	if (request.sourceId) {
+		fitted.sourceId = request.sourceId
+		fitted.sourceIndex = request.sourceIndex ?? 0
+		fitted.strength = request.strength ?? DEFAULT_STRENGTH
+	}
+	return fitted
+}
+
+/** The source of a request must be the user's own finished image (checked as the user, under RLS). */
+export async function checkSource(tx: Tx, request: ImageGenerationRequest): Promise<Refusal | null> {
+	if (!request.sourceId) return null
+	const source = await loadGeneration(tx, request.sourceId)
+	const message = 'That source image does not exist, or it is not yours.'
+	if (!source) return refuse(404, 'source_not_found', message, { fields: { sourceId: [message] } })
+	const output = source.outputs[request.sourceIndex ?? 0]
+	if (source.status !== 'succeeded' || output?.kind !== 'image') {
+		const why = 'That generation has no finished image to start from.'
+		return refuse(409, 'source_not_ready', why, { fields: { sourceId: [why] } })
+	}
+	return null
+}
+
+/** The request behind "Vary": the same settings with a new seed (an upscale has none to vary). */
+export function variationOf(request: ImageGenerationRequest): ImageGenerationRequest | Refusal {
+	if (request.operation === 'upscale') {
+		return refuse(400, 'not_variable', 'An upscale has no settings to vary; vary the image it was made from.')
+	}
+	let seed = randomSeed()
+	while (seed === request.seed) seed = randomSeed()
+	return { ...request, seed }
+}
+
+/** The request behind "Upscale" for one image of a generation. */
+export function upscaleOf(
+	source: Pick<Generation, 'id' | 'prompt'>,
+	options: { output: number; model?: string | undefined; scale?: 2 | 4 | undefined },
+): ImageGenerationRequest {
+	return {
+		kind: 'image',
+		operation: 'upscale',
+		prompt: source.prompt,
+		size: '1024x1024',
+		n: 1,
+		sourceId: source.id,
+		sourceIndex: options.output,
+		...(options.model ? { model: options.model } : {}),
+		...(options.scale ? { scale: options.scale } : {}),
+	}
+}
+
+/** The worker's read of a source image (privileged): the owner's file, or null when it is gone. */
+export async function readSource(
+	db: Db,
+	storage: Storage,
+	owner: string,
+	request: ImageGenerationRequest,
+): Promise<BinaryInput | null> {
+	const { sourceId } = request
+	if (!sourceId) return null
+	// A source deleted after the request was made is still there during its undo window.
+	const source = await db.privileged(tx => loadGeneration(tx, sourceId, { includeDeleted: true }))
+	const output = source?.userId === owner ? source.outputs[request.sourceIndex ?? 0] : undefined
+	if (!output || output.kind !== 'image') return null
+	try {
+		const file = await storage.get(output.bucket, output.key)
+		const chunks: Buffer[] = []
+		for await (const chunk of file.body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array))
+		return { data: new Uint8Array(Buffer.concat(chunks)), contentType: file.contentType }
+	} catch {
+		return null
+	}
+}
