@@ -4,8 +4,12 @@ import { useEffect, useState } from 'react'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
 import type { GenerationOutput } from '#server/domain/generations/index.ts'
+import { Thumb } from './images/thumb.tsx'
 
-type Viewable = Pick<GenerationOutput, 'kind' | 'contentType'> & { url: string }
+type Viewable = Pick<GenerationOutput, 'kind' | 'contentType' | 'width' | 'height'> & {
+	url: string
+	thumbnails?: Array<{ url: string; width: number; height: number }> | undefined
+}
 
 /** A generated file as the browser shows it natively: no player library, works without JavaScript. */
 export function GenerationOutputView({ output, label }: { output: Viewable; label: string }) {
@@ -182,7 +186,12 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 				<PendingState status={g.status} since={g.startedAt ?? g.createdAt} className={frame} />
 			) : first?.kind === 'image' ? (
 				<Link to={href} className="block bg-raised" tabIndex={-1} aria-hidden="true">
-					<img src={first.url} alt="" loading="lazy" className={`${frame} w-full object-cover`} />
+					<Thumb
+						output={first}
+						alt=""
+						sizes="(max-width: 767px) 50vw, 16rem"
+						className={`${frame} h-auto w-full object-cover`}
+					/>
 				</Link>
 			) : first ? (
 				<div className={`flex items-center bg-raised/60 p-3 ${g.kind === 'audio' ? 'min-h-24' : ''}`}>

@@ -3,13 +3,15 @@ import { defer, json, redirect } from '@remix-run/node'
 import { Await, Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react'
 import { Suspense, useEffect } from 'react'
 import { GenerationOutputView } from '#app/components/generation-output.tsx'
-import { GenerationActionSchema, PENDING_STATUSES } from '#server/domain/generations/schema.ts'
+import { ImageDetail } from '#app/components/images/image-detail.tsx'
+import { imageDetailData } from '#app/utils/image-studio.server.ts'
+import { GenerationActionSchema, IdempotencyKeySchema, PENDING_STATUSES } from '#server/domain/generations/schema.ts'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
-import { readForm } from '#app/utils/input.server.ts'
+import { readForm, readQuery } from '#app/utils/input.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // Cancel and delete are writes; a retry starts provider work and counts against `generation` in the domain.
@@ -23,7 +25,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const { generations } = context.services
 	const found = await generations.get(user, params.id ?? '')
 	if ('refused' in found) throw notFound('That generation does not exist, or it is not yours.')
-	const view = async (g: typeof found) => ({ ...g, outputs: await generations.withUrls(g) })
+	const image = found.kind === 'image'
+	const view = async (g: typeof found) => ({ ...g, outputs: await generations.withUrls(g, { download: image }) })
 	const pending = PENDING_STATUSES.includes(found.status)
 	// What is known now renders at once; with JavaScript the next state streams into the same page.
 	const next = pending
@@ -32,7 +35,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 				return 'refused' in latest ? null : view(latest)
 			})
 		: null
-	return defer({ generation: await view(found), next })
+	// Images also show their lineage, neighbours and actions (the image studio's detail page).
+	const selected = Math.max(0, Math.min(3, Number(readQuery(request).image ?? 0) || 0))
+	const studio = image ? { ...(await imageDetailData(context.services, user, found)), selected } : null
+	return defer({ generation: await view(found), next, studio })
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -54,6 +60,18 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 		const result = await generations.restore(user, id)
 		if (result !== true) return redirectWithFlash(context, '/library', { kind: 'error', message: result.message })
 		return redirectWithFlash(context, `/generations/${id}`, { kind: 'success', message: 'Generation restored.' })
+	}
+	if (parsed.value.intent === 'vary' || parsed.value.intent === 'upscale') {
+		const form = await readForm(request)
+		const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
+		const idempotencyKey = key.ok ? key.value : null
+		const { output, model, scale } = parsed.value
+		const made =
+			parsed.value.intent === 'vary'
+				? await generations.vary(user, id, { idempotencyKey })
+				: await generations.upscale(user, id, { output, model, scale, idempotencyKey })
+		if ('refused' in made) return json({ message: made.message }, { status: made.status, headers: made.headers ?? {} })
+		return redirect(`/generations/${made.generation.id}`, 303)
 	}
 	const result =
 		parsed.value.intent === 'cancel' ? await generations.cancel(user, id) : await generations.retry(user, id)
@@ -92,6 +110,28 @@ export default function GenerationPage() {
 }
 
 function GenerationView({ generation }: { generation: View }) {
+	const { studio } = useLoaderData<typeof loader>()
+	const refused = useActionData<typeof action>()
+	if (studio) {
+		return (
+			<>
+				{PENDING_STATUSES.includes(generation.status) ? (
+					<>
+						{/* Without JavaScript the page reloads itself until the work is done. */}
+						<noscript>
+							<meta httpEquiv="refresh" content="2" />
+						</noscript>
+						<LiveUpdates id={generation.id} status={generation.status} />
+					</>
+				) : null}
+				<ImageDetail {...studio} generation={generation} refusal={refused?.message ?? null} />
+			</>
+		)
+	}
+	return <OtherGenerationView generation={generation} />
+}
+
+function OtherGenerationView({ generation }: { generation: View }) {
 	const pending = PENDING_STATUSES.includes(generation.status)
 	// Cancel, run again or delete that was refused (already finished, over the limit…) says why.
 	const refused = useActionData<typeof action>()

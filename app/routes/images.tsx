@@ -1,49 +1,75 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { useActionData, useLoaderData } from '@remix-run/react'
-import { RadioGroupField } from '#app/components/forms.tsx'
-import { StudioPage } from '#app/components/studio.tsx'
-import { IMAGE_SIZE_LABELS, IMAGE_SIZES } from '#server/domain/generations/schema.ts'
-import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
+import { Gallery } from '#app/components/images/gallery.tsx'
+import { ImageForm } from '#app/components/images/image-form.tsx'
+import { DEFAULT_STRENGTH, GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { imageStudioData } from '#app/utils/image-studio.server.ts'
+import { readForm } from '#app/utils/input.server.ts'
+import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
 export const handle = { rateLimit: { action: 'write' } }
 
-export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader('image', request, context)
-export const action = ({ request, context }: ActionFunctionArgs) => studioAction('image', request, context)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	return imageStudioData(request, context.services, user)
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const form = await readForm(request)
+	const parsed = parseWith(GenerationRequestSchema, { ...form, kind: 'image' })
+	if (!parsed.ok) return data({ fields: parsed.fields, message: '', values: form }, { status: 400 })
+	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
+	const result = await context.services.generations.create(user, parsed.value, {
+		idempotencyKey: key.ok ? key.value : null,
+	})
+	if ('refused' in result) {
+		return data(
+			{ fields: result.fields ?? {}, message: result.message, values: form },
+			{ status: result.status, headers: result.headers ?? {} },
+		)
+	}
+	return redirect(`/generations/${result.generation.id}`, 303)
+}
 
 export default function Images() {
-	const data = useLoaderData<typeof loader>()
-	const actionData = useActionData<typeof action>()
-	const values = actionData?.values ?? {}
+	const studio = useLoaderData<typeof loader>()
+	const refused = useActionData<typeof action>()
 	return (
-		<StudioPage
-			title="Images"
-			description="Describe a picture; it appears on the right as soon as it is made."
-			promptLabel="Prompt"
-			placeholder="A lighthouse on a cliff at dawn, watercolour"
-			empty="Nothing yet. Write a prompt and press Generate — for example “a lighthouse on a cliff at dawn, watercolour”."
-			resultsTitle="Your images"
-			labels={{ size: 'Size', n: 'Images' }}
-			data={data}
-			actionData={actionData}
-		>
-			<RadioGroupField
-				name="size"
-				label="Size"
-				variant="chips"
-				defaultValue={values.size ?? '1024x1024'}
-				options={IMAGE_SIZES.map(size => ({ value: size, label: IMAGE_SIZE_LABELS[size] }))}
-				description="Aspect ratio; “small” is 512 pixels square."
+		<div className="grid items-start gap-8 lg:grid-cols-[21.5rem_minmax(0,1fr)]">
+			<section aria-labelledby="studio-title" className="lg:sticky lg:top-8">
+				<h1 id="studio-title" className="text-2xl font-semibold tracking-tight">
+					Images
+				</h1>
+				<p className="mb-5 mt-1 text-sm text-fg-muted">
+					Describe a picture; it joins the gallery as soon as it is made.
+				</p>
+				<div className="card shadow-sm">
+					<ImageForm
+						// A refused submit re-renders the form with what was sent.
+						key={refused ? JSON.stringify(refused.values) : studio.idempotencyKey}
+						models={studio.models}
+						defaultModel={studio.defaultModel}
+						values={refused?.values ?? studio.values}
+						source={studio.source}
+						idempotencyKey={studio.idempotencyKey}
+						errors={refused?.fields}
+						message={refused?.message}
+						defaultStrength={DEFAULT_STRENGTH}
+					/>
+				</div>
+			</section>
+			<Gallery
+				items={studio.gallery.items}
+				next={studio.gallery.next}
+				first={studio.gallery.first}
+				pending={studio.pending}
 			/>
-			<RadioGroupField
-				name="n"
-				label="Images"
-				variant="chips"
-				defaultValue={values.n ?? '1'}
-				options={['1', '2', '3', '4'].map(n => ({ value: n, label: n }))}
-			/>
-		</StudioPage>
+		</div>
 	)
 }
 

@@ -6,15 +6,24 @@
  */
 import { randomInt } from 'node:crypto'
 import type { Db, Tx } from '#server/db/index.ts'
-import { PLAIN_IMAGE_OPTIONS, type ModelInfo } from '#server/providers/catalogue.ts'
+import { PLAIN_IMAGE_OPTIONS, type ModelInfo, type Prices } from '#server/providers/catalogue.ts'
+import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { BinaryInput } from '#server/providers/types.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { refuse, type Refusal } from '../refusal.ts'
-import { IMAGE_SIZE_LABELS, type ImageGenerationRequest } from './schema.ts'
+import { formatUsd } from '../usage/money.ts'
+import {
+	DEFAULT_STRENGTH,
+	IMAGE_SIZE_LABELS,
+	IMAGE_SIZES,
+	type ImageGenerationRequest,
+	type ImageModelView,
+	type ImageSizeChoice,
+	type UpscalerView,
+} from './schema.ts'
 export type { Relation } from './schema.ts'
 import { loadGeneration, type Generation } from './rows.ts'
 
-export const DEFAULT_STRENGTH = 0.6
 const MAX_SEED = 2_147_483_647
 
 export function randomSeed(): number {
@@ -153,4 +162,44 @@ export async function readSource(
 	} catch {
 		return null
 	}
+}
+
+/** A model's price in words: per image, per second of compute, or free. */
+export function priceLabel(prices: Prices): string {
+	if (prices.image) return `${formatUsd(prices.image)} / image`
+	if (prices.second) return `${formatUsd(prices.second)} / second of GPU time`
+	return 'Free'
+}
+
+/** The models the image form offers (available here, able to make images), with what each takes. */
+export function imageModels(providers: Pick<ProviderRegistry, 'list'>): ImageModelView[] {
+	return providers
+		.list()
+		.filter(m => m.available && m.capabilities.includes('image'))
+		.map(m => {
+			const o = m.image ?? PLAIN_IMAGE_OPTIONS
+			return {
+				id: m.id,
+				name: m.displayName,
+				description: m.description,
+				price: priceLabel(m.prices),
+				perImageMicros: m.prices.image ?? (m.prices.second ? null : 0),
+				sizes: IMAGE_SIZES.filter(s => o.sizes.includes(s)) as ImageSizeChoice[],
+				maxImages: o.maxImages,
+				seed: o.seed,
+				negativePrompt: o.negativePrompt,
+				qualities: [...(o.qualities ?? [])],
+				styles: [...(o.styles ?? [])],
+				inputImage: o.inputImage,
+			}
+		})
+}
+
+/** The upscalers available here, vendors' first (the default is the first). */
+export function upscalers(providers: Pick<ProviderRegistry, 'list'>): UpscalerView[] {
+	return providers
+		.list()
+		.filter(m => m.available && m.capabilities.includes('upscale'))
+		.sort((a, b) => Number(a.provider === 'offline') - Number(b.provider === 'offline'))
+		.map(m => ({ id: m.id, name: m.displayName, price: priceLabel(m.prices), scales: [...(m.upscale?.scales ?? [2])] }))
 }

@@ -24,6 +24,7 @@ export type { Actor } from '../actor.ts'
 export type { Generation, GenerationOutput, ViewableOutput } from './rows.ts'
 export { isPending, relationOf } from './rows.ts'
 export { decodeCursor } from './gallery.ts'
+export { imageModels, upscalers } from './images.ts'
 export type { FetchedOutput, OutputFetcher } from './worker.ts'
 
 export type GenerationsDeps = DomainDeps & {

@@ -89,6 +89,30 @@ export const ImageGenerationSchema = v.object({
 
 export type ImageGenerationRequest = v.InferOutput<typeof ImageGenerationSchema>
 
+/** Image to image without a strength given: a clear change that keeps the source's composition. */
+export const DEFAULT_STRENGTH = 0.6
+
+/** An image model as the studio's form shows it: the fields it takes and its price. */
+export type ImageModelView = {
+	id: string
+	name: string
+	description: string
+	/** "$0.0420 / image", "$0.0002 / second of GPU time", "Free". */
+	price: string
+	/** The price of one image, when the model is priced per image (for the run's total by the button). */
+	perImageMicros: number | null
+	sizes: ImageSizeChoice[]
+	maxImages: number
+	seed: boolean
+	negativePrompt: boolean
+	qualities: string[]
+	styles: string[]
+	inputImage: boolean
+}
+
+/** An upscaler as the image page offers it. */
+export type UpscalerView = { id: string; name: string; price: string; scales: Array<2 | 4> }
+
 /** How a generation relates to its parent, kept in its params for the lineage labels. */
 export type Relation = 'variation' | 'upscale' | 'image-to-image' | 'edit'
 
