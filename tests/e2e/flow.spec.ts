@@ -40,7 +40,7 @@ test('deleting a chat says so, and Undo brings it back', async ({ page, baseURL 
 test('deleting a generation says so, and Undo brings it back', async ({ page, baseURL }) => {
 	await signUpFresh(page, baseURL ?? '')
 	await page.goto('/images')
-	await page.getByLabel('Prompt').fill('A generation to delete and restore')
+	await page.getByLabel('Prompt', { exact: true }).fill('A generation to delete and restore')
 	await page.getByRole('button', { name: 'Generate' }).click()
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
 	const url = page.url()

@@ -4,7 +4,7 @@ import { signUpFresh } from '../support/browser.ts'
 test('generate an image from the form and see it arrive on its page', async ({ page, baseURL }, info) => {
 	await signUpFresh(page, baseURL ?? '')
 	await page.goto('/images')
-	await page.getByLabel('Prompt').fill(`A lighthouse on a cliff (${info.project.name})`)
+	await page.getByLabel('Prompt', { exact: true }).fill(`A lighthouse on a cliff (${info.project.name})`)
 	await page.getByRole('button', { name: 'Generate' }).click()
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
 
@@ -26,7 +26,7 @@ test('a bad submission keeps what was typed and says what is wrong', async ({ pa
 	await signUpFresh(page, baseURL ?? '')
 	await page.goto('/images')
 	// Spaces pass the browser's own check; the server's schema says what is wrong.
-	await page.getByLabel('Prompt').fill('    ')
+	await page.getByLabel('Prompt', { exact: true }).fill('    ')
 	await page.getByRole('group', { name: 'Images' }).getByText('3', { exact: true }).click()
 	await page.getByRole('button', { name: 'Generate' }).click()
 	// The error summary takes the focus and links to the field; the field says it too.
@@ -37,7 +37,7 @@ test('a bad submission keeps what was typed and says what is wrong', async ({ pa
 		'#field-prompt',
 	)
 	await expect(page.locator('#field-prompt-error')).toHaveText('Describe the image you want.')
-	await expect(page.getByLabel('Prompt')).toHaveAttribute('aria-invalid', 'true')
-	await expect(page.getByLabel('Prompt')).toHaveAttribute('aria-describedby', 'field-prompt-error')
+	await expect(page.getByLabel('Prompt', { exact: true })).toHaveAttribute('aria-invalid', 'true')
+	await expect(page.getByLabel('Prompt', { exact: true })).toHaveAttribute('aria-describedby', 'field-prompt-error')
 	await expect(page.getByRole('radio', { name: '3', exact: true })).toBeChecked()
 })

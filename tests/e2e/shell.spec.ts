@@ -75,7 +75,7 @@ test('after a refused submit the error summary has the focus and links to each f
 test('a tampered value is named in the summary, with its field marked', async ({ page, baseURL }) => {
 	await signUpFresh(page, baseURL ?? '')
 	await page.goto('/images')
-	await page.getByLabel('Prompt').fill('A lighthouse')
+	await page.getByLabel('Prompt', { exact: true }).fill('A lighthouse')
 	// What a crafted request would send: a size the form never offers.
 	await page
 		.getByRole('radio', { name: '1:1', exact: true })
@@ -90,5 +90,5 @@ test('a tampered value is named in the summary, with its field marked', async ({
 	)
 	await expect(page.getByRole('group', { name: 'Size' })).toHaveAttribute('aria-invalid', 'true')
 	await expect(page.locator('#field-size-error')).toContainText('Pick one of the sizes')
-	await expect(page.getByLabel('Prompt')).toHaveValue('A lighthouse')
+	await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue('A lighthouse')
 })

@@ -18,7 +18,7 @@ import type { GalleryItem, ImageFormValues, ImageModelView } from './types.ts'
 const LABELS = {
 	prompt: 'Prompt',
 	model: 'Model',
-	size: 'Aspect ratio',
+	size: 'Size',
 	n: 'Images',
 	negativePrompt: 'Negative prompt',
 	seed: 'Seed',
