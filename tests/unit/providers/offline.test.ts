@@ -160,6 +160,52 @@ describe('offline images', () => {
 			height: 120,
 		})
 	})
+
+	it('upscales the source itself (the same picture, larger) and labels it along the bottom', async () => {
+		const source = bytesOf((await offline.image?.('image', { prompt: 'src', size: '64x64', seed: 9 }))?.outputs[0])
+		const up = readPng(bytesOf((await offline.upscale?.('image', { image: source, scale: 2 }))?.outputs[0]).data)
+		const small = readPng(source.data)
+		expect([up.width, up.height]).toEqual([128, 128])
+		// A pixel of the top-left quarter, away from the labels, keeps the source's colour.
+		const at = (png: ReturnType<typeof readPng>, x: number, y: number) =>
+			[0, 1, 2].map(k => png.raw[y * (png.width * 3 + 1) + 1 + x * 3 + k] ?? 0)
+		const a = at(small, 4, 4)
+		const b = at(up, 8, 8)
+		expect(a.every((v, k) => Math.abs(v - (b[k] ?? 0)) < 40)).toBe(true)
+		// The bottom rows carry the white label pixels.
+		const bottom = up.raw.subarray((up.height - 12) * (up.width * 3 + 1))
+		expect(bottom.includes(255)).toBe(true)
+	})
+
+	it('image to image moves away from the source by strength, and an edit repaints only under the mask', async () => {
+		const source = bytesOf((await offline.image?.('image', { prompt: 'src', size: '32x32', seed: 1 }))?.outputs[0])
+		const pixels = async (strength: number) =>
+			readPng(
+				bytesOf(
+					(await offline.image?.('image', { prompt: 'new', size: '32x32', seed: 2, image: source, strength }))
+						?.outputs[0],
+				).data,
+			).raw
+		const src = readPng(source.data).raw
+		const distance = (x: Buffer, y: Buffer) => x.reduce((sum, v, i) => sum + Math.abs(v - (y[i] ?? 0)), 0)
+		expect(distance(src, await pixels(0.1))).toBeLessThan(distance(src, await pixels(0.9)))
+
+		// A mask white on the left half only: the right half keeps the source (above the label band).
+		const mask = new Uint8Array(32 * 32 * 3)
+		for (let y = 0; y < 32; y++) for (let x = 0; x < 16; x++) mask.fill(255, (y * 32 + x) * 3, (y * 32 + x) * 3 + 3)
+		const { encodePng } = await import('#server/providers/offline/png.ts')
+		const edited = await offline.imageEdit?.('image', {
+			image: source,
+			mask: { data: encodePng(32, 32, mask), contentType: 'image/png' },
+			prompt: 'repaint the left',
+		})
+		const out = readPng(bytesOf(edited?.outputs[0]).data).raw
+		const row = (raw: Buffer, y: number) => raw.subarray(y * 97 + 1, (y + 1) * 97)
+		const right = (r: Buffer) => r.subarray(20 * 3, 32 * 3)
+		const left = (r: Buffer) => r.subarray(0, 12 * 3)
+		expect(distance(right(row(src, 4)), right(row(out, 4)))).toBe(0)
+		expect(distance(left(row(src, 4)), left(row(out, 4)))).toBeGreaterThan(0)
+	})
 })
 
 describe('offline audio and video', () => {
