@@ -20,8 +20,7 @@ function parameter(page: Page, name: string) {
 async function generate(page: Page, prompt: string, options: { size?: string; count?: string } = {}) {
 	await page.goto('/images')
 	await page.getByLabel('Prompt', { exact: true }).fill(prompt)
-	if (options.size)
-		await page.getByRole('group', { name: 'Size' }).getByText(options.size, { exact: true }).click()
+	if (options.size) await page.getByRole('group', { name: 'Size' }).getByText(options.size, { exact: true }).click()
 	if (options.count) await page.getByRole('group', { name: 'Images' }).getByText(options.count, { exact: true }).click()
 	await page.getByRole('button', { name: 'Generate' }).click()
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
