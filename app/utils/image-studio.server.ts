@@ -29,7 +29,15 @@ export async function galleryItem(
 	g: Generation,
 	options: { download?: boolean } = {},
 ): Promise<GalleryItem> {
-	const outputs = await services.generations.withUrls(g, options)
+	// Only what a tile shows: every field here is in the page's HTML twice (markup and loader data).
+	const outputs = (await services.generations.withUrls(g, options)).map(o => ({
+		url: o.url,
+		kind: o.kind,
+		contentType: o.contentType,
+		...(o.width && o.height ? { width: o.width, height: o.height } : {}),
+		...(o.downloadUrl ? { downloadUrl: o.downloadUrl } : {}),
+		...(o.thumbnails ? { thumbnails: o.thumbnails.map(t => ({ url: t.url, width: t.width, height: t.height })) } : {}),
+	}))
 	return {
 		id: g.id,
 		prompt: g.prompt,
@@ -100,7 +108,7 @@ export async function imageStudioData(request: Request, services: Services, user
 	}
 
 	const models = imageModels(providers)
-	const page = await generations.gallery(user, { kind: 'image', cursor, limit: 30 })
+	const page = await generations.gallery(user, { kind: 'image', cursor, limit: 24 })
 	const items = await Promise.all(page.items.map(g => galleryItem(services, g)))
 	let defaultModel = models[0]?.id ?? ''
 	try {
