@@ -84,6 +84,9 @@ export function deriveMediaSigningKey(secret: string): Buffer {
 	return createHmac('sha256', secret).update(SIGNING_LABEL).digest()
 }
 
+/** Signed URLs kept for reuse: a few pages of the largest gallery, a few megabytes at most. */
+const ISSUED_URLS = 10_000
+
 function canonical(bucket: string, key: string, exp: number, download: string): string {
 	return `${SIGNING_LABEL}\n${bucket}\n${key}\n${exp}\n${download}`
 }
@@ -96,6 +99,12 @@ export class LocalStorage implements Storage {
 	private readonly rules: BucketRules
 	/** Milliseconds since the epoch. */
 	readonly now: () => number
+	/**
+	 * URLs already signed, by bucket, key, expiry and download name. A page names the same URLs on every render
+	 * within a half hour (the domain rounds expiries up to a boundary), and a gallery names hundreds: each is an
+	 * HMAC and a query string, so the answer is kept. Bounded; the oldest entry goes first.
+	 */
+	private readonly issued = new Map<string, string>()
 
 	constructor(options: LocalStorageOptions) {
 		if (options.secrets.length === 0) throw new Error('local storage needs at least one signing secret')
@@ -220,10 +229,16 @@ export class LocalStorage implements Storage {
 		}
 		const exp = Math.floor(this.now() / 1000) + seconds
 		const download = options.download === true ? '1' : typeof options.download === 'string' ? options.download : ''
+		const id = canonical(bucket, key, exp, download)
+		const known = this.issued.get(id)
+		if (known !== undefined) return known
 		const query = new URLSearchParams({ exp: String(exp) })
 		if (download) query.set('dl', download)
 		query.set('sig', this.sign(bucket, key, exp, download))
-		return `${this.basePath}/${bucket}/${key}?${query.toString()}`
+		const url = `${this.basePath}/${bucket}/${key}?${query.toString()}`
+		if (this.issued.size >= ISSUED_URLS) this.issued.delete(this.issued.keys().next().value ?? '')
+		this.issued.set(id, url)
+		return url
 	}
 
 	private sign(bucket: string, key: string, exp: number, download: string, signingKey = this.keys[0]): string {

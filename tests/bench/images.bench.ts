@@ -40,7 +40,8 @@ export const IMAGE_BUDGETS: Budget[] = [
 
 type Output = { thumbnails?: Array<{ url: string; width: number; size: number }> }
 
-async function seedImages(server: RunningServer, cookie: string): Promise<Output[]> {
+/** 200 images for one user: 50 runs of 4, each waited for until it has succeeded. */
+export async function seedImages(server: Pick<RunningServer, 'url'>, cookie: string): Promise<Output[]> {
 	const ids: string[] = []
 	for (let i = 0; i < RUNS_OF_FOUR; i++) {
 		const response = await fetch(`${server.url}/api/generate/image`, {

@@ -7,7 +7,7 @@
  *   NODE_OPTIONS=--experimental-websocket npx tsx tests/bench/profile.ts / /library /chat /images
  *
  * `/` is profiled signed out with a cookie (past the page cache); `/chat` means the seeded chat's page, `/chat500`
- * a chat with 500 messages on its branch.
+ * a chat with 500 messages on its branch, `/images200` the image gallery of a user with 200 images.
  * PROFILE_SECONDS (default 10) sets the length of each load; PROFILE_OUT=dir keeps the .cpuprofile files.
  */
 import { spawn } from 'node:child_process'
@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { RunningServer } from '#tests/support/server.ts'
+import { seedImages } from './images.bench.ts'
 import { BENCH_ENV, importConversation, load, signUp } from './support.ts'
 
 type CallFrame = { functionName: string; url: string; lineNumber: number }
@@ -169,10 +170,14 @@ async function main() {
 				body: JSON.stringify({ prompt: `profile ${i}`, size: '512x512', n: 1 }),
 			})
 		}
+		if (pages.includes('/images200'))
+			await seedImages(server, cookie).catch((error: unknown) => {
+				throw new Error(`seeding failed: ${String(error)}\n${server.output().slice(-3000)}`)
+			})
 		await server.inspector.send('Profiler.enable')
 		await server.inspector.send('Profiler.setSamplingInterval', { interval: 100 })
 		for (const page of pages.length ? pages : ['/', '/library', '/chat', '/images']) {
-			const url = `${server.url}${page === '/chat' ? `/chat/${chatId}` : page === '/chat500' ? `/chat/${longChatId}` : page}`
+			const url = `${server.url}${page === '/chat' ? `/chat/${chatId}` : page === '/chat500' ? `/chat/${longChatId}` : page === '/images200' ? '/images' : page}`
 			const headers = page === '/' ? ['Cookie=bench=1'] : [`Cookie=${cookie}`]
 			await load(url, 3, { headers }) // warm: JIT, caches, first renders
 			await server.inspector.send('Profiler.start')

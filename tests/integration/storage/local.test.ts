@@ -278,6 +278,19 @@ describe('signed media URLs through express', () => {
 		expect(await expired.text()).toContain('expired')
 	})
 
+	it('names the same URL for the same expiry, and a new one (still valid) when the expiry or download differ', async () => {
+		const file = await stored(png(2, 2))
+		const first = await storage.signedUrl('media', file.key, { expiresInSeconds: 600 })
+		expect(await storage.signedUrl('media', file.key, { expiresInSeconds: 600 })).toBe(first)
+		const download = await storage.signedUrl('media', file.key, { expiresInSeconds: 600, download: 'a.png' })
+		expect(download).not.toBe(first)
+		expect(new URL(base + download).searchParams.get('dl')).toBe('a.png')
+		clock += 1_000
+		const later = await storage.signedUrl('media', file.key, { expiresInSeconds: 600 })
+		expect(later).not.toBe(first)
+		for (const url of [first, download, later]) expect((await fetch(base + url)).status).toBe(200)
+	})
+
 	it('refuses a tampered signature, another path, another bucket or a changed expiry', async () => {
 		const file = await stored()
 		const other = await stored(png(5, 5))
