@@ -1,5 +1,5 @@
 import { Form, Link } from '@remix-run/react'
-import { Ban, Check, CircleAlert, Clock, LoaderCircle, RotateCcw } from 'lucide-react'
+import { Ban, Check, CircleAlert, Clock, LoaderCircle, RotateCcw, X } from 'lucide-react'
 import { useEffect, useState } from 'react'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
@@ -27,6 +27,10 @@ export function GenerationOutputView({ output, label }: { output: Viewable; labe
 		return (
 			<video
 				src={output.url}
+				// The first frame, stored when the video was (absent for older rows: the player shows its own).
+				poster={output.thumbnails?.at(-1)?.url}
+				width={output.width}
+				height={output.height}
 				controls
 				playsInline
 				preload="metadata"
@@ -183,7 +187,21 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 			data-generation-id={g.id}
 		>
 			{pending ? (
-				<PendingState status={g.status} since={g.startedAt ?? g.createdAt} className={frame} />
+				<div className={`relative ${frame}`}>
+					<PendingState status={g.status} since={g.startedAt ?? g.createdAt} className="h-full w-full" />
+					<Form method="post" action={href} className="absolute right-2 top-2">
+						<button
+							type="submit"
+							name="intent"
+							value="cancel"
+							className="btn-secondary px-2 py-0.5 text-xs"
+							aria-label={`Cancel “${g.prompt.slice(0, 60)}”`}
+						>
+							<X aria-hidden="true" size={12} />
+							Cancel
+						</button>
+					</Form>
+				</div>
 			) : first?.kind === 'image' ? (
 				<Link to={href} className="block bg-raised" tabIndex={-1} aria-hidden="true">
 					<Thumb

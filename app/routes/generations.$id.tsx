@@ -26,7 +26,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const found = await generations.get(user, params.id ?? '')
 	if ('refused' in found) throw notFound('That generation does not exist, or it is not yours.')
 	const image = found.kind === 'image'
-	const view = async (g: typeof found) => ({ ...g, outputs: await generations.withUrls(g, { download: image }) })
+	const download = image || found.kind === 'video'
+	const view = async (g: typeof found) => ({ ...g, outputs: await generations.withUrls(g, { download }) })
 	const pending = PENDING_STATUSES.includes(found.status)
 	// What is known now renders at once; with JavaScript the next state streams into the same page.
 	const next = pending
@@ -170,7 +171,7 @@ function OtherGenerationView({ generation }: { generation: View }) {
 					{generation.outputs.map(output => (
 						<li key={output.key}>
 							<GenerationOutputView output={output} label={generation.prompt} />
-							<a href={output.url} download className="mt-1 inline-block text-sm">
+							<a href={output.downloadUrl ?? output.url} download className="mt-1 inline-block text-sm">
 								Download
 							</a>
 						</li>

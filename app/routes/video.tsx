@@ -1,41 +1,104 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { useActionData, useLoaderData } from '@remix-run/react'
-import { TextField } from '#app/components/forms.tsx'
-import { StudioPage } from '#app/components/studio.tsx'
-import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
+import { data, redirect } from '@remix-run/node'
+import { Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Clapperboard } from 'lucide-react'
+import { GenerationCard } from '#app/components/generation-output.tsx'
+import { VideoForm } from '#app/components/video/video-form.tsx'
+import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { readForm } from '#app/utils/input.server.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { videoStudioData } from '#app/utils/video-studio.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
 export const handle = { rateLimit: { action: 'write' } }
 
-export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader('video', request, context)
-export const action = ({ request, context }: ActionFunctionArgs) => studioAction('video', request, context)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	return videoStudioData(request, context.services, user)
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const form = await readForm(request)
+	// A blank field (no seed, "Text only") is a field not given.
+	const given = Object.fromEntries(Object.entries(form).filter(([, value]) => value !== ''))
+	const parsed = parseWith(GenerationRequestSchema, { ...given, kind: 'video' })
+	if (!parsed.ok) return data({ fields: parsed.fields, message: '', values: form }, { status: 400 })
+	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
+	const result = await context.services.generations.create(user, parsed.value, {
+		idempotencyKey: key.ok ? key.value : null,
+	})
+	if ('refused' in result) {
+		return data(
+			{ fields: result.fields ?? {}, message: result.message, values: form },
+			{ status: result.status, headers: result.headers ?? {} },
+		)
+	}
+	return redirect(`/generations/${result.generation.id}`, 303)
+}
 
 export default function Video() {
-	const data = useLoaderData<typeof loader>()
-	const actionData = useActionData<typeof action>()
+	const studio = useLoaderData<typeof loader>()
+	const refused = useActionData<typeof action>()
 	return (
-		<StudioPage
-			title="Video"
-			description="Short clips from a description. Providers take a while; the card shows how long so far."
-			promptLabel="Prompt"
-			placeholder="Slow waves rolling onto a pebble beach, golden hour"
-			empty="Nothing yet. Describe a scene and press Generate — for example “slow waves on a pebble beach at golden hour”."
-			resultsTitle="Your videos"
-			labels={{ durationSeconds: 'Length (seconds)' }}
-			data={data}
-			actionData={actionData}
-		>
-			<TextField
-				label="Length (seconds)"
-				name="durationSeconds"
-				type="number"
-				min={1}
-				max={10}
-				defaultValue={actionData?.values.durationSeconds ?? '5'}
-				description="From 1 to 10 seconds."
-			/>
-		</StudioPage>
+		<div className="grid items-start gap-8 lg:grid-cols-[22rem_minmax(0,1fr)]">
+			<section aria-labelledby="studio-title" className="lg:sticky lg:top-8">
+				<h1 id="studio-title" className="text-2xl font-semibold tracking-tight">
+					Video
+				</h1>
+				<p className="mb-5 mt-1 text-sm text-fg-muted">
+					Clips from a description or from one of your images. Providers take a while; each job shows how long so far.
+				</p>
+				<div className="card shadow-sm">
+					<VideoForm
+						key={refused ? JSON.stringify(refused.values) : studio.idempotencyKey}
+						models={studio.models}
+						defaultModel={studio.defaultModel}
+						values={refused?.values ?? studio.values}
+						source={studio.source}
+						library={studio.library}
+						idempotencyKey={studio.idempotencyKey}
+						errors={refused?.fields}
+						message={refused?.message}
+					/>
+				</div>
+			</section>
+			<section aria-labelledby="jobs-title" className="min-w-0">
+				{/* Without JavaScript the page refreshes itself while a clip is still being made. */}
+				{studio.pending ? (
+					<noscript>
+						<meta httpEquiv="refresh" content="3" />
+					</noscript>
+				) : null}
+				<div className="flex items-baseline justify-between gap-3">
+					<h2 id="jobs-title" className="text-lg font-semibold">
+						Your videos
+					</h2>
+					{studio.jobs.length > 0 ? (
+						<Link to="/library" className="text-sm">
+							All in the library
+						</Link>
+					) : null}
+				</div>
+				{studio.jobs.length === 0 ? (
+					<div className="mt-4 flex min-h-64 flex-col items-center justify-center rounded-xl border border-dashed border-line-strong p-8 text-center">
+						<Clapperboard aria-hidden="true" size={28} className="text-fg-muted" />
+						<p className="mt-3 max-w-sm text-sm text-fg-muted">
+							Nothing yet. Describe a scene — “slow waves on a pebble beach at golden hour” — or open one of your images
+							and choose Make a video.
+						</p>
+					</div>
+				) : (
+					<ul className="mt-4 grid grid-cols-[repeat(auto-fill,minmax(15rem,1fr))] gap-4">
+						{studio.jobs.map(g => (
+							<GenerationCard key={g.id} generation={g} />
+						))}
+					</ul>
+				)}
+			</section>
+		</div>
 	)
 }
 

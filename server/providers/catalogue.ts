@@ -39,6 +39,25 @@ export type ImageOptions = {
 	inputImage: boolean
 }
 
+/**
+ * What a video model takes: the lengths (seconds), aspect ratios and resolutions it makes (the first of each is
+ * its default), and whether it starts from an image (image-to-video).
+ */
+export type VideoOptions = {
+	durations: readonly number[]
+	aspects: readonly string[]
+	resolutions: readonly string[]
+	inputImage: boolean
+}
+
+/** For video models the catalogue says nothing about: one five-second 16:9 clip from text. */
+export const PLAIN_VIDEO_OPTIONS: VideoOptions = {
+	durations: [5],
+	aspects: ['16:9'],
+	resolutions: ['720p'],
+	inputImage: false,
+}
+
 /** What an upscaler offers. */
 export type UpscaleOptions = { scales: readonly (2 | 4)[] }
 
@@ -68,6 +87,8 @@ export type ModelInfo = {
 	image?: ImageOptions
 	/** For models with `upscale`. */
 	upscale?: UpscaleOptions
+	/** For models with `video`: the fields they take. */
+	video?: VideoOptions
 }
 
 const ASPECTS: readonly ImageSize[] = ['1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792']
@@ -110,6 +131,7 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		description: 'A short test-card clip marked DEMO.',
 		capabilities: ['video'],
 		prices: free,
+		video: { durations: [3, 5, 10], aspects: ['16:9', '1:1', '9:16'], resolutions: ['480p', '720p'], inputImage: true },
 	},
 	{
 		id: 'offline:speech',
@@ -284,6 +306,7 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		capabilities: ['video'],
 		prices: { second: 83_334 },
 		replicateBilling: { by: 'output-seconds', inputKey: 'duration', defaultSeconds: 6 },
+		video: { durations: [6], aspects: ['16:9'], resolutions: ['720p'], inputImage: true },
 	},
 	{
 		id: 'replicate:meta/musicgen',

@@ -142,6 +142,9 @@ export type VideoRequest = {
 	/** A first frame / reference image. */
 	image?: BinaryInput
 	durationSeconds?: number
+	/** e.g. `16:9`, and `720p`: one the catalogue lists for the model. */
+	aspect?: string
+	resolution?: string
 	seed?: number
 }
 

@@ -1,23 +1,11 @@
 /**
  * An image generation's page: the picture as large as the window allows (the others of the same run as a strip
  * under it, arrows to the next newer and older image), and beside it the prompt, every parameter, the cost and
- * time, the lineage both ways, and the actions: Vary, Upscale, Use these settings, Use as source, Download,
+ * time, the lineage both ways, and the actions: Vary, Upscale, Use these settings, Use as source, Make a video, Download,
  * Delete. Every action is a link or a form; nothing needs JavaScript.
  */
 import { Form, Link } from '@remix-run/react'
-import {
-	ArrowLeft,
-	ChevronLeft,
-	ChevronRight,
-	Download,
-	ImagePlus,
-	Maximize2,
-	RotateCcw,
-	Shuffle,
-	SlidersHorizontal,
-	Trash2,
-	X,
-} from 'lucide-react'
+import { ArrowLeft, ChevronLeft, ChevronRight, Clapperboard, Download, ImagePlus, Maximize2, RotateCcw, Shuffle, SlidersHorizontal, Trash2, X } from 'lucide-react'
 import type { ReactNode } from 'react'
 import { IMAGE_SIZE_LABELS, RELATION_WORDS } from '#server/domain/generations/schema.ts'
 import type { GenerationStatus, Relation } from '#server/domain/generations/schema.ts'
@@ -265,6 +253,10 @@ function Actions({
 							Use as source
 						</Link>
 					) : null}
+					<Link to={`/video?source=${g.id}${selected ? `&image=${selected}` : ''}`} className="btn-secondary">
+						<Clapperboard aria-hidden="true" size={16} />
+						Make a video
+					</Link>
 					<a href={output.downloadUrl ?? output.url} download className="btn-secondary">
 						<Download aria-hidden="true" size={16} />
 						Download

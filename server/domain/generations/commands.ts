@@ -20,6 +20,7 @@ import type { Actor } from '../actor.ts'
 import { resolveModel } from '../models/resolve.ts'
 import { checkBudget } from '../usage/index.ts'
 import { schedulePurge, windowOpen, windowPassed } from '../undo/index.ts'
+import { fitVideoRequest } from './video.ts'
 import { checkSource, fitImageRequest, upscaleOf, variationOf, type Relation } from './images.ts'
 import {
 	COLUMNS,
@@ -44,7 +45,7 @@ function estimateCostMicros(model: ModelInfo, request: GenerationRequest): numbe
 		request.kind === 'image'
 			? { unit: 'images', units: request.operation === 'upscale' ? 1 : request.n }
 			: request.kind === 'video'
-				? { unit: 'seconds', units: request.durationSeconds }
+				? { unit: 'seconds', units: request.durationSeconds ?? 0 }
 				: request.mode === 'music'
 					? { unit: 'seconds', units: request.durationSeconds }
 					: { unit: 'characters', units: request.prompt.length }
@@ -110,6 +111,10 @@ export function createCommands(deps: {
 			const image = fitImageRequest(model, request)
 			if ('refused' in image) return image
 			fitted = image
+		} else if (request.kind === 'video') {
+			const video = fitVideoRequest(model, request)
+			if ('refused' in video) return video
+			fitted = video
 		}
 		const limited = await admit(actor)
 		if (limited) return limited
@@ -132,11 +137,17 @@ export function createCommands(deps: {
 		options: CreateOptions,
 	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
 		const key = options.idempotencyKey ?? null
-		const source = request.kind === 'image' ? request.sourceId : undefined
+		const source = request.kind === 'audio' ? undefined : request.sourceId
 		const parentId = options.parentId ?? source ?? null
 		const relation: Relation | undefined =
 			options.relation ??
-			(request.kind === 'image' && request.operation === 'upscale' ? 'upscale' : source ? 'image-to-image' : undefined)
+			(request.kind === 'image' && request.operation === 'upscale'
+				? 'upscale'
+				: source
+					? request.kind === 'video'
+						? 'image-to-video'
+						: 'image-to-image'
+					: undefined)
 		const outcome = await db.asUser(
 			actor.id,
 			async (tx): Promise<{ generation: Generation; replayed: boolean } | Refusal> => {
@@ -164,7 +175,7 @@ export function createCommands(deps: {
 						return refuse(409, 'idempotency_in_progress', 'The first request with this key is still being handled.')
 					}
 				}
-				if (request.kind === 'image') {
+				if (request.kind !== 'audio') {
 					const refused = await checkSource(tx, request)
 					if (refused) return refused
 				}

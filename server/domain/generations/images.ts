@@ -30,7 +30,8 @@ export function randomSeed(): number {
 	return randomInt(0, MAX_SEED)
 }
 
-function list(values: readonly string[]): string {
+/** "a, b or c" */
+export function list(values: readonly string[]): string {
 	return values.length <= 1 ? (values[0] ?? '') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`
 }
 
@@ -99,8 +100,11 @@ export function fitImageRequest(model: ModelInfo, request: ImageGenerationReques
 	return fitted
 }
 
+/** The image a request starts from (image to image, upscale, image to video): a generation and which of its images. */
+export type SourceRef = { sourceId?: string | undefined; sourceIndex?: number | undefined }
+
 /** The source of a request must be the user's own finished image (checked as the user, under RLS). */
-export async function checkSource(tx: Tx, request: ImageGenerationRequest): Promise<Refusal | null> {
+export async function checkSource(tx: Tx, request: SourceRef): Promise<Refusal | null> {
 	if (!request.sourceId) return null
 	const source = await loadGeneration(tx, request.sourceId)
 	const message = 'That source image does not exist, or it is not yours.'
@@ -146,7 +150,7 @@ export async function readSource(
 	db: Db,
 	storage: Storage,
 	owner: string,
-	request: ImageGenerationRequest,
+	request: SourceRef,
 ): Promise<BinaryInput | null> {
 	const { sourceId } = request
 	if (!sourceId) return null

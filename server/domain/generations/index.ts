@@ -6,7 +6,8 @@
  * Where each part lives: ./commands.ts (what a person asks: create, read, cancel, retry, delete),
  * ./worker.ts (the `generation.run` and `generation.poll` jobs, and predictions applied from webhooks),
  * ./rows.ts (the row shape, and the stored request parsed back through its schema), ./images.ts (the image
- * studio's rules: requests fitted to their model, source images, vary and upscale), ./gallery.ts (browsing:
+ * studio's rules: requests fitted to their model, source images, vary and upscale), ./video.ts (the video
+ * studio's: lengths, aspects and resolutions per model, image to video), ./gallery.ts (browsing:
  * gallery pages, lineage, neighbours), ./webhooks.ts.
  *
  * Users act through `db.asUser` (row-level security applies); the worker, the poller and webhooks are the
@@ -25,6 +26,7 @@ export type { Generation, GenerationOutput, ViewableOutput } from './rows.ts'
 export { isPending, relationOf } from './rows.ts'
 export { decodeCursor } from './gallery.ts'
 export { imageModels, upscalers } from './images.ts'
+export { videoModels } from './video.ts'
 export type { FetchedOutput, OutputFetcher } from './worker.ts'
 
 export type GenerationsDeps = DomainDeps & {

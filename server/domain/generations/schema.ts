@@ -114,22 +114,43 @@ export type ImageModelView = {
 export type UpscalerView = { id: string; name: string; price: string; scales: Array<2 | 4> }
 
 /** How a generation relates to its parent, kept in its params for the lineage labels. */
-export type Relation = 'variation' | 'upscale' | 'image-to-image' | 'edit'
+export type Relation = 'variation' | 'upscale' | 'image-to-image' | 'edit' | 'image-to-video'
 
 export const RELATION_WORDS: Record<Relation, string> = {
 	variation: 'Variation',
 	upscale: 'Upscale',
 	'image-to-image': 'From an image',
 	edit: 'Edit',
+	'image-to-video': 'Video from this image',
 }
 
 export const VideoGenerationSchema = v.object({
 	kind: v.literal('video'),
 	prompt: prompt('video'),
 	model,
-	durationSeconds: v.optional(wholeNumber('The length', 1, 10), 5),
+	/** Absent: the model's default length. */
+	durationSeconds: v.optional(wholeNumber('The length', 1, 10)),
+	aspect: setting('The aspect ratio'),
+	resolution: setting('The resolution'),
 	seed: v.optional(wholeNumber('The seed', 0, 2_147_483_647)),
+	/** Image to video: the generation whose image is the first frame, and which of its images. */
+	sourceId: v.optional(v.pipe(v.string(), v.trim(), v.uuid('The source must be one of your images.'))),
+	sourceIndex: v.optional(wholeNumber('The source image', 0, 3)),
 })
+
+export type VideoGenerationRequest = v.InferOutput<typeof VideoGenerationSchema>
+
+/** A video model as the studio's form shows it: the fields it takes and its price. */
+export type VideoModelView = {
+	id: string
+	name: string
+	description: string
+	price: string
+	durations: number[]
+	aspects: string[]
+	resolutions: string[]
+	inputImage: boolean
+}
 
 export const AudioGenerationSchema = v.object({
 	kind: v.literal('audio'),

@@ -9,6 +9,7 @@ import type { Db } from '#server/db/index.ts'
 import type { Job, Jobs } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
 import { makeThumbnails } from '#server/media/images.ts'
+import { firstFrame } from '#server/media/video.ts'
 import { computeCostMicros } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { MediaOutput, PredictionState, ProviderName, Usage } from '#server/providers/types.ts'
@@ -88,6 +89,7 @@ export function createWorker(deps: {
 				size: saved.size,
 			}
 			if (saved.kind === 'image') Object.assign(entry, await storeThumbnails(userId, bytes.data))
+			if (saved.kind === 'video') Object.assign(entry, await storePoster(userId, bytes.data))
 			stored.push(entry)
 		}
 		return stored
@@ -114,6 +116,24 @@ export function createWorker(deps: {
 			thumbnails.push({ key: saved.key, width: t.width, height: t.height, size: saved.size })
 		}
 		return { width: made.size.width, height: made.size.height, thumbnails }
+	}
+
+	/**
+	 * A video's poster: its first frame (server/media/video.ts), kept as the same WebP copies an image gets, so the
+	 * player, the studio's tiles and purging treat it like any thumbnail. A video ffmpeg cannot read has none.
+	 */
+	async function storePoster(
+		userId: string,
+		data: Uint8Array,
+	): Promise<Pick<GenerationOutput, 'width' | 'height' | 'thumbnails'>> {
+		let frame: Uint8Array
+		try {
+			frame = await firstFrame(data)
+		} catch (error) {
+			logger.warn('no poster for a video output', { error })
+			return {}
+		}
+		return storeThumbnails(userId, frame)
 	}
 
 	/** Marks a generation done, with its outputs and one usage row, unless something else already finished it. */
@@ -217,14 +237,24 @@ export function createWorker(deps: {
 				)
 				await succeed(result)
 			} else {
+				const image = request.kind === 'video' ? await readSource(db, storage, generation.userId, request) : null
+				if (request.kind === 'video' && request.sourceId && !image) {
+					return fail(generation.id, 'The source image was deleted before this could start.', job)
+				}
 				const input = {
 					prompt,
-					durationSeconds: request.durationSeconds,
+					durationSeconds: request.durationSeconds ?? 5,
 					...(request.seed !== undefined ? { seed: request.seed } : {}),
 				}
 				const call =
 					request.kind === 'video'
-						? () => providers.video(model.id).run(input)
+						? () =>
+								providers.video(model.id).run({
+									...input,
+									...(request.aspect ? { aspect: request.aspect } : {}),
+									...(request.resolution ? { resolution: request.resolution } : {}),
+									...(image ? { image } : {}),
+								})
 						: () => providers.music(model.id).run(input)
 				const result = await withRetries(call)
 				if (result.status === 'succeeded') {
