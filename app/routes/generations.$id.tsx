@@ -155,6 +155,11 @@ function OtherGenerationView({ generation }: { generation: View }) {
 				<p className="mt-2 text-sm text-fg-muted">
 					{generation.model} · <span role="status">{STATUS_TEXT[generation.status]}</span>
 				</p>
+				{generation.parentId ? (
+					<p className="mt-1 text-sm text-fg-muted" data-parent={generation.parentId}>
+						Made from <Link to={`/generations/${generation.parentId}`}>an image</Link>
+					</p>
+				) : null}
 			</header>
 			{generation.status === 'failed' && generation.error ? (
 				<p role="alert" className="rounded-md border border-danger-line bg-danger-soft p-3 text-danger">

@@ -206,7 +206,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 			kind: 'video',
 			prompt: 'waves',
 			model: 'replicate:minimax/video-01',
-			durationSeconds: 5,
+			durationSeconds: 6,
 		})
 		if ('refused' in created) throw new Error(created.message)
 		const done = await settle(services, user.id, created.generation.id)
@@ -240,7 +240,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 			kind: 'video',
 			prompt: 'no webhook',
 			model: 'replicate:minimax/video-01',
-			durationSeconds: 5,
+			durationSeconds: 6,
 		})
 		if ('refused' in created) throw new Error(created.message)
 		const done = await settle(services, user.id, created.generation.id, 30_000)
@@ -288,7 +288,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 				kind: 'video',
 				prompt: 'cancel me',
 				model: 'replicate:minimax/video-01',
-				durationSeconds: 5,
+				durationSeconds: 6,
 			})
 			if ('refused' in created) throw new Error(created.message)
 			const deadline = Date.now() + 10_000
@@ -320,7 +320,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 				kind: 'video',
 				prompt: `odd output ${scheme}`,
 				model: 'replicate:minimax/video-01',
-				durationSeconds: 5,
+				durationSeconds: 6,
 			})
 			if ('refused' in created) throw new Error(created.message)
 			const deadline = Date.now() + 10_000

@@ -1,0 +1,155 @@
+/**
+ * The video studio through the built server's routes: the form re-rendered for a model by GET (what a browser
+ * without JavaScript does), a form post that starts a clip, a value the model cannot make refused on its field
+ * with what was typed kept, "Make a video" from an image, the player with its poster, and range requests.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { as, signUp } from '#tests/support/http-auth.ts'
+import type { SignedIn } from '#tests/support/http-auth.ts'
+import { startServer } from '#tests/support/server.ts'
+import type { RunningServer } from '#tests/support/server.ts'
+import { waitFor } from '#tests/support/wait.ts'
+
+type GenerationJson = { id: string; status: string; parentId: string | null; params: Record<string, unknown> }
+
+describe('the video studio over HTTP', () => {
+	let server: RunningServer
+
+	beforeAll(async () => {
+		server = await startServer({
+			RATE_LIMITS: 'signup=1000/3600,generation=1000/60,write=1000/60',
+			REPLICATE_API_TOKEN: 'r8-test',
+			REPLICATE_BASE_URL: 'http://127.0.0.1:9',
+		})
+	}, 120_000)
+	afterAll(async () => {
+		await server?.stop()
+	})
+
+	const page = async (user: SignedIn, path: string) => {
+		const response = await fetch(`${server.url}${path}`, { headers: as(user, server.url) })
+		return { status: response.status, html: await response.text() }
+	}
+	const post = (user: SignedIn, path: string, form: Record<string, string>) =>
+		fetch(`${server.url}${path}`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: as(user, server.url, { 'Content-Type': 'application/x-www-form-urlencoded' }),
+			body: new URLSearchParams(form).toString(),
+		})
+	async function finished(user: SignedIn, id: string): Promise<GenerationJson> {
+		return waitFor(
+			`generation ${id} to finish`,
+			async () => {
+				const response = await fetch(`${server.url}/api/generations/${id}`, { headers: as(user, server.url) })
+				const { generation } = (await response.json()) as { generation: GenerationJson }
+				return ['queued', 'running', 'processing'].includes(generation.status) ? null : generation
+			},
+			{ timeoutMs: 30_000, intervalMs: 100 },
+		)
+	}
+
+	test('the form shows what the chosen model takes; a model change by GET keeps what was typed', async () => {
+		const user = await signUp(server.url)
+		const offline = await page(user, '/video?model=offline:video&prompt=kept%20words&durationSeconds=10')
+		expect(offline.status).toBe(200)
+		expect(offline.html).toContain('kept words</textarea>')
+		expect(offline.html.match(/name="durationSeconds"/g)).toHaveLength(3)
+		expect(offline.html.match(/name="aspect"/g)).toHaveLength(3)
+		expect(/checked="" value="10"/.test(offline.html), 'the length sent is chosen').toBe(true)
+		expect(offline.html).toMatch(/formMethod="get"|formmethod="get"/i)
+
+		const minimax = await page(user, '/video?model=replicate:minimax/video-01&prompt=kept%20words')
+		expect(minimax.html).toContain('kept words</textarea>')
+		expect(minimax.html.match(/name="durationSeconds"/g)).toHaveLength(1)
+		expect(minimax.html).toContain('value="6"')
+		expect(minimax.html).toContain('MiniMax Video-01 — $0.083334 / second of video')
+	})
+
+	test('a form post starts a clip; a length the model cannot make is a 400 on its field, keeping the prompt', async () => {
+		const user = await signUp(server.url)
+		const refused = await post(user, '/video', {
+			prompt: 'keep me',
+			model: 'offline:video',
+			durationSeconds: '7',
+			seed: '',
+			sourceId: '',
+			idempotencyKey: crypto.randomUUID(),
+		})
+		expect(refused.status).toBe(400)
+		const html = await refused.text()
+		expect(html).toContain('keep me</textarea>')
+		expect(html).toContain('Offline demo video makes clips of 3 s, 5 s or 10 s.')
+
+		const sent = await post(user, '/video', {
+			prompt: 'waves',
+			model: 'offline:video',
+			durationSeconds: '5',
+			aspect: '1:1',
+			resolution: '720p',
+			seed: '',
+			idempotencyKey: crypto.randomUUID(),
+		})
+		expect(sent.status).toBe(303)
+		const id = (sent.headers.get('location') ?? '').split('/').at(-1) ?? ''
+		const done = await finished(user, id)
+		expect(done.status).toBe('succeeded')
+		expect(done.params).toMatchObject({ durationSeconds: 5, aspect: '1:1', resolution: '720p' })
+
+		// The page: a player with its poster frame, and the file served by range.
+		const detail = await page(user, `/generations/${id}`)
+		expect(detail.html).toMatch(/data-generation-status="succeeded"/)
+		const poster = /poster="([^"]+)"/.exec(detail.html)?.[1]?.replaceAll('&amp;', '&') ?? ''
+		const src = /<video[^>]*src="([^"]+)"/.exec(detail.html)?.[1]?.replaceAll('&amp;', '&') ?? ''
+		expect(poster).toMatch(/\.webp\?/)
+		expect((await fetch(`${server.url}${poster}`)).headers.get('content-type')).toBe('image/webp')
+		const range = await fetch(`${server.url}${src}`, { headers: { Range: 'bytes=10-19' } })
+		expect(range.status).toBe(206)
+		expect(range.headers.get('content-range')).toMatch(/^bytes 10-19\/\d+$/)
+		expect((await range.arrayBuffer()).byteLength).toBe(10)
+
+		// The jobs list shows it with its status.
+		const studio = await page(user, '/video')
+		expect(studio.html).toMatch(new RegExp(`data-generation-status="succeeded" data-generation-id="${id}"`))
+	})
+
+	test("Make a video: the image's page links to the studio with it as the source; the clip is its child", async () => {
+		const user = await signUp(server.url)
+		const made = await post(user, '/images', {
+			prompt: 'a lighthouse',
+			model: 'offline:image',
+			size: '512x512',
+			n: '1',
+			idempotencyKey: crypto.randomUUID(),
+		})
+		const imageId = (made.headers.get('location') ?? '').split('/').at(-1) ?? ''
+		await finished(user, imageId)
+		const detail = await page(user, `/generations/${imageId}`)
+		expect(detail.html).toContain(`href="/video?source=${imageId}"`)
+		const studio = await page(user, `/video?source=${imageId}`)
+		expect(studio.html).toContain(`data-video-source="${imageId}"`)
+		expect(studio.html).toContain(`name="sourceId" value="${imageId}"`)
+
+		const sent = await post(user, '/video', {
+			prompt: 'the lighthouse, waves',
+			model: 'offline:video',
+			sourceId: imageId,
+			sourceIndex: '0',
+			idempotencyKey: crypto.randomUUID(),
+		})
+		expect(sent.status).toBe(303)
+		const clip = await finished(user, (sent.headers.get('location') ?? '').split('/').at(-1) ?? '')
+		expect(clip.status).toBe('succeeded')
+		expect(clip.parentId).toBe(imageId)
+
+		// Another user cannot start from it.
+		const other = await signUp(server.url)
+		const stolen = await post(other, '/video', {
+			prompt: 'mine now',
+			model: 'offline:video',
+			sourceId: imageId,
+			idempotencyKey: crypto.randomUUID(),
+		})
+		expect(stolen.status).toBe(404)
+	})
+})
