@@ -29,7 +29,9 @@ async function plays(page: Page) {
 		video.muted = true
 		await video.play()
 	})
-	await expect.poll(() => player.evaluate(v => (v as HTMLVideoElement).currentTime), { timeout: 15_000 }).toBeGreaterThan(0)
+	await expect
+		.poll(() => player.evaluate(v => (v as HTMLVideoElement).currentTime), { timeout: 15_000 })
+		.toBeGreaterThan(0)
 }
 
 test('generate a clip: pending in the jobs list, then done, then it plays', async ({ page, baseURL }, info) => {
@@ -76,7 +78,10 @@ test('a pending clip shows in the jobs list with its elapsed time, and can be ca
 	const pending = page.locator('li[data-generation-status="queued"], li[data-generation-status="running"]')
 	if ((await pending.count()) > 0) {
 		await expect(pending.first().locator('[data-elapsed]')).toBeVisible()
-		await pending.first().getByRole('button', { name: /Cancel/ }).click()
+		await pending
+			.first()
+			.getByRole('button', { name: /Cancel/ })
+			.click()
 		await expect(page).toHaveURL(/\/generations\//)
 		await expect(page.locator('article[data-generation-status]')).toHaveAttribute(
 			'data-generation-status',
@@ -84,10 +89,9 @@ test('a pending clip shows in the jobs list with its elapsed time, and can be ca
 		)
 	}
 	await page.goto('/video')
-	await expect(page.locator('li[data-generation-status="succeeded"], li[data-generation-status="canceled"]')).toHaveCount(
-		4,
-		{ timeout: 45_000 },
-	)
+	await expect(
+		page.locator('li[data-generation-status="succeeded"], li[data-generation-status="canceled"]'),
+	).toHaveCount(4, { timeout: 45_000 })
 })
 
 test('make a video from an image: its page offers it, the clip names the image as its parent', async ({

@@ -159,11 +159,7 @@ describe.each(testDrivers())('the video studio on %s', driver => {
 	test("another user's image, or a generation that is not an image, cannot be a first frame", async () => {
 		const owner = await createUser(services.db)
 		const other = await createUser(services.db)
-		const theirs = await settle(
-			services,
-			owner.id,
-			created(await services.generations.create(owner, video('mine'))).id,
-		)
+		const theirs = await settle(services, owner.id, created(await services.generations.create(owner, video('mine'))).id)
 		const refused = await services.generations.create(other, video('steal', { sourceId: theirs.id }))
 		expect('refused' in refused && refused.status).toBe(404)
 		const notImage = await services.generations.create(owner, video('clip of a clip', { sourceId: theirs.id }))
