@@ -16,12 +16,15 @@ describe('the video studio over HTTP', () => {
 	let server: RunningServer
 
 	beforeAll(async () => {
-		server = await startServer({
-			RATE_LIMITS: 'signup=1000/3600,generation=1000/60,write=1000/60',
-			REPLICATE_API_TOKEN: 'r8-test',
-			REPLICATE_BASE_URL: 'http://127.0.0.1:9',
-		})
-	}, 120_000)
+		server = await startServer(
+			{
+				RATE_LIMITS: 'signup=1000/3600,generation=1000/60,write=1000/60',
+				REPLICATE_API_TOKEN: 'r8-test',
+				REPLICATE_BASE_URL: 'http://127.0.0.1:9',
+			},
+			180_000,
+		)
+	}, 200_000)
 	afterAll(async () => {
 		await server?.stop()
 	})
@@ -63,7 +66,7 @@ describe('the video studio over HTTP', () => {
 		expect(minimax.html).toContain('kept words</textarea>')
 		expect(minimax.html.match(/name="durationSeconds"/g)).toHaveLength(1)
 		expect(minimax.html).toContain('value="6"')
-		expect(minimax.html).toContain('MiniMax Video-01 — $0.083334 / second of video')
+		expect(minimax.html).toContain('MiniMax Video-01 — $0.08 / second of video')
 	})
 
 	test('a form post starts a clip; a length the model cannot make is a 400 on its field, keeping the prompt', async () => {
