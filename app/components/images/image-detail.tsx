@@ -5,7 +5,20 @@
  * Delete. Every action is a link or a form; nothing needs JavaScript.
  */
 import { Form, Link } from '@remix-run/react'
-import { ArrowLeft, ChevronLeft, ChevronRight, Clapperboard, Download, ImagePlus, Maximize2, RotateCcw, Shuffle, SlidersHorizontal, Trash2, X } from 'lucide-react'
+import {
+	ArrowLeft,
+	ChevronLeft,
+	ChevronRight,
+	Clapperboard,
+	Download,
+	ImagePlus,
+	Maximize2,
+	RotateCcw,
+	Shuffle,
+	SlidersHorizontal,
+	Trash2,
+	X,
+} from 'lucide-react'
 import type { ReactNode } from 'react'
 import { IMAGE_SIZE_LABELS, RELATION_WORDS } from '#server/domain/generations/schema.ts'
 import type { GenerationStatus, Relation } from '#server/domain/generations/schema.ts'
