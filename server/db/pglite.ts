@@ -161,12 +161,19 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 		if (!inMemory && !options.loadDataDir && isEmptyDir(path.resolve(options.dataDir))) {
 			await initdbInChildProcess(path.resolve(options.dataDir))
 		}
+		const opening = performance.now()
 		compileWasmWithLiftoffOnly()
 		pglite = await PGlite.create(inMemory ? options.dataDir : path.resolve(options.dataDir), {
 			parsers: { [INT8]: (value: string) => Number(value) },
 			startParams: startParams(),
 			...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
 		})
+		if (!inMemory) {
+			logger.info('embedded database opened', {
+				dataDir: path.resolve(options.dataDir),
+				ms: Math.round(performance.now() - opening),
+			})
+		}
 	} catch (error) {
 		release()
 		throw error

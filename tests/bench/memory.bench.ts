@@ -3,6 +3,7 @@
  * which creates the database, and a restart on it), idle on Postgres (DATABASE_URL), and on the embedded
  * database over 50,000 signed-in requests. Budgets: idle embedded at most 250 MB; RSS after the run at most
  * 10% above RSS after the warm-up (the first 5,000 requests: code loading, JIT and caches filling are not growth).
+ * It also prints how long each embedded start took to be ready, and to create and open the database (from its log).
  * Run alone: `npm run bench memory`.
  */
 import { execFile } from 'node:child_process'
@@ -21,10 +22,13 @@ const REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 50_000)
 const WARMUP = Math.min(5_000, Math.floor(REQUESTS / 10))
 const IDLE_BUDGET_MB = 250
 const GROWTH_BUDGET = 0.1
-/** This bench on the two-core reference machine before the embedded database's memory settings (docs/decisions/009). */
-const BEFORE =
+/** This bench on the two-core reference machine before each step of docs/decisions/009-embedded-database-memory.md. */
+const BEFORE = [
 	'before (PGlite defaults, initdb in-process): idle embedded first start 865 MB, restart 399 MB; postgres 156 MB; ' +
-	'50,000 requests 540 MB after 5,000 -> 463 MB after 50,000'
+		'50,000 requests 540 MB after 5,000 -> 463 MB after 50,000',
+	'before (initdb in a child process, 16 MB shared buffers; TurboFan tier-up, lucide-react loaded whole): ' +
+		'idle embedded first start 288 MB, restart 283 MB; postgres 144 MB; 50,000 requests 571 MB after 5,000 -> 613 MB after 50,000',
+]
 
 /** A production server on a port known in advance, so PUBLIC_URL (required in production) matches it. */
 async function productionEnv(): Promise<Record<string, string>> {
@@ -72,14 +76,39 @@ async function ready(server: RunningServer) {
 	throw new Error(`not ready:\n${server.output()}`)
 }
 
-async function idle(env: Record<string, string>): Promise<number> {
+/** Milliseconds from the `ms` field of the server's log line `message`, if it logged one. */
+function loggedMs(server: RunningServer, message: string): number | null {
+	const match = new RegExp(`${message}[^\\n]*?"ms":(\\d+)`).exec(server.output())
+	return match?.[1] ? Number(match[1]) : null
+}
+
+type Idle = { rss: number; readyMs: number; createdMs: number | null; openedMs: number | null }
+
+async function idle(env: Record<string, string>): Promise<Idle> {
+	const started = performance.now()
 	const server = await startServer({ ...(await productionEnv()), ...env }, 300_000)
 	try {
 		await ready(server)
-		return await settledRss(server)
+		const readyMs = performance.now() - started
+		return {
+			rss: await settledRss(server),
+			readyMs,
+			createdMs: loggedMs(server, 'embedded database created'),
+			openedMs: loggedMs(server, 'embedded database opened'),
+		}
 	} finally {
 		await server.stop()
 	}
+}
+
+const seconds = (ms: number | null) => (ms === null ? '?' : `${(ms / 1000).toFixed(1)} s`)
+
+function startTimes(idle: Idle): string {
+	const steps = [
+		...(idle.createdMs === null ? [] : [`database created ${seconds(idle.createdMs)}`]),
+		`opened ${seconds(idle.openedMs)}`,
+	]
+	return `ready in ${seconds(idle.readyMs)}: ${steps.join(', ')}`
 }
 
 async function load(url: string, amount: number, cookie: string) {
@@ -95,14 +124,17 @@ async function load(url: string, amount: number, cookie: string) {
 export async function runMemoryBench() {
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-bench-memory-'))
 	try {
-		const firstStart = await idle({ DATA_DIR: dataDir })
-		const restart = await idle({ DATA_DIR: dataDir })
-		process.stdout.write(`idle RSS   embedded first start ${firstStart} MB, restart ${restart} MB\n`)
+		const first = await idle({ DATA_DIR: dataDir })
+		const again = await idle({ DATA_DIR: dataDir })
+		const firstStart = first.rss
+		const restart = again.rss
+		const times = `first start ${startTimes(first)}; restart ${startTimes(again)}`
+		process.stdout.write(`idle RSS   embedded first start ${firstStart} MB, restart ${restart} MB (${times})\n`)
 		let postgres = 'not measured (DATABASE_URL is not set)'
 		if (process.env.DATABASE_URL) {
 			const scratch = await createScratchPostgresDatabase()
 			try {
-				postgres = `${await idle({ DATABASE_URL: scratch.url })} MB`
+				postgres = `${(await idle({ DATABASE_URL: scratch.url })).rss} MB`
 			} finally {
 				await scratch.drop()
 			}
@@ -133,9 +165,10 @@ export async function runMemoryBench() {
 		process.stdout.write(
 			[
 				`idle RSS   embedded first start ${firstStart} MB, restart ${restart} MB (budget: at most ${IDLE_BUDGET_MB} MB) ${idleMax <= IDLE_BUDGET_MB ? 'PASS' : 'FAIL'}`,
+				`start      embedded ${times}`,
 				`idle RSS   postgres ${postgres}`,
 				`${REQUESTS} signed-in GET /chat (embedded, ${perSecond.toFixed(0)} req/s, errors ${errors}): RSS ${warm} MB after ${WARMUP}, ${after} MB after ${REQUESTS} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%; budget: at most +${GROWTH_BUDGET * 100}%) ${growth <= GROWTH_BUDGET && errors === 0 ? 'PASS' : 'FAIL'}`,
-				BEFORE,
+				...BEFORE,
 				'',
 			].join('\n'),
 		)
