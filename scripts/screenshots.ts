@@ -1,7 +1,12 @@
 /**
  * `npm run screenshots`: every page at 1280 and 390 pixels wide, in the light and the dark theme, signed out
- * and in, into ./screenshots (git-ignored), plus the phone menu opened. Runs the built product on a throw-away
- * data directory, with Debian's Chromium.
+ * and in, with JavaScript and without, into ./screenshots (git-ignored), plus the phone menu opened. Runs the
+ * built product on a throw-away data directory, with Debian's Chromium.
+ *
+ *   npm run screenshots                      everything
+ *   npm run screenshots -- --js=off chat     only without JavaScript, only pages whose name contains "chat"
+ *
+ * Files are named `<visitor|user>-<page>-<width>-<theme>-<js|nojs>.png`.
  */
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
@@ -15,33 +20,42 @@ import { startServer } from '#tests/support/server.ts'
 const OUT = path.resolve('screenshots')
 const WIDTHS = [1280, 390] as const
 const THEMES = ['light', 'dark'] as const
-const only = process.argv.slice(2)
+const args = process.argv.slice(2)
+const jsArg = args.find(a => a.startsWith('--js='))?.slice('--js='.length) ?? 'both'
+if (!['on', 'off', 'both'].includes(jsArg)) throw new Error(`--js= takes on, off or both, not ${jsArg}`)
+const SCRIPTS = [true, false].filter(on => jsArg === 'both' || (jsArg === 'on') === on)
+const only = args.filter(a => !a.startsWith('--'))
+const wanted = (name: string) => only.length === 0 || only.some(o => name.includes(o))
 
 async function shoot(browser: Browser, baseURL: string, pages: readonly PageCase[], prefix: string, storage?: string) {
-	for (const theme of THEMES) {
-		for (const width of WIDTHS) {
-			const context = await browser.newContext({
-				baseURL,
-				viewport: { width, height: width > 800 ? 800 : 844 },
-				colorScheme: theme,
-				...(storage ? { storageState: storage } : {}),
-			})
-			const page = await context.newPage()
-			for (const { name, path: url } of pages) {
-				if (only.length > 0 && !only.some(o => name.includes(o))) continue
-				await page.goto(url, { waitUntil: 'networkidle' })
-				const file = path.join(OUT, `${prefix}-${name}-${width}-${theme}.png`)
-				await page.screenshot({ path: file, fullPage: width < 800 || name !== 'chat-thread' })
-				process.stdout.write(`${path.relative(process.cwd(), file)}\n`)
+	for (const javaScriptEnabled of SCRIPTS) {
+		const suffix = javaScriptEnabled ? 'js' : 'nojs'
+		for (const theme of THEMES) {
+			for (const width of WIDTHS) {
+				const context = await browser.newContext({
+					baseURL,
+					viewport: { width, height: width > 800 ? 800 : 844 },
+					colorScheme: theme,
+					javaScriptEnabled,
+					...(storage ? { storageState: storage } : {}),
+				})
+				const page = await context.newPage()
+				for (const { name, path: url } of pages) {
+					if (!wanted(name)) continue
+					await page.goto(url, { waitUntil: 'networkidle' })
+					const file = path.join(OUT, `${prefix}-${name}-${width}-${theme}-${suffix}.png`)
+					await page.screenshot({ path: file, fullPage: width < 800 || name !== 'chat-thread' })
+					process.stdout.write(`${path.relative(process.cwd(), file)}\n`)
+				}
+				if (width < 800 && wanted('menu')) {
+					await page.goto('/')
+					await page.getByText('Menu', { exact: true }).click()
+					const file = path.join(OUT, `${prefix}-menu-${width}-${theme}-${suffix}.png`)
+					await page.screenshot({ path: file })
+					process.stdout.write(`${path.relative(process.cwd(), file)}\n`)
+				}
+				await context.close()
 			}
-			if (width < 800 && (only.length === 0 || only.some(o => 'menu'.includes(o)))) {
-				await page.goto('/')
-				await page.getByText('Menu', { exact: true }).click()
-				const file = path.join(OUT, `${prefix}-menu-${width}-${theme}.png`)
-				await page.screenshot({ path: file })
-				process.stdout.write(`${path.relative(process.cwd(), file)}\n`)
-			}
-			await context.close()
 		}
 	}
 }
