@@ -7,7 +7,6 @@
  * The server build's route modules are wrapped once at start-up, like route protection and tracing.
  */
 import type { ActionFunction, LoaderFunction, ServerBuild } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { DatabaseUnavailableError } from './db/index.ts'
 import { logger } from './logger.ts'
 
@@ -45,7 +44,7 @@ export function errorBody(answer: ErrorAnswer, requestId: string) {
 }
 
 function errorResponse(answer: ErrorAnswer, requestId: string) {
-	return json(errorBody(answer, requestId), { status: answer.status, headers: answer.headers })
+	return Response.json(errorBody(answer, requestId), { status: answer.status, headers: answer.headers })
 }
 
 function guard(routeId: string, kind: 'loader' | 'action', isApi: boolean, fn: Handler): Handler {

@@ -14,7 +14,6 @@
  * forget the check, and a new route is protected before anyone thinks about it. Routes still call
  * `requireUser` first for the typed user (the lookup is shared within a request).
  */
-import { json } from '@remix-run/node'
 import type { ActionFunction, HeadersFunction, LoaderFunction, ServerBuild } from '@remix-run/node'
 import type { LoadContext } from './load-context.ts'
 import type { SessionUser } from './auth/index.ts'
@@ -176,7 +175,7 @@ async function formRefusal(request: Request, error: RateLimitError): Promise<Res
 	}
 	const headers = new Headers(rateLimitHeaders(error.result))
 	headers.set('Cache-Control', 'no-store')
-	return json(
+	return Response.json(
 		{
 			message: error.message,
 			formErrors: [error.message],

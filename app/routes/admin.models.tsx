@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json } from '@remix-run/node'
+import { data } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { requireAdmin } from '#app/utils/auth.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
@@ -17,17 +17,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 		available: m.available,
 		configured: context.services.providers.isConfigured(m.provider),
 	}))
-	return json({ models })
+	return { models }
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
 	await requireAdmin(request, context)
 	const result = await context.services.models.sync()
-	if ('refused' in result) return json({ ok: false, message: result.message }, { status: result.status })
-	return json({
+	if ('refused' in result) return data({ ok: false, message: result.message }, { status: result.status })
+	return {
 		ok: true,
 		message: `${result.rows.length} models synced: ${result.available} available, ${result.unavailable} not.`,
-	})
+	}
 }
 
 /** Micro-dollars per unit, shown per 1M tokens / per image / per second / per 1k characters as vendors list them. */

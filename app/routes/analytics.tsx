@@ -1,5 +1,4 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
@@ -7,7 +6,7 @@ import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
-	return json(await context.services.usage.summary(user))
+	return await context.services.usage.summary(user)
 }
 
 export default function Analytics() {

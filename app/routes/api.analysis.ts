@@ -1,5 +1,4 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { readChatForm } from '#app/utils/uploads.server.ts'
 import { ATTACHMENT_MAX_BYTES, AnalysisSchema } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
@@ -44,11 +43,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const image = form.files[0]
 	const result = await context.services.chat.analyse(user, { ...parsed.value, ...(image ? { image } : {}) })
 	if ('refused' in result) return apiError(result, requestId)
-	return json({ analysis: { text: result.text, model: result.model, costMicros: result.costMicros } })
+	return Response.json({ analysis: { text: result.text, model: result.model, costMicros: result.costMicros } })
 }
 
 export async function loader() {
-	return json(
+	return Response.json(
 		{ error: { code: 'method_not_allowed', message: 'Use POST with multipart form data.' } },
 		{ status: 405, headers: { Allow: 'POST' } },
 	)

@@ -1,5 +1,4 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
@@ -49,7 +48,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 	const result = await context.services.generations.create(user, parsed.value, { idempotencyKey: key?.value ?? null })
 	if ('refused' in result) return apiError(result, requestId)
 	const generation = await context.services.generations.withUrls(result.generation)
-	return json(
+	return Response.json(
 		{ generation: { ...result.generation, outputs: generation }, replayed: result.replayed },
 		{ status: 202, headers: { Location: `/api/generations/${result.generation.id}` } },
 	)

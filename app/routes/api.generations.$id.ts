@@ -1,5 +1,4 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { GenerationActionSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import { apiError } from '#app/utils/http.server.ts'
@@ -15,7 +14,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const { generations } = context.services
 	const found = await generations.get(user, params.id ?? '')
 	if ('refused' in found) return apiError(found, context.requestId)
-	return json({ generation: { ...found, outputs: await generations.withUrls(found) } })
+	return Response.json({ generation: { ...found, outputs: await generations.withUrls(found) } })
 }
 
 /**
@@ -58,7 +57,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 					: await generations.retry(user, id)
 	if ('refused' in result) return apiError(result, context.requestId)
 	const generation = 'generation' in result ? result.generation : result
-	return json(
+	return Response.json(
 		{ generation: { ...generation, outputs: await generations.withUrls(generation) } },
 		{
 			status: intent === 'cancel' ? 200 : 202,

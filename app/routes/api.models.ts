@@ -1,5 +1,4 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { json } from '@remix-run/node'
 
 // Public: visitors may see what the studio offers and what it costs; limited per address.
 export const handle = { rateLimit: { loader: 'catalogue' } }
@@ -15,5 +14,5 @@ export async function loader({ context }: LoaderFunctionArgs) {
 		prices: m.prices,
 		available: m.available,
 	}))
-	return json({ models }, { headers: { 'Cache-Control': 'public, max-age=60' } })
+	return Response.json({ models }, { headers: { 'Cache-Control': 'public, max-age=60' } })
 }

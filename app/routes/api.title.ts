@@ -1,5 +1,4 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { TitleRequestSchema } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
@@ -25,11 +24,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	}
 	const result = await context.services.chat.generateTitle(user, parsed.value.conversationId)
 	if ('refused' in result) return apiError(result, requestId)
-	return json({ title: result.title })
+	return Response.json({ title: result.title })
 }
 
 export async function loader() {
-	return json(
+	return Response.json(
 		{ error: { code: 'method_not_allowed', message: 'Use POST.' } },
 		{ status: 405, headers: { Allow: 'POST' } },
 	)

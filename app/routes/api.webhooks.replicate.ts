@@ -1,5 +1,4 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { apiError } from '#app/utils/http.server.ts'
 import { readText } from '#app/utils/input.server.ts'
 import { WEBHOOK_BODY_MAX_BYTES } from '#server/body-limit.ts'
@@ -11,5 +10,5 @@ export const handle: RouteHandle = { rateLimit: { action: 'webhook' }, bodyLimit
 export async function action({ request, context }: ActionFunctionArgs) {
 	const outcome = await context.services.webhooks.replicate.receive(await readText(request), request.headers)
 	if ('refused' in outcome) return apiError(outcome, context.requestId)
-	return json({ ok: true, duplicate: outcome.duplicate })
+	return Response.json({ ok: true, duplicate: outcome.duplicate })
 }

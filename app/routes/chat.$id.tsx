@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useEffect, useRef } from 'react'
 import { Composer, StopForm } from '#app/components/chat/composer.tsx'
@@ -38,7 +38,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 		...m,
 		content: m.role === 'assistant' && m.status !== 'streaming' ? null : m.content,
 	}))
-	return json({ ...thread, messages, models: chat.models() })
+	return { ...thread, messages, models: chat.models() }
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -54,14 +54,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 		? { content: form.fields.content, text: form.fields.text }
 		: {}
 	if (!form.ok)
-		return json(
+		return data(
 			{ intent: 'send', messageId: null, fields: { [form.field]: [form.message] }, values },
 			{ status: form.status },
 		)
 	const parsed = parseWith(ChatActionSchema, form.fields)
 	if (!parsed.ok) {
 		const intent = form.fields.intent ?? 'send'
-		return json({ intent, messageId: form.fields.messageId ?? null, fields: parsed.fields, values }, { status: 400 })
+		return data({ intent, messageId: form.fields.messageId ?? null, fields: parsed.fields, values }, { status: 400 })
 	}
 	const input = parsed.value
 	const wait = 'mode' in input ? input.mode === 'wait' : true
@@ -82,7 +82,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 	if ('refused' in result) {
 		const messageId = 'messageId' in input ? input.messageId : null
 		const field = input.intent === 'edit' ? 'text' : input.intent === 'settings' ? 'title' : 'content'
-		return json(
+		return data(
 			{ intent: input.intent, messageId, fields: result.fields ?? { [field]: [result.message] }, values },
 			{ status: result.status, headers: result.headers ?? {} },
 		)

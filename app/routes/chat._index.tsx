@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { ModeInput } from '#app/components/chat/mode-input.tsx'
 import { ErrorSummary, FieldScope, FileField, SelectField, TextareaField } from '#app/components/forms.tsx'
@@ -30,7 +30,7 @@ export const handle: RouteHandle = {
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	await requireUser(request, context)
 	const { chat } = context.services
-	return json({ models: chat.models(), defaultModel: chat.defaultModel() })
+	return { models: chat.models(), defaultModel: chat.defaultModel() }
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -38,19 +38,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const { chat } = context.services
 	const form = await readChatForm(request, { fileFields: ['file'], maxFiles: 1, maxFileBytes: IMPORT_MAX_BYTES })
 	if (!form.ok)
-		return json({ intent: 'import', fields: { [form.field]: [form.message] }, values: {} }, { status: form.status })
+		return data({ intent: 'import', fields: { [form.field]: [form.message] }, values: {} }, { status: form.status })
 	if (form.fields.intent === 'import') {
 		const file = form.files[0]
 		if (!file)
-			return json(
+			return data(
 				{ intent: 'import', fields: { file: ['Choose a JSON export to import.'] }, values: {} },
 				{ status: 400 },
 			)
-		let data: unknown
+		let exported: unknown
 		try {
-			data = JSON.parse(new TextDecoder().decode(file.data))
+			exported = JSON.parse(new TextDecoder().decode(file.data))
 		} catch {
-			return json(
+			return data(
 				{
 					intent: 'import',
 					fields: { file: [`That file is not JSON. ${IMPORT_EXPECTED.replace(/^[^.]*\. /, '')}`] },
@@ -59,14 +59,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
 				{ status: 400 },
 			)
 		}
-		const parsed = parseWith(ChatExportSchema, data)
+		const parsed = parseWith(ChatExportSchema, exported)
 		if (!parsed.ok) {
 			const problem = importProblem([...parsed.formErrors, ...Object.values(parsed.fields).flat()])
-			return json({ intent: 'import', fields: { file: [problem] }, values: {} }, { status: 400 })
+			return data({ intent: 'import', fields: { file: [problem] }, values: {} }, { status: 400 })
 		}
 		const imported = await chat.importConversation(user, parsed.value)
 		if ('refused' in imported) {
-			return json(
+			return data(
 				{ intent: 'import', fields: imported.fields ?? { file: [imported.message] }, values: {} },
 				{ status: imported.status },
 			)
@@ -74,11 +74,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 		return redirect(`/chat/${imported.id}`, 303)
 	}
 	const parsed = parseWith(NewChatSchema, form.fields)
-	if (!parsed.ok) return json({ intent: 'new', fields: parsed.fields, values: form.fields }, { status: 400 })
+	if (!parsed.ok) return data({ intent: 'new', fields: parsed.fields, values: form.fields }, { status: 400 })
 	const { mode, ...input } = parsed.value
 	const started = await chat.start(user, input, { wait: mode === 'wait' })
 	if ('refused' in started) {
-		return json(
+		return data(
 			{ intent: 'new', fields: started.fields ?? { content: [started.message] }, values: form.fields },
 			{ status: started.status, headers: started.headers ?? {} },
 		)

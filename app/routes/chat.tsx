@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { Outlet, useActionData, useLoaderData, useParams } from '@remix-run/react'
 import hljsStyles from 'highlight.js/styles/github-dark.min.css'
 import chatStyles from '#app/components/chat/chat.css'
@@ -24,18 +24,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	const query = parseWith(ConversationListQuerySchema, readQuery(request))
 	const q = query.ok ? (query.value.q ?? '') : ''
 	const page = await context.services.chat.list(user, { query: q, cursor: query.ok ? query.value.cursor : null })
-	return json({ ...page, query: q })
+	return { ...page, query: q }
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const parsed = parseWith(ConversationActionSchema, await readForm(request))
-	if (!parsed.ok) return json({ message: Object.values(parsed.fields)[0]?.[0] ?? 'Unknown action.' }, { status: 400 })
+	if (!parsed.ok) return data({ message: Object.values(parsed.fields)[0]?.[0] ?? 'Unknown action.' }, { status: 400 })
 	const { chat } = context.services
 	const input = parsed.value
 	if (input.intent === 'delete') {
 		const removed = await chat.remove(user, input.conversationId)
-		if (removed !== true) return json({ message: removed.message }, { status: removed.status })
+		if (removed !== true) return data({ message: removed.message }, { status: removed.status })
 		return redirectWithFlash(context, input.redirectTo ?? '/chat', {
 			kind: 'success',
 			message: 'Chat deleted.',
@@ -51,7 +51,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 		input.intent === 'rename'
 			? await chat.rename(user, input.conversationId, input.title)
 			: await chat.setPinned(user, input.conversationId, input.pinned)
-	if (result !== true && 'refused' in result) return json({ message: result.message }, { status: result.status })
+	if (result !== true && 'refused' in result) return data({ message: result.message }, { status: result.status })
 	return redirect(input.redirectTo ?? '/chat', 303)
 }
 

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { defer, json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { Await, Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react'
 import { Suspense, useEffect } from 'react'
 import { GenerationOutputView } from '#app/components/generation-output.tsx'
@@ -29,7 +29,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const download = image || found.kind === 'video'
 	const view = async (g: typeof found) => ({ ...g, outputs: await generations.withUrls(g, { download }) })
 	const pending = PENDING_STATUSES.includes(found.status)
-	// What is known now renders at once; with JavaScript the next state streams into the same page.
+	// What is known now renders at once; with JavaScript the next state streams into the same page (a promise in
+	// the loader's data is streamed by single fetch, as `defer` did).
 	const next = pending
 		? generations.waitForChange(found.id, WAIT_MS, request.signal).then(async () => {
 				const latest = await generations.get(user, found.id)
@@ -39,18 +40,18 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	// Images also show their lineage, neighbours and actions (the image studio's detail page).
 	const selected = Math.max(0, Math.min(3, Number(readQuery(request).image ?? 0) || 0))
 	const studio = image ? { ...(await imageDetailData(context.services, user, found)), selected } : null
-	return defer({ generation: await view(found), next, studio })
+	return { generation: await view(found), next, studio }
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const parsed = parseWith(GenerationActionSchema, await readForm(request))
-	if (!parsed.ok) return json({ message: 'Unknown action.' }, { status: 400 })
+	if (!parsed.ok) return data({ message: 'Unknown action.' }, { status: 400 })
 	const { generations } = context.services
 	const id = params.id ?? ''
 	if (parsed.value.intent === 'delete') {
 		const result = await generations.remove(user, id)
-		if (result !== true) return json({ message: result.message }, { status: result.status })
+		if (result !== true) return data({ message: result.message }, { status: result.status })
 		return redirectWithFlash(context, '/library', {
 			kind: 'success',
 			message: 'Generation deleted.',
@@ -71,13 +72,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 			parsed.value.intent === 'vary'
 				? await generations.vary(user, id, { idempotencyKey })
 				: await generations.upscale(user, id, { output, model, scale, idempotencyKey })
-		if ('refused' in made) return json({ message: made.message }, { status: made.status, headers: made.headers ?? {} })
+		if ('refused' in made) return data({ message: made.message }, { status: made.status, headers: made.headers ?? {} })
 		return redirect(`/generations/${made.generation.id}`, 303)
 	}
 	const result =
 		parsed.value.intent === 'cancel' ? await generations.cancel(user, id) : await generations.retry(user, id)
 	if ('refused' in result)
-		return json({ message: result.message }, { status: result.status, headers: result.headers ?? {} })
+		return data({ message: result.message }, { status: result.status, headers: result.headers ?? {} })
 	return redirect(`/generations/${'generation' in result ? result.generation.id : id}`, 303)
 }
 

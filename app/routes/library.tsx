@@ -1,5 +1,4 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import * as v from 'valibot'
 import { GenerationCard } from '#app/components/generation-output.tsx'
@@ -45,11 +44,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 		page.slice(0, PAGE_SIZE).map(async g => ({ ...g, outputs: await generations.withUrls(g) })),
 	)
 	const last = items.at(-1)
-	return json({
+	return {
 		items,
 		kind: kind ?? '',
 		next: page.length > PAGE_SIZE && last ? new Date(last.createdAt).toISOString() : null,
-	})
+	}
 }
 
 const KINDS = [

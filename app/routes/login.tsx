@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useEffect, useRef } from 'react'
 import { ErrorSummary, FieldScope, Honeypot, Notice, TextField } from '#app/components/forms.tsx'
@@ -21,7 +21,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	if (await getUser(request, context)) throw redirect(redirectTo)
 	const { auth } = context.services
 	const flash = await auth.takeFlash(request)
-	return json(
+	return data(
 		{ redirectTo, providers: [...auth.providers], error: flash.error, notice: flash.notice },
 		{ headers: flash.headers },
 	)
@@ -33,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const parsed = parseWith(SignInSchema, form)
 	if (!parsed.ok) {
 		const bot = Boolean(parsed.fields[HONEYPOT_FIELD])
-		return json(
+		return data(
 			{
 				fields: bot ? {} : parsed.fields,
 				formErrors: bot ? ['The form could not be sent. Please try again.'] : parsed.formErrors,
@@ -44,7 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	}
 	const { email, password, redirectTo } = parsed.value
 	const result = await context.services.auth.signIn(request, { email, password, ip: clientIp(context) })
-	if (!result.ok) return json({ fields: result.fields, formErrors: result.formErrors, values }, { status: 400 })
+	if (!result.ok) return data({ fields: result.fields, formErrors: result.formErrors, values }, { status: 400 })
 	throw redirect(redirectTo, { status: 303, headers: result.headers })
 }
 

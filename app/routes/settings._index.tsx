@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json } from '@remix-run/node'
+import { data } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { CheckboxField, ErrorSummary, FieldScope, FormErrors, Notice, TextField } from '#app/components/forms.tsx'
 import { PASSWORD_MIN_LENGTH } from '#app/schemas/auth.ts'
@@ -19,7 +19,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
 	const { auth } = context.services
 	const [methods, flash] = await Promise.all([auth.signInMethods(user), auth.takeFlash(request)])
-	return json({ user, methods, flash: { error: flash.error, notice: flash.notice } }, { headers: flash.headers })
+	return data({ user, methods, flash: { error: flash.error, notice: flash.notice } }, { headers: flash.headers })
 }
 
 type Result = { intent: string; fields: Record<string, string[]>; formErrors: string[]; notice: string | null }
@@ -30,7 +30,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const form = await readForm(request)
 	const parsed = parseWith(ProfileActionSchema, form)
 	const answer = (status: number, result: Omit<Result, 'intent'>) =>
-		json<Result>({ intent: form.intent ?? '', ...result }, { status })
+		data<Result>({ intent: form.intent ?? '', ...result }, { status })
 	if (!parsed.ok) return answer(400, { fields: parsed.fields, formErrors: parsed.formErrors, notice: null })
 	const input = parsed.value
 	switch (input.intent) {

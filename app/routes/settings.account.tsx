@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json } from '@remix-run/node'
+import { data } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { ErrorSummary, FieldScope, TextField } from '#app/components/forms.tsx'
 import { DeleteAccountSchema } from '#app/schemas/settings.ts'
@@ -14,15 +14,15 @@ export const handle: RouteHandle = { rateLimit: 'account' }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
-	return json({ email: user.email })
+	return { email: user.email }
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const parsed = parseWith(DeleteAccountSchema, await readForm(request))
-	if (!parsed.ok) return json({ fields: parsed.fields, formErrors: parsed.formErrors }, { status: 400 })
+	if (!parsed.ok) return data({ fields: parsed.fields, formErrors: parsed.formErrors }, { status: 400 })
 	const result = await context.services.auth.deleteAccount(request, user, { confirmEmail: parsed.value.confirmEmail })
-	if (!result.ok) return json({ fields: result.fields, formErrors: result.formErrors }, { status: 400 })
+	if (!result.ok) return data({ fields: result.fields, formErrors: result.formErrors }, { status: 400 })
 	// Signed out now; the Undo in the message restores the account and signs this browser back in.
 	return redirectWithFlash(
 		context,

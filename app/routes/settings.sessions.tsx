@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { CheckboxField, FieldScope, FormErrors } from '#app/components/forms.tsx'
 import { SessionsActionSchema } from '#app/schemas/settings.ts'
@@ -13,7 +13,7 @@ export const handle: RouteHandle = { rateLimit: 'account' }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
-	return json({ sessions: await context.services.auth.listSessions(request, user) })
+	return { sessions: await context.services.auth.listSessions(request, user) }
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -21,7 +21,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const { auth } = context.services
 	const parsed = parseWith(SessionsActionSchema, await readForm(request))
 	if (!parsed.ok)
-		return json({ formErrors: parsed.formErrors.length ? parsed.formErrors : ['Unknown session.'] }, { status: 400 })
+		return data({ formErrors: parsed.formErrors.length ? parsed.formErrors : ['Unknown session.'] }, { status: 400 })
 	if (parsed.value.intent === 'revoke-all') {
 		const { headers } = await auth.signOutEverywhere(request, user, { keepTokens: parsed.value.keepTokens === true })
 		throw redirect('/login', { status: 303, headers })

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json } from '@remix-run/node'
+import { data } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { ErrorSummary, FieldScope, TextField } from '#app/components/forms.tsx'
 import { TokensActionSchema } from '#app/schemas/settings.ts'
@@ -15,7 +15,7 @@ export const handle: RouteHandle = { rateLimit: 'write' }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
-	return json({ tokens: await context.services.auth.listApiTokens(user) })
+	return { tokens: await context.services.auth.listApiTokens(user) }
 }
 
 type Result = {
@@ -32,13 +32,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const values = { name: form.name ?? '' }
 	const parsed = parseWith(TokensActionSchema, form)
 	if (!parsed.ok) {
-		return json<Result>({ fields: parsed.fields, formErrors: parsed.formErrors, values }, { status: 400 })
+		return data<Result>({ fields: parsed.fields, formErrors: parsed.formErrors, values }, { status: 400 })
 	}
 	const input = parsed.value
 	if (input.intent === 'revoke') {
 		const name = await auth.revokeApiToken(user, input.tokenId)
 		if (name === null) {
-			return json<Result>({ fields: {}, formErrors: ['That token is already revoked.'], values }, { status: 404 })
+			return data<Result>({ fields: {}, formErrors: ['That token is already revoked.'], values }, { status: 404 })
 		}
 		return redirectWithFlash(context, '/settings/tokens', {
 			kind: 'success',
@@ -58,7 +58,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	}
 	const created = await auth.createApiToken(user, { name: input.name, ip: clientIp(context) })
 	if (!created.ok) {
-		return json<Result>(
+		return data<Result>(
 			{ fields: {}, formErrors: [created.message], values },
 			{ status: 429, headers: created.headers },
 		)

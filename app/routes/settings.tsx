@@ -1,5 +1,4 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { NavLink, Outlet } from '@remix-run/react'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
@@ -13,7 +12,7 @@ const SECTIONS = [
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
-	return json({ user: { name: user.name, email: user.email } })
+	return { user: { name: user.name, email: user.email } }
 }
 
 export default function Settings() {

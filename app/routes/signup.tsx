@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useEffect, useRef } from 'react'
 import { ErrorSummary, FieldScope, Honeypot, TextField } from '#app/components/forms.tsx'
@@ -16,7 +16,7 @@ export const handle: RouteHandle = { rateLimit: 'signup_attempt' }
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const redirectTo = safeRedirect(new URL(request.url).searchParams.get('redirectTo'))
 	if (await getUser(request, context)) throw redirect(redirectTo)
-	return json({ redirectTo })
+	return { redirectTo }
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -26,7 +26,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const parsed = parseWith(SignUpSchema, form)
 	if (!parsed.ok) {
 		const bot = Boolean(parsed.fields[HONEYPOT_FIELD])
-		return json(
+		return data(
 			{
 				fields: bot ? {} : parsed.fields,
 				formErrors: bot ? ['The form could not be sent. Please try again.'] : parsed.formErrors,
@@ -39,7 +39,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const result = await context.services.auth.signUp(request, { name, email, password, ip: clientIp(context) })
 	if (!result.ok) {
 		const limited = result.retryAfterSeconds !== undefined
-		return json(
+		return data(
 			{ fields: result.fields, formErrors: result.formErrors, values },
 			limited ? { status: 429, headers: { 'Retry-After': String(result.retryAfterSeconds) } } : { status: 400 },
 		)

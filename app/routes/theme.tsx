@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import * as v from 'valibot'
 import { safeRedirect } from '#app/schemas/auth.ts'
 import { ThemeSchema, themeCookieHeader } from '#app/utils/theme.server.ts'
@@ -20,7 +20,7 @@ export async function loader() {
 export async function action({ request }: ActionFunctionArgs) {
 	const form = await readForm(request)
 	const parsed = parseWith(ThemeFormSchema, form)
-	if (!parsed.ok) return json({ message: parsed.fields.theme?.[0] ?? 'Choose light, dark or system.' }, { status: 400 })
+	if (!parsed.ok) return data({ message: parsed.fields.theme?.[0] ?? 'Choose light, dark or system.' }, { status: 400 })
 	const headers = { 'Set-Cookie': await themeCookieHeader(parsed.value.theme) }
 	return redirect(safeRedirect(parsed.value.redirectTo), { status: 303, headers })
 }

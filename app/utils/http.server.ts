@@ -2,14 +2,13 @@
  * The one JSON error shape of every API route: `{ error: { code, message, fields?, requestId } }`, with the
  * status and headers (e.g. Retry-After) of the refusal it reports.
  */
-import { json } from '@remix-run/node'
 import type { Refusal } from '#server/domain/refusal.ts'
 
 export function apiError(
 	refusal: Pick<Refusal, 'status' | 'code' | 'message' | 'fields' | 'headers'>,
 	requestId: string,
 ) {
-	return json(
+	return Response.json(
 		{
 			error: {
 				code: refusal.code,
@@ -26,5 +25,5 @@ export function apiError(
 export function notFound(
 	message = 'There is nothing at this address. Check the link, or start from the home page.',
 ): Response {
-	return json({ error: { code: 'not_found', message } }, { status: 404 })
+	return Response.json({ error: { code: 'not_found', message } }, { status: 404 })
 }

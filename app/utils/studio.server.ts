@@ -4,7 +4,7 @@
  * only its own fields.
  */
 import type { AppLoadContext } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import type { GenerationKind } from '#server/domain/generations/schema.ts'
 import { requireUser } from './auth.server.ts'
@@ -24,7 +24,7 @@ export async function studioLoader(kind: GenerationKind, request: Request, conte
 		.filter(m => m.available && m.capabilities.some(c => capabilities.includes(c)))
 		.map(m => ({ id: m.id, name: m.displayName, capabilities: m.capabilities }))
 	// A fresh key per rendered form: submitting the same form twice (a double click, a resent POST) creates one generation.
-	return json({ recent: items, models, idempotencyKey: crypto.randomUUID() })
+	return { recent: items, models, idempotencyKey: crypto.randomUUID() }
 }
 
 export async function studioAction(kind: GenerationKind, request: Request, context: AppLoadContext) {
@@ -33,14 +33,14 @@ export async function studioAction(kind: GenerationKind, request: Request, conte
 	const parsed = parseWith(GenerationRequestSchema, { ...form, kind })
 	if (!parsed.ok) {
 		// No general message: the error summary names each refused field, including one the form has no control for.
-		return json({ fields: parsed.fields, message: '', values: form }, { status: 400 })
+		return data({ fields: parsed.fields, message: '', values: form }, { status: 400 })
 	}
 	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
 	const result = await context.services.generations.create(user, parsed.value, {
 		idempotencyKey: key.ok ? key.value : null,
 	})
 	if ('refused' in result) {
-		return json(
+		return data(
 			{ fields: result.fields ?? {}, message: result.message, values: form },
 			{ status: result.status, headers: result.headers ?? {} },
 		)

@@ -52,7 +52,7 @@ export function ConversationHeader({ conversation, models, errors }: Props) {
 				</div>
 			</details>
 			{/* Keyed by the last change: saved settings close the panel, as a full page load would. */}
-			<details key={conversation.updatedAt} className="relative" data-menu="" open={failed || undefined}>
+			<details key={new Date(conversation.updatedAt).getTime()} className="relative" data-menu="" open={failed || undefined}>
 				<summary className={SUMMARY} aria-label="Chat settings">
 					<Settings2 aria-hidden="true" size={16} />
 					<span className="hidden sm:inline">Settings</span>

@@ -132,7 +132,7 @@ function Row({ item, active, here }: { item: ConversationItem; active: boolean; 
 				{item.snippet ? <Snippet text={item.snippet} /> : null}
 			</Link>
 			{/* Keyed by the last change, so the menu closes once its action is done (with JavaScript it would stay open). */}
-			<ItemMenu key={item.updatedAt} item={item} here={here} />
+			<ItemMenu key={new Date(item.updatedAt).getTime()} item={item} here={here} />
 		</li>
 	)
 }

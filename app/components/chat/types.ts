@@ -1,11 +1,12 @@
-/** Chat data as pages receive it from their loaders (JSON: dates arrive as strings). */
+/**
+ * Chat data as pages receive it from their loaders. Loaders return plain objects and single fetch keeps their
+ * types on the way (dates arrive as Dates), so these are the domain's own types.
+ */
 import type { ConversationSummary, MessageView, Thread } from '#server/domain/chat/index.ts'
 
-type Jsonified<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] }
-
-export type MessageData = Jsonified<Omit<MessageView, 'content'>> & { content: string | null }
-export type ConversationItem = Jsonified<ConversationSummary>
-export type ConversationData = Jsonified<Thread['conversation']>
+export type MessageData = Omit<MessageView, 'content'> & { content: string | null }
+export type ConversationItem = ConversationSummary
+export type ConversationData = Thread['conversation']
 export type ModelOption = { id: string; name: string; vision: boolean }
 
 export function formatCost(micros: number): string {
