@@ -11,7 +11,7 @@ import { readForm, readQuery } from '#app/utils/input.server.ts'
 import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
-/** Rename, pin and delete, from the list or a chat's header. */
+/** Rename, pin and delete, from the list or a chat's header (rename and pin in place with JavaScript). */
 export const handle = { rateLimit: { action: 'write' }, shell: { fullBleed: true } }
 
 export const links: LinksFunction = () => [
@@ -52,13 +52,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
 			? await chat.rename(user, input.conversationId, input.title)
 			: await chat.setPinned(user, input.conversationId, input.pinned)
 	if (result !== true && 'refused' in result) return data({ message: result.message }, { status: result.status })
-	return redirect(input.redirectTo ?? '/chat', 303)
+	// A plain form says where to go back to (post/redirect/get); a fetcher (JavaScript) stays where it is.
+	if (input.redirectTo) return redirect(input.redirectTo, 303)
+	return { ok: true as const }
 }
 
 export default function ChatLayout() {
 	const { items, nextCursor, query } = useLoaderData<typeof loader>()
 	// A rename, pin or delete that was refused says why above the list (with and without JavaScript).
-	const refused = useActionData<typeof action>()
+	const actionData = useActionData<typeof action>()
+	const refused = actionData && 'message' in actionData ? actionData.message : null
 	const { id } = useParams()
 	return (
 		// Wide screens: the page does not scroll; the list and the messages scroll on their own.
@@ -70,9 +73,9 @@ export default function ChatLayout() {
 					id ? 'hidden' : 'flex border-t'
 				}`}
 			>
-				{refused?.message ? (
+				{refused ? (
 					<p role="alert" className="callout-danger m-3">
-						{refused.message}
+						{refused}
 					</p>
 				) : null}
 				<ConversationList items={items} query={query} nextCursor={nextCursor} activeId={id} />

@@ -3,6 +3,7 @@ import { ChevronLeft, Download, Settings2 } from 'lucide-react'
 import { SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from '#server/domain/chat/schema.ts'
 import { ErrorSummary, FieldScope, SelectField, TextareaField, TextField } from '../forms.tsx'
 import type { FieldErrors } from '../forms.tsx'
+import { PinButton, usePendingChanges, withPending } from './conversation-actions.tsx'
 import type { ConversationData, ModelOption } from './types.ts'
 
 type Props = { conversation: ConversationData; models: readonly ModelOption[]; errors?: FieldErrors | undefined }
@@ -11,10 +12,12 @@ const MENU = 'absolute right-0 top-full z-20 mt-1 rounded-xl border border-line 
 const SUMMARY = 'icon-btn h-9 cursor-pointer list-none gap-1.5 px-2.5 text-sm [&::-webkit-details-marker]:hidden'
 
 /**
- * The chat's sticky header: title and model on the left; export and the settings (title, model, system prompt,
- * pin, delete) in menus on the right. All plain forms, links and `<details>`.
+ * The chat's sticky header: title and model on the left; pin, export and the settings (title, model, system
+ * prompt, delete) on the right. All plain forms, links and `<details>`; pin happens in place with JavaScript.
  */
-export function ConversationHeader({ conversation, models, errors }: Props) {
+export function ConversationHeader({ conversation: loaded, models, errors }: Props) {
+	// A rename or pin on its way (from here or the list) shows at once.
+	const conversation = withPending(loaded, usePendingChanges())
 	const model = models.find(m => m.id === conversation.model)
 	const here = `/chat/${conversation.id}`
 	const failed = Boolean(errors && Object.values(errors).some(e => e && e.length > 0))
@@ -33,6 +36,7 @@ export function ConversationHeader({ conversation, models, errors }: Props) {
 					{conversation.pinned ? ' · pinned' : ''}
 				</p>
 			</div>
+			<PinButton id={conversation.id} pinned={conversation.pinned} returnTo={here} toggleLabel="Pin this chat" />
 			<details className="relative" data-menu="">
 				<summary className={SUMMARY} aria-label="Export">
 					<Download aria-hidden="true" size={16} />
@@ -52,7 +56,7 @@ export function ConversationHeader({ conversation, models, errors }: Props) {
 				</div>
 			</details>
 			{/* Keyed by the last change: saved settings close the panel, as a full page load would. */}
-			<details key={new Date(conversation.updatedAt).getTime()} className="relative" data-menu="" open={failed || undefined}>
+			<details key={new Date(loaded.updatedAt).getTime()} className="relative" data-menu="" open={failed || undefined}>
 				<summary className={SUMMARY} aria-label="Chat settings">
 					<Settings2 aria-hidden="true" size={16} />
 					<span className="hidden sm:inline">Settings</span>
@@ -93,17 +97,8 @@ export function ConversationHeader({ conversation, models, errors }: Props) {
 						</FieldScope>
 						<input type="hidden" name="intent" value="settings" />
 					</Form>
-					<div className="flex gap-2 border-t border-line pt-3">
-						<Form method="post" action="/chat" className="flex-1">
-							<input type="hidden" name="intent" value="pin" />
-							<input type="hidden" name="conversationId" value={conversation.id} />
-							<input type="hidden" name="pinned" value={conversation.pinned ? 'false' : 'true'} />
-							<input type="hidden" name="redirectTo" value={here} />
-							<button type="submit" className="btn-secondary w-full py-1.5">
-								{conversation.pinned ? 'Unpin' : 'Pin to the top'}
-							</button>
-						</Form>
-						<Form method="post" action="/chat" className="flex-1">
+					<div className="border-t border-line pt-3">
+						<Form method="post" action="/chat">
 							<input type="hidden" name="intent" value="delete" />
 							<input type="hidden" name="conversationId" value={conversation.id} />
 							<input type="hidden" name="redirectTo" value="/chat" />

@@ -1,6 +1,15 @@
 import { Form, Link, useLocation } from '@remix-run/react'
-import { Ellipsis, Pin, Search, SquarePen } from 'lucide-react'
-import { TITLE_MAX_CHARS } from '#server/domain/chat/schema.ts'
+import { Ellipsis, Pin, Search, SquarePen, Trash2 } from 'lucide-react'
+import { useEffect, useRef } from 'react'
+import {
+	PinButton,
+	refusalOf,
+	RenameForm,
+	usePendingChanges,
+	usePinFetcher,
+	useRenameFetcher,
+	withPending,
+} from './conversation-actions.tsx'
 import type { ConversationItem } from './types.ts'
 
 const START = '\uE000'
@@ -15,8 +24,11 @@ type Props = {
 
 const DAY = 24 * 60 * 60 * 1000
 
-/** Pinned first, then by recency (UTC days, so the server and the browser agree). */
+/** Pinned first, then by recency (UTC days, so the server and the browser agree), as the server orders them. */
 function groupItems(items: readonly ConversationItem[]) {
+	const sorted = [...items].sort(
+		(a, b) => Number(b.pinned) - Number(a.pinned) || new Date(b.updatedAt).getTime() - new Date(a.updatedAt).getTime(),
+	)
 	const today = Math.floor(Date.now() / DAY)
 	const groups: { label: string; items: ConversationItem[] }[] = [
 		{ label: 'Pinned', items: [] },
@@ -25,7 +37,7 @@ function groupItems(items: readonly ConversationItem[]) {
 		{ label: 'Previous 7 days', items: [] },
 		{ label: 'Older', items: [] },
 	]
-	for (const item of items) {
+	for (const item of sorted) {
 		const age = today - Math.floor(new Date(item.updatedAt).getTime() / DAY)
 		const index = item.pinned ? 0 : age <= 0 ? 1 : age === 1 ? 2 : age <= 7 ? 3 : 4
 		groups[index]?.items.push(item)
@@ -40,6 +52,9 @@ function groupItems(items: readonly ConversationItem[]) {
 export function ConversationList({ items, query, nextCursor, activeId }: Props) {
 	const location = useLocation()
 	const here = `${location.pathname}${location.search}`
+	// A pin or rename on its way shows at once (with JavaScript); the list settles when the loaders revalidate.
+	const pending = usePendingChanges()
+	const shown = items.map(item => withPending(item, pending))
 	return (
 		<nav aria-label="Chats" className="flex min-h-0 flex-1 flex-col">
 			<div className="space-y-2 border-b border-line p-3">
@@ -82,7 +97,7 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 					<p className="px-2 py-3 text-sm text-fg-muted">No chats yet. Your conversations will be listed here.</p>
 				) : null}
 				<ul className="space-y-3" data-conversation-list="">
-					{groupItems(items).map(group => (
+					{groupItems(shown).map(group => (
 						<li key={group.label}>
 							<h3 className="px-2 pb-1 text-xs font-medium text-fg-muted">{group.label}</h3>
 							<ul className="space-y-0.5">
@@ -131,8 +146,7 @@ function Row({ item, active, here }: { item: ConversationItem; active: boolean; 
 				</span>
 				{item.snippet ? <Snippet text={item.snippet} /> : null}
 			</Link>
-			{/* Keyed by the last change, so the menu closes once its action is done (with JavaScript it would stay open). */}
-			<ItemMenu key={new Date(item.updatedAt).getTime()} item={item} here={here} />
+			<ItemMenu item={item} here={here} />
 		</li>
 	)
 }
@@ -155,56 +169,61 @@ function Snippet({ text }: { text: string }) {
 	)
 }
 
-/** Rename, pin and delete, in a disclosure that needs no script. */
+/**
+ * The chat whose menu action is on its way: its row may move (pinned, renamed: the most recent) and be drawn
+ * anew, and the focus goes back to its ⋯ button there, as it would in a menu that closes after its action.
+ */
+let focusReturnsTo: string | null = null
+
+/**
+ * Rename, pin and delete, in a disclosure that needs no script. With JavaScript, rename and pin close the menu
+ * and happen in place (the focus stays on the ⋯ button); a refusal opens it again with the message. Delete
+ * navigates: the flash message that follows offers Undo.
+ */
 function ItemMenu({ item, here }: { item: ConversationItem; here: string }) {
 	const stay = here.startsWith(`/chat/${item.id}`) ? '/chat' : here
+	const menu = useRef<HTMLDetailsElement>(null)
+	const button = useRef<HTMLElement>(null)
+	const pin = usePinFetcher(item.id)
+	const rename = useRenameFetcher(item.id)
+	const refused = refusalOf(pin) ?? refusalOf(rename)
+	function sent() {
+		focusReturnsTo = item.id
+		if (menu.current) menu.current.open = false
+		button.current?.focus()
+	}
+	useEffect(() => {
+		if (focusReturnsTo !== item.id) return
+		const lost = !document.activeElement || document.activeElement === document.body
+		if (lost) button.current?.focus()
+		if (pin.state === 'idle' && rename.state === 'idle') focusReturnsTo = null
+	})
+	useEffect(() => {
+		if (refused && menu.current) menu.current.open = true
+	}, [refused])
 	return (
 		<details
+			ref={menu}
 			data-menu=""
 			className="shrink-0 opacity-100 group-focus-within:opacity-100 group-hover:opacity-100 open:opacity-100 md:opacity-0 [@media(hover:none)]:opacity-100"
 		>
 			<summary
+				ref={button}
 				className="icon-btn m-0.5 h-8 w-8 cursor-pointer list-none [&::-webkit-details-marker]:hidden"
 				aria-label={`Options for ${item.title}`}
 			>
 				<Ellipsis aria-hidden="true" size={16} />
 			</summary>
 			<div className="absolute right-0 top-full z-20 mt-1 w-64 space-y-3 rounded-xl border border-line bg-surface p-3 shadow-xl">
-				<Form method="post" action="/chat" className="space-y-2">
-					<label htmlFor={`rename-${item.id}`} className="block text-xs font-medium text-fg-soft">
-						Title
-					</label>
-					<input
-						id={`rename-${item.id}`}
-						name="title"
-						defaultValue={item.title}
-						required
-						maxLength={TITLE_MAX_CHARS}
-						className="field py-1 text-sm"
-					/>
-					<button type="submit" className="btn-secondary w-full py-1">
-						Rename
-					</button>
-					{/* Last, so the spacing between the visible fields is even. */}
-					<input type="hidden" name="intent" value="rename" />
-					<input type="hidden" name="conversationId" value={item.id} />
-					<input type="hidden" name="redirectTo" value={here} />
-				</Form>
+				<RenameForm id={item.id} title={item.title} returnTo={here} onSubmit={sent} />
 				<div className="flex gap-2">
-					<Form method="post" action="/chat" className="flex-1">
-						<input type="hidden" name="intent" value="pin" />
-						<input type="hidden" name="conversationId" value={item.id} />
-						<input type="hidden" name="pinned" value={item.pinned ? 'false' : 'true'} />
-						<input type="hidden" name="redirectTo" value={here} />
-						<button type="submit" className="btn-secondary w-full py-1">
-							{item.pinned ? 'Unpin' : 'Pin'}
-						</button>
-					</Form>
+					<PinButton id={item.id} pinned={item.pinned} returnTo={here} className="flex-1" onSubmit={sent} />
 					<Form method="post" action="/chat" className="flex-1">
 						<input type="hidden" name="intent" value="delete" />
 						<input type="hidden" name="conversationId" value={item.id} />
 						<input type="hidden" name="redirectTo" value={stay} />
 						<button type="submit" className="btn-danger w-full py-1">
+							<Trash2 aria-hidden="true" size={14} />
 							Delete
 						</button>
 					</Form>
