@@ -44,7 +44,8 @@ async function shoot(browser: Browser, baseURL: string, pages: readonly PageCase
 					if (!wanted(name)) continue
 					await page.goto(url, { waitUntil: 'networkidle' })
 					const file = path.join(OUT, `${prefix}-${name}-${width}-${theme}-${suffix}.png`)
-					await page.screenshot({ path: file, fullPage: width < 800 || name !== 'chat-thread' })
+					// A chat is a full-height app view at every width: what the viewport shows is what matters.
+					await page.screenshot({ path: file, fullPage: name !== 'chat-thread' })
 					process.stdout.write(`${path.relative(process.cwd(), file)}\n`)
 				}
 				if (width < 800 && wanted('menu')) {

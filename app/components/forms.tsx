@@ -35,7 +35,8 @@ export function fieldId(prefix: string, name: string): string {
 	return `${prefix}-${name}`
 }
 
-function useField(name: string, hasDescription: boolean) {
+/** The ids and `aria-*` of one field, for a control drawn its own way (the composer's attach button). */
+export function useField(name: string, hasDescription: boolean) {
 	const { prefix, errors } = useContext(ScopeContext)
 	const id = fieldId(prefix, name)
 	const messages = (errors[name] ?? []).filter(Boolean)
@@ -84,7 +85,7 @@ function Description({ id, children }: { id: string; children: ReactNode }) {
 	)
 }
 
-function ErrorText({ id, messages }: { id: string; messages: readonly string[] }) {
+export function ErrorText({ id, messages }: { id: string; messages: readonly string[] }) {
 	if (messages.length === 0) return null
 	return (
 		<p id={id} className="text-sm font-medium text-danger">

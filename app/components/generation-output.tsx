@@ -241,7 +241,7 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 				<p className="flex flex-wrap gap-x-2 text-xs text-fg-muted">
 					<time dateTime={new Date(g.createdAt).toISOString()}>{shortTime(g.createdAt)}</time>
 					{took !== null ? <span>· took {seconds(took)}</span> : null}
-					{g.costMicros > 0 ? <span>· {formatUsd(g.costMicros)}</span> : null}
+					{g.status === 'succeeded' ? <span>· {formatUsd(g.costMicros)}</span> : null}
 				</p>
 			</div>
 		</li>

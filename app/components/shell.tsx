@@ -88,7 +88,10 @@ function Brand({ compact = false }: { compact?: boolean }) {
 			<span className="flex h-8 w-8 shrink-0 items-center justify-center rounded-lg bg-accent text-accent-fg">
 				<Sparkles aria-hidden="true" size={18} />
 			</span>
-			<span className={`whitespace-nowrap ${compact ? 'sr-only lg:not-sr-only' : ''}`}>Generation Studio</span>
+			{/* `not-sr-only` resets white-space: the name stays on one line at every width. */}
+			<span className={`truncate whitespace-nowrap ${compact ? 'sr-only lg:not-sr-only lg:whitespace-nowrap' : ''}`}>
+				Generation Studio
+			</span>
 		</Link>
 	)
 }
@@ -136,19 +139,22 @@ const ADMIN_ITEMS: readonly NavItem[] = [{ to: '/admin/models', label: 'Models',
 
 function Rail({ user, theme }: { user: ShellUser | null; theme: ThemeChoice }) {
 	return (
-		<header className="sticky top-0 hidden h-screen w-16 shrink-0 flex-col border-r border-line bg-surface px-2 py-4 md:flex lg:w-60 lg:px-3">
-			<div className="px-1.5">
-				<Brand compact />
-			</div>
-			<nav aria-label="Main" className="mt-6 flex min-h-0 flex-1 flex-col justify-between gap-4 overflow-y-auto">
-				<NavItems items={AREAS} rail />
-				<NavItems items={[...ACCOUNT_AREAS, ...(user?.role === 'admin' ? ADMIN_ITEMS : [])]} rail />
-			</nav>
-			<div className="mt-4 space-y-3 border-t border-line pt-4">
-				<ThemeSwitch theme={theme} rail />
-				<Account user={user} rail />
-			</div>
-		</header>
+		// The column runs the page's full height (its border and background); the rail inside stays in view.
+		<div className="hidden w-16 shrink-0 border-r border-line bg-surface md:block lg:w-60">
+			<header className="sticky top-0 flex h-screen flex-col px-2 py-4 lg:px-3">
+				<div className="px-1.5">
+					<Brand compact />
+				</div>
+				<nav aria-label="Main" className="mt-6 flex min-h-0 flex-1 flex-col justify-between gap-4 overflow-y-auto">
+					<NavItems items={AREAS} rail />
+					<NavItems items={[...ACCOUNT_AREAS, ...(user?.role === 'admin' ? ADMIN_ITEMS : [])]} rail />
+				</nav>
+				<div className="mt-4 space-y-3 border-t border-line pt-4">
+					<ThemeSwitch theme={theme} rail />
+					<Account user={user} rail />
+				</div>
+			</header>
+		</div>
 	)
 }
 
@@ -210,7 +216,7 @@ function Account({ user, rail }: { user: ShellUser | null; rail: boolean }) {
 				>
 					{initial}
 				</span>
-				<span className={`min-w-0 ${rail ? 'sr-only lg:not-sr-only' : ''}`}>
+				<span className={`min-w-0 flex-1 ${rail ? 'sr-only lg:not-sr-only lg:whitespace-nowrap' : ''}`}>
 					<span className="block truncate font-medium">{user.name || user.email}</span>
 					<span className="block truncate text-xs text-fg-muted">{user.email}</span>
 				</span>

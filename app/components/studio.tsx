@@ -26,7 +26,7 @@ type Model = { id: string; name: string; capabilities?: readonly string[] }
  */
 function modelOptions(models: Model[], kind: string | null, hydrated: boolean) {
 	return [
-		{ value: '', label: 'The best model for the kind chosen' },
+		{ value: '', label: 'Automatic: the best for the kind' },
 		...models.map(m => ({
 			value: m.id,
 			label: `${m.name} (${(m.capabilities ?? []).join(', ')})`,

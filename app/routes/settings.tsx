@@ -4,7 +4,7 @@ import { requireUser } from '#app/utils/auth.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 const SECTIONS = [
-	{ to: '/settings', label: 'Profile and sign-in', end: true },
+	{ to: '/settings', label: 'Profile', end: true },
 	{ to: '/settings/sessions', label: 'Sessions', end: false },
 	{ to: '/settings/tokens', label: 'API tokens', end: false },
 	{ to: '/settings/account', label: 'Your data', end: false },
@@ -21,7 +21,7 @@ export default function Settings() {
 			<h1 className="text-2xl font-bold">Settings</h1>
 			<nav
 				aria-label="Settings"
-				className="-mx-1 flex max-w-full gap-1 overflow-x-auto border-b border-line pb-2 text-sm"
+				className="-mx-1 flex max-w-full flex-wrap gap-1 border-b border-line pb-2 text-sm"
 			>
 				{SECTIONS.map(section => (
 					<NavLink

@@ -1,8 +1,9 @@
 import { Form, useNavigation } from '@remix-run/react'
-import { ArrowUp, Paperclip, Square } from 'lucide-react'
+import { ArrowUp, Square } from 'lucide-react'
 import type { KeyboardEvent } from 'react'
 import { MAX_ATTACHMENTS, MESSAGE_MAX_CHARS } from '#server/domain/chat/schema.ts'
-import { ErrorSummary, FieldScope, FileField, TextareaField } from '../forms.tsx'
+import { ErrorSummary, FieldScope, TextareaField } from '../forms.tsx'
+import { AttachField } from './attach-field.tsx'
 import { useHydrated } from './use-hydrated.ts'
 import type { FieldErrors } from '../forms.tsx'
 import { ModeInput } from './mode-input.tsx'
@@ -63,19 +64,14 @@ export function Composer({ parentId, value, errors, streamingId, canAttachImages
 						controlClassName="block max-h-[12.5rem] min-h-[3rem] w-full resize-y border-0 bg-transparent px-2 py-1.5 text-fg placeholder:text-fg-muted/70 focus:outline-none"
 						onKeyDown={onKeyDown}
 					/>
-					<div className="flex flex-wrap items-end justify-between gap-2 px-1">
-						<div className="flex min-w-0 items-center gap-1.5 text-xs text-fg-muted">
-							<Paperclip aria-hidden="true" size={15} className="shrink-0" />
-							<FileField
-								name="attachments"
-								label="Attach files"
-								hideLabel
-								multiple
-								accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/*,.md,.csv,.json"
-								description={`Up to ${MAX_ATTACHMENTS} files, 20 MB each${canAttachImages ? '' : '; this model cannot see images'}.`}
-								className="min-w-0 [&_input]:max-w-[15rem] [&_input]:text-xs"
-							/>
-						</div>
+					<div className="flex items-end justify-between gap-2 px-1">
+						<AttachField
+							name="attachments"
+							label="Attach files"
+							multiple
+							accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/*,.md,.csv,.json"
+							description={`Up to ${MAX_ATTACHMENTS} files, 20 MB each${canAttachImages ? '' : '; this model cannot see images'}.`}
+						/>
 						{streamingId ? (
 							// Submits the stop form below this one (forms cannot nest; `form` ties the button to it).
 							<button type="submit" form="stop-reply" className="btn-secondary h-9 gap-1.5 rounded-xl px-3">
