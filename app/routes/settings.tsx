@@ -19,10 +19,7 @@ export default function Settings() {
 	return (
 		<div className="space-y-6">
 			<h1 className="text-2xl font-bold">Settings</h1>
-			<nav
-				aria-label="Settings"
-				className="-mx-1 flex max-w-full flex-wrap gap-1 border-b border-line pb-2 text-sm"
-			>
+			<nav aria-label="Settings" className="-mx-1 flex max-w-full flex-wrap gap-1 border-b border-line pb-2 text-sm">
 				{SECTIONS.map(section => (
 					<NavLink
 						key={section.to}
