@@ -59,7 +59,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 				{ status: 400 },
 			)
 		}
-		const parsed = parseWith(ChatExportSchema, exported)
+		const parsed = parseWith(ChatExportSchema, exported, { blankForMissing: false })
 		if (!parsed.ok) {
 			const problem = importProblem([...parsed.formErrors, ...Object.values(parsed.fields).flat()])
 			return data({ intent: 'import', fields: { file: [problem] }, values: {} }, { status: 400 })

@@ -3,7 +3,7 @@ import { ChatExportSchema, IMPORT_EXPECTED, importProblem } from '#server/domain
 import { parseWith } from '#app/utils/validation.ts'
 
 function problemOf(data: unknown): string {
-	const parsed = parseWith(ChatExportSchema, data)
+	const parsed = parseWith(ChatExportSchema, data, { blankForMissing: false })
 	if (parsed.ok) throw new Error('the file was accepted')
 	return importProblem([...parsed.formErrors, ...Object.values(parsed.fields).flat()])
 }
