@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node'
 import { Await, Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react'
 import { Suspense, useEffect } from 'react'
-import { GenerationOutputView } from '#app/components/generation-output.tsx'
+import { GenerationOutputView, PendingState } from '#app/components/generation-output.tsx'
 import { ImageDetail } from '#app/components/images/image-detail.tsx'
 import { imageDetailData } from '#app/utils/image-studio.server.ts'
 import { GenerationActionSchema, IdempotencyKeySchema, PENDING_STATUSES } from '#server/domain/generations/schema.ts'
@@ -168,9 +168,13 @@ function OtherGenerationView({ generation }: { generation: View }) {
 				</p>
 			) : null}
 			{pending ? (
-				<div className="flex aspect-video items-center justify-center rounded-md border border-dashed border-line-strong text-fg-muted">
-					{STATUS_TEXT[generation.status]}
-				</div>
+				// Progress and the time so far, on the page itself: it ticks with JavaScript, and moves on with each
+				// refresh without it.
+				<PendingState
+					status={generation.status}
+					since={generation.startedAt ?? generation.createdAt}
+					className="aspect-video rounded-xl border border-dashed border-line-strong"
+				/>
 			) : null}
 			{generation.outputs.length > 0 ? (
 				<ul className="grid gap-4 sm:grid-cols-2">
