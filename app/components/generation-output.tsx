@@ -101,9 +101,10 @@ export function StatusBadge({ status }: { status: GenerationStatus }) {
 	)
 }
 
+/** "12 s", "2 min 5 s": no-break spaces, so a number never wraps away from its unit. */
 function seconds(ms: number): string {
 	const s = Math.max(0, Math.round(ms / 1000))
-	return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`
+	return s < 60 ? `${s}\u00a0s` : `${Math.floor(s / 60)}\u00a0min ${s % 60}\u00a0s`
 }
 
 /**
@@ -169,6 +170,10 @@ export type CardGeneration = {
 	completedAt: string | Date | null
 	outputs: Viewable[]
 }
+
+/** The grid of generation cards (studios, library, home): two columns on a phone, as many as fit above. */
+export const CARD_GRID =
+	'grid grid-cols-[repeat(auto-fill,minmax(9.5rem,1fr))] gap-3 sm:grid-cols-[repeat(auto-fill,minmax(13rem,1fr))] sm:gap-4'
 
 /**
  * One generation in a grid (a studio's results, the library): its first output (image, player), or its pending
@@ -238,10 +243,11 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 						{g.model}
 					</span>
 				</div>
-				<p className="flex flex-wrap gap-x-2 text-xs text-fg-muted">
+				{/* A no-break space before each dot: a line that wraps never starts with one. */}
+				<p className="text-xs text-fg-muted">
 					<time dateTime={new Date(g.createdAt).toISOString()}>{shortTime(g.createdAt)}</time>
-					{took !== null ? <span>· took {seconds(took)}</span> : null}
-					{g.status === 'succeeded' ? <span>· {formatUsd(g.costMicros)}</span> : null}
+					{took !== null ? `\u00a0· took ${seconds(took)}` : null}
+					{g.status === 'succeeded' ? `\u00a0· ${formatUsd(g.costMicros)}` : null}
 				</p>
 			</div>
 		</li>

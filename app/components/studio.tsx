@@ -8,7 +8,7 @@ import { Sparkles } from 'lucide-react'
 import { useEffect, useState } from 'react'
 import type { FormEvent, ReactNode } from 'react'
 import { ErrorSummary, FieldScope, SelectField, TextareaField } from './forms.tsx'
-import { GenerationCard, PENDING } from './generation-output.tsx'
+import { CARD_GRID, GenerationCard, PENDING } from './generation-output.tsx'
 import type { CardGeneration } from './generation-output.tsx'
 
 export type StudioActionData = {
@@ -132,7 +132,7 @@ function Results({ items, empty, title }: { items: CardGeneration[]; empty: stri
 					<p className="mt-3 max-w-sm text-sm text-fg-muted">{empty}</p>
 				</div>
 			) : (
-				<ul className="mt-4 grid grid-cols-[repeat(auto-fill,minmax(13rem,1fr))] gap-4">
+				<ul className={`mt-4 ${CARD_GRID}`}>
 					{items.map(g => (
 						<GenerationCard key={g.id} generation={g} />
 					))}

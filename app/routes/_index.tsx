@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { ArrowRight, MessageSquare } from 'lucide-react'
 import { ACCOUNT_AREAS, AREAS } from '#app/components/areas.ts'
-import { GenerationCard } from '#app/components/generation-output.tsx'
+import { CARD_GRID, GenerationCard } from '#app/components/generation-output.tsx'
 import { getUser } from '#app/utils/auth.server.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
 
@@ -137,7 +137,7 @@ function Home({ home }: { home: HomeData }) {
 						<Link to="/audio">Audio</Link>.
 					</p>
 				) : (
-					<ul className="grid grid-cols-[repeat(auto-fill,minmax(12rem,1fr))] gap-4">
+					<ul className={CARD_GRID}>
 						{home.generations.map(g => (
 							<GenerationCard key={g.id} generation={g} />
 						))}

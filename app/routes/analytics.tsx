@@ -20,15 +20,21 @@ export default function Analytics() {
 				<p className="mt-2 text-fg-soft">
 					This month: <strong>{formatUsd(monthCostMicros)}</strong> of your {formatUsd(budgetMicros)} budget.
 				</p>
-				<meter
-					className="mt-2 h-3 w-full max-w-md accent-accent"
-					min={0}
-					max={100}
-					value={share}
+				{/* Drawn bars, not <meter>/<progress>: the browsers' own are hard to read, worst in the dark theme. */}
+				<div
+					role="meter"
 					aria-label="Share of the monthly budget used"
+					aria-valuemin={0}
+					aria-valuemax={100}
+					aria-valuenow={Math.round(share)}
+					aria-valuetext={`${share.toFixed(0)}%`}
+					className="mt-2 h-2 w-full max-w-md overflow-hidden rounded-full bg-raised"
 				>
-					{share.toFixed(0)}%
-				</meter>
+					<div
+						className={`h-full rounded-full ${share >= 90 ? 'bg-danger-solid' : 'bg-accent'}`}
+						style={{ width: `${share}%` }}
+					/>
+				</div>
 			</section>
 			<section aria-labelledby="by-model">
 				<h2 id="by-model" className="text-lg font-semibold">
@@ -68,12 +74,12 @@ export default function Analytics() {
 						{byDay.map(day => (
 							<li key={day.day} className="grid grid-cols-[6rem_1fr_5rem] items-center gap-2">
 								<span className="text-fg-muted">{day.day}</span>
-								<progress
-									className="h-2 w-full accent-accent"
-									max={peak}
-									value={day.costMicros}
-									aria-label={`Cost on ${day.day}`}
-								/>
+								<span aria-hidden="true" className="h-2 overflow-hidden rounded-full bg-raised">
+									<span
+										className="block h-full rounded-full bg-accent"
+										style={{ width: `${(day.costMicros / peak) * 100}%` }}
+									/>
+								</span>
 								<span className="text-right">{formatUsd(day.costMicros)}</span>
 							</li>
 						))}

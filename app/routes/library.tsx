@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import * as v from 'valibot'
-import { GenerationCard } from '#app/components/generation-output.tsx'
+import { CARD_GRID, GenerationCard } from '#app/components/generation-output.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { inputRefusal, readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
@@ -89,7 +89,7 @@ export default function Library() {
 					<Link to="/audio">Audio</Link>.
 				</div>
 			) : (
-				<ul className="grid grid-cols-[repeat(auto-fill,minmax(13rem,1fr))] gap-4">
+				<ul className={CARD_GRID}>
 					{items.map(g => (
 						<GenerationCard key={g.id} generation={g} />
 					))}

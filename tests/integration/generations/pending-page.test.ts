@@ -46,7 +46,7 @@ describe.each(testDrivers())('the page of a pending generation on %s', driver =>
 		const html = await page.text()
 		expect(html).toContain('data-generation-status="queued"')
 		expect(html).toMatch(/role="progressbar"/)
-		expect(html).toMatch(/Waiting for a worker(<!-- -->)? · (<!-- -->)?<span data-elapsed=""[^>]*>\d+ s<\/span>/)
+		expect(html).toMatch(/Waiting for a worker(<!-- -->)? · (<!-- -->)?<span data-elapsed=""[^>]*>\d+\ss<\/span>/)
 		expect(html).toMatch(/<noscript><meta http-equiv="refresh" content="\d+"\/?><\/noscript>/)
 	})
 })
