@@ -1,8 +1,7 @@
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { SignUpSchema } from '#app/schemas/auth.ts'
-import { ConversationActionSchema } from '#server/domain/chat/schema.ts'
-import { ChatExportSchema, importProblem } from '#server/domain/chat/schema.ts'
+import { ChatExportSchema, ConversationActionSchema, importProblem } from '#server/domain/chat/schema.ts'
 import { parseWith } from '#app/utils/validation.ts'
 
 describe('what a refused form says about a field left blank', () => {
