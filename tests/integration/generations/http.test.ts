@@ -265,7 +265,7 @@ describe('the process', () => {
 			await openai.close()
 			fs.rmSync(dataDir, { recursive: true, force: true })
 		}
-	})
+	}, 120_000)
 
 	test('one trace: POST -> action -> enqueue -> job -> provider call, with the GenAI attributes', async () => {
 		const openai = await startOpenAIStub()
