@@ -142,7 +142,7 @@ test('an error inside a chat keeps the shell and the chat list around it', async
 test("the generation page shows its action's refusal beside the buttons", async ({ page, baseURL }) => {
 	await signUpFresh(page, baseURL ?? '')
 	await page.goto('/images')
-	await page.getByLabel('Prompt').fill('A lighthouse for the refusal test')
+	await page.getByLabel('Prompt', { exact: true }).fill('A lighthouse for the refusal test')
 	await page.getByRole('button', { name: 'Generate' }).click()
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
 	await expect(page.locator('[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
