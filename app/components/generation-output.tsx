@@ -4,9 +4,11 @@ import { useEffect, useState } from 'react'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
 import type { GenerationOutput } from '#server/domain/generations/index.ts'
+import { WaveformPreview } from './audio/waveform-preview.tsx'
 import { Thumb } from './images/thumb.tsx'
 
-type Viewable = Pick<GenerationOutput, 'kind' | 'contentType' | 'width' | 'height'> & {
+type Viewable = Pick<GenerationOutput, 'kind' | 'contentType' | 'width' | 'height' | 'duration'> & {
+	waveform?: { preview: number[] } | undefined
 	url: string
 	thumbnails?: Array<{ url: string; width: number; height: number }> | undefined
 }
@@ -43,9 +45,12 @@ export function GenerationOutputView({ output, label }: { output: Viewable; labe
 	}
 	if (output.kind === 'audio') {
 		return (
-			<audio src={output.url} controls preload="metadata" aria-label={label} className="w-full">
-				<a href={output.url}>Download the audio</a>
-			</audio>
+			<div className="flex w-full flex-col gap-2">
+				{output.waveform ? <WaveformPreview peaks={output.waveform.preview} duration={output.duration} /> : null}
+				<audio src={output.url} controls preload="metadata" aria-label={label} className="w-full">
+					<a href={output.url}>Download the audio</a>
+				</audio>
+			</div>
 		)
 	}
 	return (

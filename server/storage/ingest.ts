@@ -77,7 +77,7 @@ function prepareBytes(bytes: Uint8Array, rule: BucketRule, input: PutInput): Pre
 	checkSize(rule, bytes.length)
 	const filename = cleanFilename(input.filename)
 	const type = sniff(bytes, { filename, declaredType: input.contentType, complete: true })
-	checkType(rule, type)
+	if (!(input.companion === 'json' && type.mime === 'application/json')) checkType(rule, type)
 	// sniff() looked at the whole buffer, so text is already known to be valid UTF-8 throughout.
 	const sha256 = createHash('sha256').update(bytes).digest('hex')
 	const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -115,7 +115,7 @@ async function prepareStream(source: Readable, rule: BucketRule, input: PutInput
 	try {
 		if (head.length === 0) throw new UploadRefusedError('That file is empty.', 'empty')
 		const type = sniff(head, { filename, declaredType: input.contentType, complete: ended })
-		checkType(rule, type)
+		if (!(input.companion === 'json' && type.mime === 'application/json')) checkType(rule, type)
 		const guard = new Guard(rule, isText(type))
 		const rest = Readable.from(
 			(async function* () {

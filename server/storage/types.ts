@@ -19,6 +19,11 @@ export type PutInput = {
 	contentType?: string | null
 	/** The original file name, kept for downloads. */
 	filename?: string | null
+	/**
+	 * A small JSON file the server made about another file in the bucket (an audio file's waveform peaks), kept
+	 * beside it. Only server code sets this; it lets JSON into a bucket that otherwise takes only media.
+	 */
+	companion?: 'json'
 }
 
 export type StoredObject = {

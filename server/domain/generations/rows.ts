@@ -28,11 +28,24 @@ export type GenerationOutput = Pick<StoredObject, 'bucket' | 'key' | 'contentTyp
 	width?: number
 	height?: number
 	thumbnails?: StoredThumbnail[]
+	/** Audio: its length in seconds and its waveform (server/media/audio.ts), made when it was stored. */
+	duration?: number
+	waveform?: StoredWaveform
 }
 
-/** Every stored file of a generation: the outputs and their thumbnails. */
+/**
+ * An audio output's waveform: the full peaks as a JSON file beside it (for the editor) and a short preview kept
+ * in the row itself (for cards, drawn as SVG without reading another file).
+ */
+export type StoredWaveform = { key: string; size: number; preview: number[] }
+
+/** Every stored file of a generation: the outputs, their thumbnails and waveform files. */
 export function outputKeys(outputs: readonly GenerationOutput[]): string[] {
-	return outputs.flatMap(o => [o.key, ...(o.thumbnails ?? []).map(t => t.key)])
+	return outputs.flatMap(o => [
+		o.key,
+		...(o.thumbnails ?? []).map(t => t.key),
+		...(o.waveform ? [o.waveform.key] : []),
+	])
 }
 
 export type Generation = {

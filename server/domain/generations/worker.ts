@@ -10,6 +10,7 @@ import type { Job, Jobs } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
 import { makeThumbnails } from '#server/media/images.ts'
 import { firstFrame } from '#server/media/video.ts'
+import { storeWaveform } from '../audio/waveforms.ts'
 import { computeCostMicros } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { MediaOutput, PredictionState, ProviderName, Usage } from '#server/providers/types.ts'
@@ -90,6 +91,7 @@ export function createWorker(deps: {
 			}
 			if (saved.kind === 'image') Object.assign(entry, await storeThumbnails(userId, bytes.data))
 			if (saved.kind === 'video') Object.assign(entry, await storePoster(userId, bytes.data))
+			if (saved.kind === 'audio') Object.assign(entry, await storeWaveform(storage, userId, bytes.data))
 			stored.push(entry)
 		}
 		return stored

@@ -1,0 +1,119 @@
+/**
+ * Waveform peaks made when audio is stored: measured with ffmpeg from the real samples, kept as a JSON file beside
+ * the audio (its key among the generation's files, so purging removes it) and a short preview in the row. A file
+ * ffmpeg cannot read keeps no waveform and still plays. Both drivers (PGlite and, with DATABASE_URL, Postgres).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { readPeaks, storeWaveform } from '#server/domain/audio/waveforms.ts'
+import type { Generation } from '#server/domain/generations/index.ts'
+import { outputKeys } from '#server/domain/generations/rows.ts'
+import { PREVIEW_POINTS, computePeaks, downsample, encodeWav } from '#server/media/audio.ts'
+import type { Services } from '#server/services.ts'
+import { createUser, testDrivers } from '#tests/support/database.ts'
+import { startTestServices, type TestServices } from '#tests/support/services.ts'
+
+/** One second of silence, then one second at half scale (a square wave), 44.1 kHz stereo. */
+function silenceThenHalf(): Uint8Array {
+	const rate = 44_100
+	const samples = new Int16Array(rate * 2 * 2)
+	for (let i = rate; i < rate * 2; i++) {
+		const s = i % 100 < 50 ? 16_384 : -16_384
+		samples[i * 2] = s
+		samples[i * 2 + 1] = s
+	}
+	return encodeWav(samples, rate, 2)
+}
+
+describe('peaks of a file', () => {
+	test('are the loudest sample per window, from the decoded samples', async () => {
+		const peaks = await computePeaks(silenceThenHalf())
+		expect(peaks.duration).toBe(2)
+		expect(peaks.peaksPerSecond).toBe(50)
+		expect(peaks.peaks).toHaveLength(100)
+		expect(peaks.peaks.slice(0, 50).every(p => p === 0)).toBe(true)
+		// 16384 / 32768 of full scale, as 0..255 rounded up.
+		expect(new Set(peaks.peaks.slice(50))).toEqual(new Set([128]))
+	})
+
+	test('a file ffmpeg cannot read is refused', async () => {
+		await expect(computePeaks(new TextEncoder().encode('not audio at all'))).rejects.toThrow(/ffmpeg/)
+	})
+
+	test('downsampling keeps the loudest of each run', () => {
+		expect(downsample([1, 9, 2, 3, 8, 4], 3)).toEqual([9, 3, 8])
+		expect(downsample([5, 6], 4)).toEqual([5, 6])
+	})
+})
+
+describe.each(testDrivers())('waveforms of stored audio on %s', driver => {
+	let t: TestServices
+	let services: Services
+
+	beforeAll(async () => {
+		t = await startTestServices(driver, { RATE_LIMITS: 'generation=1000/60' })
+		services = t.services
+	}, 120_000)
+	afterAll(async () => {
+		await t?.dispose()
+	})
+
+	async function settle(userId: string, id: string): Promise<Generation> {
+		const deadline = Date.now() + 30_000
+		for (;;) {
+			const g = await services.generations.get({ id: userId }, id)
+			if ('refused' in g) throw new Error(g.message)
+			if (!['queued', 'running', 'processing'].includes(g.status)) return g
+			if (Date.now() > deadline) throw new Error(`generation still ${g.status}`)
+			await services.generations.waitForChange(id, 250)
+		}
+	}
+
+	test('a generated sound is stored with its length, a peaks file beside it and a preview', async () => {
+		const user = await createUser(services.db)
+		const created = await services.generations.create(user, {
+			kind: 'audio',
+			mode: 'speech',
+			prompt: 'Hello there.',
+			durationSeconds: 5,
+		})
+		if ('refused' in created) throw new Error(created.message)
+		const done = await settle(user.id, created.generation.id)
+		expect(done.status, done.error ?? '').toBe('succeeded')
+		const output = done.outputs[0]
+		expect(output?.kind).toBe('audio')
+		expect(output?.duration).toBeGreaterThan(0)
+		expect(output?.waveform?.preview.length).toBeGreaterThan(0)
+		expect(output?.waveform?.preview.length).toBeLessThanOrEqual(PREVIEW_POINTS)
+		expect(output?.waveform?.preview.some(p => p > 0)).toBe(true)
+		const key = output?.waveform?.key ?? ''
+		expect(outputKeys(done.outputs)).toContain(key)
+		const peaks = await readPeaks(services.storage, 'media', key)
+		expect(peaks?.duration).toBe(output?.duration)
+		expect(peaks?.peaks.length).toBeGreaterThan(0)
+	})
+
+	test('an unreadable file keeps no waveform; peaks that are not peaks read as none', async () => {
+		const user = await createUser(services.db)
+		expect(await storeWaveform(services.storage, user.id, new TextEncoder().encode('plain text'))).toEqual({})
+		const other = await services.storage.put({
+			bucket: 'media',
+			userId: user.id,
+			data: new TextEncoder().encode('{"version":2}'),
+			contentType: 'application/json',
+			companion: 'json',
+		})
+		expect(await readPeaks(services.storage, 'media', other.key)).toBeNull()
+	})
+
+	test('the media bucket still refuses JSON that is not the server’s own companion file', async () => {
+		const user = await createUser(services.db)
+		await expect(
+			services.storage.put({
+				bucket: 'media',
+				userId: user.id,
+				data: new TextEncoder().encode('{"a":1}'),
+				contentType: 'application/json',
+			}),
+		).rejects.toThrow(/not an image, audio or video/)
+	})
+})
