@@ -5,7 +5,7 @@
  *
  * https://opentelemetry.io/docs/specs/semconv/messaging/messaging-metrics/
  */
-import { context, metrics, ValueType, type BatchObservableResult } from '@opentelemetry/api'
+import { context, metrics, trace, ValueType, type BatchObservableResult } from '@opentelemetry/api'
 import { suppressTracing } from '@opentelemetry/core'
 import type { Db } from '#server/db/index.ts'
 
@@ -86,4 +86,13 @@ export function createJobMetrics(
 			meter.removeBatchObservableCallback(observe, [depth, oldestAge])
 		},
 	}
+}
+
+/**
+ * The queue's own statements (pg-boss fetching, maintenance and completion, our start-up recovery) run on timers,
+ * outside any request or job: traced, each would be a root trace, several a second while idle. Inside a span
+ * (a request asking for the queue's health, say) they stay visible.
+ */
+export function untraced<T>(fn: () => Promise<T>): Promise<T> {
+	return trace.getActiveSpan() ? fn() : context.with(suppressTracing(context.active()), fn)
 }

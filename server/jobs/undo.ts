@@ -2,8 +2,9 @@
  * The undo window of destructive actions (docs/decisions/015-undo-and-soft-delete.md), at the level every
  * deleting module can reach: the mark is `deleted_at` (or `revoked_at`), and the purge is a `purge.deleted` job
  * enqueued in the deleting transaction to start when the window is over. The worker that runs it is in
- * server/domain/undo. No imports but types: the window's length is also shown in the browser.
+ * server/domain/undo.
  */
+import * as v from 'valibot'
 import type { Tx } from '#server/db/index.ts'
 import type { Jobs } from './index.ts'
 
@@ -11,9 +12,12 @@ import type { Jobs } from './index.ts'
 export const UNDO_SECONDS = 30
 
 /** What can be deleted and undone: each has a soft-delete column and a purge in its own module. */
-export type PurgeKind = 'conversation' | 'generation' | 'api_token' | 'account'
+export const PURGE_KINDS = ['conversation', 'generation', 'api_token', 'account'] as const
+export type PurgeKind = (typeof PURGE_KINDS)[number]
 
-export type PurgeData = { kind: PurgeKind; id: string }
+/** The data of a `purge.deleted` job: enqueued against this schema, read back through it. */
+export const PurgeDataSchema = v.looseObject({ kind: v.picklist(PURGE_KINDS), id: v.string() })
+export type PurgeData = v.InferOutput<typeof PurgeDataSchema>
 
 /** SQL for "marked, and the undo window is over" against a column (`deleted_at` or `revoked_at`). */
 export function windowPassed(column: string): string {

@@ -25,3 +25,20 @@ export async function firstOf<T>(what: string, items: AsyncIterable<T>, match: (
 	for await (const item of items) if (match(item)) return item
 	throw new Error(`the stream ended without ${what}`)
 }
+
+/**
+ * Checks that `probe` stays truthy for `forMs`, probing every `intervalMs`, and throws naming `what` as soon as it
+ * does not. For "nothing else happens": it fails at the first sign of the thing, not after a fixed sleep.
+ */
+export async function holdsFor(
+	what: string,
+	probe: () => unknown,
+	options: { forMs: number; intervalMs?: number },
+): Promise<void> {
+	const until = Date.now() + options.forMs
+	for (;;) {
+		if (!(await probe())) throw new Error(`no longer true: ${what}`)
+		if (Date.now() >= until) return
+		await new Promise(resolve => setTimeout(resolve, Math.min(options.intervalMs ?? 50, until - Date.now())))
+	}
+}

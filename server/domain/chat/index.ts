@@ -22,7 +22,7 @@ import { createFollow } from './follow.ts'
 import { createReplies } from './replies.ts'
 import { createSending } from './sending.ts'
 import { createThreadReader } from './thread.ts'
-import { createTitles, type TitleData } from './titles.ts'
+import { createTitles, TitleDataSchema } from './titles.ts'
 import { createTransfer } from './transfer.ts'
 import type { DomainDeps } from '../deps.ts'
 
@@ -97,7 +97,7 @@ export function createChat(deps: ChatDeps) {
 		/** Waits for this process's reply runs (tests, benches, and shutdown after aborting them). */
 		settled: replies.settled,
 		async startWorkers() {
-			await jobs.work<TitleData>('chat.title', titles.job, { batchSize: 2 })
+			await jobs.work('chat.title', titles.job, { data: TitleDataSchema, batchSize: 2 })
 		},
 		/** Shutdown: replies still being written keep their text and are marked so they can be retried. */
 		close: replies.close,

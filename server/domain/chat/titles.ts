@@ -3,13 +3,14 @@
  * someone named it meanwhile), and `POST /api/title` asks for a new one at once. Both check the budget first and
  * record the call in `api_usage`.
  */
+import * as v from 'valibot'
 import type { Config } from '#server/config.ts'
 import type { Db } from '#server/db/index.ts'
 import type { Job } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
 import type { ModelInfo } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
-import { isUuid } from '#server/uuid.ts'
+import { UuidSchema } from '#server/uuid.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
 import { checkBudget, recordUsage } from '../usage/index.ts'
 import { DEFAULT_TITLE, loadConversation, type Conversation } from './store.ts'
@@ -18,7 +19,9 @@ import { resolveModel } from '../models/resolve.ts'
 import { providerRefusal } from '../provider-failures.ts'
 import { estimateMicros } from './support.ts'
 
-export type TitleData = { conversationId: string; userId: string; traceparent?: string }
+/** The data of a `chat.title` job: enqueued against this schema, read back through it. */
+export const TitleDataSchema = v.looseObject({ conversationId: UuidSchema, userId: UuidSchema })
+export type TitleData = v.InferOutput<typeof TitleDataSchema>
 
 export function createTitles(deps: { config: Pick<Config, 'monthlyBudgetUsd'>; db: Db; providers: ProviderRegistry }) {
 	const { db, providers } = deps
@@ -90,7 +93,6 @@ export function createTitles(deps: { config: Pick<Config, 'monthlyBudgetUsd'>; d
 	/** The `chat.title` worker: names a chat after its first exchange, unless someone named it meanwhile. */
 	async function titleJob(job: Job<TitleData>): Promise<void> {
 		const { conversationId, userId } = job.data
-		if (!isUuid(conversationId) || !isUuid(userId)) return
 		const result = await writeTitle(userId, conversationId, { onlyIfDefault: true })
 		if (result && 'refused' in result && result.status !== 404 && result.status !== 402) {
 			// Worth another attempt later (a rate limit, an outage); the job engine backs off.

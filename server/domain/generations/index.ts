@@ -17,7 +17,7 @@ import { EventEmitter } from 'node:events'
 import type { Limits } from '#server/limits/index.ts'
 import { createCommands } from './commands.ts'
 import { createGallery } from './gallery.ts'
-import type { Generation, RunData } from './rows.ts'
+import { RunDataSchema, type Generation } from './rows.ts'
 import { createWorker, type OutputFetcher } from './worker.ts'
 import type { DomainDeps } from '../deps.ts'
 
@@ -81,8 +81,8 @@ export function createGenerations(deps: GenerationsDeps) {
 		waitForChange,
 		/** Registers the workers with the job engine (the web-only role skips this). */
 		async startWorkers() {
-			await jobs.work<RunData>('generation.run', worker.run, { batchSize: 2, pollingIntervalSeconds: 0.5 })
-			await jobs.work<RunData>('generation.poll', worker.poll)
+			await jobs.work('generation.run', worker.run, { data: RunDataSchema, batchSize: 2, pollingIntervalSeconds: 0.5 })
+			await jobs.work('generation.poll', worker.poll, { data: RunDataSchema })
 		},
 	}
 }

@@ -15,7 +15,7 @@ import {
 import type { Tx } from '#server/db/index.ts'
 import type { ProviderName } from '#server/providers/types.ts'
 import type { StoredObject } from '#server/storage/index.ts'
-import { isUuid } from '#server/uuid.ts'
+import { isUuid, UuidSchema } from '#server/uuid.ts'
 import { windowPassed } from '../undo/index.ts'
 
 import type { UsageCapability } from '../usage/index.ts'
@@ -82,8 +82,9 @@ export function relationOf(generation: Pick<Generation, 'params'>): { relation?:
 	return typeof relation === 'string' && relation in RELATION_WORDS ? { relation: relation as Relation } : {}
 }
 
-/** The data of a `generation.run` or `generation.poll` job. */
-export type RunData = { generationId: string; traceparent?: string }
+/** The data of a `generation.run` or `generation.poll` job: enqueued against this schema, read back through it. */
+export const RunDataSchema = v.looseObject({ generationId: UuidSchema })
+export type RunData = v.InferOutput<typeof RunDataSchema>
 
 export type Row = {
 	id: string

@@ -270,7 +270,7 @@ export function createWorker(deps: {
 							[generation.id, result.predictionId, captureTraceContext()],
 						)
 						// The webhook usually completes it; polling is the fallback when none arrives.
-						await jobs.enqueue(
+						await jobs.enqueue<RunData>(
 							tx,
 							'generation.poll',
 							{ generationId: generation.id },
@@ -364,7 +364,7 @@ export function createWorker(deps: {
 		}
 		if (state.status === 'starting' || state.status === 'processing') {
 			await db.privileged(tx =>
-				jobs.enqueue(
+				jobs.enqueue<RunData>(
 					tx,
 					'generation.poll',
 					{ generationId: generation.id },

@@ -5,9 +5,8 @@
  * the row's own module, which deletes the row (and its files) only if it is still marked and the window has
  * passed, so an undo, or a deletion undone and repeated, is never purged early.
  */
-import type { Job, Jobs } from '#server/jobs/index.ts'
-import { UNDO_SECONDS, type PurgeData, type PurgeKind } from '#server/jobs/undo.ts'
-import { logger } from '#server/logger.ts'
+import type { Jobs } from '#server/jobs/index.ts'
+import { PurgeDataSchema, UNDO_SECONDS, type PurgeKind } from '#server/jobs/undo.ts'
 
 export { UNDO_SECONDS, schedulePurge, windowOpen, windowPassed } from '#server/jobs/undo.ts'
 export type { PurgeData, PurgeKind } from '#server/jobs/undo.ts'
@@ -20,22 +19,13 @@ export function undoDeadline(from = new Date()): string {
 	return new Date(from.getTime() + UNDO_SECONDS * 1000).toISOString()
 }
 
-function isPurgeData(data: unknown): data is PurgeData {
-	if (typeof data !== 'object' || data === null) return false
-	const { kind, id } = data as Record<string, unknown>
-	return (
-		(kind === 'conversation' || kind === 'generation' || kind === 'api_token' || kind === 'account') &&
-		typeof id === 'string'
-	)
-}
-
 /** Registers the worker that purges each kind through its module's purger. */
 export async function startPurgeWorker(jobs: Pick<Jobs, 'work'>, purgers: Record<PurgeKind, Purger>) {
-	await jobs.work('purge.deleted', async (job: Job) => {
-		if (!isPurgeData(job.data)) {
-			logger.warn('purge job without a kind and id, dropped', { jobId: job.id })
-			return
-		}
-		await purgers[job.data.kind](job.data.id)
-	})
+	await jobs.work(
+		'purge.deleted',
+		async job => {
+			await purgers[job.data.kind](job.data.id)
+		},
+		{ data: PurgeDataSchema },
+	)
 }

@@ -4,8 +4,10 @@
  * never finishes (`hang`, until the test kills the process) or finishes after <ms> (`work:<ms>`, `done <id>`).
  * Usage: node --import tsx job-lease-worker.ts <connectionString> <leaseSeconds> <hang|work:ms>
  */
+import * as v from 'valibot'
 import { createPostgresDb } from '#server/db/index.ts'
 import { startJobs } from '#server/jobs/index.ts'
+import { sleep } from '#server/sleep.ts'
 
 const [connectionString, leaseSeconds, mode] = process.argv.slice(2)
 if (!connectionString || !leaseSeconds || !mode) {
@@ -16,12 +18,16 @@ if (!connectionString || !leaseSeconds || !mode) {
 async function main(url: string, lease: number, behaviour: string) {
 	const db = createPostgresDb({ connectionString: url, max: 4 })
 	const jobs = await startJobs(db, { leaseSeconds: lease, pollingIntervalSeconds: 0.5 })
-	await jobs.work('chat.title', async job => {
-		process.stdout.write(`started ${job.id} ${job.retryCount}\n`)
-		if (behaviour === 'hang') await new Promise(() => undefined)
-		await new Promise(resolve => setTimeout(resolve, Number(behaviour.replace('work:', ''))))
-		process.stdout.write(`done ${job.id}\n`)
-	})
+	await jobs.work(
+		'chat.title',
+		async job => {
+			process.stdout.write(`started ${job.id} ${job.retryCount}\n`)
+			if (behaviour === 'hang') await new Promise(() => undefined)
+			await sleep(Number(behaviour.replace('work:', '')))
+			process.stdout.write(`done ${job.id}\n`)
+		},
+		{ data: v.looseObject({}) },
+	)
 	process.stdout.write('ready\n')
 }
 

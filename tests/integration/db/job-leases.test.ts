@@ -6,9 +6,11 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import * as v from 'valibot'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createJobs, DEFAULT_LEASE_SECONDS, type Job, type Jobs } from '#server/jobs/index.ts'
 import { createTestDb, type TestDb } from '#tests/support/database.ts'
+import { holdsFor, waitFor } from '#tests/support/wait.ts'
 
 const workerScript = fileURLToPath(new URL('./job-lease-worker.ts', import.meta.url))
 const LEASE_SECONDS = 2
@@ -28,14 +30,6 @@ function startWorker(connectionString: string, mode: string): Worker {
 	child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
 	child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
 	return { child, output: () => output }
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) {
-	const deadline = Date.now() + timeoutMs
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-		await new Promise(resolve => setTimeout(resolve, 50))
-	}
 }
 
 async function jobState(t: TestDb, id: string) {
@@ -65,7 +59,9 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('job leases on %s wi
 	})
 
 	async function enqueueWhenReady(w: Worker) {
-		await waitFor(() => w.output().includes('ready'), `the worker process to start:\n${w.output()}`)
+		await waitFor(`the worker process to start:\n${w.output()}`, () => w.output().includes('ready'), {
+			timeoutMs: 30_000,
+		})
 		const id = await t.db.privileged(tx => jobs.enqueue(tx, 'chat.title', { conversationId: 'lease' }))
 		if (!id) throw new Error('the job was not enqueued')
 		return id
@@ -78,24 +74,33 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('job leases on %s wi
 		worker = startWorker(t.connectionString, 'hang')
 		const id = await enqueueWhenReady(worker)
 		const w = worker
-		await waitFor(() => w.output().includes(`started ${id} 0`), `the other process to take the job:\n${w.output()}`)
+		await waitFor(`the other process to take the job:\n${w.output()}`, () => w.output().includes(`started ${id} 0`), {
+			timeoutMs: 30_000,
+		})
 
 		const retried: Array<{ job: Job; at: number }> = []
-		await jobs.work('chat.title', async job => {
-			retried.push({ job, at: Date.now() })
-		})
+		await jobs.work(
+			'chat.title',
+			async job => {
+				retried.push({ job, at: Date.now() })
+			},
+			{ data: v.looseObject({}) },
+		)
 		const killedAt = Date.now()
 		w.child.kill('SIGKILL')
-		await waitFor(() => retried.length > 0, 'the job to run again here', 60_000)
+		await waitFor('the job to run again here', () => retried.length > 0, { timeoutMs: 60_000 })
 
 		const recoveredMs = (retried[0]?.at ?? 0) - killedAt
 		expect(recoveredMs).toBeLessThan(60_000)
 		// A lease, a sweep interval and a poll: a few seconds at this lease.
 		expect(recoveredMs).toBeLessThan((LEASE_SECONDS + LEASE_SECONDS / 3 + 2) * 1000)
 		expect(retried[0]?.job).toMatchObject({ id, retryCount: 1 })
-		await waitFor(async () => (await jobState(t, id))?.state === 'completed', 'the job to complete')
-		await new Promise(resolve => setTimeout(resolve, LEASE_SECONDS * 1000))
-		expect(retried).toHaveLength(1)
+		await waitFor('the job to complete', async () => (await jobState(t, id))?.state === 'completed', {
+			timeoutMs: 30_000,
+		})
+		await holdsFor('the job ran here once, for another lease', () => retried.length === 1, {
+			forMs: LEASE_SECONDS * 1000,
+		})
 	})
 
 	it('a live process keeps a job that runs for several leases; no other process takes it', async () => {
@@ -106,14 +111,24 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('job leases on %s wi
 		worker = startWorker(t.connectionString, `work:${LEASE_SECONDS * 4 * 1000}`)
 		const w = worker
 		const id = await enqueueWhenReady(w)
-		await waitFor(() => w.output().includes(`started ${id} 0`), `the other process to take the job:\n${w.output()}`)
+		await waitFor(`the other process to take the job:\n${w.output()}`, () => w.output().includes(`started ${id} 0`), {
+			timeoutMs: 30_000,
+		})
 		// This process sweeps (supervise defaults on) and works the queue while the other one is busy.
 		const here: Job[] = []
-		await jobs.work('chat.title', async job => {
-			here.push(job)
+		await jobs.work(
+			'chat.title',
+			async job => {
+				here.push(job)
+			},
+			{ data: v.looseObject({}) },
+		)
+		await waitFor(`the other process to finish:\n${w.output()}`, () => w.output().includes(`done ${id}`), {
+			timeoutMs: 60_000,
 		})
-		await waitFor(() => w.output().includes(`done ${id}`), `the other process to finish:\n${w.output()}`, 60_000)
-		await waitFor(async () => (await jobState(t, id))?.state === 'completed', 'the job to complete')
+		await waitFor('the job to complete', async () => (await jobState(t, id))?.state === 'completed', {
+			timeoutMs: 30_000,
+		})
 		expect(here).toEqual([])
 		expect(w.output().match(/^started /gm), w.output()).toHaveLength(1)
 		expect(await jobState(t, id)).toMatchObject({ state: 'completed', retry_count: 0 })

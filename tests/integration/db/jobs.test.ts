@@ -1,18 +1,14 @@
 /** Jobs on pg-boss, on both drivers: transactional enqueue, exactly-once delivery, retries, graceful stop. */
+import * as v from 'valibot'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DatabaseUnavailableError } from '#server/db/index.ts'
 import { createJobs, type Job, type Jobs } from '#server/jobs/index.ts'
+import { sleep } from '#server/sleep.ts'
 import { createTestDb, createUser, type TestDb, testDrivers } from '#tests/support/database.ts'
+import { holdsFor, waitFor } from '#tests/support/wait.ts'
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
-	const started = Date.now()
-	while (!(await check())) {
-		if (Date.now() - started > timeoutMs) throw new Error('timed out waiting')
-		await new Promise(resolve => setTimeout(resolve, 50))
-	}
-}
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+/** These tests are about the engine, not a payload: any object will do. */
+const data = v.looseObject({})
 
 describe.each(testDrivers())('jobs on %s', driver => {
 	let t: TestDb
@@ -29,9 +25,13 @@ describe.each(testDrivers())('jobs on %s', driver => {
 
 	it('never runs a job whose transaction rolled back, and runs a committed one exactly once', async () => {
 		const seen: Job[] = []
-		await jobs.work('chat.title', async job => {
-			seen.push(job)
-		})
+		await jobs.work(
+			'chat.title',
+			async job => {
+				seen.push(job)
+			},
+			{ data },
+		)
 		await expect(
 			t.db.privileged(async tx => {
 				await jobs.enqueue(tx, 'chat.title', { conversationId: 'rolled-back' })
@@ -40,8 +40,8 @@ describe.each(testDrivers())('jobs on %s', driver => {
 		).rejects.toThrow('abort the transaction')
 		const id = await t.db.privileged(tx => jobs.enqueue(tx, 'chat.title', { conversationId: 'committed' }))
 		expect(id).toMatch(/^[0-9a-f-]{36}$/)
-		await waitFor(() => seen.length > 0)
-		await sleep(1_500) // several more polls: nothing else may arrive
+		await waitFor('the committed job', () => seen.length > 0)
+		await holdsFor('one job only, over several more polls', () => seen.length === 1, { forMs: 1_500 })
 		expect(seen.map(j => j.data.conversationId)).toEqual(['committed'])
 		expect(seen[0]?.id).toBe(id)
 		const { rows } = await t.db.privileged(tx =>
@@ -50,7 +50,7 @@ describe.each(testDrivers())('jobs on %s', driver => {
 			),
 		)
 		expect(rows.map(r => r.data.conversationId)).toEqual(['committed'])
-		await waitFor(async () => {
+		await waitFor('the job to complete', async () => {
 			const { rows: done } = await t.db.privileged(tx =>
 				tx.query<{ state: string }>("select state from pgboss.job where name = 'chat.title'"),
 			)
@@ -62,9 +62,13 @@ describe.each(testDrivers())('jobs on %s', driver => {
 	it('enqueues inside an asUser transaction without leaving the caller outside RLS, keeping unknown fields', async () => {
 		const user = await createUser(t.db)
 		const received: Job[] = []
-		await jobs.work('generation.run', async job => {
-			received.push(job)
-		})
+		await jobs.work(
+			'generation.run',
+			async job => {
+				received.push(job)
+			},
+			{ data },
+		)
 		const roleAfter = await t.db.asUser(user.id, async tx => {
 			const { rows } = await tx.query<{ id: string }>(
 				"insert into generations (user_id, kind, provider, model, prompt) values ($1, 'image', 'offline', 'offline:image', 'a fox') returning id",
@@ -79,7 +83,7 @@ describe.each(testDrivers())('jobs on %s', driver => {
 			return who[0]?.role
 		})
 		expect(roleAfter).toBe('authenticated')
-		await waitFor(() => received.length === 1)
+		await waitFor('the job', () => received.length === 1)
 		expect(received[0]?.data).toMatchObject({
 			traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
 			extra: { nested: [1, 2] },
@@ -95,16 +99,16 @@ describe.each(testDrivers())('jobs on %s', driver => {
 				attempts.push({ retryCount: job.retryCount, last: job.isLastAttempt })
 				if (!job.isLastAttempt) throw new Error('provider unavailable')
 			},
-			{ retryLimit: 2, retryDelaySeconds: 0, retryBackoff: false },
+			{ data, retryLimit: 2, retryDelaySeconds: 0, retryBackoff: false },
 		)
 		await t.db.privileged(tx => jobs.enqueue(tx, 'workflow.run', { runId: 'r1' }))
-		await waitFor(() => attempts.length === 3)
+		await waitFor('three attempts', () => attempts.length === 3)
 		expect(attempts).toEqual([
 			{ retryCount: 0, last: false },
 			{ retryCount: 1, last: false },
 			{ retryCount: 2, last: true },
 		])
-		await waitFor(async () => (await jobs.pendingCount('workflow.run')) === 0)
+		await waitFor('no job pending', async () => (await jobs.pendingCount('workflow.run')) === 0)
 	})
 
 	it('runs a job cut off by a database outage again without using up an attempt', async () => {
@@ -115,17 +119,17 @@ describe.each(testDrivers())('jobs on %s', driver => {
 				attempts.push({ retryCount: job.retryCount, last: job.isLastAttempt })
 				if (attempts.length <= 2) throw new DatabaseUnavailableError('Connection terminated unexpectedly')
 			},
-			{ retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false },
+			{ data, retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false },
 		)
 		await t.db.privileged(tx => jobs.enqueue(tx, 'workflow.run', { runId: 'r2' }))
-		await waitFor(() => attempts.length === 3, 30_000)
+		await waitFor('three runs', () => attempts.length === 3, { timeoutMs: 30_000 })
 		// Two outages and a success, all on the first attempt: a retry limit of 1 would have failed it for good.
 		expect(attempts).toEqual([
 			{ retryCount: 0, last: false },
 			{ retryCount: 0, last: false },
 			{ retryCount: 0, last: false },
 		])
-		await waitFor(async () => (await jobs.pendingCount('workflow.run')) === 0)
+		await waitFor('no job pending', async () => (await jobs.pendingCount('workflow.run')) === 0)
 	})
 
 	it('lets each job of a batch succeed or fail on its own', async () => {
@@ -137,13 +141,13 @@ describe.each(testDrivers())('jobs on %s', driver => {
 				runs.set(key, (runs.get(key) ?? 0) + 1)
 				if (key === 'bad' && !job.isLastAttempt) throw new Error('not yet')
 			},
-			{ batchSize: 3, retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false },
+			{ data, batchSize: 3, retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false },
 		)
 		await t.db.privileged(async tx => {
 			for (const key of ['a', 'b', 'bad']) await jobs.enqueue(tx, 'generation.poll', { key })
 		})
-		await waitFor(() => runs.get('bad') === 2)
-		await waitFor(async () => (await jobs.pendingCount('generation.poll')) === 0)
+		await waitFor('the second attempt of the failing job', () => runs.get('bad') === 2)
+		await waitFor('no job pending', async () => (await jobs.pendingCount('generation.poll')) === 0)
 		expect(Object.fromEntries(runs)).toEqual({ a: 1, b: 1, bad: 2 })
 	})
 
@@ -151,13 +155,17 @@ describe.each(testDrivers())('jobs on %s', driver => {
 		expect((await jobs.health()).ok).toBe(true)
 		let finished = false
 		let started = false
-		await jobs.work('generation.run', async () => {
-			started = true
-			await sleep(1_000)
-			finished = true
-		})
+		await jobs.work(
+			'generation.run',
+			async () => {
+				started = true
+				await sleep(1_000)
+				finished = true
+			},
+			{ data },
+		)
 		await t.db.privileged(tx => jobs.enqueue(tx, 'generation.run', { generationId: 'slow' }))
-		await waitFor(() => started)
+		await waitFor('the job to start', () => started)
 		await jobs.stop({ graceful: true })
 		expect(finished).toBe(true)
 		const { rows } = await t.db.privileged(tx =>
@@ -165,6 +173,30 @@ describe.each(testDrivers())('jobs on %s', driver => {
 		)
 		expect(rows.map(r => r.state)).toEqual(['completed'])
 		expect((await jobs.health()).ok).toBe(false)
+	})
+
+	it('reads job data back through the schema it was enqueued against; data that does not match fails once', async () => {
+		const seen: Array<{ generationId: string }> = []
+		await jobs.work(
+			'generation.run',
+			async job => {
+				seen.push(job.data)
+			},
+			{ data: v.looseObject({ generationId: v.pipe(v.string(), v.uuid()) }), retryLimit: 3, retryDelaySeconds: 0 },
+		)
+		const good = '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b'
+		const badId = await t.db.privileged(tx => jobs.enqueue(tx, 'generation.run', { generationId: 42 }))
+		await t.db.privileged(tx => jobs.enqueue(tx, 'generation.run', { generationId: good }))
+		await waitFor('the good job', () => seen.length === 1)
+		await waitFor('both jobs to finish', async () => (await jobs.pendingCount('generation.run')) === 0)
+		expect(seen.map(d => d.generationId)).toEqual([good])
+		const { rows } = await t.db.privileged(tx =>
+			tx.query<{ state: string; retry_count: number }>('select state, retry_count from pgboss.job where id = $1', [
+				badId,
+			]),
+		)
+		// Failed by the handler's own account, not retried: no attempt would read it differently.
+		expect(rows[0]).toMatchObject({ state: 'completed', retry_count: 0 })
 	})
 
 	it('refuses queue names outside JOB_NAMES', async () => {
