@@ -1,53 +1,101 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { useActionData, useLoaderData } from '@remix-run/react'
-import { RadioGroupField, TextField } from '#app/components/forms.tsx'
-import { StudioPage } from '#app/components/studio.tsx'
-import { studioAction, studioLoader } from '#app/utils/studio.server.ts'
+import { data, redirect } from '@remix-run/node'
+import { Link, useActionData, useLoaderData } from '@remix-run/react'
+import { AudioLines } from 'lucide-react'
+import { AudioForm } from '#app/components/audio/audio-form.tsx'
+import { AudioResults } from '#app/components/audio/audio-results.tsx'
+import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
+import { audioStudioData } from '#app/utils/audio-studio.server.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { readForm } from '#app/utils/input.server.ts'
+import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
 export const handle = { rateLimit: { action: 'write' } }
 
-export const loader = ({ request, context }: LoaderFunctionArgs) => studioLoader('audio', request, context)
-export const action = ({ request, context }: ActionFunctionArgs) => studioAction('audio', request, context)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	const user = await requireUser(request, context)
+	return audioStudioData(request, context.services, user)
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const form = await readForm(request)
+	// A blank field (no seed, no instructions) is a field not given; fields of another kind are not sent on.
+	const speech = (form.mode ?? 'speech') === 'speech'
+	const other = speech ? ['durationSeconds', 'seed'] : ['voice', 'format', 'speed', 'instructions']
+	const given = Object.fromEntries(
+		Object.entries(form).filter(([name, value]) => value !== '' && !other.includes(name)),
+	)
+	const parsed = parseWith(GenerationRequestSchema, { ...given, kind: 'audio' })
+	if (!parsed.ok) return data({ fields: parsed.fields, message: '', values: form }, { status: 400 })
+	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
+	const result = await context.services.generations.create(user, parsed.value, {
+		idempotencyKey: key.ok ? key.value : null,
+	})
+	if ('refused' in result) {
+		return data(
+			{ fields: result.fields ?? {}, message: result.message, values: form },
+			{ status: result.status, headers: result.headers ?? {} },
+		)
+	}
+	return redirect(`/generations/${result.generation.id}`, 303)
+}
 
 export default function Audio() {
-	const data = useLoaderData<typeof loader>()
-	const actionData = useActionData<typeof action>()
-	const values = actionData?.values ?? {}
+	const studio = useLoaderData<typeof loader>()
+	const refused = useActionData<typeof action>()
 	return (
-		<StudioPage
-			title="Audio"
-			description="Speech from text, or music from a description."
-			promptLabel="Text to speak, or the music to make"
-			placeholder="Welcome to the studio. / A calm lo-fi beat with soft piano"
-			empty="Nothing yet. Type a sentence to hear it spoken, or choose Music and describe a mood."
-			resultsTitle="Your audio"
-			labels={{ mode: 'Kind', durationSeconds: 'Music length (seconds)' }}
-			kindField="mode"
-			data={data}
-			actionData={actionData}
-		>
-			<RadioGroupField
-				name="mode"
-				label="Kind"
-				variant="chips"
-				defaultValue={values.mode ?? 'speech'}
-				options={[
-					{ value: 'speech', label: 'Speech' },
-					{ value: 'music', label: 'Music' },
-				]}
-			/>
-			<TextField
-				label="Music length (seconds)"
-				name="durationSeconds"
-				type="number"
-				min={1}
-				max={30}
-				defaultValue={values.durationSeconds ?? '8'}
-				description="Music only, from 1 to 30 seconds."
-			/>
-		</StudioPage>
+		<div className="grid items-start gap-8 lg:grid-cols-[22rem_minmax(0,1fr)]">
+			<section aria-labelledby="studio-title" className="lg:sticky lg:top-8">
+				<h1 id="studio-title" className="text-2xl font-semibold tracking-tight">
+					Audio
+				</h1>
+				<p className="mb-5 mt-1 text-sm text-fg-muted">Speech from text, music and sound effects from a description.</p>
+				<div className="card shadow-sm">
+					<AudioForm
+						key={refused ? JSON.stringify(refused.values) : studio.idempotencyKey}
+						speechModels={studio.speechModels}
+						soundModels={studio.soundModels}
+						defaults={studio.defaults}
+						values={refused?.values ?? studio.values}
+						idempotencyKey={studio.idempotencyKey}
+						errors={refused?.fields}
+						message={refused?.message}
+					/>
+				</div>
+			</section>
+			<section aria-labelledby="results-title" className="min-w-0">
+				{/* Without JavaScript the page refreshes itself while something is still being made. */}
+				{studio.pending ? (
+					<noscript>
+						<meta httpEquiv="refresh" content="3" />
+					</noscript>
+				) : null}
+				<div className="flex items-baseline justify-between gap-3">
+					<h2 id="results-title" className="text-lg font-semibold">
+						Your audio
+					</h2>
+					{studio.results.length > 0 ? (
+						<Link to="/library" className="text-sm">
+							All in the library
+						</Link>
+					) : null}
+				</div>
+				{studio.results.length === 0 ? (
+					<div className="mt-4 flex min-h-64 flex-col items-center justify-center rounded-xl border border-dashed border-line-strong p-8 text-center">
+						<AudioLines aria-hidden="true" size={28} className="text-fg-muted" />
+						<p className="mt-3 max-w-sm text-sm text-fg-muted">
+							Nothing yet. Type a sentence to hear it spoken, or choose Music and describe a mood — “a calm lo-fi beat
+							with soft piano”.
+						</p>
+					</div>
+				) : (
+					<AudioResults results={studio.results} />
+				)}
+			</section>
+		</div>
 	)
 }
 

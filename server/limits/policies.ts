@@ -49,6 +49,8 @@ export const POLICIES = {
 	publish: { points: 10, durationSeconds: MINUTE, key: 'user' },
 	analytics: { points: 30, durationSeconds: MINUTE, key: 'user' },
 	title: { points: 20, durationSeconds: MINUTE, key: 'user' },
+	/** Voice samples in the audio studio (made once per voice, then served from memory). */
+	voice_sample: { points: 60, durationSeconds: MINUTE, key: 'user' },
 	/** Public reads: per address, since they are open to visitors who are not signed in. */
 	catalogue: { points: 60, durationSeconds: MINUTE, key: 'ip' },
 	sound_search: { points: 60, durationSeconds: MINUTE, key: 'ip' },

@@ -4,7 +4,7 @@
  * there. Prices are USD micro-units (1 USD = 1,000,000) per token / image / second / character, as published
  * by the vendors when this list was written; a fraction of a micro-unit per token is normal.
  */
-import type { Capability, ImageSize, ListedModel, ProviderAdapter, ProviderName, Usage } from './types.ts'
+import type { Capability, ImageSize, ListedModel, ProviderAdapter, ProviderName, SpeechFormat, Usage } from './types.ts'
 import { logger } from '#server/logger.ts'
 
 export type Prices = {
@@ -58,6 +58,35 @@ export const PLAIN_VIDEO_OPTIONS: VideoOptions = {
 	inputImage: false,
 }
 
+/**
+ * What a speech model takes: its voices (the first is the default), the formats it returns, the longest text
+ * one request may carry (longer text is split at sentence boundaries and the parts joined), its speed range,
+ * and whether it takes style instructions.
+ */
+export type SpeechOptions = {
+	voices: readonly string[]
+	formats: readonly SpeechFormat[]
+	maxInputChars: number
+	speed: { min: number; max: number } | null
+	instructions: boolean
+}
+
+/** For speech models the catalogue says nothing about: the default voice, mp3, short requests. */
+export const PLAIN_SPEECH_OPTIONS: SpeechOptions = {
+	voices: ['default'],
+	formats: ['mp3'],
+	maxInputChars: 1000,
+	speed: null,
+	instructions: false,
+}
+
+/** What a music or sound-effect model makes, and how long (seconds). */
+export type SoundOptions = { modes: readonly ('music' | 'effects')[]; maxSeconds: number }
+
+export const PLAIN_SOUND_OPTIONS: SoundOptions = { modes: ['music'], maxSeconds: 30 }
+
+const OPENAI_VOICES = ['alloy', 'ash', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer'] as const
+
 /** What an upscaler offers. */
 export type UpscaleOptions = { scales: readonly (2 | 4)[] }
 
@@ -89,6 +118,10 @@ export type ModelInfo = {
 	upscale?: UpscaleOptions
 	/** For models with `video`: the fields they take. */
 	video?: VideoOptions
+	/** For models with `speech`. */
+	speech?: SpeechOptions
+	/** For models with `music`: music, sound effects or both. */
+	sound?: SoundOptions
 }
 
 const ASPECTS: readonly ImageSize[] = ['1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792']
@@ -138,18 +171,27 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		provider: 'offline',
 		vendorModel: 'speech',
 		displayName: 'Offline demo speech',
-		description: 'A tone sequence derived from the text.',
+		description: 'A tone sequence derived from the text, clearly not a voice.',
 		capabilities: ['speech'],
 		prices: free,
+		// A short input limit, so long text is split and joined here as it is for real providers.
+		speech: {
+			voices: ['tone', 'chime', 'hum'],
+			formats: ['wav'],
+			maxInputChars: 400,
+			speed: { min: 0.5, max: 2 },
+			instructions: false,
+		},
 	},
 	{
 		id: 'offline:music',
 		provider: 'offline',
 		vendorModel: 'music',
 		displayName: 'Offline demo music',
-		description: 'A melody derived from the prompt.',
+		description: 'A melody, or a noise for sound effects, derived from the prompt.',
 		capabilities: ['music'],
 		prices: free,
+		sound: { modes: ['music', 'effects'], maxSeconds: 30 },
 	},
 	{
 		id: 'offline:transcribe',
@@ -232,6 +274,13 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		description: 'Text to speech.',
 		capabilities: ['speech'],
 		prices: { character: 15 },
+		speech: {
+			voices: OPENAI_VOICES,
+			formats: ['mp3', 'wav', 'opus'],
+			maxInputChars: 4096,
+			speed: { min: 0.25, max: 4 },
+			instructions: false,
+		},
 	},
 	{
 		id: 'openai:tts-1-hd',
@@ -241,6 +290,29 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		description: 'Higher-quality text to speech.',
 		capabilities: ['speech'],
 		prices: { character: 30 },
+		speech: {
+			voices: OPENAI_VOICES,
+			formats: ['mp3', 'wav', 'opus'],
+			maxInputChars: 4096,
+			speed: { min: 0.25, max: 4 },
+			instructions: false,
+		},
+	},
+	{
+		id: 'openai:gpt-4o-mini-tts',
+		provider: 'openai',
+		vendorModel: 'gpt-4o-mini-tts',
+		displayName: 'GPT-4o mini TTS',
+		description: 'Text to speech that follows style instructions (priced by OpenAI’s estimate per character).',
+		capabilities: ['speech'],
+		prices: { character: 15 },
+		speech: {
+			voices: OPENAI_VOICES,
+			formats: ['mp3', 'wav', 'opus'],
+			maxInputChars: 2000,
+			speed: { min: 0.25, max: 4 },
+			instructions: true,
+		},
 	},
 	{
 		id: 'openai:whisper-1',
@@ -318,6 +390,7 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		prices: { second: 1_400 },
 		replicateVersion: '671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb',
 		replicateBilling: { by: 'compute-seconds' },
+		sound: { modes: ['music'], maxSeconds: 30 },
 	},
 ]
 

@@ -39,6 +39,7 @@ import {
 	type MediaOutput,
 	type MediaResult,
 	type ProviderAdapter,
+	type SpeechFormat,
 	type SpeechRequest,
 	type TextResult,
 	type TitleRequest,
@@ -59,6 +60,9 @@ export type OpenAIAdapterOptions = {
 const TITLE_PROMPT =
 	'Write a short title (at most six words) for a conversation that begins as follows. ' +
 	'Answer with the title only: no quotes, no trailing punctuation.'
+
+/** What each speech format is stored as (OpenAI's opus comes in an Ogg container). */
+const SPEECH_TYPES: Record<SpeechFormat, string> = { mp3: 'audio/mpeg', wav: 'audio/wav', opus: 'audio/ogg' }
 
 export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdapter {
 	const compatible = options.baseUrl !== null
@@ -260,7 +264,14 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
 			const format = request.format ?? 'mp3'
 			const data = await call('speech', signal, async requestOptions => {
 				const response = await client.audio.speech.create(
-					{ model, input: request.text, voice: request.voice ?? 'alloy', response_format: format },
+					{
+						model,
+						input: request.text,
+						voice: request.voice ?? 'alloy',
+						response_format: format,
+						...(request.speed !== undefined ? { speed: request.speed } : {}),
+						...(request.instructions ? { instructions: request.instructions } : {}),
+					},
 					requestOptions,
 				)
 				return new Uint8Array(await response.arrayBuffer())
@@ -269,7 +280,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
 				throw new ProviderError('unavailable', `${vendor} returned empty audio. Try again.`, { provider: 'openai' })
 			}
 			return {
-				outputs: [{ kind: 'bytes', data, contentType: format === 'wav' ? 'audio/wav' : 'audio/mpeg' }],
+				outputs: [{ kind: 'bytes', data, contentType: SPEECH_TYPES[format] }],
 				usage: { unit: 'characters', units: request.text.length },
 			}
 		},

@@ -148,7 +148,8 @@ export type VideoRequest = {
 	seed?: number
 }
 
-export type MusicRequest = { prompt: string; durationSeconds: number; seed?: number }
+/** Music, or a sound effect (`sound: 'effects'`: a door, rain, a whoosh) for models that make both. */
+export type MusicRequest = { prompt: string; durationSeconds: number; seed?: number; sound?: 'music' | 'effects' }
 
 /**
  * Long generations either finish inside the call (offline) or return the provider's prediction id, to be
@@ -176,7 +177,16 @@ export type PredictionState = {
 // ---------------------------------------------------------------------------------------------------------------
 // audio
 
-export type SpeechRequest = { text: string; voice?: string; format?: 'mp3' | 'wav' }
+export type SpeechFormat = 'mp3' | 'wav' | 'opus'
+export type SpeechRequest = {
+	text: string
+	voice?: string
+	format?: SpeechFormat
+	/** 1 is the voice's own pace; the catalogue says which range a model takes. */
+	speed?: number
+	/** How to say it ("calm, slow, a little amused"), for models that take instructions. */
+	instructions?: string
+}
 export type TranscribeRequest = {
 	audio: BinaryInput
 	language?: string

@@ -134,26 +134,3 @@ test('menus close with Escape and with a click outside @js-only', async ({ page,
 	await page.locator('[data-role="user"]').first().click()
 	await expect(menu).not.toHaveAttribute('open', '')
 })
-
-test('Music on the audio studio gets a music model, whatever model was offered first', async ({ page, baseURL }) => {
-	await signUpFresh(page, baseURL ?? '')
-	await page.goto('/audio')
-	await page.getByLabel('Text to speak, or the music to make').fill('A calm beat with soft piano')
-	await page.getByText('Music', { exact: true }).click()
-	await page.getByRole('button', { name: 'Generate' }).click()
-	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
-	await expect(page.locator('[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
-		timeout: 20_000,
-	})
-})
-
-test('with JavaScript, models that cannot make the kind chosen are not offered @js-only', async ({ page, baseURL }) => {
-	await signUpFresh(page, baseURL ?? '')
-	await page.goto('/audio')
-	const model = page.getByLabel('Model')
-	const speechOnly = model.locator('option', { hasText: /\(speech\)$/ }).first()
-	await model.selectOption({ label: (await speechOnly.textContent()) ?? '' })
-	await page.getByText('Music', { exact: true }).click()
-	await expect(speechOnly).toBeDisabled()
-	await expect(model).toHaveValue('')
-})

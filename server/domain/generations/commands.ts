@@ -21,6 +21,7 @@ import { resolveModel } from '../models/resolve.ts'
 import { checkBudget } from '../usage/index.ts'
 import { schedulePurge, windowOpen, windowPassed } from '../undo/index.ts'
 import { fitVideoRequest } from './video.ts'
+import { audioModelFor, fitAudioRequest } from './audio.ts'
 import { checkSource, fitImageRequest, upscaleOf, variationOf, type Relation } from './images.ts'
 import {
 	COLUMNS,
@@ -46,7 +47,7 @@ function estimateCostMicros(model: ModelInfo, request: GenerationRequest): numbe
 			? { unit: 'images', units: request.operation === 'upscale' ? 1 : request.n }
 			: request.kind === 'video'
 				? { unit: 'seconds', units: request.durationSeconds ?? 0 }
-				: request.mode === 'music'
+				: request.mode !== 'speech'
 					? { unit: 'seconds', units: request.durationSeconds }
 					: { unit: 'characters', units: request.prompt.length }
 	return computeCostMicros(model, usage)
@@ -102,8 +103,11 @@ export function createCommands(deps: {
 		request: GenerationRequest,
 		options: CreateOptions = {},
 	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
-		const model = resolveModel(providers, request.model, capabilityOf(request))
-		if ('refused' in model) return model
+		const resolved = resolveModel(providers, request.model, capabilityOf(request))
+		if ('refused' in resolved) return resolved
+		// No model named for a sound effect: the first that makes effects, when the default makes music only.
+		const model =
+			request.kind === 'audio' && !request.model ? audioModelFor(providers, request.mode, resolved) : resolved
 		// The key is checked against the request as it was sent: a resent form with a blank seed is the same request.
 		const hash = requestHash(request, options.parentId ?? null)
 		let fitted = request
@@ -115,6 +119,10 @@ export function createCommands(deps: {
 			const video = fitVideoRequest(model, request)
 			if ('refused' in video) return video
 			fitted = video
+		} else {
+			const audio = fitAudioRequest(model, request)
+			if ('refused' in audio) return audio
+			fitted = audio
 		}
 		const limited = await admit(actor)
 		if (limited) return limited

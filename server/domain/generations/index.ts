@@ -7,7 +7,8 @@
  * ./worker.ts (the `generation.run` and `generation.poll` jobs, and predictions applied from webhooks),
  * ./rows.ts (the row shape, and the stored request parsed back through its schema), ./images.ts (the image
  * studio's rules: requests fitted to their model, source images, vary and upscale), ./video.ts (the video
- * studio's: lengths, aspects and resolutions per model, image to video), ./gallery.ts (browsing:
+ * studio's: lengths, aspects and resolutions per model, image to video), ./audio.ts (the audio studio's: voices,
+ * formats, speed and instructions per speech model, music or effects per sound model, long speech split), ./gallery.ts (browsing:
  * gallery pages, lineage, neighbours), ./webhooks.ts.
  *
  * Users act through `db.asUser` (row-level security applies); the worker, the poller and webhooks are the
@@ -27,6 +28,7 @@ export { isPending, relationOf } from './rows.ts'
 export { decodeCursor } from './gallery.ts'
 export { imageModels, upscalers } from './images.ts'
 export { videoModels } from './video.ts'
+export { soundModels, speechModels, splitSpeech, voiceSample } from './audio.ts'
 export type { FetchedOutput, OutputFetcher } from './worker.ts'
 
 export type GenerationsDeps = DomainDeps & {

@@ -153,7 +153,7 @@ export async function loadGeneration(
 
 /** What a request asks the provider for, derived once from the validated request. */
 export function capabilityOf(request: GenerationRequest): 'image' | 'upscale' | 'video' | 'speech' | 'music' {
-	if (request.kind === 'audio') return request.mode === 'music' ? 'music' : 'speech'
+	if (request.kind === 'audio') return request.mode === 'speech' ? 'speech' : 'music'
 	if (request.kind === 'image' && request.operation === 'upscale') return 'upscale'
 	return request.kind
 }

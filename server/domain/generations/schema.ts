@@ -152,15 +152,59 @@ export type VideoModelView = {
 	inputImage: boolean
 }
 
+/** What the audio studio makes: spoken text, music, or a sound effect. */
+export const AUDIO_MODES = ['speech', 'music', 'effects'] as const
+export type AudioMode = (typeof AUDIO_MODES)[number]
+
+export const SPEECH_FORMATS = ['mp3', 'wav', 'opus'] as const
+
 export const AudioGenerationSchema = v.object({
 	kind: v.literal('audio'),
-	mode: v.optional(v.picklist(['speech', 'music'], 'Pick speech or music.'), 'speech'),
-	prompt: prompt('audio'),
+	mode: v.optional(v.picklist(AUDIO_MODES, 'Pick speech, music or a sound effect.'), 'speech'),
+	// Speech text may be long: it is split at sentence boundaries under the model's limit and joined again.
+	prompt: v.pipe(
+		v.optional(v.string('Type the text to speak, or describe the sound.'), ''),
+		v.trim(),
+		v.nonEmpty('Type the text to speak, or describe the sound.'),
+		v.maxLength(20_000, 'Keep the text under 20,000 characters.'),
+	),
 	model,
-	voice: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(40))),
+	voice: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(40, 'That voice name is too long.'))),
+	format: v.optional(v.picklist(SPEECH_FORMATS, 'Pick mp3, wav or opus.')),
+	speed: v.optional(fraction('The speed', 0.25, 4)),
+	instructions: v.optional(
+		v.pipe(v.string(), v.trim(), v.maxLength(1000, 'Keep the instructions under 1,000 characters.')),
+	),
 	durationSeconds: v.optional(wholeNumber('The length', 1, 30), 8),
 	seed: v.optional(wholeNumber('The seed', 0, 2_147_483_647)),
 })
+
+export type AudioGenerationRequest = v.InferOutput<typeof AudioGenerationSchema>
+
+/** A speech model as the studio's form shows it. */
+export type SpeechModelView = {
+	id: string
+	name: string
+	description: string
+	price: string
+	/** The price of one character, for the run's total by the button (null when free). */
+	perCharacterMicros: number | null
+	voices: string[]
+	formats: string[]
+	maxInputChars: number
+	speed: { min: number; max: number } | null
+	instructions: boolean
+}
+
+/** A music or sound-effect model as the studio's form shows it. */
+export type SoundModelView = {
+	id: string
+	name: string
+	description: string
+	price: string
+	modes: Array<'music' | 'effects'>
+	maxSeconds: number
+}
 
 export const GenerationRequestSchema = v.variant(
 	'kind',

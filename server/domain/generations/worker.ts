@@ -9,17 +9,20 @@ import type { Db } from '#server/db/index.ts'
 import type { Job, Jobs } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
 import { makeThumbnails } from '#server/media/images.ts'
+import { joinAudio } from '#server/media/join-audio.ts'
 import { firstFrame } from '#server/media/video.ts'
 import { storeWaveform } from '../audio/waveforms.ts'
-import { computeCostMicros } from '#server/providers/catalogue.ts'
+import { computeCostMicros, type ModelInfo } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { MediaOutput, PredictionState, ProviderName, Usage } from '#server/providers/types.ts'
-import { isProviderError } from '#server/providers/types.ts'
+import { ProviderError, isProviderError } from '#server/providers/types.ts'
 import { sleep } from '#server/sleep.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { captureTraceContext, continueTrace } from '#server/trace-context.ts'
 import { failureMessage } from '../provider-failures.ts'
 import { readSource } from './images.ts'
+import { speechOptionsOf, splitSpeech } from './audio.ts'
+import type { AudioGenerationRequest } from './schema.ts'
 import { recordUsage, type UsageCapability } from '../usage/index.ts'
 import {
 	COLUMNS,
@@ -138,6 +141,46 @@ export function createWorker(deps: {
 		return storeThumbnails(userId, frame)
 	}
 
+	/**
+	 * Speech: the text split at sentence boundaries under the model's input limit, each part spoken (with the
+	 * usual retries), and the parts joined into one file with ffmpeg. The usage is the sum of the parts'.
+	 */
+	async function speak(model: ModelInfo, request: AudioGenerationRequest) {
+		const options = speechOptionsOf(model)
+		const parts = splitSpeech(request.prompt, options.maxInputChars)
+		const format = request.format ?? options.formats[0] ?? 'mp3'
+		const results = []
+		for (const text of parts) {
+			results.push(
+				await withRetries(() =>
+					providers.speech(model.id).run({
+						text,
+						format,
+						...(request.voice ? { voice: request.voice } : {}),
+						...(request.speed !== undefined ? { speed: request.speed } : {}),
+						...(request.instructions ? { instructions: request.instructions } : {}),
+					}),
+				),
+			)
+		}
+		const costMicros = results.reduce((sum, r) => sum + r.costMicros, 0)
+		const usage: Usage = {
+			unit: 'characters',
+			units: results.reduce((sum, r) => sum + (r.usage.units ?? 0), 0),
+			...(results.some(r => r.usage.estimated) ? { estimated: true } : {}),
+		}
+		const first = results[0]
+		if (!first || results.length === 1) return { outputs: first?.outputs ?? [], usage, costMicros }
+		const files: Uint8Array[] = []
+		for (const r of results) {
+			const output = r.outputs[0]
+			if (!output) throw new ProviderError('unavailable', NO_USABLE_OUTPUT)
+			files.push(output.kind === 'bytes' ? output.data : (await deps.fetchOutput(output.url)).data)
+		}
+		const joined = await joinAudio(files, format)
+		return { outputs: [{ kind: 'bytes' as const, ...joined }], usage, costMicros }
+	}
+
 	/** Marks a generation done, with its outputs and one usage row, unless something else already finished it. */
 	async function finish(
 		generation: Generation,
@@ -234,10 +277,7 @@ export function createWorker(deps: {
 				)
 				await succeed(result)
 			} else if (request.kind === 'audio' && request.mode === 'speech') {
-				const result = await withRetries(() =>
-					providers.speech(model.id).run({ text: prompt, ...(request.voice ? { voice: request.voice } : {}) }),
-				)
-				await succeed(result)
+				await succeed(await speak(model, request))
 			} else {
 				const image = request.kind === 'video' ? await readSource(db, storage, generation.userId, request) : null
 				if (request.kind === 'video' && request.sourceId && !image) {
@@ -257,7 +297,7 @@ export function createWorker(deps: {
 									...(request.resolution ? { resolution: request.resolution } : {}),
 									...(image ? { image } : {}),
 								})
-						: () => providers.music(model.id).run(input)
+						: () => providers.music(model.id).run({ ...input, sound: request.mode === 'effects' ? 'effects' : 'music' })
 				const result = await withRetries(call)
 				if (result.status === 'succeeded') {
 					await succeed(result)

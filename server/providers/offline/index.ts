@@ -34,7 +34,7 @@ import {
 } from '../types.ts'
 import { enlargeRgb, toGrey, toRgb } from '#server/media/images.ts'
 import { drawLabel, encodePng, renderDemoImage } from './png.ts'
-import { encodeWav, renderNotes, type Note } from './wav.ts'
+import { encodeWav, renderNoise, renderNotes, type Note } from './wav.ts'
 
 export const OFFLINE_LABEL = 'Generation Studio offline demo output: no AI provider was called'
 export const DEMO_VIDEO_FILE = 'offline-demo.mp4'
@@ -347,13 +347,16 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 
 		async speech(_model: string, request: SpeechRequest, signal?: AbortSignal): Promise<MediaResult> {
 			checkSignal(signal)
+			// Each voice its own register, each word its own pitch; the speed shortens the notes and the gaps.
+			const register = { tone: 180, chime: 440, hum: 110 }[request.voice ?? 'tone'] ?? 180
+			const pace = 1 / Math.max(0.25, Math.min(4, request.speed ?? 1))
 			const words = request.text.split(/\s+/).filter(Boolean).slice(0, 80)
 			const notes: Note[] = (words.length > 0 ? words : ['…']).map(word => {
 				const h = hashOf('speech', request.voice, word.toLowerCase())
 				return {
-					frequency: 180 * 2 ** (((h[0] ?? 0) % 12) / 12),
-					seconds: Math.min(0.35, 0.08 + word.length * 0.025),
-					gap: 0.05,
+					frequency: register * 2 ** (((h[0] ?? 0) % 12) / 12),
+					seconds: Math.min(0.35, 0.08 + word.length * 0.025) * pace,
+					gap: 0.05 * pace,
 				}
 			})
 			const data = encodeWav(renderNotes(notes, 16_000), 16_000, OFFLINE_LABEL)
@@ -366,6 +369,19 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 		async music(_model: string, request: MusicRequest, signal?: AbortSignal): Promise<AsyncMediaResult> {
 			checkSignal(signal)
 			const seconds = Math.max(1, Math.min(30, request.durationSeconds))
+			if (request.sound === 'effects') {
+				const data = encodeWav(
+					renderNoise(hashOf('effects', request.prompt, request.seed ?? 0), seconds, 22_050),
+					22_050,
+					OFFLINE_LABEL,
+				)
+				return {
+					status: 'succeeded',
+					outputs: [{ kind: 'bytes', data, contentType: 'audio/wav' }],
+					usage: { unit: 'seconds', units: seconds },
+					seed: request.seed ?? 0,
+				}
+			}
 			const h = hashOf('music', request.prompt, request.seed ?? 0)
 			const pentatonic = [0, 2, 4, 7, 9, 12, 14, 16]
 			const root = 196 * 2 ** (((h[0] ?? 0) % 7) / 12)

@@ -1,0 +1,101 @@
+/**
+ * The audio studio as a person uses it, with JavaScript and without: speak a sentence and play it, listen to a
+ * voice's sample, switch to sound effects (in place with JavaScript, by GET without) and make one; the results
+ * list shows each with a player, its duration and a download link.
+ */
+import { expect, test } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
+import { signUpFresh, watchProblems } from '../support/browser.ts'
+
+async function finished(page: Page) {
+	await expect(page.locator('article[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
+		timeout: 45_000,
+	})
+}
+
+/** The player plays: the browser fetched the file and time moves on. */
+async function plays(player: Locator) {
+	await player.evaluate(async a => {
+		const audio = a as HTMLAudioElement
+		audio.muted = true
+		await audio.play()
+	})
+	await expect
+		.poll(() => player.evaluate(a => (a as HTMLAudioElement).currentTime), { timeout: 15_000 })
+		.toBeGreaterThan(0)
+}
+
+test('speak a sentence: its page plays it; the studio lists it with a player, duration and download', async ({
+	page,
+	baseURL,
+}, info) => {
+	const problems = watchProblems(page)
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/audio')
+	await expect(page.getByRole('radio', { name: 'Speech' })).toBeChecked()
+	// The offline model's voices, with a sample of the one chosen.
+	await expect(page.getByLabel('Voice', { exact: true }).locator('option')).toHaveText(['tone', 'chime', 'hum'])
+	const sample = page.locator('audio[data-voice-sample="tone"]')
+	const sampled = await page.request.get((await sample.getAttribute('src')) ?? '')
+	expect(sampled.status()).toBe(200)
+	expect(sampled.headers()['content-type']).toBe('audio/wav')
+	await expect(page.locator('[data-audio-price]')).toHaveText('Free')
+
+	const text = `Welcome to the studio (${info.project.name}). This is a test.`
+	await page.getByLabel('Text to speak').fill(text)
+	await page.getByLabel('Voice', { exact: true }).selectOption('chime')
+	await page.getByLabel('Speed').fill('1.5')
+	await page.getByRole('button', { name: 'Speak' }).click()
+	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
+	const id = page.url().split('/').at(-1) ?? ''
+	await finished(page)
+	await plays(page.locator('article audio').first())
+
+	await page.goto('/audio')
+	const row = page.locator(`li[data-generation-id="${id}"]`)
+	await expect(row).toHaveAttribute('data-generation-status', 'succeeded')
+	await expect(row.locator('[data-audio-duration]')).toHaveText(/^0:0\d$/)
+	expect(await row.getByRole('link', { name: 'Download' }).getAttribute('href')).toMatch(/dl=audio-/)
+	await plays(row.locator('audio'))
+	expect(problems).toEqual([])
+})
+
+test('a sound effect: the kind chosen brings its models and fields, and the result is listed', async ({
+	page,
+	baseURL,
+	javaScriptEnabled,
+}) => {
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/audio')
+	await page.getByLabel('Text to speak').fill('Rain on a tin roof')
+	await page.getByText('Sound effect', { exact: true }).click()
+	if (!javaScriptEnabled) {
+		// Without JavaScript the form comes back by GET with the fields for the kind chosen, keeping the text.
+		await page.getByRole('button', { name: 'Show the settings for this choice' }).click()
+		await expect(page).toHaveURL(/\/audio\?.*mode=effects/)
+	}
+	await expect(page.getByLabel('Describe the sound')).toHaveValue('Rain on a tin roof')
+	await expect(page.getByLabel('Voice', { exact: true })).toHaveCount(0)
+	await expect(page.getByLabel('Model')).toHaveValue('offline:music')
+	await page.getByLabel('Length (seconds)').fill('3')
+	await page.getByRole('button', { name: 'Make the sound' }).click()
+	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
+	const id = page.url().split('/').at(-1) ?? ''
+	await finished(page)
+	await page.goto('/audio')
+	const row = page.locator(`li[data-generation-id="${id}"]`)
+	await expect(row).toHaveAttribute('data-audio-mode', 'effects')
+	await expect(row.locator('[data-audio-duration]')).toHaveText('0:03')
+})
+
+test('a refused field keeps what was typed and says why beside it', async ({ page, baseURL }) => {
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/audio')
+	await page.getByLabel('Text to speak').fill('Too fast.')
+	await page.getByLabel('Speed').fill('3')
+	// The browser's own range check would stop it first: send it as a person without that check would.
+	await page.locator('input[name="speed"]').evaluate(input => input.removeAttribute('max'))
+	await page.getByRole('button', { name: 'Speak' }).click()
+	await expect(page.getByText(/takes a speed from 0.5 to 2/).first()).toBeVisible()
+	await expect(page.getByLabel('Text to speak')).toHaveValue('Too fast.')
+})
