@@ -15,6 +15,8 @@ import { logger } from './logger.ts'
 import type { Logger } from './logger.ts'
 import { createChat } from './domain/chat/index.ts'
 import type { Chat } from './domain/chat/index.ts'
+import { createAudioProjects } from './domain/audio/projects.ts'
+import type { AudioProjects } from './domain/audio/projects.ts'
 import { createGenerations } from './domain/generations/index.ts'
 import type { Generations } from './domain/generations/index.ts'
 import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
@@ -56,6 +58,8 @@ export type Services = {
 	flash: Flash
 	providers: ProviderRegistry
 	generations: Generations
+	/** Multitrack audio projects and their mixdowns. */
+	audioProjects: AudioProjects
 	chat: Chat
 	models: Models
 	usage: { summary(user: { id: string }): Promise<UsageSummary> }
@@ -157,6 +161,7 @@ export async function createServices(configured: Config): Promise<Services> {
 			return { data: fetched.bytes, contentType: fetched.contentType }
 		},
 	})
+	const audioProjects = createAudioProjects({ db, jobs, storage, limits, announce: generations.announce })
 	const webhooks = { replicate: createReplicateWebhooks({ config, db, providers, generations }) }
 	const chat = createChat({ config, db, jobs, providers, storage })
 	// Before the database closes: replies still being written keep their text and can be retried.
@@ -229,6 +234,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		flash: createFlash(config),
 		providers,
 		generations,
+		audioProjects,
 		chat,
 		models,
 		usage: { summary: user => usageSummary(db, user.id, config.monthlyBudgetUsd) },
@@ -238,6 +244,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		async startWorkers() {
 			await jobs.recoverOrphans()
 			await generations.startWorkers()
+			await audioProjects.startWorkers()
 			await chat.startWorkers()
 			// Deletions become final when their undo window is over.
 			await startPurgeWorker(jobs, {

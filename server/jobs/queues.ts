@@ -6,7 +6,14 @@ import type * as v from 'valibot'
 import type { Tx } from '#server/db/index.ts'
 
 /** The one list of queue names. Add a name here (with its policy below) to add a queue. */
-export const JOB_NAMES = ['generation.run', 'generation.poll', 'chat.title', 'workflow.run', 'purge.deleted'] as const
+export const JOB_NAMES = [
+	'generation.run',
+	'generation.poll',
+	'chat.title',
+	'workflow.run',
+	'purge.deleted',
+	'audio.mixdown',
+] as const
 export type JobName = (typeof JOB_NAMES)[number]
 
 export type RetryPolicy = {
@@ -26,6 +33,8 @@ export const JOB_POLICIES: Record<JobName, RetryPolicy> = {
 	'workflow.run': { retryLimit: 2, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 60 * 60 },
 	// Deleting for good after the undo window: files on a storage that is down are tried again later.
 	'purge.deleted': { retryLimit: 5, retryDelaySeconds: 30, retryBackoff: true, expireInSeconds: 5 * 60 },
+	// Rendering a project with ffmpeg: minutes at most for an hour-long project.
+	'audio.mixdown': { retryLimit: 2, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 15 * 60 },
 }
 
 /** Job payloads are JSON objects; unknown fields are kept as they are (`traceparent` rides along). */

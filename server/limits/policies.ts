@@ -60,6 +60,10 @@ export const POLICIES = {
 	api_token: { points: 10, durationSeconds: HOUR, key: 'user' },
 	/** Sensitive settings: password change, account deletion, linked sign-ins. */
 	account: { points: 10, durationSeconds: 15 * MINUTE, key: 'user' },
+	/** Editing an audio project: every form and the editor's autosave (a few a second while dragging, at most). */
+	audio_project: { points: 240, durationSeconds: MINUTE, key: 'user' },
+	/** Mixdowns started: each renders a project with ffmpeg on the server. */
+	mixdown: { points: 10, durationSeconds: MINUTE, key: 'user' },
 	/** Generic authenticated writes: rename, delete, pin, move... */
 	write: { points: 120, durationSeconds: MINUTE, key: 'user' },
 } as const satisfies Record<string, Policy>

@@ -49,9 +49,8 @@ async function withInputFile<T>(data: Uint8Array, fn: (file: string) => Promise<
 }
 
 /**
- * Decodes a file to interleaved 32-bit float PCM at `sampleRate` with `channels`, handing each chunk to
- * `onSamples` as it arrives (nothing holds the whole file). `fromSeconds`/`toSeconds` trim on the way
- * (sample-accurately: ffmpeg's atrim counts samples after resampling). Resolves with the number of frames read.
+ * Decodes a file to interleaved PCM at `sampleRate` with `channels`, handing each chunk to `onSamples` as it
+ * arrives (nothing holds the whole file). `filter` is an ffmpeg audio filter graph applied first.
  */
 export function decodePcm(
 	file: string,
@@ -59,22 +58,13 @@ export function decodePcm(
 		sampleRate: number
 		channels: 1 | 2
 		format: 'f32le' | 's16le'
-		/** Trim: the first and one-past-last frame to keep, at `sampleRate`. */
-		startFrame?: number
-		endFrame?: number
+		filter?: string
 		onSamples: (chunk: Buffer) => void
 	},
 ): Promise<void> {
 	const { sampleRate, channels, format } = options
-	const filters: string[] = []
-	if (options.startFrame !== undefined || options.endFrame !== undefined) {
-		const parts = []
-		if (options.startFrame !== undefined) parts.push(`start_sample=${options.startFrame}`)
-		if (options.endFrame !== undefined) parts.push(`end_sample=${options.endFrame}`)
-		filters.push(`atrim=${parts.join(':')}`)
-	}
 	const args = ['-v', 'error', '-nostdin', '-i', file, '-vn', '-ac', String(channels), '-ar', String(sampleRate)]
-	if (filters.length > 0) args.push('-af', filters.join(','))
+	if (options.filter) args.push('-af', options.filter)
 	args.push('-f', format, '-acodec', format === 'f32le' ? 'pcm_f32le' : 'pcm_s16le', 'pipe:1')
 	return new Promise((resolve, reject) => {
 		const child = spawn(ffmpeg.path, args, { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -217,4 +207,48 @@ export async function wavToMp3(wav: Uint8Array): Promise<Uint8Array> {
 	)
 }
 
-export { withInputFile }
+/** The rate and layout of a mixdown. */
+export const MIX_SAMPLE_RATE = 44_100
+export const MIX_CHANNELS = 2
+
+/** One clip of a mix: a file, where it starts in the mix and which part of it plays, in frames at MIX_SAMPLE_RATE. */
+export type MixInput = { data: Uint8Array; startFrame: number; fromFrame: number; toFrame: number; gain: number }
+
+/**
+ * Renders clips into one 16-bit stereo buffer at MIX_SAMPLE_RATE: each is decoded by ffmpeg (mono spread to both
+ * sides at full level, any rate resampled, then trimmed sample-accurately), scaled by its gain and added at its
+ * start. The sum is exact in 32-bit float for 16-bit sources at gains that are powers of two; the result is
+ * rounded and clipped to 16 bits once, at the end.
+ */
+export async function mixClips(inputs: readonly MixInput[]): Promise<Int16Array> {
+	const frames = inputs.reduce((end, c) => Math.max(end, c.startFrame + Math.max(0, c.toFrame - c.fromFrame)), 0)
+	const mix = new Float32Array(frames * MIX_CHANNELS)
+	for (const input of inputs) {
+		if (input.toFrame <= input.fromFrame || input.gain === 0) continue
+		let at = input.startFrame * MIX_CHANNELS
+		const limit = (input.startFrame + (input.toFrame - input.fromFrame)) * MIX_CHANNELS
+		await withInputFile(input.data, file =>
+			decodePcm(file, {
+				sampleRate: MIX_SAMPLE_RATE,
+				channels: MIX_CHANNELS,
+				format: 'f32le',
+				filter: [
+					'pan=stereo|FL=FL+FC|FR=FR+FC',
+					`aresample=${MIX_SAMPLE_RATE}`,
+					'aformat=sample_fmts=flt:channel_layouts=stereo',
+					`atrim=start_sample=${input.fromFrame}:end_sample=${input.toFrame}`,
+				].join(','),
+				onSamples(chunk) {
+					const samples = new Float32Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.length))
+					for (let i = 0; i < samples.length && at < limit; i++, at++) mix[at]! += samples[i]! * input.gain
+				},
+			}),
+		)
+	}
+	const out = new Int16Array(mix.length)
+	for (let i = 0; i < mix.length; i++) {
+		const s = Math.round(mix[i]! * 32768)
+		out[i] = s > 32767 ? 32767 : s < -32768 ? -32768 : s
+	}
+	return out
+}

@@ -81,6 +81,8 @@ export function createGenerations(deps: GenerationsDeps) {
 		poll: worker.poll,
 		applyPrediction: worker.applyPrediction,
 		waitForChange,
+		/** Tells this process's live views that a generation changed status (for work done outside this module). */
+		announce,
 		/** Registers the workers with the job engine (the web-only role skips this). */
 		async startWorkers() {
 			await jobs.work('generation.run', worker.run, { data: RunDataSchema, batchSize: 2, pollingIntervalSeconds: 0.5 })
