@@ -37,7 +37,7 @@ export type AudioPeaks = {
 export type AudioFacts = { duration: number; peaks: AudioPeaks; preview: number[] }
 
 /** Writes the bytes to a temporary file for ffmpeg (MP4/M4A keep their index at the end: a pipe cannot seek). */
-async function withInputFile<T>(data: Uint8Array, fn: (file: string) => Promise<T>): Promise<T> {
+export async function withInputFile<T>(data: Uint8Array, fn: (file: string) => Promise<T>): Promise<T> {
 	const dir = await mkdtemp(path.join(tmpdir(), 'audio-'))
 	try {
 		const input = path.join(dir, 'input')
