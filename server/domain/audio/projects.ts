@@ -16,7 +16,14 @@ import { encodeWav, MIX_CHANNELS, MIX_SAMPLE_RATE, mixClips, wavToMp3, type Audi
 import type { Storage } from '#server/storage/index.ts'
 import { isUuid } from '#server/uuid.ts'
 import type { Actor } from '../actor.ts'
-import { COLUMNS, toGeneration, type Generation, type GenerationOutput, type Row } from '../generations/rows.ts'
+import {
+	COLUMNS,
+	RunDataSchema,
+	toGeneration,
+	type Generation,
+	type GenerationOutput,
+	type Row,
+} from '../generations/rows.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
 import {
 	EMPTY_DOCUMENT,
@@ -48,7 +55,8 @@ export type LibrarySound = {
 /** A clip's source as the page and editor need it: where to play it from and its stored peaks. */
 export type SoundView = LibrarySound & { url: string; peaks: AudioPeaks | null }
 
-export type MixdownData = { generationId: string; traceparent?: string }
+/** A mixdown job's data: the generation it renders (the same shape as a generation's own jobs). */
+export type MixdownData = v.InferOutput<typeof RunDataSchema>
 
 /** The model a mixdown is recorded under: rendered here, by ffmpeg, at no provider cost. */
 export const MIXDOWN_MODEL = 'offline:mixdown'
@@ -448,7 +456,7 @@ export function createAudioProjects(deps: {
 		importFile,
 		runMixdown,
 		async startWorkers() {
-			await jobs.work<MixdownData>('audio.mixdown', runMixdown)
+			await jobs.work('audio.mixdown', runMixdown, { data: RunDataSchema })
 		},
 	}
 }
