@@ -7,7 +7,7 @@
  */
 import { createContext, useContext, useEffect, useRef } from 'react'
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react'
-import { HONEYPOT_FIELD } from '#app/schemas/auth.ts'
+import { HONEYPOT_FIELD } from '#app/schemas/auth-fields.ts'
 
 export type FieldErrors = Record<string, readonly string[] | undefined>
 

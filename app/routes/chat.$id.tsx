@@ -6,12 +6,8 @@ import { Composer, StopForm } from '#app/components/chat/composer.tsx'
 import { ConversationHeader } from '#app/components/chat/conversation-header.tsx'
 import { ChatMessage } from '#app/components/chat/message.tsx'
 import { readChatForm } from '#app/utils/uploads.server.ts'
-import {
-	ATTACHMENT_MAX_BYTES,
-	ChatActionSchema,
-	MAX_ATTACHMENTS,
-	ThreadQuerySchema,
-} from '#server/domain/chat/schema.ts'
+import { ATTACHMENT_MAX_BYTES, MAX_ATTACHMENTS } from '#server/domain/chat/limits.ts'
+import { ChatActionSchema, ThreadQuerySchema } from '#app/utils/schemas.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { readQuery } from '#app/utils/input.server.ts'

@@ -5,15 +5,8 @@ import { ModeInput } from '#app/components/chat/mode-input.tsx'
 import { ErrorSummary, FieldScope, FileField, SelectField, TextareaField } from '#app/components/forms.tsx'
 import type { FieldErrors } from '#app/components/forms.tsx'
 import { readChatForm } from '#app/utils/uploads.server.ts'
-import {
-	ChatExportSchema,
-	IMPORT_EXPECTED,
-	importProblem,
-	IMPORT_MAX_BYTES,
-	MESSAGE_MAX_CHARS,
-	NewChatSchema,
-	SYSTEM_PROMPT_MAX_CHARS,
-} from '#server/domain/chat/schema.ts'
+import { IMPORT_MAX_BYTES, MESSAGE_MAX_CHARS, SYSTEM_PROMPT_MAX_CHARS } from '#server/domain/chat/limits.ts'
+import { ChatExportSchema, IMPORT_EXPECTED, importProblem, NewChatSchema } from '#app/utils/schemas.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { uploadBodyLimit } from '#server/body-limit.ts'

@@ -4,7 +4,7 @@ import { Outlet, useActionData, useLoaderData, useParams } from '@remix-run/reac
 import hljsStyles from 'highlight.js/styles/github-dark.min.css'
 import chatStyles from '#app/components/chat/chat.css'
 import { ConversationList } from '#app/components/chat/conversation-list.tsx'
-import { ConversationActionSchema, ConversationListQuerySchema } from '#server/domain/chat/schema.ts'
+import { ConversationActionSchema, ConversationListQuerySchema } from '#app/utils/schemas.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm, readQuery } from '#app/utils/input.server.ts'

@@ -4,10 +4,9 @@
  */
 import * as v from 'valibot'
 
-// Kept equal to server/auth/password.ts (a browser bundle cannot import server code).
-export const PASSWORD_MIN_LENGTH = 10
-export const PASSWORD_MAX_LENGTH = 1000
-export const HONEYPOT_FIELD = 'website'
+import { HONEYPOT_FIELD, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './auth-fields.ts'
+
+export { HONEYPOT_FIELD, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH }
 
 /**
  * A redirect target that stays on this site: a path starting with one `/`, before and after normalising.

@@ -1,7 +1,7 @@
 import { Form, useNavigation } from '@remix-run/react'
 import { ArrowUp, Square } from 'lucide-react'
 import type { KeyboardEvent } from 'react'
-import { MAX_ATTACHMENTS, MESSAGE_MAX_CHARS } from '#server/domain/chat/schema.ts'
+import { MAX_ATTACHMENTS, MESSAGE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import { ErrorSummary, FieldScope, TextareaField } from '../forms.tsx'
 import { AttachField } from './attach-field.tsx'
 import { useHydrated } from './use-hydrated.ts'

@@ -6,7 +6,7 @@
  */
 import { useFetcher, useFetchers } from '@remix-run/react'
 import { Pin, PinOff } from 'lucide-react'
-import { TITLE_MAX_CHARS } from '#server/domain/chat/schema.ts'
+import { TITLE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import type { action } from '#app/routes/chat.tsx'
 import { useHydrated } from './use-hydrated.ts'
 

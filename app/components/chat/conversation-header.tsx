@@ -1,6 +1,6 @@
 import { Form, Link } from '@remix-run/react'
 import { ChevronLeft, Download, Settings2 } from 'lucide-react'
-import { SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from '#server/domain/chat/schema.ts'
+import { SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import { ErrorSummary, FieldScope, SelectField, TextareaField, TextField } from '../forms.tsx'
 import type { FieldErrors } from '../forms.tsx'
 import { PinButton, usePendingChanges, withPending } from './conversation-actions.tsx'

@@ -1,7 +1,7 @@
 import { Form, Link, useLocation } from '@remix-run/react'
 import { ChevronLeft, ChevronRight, Copy, Paperclip, Pencil, RefreshCw, RotateCcw } from 'lucide-react'
 import { useState } from 'react'
-import { MESSAGE_MAX_CHARS } from '#server/domain/chat/schema.ts'
+import { MESSAGE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import { ErrorSummary, FieldScope, TextareaField } from '../forms.tsx'
 import type { FieldErrors } from '../forms.tsx'
 import { LiveReply } from './live-reply.tsx'

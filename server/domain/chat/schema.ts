@@ -4,15 +4,25 @@
  */
 import * as v from 'valibot'
 
-export const MESSAGE_MAX_CHARS = 32_000
-export const SYSTEM_PROMPT_MAX_CHARS = 8_000
-export const TITLE_MAX_CHARS = 200
-export const MAX_ATTACHMENTS = 4
-/** The same cap the `attachments` storage bucket applies; checked early so a form can say so at once. */
-export const ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-/** An exported conversation is JSON text: a few megabytes is thousands of messages. */
-export const IMPORT_MAX_BYTES = 10 * 1024 * 1024
-export const IMPORT_MAX_MESSAGES = 5_000
+import {
+	MESSAGE_MAX_CHARS,
+	SYSTEM_PROMPT_MAX_CHARS,
+	TITLE_MAX_CHARS,
+	MAX_ATTACHMENTS,
+	ATTACHMENT_MAX_BYTES,
+	IMPORT_MAX_BYTES,
+	IMPORT_MAX_MESSAGES,
+} from './limits.ts'
+
+export {
+	MESSAGE_MAX_CHARS,
+	SYSTEM_PROMPT_MAX_CHARS,
+	TITLE_MAX_CHARS,
+	MAX_ATTACHMENTS,
+	ATTACHMENT_MAX_BYTES,
+	IMPORT_MAX_BYTES,
+	IMPORT_MAX_MESSAGES,
+}
 
 const uuid = (what: string) => v.pipe(v.string(`${what} is missing.`), v.trim(), v.uuid(`${what} is not valid.`))
 
