@@ -2,7 +2,7 @@
  * The areas of the product, in navigation order: one list, used by the app shell and the landing page. An area
  * whose page is not built yet says so (`ready: false`): the landing page offers only what exists.
  */
-import { AudioLines, ChartColumn, Clapperboard, Image, Library, MessageSquare, Settings, Workflow } from 'lucide-react'
+import { AudioLines, ChartColumn, Clapperboard, ImageIcon, Library, MessageSquare, Settings, Workflow } from '#app/components/icons/index.tsx'
 
 export const AREAS = [
 	{
@@ -15,7 +15,7 @@ export const AREAS = [
 	{
 		to: '/images',
 		label: 'Images',
-		icon: Image,
+		icon: ImageIcon,
 		ready: true,
 		blurb: 'Images from a prompt, in several sizes, up to four at a time.',
 	},

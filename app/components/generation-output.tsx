@@ -1,5 +1,5 @@
 import { Form, Link } from '@remix-run/react'
-import { Ban, Check, CircleAlert, Clock, LoaderCircle, RotateCcw, X } from 'lucide-react'
+import { Ban, Check, CircleAlert, Clock, LoaderCircle, RotateCcw, X } from '#app/components/icons/index.tsx'
 import { useEffect, useState } from 'react'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'

@@ -4,8 +4,8 @@
  * JavaScript. Routes shape it through their `handle.shell` (see `ShellHandle`).
  */
 import { Form, Link, NavLink, useLocation, useMatches } from '@remix-run/react'
-import { Boxes, LogIn, LogOut, Menu, Monitor, Moon, Sparkles, Sun, UserPlus } from 'lucide-react'
-import type { LucideIcon } from 'lucide-react'
+import { Boxes, LogIn, LogOut, Menu, Monitor, Moon, Sparkles, Sun, UserPlus } from '#app/components/icons/index.tsx'
+import type { IconComponent } from '#app/components/icons/index.tsx'
 import type { ReactNode } from 'react'
 import { ACCOUNT_AREAS, AREAS } from './areas.ts'
 
@@ -96,7 +96,7 @@ function Brand({ compact = false }: { compact?: boolean }) {
 	)
 }
 
-type NavItem = { to: string; label: string; icon: LucideIcon; ready: boolean }
+type NavItem = { to: string; label: string; icon: IconComponent; ready: boolean }
 
 function NavItems({ items, rail }: { items: readonly NavItem[]; rail: boolean }) {
 	return (
@@ -230,7 +230,7 @@ function Account({ user, rail }: { user: ShellUser | null; rail: boolean }) {
 	)
 }
 
-const THEMES: readonly { value: ThemeChoice; label: string; icon: LucideIcon }[] = [
+const THEMES: readonly { value: ThemeChoice; label: string; icon: IconComponent }[] = [
 	{ value: 'light', label: 'Light', icon: Sun },
 	{ value: 'dark', label: 'Dark', icon: Moon },
 	{ value: 'system', label: 'System', icon: Monitor },

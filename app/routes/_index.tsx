@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
-import { ArrowRight, MessageSquare } from 'lucide-react'
+import { ArrowRight, MessageSquare } from '#app/components/icons/index.tsx'
 import { ACCOUNT_AREAS, AREAS } from '#app/components/areas.ts'
 import { CARD_GRID, GenerationCard } from '#app/components/generation-output.tsx'
 import { getUser } from '#app/utils/auth.server.ts'

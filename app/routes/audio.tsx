@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
-import { AudioLines } from 'lucide-react'
+import { AudioLines } from '#app/components/icons/index.tsx'
 import { AudioForm } from '#app/components/audio/audio-form.tsx'
 import { AudioResults } from '#app/components/audio/audio-results.tsx'
 import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'

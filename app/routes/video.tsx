@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
-import { Clapperboard } from 'lucide-react'
+import { Clapperboard } from '#app/components/icons/index.tsx'
 import { GenerationCard } from '#app/components/generation-output.tsx'
 import { VideoForm } from '#app/components/video/video-form.tsx'
 import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'

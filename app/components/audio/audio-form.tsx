@@ -6,7 +6,7 @@
  * keeping what was typed); with JavaScript the fields follow in place and the price follows the text.
  */
 import { Form, useNavigation } from '@remix-run/react'
-import { RefreshCw, Sparkles } from 'lucide-react'
+import { RefreshCw, Sparkles } from '#app/components/icons/index.tsx'
 import { useState } from 'react'
 import type { FormEvent } from 'react'
 import type { AudioMode, SoundModelView, SpeechModelView } from '#server/domain/generations/schema.ts'

@@ -4,7 +4,7 @@
  * say why and offer Retry. Native `<audio>` players: nothing to load, works without JavaScript.
  */
 import { Form, Link } from '@remix-run/react'
-import { Download, RotateCcw, X } from 'lucide-react'
+import { Download, RotateCcw, X } from '#app/components/icons/index.tsx'
 import { formatUsd } from '#server/domain/usage/money.ts'
 import { WaveformPreview, formatDuration } from './waveform-preview.tsx'
 import { PENDING, PendingState, StatusBadge, shortTime, type CardGeneration } from '../generation-output.tsx'

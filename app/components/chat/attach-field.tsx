@@ -4,7 +4,7 @@
  * button; without it the browser's own input shows them (the `scripting: none` media query), since nothing else
  * could.
  */
-import { FileText, Paperclip } from 'lucide-react'
+import { FileText, Paperclip } from '#app/components/icons/index.tsx'
 import { useState } from 'react'
 import { ErrorText, useField } from '../forms.tsx'
 

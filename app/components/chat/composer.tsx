@@ -1,5 +1,5 @@
 import { Form, useNavigation } from '@remix-run/react'
-import { ArrowUp, Square } from 'lucide-react'
+import { ArrowUp, Square } from '#app/components/icons/index.tsx'
 import type { KeyboardEvent } from 'react'
 import { MAX_ATTACHMENTS, MESSAGE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import { ErrorSummary, FieldScope, TextareaField } from '../forms.tsx'

@@ -5,7 +5,7 @@
  * the loaders revalidate behind it. A refusal comes back as the fetcher's data and is shown beside the form.
  */
 import { useFetcher, useFetchers } from '@remix-run/react'
-import { Pin, PinOff } from 'lucide-react'
+import { Pin, PinOff } from '#app/components/icons/index.tsx'
 import { TITLE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import type { action } from '#app/routes/chat.tsx'
 import { useHydrated } from './use-hydrated.ts'

@@ -1,5 +1,5 @@
 import { Form, Link } from '@remix-run/react'
-import { ChevronLeft, Download, Settings2 } from 'lucide-react'
+import { ChevronLeft, Download, Settings2 } from '#app/components/icons/index.tsx'
 import { SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import { ErrorSummary, FieldScope, SelectField, TextareaField, TextField } from '../forms.tsx'
 import type { FieldErrors } from '../forms.tsx'

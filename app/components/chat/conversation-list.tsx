@@ -1,5 +1,5 @@
 import { Form, Link, useLocation } from '@remix-run/react'
-import { Ellipsis, Pin, Search, SquarePen, Trash2 } from 'lucide-react'
+import { Ellipsis, Pin, Search, SquarePen, Trash2 } from '#app/components/icons/index.tsx'
 import { useEffect, useRef } from 'react'
 import {
 	PinButton,

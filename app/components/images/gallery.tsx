@@ -5,7 +5,7 @@
  * Works without JavaScript: tiles are links, Retry is a form, older pages are a link.
  */
 import { Form, Link, useRevalidator } from '@remix-run/react'
-import { ImageIcon, RotateCcw } from 'lucide-react'
+import { ImageIcon, RotateCcw } from '#app/components/icons/index.tsx'
 import { useEffect } from 'react'
 import { RELATION_WORDS } from '#server/domain/generations/schema.ts'
 import { PENDING, PendingState } from '../generation-output.tsx'

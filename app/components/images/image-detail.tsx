@@ -18,7 +18,7 @@ import {
 	SlidersHorizontal,
 	Trash2,
 	X,
-} from 'lucide-react'
+} from '#app/components/icons/index.tsx'
 import type { ReactNode } from 'react'
 import { IMAGE_SIZE_LABELS, RELATION_WORDS } from '#server/domain/generations/schema.ts'
 import type { GenerationStatus, Relation } from '#server/domain/generations/schema.ts'

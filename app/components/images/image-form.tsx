@@ -6,7 +6,7 @@
  * follow the select in place.
  */
 import { Form, Link, useNavigation } from '@remix-run/react'
-import { RefreshCw, Sparkles, X } from 'lucide-react'
+import { RefreshCw, Sparkles, X } from '#app/components/icons/index.tsx'
 import { useRef, useState } from 'react'
 import type { FormEvent } from 'react'
 import { IMAGE_SIZE_LABELS } from '#server/domain/generations/schema.ts'

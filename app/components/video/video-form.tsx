@@ -5,7 +5,7 @@
  * re-renders it for that model, keeping what was typed); with JavaScript the fields follow the select in place.
  */
 import { Form, Link, useNavigation } from '@remix-run/react'
-import { RefreshCw, Sparkles, X } from 'lucide-react'
+import { RefreshCw, Sparkles, X } from '#app/components/icons/index.tsx'
 import { useState } from 'react'
 import type { FormEvent } from 'react'
 import type { VideoModelView } from '#server/domain/generations/schema.ts'
