@@ -5,6 +5,10 @@
  * the style rules off.
  */
 const TESTS = { group: ['\\#tests/*', '**/tests/**'], message: 'Product code never imports test code.' }
+const ICONS = {
+	group: ['lucide-react', 'lucide-react/*'],
+	message: 'Icons come from #app/components/icons/index.tsx (one SVG sprite, no icon JavaScript): add the name there.',
+}
 const APP = { group: ['\\#app/*', '**/app/**'], message: 'server/ never imports from app/: move what both need down.' }
 const COMPOSITION = {
 	group: [
@@ -96,7 +100,7 @@ module.exports = {
 		// logger. A type or schema both sides need lives on the lower side (docs/architecture.md).
 		{
 			files: ['app/**'],
-			rules: { 'no-restricted-imports': ['error', { patterns: [TESTS] }] },
+			rules: { 'no-restricted-imports': ['error', { patterns: [TESTS, ICONS] }] },
 		},
 		{
 			files: ['server/**', 'server.ts'],
