@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import { lazy, Suspense } from 'react'
+import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react'
+import { lazy, Suspense, useEffect } from 'react'
 import { formatDuration, WaveformPreview } from '#app/components/audio/waveform-preview.tsx'
 import { useHydrated } from '#app/components/chat/use-hydrated.ts'
 import { StatusBadge } from '#app/components/generation-output.tsx'
@@ -91,6 +91,16 @@ export default function AudioProjectPage() {
 	const hydrated = useHydrated()
 	const doc = project.document
 	const audible = doc.tracks.some(t => isAudible(doc, t) && t.clips.length > 0)
+	const pending = mixdowns.some(m => m.status === 'queued' || m.status === 'running')
+	// With JavaScript a pending mixdown is followed by re-reading the page's data (without, the page refreshes).
+	const revalidator = useRevalidator()
+	useEffect(() => {
+		if (!pending) return
+		const timer = setInterval(() => {
+			if (revalidator.state === 'idle') revalidator.revalidate()
+		}, 1500)
+		return () => clearInterval(timer)
+	}, [pending, revalidator])
 	return (
 		<div className="mx-auto flex w-full max-w-6xl flex-col gap-5 p-4 sm:p-6">
 			<header className="flex flex-wrap items-end justify-between gap-3">
@@ -180,7 +190,7 @@ export default function AudioProjectPage() {
 						))}
 					</ul>
 				)}
-				{mixdowns.some(m => m.status === 'queued' || m.status === 'running') ? (
+				{pending ? (
 					<noscript>
 						<meta httpEquiv="refresh" content="2" />
 					</noscript>
@@ -268,7 +278,7 @@ function TrackCard({
 					<input
 						name="gain"
 						type="number"
-						step="0.05"
+						step="any"
 						min="0"
 						max="4"
 						defaultValue={track.gain}
@@ -314,7 +324,7 @@ function TrackCard({
 					</label>
 					<label className="space-y-1">
 						<span className="block text-fg-muted">Start (s)</span>
-						<input name="start" type="number" step="0.01" min="0" defaultValue="0" className="input w-24" />
+						<input name="start" type="number" step="any" min="0" defaultValue="0" className="input w-24" />
 					</label>
 					<button type="submit" name="intent" value="add-clip" className="btn-secondary px-3 py-1">
 						Add clip to {track.name}
@@ -387,7 +397,7 @@ function ClipRow({
 						<input
 							name={field}
 							type="number"
-							step={field === 'gain' ? '0.05' : '0.01'}
+							step="any"
 							min="0"
 							defaultValue={value}
 							className="input w-24"

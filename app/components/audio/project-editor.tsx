@@ -54,6 +54,12 @@ export default function ProjectEditor({
 	const [playing, setPlaying] = useState(false)
 	const fetcher = useFetcher<{ ok?: boolean; message?: string }>()
 	const duration = projectLength(doc) + TAIL_SECONDS
+	// The page's forms changed the project (or a save came back): take the server's document when nothing here
+	// is waiting to be saved.
+	useEffect(() => {
+		if (saveState === 'saved') setDoc(initial)
+		// eslint-disable-next-line react-hooks/exhaustive-deps -- only when the server's document changes
+	}, [initial])
 
 	/** Every change goes through here: validated by the schema, recorded for undo, then autosaved. */
 	const commit = useCallback(

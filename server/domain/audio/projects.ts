@@ -317,17 +317,28 @@ export function createAudioProjects(deps: {
 		if (!limited.allowed) {
 			return refuse(429, 'rate_limited', rateLimitMessage(limited), { headers: rateLimitHeaders(limited) })
 		}
-		return db.asUser(actor.id, async tx => {
-			const params = { source: 'mixdown', projectId: project.id, projectName: project.name, document: project.document }
-			const { rows } = await tx.query<Row>(
-				`insert into public.generations (user_id, kind, provider, model, prompt, params)
+		return db
+			.asUser(actor.id, async tx => {
+				const params = {
+					source: 'mixdown',
+					projectId: project.id,
+					projectName: project.name,
+					document: project.document,
+				}
+				const { rows } = await tx.query<Row>(
+					`insert into public.generations (user_id, kind, provider, model, prompt, params)
 				 values ($1, 'audio', 'offline', $2, $3, $4) returning ${COLUMNS}`,
-				[actor.id, MIXDOWN_MODEL, `Mixdown of “${project.name}”`, JSON.stringify(params)],
-			)
-			const generation = toGeneration(rows[0] as Row)
-			await jobs.enqueue(tx, 'audio.mixdown', { generationId: generation.id })
-			return { generation }
-		})
+					[actor.id, MIXDOWN_MODEL, `Mixdown of “${project.name}”`, JSON.stringify(params)],
+				)
+				const generation = toGeneration(rows[0] as Row)
+				await jobs.enqueue(tx, 'audio.mixdown', { generationId: generation.id })
+				return { generation }
+			})
+			.then(result => {
+				// Committed: this process's mixdown worker fetches it now rather than at its next poll.
+				jobs.wake('audio.mixdown')
+				return result
+			})
 	}
 
 	async function exportFile(actor: Actor, id: string): Promise<ProjectFile | Refusal> {
@@ -456,7 +467,7 @@ export function createAudioProjects(deps: {
 		importFile,
 		runMixdown,
 		async startWorkers() {
-			await jobs.work('audio.mixdown', runMixdown, { data: RunDataSchema })
+			await jobs.work('audio.mixdown', runMixdown, { data: RunDataSchema, pollingIntervalSeconds: 1 })
 		},
 	}
 }
