@@ -69,7 +69,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 				{ status: made.status, headers: made.headers ?? {} },
 			)
 		}
-		return redirect(`${back}#mixdowns`, 303)
+		// No #fragment: the pending page's refresh would then be a same-document jump, not a reload.
+		return redirect(back, 303)
 	}
 	const result = await projects.edit(user, id, change)
 	if ('refused' in result) {
@@ -394,14 +395,7 @@ function ClipRow({
 				).map(([field, label, value]) => (
 					<label key={field} className="space-y-1">
 						<span className="block text-fg-muted">{label}</span>
-						<input
-							name={field}
-							type="number"
-							step="any"
-							min="0"
-							defaultValue={value}
-							className="input w-24"
-						/>
+						<input name={field} type="number" step="any" min="0" defaultValue={value} className="input w-24" />
 					</label>
 				))}
 				<button type="submit" name="intent" value="clip" className="btn-secondary px-3 py-1">

@@ -28,7 +28,7 @@ async function twoSounds(page: Page, baseURL: string) {
 	}
 }
 
-test('two clips, move one, mix down, play @js-only', async ({ page, baseURL }, info) => {
+test('two clips, move one, mix down, play', async ({ page, baseURL }, info) => {
 	test.setTimeout(150_000)
 	// wavesurfer.js adds a <style> to its shadow root, which the page's CSP refuses (the waveforms still draw).
 	const problems = watchProblems(page, { ignore: /style-src/ })
