@@ -11,6 +11,8 @@ import { matchRoutes, type AgnosticRouteObject } from '@remix-run/router'
 import type { RequestHandler } from 'express'
 
 const tracer = trace.getTracer('generation-studio.remix')
+const MAX_REMEMBERED_PATHNAMES = 2_000
+const MAX_REMEMBERED_PATHNAME = 512
 
 function isResponse(value: unknown): value is Response {
 	return value instanceof Response
@@ -69,7 +71,7 @@ function routeTree(build: Pick<ServerBuild, 'routes'>, parentId?: string): Agnos
 /** The route pattern a path matches (`/generations/:id`, `/*` for the catch-all), or null when none does. */
 export function routePatternMatcher(build: Pick<ServerBuild, 'routes'>): (pathname: string) => string | null {
 	const tree = routeTree(build)
-	return pathname => {
+	const match = (pathname: string): string | null => {
 		// Remix's own requests: the route manifest, and single-fetch data (`/x.data`, `/_root.data` for `/`).
 		if (pathname === '/__manifest') return pathname
 		if (pathname.endsWith('.data')) pathname = pathname === '/_root.data' ? '/' : pathname.slice(0, -'.data'.length)
@@ -77,6 +79,21 @@ export function routePatternMatcher(build: Pick<ServerBuild, 'routes'>): (pathna
 		if (!matches) return null
 		const segments = matches.flatMap(m => (m.route.path ? m.route.path.split('/').filter(Boolean) : []))
 		return `/${segments.join('/')}`
+	}
+	// The routes never change while the process runs: a pathname's pattern is looked up once (matching flattens and
+	// ranks every route), and the most recently used pathnames are kept.
+	const known = new Map<string, string | null>()
+	return pathname => {
+		if (pathname.length > MAX_REMEMBERED_PATHNAME) return match(pathname)
+		let pattern = known.get(pathname)
+		if (pattern === undefined) pattern = match(pathname)
+		else known.delete(pathname)
+		known.set(pathname, pattern)
+		if (known.size > MAX_REMEMBERED_PATHNAMES) {
+			const oldest = known.keys().next().value
+			if (oldest !== undefined) known.delete(oldest)
+		}
+		return pattern
 	}
 }
 

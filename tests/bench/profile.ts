@@ -9,9 +9,13 @@
  * `/` is profiled signed out with a cookie (past the page cache); `/chat` means the seeded chat's page, `/chat500`
  * a chat with 500 messages on its branch, `/images200` the image gallery of a user with 200 images.
  * PROFILE_SECONDS (default 10) sets the length of each load; PROFILE_OUT=dir keeps the .cpuprofile files.
+ * PROFILE_OTLP=1 exports every signal over OTLP to a local receiver that only acknowledges, to see what telemetry
+ * costs per request.
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { RunningServer } from '#tests/support/server.ts'
@@ -51,7 +55,21 @@ class Inspector {
 	}
 }
 
+/** An OTLP endpoint that takes everything and answers 200 at once. */
+async function startReceiver() {
+	const server = http.createServer((req, res) => {
+		req.resume()
+		req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end())
+	})
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+	server.unref()
+	return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
 async function startProfiledServer(): Promise<RunningServer & { inspector: Inspector }> {
+	const otlp = process.env.PROFILE_OTLP
+		? { OTEL_EXPORTER_OTLP_ENDPOINT: await startReceiver(), OTEL_SERVICE_NAME: 'generation-studio-profile' }
+		: {}
 	const dataDir = mkdtempSync(path.join(tmpdir(), 'gs-profile-'))
 	const child = spawn(
 		process.execPath,
@@ -65,6 +83,7 @@ async function startProfiledServer(): Promise<RunningServer & { inspector: Inspe
 				DATA_DIR: dataDir,
 				...BENCH_ENV,
 				RATE_LIMITS: 'global=100000000/60,signup=1000/3600,generation=100000/60,write=100000/60',
+				...otlp,
 			},
 			stdio: ['ignore', 'pipe', 'pipe'],
 		},
@@ -200,4 +219,10 @@ async function main() {
 	}
 }
 
-void main()
+main().then(
+	() => process.exit(0),
+	(error: unknown) => {
+		process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+		process.exit(1)
+	},
+)

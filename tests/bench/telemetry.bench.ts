@@ -5,10 +5,16 @@
  * per request (off / exporting): the page is CPU-bound, and unlike requests per second that figure does not move
  * when other work on a shared machine makes requests wait. The wall-clock throughput ratio is printed beside it.
  *
- * The figures before this work (SDK started even without an endpoint, every instrumentation on) are read from
- * tests/bench/telemetry-before.json, measured with this file on that code: TELEMETRY_BENCH_RECORD=<path> writes one.
+ * Each round measures both sides back to back, and its own ratio is printed too: the spread of those says how far
+ * the machine's other work moved the figure.
+ *
+ * Earlier figures are read from tests/bench/telemetry-before*.json, each measured with this file on the code of
+ * its commit (TELEMETRY_BENCH_RECORD=<path> writes one): telemetry-before.json is the code before the SDK started
+ * only with an endpoint (every instrumentation on either way), telemetry-before-spans.json the code before the
+ * exporting path was made cheaper (docs/decisions/012-telemetry-cost-and-links.md).
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { execSync } from 'node:child_process'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -17,13 +23,16 @@ import { startServer, type RunningServer } from '#tests/support/server.ts'
 import { BENCH_ENV, cpuMs, load, signUp } from './support.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
-const ROUNDS = 2
+const ROUNDS = Number(process.env.TELEMETRY_BENCH_ROUNDS ?? 3)
 const BUDGET = 0.85
-const BEFORE_PATH = path.join(path.dirname(new URL(import.meta.url).pathname), 'telemetry-before.json')
+const DIR = path.dirname(new URL(import.meta.url).pathname)
 
 type Side = { rps: number; cpuMs: number }
-/** ratio: throughput kept, from CPU per request (off / exporting); rpsRatio: the same from requests per second. */
-type TelemetryFigures = { off: Side; exporting: Side; ratio: number; rpsRatio: number }
+/**
+ * ratio: throughput kept, from CPU per request (off / exporting); rpsRatio: the same from requests per second;
+ * roundRatios: the CPU ratio of each round on its own.
+ */
+type TelemetryFigures = { off: Side; exporting: Side; ratio: number; rpsRatio: number; roundRatios?: number[] }
 
 /** An OTLP endpoint that takes everything and answers 200 at once, so only the exporting side's own cost counts. */
 async function startReceiver() {
@@ -54,9 +63,19 @@ function mean(sides: Side[]): Side {
 	}
 }
 
-function readBefore(): (TelemetryFigures & { commit: string }) | null {
-	if (!existsSync(BEFORE_PATH)) return null
-	return JSON.parse(readFileSync(BEFORE_PATH, 'utf8')) as TelemetryFigures & { commit: string }
+type Recorded = TelemetryFigures & { commit: string; recordedAt: string }
+
+/** Every recorded earlier figure, oldest first. */
+function readBefore(): Recorded[] {
+	return readdirSync(DIR)
+		.filter(f => /^telemetry-before.*\.json$/.test(f))
+		.map(f => JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as Recorded)
+		.sort((a, b) => a.recordedAt.localeCompare(b.recordedAt))
+}
+
+function spread(ratios: number[] | undefined): string {
+	if (!ratios?.length) return ''
+	return `   rounds ${ratios.map(r => r.toFixed(2)).join(' ')} (spread ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
 }
 
 export async function runTelemetryBench() {
@@ -88,23 +107,24 @@ export async function runTelemetryBench() {
 			exporting: mean(runs.exporting),
 			ratio: 0,
 			rpsRatio: 0,
+			roundRatios: runs.off.map((off, i) => off.cpuMs / (runs.exporting[i]?.cpuMs ?? NaN)),
 		}
 		figures.ratio = figures.off.cpuMs / figures.exporting.cpuMs
 		figures.rpsRatio = figures.exporting.rps / figures.off.rps
 		if (process.env.TELEMETRY_BENCH_RECORD) {
 			writeFileSync(
 				process.env.TELEMETRY_BENCH_RECORD,
-				`${JSON.stringify({ ...figures, recordedAt: new Date().toISOString() }, null, '\t')}\n`,
+				`${JSON.stringify({ ...figures, recordedAt: new Date().toISOString(), commit: execSync('git rev-parse HEAD').toString().trim() }, null, '\t')}\n`,
 			)
 		}
 		const before = readBefore()
 		const line = (label: string, f: TelemetryFigures) =>
-			`${label.padEnd(8)} off ${f.off.rps.toFixed(0).padStart(5)} req/s ${f.off.cpuMs.toFixed(2)} ms CPU   exporting ${f.exporting.rps.toFixed(0).padStart(5)} req/s ${f.exporting.cpuMs.toFixed(2)} ms CPU   ratio ${f.ratio.toFixed(2)} (req/s ${f.rpsRatio.toFixed(2)})`
+			`${label.padEnd(16)} off ${f.off.rps.toFixed(0).padStart(5)} req/s ${f.off.cpuMs.toFixed(2)} ms CPU   exporting ${f.exporting.rps.toFixed(0).padStart(5)} req/s ${f.exporting.cpuMs.toFixed(2)} ms CPU   ratio ${f.ratio.toFixed(2)} (req/s ${f.rpsRatio.toFixed(2)})${spread(f.roundRatios)}`
 		const pass = figures.ratio >= BUDGET
 		process.stdout.write(
 			[
 				`Telemetry overhead on signed-in GET /library, ${ROUNDS} x ${SECONDS}s per side at 10 connections`,
-				...(before ? [line(`before`, before) + `   (${before.commit.slice(0, 7)})`] : []),
+				...before.map(b => line(`before ${b.commit.slice(0, 7)}`, b)),
 				line('now', figures),
 				`budget   throughput kept when exporting (CPU per request, off / exporting) at least ${BUDGET}: ${figures.ratio.toFixed(2)} ${pass ? 'PASS' : 'FAIL'}`,
 				'',
