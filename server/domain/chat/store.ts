@@ -235,7 +235,10 @@ export async function loadBranchView(
 		`with recursive branch as (
 			select id, parent_id, 1 as depth from public.messages where id = $1 and conversation_id = $2
 			union all
-			select m.id, m.parent_id, b.depth + 1 from public.messages m join branch b on m.id = b.parent_id
+			-- One primary-key lookup per step, whatever the planner believes about the table's size (without
+			-- statistics it would rather scan all of the user's messages on every step).
+			select p.id, p.parent_id, b.depth + 1 from branch b
+			cross join lateral (select id, parent_id from public.messages where id = b.parent_id limit 1) p
 			where b.depth <= $3
 		), versions as (
 			select v.id, row_number() over w as position, count(*) over (partition by v.parent_id) as total,
