@@ -21,25 +21,33 @@ export default function handleRequest(
 	const waitForAll = isbot(request.headers.get('user-agent') ?? '') || remixContext.isSpaMode
 	return new Promise<Response>((resolve, reject) => {
 		let shellRendered = false
+		// Pending deferred data is cut off after the stream timeout. The timer goes as soon as everything is
+		// rendered: left running, it kept every finished render (its tree and data) alive for 11 seconds.
+		const timer = setTimeout(() => abort(), streamTimeout + 1000)
+		const send = () => {
+			shellRendered = true
+			const body = new PassThrough()
+			responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+			resolve(
+				new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }),
+			)
+			pipe(body)
+		}
 		const { pipe, abort } = renderToPipeableStream(
 			<NonceProvider value={nonce}>
 				<RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} nonce={nonce} />
 			</NonceProvider>,
 			{
 				nonce,
-				[waitForAll ? 'onAllReady' : 'onShellReady']() {
-					shellRendered = true
-					const body = new PassThrough()
-					responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
-					resolve(
-						new Response(createReadableStreamFromReadable(body), {
-							headers: responseHeaders,
-							status: responseStatusCode,
-						}),
-					)
-					pipe(body)
+				onShellReady() {
+					if (!waitForAll) send()
+				},
+				onAllReady() {
+					clearTimeout(timer)
+					if (waitForAll) send()
 				},
 				onShellError(error: unknown) {
+					clearTimeout(timer)
 					reject(error)
 				},
 				onError(error: unknown) {
@@ -49,7 +57,6 @@ export default function handleRequest(
 				},
 			},
 		)
-		setTimeout(abort, streamTimeout + 1000)
 	})
 }
 
