@@ -41,7 +41,10 @@ export type ChatDeps = DomainDeps & {
 	staleAfterMs?: number
 	/** How often a client following a reply written by another process re-reads the row. */
 	pollIntervalMs?: number
-	/** Messages shown per page of a branch. */
+	/**
+	 * Messages shown per page of a branch (default 20, two screens or more; "Show earlier messages" pages back).
+	 * The server renders only this window, so a long branch costs no more to open than a short one.
+	 */
 	windowSize?: number
 }
 
@@ -57,7 +60,7 @@ export function createChat(deps: ChatDeps) {
 		db,
 		storage,
 		markdown: deps.markdown ?? createMarkdownRenderer(),
-		windowSize: deps.windowSize ?? 50,
+		windowSize: deps.windowSize ?? 20,
 		settleStale: replies.settleStale,
 	})
 	const sending = createSending({ ...deps, conversations, replies })
