@@ -102,6 +102,12 @@ const EnvSchema = v.object({
 		v.number('must be a number'),
 		v.minValue(0, 'must not be negative'),
 	),
+	/** The largest recording accepted for transcription, in MB (the media bucket holds files up to 200 MB). */
+	TRANSCRIBE_MAX_MB: int(100, 1, 200),
+	/** Freesound's API key, for searching its sounds from the audio studio; empty leaves that search out. */
+	FREESOUND_API_KEY: optionalString,
+	/** Freesound's API base URL (a stub server in tests). */
+	FREESOUND_BASE_URL: optionalString,
 	EMBEDDED_WORKER: bool(true),
 	JOB_LEASE_SECONDS: int(30, 2, 3600),
 	PROVIDER_TIMEOUT_SECONDS: int(0, 0, 3600),
@@ -167,6 +173,10 @@ export type Config = {
 	/** Per-policy overrides of the rate-limit table: name -> { points, durationSeconds }. */
 	rateLimitOverrides: Record<string, { points: number; durationSeconds: number }>
 	monthlyBudgetUsd: number
+	/** The largest recording accepted for transcription, in bytes. */
+	transcribeMaxBytes: number
+	/** Freesound's API, when a key is set. */
+	freesound: { apiKey: string; baseUrl: string } | null
 	/** Run the job worker inside the web process (the single-process default). */
 	embeddedWorker: boolean
 	/** Postgres: a crashed process's running jobs run again elsewhere within about this long (plus a third). */
@@ -349,6 +359,10 @@ export function inspectConfig(
 		session: { idleDays: env.SESSION_IDLE_DAYS, maxDays: env.SESSION_MAX_DAYS },
 		rateLimitOverrides,
 		monthlyBudgetUsd: env.MONTHLY_BUDGET_USD,
+		transcribeMaxBytes: env.TRANSCRIBE_MAX_MB * 1024 * 1024,
+		freesound: env.FREESOUND_API_KEY
+			? { apiKey: env.FREESOUND_API_KEY, baseUrl: env.FREESOUND_BASE_URL || 'https://freesound.org/apiv2' }
+			: null,
 		embeddedWorker: env.EMBEDDED_WORKER,
 		jobLeaseSeconds: env.JOB_LEASE_SECONDS,
 		providerTimeoutMs: env.PROVIDER_TIMEOUT_SECONDS > 0 ? env.PROVIDER_TIMEOUT_SECONDS * 1000 : null,

@@ -20,6 +20,8 @@ import type { AudioProjects } from './domain/audio/projects.ts'
 import { createGenerations } from './domain/generations/index.ts'
 import type { Generations } from './domain/generations/index.ts'
 import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
+import { createTranscripts } from './domain/transcripts/index.ts'
+import type { Transcripts } from './domain/transcripts/index.ts'
 import { createModels } from './domain/models/index.ts'
 import { startPurgeWorker } from './domain/undo/index.ts'
 import { usageSummary } from './domain/usage/index.ts'
@@ -60,6 +62,7 @@ export type Services = {
 	generations: Generations
 	/** Multitrack audio projects and their mixdowns. */
 	audioProjects: AudioProjects
+	transcripts: Transcripts
 	chat: Chat
 	models: Models
 	usage: { summary(user: { id: string }): Promise<UsageSummary> }
@@ -164,6 +167,7 @@ export async function createServices(configured: Config): Promise<Services> {
 	const audioProjects = createAudioProjects({ db, jobs, storage, limits, announce: generations.announce })
 	const webhooks = { replicate: createReplicateWebhooks({ config, db, providers, generations }) }
 	const chat = createChat({ config, db, jobs, providers, storage })
+	const transcripts = createTranscripts({ config, db, jobs, providers, storage })
 	// Before the database closes: replies still being written keep their text and can be retried.
 	closers.push(['chat replies', () => chat.close()])
 
@@ -235,6 +239,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		providers,
 		generations,
 		audioProjects,
+		transcripts,
 		chat,
 		models,
 		usage: { summary: user => usageSummary(db, user.id, config.monthlyBudgetUsd) },
@@ -245,6 +250,7 @@ export async function createServices(configured: Config): Promise<Services> {
 			await jobs.recoverOrphans()
 			await generations.startWorkers()
 			await audioProjects.startWorkers()
+			await transcripts.startWorkers()
 			await chat.startWorkers()
 			// Deletions become final when their undo window is over.
 			await startPurgeWorker(jobs, {

@@ -52,7 +52,10 @@ export default function Audio() {
 				<h1 id="studio-title" className="text-2xl font-semibold tracking-tight">
 					Audio
 				</h1>
-				<p className="mb-5 mt-1 text-sm text-fg-muted">Speech from text, music and sound effects from a description.</p>
+				<p className="mb-5 mt-1 text-sm text-fg-muted">
+					Speech from text, music and sound effects from a description.{' '}
+					<Link to="/audio/transcribe">Transcribe a recording</Link>
+				</p>
 				<div className="card shadow-sm">
 					<AudioForm
 						key={refused ? JSON.stringify(refused.values) : studio.idempotencyKey}

@@ -13,6 +13,7 @@ export const JOB_NAMES = [
 	'workflow.run',
 	'purge.deleted',
 	'audio.mixdown',
+	'transcript.run',
 ] as const
 export type JobName = (typeof JOB_NAMES)[number]
 
@@ -29,6 +30,7 @@ export type RetryPolicy = {
 export const JOB_POLICIES: Record<JobName, RetryPolicy> = {
 	'generation.run': { retryLimit: 3, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 15 * 60 },
 	'generation.poll': { retryLimit: 10, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 5 * 60 },
+	'transcript.run': { retryLimit: 2, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 30 * 60 },
 	'chat.title': { retryLimit: 2, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 2 * 60 },
 	'workflow.run': { retryLimit: 2, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 60 * 60 },
 	// Deleting for good after the undo window: files on a storage that is down are tried again later.

@@ -1,12 +1,15 @@
 /**
- * Audio files made of parts (long speech is spoken in several requests) joined into one, with the ffmpeg binary shipped in `@ffmpeg-installer/ffmpeg` (as ./video.ts does), so
- * nothing is decoded by hand and nothing is installed on the host.
+ * Audio in parts, both ways, with the ffmpeg binary shipped in `@ffmpeg-installer/ffmpeg` (as ./video.ts does),
+ * so nothing is decoded by hand and nothing is installed on the host: parts joined into one file (long speech is
+ * spoken in several requests), and a recording (audio, or a video's sound) cut into chunks a transcription
+ * provider accepts, each with the time it starts at.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import ffmpeg from '@ffmpeg-installer/ffmpeg'
+import { sniffAudio } from '#server/providers/media.ts'
 
 /** A join that takes longer than this is given up on (a stuck decoder must not hold a worker). */
 const FFMPEG_TIMEOUT_MS = 60_000
@@ -60,6 +63,55 @@ export async function joinAudio(
 			target,
 		])
 		return { data: new Uint8Array(await readFile(target)), contentType: out.contentType }
+	} finally {
+		await rm(dir, { recursive: true, force: true })
+	}
+}
+
+/** A chunk of a recording: 16 kHz mono WAV, and where it starts in the whole (seconds). */
+export type AudioChunk = { data: Uint8Array; start: number; duration: number }
+
+/**
+ * The sound of a recording (audio or video, any format ffmpeg reads) as 16 kHz mono WAV chunks of at most
+ * `chunkSeconds` each — speech needs no more, and 10 minutes of it is about 19 MB. Each chunk's start is the sum
+ * of the lengths before it, read from the WAV files themselves, so stitched timestamps line up exactly. Throws
+ * when ffmpeg finds no sound.
+ */
+export async function chunkAudio(data: Uint8Array, chunkSeconds: number): Promise<AudioChunk[]> {
+	const dir = await mkdtemp(path.join(tmpdir(), 'chunks-'))
+	try {
+		const input = path.join(dir, 'input')
+		await writeFile(input, data)
+		await run([
+			'-v',
+			'error',
+			'-i',
+			input,
+			'-vn',
+			'-ac',
+			'1',
+			'-ar',
+			'16000',
+			'-c:a',
+			'pcm_s16le',
+			'-f',
+			'segment',
+			'-segment_time',
+			String(chunkSeconds),
+			path.join(dir, 'chunk-%05d.wav'),
+		])
+		const files = (await readdir(dir)).filter(f => f.startsWith('chunk-')).sort()
+		const chunks: AudioChunk[] = []
+		let start = 0
+		for (const file of files) {
+			const bytes = new Uint8Array(await readFile(path.join(dir, file)))
+			const duration = sniffAudio(bytes)?.durationSeconds ?? 0
+			if (duration <= 0) continue
+			chunks.push({ data: bytes, start, duration })
+			start += duration
+		}
+		if (chunks.length === 0) throw new Error('ffmpeg found no sound')
+		return chunks
 	} finally {
 		await rm(dir, { recursive: true, force: true })
 	}

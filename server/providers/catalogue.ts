@@ -80,6 +80,14 @@ export const PLAIN_SPEECH_OPTIONS: SpeechOptions = {
 	instructions: false,
 }
 
+/**
+ * What a transcription model takes: recordings are cut into chunks of at most `chunkSeconds` (16 kHz mono WAV)
+ * so each request stays under the provider's upload limit, and the timestamps are stitched back together.
+ */
+export type TranscribeOptions = { chunkSeconds: number }
+
+export const PLAIN_TRANSCRIBE_OPTIONS: TranscribeOptions = { chunkSeconds: 600 }
+
 /** What a music or sound-effect model makes, and how long (seconds). */
 export type SoundOptions = { modes: readonly ('music' | 'effects')[]; maxSeconds: number }
 
@@ -122,6 +130,8 @@ export type ModelInfo = {
 	speech?: SpeechOptions
 	/** For models with `music`: music, sound effects or both. */
 	sound?: SoundOptions
+	/** For models with `transcribe`. */
+	transcribe?: TranscribeOptions
 }
 
 const ASPECTS: readonly ImageSize[] = ['1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792']
@@ -201,6 +211,8 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		description: 'Describes the recording instead of transcribing it.',
 		capabilities: ['transcribe'],
 		prices: free,
+		// Short chunks, so long recordings are cut and stitched here as they are for real providers.
+		transcribe: { chunkSeconds: 10 },
 	},
 
 	// OpenAI (or any OpenAI-compatible server through OPENAI_BASE_URL).
@@ -322,6 +334,8 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		description: 'Speech to text.',
 		capabilities: ['transcribe'],
 		prices: { second: 100 },
+		// OpenAI takes files up to 25 MB: ten minutes of 16 kHz mono WAV is about 19 MB.
+		transcribe: { chunkSeconds: 600 },
 	},
 
 	// Replicate.

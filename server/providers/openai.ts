@@ -42,6 +42,7 @@ import {
 	type SpeechFormat,
 	type SpeechRequest,
 	type TextResult,
+	type TranscriptResult,
 	type TitleRequest,
 	type TitleResult,
 	type TranscribeRequest,
@@ -285,23 +286,47 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
 			}
 		},
 
-		async transcribe(model: string, request: TranscribeRequest, signal?: AbortSignal): Promise<TextResult> {
+		async transcribe(model: string, request: TranscribeRequest, signal?: AbortSignal): Promise<TranscriptResult> {
 			const file = await upload(request.audio, 'recording')
+			// Whisper gives timed segments in its verbose answer; the newer transcription models only text.
+			const verbose = model.startsWith('whisper')
 			const result = await call('transcribe', signal, requestOptions =>
 				client.audio.transcriptions.create(
-					{ model, file, ...(request.language ? { language: request.language } : {}) },
+					{
+						model,
+						file,
+						...(request.language ? { language: request.language } : {}),
+						...(verbose
+							? { response_format: 'verbose_json' as const, timestamp_granularities: ['segment' as const] }
+							: {}),
+					},
 					requestOptions,
 				),
 			)
+			const seconds = sniffAudio(request.audio.data)?.durationSeconds ?? request.durationSeconds
 			let usage: Usage
-			if (result.usage?.type === 'duration') usage = { unit: 'seconds', units: result.usage.seconds }
-			else if (result.usage?.type === 'tokens') {
-				usage = { unit: 'tokens', inputTokens: result.usage.input_tokens, outputTokens: result.usage.output_tokens }
+			// The usage's shape differs by response format and model: read it as what it says it is.
+			const reported: unknown = 'usage' in result ? result.usage : undefined
+			const field = (name: string) =>
+				typeof reported === 'object' && reported !== null && name in reported
+					? (reported as Record<string, unknown>)[name]
+					: undefined
+			const number = (name: string) => (typeof field(name) === 'number' ? (field(name) as number) : 0)
+			if (field('type') === 'duration') usage = { unit: 'seconds', units: number('seconds') }
+			else if (field('type') === 'tokens') {
+				usage = { unit: 'tokens', inputTokens: number('input_tokens'), outputTokens: number('output_tokens') }
+			} else if ('duration' in result && typeof result.duration === 'number') {
+				usage = { unit: 'seconds', units: result.duration }
 			} else {
-				const seconds = sniffAudio(request.audio.data)?.durationSeconds ?? request.durationSeconds
 				usage = { unit: 'seconds', units: seconds ?? 0, estimated: true }
 			}
-			return { text: result.text, usage }
+			const out: TranscriptResult = { text: result.text, usage }
+			if ('segments' in result && Array.isArray(result.segments)) {
+				out.segments = result.segments.map(s => ({ start: s.start, end: s.end, text: s.text.trim() }))
+			}
+			if ('language' in result && typeof result.language === 'string') out.language = result.language
+			if ('duration' in result && typeof result.duration === 'number') out.durationSeconds = result.duration
+			return out
 		},
 
 		async listModels(_known: readonly string[], signal?: AbortSignal) {

@@ -36,6 +36,7 @@ import {
 	type TitleRequest,
 	type TitleResult,
 	type TranscribeRequest,
+	type TranscriptResult,
 	type UpscaleRequest,
 	type VideoRequest,
 	type VisionRequest,
@@ -86,7 +87,7 @@ export interface ProviderRegistry {
 	video(modelId: string): ModelCall<VideoRequest, AsyncMediaResult>
 	music(modelId: string): ModelCall<MusicRequest, AsyncMediaResult>
 	speech(modelId: string): ModelCall<SpeechRequest, MediaResult>
-	transcribe(modelId: string): ModelCall<TranscribeRequest, TextResult>
+	transcribe(modelId: string): ModelCall<TranscribeRequest, TranscriptResult>
 	predictions(provider: ProviderName): PredictionClient
 	/** Counts the cost of a prediction that finished after its call, once, in the provider cost metric. */
 	recordPredictionCost(modelId: string, capability: Capability, costMicros: number): void

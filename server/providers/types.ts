@@ -187,6 +187,16 @@ export type SpeechRequest = {
 	/** How to say it ("calm, slow, a little amused"), for models that take instructions. */
 	instructions?: string
 }
+/** A stretch of a transcript: seconds from the start of the recording sent, and what was said. */
+export type TranscriptSegment = { start: number; end: number; text: string }
+
+/** A transcript: the text, its timed segments when the provider gives them, and the language it heard. */
+export type TranscriptResult = TextResult & {
+	segments?: TranscriptSegment[]
+	language?: string
+	durationSeconds?: number
+}
+
 export type TranscribeRequest = {
 	audio: BinaryInput
 	language?: string
@@ -284,7 +294,7 @@ export interface ProviderAdapter {
 	video?(model: string, request: VideoRequest, signal?: AbortSignal): Promise<AsyncMediaResult>
 	music?(model: string, request: MusicRequest, signal?: AbortSignal): Promise<AsyncMediaResult>
 	speech?(model: string, request: SpeechRequest, signal?: AbortSignal): Promise<MediaResult>
-	transcribe?(model: string, request: TranscribeRequest, signal?: AbortSignal): Promise<TextResult>
+	transcribe?(model: string, request: TranscribeRequest, signal?: AbortSignal): Promise<TranscriptResult>
 	/** Polling for predictions that finish later (`video`, `music` on Replicate). */
 	getPrediction?(id: string, signal?: AbortSignal): Promise<PredictionState>
 	cancelPrediction?(id: string, signal?: AbortSignal): Promise<PredictionState>

@@ -41,11 +41,7 @@ export type StoredWaveform = { key: string; size: number; preview: number[] }
 
 /** Every stored file of a generation: the outputs, their thumbnails and waveform files. */
 export function outputKeys(outputs: readonly GenerationOutput[]): string[] {
-	return outputs.flatMap(o => [
-		o.key,
-		...(o.thumbnails ?? []).map(t => t.key),
-		...(o.waveform ? [o.waveform.key] : []),
-	])
+	return outputs.flatMap(o => [o.key, ...(o.thumbnails ?? []).map(t => t.key), ...(o.waveform ? [o.waveform.key] : [])])
 }
 
 export type Generation = {

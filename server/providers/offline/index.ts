@@ -25,6 +25,8 @@ import {
 	type ProviderAdapter,
 	type SpeechRequest,
 	type TextResult,
+	type TranscriptResult,
+	type TranscriptSegment,
 	type TitleRequest,
 	type TitleResult,
 	type TranscribeRequest,
@@ -402,7 +404,7 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 			}
 		},
 
-		async transcribe(_model: string, request: TranscribeRequest, signal?: AbortSignal): Promise<TextResult> {
+		async transcribe(_model: string, request: TranscribeRequest, signal?: AbortSignal): Promise<TranscriptResult> {
 			checkSignal(signal)
 			const facts = sniffAudio(request.audio.data)
 			const seconds = facts?.durationSeconds ?? request.durationSeconds
@@ -411,7 +413,25 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 			const text =
 				`(Offline demo transcript) A ${length}${what} (${formatBytes(request.audio.data.length)}) was received. ` +
 				'Nothing was transcribed: set OPENAI_API_KEY to transcribe speech for real.'
-			return { text, usage: { unit: 'seconds', units: seconds ?? 0, estimated: seconds === undefined } }
+			// Timed like a real transcript: one segment per two seconds, saying which stretch it stands for.
+			const segments: TranscriptSegment[] = []
+			if (seconds !== undefined && seconds > 0) {
+				for (let start = 0; start < seconds - 1e-6; start += 2) {
+					const end = Math.min(seconds, start + 2)
+					segments.push({
+						start,
+						end,
+						text: `(Offline demo) Seconds ${start.toFixed(0)} to ${end.toFixed(1)} of the recording.`,
+					})
+				}
+			}
+			return {
+				text,
+				usage: { unit: 'seconds', units: seconds ?? 0, estimated: seconds === undefined },
+				segments,
+				...(seconds !== undefined ? { durationSeconds: seconds } : {}),
+				...(request.language ? { language: request.language } : {}),
+			}
 		},
 
 		async listModels() {

@@ -1,0 +1,20 @@
+/** The languages offered for transcription (ISO 639-1), besides "detect it". */
+export const LANGUAGES = [
+	{ code: 'en', name: 'English' },
+	{ code: 'es', name: 'Spanish' },
+	{ code: 'fr', name: 'French' },
+	{ code: 'de', name: 'German' },
+	{ code: 'it', name: 'Italian' },
+	{ code: 'pt', name: 'Portuguese' },
+	{ code: 'nl', name: 'Dutch' },
+	{ code: 'pl', name: 'Polish' },
+	{ code: 'sv', name: 'Swedish' },
+	{ code: 'tr', name: 'Turkish' },
+	{ code: 'ru', name: 'Russian' },
+	{ code: 'uk', name: 'Ukrainian' },
+	{ code: 'ar', name: 'Arabic' },
+	{ code: 'hi', name: 'Hindi' },
+	{ code: 'ja', name: 'Japanese' },
+	{ code: 'ko', name: 'Korean' },
+	{ code: 'zh', name: 'Chinese' },
+] as const

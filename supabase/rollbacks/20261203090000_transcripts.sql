@@ -1,0 +1,2 @@
+-- Undoes 20261203090000_transcripts.
+drop table public.transcripts;
