@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react'
 import { Download, Search } from 'lucide-react'
-import { useRef } from 'react'
+import { useEffect, useRef } from 'react'
 import type { MouseEvent } from 'react'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { TranscriptStatusLine } from '#app/components/audio/transcript-status.tsx'
@@ -49,6 +49,15 @@ export default function TranscriptPage() {
 	const refused = useActionData<typeof action>()
 	const player = useRef<HTMLAudioElement & HTMLVideoElement>(null)
 	const pending = t.status === 'queued' || t.status === 'running'
+	// With JavaScript the page follows the job in place; without, it refreshes itself (the noscript below).
+	const revalidator = useRevalidator()
+	useEffect(() => {
+		if (!pending) return
+		const timer = setInterval(() => {
+			if (revalidator.state === 'idle') revalidator.revalidate()
+		}, 1000)
+		return () => clearInterval(timer)
+	}, [pending, revalidator])
 	const shown = matches
 		? t.segments.map((s, i) => ({ s, i })).filter(({ i }) => matches.includes(i))
 		: t.segments.map((s, i) => ({ s, i }))

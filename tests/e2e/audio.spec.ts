@@ -6,6 +6,7 @@
 import { expect, test } from '@playwright/test'
 import type { Locator, Page } from '@playwright/test'
 import { signUpFresh, watchProblems } from '../support/browser.ts'
+import { wav } from '../support/samples.ts'
 
 async function finished(page: Page) {
 	await expect(page.locator('article[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
@@ -98,4 +99,61 @@ test('a refused field keeps what was typed and says why beside it', async ({ pag
 	await page.getByRole('button', { name: 'Speak' }).click()
 	await expect(page.getByText(/takes a speed from 0.5 to 2/).first()).toBeVisible()
 	await expect(page.getByLabel('Text to speak')).toHaveValue('Too fast.')
+})
+
+test('transcribe an uploaded recording: progress, segments that play from their time, search, edit, SRT', async ({
+	page,
+	baseURL,
+	javaScriptEnabled,
+}) => {
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/audio')
+	await page.getByRole('link', { name: 'Transcribe a recording' }).click()
+	await expect(page).toHaveURL(/\/audio\/transcribe$/)
+	await page.getByLabel('Recording').setInputFiles({
+		name: 'memo.wav',
+		mimeType: 'audio/wav',
+		buffer: Buffer.from(wav(8000 * 6)),
+	})
+	await page.getByLabel('Language').selectOption('en')
+	await page.getByRole('button', { name: 'Transcribe' }).click()
+	await expect(page).toHaveURL(/\/audio\/transcripts\/[0-9a-f-]{36}$/)
+	await expect(page.locator('article[data-transcript-status]')).toHaveAttribute('data-transcript-status', 'succeeded', {
+		timeout: 30_000,
+	})
+	await expect(page.getByRole('heading', { level: 1 })).toHaveText('memo.wav')
+	await expect(page.locator('[data-segment]')).toHaveCount(3)
+
+	// A timestamp plays from its segment: in place with JavaScript, by the media fragment without.
+	const second = page.getByRole('link', { name: 'Play from 0:02' })
+	await second.click()
+	if (javaScriptEnabled) {
+		await expect
+			.poll(() => page.locator('#player audio').evaluate(a => (a as HTMLAudioElement).currentTime))
+			.toBeGreaterThanOrEqual(2)
+	} else {
+		await expect(page).toHaveURL(/\?t=2#player$/)
+		await expect(page.locator('#player audio')).toHaveAttribute('src', /#t=2$/)
+	}
+
+	// Search within it, then edit a segment.
+	await page.getByLabel('Search the transcript').fill('4 to 6')
+	await page.getByRole('button', { name: 'Search' }).click()
+	await expect(page.locator('[data-search-count]')).toHaveAttribute('data-search-count', '1')
+	await page.getByRole('link', { name: 'Show all' }).click()
+	await expect(page.locator('[data-segment]')).toHaveCount(3)
+	const first = page.locator('[data-segment="0"]')
+	await first.getByText('Edit').click()
+	await first.getByRole('textbox').fill('Hello from the edited segment.')
+	await first.getByRole('button', { name: 'Save' }).click()
+	await expect(page.locator('[data-segment="0"] p').first()).toHaveText('Hello from the edited segment.')
+
+	const href = (await page.getByRole('link', { name: 'SRT' }).getAttribute('href')) ?? ''
+	const srt = await page.request.get(href)
+	expect(srt.status()).toBe(200)
+	expect(srt.headers()['content-disposition']).toBe('attachment; filename="memo.srt"')
+	const body = await srt.text()
+	expect(
+		body.startsWith('1\n00:00:00,000 --> 00:00:02,000\nHello from the edited segment.\n\n2\n00:00:02,000 --> '),
+	).toBe(true)
 })
