@@ -2,7 +2,16 @@
  * The areas of the product, in navigation order: one list, used by the app shell and the landing page. An area
  * whose page is not built yet says so (`ready: false`): the landing page offers only what exists.
  */
-import { AudioLines, ChartColumn, Clapperboard, ImageIcon, Library, MessageSquare, Settings, Workflow } from '#app/components/icons/index.tsx'
+import {
+	AudioLines,
+	ChartColumn,
+	Clapperboard,
+	ImageIcon,
+	Library,
+	MessageSquare,
+	Settings,
+	Workflow,
+} from '#app/components/icons/index.tsx'
 
 export const AREAS = [
 	{

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
-import { FileAudio } from 'lucide-react'
+import { FileText } from '#app/components/icons/index.tsx'
 import { ErrorSummary, FieldScope, FileField, SelectField } from '#app/components/forms.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
@@ -89,7 +89,7 @@ export default function Transcribe() {
 								/>
 							) : null}
 							<button type="submit" className="btn w-full" disabled={busy}>
-								<FileAudio aria-hidden="true" size={16} />
+								<FileText aria-hidden="true" size={16} />
 								{busy ? 'Uploading…' : 'Transcribe'}
 							</button>
 						</FieldScope>

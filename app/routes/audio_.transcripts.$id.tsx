@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react'
-import { Download, Search } from 'lucide-react'
+import { Download, Search } from '#app/components/icons/index.tsx'
 import { useEffect, useRef } from 'react'
 import type { MouseEvent } from 'react'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'

@@ -1,5 +1,13 @@
 import { Form, Link, useLocation } from '@remix-run/react'
-import { ChevronLeft, ChevronRight, Copy, Paperclip, Pencil, RefreshCw, RotateCcw } from '#app/components/icons/index.tsx'
+import {
+	ChevronLeft,
+	ChevronRight,
+	Copy,
+	Paperclip,
+	Pencil,
+	RefreshCw,
+	RotateCcw,
+} from '#app/components/icons/index.tsx'
 import { useState } from 'react'
 import { MESSAGE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import { ErrorSummary, FieldScope, TextareaField } from '../forms.tsx'
