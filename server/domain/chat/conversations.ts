@@ -10,16 +10,8 @@ import type { Storage } from '#server/storage/index.ts'
 import { isUuid } from '#server/uuid.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
 import { schedulePurge, windowOpen, windowPassed } from '../undo/index.ts'
-import {
-	CONVERSATION_COLUMNS,
-	DEFAULT_TITLE,
-	decodeCursor,
-	encodeCursor,
-	listConversations,
-	loadConversation,
-	toConversation,
-	type Conversation,
-} from './store.ts'
+import { CONVERSATION_COLUMNS, DEFAULT_TITLE, loadConversation, toConversation, type Conversation } from './store.ts'
+import { decodeCursor, encodeCursor, listConversations } from './list.ts'
 import type { Actor } from '../actor.ts'
 import { resolveModel as resolveModelOf } from '../models/resolve.ts'
 

@@ -28,10 +28,12 @@ import type { DomainDeps } from '../deps.ts'
 
 export type { Actor } from '../actor.ts'
 export type { UploadedFile } from './support.ts'
-export type { Conversation, ConversationSummary, Message, MessageRole, SiblingInfo } from './store.ts'
+export type { Conversation, Message, MessageRole, SiblingInfo } from './store.ts'
+export type { ConversationSummary } from './list.ts'
 export type { MessageStatus, ReplyEvent } from './live.ts'
 export type { AttachmentView, MessageView, Thread } from './thread.ts'
-export { DEFAULT_TITLE, HIGHLIGHT_END, HIGHLIGHT_START } from './store.ts'
+export { DEFAULT_TITLE } from './store.ts'
+export { HIGHLIGHT_END, HIGHLIGHT_START } from './list.ts'
 
 export type ChatDeps = DomainDeps & {
 	markdown?: MarkdownRenderer

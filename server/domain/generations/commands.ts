@@ -1,9 +1,9 @@
 /**
  * What a person asks of generations: create (validated input, budget, idempotency, then row + job in one
- * transaction), read, cancel, retry and delete. All through `db.asUser`, so row-level security applies.
+ * transaction), cancel, retry, vary, upscale and delete (reading is ./reads.ts). All through `db.asUser`, so row-level security applies.
  */
 import crypto from 'node:crypto'
-import type { GenerationKind, GenerationRequest } from './schema.ts'
+import type { GenerationRequest } from './schema.ts'
 import type { Config } from '#server/config.ts'
 import type { Db } from '#server/db/index.ts'
 import type { Jobs } from '#server/jobs/index.ts'
@@ -22,6 +22,7 @@ import { checkBudget } from '../usage/index.ts'
 import { schedulePurge, windowOpen, windowPassed } from '../undo/index.ts'
 import { fitVideoRequest } from './video.ts'
 import { audioModelFor, fitAudioRequest } from './audio.ts'
+import { createReads } from './reads.ts'
 import { checkSource, fitImageRequest, upscaleOf, variationOf, type Relation } from './images.ts'
 import {
 	COLUMNS,
@@ -37,7 +38,6 @@ import {
 	type GenerationOutput,
 	type Row,
 	type RunData,
-	type ViewableOutput,
 } from './rows.ts'
 
 /** A rough cost before the call, for the budget check: the catalogue price of what was asked for. */
@@ -69,8 +69,6 @@ export type CreateOptions = {
 }
 
 /** Signed URLs expire on these boundaries (see `withUrls`). */
-const URL_WINDOW_SECONDS = 1800
-
 export function createCommands(deps: {
 	config: Pick<Config, 'monthlyBudgetUsd'>
 	db: Db
@@ -83,6 +81,7 @@ export function createCommands(deps: {
 	announce: (generation: Pick<Generation, 'id' | 'status'>) => void
 }) {
 	const { db, jobs, providers, storage, announce } = deps
+	const { get } = createReads(deps)
 
 	/**
 	 * Every way to start provider work — a studio form, `POST /api/generate`, a retry on the page or the API —
@@ -215,59 +214,6 @@ export function createCommands(deps: {
 		// Committed: a worker in this process starts now rather than at its next poll.
 		if (!('refused' in outcome) && !outcome.replayed) jobs.wake('generation.run')
 		return outcome
-	}
-
-	async function get(actor: Actor, id: string): Promise<Generation | Refusal> {
-		const generation = await db.asUser(actor.id, tx => loadGeneration(tx, id))
-		return generation ?? notFound('That generation')
-	}
-
-	async function list(actor: Actor, options: { kind?: GenerationKind; limit?: number; before?: Date } = {}) {
-		const limit = Math.min(Math.max(options.limit ?? 24, 1), 100)
-		return db.asUser(actor.id, async tx => {
-			const { rows } = await tx.query<Row>(
-				`select ${COLUMNS} from public.generations
-				 where deleted_at is null and ($1::text is null or kind = $1) and ($2::timestamptz is null or created_at < $2)
-				 order by created_at desc limit $3`,
-				[options.kind ?? null, options.before ?? null, limit],
-			)
-			return rows.map(toGeneration)
-		})
-	}
-
-	/**
-	 * Signed URLs for the outputs and their thumbnails. They expire on a half-hour boundary at least `expiresInSeconds`
-	 * away, so a page rendered twice within the half hour names the same URLs and the browser's cache holds.
-	 * `download` adds a URL that saves the original under a readable name.
-	 */
-	async function withUrls(
-		generation: Generation,
-		options: { expiresInSeconds?: number; download?: boolean } = {},
-	): Promise<ViewableOutput[]> {
-		const now = Math.floor(Date.now() / 1000)
-		const wanted = options.expiresInSeconds ?? 3600
-		const expiresInSeconds = Math.ceil((now + wanted) / URL_WINDOW_SECONDS) * URL_WINDOW_SECONDS - now
-		const sign = (bucket: GenerationOutput['bucket'], key: string) =>
-			storage.signedUrl(bucket, key, { expiresInSeconds })
-		return Promise.all(
-			generation.outputs.map(async (output, i) => {
-				const { thumbnails, ...rest } = output
-				const viewable: ViewableOutput = { ...rest, url: await sign(output.bucket, output.key) }
-				if (thumbnails) {
-					viewable.thumbnails = await Promise.all(
-						thumbnails.map(async t => ({ ...t, url: await sign(output.bucket, t.key) })),
-					)
-				}
-				if (options.download) {
-					const extension = output.key.split('.').at(-1) ?? 'bin'
-					viewable.downloadUrl = await storage.signedUrl(output.bucket, output.key, {
-						expiresInSeconds,
-						download: `${generation.kind}-${generation.id.slice(0, 8)}-${i + 1}.${extension}`,
-					})
-				}
-				return viewable
-			}),
-		)
 	}
 
 	async function cancel(actor: Actor, id: string): Promise<Generation | Refusal> {
@@ -412,5 +358,5 @@ export function createCommands(deps: {
 		)
 	}
 
-	return { create, get, list, withUrls, cancel, retry, vary, upscale, remove, restore, purge }
+	return { create, cancel, retry, vary, upscale, remove, restore, purge }
 }

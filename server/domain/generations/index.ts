@@ -19,6 +19,7 @@ import type { Limits } from '#server/limits/index.ts'
 import { createCommands } from './commands.ts'
 import { createGallery } from './gallery.ts'
 import { RunDataSchema, type Generation } from './rows.ts'
+import { createReads } from './reads.ts'
 import { createWorker, type OutputFetcher } from './worker.ts'
 import type { DomainDeps } from '../deps.ts'
 
@@ -49,6 +50,7 @@ export function createGenerations(deps: GenerationsDeps) {
 	const announce = (generation: Pick<Generation, 'id' | 'status'>) => events.emit(generation.id, generation.status)
 
 	const commands = createCommands({ ...deps, announce })
+	const reads = createReads(deps)
 	const gallery = createGallery(deps)
 	const worker = createWorker({
 		...deps,
@@ -73,6 +75,7 @@ export function createGenerations(deps: GenerationsDeps) {
 	}
 
 	return {
+		...reads,
 		...commands,
 		gallery: gallery.page,
 		lineage: gallery.lineage,
