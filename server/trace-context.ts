@@ -4,7 +4,7 @@
  * links to the request that delivered it, and that request's span links back. Without the telemetry SDK these
  * are cheap no-ops apart from reading the current ids.
  */
-import { context, propagation, SpanStatusCode, trace, type Attributes, type Link } from '@opentelemetry/api'
+import { context, propagation, SpanStatusCode, trace, type Attributes, type Link, type Span } from '@opentelemetry/api'
 
 const tracer = trace.getTracer('generation-studio')
 
@@ -36,14 +36,19 @@ export async function continueTrace<T>(
 	return tracer.startActiveSpan(name, { attributes, links }, parent, async span => {
 		if (!sameTrace && current) current.addLink({ context: span.spanContext() })
 		const work = { failed: (reason: string) => span.setStatus({ code: SpanStatusCode.ERROR, message: reason }) }
-		try {
-			return await fn(work)
-		} catch (error) {
-			span.recordException(error instanceof Error ? error : new Error(String(error)))
-			span.setStatus({ code: SpanStatusCode.ERROR })
-			throw error
-		} finally {
-			span.end()
-		}
+		return endingSpan(span, () => fn(work))
 	})
+}
+
+/** Runs `fn`, then ends `span`; a throw is recorded on the span (status ERROR) and thrown on. */
+export async function endingSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+	try {
+		return await fn()
+	} catch (error) {
+		span.recordException(error instanceof Error ? error : new Error(String(error)))
+		span.setStatus({ code: SpanStatusCode.ERROR })
+		throw error
+	} finally {
+		span.end()
+	}
 }

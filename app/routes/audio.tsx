@@ -1,14 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { AudioLines } from '#app/components/icons/index.tsx'
 import { AudioForm } from '#app/components/audio/audio-form.tsx'
 import { AudioResults } from '#app/components/audio/audio-results.tsx'
-import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import { audioStudioData } from '#app/utils/audio-studio.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { readForm } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { nonBlank, studioAction } from '#app/utils/studio-action.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
@@ -19,29 +16,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	return audioStudioData(request, context.services, user)
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
-	const user = await requireUser(request, context)
-	const form = await readForm(request)
-	// A blank field (no seed, no instructions) is a field not given; fields of another kind are not sent on.
-	const speech = (form.mode ?? 'speech') === 'speech'
-	const other = speech ? ['durationSeconds', 'seed'] : ['voice', 'format', 'speed', 'instructions']
-	const given = Object.fromEntries(
-		Object.entries(form).filter(([name, value]) => value !== '' && !other.includes(name)),
-	)
-	const parsed = parseWith(GenerationRequestSchema, { ...given, kind: 'audio' })
-	if (!parsed.ok) return data({ fields: parsed.fields, message: '', values: form }, { status: 400 })
-	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
-	const result = await context.services.generations.create(user, parsed.value, {
-		idempotencyKey: key.ok ? key.value : null,
+// A blank field (no seed, no instructions) is a field not given; fields of the other mode are not sent on.
+export const action = ({ request, context }: ActionFunctionArgs) =>
+	studioAction('audio', request, context, form => {
+		const speech = (form.mode ?? 'speech') === 'speech'
+		const other = speech ? ['durationSeconds', 'seed'] : ['voice', 'format', 'speed', 'instructions']
+		return Object.fromEntries(Object.entries(nonBlank(form)).filter(([name]) => !other.includes(name)))
 	})
-	if ('refused' in result) {
-		return data(
-			{ fields: result.fields ?? {}, message: result.message, values: form },
-			{ status: result.status, headers: result.headers ?? {} },
-		)
-	}
-	return redirect(`/generations/${result.generation.id}`, 303)
-}
 
 export default function Audio() {
 	const studio = useLoaderData<typeof loader>()

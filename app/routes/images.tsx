@@ -1,13 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { data, redirect } from '@remix-run/node'
 import { useActionData, useLoaderData } from '@remix-run/react'
 import { Gallery } from '#app/components/images/gallery.tsx'
 import { ImageForm } from '#app/components/images/image-form.tsx'
-import { DEFAULT_STRENGTH, GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
+import { DEFAULT_STRENGTH } from '#server/domain/generations/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { imageStudioData } from '#app/utils/image-studio.server.ts'
-import { readForm } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { studioAction } from '#app/utils/studio-action.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
@@ -18,23 +16,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	return imageStudioData(request, context.services, user)
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
-	const user = await requireUser(request, context)
-	const form = await readForm(request)
-	const parsed = parseWith(GenerationRequestSchema, { ...form, kind: 'image' })
-	if (!parsed.ok) return data({ fields: parsed.fields, message: '', values: form }, { status: 400 })
-	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
-	const result = await context.services.generations.create(user, parsed.value, {
-		idempotencyKey: key.ok ? key.value : null,
-	})
-	if ('refused' in result) {
-		return data(
-			{ fields: result.fields ?? {}, message: result.message, values: form },
-			{ status: result.status, headers: result.headers ?? {} },
-		)
-	}
-	return redirect(`/generations/${result.generation.id}`, 303)
-}
+export const action = ({ request, context }: ActionFunctionArgs) => studioAction('image', request, context)
 
 export default function Images() {
 	const studio = useLoaderData<typeof loader>()

@@ -1,13 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { Clapperboard } from '#app/components/icons/index.tsx'
 import { GenerationCard } from '#app/components/generation-output.tsx'
 import { VideoForm } from '#app/components/video/video-form.tsx'
-import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { readForm } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { nonBlank, studioAction } from '#app/utils/studio-action.server.ts'
 import { videoStudioData } from '#app/utils/video-studio.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
@@ -19,25 +16,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	return videoStudioData(request, context.services, user)
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
-	const user = await requireUser(request, context)
-	const form = await readForm(request)
-	// A blank field (no seed, "Text only") is a field not given.
-	const given = Object.fromEntries(Object.entries(form).filter(([, value]) => value !== ''))
-	const parsed = parseWith(GenerationRequestSchema, { ...given, kind: 'video' })
-	if (!parsed.ok) return data({ fields: parsed.fields, message: '', values: form }, { status: 400 })
-	const key = parseWith(IdempotencyKeySchema, form.idempotencyKey ?? '')
-	const result = await context.services.generations.create(user, parsed.value, {
-		idempotencyKey: key.ok ? key.value : null,
-	})
-	if ('refused' in result) {
-		return data(
-			{ fields: result.fields ?? {}, message: result.message, values: form },
-			{ status: result.status, headers: result.headers ?? {} },
-		)
-	}
-	return redirect(`/generations/${result.generation.id}`, 303)
-}
+export const action = ({ request, context }: ActionFunctionArgs) => studioAction('video', request, context, nonBlank)
 
 export default function Video() {
 	const studio = useLoaderData<typeof loader>()

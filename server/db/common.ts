@@ -85,3 +85,29 @@ export async function pingHealth(ping: () => Promise<unknown>): Promise<DbHealth
 		return { ok: false, detail: errorMessage(error), latencyMs: performance.now() - started }
 	}
 }
+
+/**
+ * The statements a driver has running, so `close()` refuses new ones and waits for those in flight before it
+ * closes the connection (a pool, or the embedded database).
+ */
+export function createInFlight() {
+	let closed = false
+	const running = new Set<Promise<unknown>>()
+	return {
+		track<T>(promise: Promise<T>): Promise<T> {
+			running.add(promise)
+			void promise.finally(() => running.delete(promise)).catch(() => undefined)
+			return promise
+		},
+		assertOpen() {
+			if (closed) throw new Error('The database is closed')
+		},
+		/** False when it was closed already; otherwise closes and waits for what runs. */
+		async close(): Promise<boolean> {
+			if (closed) return false
+			closed = true
+			await Promise.allSettled([...running])
+			return true
+		},
+	}
+}

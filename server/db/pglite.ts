@@ -19,6 +19,7 @@ import {
 	registerScriptRunner,
 	roleSettings,
 	setRoleScript,
+	createInFlight,
 } from './common.ts'
 import { tracedQuery } from './query-spans.ts'
 import type { Db, QueryResult, Tx } from './types.ts'
@@ -179,16 +180,7 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 		throw error
 	}
 
-	let closed = false
-	const inFlight = new Set<Promise<unknown>>()
-	function track<T>(promise: Promise<T>): Promise<T> {
-		inFlight.add(promise)
-		void promise.finally(() => inFlight.delete(promise)).catch(() => undefined)
-		return promise
-	}
-	function assertOpen() {
-		if (closed) throw new Error('The database is closed')
-	}
+	const { track, assertOpen, ...inFlight } = createInFlight()
 
 	function wrap(ptx: Transaction): Tx {
 		const run = async (text: string, values?: readonly unknown[]) =>
@@ -241,9 +233,7 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 				return pglite.query('select 1')
 			}),
 		async close() {
-			if (closed) return
-			closed = true
-			await Promise.allSettled([...inFlight])
+			if (!(await inFlight.close())) return
 			try {
 				await pglite.close()
 			} finally {

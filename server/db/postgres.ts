@@ -10,6 +10,7 @@ import {
 	registerScriptRunner,
 	roleSettings,
 	SET_ROLE_SQL,
+	createInFlight,
 } from './common.ts'
 import { asUnavailable, isDatabaseUnavailable } from './errors.ts'
 import type { Db, QueryResult, Tx } from './types.ts'
@@ -63,18 +64,7 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
 	// The pool re-emits an idle client's error; the listener above has logged it already.
 	pool.on('error', () => undefined)
 
-	let closed = false
-	const inFlight = new Set<Promise<unknown>>()
-
-	function track<T>(promise: Promise<T>): Promise<T> {
-		inFlight.add(promise)
-		void promise.finally(() => inFlight.delete(promise)).catch(() => undefined)
-		return promise
-	}
-
-	function assertOpen() {
-		if (closed) throw new Error('The database is closed')
-	}
+	const { track, assertOpen, ...inFlight } = createInFlight()
 
 	/**
 	 * A client with its transaction begun. A pooled connection that died while idle fails on its first statement,
@@ -161,9 +151,7 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
 				return pool.query('select 1')
 			}),
 		async close() {
-			if (closed) return
-			closed = true
-			await Promise.allSettled([...inFlight])
+			if (!(await inFlight.close())) return
 			await pool.end()
 		},
 	}

@@ -13,10 +13,11 @@
  * Parts: the queues, their policies and the engine's types (./queues.ts); running one job (./run.ts); leases on
  * Postgres, where several processes share the queue (./leases.ts); metrics (./telemetry.ts).
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api'
 import PgBoss from 'pg-boss'
 import { logger } from '#server/logger.ts'
 import { sleep } from '#server/sleep.ts'
+import { endingSpan } from '#server/trace-context.ts'
 import { dbErrorCode, errorMessage, PG_ERROR } from '#server/db/index.ts'
 import type { Db, Tx } from '#server/db/index.ts'
 import { createLeases, txAdapter } from './leases.ts'
@@ -132,19 +133,12 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 						'messaging.destination.name': name,
 					},
 				},
-				async span => {
-					try {
+				span =>
+					endingSpan(span, async () => {
 						const id = await send(tx, name, data, enqueueOptions)
 						if (id) span.setAttribute('messaging.message.id', id)
 						return id
-					} catch (error) {
-						span.recordException(error instanceof Error ? error : new Error(String(error)))
-						span.setStatus({ code: SpanStatusCode.ERROR })
-						throw error
-					} finally {
-						span.end()
-					}
-				},
+					}),
 			)
 		},
 

@@ -3,7 +3,7 @@
  * tree with every branch, which `import` reads back). Pure functions; the SQL is in ./index.ts.
  */
 import type { ChatExport } from './schema.ts'
-import type { Conversation, Message } from './store.ts'
+import { messageBasics, type Conversation, type Message } from './store.ts'
 
 export const EXPORT_FORMAT = 'generation-studio-conversation'
 
@@ -26,13 +26,7 @@ export function toExportJson(
 		},
 		currentLeafId: conversation.currentLeafId,
 		messages: messages.map(m => ({
-			id: m.id,
-			parentId: m.parentId,
-			role: m.role,
-			content: m.content,
-			model: m.model,
-			status: m.status,
-			error: m.error,
+			...messageBasics(m),
 			createdAt: m.createdAt.toISOString(),
 			// Files are listed for the record; their bytes stay in storage and are not part of the export.
 			...(m.attachments && m.attachments.length > 0 ? { attachments: m.attachments } : {}),

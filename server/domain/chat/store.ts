@@ -132,6 +132,12 @@ export function toMessage(row: MessageRow): Message {
 	}
 }
 
+/** What every outward view of a message starts from: the export and the thread page. */
+export function messageBasics(m: Message) {
+	const { id, parentId, role, content, model, status, error } = m
+	return { id, parentId, role, content, model, status, error }
+}
+
 export async function loadConversation(tx: Tx, id: string, options: { forUpdate?: boolean } = {}) {
 	if (!isUuid(id)) return null
 	const { rows } = await tx.query<ConversationRow>(

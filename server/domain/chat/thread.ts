@@ -12,6 +12,7 @@ import {
 	loadBranchView,
 	loadConversation,
 	loadMessage,
+	messageBasics,
 	newestLeaf,
 	setCurrentLeaf,
 	type AttachmentRow,
@@ -126,13 +127,7 @@ export function createThreadReader(deps: {
 			})),
 		)
 		const messages: MessageView[] = loaded.messages.map(m => ({
-			id: m.id,
-			parentId: m.parentId,
-			role: m.role,
-			content: m.content,
-			model: m.model,
-			status: m.status,
-			error: m.error,
+			...messageBasics(m),
 			costMicros: m.costMicros,
 			inputTokens: m.inputTokens,
 			outputTokens: m.outputTokens,

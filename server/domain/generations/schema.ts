@@ -4,8 +4,8 @@
  */
 import * as v from 'valibot'
 
-/** Form fields arrive as strings, JSON bodies as numbers: accept both, then check the number. */
-const wholeNumber = (label: string, min: number, max: number) =>
+/** A number from a form's string or a JSON number (forms send strings, JSON bodies numbers), then checked. */
+const numberIn = (label: string) =>
 	v.pipe(
 		v.union(
 			[v.number(), v.pipe(v.string(), v.trim(), v.nonEmpty(`${label} must be a number.`))],
@@ -13,6 +13,12 @@ const wholeNumber = (label: string, min: number, max: number) =>
 		),
 		v.transform(Number),
 		v.number(`${label} must be a number.`),
+	)
+
+/** A whole number between `min` and `max`. */
+const wholeNumber = (label: string, min: number, max: number) =>
+	v.pipe(
+		numberIn(label),
 		v.integer(`${label} must be a whole number.`),
 		v.minValue(min, `${label} must be at least ${min}.`),
 		v.maxValue(max, `${label} must be at most ${max}.`),
@@ -50,15 +56,10 @@ export const IMAGE_SIZE_LABELS: Record<ImageSizeChoice, string> = {
  */
 export const IMAGE_OPERATIONS = ['generate', 'upscale'] as const
 
-/** A decimal between `min` and `max`, from a form's string or a JSON number. */
+/** A decimal between `min` and `max`. */
 const fraction = (label: string, min: number, max: number) =>
 	v.pipe(
-		v.union(
-			[v.number(), v.pipe(v.string(), v.trim(), v.nonEmpty(`${label} must be a number.`))],
-			`${label} must be a number.`,
-		),
-		v.transform(Number),
-		v.number(`${label} must be a number.`),
+		numberIn(label),
 		v.minValue(min, `${label} must be at least ${min}.`),
 		v.maxValue(max, `${label} must be at most ${max}.`),
 	)
