@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLimits, type Limits, type Subject } from '#server/limits/index.ts'
 import { startPrivateRedis, uniqueKeyPrefix, type PrivateRedis } from '#tests/support/redis.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
 let server: PrivateRedis | null = null
 let limits: Limits | null = null
@@ -35,14 +36,11 @@ async function timedConsume(l: Limits, ...args: [Parameters<Limits['consume']>[0
 	return { ...result, ms: performance.now() - started }
 }
 
-async function waitForHealthy(l: Limits, timeoutMs = 15_000) {
-	const deadline = Date.now() + timeoutMs
-	for (;;) {
+async function waitForHealthy(l: Limits) {
+	return await waitFor('the limits to count in Redis again', async () => {
 		const health = await l.health()
-		if (health.ok) return health
-		if (Date.now() > deadline) throw new Error(`limits did not recover: ${health.detail ?? ''}`)
-		await new Promise(resolve => setTimeout(resolve, 100))
-	}
+		return health.ok ? health : null
+	})
 }
 
 describe('a Redis outage', () => {

@@ -11,17 +11,13 @@ import { as, signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
 const LIMITS = 'global=1000000/60,signup=1000/3600,generation=1000/60,write=1000/60'
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs
-	for (;;) {
-		const value = await fn().catch(() => null)
-		if (value) return value
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-		await new Promise(resolve => setTimeout(resolve, 100))
-	}
+/** Waits for `fn`, counting a throw (the server restarting, the database away) as not yet. */
+function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000) {
+	return waitFor(what, () => fn().catch(() => null), { timeoutMs })
 }
 
 type Seen = { path: string; status: number; contentType: string; body: string; retryAfter: string | null }

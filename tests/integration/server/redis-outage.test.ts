@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startPrivateRedis, type PrivateRedis } from '#tests/support/redis.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
 type Readiness = { status: string; checks: Record<string, { ok: boolean; detail?: string }> }
 
@@ -22,14 +23,11 @@ async function readiness(server: RunningServer): Promise<Readiness> {
 	return (await response.json()) as Readiness
 }
 
-async function waitForReady(server: RunningServer, timeoutMs = 15_000) {
-	const deadline = Date.now() + timeoutMs
-	for (;;) {
+async function waitForReady(server: RunningServer) {
+	return await waitFor('the server to be ready', async () => {
 		const report = await readiness(server)
-		if (report.status === 'ready') return report
-		if (Date.now() > deadline) throw new Error(`not ready: ${JSON.stringify(report)}`)
-		await new Promise(resolve => setTimeout(resolve, 100))
-	}
+		return report.status === 'ready' ? report : null
+	})
 }
 
 describe('the server with a Redis that fails', () => {

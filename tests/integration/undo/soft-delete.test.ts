@@ -10,18 +10,11 @@ import { UNDO_SECONDS } from '#server/domain/undo/index.ts'
 import type { Services } from '#server/services.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices, type TestServices } from '#tests/support/services.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
 function ok<T>(value: T | Refusal): T {
 	if (typeof value === 'object' && value !== null && 'refused' in value) throw new Error(`refused: ${value.message}`)
 	return value
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
-	const deadline = Date.now() + timeoutMs
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-		await new Promise(resolve => setTimeout(resolve, 100))
-	}
 }
 
 describe.each(testDrivers())('undo and purge on %s', driver => {
@@ -98,9 +91,10 @@ describe.each(testDrivers())('undo and purge on %s', driver => {
 		expect(await count('select 1 from public.conversations where id = $1', [doomed.id]), 'purged early').toBe(1)
 		await expire('conversations', doomed.id)
 		expect(await chat.restore(user, doomed.id)).toMatchObject({ refused: true, code: 'too_late' })
-		await until(
-			async () => (await count('select 1 from public.conversations where id = $1', [doomed.id])) === 0,
+		await waitFor(
 			'the purge job',
+			async () => (await count('select 1 from public.conversations where id = $1', [doomed.id])) === 0,
+			{ timeoutMs: 20_000 },
 		)
 		expect(await count('select 1 from public.messages where conversation_id = $1', [doomed.id])).toBe(0)
 		expect(ok(await chat.get(user, kept.id)).title).toBe('Kept')
@@ -119,7 +113,9 @@ describe.each(testDrivers())('undo and purge on %s', driver => {
 			}),
 		)
 		const id = created.generation.id
-		await until(async () => ok(await generations.get(user, id)).status === 'succeeded', 'the generation')
+		await waitFor('the generation', async () => ok(await generations.get(user, id)).status === 'succeeded', {
+			timeoutMs: 20_000,
+		})
 		const [output] = ok(await generations.get(user, id)).outputs
 		if (!output) throw new Error('no output stored')
 
@@ -135,7 +131,11 @@ describe.each(testDrivers())('undo and purge on %s', driver => {
 		expect((await storage.get(output.bucket, output.key)).size, 'file removed early').toBeGreaterThan(0)
 		await expire('generations', id)
 		expect(await generations.restore(user, id)).toMatchObject({ refused: true, code: 'too_late' })
-		await until(async () => (await count('select 1 from public.generations where id = $1', [id])) === 0, 'the purge')
+		await waitFor(
+			'the purge',
+			async () => (await count('select 1 from public.generations where id = $1', [id])) === 0,
+			{ timeoutMs: 20_000 },
+		)
 		await expect(storage.get(output.bucket, output.key)).rejects.toThrow()
 	})
 
@@ -146,7 +146,9 @@ describe.each(testDrivers())('undo and purge on %s', driver => {
 			await generations.create(user, { kind: 'image', prompt: 'Waves', model: 'offline:image', size: '512x512', n: 1 }),
 		)
 		const id = created.generation.id
-		await until(async () => ok(await generations.get(user, id)).status === 'succeeded', 'the generation')
+		await waitFor('the generation', async () => ok(await generations.get(user, id)).status === 'succeeded', {
+			timeoutMs: 20_000,
+		})
 		// As if a worker were still on it.
 		await services.db.privileged(tx =>
 			tx.query("update public.generations set status = 'running', completed_at = null where id = $1", [id]),
