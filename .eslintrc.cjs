@@ -3,6 +3,9 @@
  * eslint, react, react-hooks, jsx-a11y, import and typescript-eslint — plus the house rules below. It replaces
  * the deprecated `@remix-run/eslint-config`. Prettier owns formatting: `prettier`, last in each list, turns
  * the style rules off.
+ *
+ * typescript-eslint is on its maintained major (8: TypeScript up to 6.0, ESLint 8.57 or 9, Node 20.9+), pinned;
+ * version 5 stopped at TypeScript 5.1.
  */
 const TESTS = { group: ['\\#tests/*', '**/tests/**'], message: 'Product code never imports test code.' }
 const ICONS = {
