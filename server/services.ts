@@ -23,6 +23,8 @@ import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
 import { createTranscripts } from './domain/transcripts/index.ts'
 import type { Transcripts } from './domain/transcripts/index.ts'
 import { createModels } from './domain/models/index.ts'
+import { createWorkflows } from './domain/workflows/index.ts'
+import type { Workflows } from './domain/workflows/index.ts'
 import { startPurgeWorker } from './domain/undo/index.ts'
 import { usageSummary } from './domain/usage/index.ts'
 import type { UsageSummary } from './domain/usage/index.ts'
@@ -65,6 +67,8 @@ export type Services = {
 	transcripts: Transcripts
 	chat: Chat
 	models: Models
+	/** Workflow definitions: validation, the cost estimate and the budget check before a run. */
+	workflows: Workflows
 	usage: { summary(user: { id: string }): Promise<UsageSummary> }
 	webhooks: { replicate: ReplicateWebhooks }
 	/** Whether the process is shutting down; long-lived responses end early on its signal. */
@@ -168,6 +172,7 @@ export async function createServices(configured: Config): Promise<Services> {
 	const webhooks = { replicate: createReplicateWebhooks({ config, db, providers, generations }) }
 	const chat = createChat({ config, db, jobs, providers, storage })
 	const transcripts = createTranscripts({ config, db, jobs, providers, storage })
+	const workflows = createWorkflows({ config, db, providers })
 	// Before the database closes: replies still being written keep their text and can be retried.
 	closers.push(['chat replies', () => chat.close()])
 
@@ -242,6 +247,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		transcripts,
 		chat,
 		models,
+		workflows,
 		usage: { summary: user => usageSummary(db, user.id, config.monthlyBudgetUsd) },
 		webhooks,
 		lifecycle,

@@ -1,0 +1,56 @@
+/**
+ * Workflows as the rest of the studio sees them. `prepare` is what comes before every run: the definition is
+ * validated against the catalogue in use (every problem at once), priced per node, and the upper end of the
+ * price checked against what is left of the person's monthly budget — so a run that could go over is refused
+ * before any provider is called.
+ */
+import type { Config } from '#server/config.ts'
+import type { Db } from '#server/db/index.ts'
+import type { ProviderRegistry } from '#server/providers/registry.ts'
+import type { Refusal } from '../refusal.ts'
+import { refuse } from '../refusal.ts'
+import { checkBudget } from '../usage/index.ts'
+import { estimateWorkflow, type WorkflowEstimate } from './estimate.ts'
+import { validateWorkflow, type ValidWorkflow, type WorkflowProblem } from './validate.ts'
+
+export type Prepared = ValidWorkflow & { estimate: WorkflowEstimate }
+
+/** A refusal for an invalid workflow: 422 with every problem, keyed by node id in `fields` for the editor. */
+export function problemsRefusal(problems: readonly WorkflowProblem[]): Refusal {
+	const fields: Record<string, string[]> = {}
+	for (const p of problems) {
+		const key = p.nodeId ?? 'workflow'
+		;(fields[key] ??= []).push(p.message)
+	}
+	const first = problems[0]
+	const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''
+	return refuse(
+		422,
+		'invalid_workflow',
+		first ? `${first.node ? `${first.node}: ` : ''}${first.message}${more}` : 'This workflow is not valid.',
+		{ fields },
+	)
+}
+
+export function createWorkflows(deps: {
+	config: Pick<Config, 'monthlyBudgetUsd'>
+	db: Db
+	providers: ProviderRegistry
+}) {
+	const { config, db, providers } = deps
+
+	/** Validates and prices a definition for `userId`; refuses an invalid one (422) or one that could overspend (402). */
+	async function prepare(userId: string, definition: unknown): Promise<Prepared | Refusal> {
+		const catalogue = providers.list()
+		const valid = validateWorkflow(definition, catalogue)
+		if (!valid.ok) return problemsRefusal(valid.problems)
+		const estimate = estimateWorkflow(valid, catalogue)
+		const over = await db.asUser(userId, tx => checkBudget(tx, userId, estimate.maxMicros, config.monthlyBudgetUsd))
+		if (over) return over
+		return { ...valid, estimate }
+	}
+
+	return { prepare }
+}
+
+export type Workflows = ReturnType<typeof createWorkflows>
