@@ -87,7 +87,8 @@ export function estimateWorkflow(valid: ValidWorkflow, catalogue: readonly Model
 			}
 			case 'chat':
 			case 'vision': {
-				const system = n.kind === 'chat' ? add(exact(n.system?.length ?? 0), textIn('system')) : exact(n.question?.length ?? 0)
+				const system =
+					n.kind === 'chat' ? add(exact(n.system?.length ?? 0), textIn('system')) : exact(n.question?.length ?? 0)
 				const input = tokens(add(system, textIn('prompt')))
 				const image = n.kind === 'vision' ? A.imageTokens : 0
 				const maxTokens = (n.kind === 'chat' ? n.maxTokens : undefined) ?? A.defaultMaxTokens
@@ -112,7 +113,11 @@ export function estimateWorkflow(valid: ValidWorkflow, catalogue: readonly Model
 				price =
 					model?.prices.image !== undefined
 						? cost(model, { unit: 'images', units: 1 }, { unit: 'images', units: 1 })
-						: cost(model, { unit: 'seconds', units: A.upscaleSeconds.min }, { unit: 'seconds', units: A.upscaleSeconds.max })
+						: cost(
+								model,
+								{ unit: 'seconds', units: A.upscaleSeconds.min },
+								{ unit: 'seconds', units: A.upscaleSeconds.max },
+							)
 				break
 			case 'video': {
 				const seconds = n.durationSeconds ?? model?.video?.durations[0] ?? 5

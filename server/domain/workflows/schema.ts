@@ -31,7 +31,16 @@ export const NODE_KINDS = [
 export type NodeKind = (typeof NODE_KINDS)[number]
 
 /** A model capability as the catalogue names it (kept as a string union here so the browser needs no server types). */
-export type NodeCapability = 'chat' | 'image' | 'imageEdit' | 'upscale' | 'video' | 'speech' | 'music' | 'transcribe' | 'vision'
+export type NodeCapability =
+	| 'chat'
+	| 'image'
+	| 'imageEdit'
+	| 'upscale'
+	| 'video'
+	| 'speech'
+	| 'music'
+	| 'transcribe'
+	| 'vision'
 
 /**
  * An input port: the type it accepts (`any` for collect), whether a run needs it connected, and whether it takes
@@ -59,7 +68,12 @@ export const NODE_SPECS: Record<NodeKind, KindSpec> = {
 		inputs: [one('prompt', 'text'), one('system', 'text', false)],
 		outputs: [{ name: 'text', type: 'text' }],
 	},
-	image: { label: 'Image', capability: 'image', inputs: [one('prompt', 'text')], outputs: [{ name: 'image', type: 'image' }] },
+	image: {
+		label: 'Image',
+		capability: 'image',
+		inputs: [one('prompt', 'text')],
+		outputs: [{ name: 'image', type: 'image' }],
+	},
 	imageEdit: {
 		label: 'Image edit',
 		capability: 'imageEdit',
@@ -72,15 +86,30 @@ export const NODE_SPECS: Record<NodeKind, KindSpec> = {
 		inputs: [one('image', 'image'), one('prompt', 'text', false)],
 		outputs: [{ name: 'image', type: 'image' }],
 	},
-	upscale: { label: 'Upscale', capability: 'upscale', inputs: [one('image', 'image')], outputs: [{ name: 'image', type: 'image' }] },
+	upscale: {
+		label: 'Upscale',
+		capability: 'upscale',
+		inputs: [one('image', 'image')],
+		outputs: [{ name: 'image', type: 'image' }],
+	},
 	video: {
 		label: 'Image to video',
 		capability: 'video',
 		inputs: [one('image', 'image'), one('prompt', 'text')],
 		outputs: [{ name: 'video', type: 'video' }],
 	},
-	speech: { label: 'Speech', capability: 'speech', inputs: [one('text', 'text')], outputs: [{ name: 'audio', type: 'audio' }] },
-	music: { label: 'Music', capability: 'music', inputs: [one('prompt', 'text')], outputs: [{ name: 'audio', type: 'audio' }] },
+	speech: {
+		label: 'Speech',
+		capability: 'speech',
+		inputs: [one('text', 'text')],
+		outputs: [{ name: 'audio', type: 'audio' }],
+	},
+	music: {
+		label: 'Music',
+		capability: 'music',
+		inputs: [one('prompt', 'text')],
+		outputs: [{ name: 'audio', type: 'audio' }],
+	},
 	transcribe: {
 		label: 'Transcribe',
 		capability: 'transcribe',
@@ -133,7 +162,10 @@ const nodeId = v.pipe(
 	v.string('A node id must be text.'),
 	v.regex(/^[a-z][a-z0-9_-]{0,39}$/, 'A node id is a lower-case letter then up to 39 letters, digits, - or _.'),
 )
-const portName = v.pipe(v.string('A port name must be text.'), v.regex(/^[a-z][a-z0-9_]{0,39}$/, 'That is not a port name.'))
+const portName = v.pipe(
+	v.string('A port name must be text.'),
+	v.regex(/^[a-z][a-z0-9_]{0,39}$/, 'That is not a port name.'),
+)
 const name = v.pipe(
 	v.string('A node needs a name.'),
 	v.trim(),
@@ -142,7 +174,10 @@ const name = v.pipe(
 )
 const model = v.pipe(v.string('A model id must be text.'), v.trim(), v.nonEmpty('Pick a model.'), v.maxLength(200))
 const text = (what: string, max = MAX_TEXT) =>
-	v.pipe(v.string(`${what} must be text.`), v.maxLength(max, `Keep ${what.toLowerCase()} under ${max.toLocaleString('en')} characters.`))
+	v.pipe(
+		v.string(`${what} must be text.`),
+		v.maxLength(max, `Keep ${what.toLowerCase()} under ${max.toLocaleString('en')} characters.`),
+	)
 const whole = (label: string, min: number, max: number) =>
 	v.pipe(
 		v.number(`${label} must be a number.`),
@@ -154,15 +189,26 @@ const whole = (label: string, min: number, max: number) =>
 const base = { id: nodeId, name }
 // Strict objects: a field a kind does not have is reported ("unknown field"), never silently dropped.
 const node = <K extends NodeKind, E extends v.ObjectEntries>(kind: K, entries: E) =>
-	v.strictObject({ ...base, kind: v.literal(kind), ...entries }, `Unknown field on a ${NODE_SPECS[kind].label.toLowerCase()} node.`)
+	v.strictObject(
+		{ ...base, kind: v.literal(kind), ...entries },
+		`Unknown field on a ${NODE_SPECS[kind].label.toLowerCase()} node.`,
+	)
 
 export const WorkflowNodeSchema = v.variant(
 	'kind',
 	[
 		node('text', { value: text('The text') }),
 		node('template', { template: text('The template') }),
-		node('chat', { model, system: v.optional(text('The system prompt', 8000)), maxTokens: v.optional(whole('Max tokens', 1, 16_000)) }),
-		node('image', { model, size: v.optional(v.pipe(v.string(), v.maxLength(20))), n: v.optional(whole('The number of images', 1, 4)) }),
+		node('chat', {
+			model,
+			system: v.optional(text('The system prompt', 8000)),
+			maxTokens: v.optional(whole('Max tokens', 1, 16_000)),
+		}),
+		node('image', {
+			model,
+			size: v.optional(v.pipe(v.string(), v.maxLength(20))),
+			n: v.optional(whole('The number of images', 1, 4)),
+		}),
 		node('imageEdit', { model }),
 		node('variation', { model, n: v.optional(whole('The number of variations', 1, 4)) }),
 		node('upscale', { model, scale: v.optional(v.picklist([2, 4], 'Upscale by 2 or 4.')) }),

@@ -88,9 +88,13 @@ function nodeLabel(raw: unknown, index: number): { id: string | null; name: stri
 }
 
 /** Validates `input` (parsed JSON, any shape) against the schema and the graph rules and the catalogue. */
-export function validateWorkflow(input: unknown, catalogue: readonly CatalogueModel[]): ValidWorkflow | InvalidWorkflow {
+export function validateWorkflow(
+	input: unknown,
+	catalogue: readonly CatalogueModel[],
+): ValidWorkflow | InvalidWorkflow {
 	const problems: WorkflowProblem[] = []
-	const whole = (message: string, code: ProblemCode = 'invalid') => problems.push({ code, nodeId: null, node: null, message })
+	const whole = (message: string, code: ProblemCode = 'invalid') =>
+		problems.push({ code, nodeId: null, node: null, message })
 
 	if (typeof input !== 'object' || input === null || Array.isArray(input)) {
 		whole('A workflow is an object with version, nodes and edges.')
@@ -120,7 +124,12 @@ export function validateWorkflow(input: unknown, catalogue: readonly CatalogueMo
 		}
 		const n = parsed.output
 		if (knownIds.has(n.id)) {
-			problems.push({ code: 'duplicate_id', nodeId: n.id, node: n.name, message: `Another node already has the id “${n.id}”.` })
+			problems.push({
+				code: 'duplicate_id',
+				nodeId: n.id,
+				node: n.name,
+				message: `Another node already has the id “${n.id}”.`,
+			})
 			return
 		}
 		byId.set(n.id, n)
@@ -190,11 +199,21 @@ export function validateWorkflow(input: unknown, catalogue: readonly CatalogueMo
 		const out = outputPortsOf(from).find(p => p.name === e.from.port)
 		const inp: InputPort | undefined = inputPortsOf(to).find(p => p.name === e.to.port)
 		if (!out) {
-			problems.push({ code: 'unknown_port', nodeId: from.id, node: from.name, message: `${from.name} has no output “${e.from.port}”.` })
+			problems.push({
+				code: 'unknown_port',
+				nodeId: from.id,
+				node: from.name,
+				message: `${from.name} has no output “${e.from.port}”.`,
+			})
 			return
 		}
 		if (!inp) {
-			problems.push({ code: 'unknown_port', nodeId: to.id, node: to.name, message: `${to.name} has no input “${e.to.port}”.` })
+			problems.push({
+				code: 'unknown_port',
+				nodeId: to.id,
+				node: to.name,
+				message: `${to.name} has no input “${e.to.port}”.`,
+			})
 			return
 		}
 		if (inp.type !== 'any' && inp.type !== out.type) {
@@ -210,7 +229,12 @@ export function validateWorkflow(input: unknown, catalogue: readonly CatalogueMo
 		const count = (incoming.get(key) ?? 0) + 1
 		incoming.set(key, count)
 		if (count > 1 && !inp.multiple) {
-			problems.push({ code: 'too_many_inputs', nodeId: to.id, node: to.name, message: `${to.name}’s input “${inp.name}” takes one connection.` })
+			problems.push({
+				code: 'too_many_inputs',
+				nodeId: to.id,
+				node: to.name,
+				message: `${to.name}’s input “${inp.name}” takes one connection.`,
+			})
 			return
 		}
 		edges.push(e)
@@ -220,7 +244,12 @@ export function validateWorkflow(input: unknown, catalogue: readonly CatalogueMo
 	for (const n of nodes) {
 		for (const port of inputPortsOf(n)) {
 			if (port.required && !incoming.has(`${n.id}\u0000${port.name}`))
-				problems.push({ code: 'unconnected', nodeId: n.id, node: n.name, message: `${n.name} needs its “${port.name}” input connected.` })
+				problems.push({
+					code: 'unconnected',
+					nodeId: n.id,
+					node: n.name,
+					message: `${n.name} needs its “${port.name}” input connected.`,
+				})
 		}
 	}
 
@@ -233,7 +262,8 @@ export function validateWorkflow(input: unknown, catalogue: readonly CatalogueMo
 			code: 'cycle',
 			nodeId: first?.id ?? null,
 			node: first?.name ?? null,
-			message: names.length === 1 ? `${names[0]} takes its own output.` : `These nodes form a cycle: ${names.join(' → ')}.`,
+			message:
+				names.length === 1 ? `${names[0]} takes its own output.` : `These nodes form a cycle: ${names.join(' → ')}.`,
 		})
 	}
 

@@ -63,10 +63,19 @@ describe('workflow validation', () => {
 		;(w as Json).author = 'me'
 		const found = problems(w)
 		expect(found).toContainEqual(
-			expect.objectContaining({ code: 'unknown_field', node: 'Post', nodeId: 'post', message: 'Unknown field “colour”.' }),
+			expect.objectContaining({
+				code: 'unknown_field',
+				node: 'Post',
+				nodeId: 'post',
+				message: 'Unknown field “colour”.',
+			}),
 		)
-		expect(found).toContainEqual(expect.objectContaining({ code: 'unknown_field', node: null, message: 'Edge 1: Unknown field “weight”.' }))
-		expect(found).toContainEqual(expect.objectContaining({ code: 'unknown_field', node: null, message: 'Unknown field “author”.' }))
+		expect(found).toContainEqual(
+			expect.objectContaining({ code: 'unknown_field', node: null, message: 'Edge 1: Unknown field “weight”.' }),
+		)
+		expect(found).toContainEqual(
+			expect.objectContaining({ code: 'unknown_field', node: null, message: 'Unknown field “author”.' }),
+		)
 	})
 
 	test('a bad value and an unknown kind are reported with the node name', () => {
@@ -74,7 +83,13 @@ describe('workflow validation', () => {
 		;(w.nodes[4] as Json).n = 9
 		w.nodes.push({ id: 'odd', name: 'Oddity', kind: 'teleport' })
 		const found = problems(w)
-		expect(found).toContainEqual(expect.objectContaining({ code: 'invalid', node: 'Header image', message: 'n: The number of images must be at most 4.' }))
+		expect(found).toContainEqual(
+			expect.objectContaining({
+				code: 'invalid',
+				node: 'Header image',
+				message: 'n: The number of images must be at most 4.',
+			}),
+		)
 		expect(found).toContainEqual(expect.objectContaining({ code: 'invalid', node: 'Oddity' }))
 	})
 
@@ -107,8 +122,18 @@ describe('workflow validation', () => {
 		;(w.nodes[2] as Json).model = 'offline:image'
 		;(w.nodes[4] as Json).model = 'nobody:nothing'
 		expect(problems(w)).toEqual([
-			{ code: 'capability', nodeId: 'post', node: 'Post', message: 'Offline demo images cannot chat; pick another model.' },
-			{ code: 'unknown_model', nodeId: 'header', node: 'Header image', message: 'There is no model called nobody:nothing.' },
+			{
+				code: 'capability',
+				nodeId: 'post',
+				node: 'Post',
+				message: 'Offline demo images cannot chat; pick another model.',
+			},
+			{
+				code: 'unknown_model',
+				nodeId: 'header',
+				node: 'Header image',
+				message: 'There is no model called nobody:nothing.',
+			},
 		])
 		const unavailable = DEFAULT_CATALOGUE.map(m => ({ ...m, available: m.provider === 'offline' }))
 		const paid = blogPost()
@@ -148,10 +173,25 @@ describe('workflow validation', () => {
 		w.edges.push(edge('topic', 'text', 'header', 'negative'))
 		w.edges.push(edge('topic', 'text', 'post', 'prompt'))
 		expect(problems(w)).toEqual([
-			{ code: 'duplicate_id', nodeId: 'topic', node: 'Topic again', message: 'Another node already has the id “topic”.' },
-			{ code: 'unknown_node', nodeId: 'post', node: 'Post', message: 'Edge 7 refers to a node “ghost” that is not in this workflow.' },
+			{
+				code: 'duplicate_id',
+				nodeId: 'topic',
+				node: 'Topic again',
+				message: 'Another node already has the id “topic”.',
+			},
+			{
+				code: 'unknown_node',
+				nodeId: 'post',
+				node: 'Post',
+				message: 'Edge 7 refers to a node “ghost” that is not in this workflow.',
+			},
 			{ code: 'unknown_port', nodeId: 'post', node: 'Post', message: 'Post has no output “sound”.' },
-			{ code: 'unknown_port', nodeId: 'header', node: 'Header image', message: 'Header image has no input “negative”.' },
+			{
+				code: 'unknown_port',
+				nodeId: 'header',
+				node: 'Header image',
+				message: 'Header image has no input “negative”.',
+			},
 			{ code: 'too_many_inputs', nodeId: 'post', node: 'Post', message: 'Post’s input “prompt” takes one connection.' },
 		])
 	})
