@@ -97,7 +97,9 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 				directives: {
 					'default-src': ["'self'"],
 					'script-src': [`'nonce-${NONCE_SLOT}'`, "'strict-dynamic'"],
-					'style-src': ["'self'"],
+					// The one <style> wavesurfer.js (pinned 7.9.9) puts in each waveform's shadow root, by its hash; the
+					// audio editor's browser test fails on a CSP refusal if an upgrade changes it.
+					'style-src': ["'self'", "'sha256-MhmpyI2HVbogcwxNBRTdDoD+WQ4PrOgoFA3J9pGaPgQ='"],
 					// Canvas and waveform libraries position elements with style attributes.
 					'style-src-attr': ["'unsafe-inline'"],
 					'img-src': ["'self'", 'data:', 'blob:', ...storageOrigin],

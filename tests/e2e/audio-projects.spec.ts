@@ -30,8 +30,7 @@ async function twoSounds(page: Page, baseURL: string) {
 
 test('two clips, move one, mix down, play', async ({ page, baseURL }, info) => {
 	test.setTimeout(150_000)
-	// wavesurfer.js adds a <style> to its shadow root, which the page's CSP refuses (the waveforms still draw).
-	const problems = watchProblems(page, { ignore: /style-src/ })
+	const problems = watchProblems(page)
 	const js = info.project.name === 'js'
 	await signUpFresh(page, baseURL ?? '')
 	await twoSounds(page, baseURL ?? '')

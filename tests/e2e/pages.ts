@@ -14,7 +14,7 @@ export const PUBLIC_PAGES: readonly PageCase[] = [
 	{ name: 'not-found', path: '/no-such-page' },
 ]
 
-export type Seeded = { chatId: string; generationId: string }
+export type Seeded = { chatId: string; generationId: string; audioProjectId: string }
 
 export function signedInPages(seeded: Seeded): PageCase[] {
 	return [
@@ -24,6 +24,8 @@ export function signedInPages(seeded: Seeded): PageCase[] {
 		{ name: 'images', path: '/images' },
 		{ name: 'video', path: '/video' },
 		{ name: 'audio', path: '/audio' },
+		{ name: 'audio-projects', path: '/audio/projects' },
+		{ name: 'audio-project', path: `/audio/projects/${seeded.audioProjectId}` },
 		{ name: 'generation', path: `/generations/${seeded.generationId}` },
 		{ name: 'library', path: '/library' },
 		{ name: 'workflows', path: '/workflows' },
@@ -63,12 +65,65 @@ export async function seed(request: APIRequestContext, baseURL: string, email: s
 		content: 'Now give me a short code example in TypeScript.',
 	})
 	await post('/video', { prompt: 'Slow waves rolling onto a pebble beach', idempotencyKey: crypto.randomUUID() })
-	await post('/audio', { prompt: 'Welcome to the studio.', mode: 'speech', idempotencyKey: crypto.randomUUID() })
+	const speech = await post('/audio', {
+		prompt: 'Welcome to the studio.',
+		mode: 'speech',
+		idempotencyKey: crypto.randomUUID(),
+	})
 	const image = await post('/images', {
 		prompt: 'A lighthouse on a cliff at dawn, watercolour',
 		size: '1024x1024',
 		n: '1',
 		idempotencyKey: crypto.randomUUID(),
 	})
-	return { chatId, generationId: idFrom(image, '/generations') }
+	return {
+		chatId,
+		generationId: idFrom(image, '/generations'),
+		audioProjectId: await audioProject(idFrom(speech, '/generations')),
+	}
+
+	/** A project with the spoken sound on two tracks, imported as a file once the sound is done. */
+	async function audioProject(soundId: string): Promise<string> {
+		for (let i = 0; i < 120; i++) {
+			const r = await request.get(`/api/generations/${soundId}`)
+			const body = (await r.json()) as { generation?: { status: string } }
+			if (body.generation?.status === 'succeeded') break
+			await new Promise(resolve => setTimeout(resolve, 250))
+		}
+		const clip = (id: string, start: number, trimOut: number) => ({
+			id,
+			generationId: soundId,
+			output: 0,
+			start,
+			trimIn: 0,
+			trimOut,
+			gain: 1,
+		})
+		const track = (id: string, name: string, clips: unknown[]) => ({
+			id,
+			name,
+			gain: 1,
+			mute: false,
+			solo: false,
+			clips,
+		})
+		const file = {
+			format: 'generation-studio.audio-project',
+			name: 'Studio intro',
+			document: {
+				version: 1,
+				tracks: [track('voice', 'Voice', [clip('a', 0, 1)]), track('echo', 'Echo', [clip('b', 0.6, 1)])],
+			},
+		}
+		const response = await request.post('/audio/projects?index', {
+			multipart: {
+				intent: 'import',
+				file: { name: 'project.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) },
+			},
+			headers,
+			maxRedirects: 0,
+		})
+		if (response.status() !== 303) throw new Error(`import: ${response.status()} ${await response.text()}`)
+		return idFrom(response.headers().location, '/audio/projects')
+	}
 }
