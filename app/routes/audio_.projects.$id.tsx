@@ -117,7 +117,7 @@ export default function AudioProjectPage() {
 					</a>
 					<Form method="post">
 						<input type="hidden" name="redirectTo" value="1" />
-						<button type="submit" name="intent" value="mixdown" className="btn-primary" disabled={!audible}>
+						<button type="submit" name="intent" value="mixdown" className="btn" disabled={!audible}>
 							Mix down
 						</button>
 					</Form>
@@ -202,7 +202,7 @@ export default function AudioProjectPage() {
 					<input type="hidden" name="redirectTo" value="1" />
 					<label className="space-y-1 text-sm">
 						<span className="block text-fg-muted">Project name</span>
-						<input name="name" defaultValue={project.name} required maxLength={200} className="input" />
+						<input name="name" defaultValue={project.name} required maxLength={200} className="field" />
 					</label>
 					<button type="submit" name="intent" value="rename" className="btn-secondary">
 						Rename
@@ -283,7 +283,7 @@ function TrackCard({
 						min="0"
 						max="4"
 						defaultValue={track.gain}
-						className="input w-24"
+						className="field w-24"
 					/>
 				</label>
 				<label className="flex items-center gap-1">
@@ -314,7 +314,7 @@ function TrackCard({
 					<input type="hidden" name="trackId" value={track.id} />
 					<label className="min-w-0 flex-1 space-y-1">
 						<span className="block text-fg-muted">Sound from your library</span>
-						<select name="source" className="input w-full" required>
+						<select name="source" className="field w-full" required>
 							{library.map(s => (
 								<option key={soundKey(s.generationId, s.output)} value={soundKey(s.generationId, s.output)}>
 									{s.prompt.slice(0, 60)}
@@ -325,7 +325,7 @@ function TrackCard({
 					</label>
 					<label className="space-y-1">
 						<span className="block text-fg-muted">Start (s)</span>
-						<input name="start" type="number" step="any" min="0" defaultValue="0" className="input w-24" />
+						<input name="start" type="number" step="any" min="0" defaultValue="0" className="field w-24" />
 					</label>
 					<button type="submit" name="intent" value="add-clip" className="btn-secondary px-3 py-1">
 						Add clip to {track.name}
@@ -395,7 +395,7 @@ function ClipRow({
 				).map(([field, label, value]) => (
 					<label key={field} className="space-y-1">
 						<span className="block text-fg-muted">{label}</span>
-						<input name={field} type="number" step="any" min="0" defaultValue={value} className="input w-24" />
+						<input name={field} type="number" step="any" min="0" defaultValue={value} className="field w-24" />
 					</label>
 				))}
 				<button type="submit" name="intent" value="clip" className="btn-secondary px-3 py-1">

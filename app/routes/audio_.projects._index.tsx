@@ -79,7 +79,7 @@ export default function AudioProjects() {
 					<FieldScope prefix="create" errors={refused?.form === 'create' ? refused.fields : null}>
 						<TextField name="name" label="Name" required maxLength={200} defaultValue="Untitled project" />
 					</FieldScope>
-					<button type="submit" name="intent" value="create" className="btn-primary">
+					<button type="submit" name="intent" value="create" className="btn">
 						Create project
 					</button>
 				</Form>

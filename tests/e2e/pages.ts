@@ -112,7 +112,7 @@ export async function seed(request: APIRequestContext, baseURL: string, email: s
 			name: 'Studio intro',
 			document: {
 				version: 1,
-				tracks: [track('voice', 'Voice', [clip('a', 0, 1)]), track('echo', 'Echo', [clip('b', 0.6, 1)])],
+				tracks: [track('voice', 'Voice', [clip('a', 0, 0.9)]), track('echo', 'Echo', [clip('b', 0.6, 0.9)])],
 			},
 		}
 		const response = await request.post('/audio/projects?index', {

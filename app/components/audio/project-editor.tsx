@@ -142,7 +142,7 @@ export default function ProjectEditor({
 				<h2 id="editor-title" className="mr-auto text-lg font-medium text-fg">
 					Editor
 				</h2>
-				<button type="button" className="btn-primary px-3 py-1" onClick={togglePlay} aria-keyshortcuts="Space">
+				<button type="button" className="btn px-3 py-1" onClick={togglePlay} aria-keyshortcuts="Space">
 					{playing ? 'Pause' : 'Play'}
 				</button>
 				<span className="w-20 text-sm tabular-nums text-fg-muted" aria-label="Playhead">
@@ -308,7 +308,7 @@ function TrackRow({
 				drag: true,
 				resize: true,
 				color: heard ? 'rgba(124, 140, 255, 0.22)' : 'rgba(128, 128, 128, 0.2)',
-				content: sounds[soundKey(clip.generationId, clip.output)]?.prompt.slice(0, 40) ?? 'Missing sound',
+				content: sounds[soundKey(clip.generationId, clip.output)]?.prompt.slice(0, 18) ?? 'Missing sound',
 			})
 		}
 	}, [peaks, duration, track, sounds, heard])
