@@ -312,7 +312,7 @@ function TrackCard({
 				<Form method="post" className="flex flex-wrap items-end gap-3 text-sm">
 					<input type="hidden" name="redirectTo" value="1" />
 					<input type="hidden" name="trackId" value={track.id} />
-					<label className="min-w-0 flex-1 space-y-1">
+					<label className="min-w-0 flex-1 basis-full space-y-1 sm:basis-auto">
 						<span className="block text-fg-muted">Sound from your library</span>
 						<select name="source" className="field w-full" required>
 							{library.map(s => (

@@ -308,7 +308,7 @@ function TrackRow({
 				drag: true,
 				resize: true,
 				color: heard ? 'rgba(124, 140, 255, 0.22)' : 'rgba(128, 128, 128, 0.2)',
-				content: sounds[soundKey(clip.generationId, clip.output)]?.prompt.slice(0, 18) ?? 'Missing sound',
+				content: regionLabel(sounds[soundKey(clip.generationId, clip.output)]?.prompt ?? 'Missing sound'),
 			})
 		}
 	}, [peaks, duration, track, sounds, heard])
@@ -334,6 +334,23 @@ function TrackRow({
 			/>
 		</div>
 	)
+}
+
+/** A clip's name on its region: one line, cut with an ellipsis where the clip is short. */
+function regionLabel(text: string): HTMLElement {
+	const label = document.createElement('span')
+	label.textContent = text
+	label.title = text
+	// Style properties set from script are allowed by the CSP (style attributes are).
+	Object.assign(label.style, {
+		display: 'block',
+		whiteSpace: 'nowrap',
+		overflow: 'hidden',
+		textOverflow: 'ellipsis',
+		fontSize: '11px',
+		padding: '1px 4px',
+	})
+	return label
 }
 
 /**
