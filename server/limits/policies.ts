@@ -53,7 +53,8 @@ export const POLICIES = {
 	voice_sample: { points: 60, durationSeconds: MINUTE, key: 'user' },
 	/** Public reads: per address, since they are open to visitors who are not signed in. */
 	catalogue: { points: 60, durationSeconds: MINUTE, key: 'ip' },
-	sound_search: { points: 60, durationSeconds: MINUTE, key: 'ip' },
+	/** Sound search (the studio's box and /api/sounds/search): signed-in only, each search may call Freesound. */
+	sound_search: { points: 30, durationSeconds: MINUTE, key: 'user' },
 	/** Signed provider webhooks: generous per sender, so a forged flood cannot make us verify signatures forever. */
 	webhook: { points: 600, durationSeconds: MINUTE, key: 'ip' },
 	/** Creating API tokens. */

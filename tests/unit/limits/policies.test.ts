@@ -18,7 +18,8 @@ describe('the policy table', () => {
 			expect(POLICIES[name as keyof typeof POLICIES]).toEqual({ points, durationSeconds: 60, key: 'user' })
 		}
 		expect(POLICIES.catalogue).toEqual({ points: 60, durationSeconds: 60, key: 'ip' })
-		expect(POLICIES.sound_search).toEqual({ points: 60, durationSeconds: 60, key: 'ip' })
+		// Signed-in only (each search may call Freesound), counted per account.
+		expect(POLICIES.sound_search).toEqual({ points: 30, durationSeconds: 60, key: 'user' })
 		expect(POLICIES.webhook).toEqual({ points: 600, durationSeconds: 60, key: 'ip' })
 		// Credential stuffing: many accounts from one address, each tried once.
 		expect(POLICIES.signin_ip).toEqual({ points: 100, durationSeconds: 900, blockSeconds: 900, key: 'ip' })
@@ -28,10 +29,12 @@ describe('the policy table', () => {
 				'analysis',
 				'analytics',
 				'api_token',
+				'audio_project',
 				'catalogue',
 				'chat',
 				'generation',
 				'global',
+				'mixdown',
 				'publish',
 				'signin',
 				'signin_ip',
@@ -41,6 +44,7 @@ describe('the policy table', () => {
 				'title',
 				'transcription',
 				'upload',
+				'voice_sample',
 				'webhook',
 				'write',
 			].sort(),
