@@ -21,6 +21,8 @@ import { createGenerations } from './domain/generations/index.ts'
 import type { Generations } from './domain/generations/index.ts'
 import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
 import { createTranscripts } from './domain/transcripts/index.ts'
+import { createSounds } from './domain/sounds/index.ts'
+import type { Sounds } from './domain/sounds/index.ts'
 import type { Transcripts } from './domain/transcripts/index.ts'
 import { createModels } from './domain/models/index.ts'
 import { createWorkflows } from './domain/workflows/index.ts'
@@ -65,6 +67,7 @@ export type Services = {
 	/** Multitrack audio projects and their mixdowns. */
 	audioProjects: AudioProjects
 	transcripts: Transcripts
+	sounds: Sounds
 	chat: Chat
 	models: Models
 	/** Workflow definitions: validation, the cost estimate and the budget check before a run. */
@@ -173,6 +176,7 @@ export async function createServices(configured: Config): Promise<Services> {
 	const chat = createChat({ config, db, jobs, providers, storage })
 	const transcripts = createTranscripts({ config, db, jobs, providers, storage })
 	const workflows = createWorkflows({ config, db, providers })
+	const sounds = createSounds({ config, db })
 	// Before the database closes: replies still being written keep their text and can be retried.
 	closers.push(['chat replies', () => chat.close()])
 
@@ -245,6 +249,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		generations,
 		audioProjects,
 		transcripts,
+		sounds,
 		chat,
 		models,
 		workflows,

@@ -3,6 +3,7 @@ import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { AudioLines } from '#app/components/icons/index.tsx'
 import { AudioForm } from '#app/components/audio/audio-form.tsx'
 import { AudioResults } from '#app/components/audio/audio-results.tsx'
+import { SoundSearchBox } from '#app/components/audio/sound-search-box.tsx'
 import { audioStudioData } from '#app/utils/audio-studio.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { nonBlank, studioAction } from '#app/utils/studio-action.server.ts'
@@ -57,7 +58,8 @@ export default function Audio() {
 						<meta httpEquiv="refresh" content="3" />
 					</noscript>
 				) : null}
-				<div className="flex items-baseline justify-between gap-3">
+				<SoundSearchBox />
+				<div className="mt-6 flex items-baseline justify-between gap-3">
 					<h2 id="results-title" className="text-lg font-semibold">
 						Your audio
 					</h2>

@@ -1,0 +1,2 @@
+-- Undoes 20261203091000_sound_search.
+drop index public.generations_audio_search_idx;
