@@ -36,7 +36,8 @@ export default function Audio() {
 				</h1>
 				<p className="mb-5 mt-1 text-sm text-fg-muted">
 					Speech from text, music and sound effects from a description.{' '}
-					<Link to="/audio/transcribe">Transcribe a recording</Link>
+					<Link to="/audio/transcribe">Transcribe a recording</Link> ·{' '}
+					<Link to="/audio/projects">Arrange sounds in a project</Link>
 				</p>
 				<div className="card shadow-sm">
 					<AudioForm

@@ -161,6 +161,14 @@ function OtherGenerationView({ generation }: { generation: View }) {
 						Made from <Link to={`/generations/${generation.parentId}`}>an image</Link>
 					</p>
 				) : null}
+				{typeof generation.params.projectId === 'string' ? (
+					<p className="mt-1 text-sm text-fg-muted" data-source-project={generation.params.projectId}>
+						Mixed down from the project{' '}
+						<Link to={`/audio/projects/${generation.params.projectId}`}>
+							{typeof generation.params.projectName === 'string' ? generation.params.projectName : 'this came from'}
+						</Link>
+					</p>
+				) : null}
 			</header>
 			{generation.status === 'failed' && generation.error ? (
 				<p role="alert" className="rounded-md border border-danger-line bg-danger-soft p-3 text-danger">

@@ -94,5 +94,12 @@ test('two clips, move one, mix down, play', async ({ page, baseURL }, info) => {
 			.poll(() => player.evaluate(a => (a as HTMLAudioElement).currentTime), { timeout: 15_000 })
 			.toBeGreaterThan(0)
 	}
+	// Lineage: the mixdown's page names the project it came from.
+	const projectUrl = page.url()
+	await mix.getByRole('link', { name: /^Mixdown of / }).click()
+	await expect(page.locator('[data-source-project]').getByRole('link', { name: 'Two clips' })).toHaveAttribute(
+		'href',
+		new URL(projectUrl).pathname,
+	)
 	expect(problems).toEqual([])
 })
