@@ -84,3 +84,58 @@ export async function enlargeRgb(
 	const height = Math.max(1, Math.round(size.height * factor))
 	return { rgb: await toRgb(data, width, height), width, height }
 }
+
+/**
+ * A mask fitted to its image: one grey channel at the image's pixel size (a mask of another size is stretched
+ * to it), white where the image is repainted, as a PNG. Transparent parts of a painted mask count as black.
+ */
+export async function normalizeMask(mask: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+	const out = await sharp(mask, { limitInputPixels: MAX_INPUT_PIXELS })
+		.rotate()
+		.resize(width, height, { fit: 'fill' })
+		.flatten({ background: '#000000' })
+		.greyscale()
+		.toColourspace('b-w')
+		.png()
+		.toBuffer()
+	return new Uint8Array(out)
+}
+
+/** How much of a mask is white (0…1): a mask with nothing painted asks for no change. */
+export async function maskCoverage(mask: Uint8Array): Promise<number> {
+	const { data, info } = await sharp(mask).greyscale().raw().toBuffer({ resolveWithObject: true })
+	let painted = 0
+	for (let i = 0; i < data.length; i += info.channels) if ((data[i] ?? 0) >= 128) painted++
+	return painted / (info.width * info.height)
+}
+
+/** A white-means-repaint mask as the alpha convention (transparent where the image changes). */
+export async function maskAsAlpha(mask: Uint8Array): Promise<Uint8Array> {
+	const { data, info } = await sharp(mask).greyscale().raw().toBuffer({ resolveWithObject: true })
+	const rgba = Buffer.alloc(info.width * info.height * 4)
+	for (let i = 0; i < info.width * info.height; i++) rgba[i * 4 + 3] = 255 - (data[i * info.channels] ?? 0)
+	const out = await sharp(rgba, { raw: { width: info.width, height: info.height, channels: 4 } })
+		.png()
+		.toBuffer()
+	return new Uint8Array(out)
+}
+
+export type CropRect = { x: number; y: number; width: number; height: number }
+
+/** A rectangle cut out of an image (turned upright first), as a PNG; the original is not changed. */
+export async function cropImage(data: Uint8Array, rect: CropRect): Promise<Uint8Array> {
+	const out = await sharp(data, { limitInputPixels: MAX_INPUT_PIXELS })
+		.rotate()
+		.extract({ left: rect.x, top: rect.y, width: rect.width, height: rect.height })
+		.png()
+		.toBuffer()
+	return new Uint8Array(out)
+}
+
+/** The largest centred rectangle of an aspect (w:h) inside an image. */
+export function centredAspect(size: ImageFacts, aspect: { w: number; h: number }): CropRect {
+	const scale = Math.min(size.width / aspect.w, size.height / aspect.h)
+	const width = Math.max(1, Math.min(size.width, Math.round(aspect.w * scale)))
+	const height = Math.max(1, Math.min(size.height, Math.round(aspect.h * scale)))
+	return { x: Math.floor((size.width - width) / 2), y: Math.floor((size.height - height) / 2), width, height }
+}

@@ -1,7 +1,7 @@
 /**
  * An image generation's page: the picture as large as the window allows (the others of the same run as a strip
  * under it, arrows to the next newer and older image), and beside it the prompt, every parameter, the cost and
- * time, the lineage both ways, and the actions: Vary, Upscale, Use these settings, Use as source, Make a video, Download,
+ * time, the lineage both ways, and the actions: Vary, Upscale, Use these settings, Use as source, Edit (the canvas editor), Make a video, Download,
  * Delete. Every action is a link or a form; nothing needs JavaScript.
  */
 import { Form, Link } from '@remix-run/react'
@@ -13,6 +13,7 @@ import {
 	Download,
 	ImagePlus,
 	Maximize2,
+	Pencil,
 	RotateCcw,
 	Shuffle,
 	SlidersHorizontal,
@@ -238,7 +239,8 @@ function Actions({
 	output,
 }: ImageDetailProps & { output: ImageView | undefined }) {
 	const done = g.status === 'succeeded' && output !== undefined
-	const isUpscale = g.params.operation === 'upscale'
+	// An upscale, an inpainting or an image made in the editor has no settings to vary.
+	const isUpscale = g.params.operation !== undefined && g.params.operation !== 'generate'
 	const canStartFrom = models.some(m => m.inputImage)
 	return (
 		<section aria-labelledby="actions-title" className="space-y-3">
@@ -266,6 +268,10 @@ function Actions({
 							Use as source
 						</Link>
 					) : null}
+					<Link to={`/generations/${g.id}/edit${selected ? `?image=${selected}` : ''}`} className="btn-secondary">
+						<Pencil aria-hidden="true" size={16} />
+						Edit
+					</Link>
 					<Link to={`/video?source=${g.id}${selected ? `&image=${selected}` : ''}`} className="btn-secondary">
 						<Clapperboard aria-hidden="true" size={16} />
 						Make a video

@@ -150,11 +150,13 @@ export function createCommands(deps: {
 			options.relation ??
 			(request.kind === 'image' && request.operation === 'upscale'
 				? 'upscale'
-				: source
-					? request.kind === 'video'
-						? 'image-to-video'
-						: 'image-to-image'
-					: undefined)
+				: request.kind === 'image' && request.operation === 'edit'
+					? 'edit'
+					: source
+						? request.kind === 'video'
+							? 'image-to-video'
+							: 'image-to-image'
+						: undefined)
 		const outcome = await db.asUser(
 			actor.id,
 			async (tx): Promise<{ generation: Generation; replayed: boolean } | Refusal> => {
@@ -263,13 +265,23 @@ export function createCommands(deps: {
 		return create(actor, request, { parentId: original.parentId, ...relationOf(original) })
 	}
 
-	/** A finished image generation's stored request, or why there is none to build on. */
-	async function imageRequestOf(actor: Actor, id: string) {
+	/** A finished image generation of the user's, or why there is none to build on. */
+	async function finishedImage(actor: Actor, id: string): Promise<Generation | Refusal> {
 		const original = await get(actor, id)
 		if ('refused' in original) return original
-		if (original.kind !== 'image') return refuse(400, 'not_an_image', 'Only images can be varied or upscaled.')
+		if (original.kind !== 'image') return refuse(400, 'not_an_image', 'Only images can be varied, upscaled or edited.')
 		if (original.status !== 'succeeded') {
 			return refuse(409, 'not_finished', 'This image is not finished yet; wait for it, then try again.')
+		}
+		return original
+	}
+
+	/** A finished image generation's stored request, or why there is none to build on. */
+	async function imageRequestOf(actor: Actor, id: string) {
+		const original = await finishedImage(actor, id)
+		if ('refused' in original) return original
+		if (original.params.local === true) {
+			return refuse(400, 'not_variable', 'A crop or canvas edit has no settings to vary; vary the image it came from.')
 		}
 		const request = requestOf(original)
 		if (request?.kind !== 'image') {
@@ -297,9 +309,10 @@ export function createCommands(deps: {
 		id: string,
 		options: { output?: number; model?: string | undefined; scale?: 2 | 4 | undefined; idempotencyKey?: string | null },
 	): Promise<{ generation: Generation; replayed: boolean } | Refusal> {
-		const found = await imageRequestOf(actor, id)
-		if ('refused' in found) return found
-		const request = upscaleOf(found.original, {
+		// Any finished image can be enlarged, a crop or canvas edit too.
+		const original = await finishedImage(actor, id)
+		if ('refused' in original) return original
+		const request = upscaleOf(original, {
 			output: options.output ?? 0,
 			model: options.model,
 			scale: options.scale,
@@ -358,5 +371,5 @@ export function createCommands(deps: {
 		)
 	}
 
-	return { create, cancel, retry, vary, upscale, remove, restore, purge }
+	return { create, cancel, retry, vary, upscale, remove, restore, purge, finishedImage }
 }

@@ -8,7 +8,8 @@ import { randomInt } from 'node:crypto'
 import type { Db, Tx } from '#server/db/index.ts'
 import { PLAIN_IMAGE_OPTIONS, type ModelInfo, type Prices } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
-import type { BinaryInput } from '#server/providers/types.ts'
+import type { BinaryInput, ProviderName } from '#server/providers/types.ts'
+import { maskAsAlpha } from '#server/media/images.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { refuse, type Refusal } from '../refusal.ts'
 import { formatUsd } from '../usage/money.ts'
@@ -62,6 +63,24 @@ export function fitImageRequest(model: ModelInfo, request: ImageGenerationReques
 			sourceIndex: request.sourceIndex ?? 0,
 			scale,
 		}
+	}
+	if (request.operation === 'edit') {
+		if (!request.sourceId) return field('sourceId', 'Pick the image to edit.')
+		if (!request.maskKey) return field('mask', 'Paint or upload a mask: white where the image should change.')
+		const { prompt, kind, operation, sourceId, maskKey } = request
+		const edit: ImageGenerationRequest = {
+			kind,
+			prompt,
+			operation,
+			model: model.id,
+			size: request.size,
+			n: 1,
+			sourceId,
+			sourceIndex: request.sourceIndex ?? 0,
+			maskKey,
+		}
+		if (request.seed !== undefined) edit.seed = request.seed
+		return edit
 	}
 	const options = model.image ?? PLAIN_IMAGE_OPTIONS
 	if (!options.sizes.includes(request.size)) {
@@ -119,8 +138,9 @@ export async function checkSource(tx: Tx, request: SourceRef): Promise<Refusal |
 
 /** The request behind "Vary": the same settings with a new seed (an upscale has none to vary). */
 export function variationOf(request: ImageGenerationRequest): ImageGenerationRequest | Refusal {
-	if (request.operation === 'upscale') {
-		return refuse(400, 'not_variable', 'An upscale has no settings to vary; vary the image it was made from.')
+	if (request.operation === 'upscale' || request.operation === 'edit') {
+		const what = request.operation === 'upscale' ? 'An upscale' : 'An inpainting'
+		return refuse(400, 'not_variable', `${what} has no settings to vary; vary the image it was made from.`)
 	}
 	let seed = randomSeed()
 	while (seed === request.seed) seed = randomSeed()
@@ -163,6 +183,29 @@ export async function readSource(
 		const chunks: Buffer[] = []
 		for await (const chunk of file.body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array))
 		return { data: new Uint8Array(Buffer.concat(chunks)), contentType: file.contentType }
+	} catch {
+		return null
+	}
+}
+
+/**
+ * The worker's read of an edit's mask: the owner's own file only. Ours are white where the image changes; OpenAI
+ * wants the opposite convention (transparent where it changes), so its copy is turned into an alpha mask.
+ */
+export async function readMask(
+	storage: Storage,
+	owner: string,
+	key: string | undefined,
+	provider: ProviderName,
+): Promise<BinaryInput | null> {
+	if (!key?.startsWith(`${owner}/`)) return null
+	try {
+		const file = await storage.get('media', key)
+		const chunks: Buffer[] = []
+		for await (const chunk of file.body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array))
+		const data = new Uint8Array(Buffer.concat(chunks))
+		if (provider === 'openai') return { data: await maskAsAlpha(data), contentType: 'image/png' }
+		return { data, contentType: 'image/png' }
 	} catch {
 		return null
 	}

@@ -9,7 +9,7 @@
  * studio's rules: requests fitted to their model, source images, vary and upscale), ./video.ts (the video
  * studio's: lengths, aspects and resolutions per model, image to video), ./audio.ts (the audio studio's: voices,
  * formats, speed and instructions per speech model, music or effects per sound model, long speech split), ./gallery.ts (browsing:
- * gallery pages, lineage, neighbours), ./webhooks.ts.
+ * gallery pages, lineage, neighbours), ./edits.ts (the canvas editor: inpaint, crop, save as new), ./webhooks.ts.
  *
  * Users act through `db.asUser` (row-level security applies); the worker, the poller and webhooks are the
  * only privileged paths, and say so.
@@ -17,6 +17,7 @@
 import { EventEmitter } from 'node:events'
 import type { Limits } from '#server/limits/index.ts'
 import { createCommands } from './commands.ts'
+import { createEdits } from './edits.ts'
 import { createGallery } from './gallery.ts'
 import { RunDataSchema, type Generation } from './rows.ts'
 import { createReads } from './reads.ts'
@@ -59,6 +60,14 @@ export function createGenerations(deps: GenerationsDeps) {
 		announce,
 	})
 
+	const edits = createEdits({
+		db: deps.db,
+		storage: deps.storage,
+		finishedImage: commands.finishedImage,
+		create: commands.create,
+		storeOutputs: worker.storeOutputs,
+	})
+
 	/** Resolves when the generation changes status (or after `timeoutMs`), for live updates. */
 	function waitForChange(id: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
 		return new Promise(resolve => {
@@ -77,6 +86,9 @@ export function createGenerations(deps: GenerationsDeps) {
 	return {
 		...reads,
 		...commands,
+		inpaint: edits.inpaint,
+		crop: edits.crop,
+		saveAsNew: edits.saveAsNew,
 		gallery: gallery.page,
 		lineage: gallery.lineage,
 		neighbours: gallery.neighbours,

@@ -148,15 +148,19 @@ export async function loadGeneration(
 }
 
 /** What a request asks the provider for, derived once from the validated request. */
-export function capabilityOf(request: GenerationRequest): 'image' | 'upscale' | 'video' | 'speech' | 'music' {
+export function capabilityOf(
+	request: GenerationRequest,
+): 'image' | 'imageEdit' | 'upscale' | 'video' | 'speech' | 'music' {
 	if (request.kind === 'audio') return request.mode === 'speech' ? 'speech' : 'music'
 	if (request.kind === 'image' && request.operation === 'upscale') return 'upscale'
+	if (request.kind === 'image' && request.operation === 'edit') return 'imageEdit'
 	return request.kind
 }
 
-/** The usage ledger counts an upscale as an image made. */
+/** The usage ledger counts an upscale or an edit as an image made. */
 export const USAGE_CAPABILITY: Record<ReturnType<typeof capabilityOf>, UsageCapability> = {
 	image: 'image',
+	imageEdit: 'image',
 	upscale: 'image',
 	video: 'video',
 	speech: 'speech',

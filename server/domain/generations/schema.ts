@@ -54,7 +54,10 @@ export const IMAGE_SIZE_LABELS: Record<ImageSizeChoice, string> = {
  * What an image request does: make new images (from noise, or from a source image with `sourceId`: image to
  * image) or enlarge a source image (`upscale`).
  */
-export const IMAGE_OPERATIONS = ['generate', 'upscale'] as const
+export const IMAGE_OPERATIONS = ['generate', 'upscale', 'edit'] as const
+
+/** Where a mask is stored: the owner's media folder, a PNG (server/storage/rules.ts `newKey`). */
+const MASK_KEY = /^[0-9a-f-]{36}\/\d{4}\/\d{2}\/[0-9a-f-]{36}\.png$/
 
 /** A decimal between `min` and `max`. */
 const fraction = (label: string, min: number, max: number) =>
@@ -72,7 +75,7 @@ export const ImageGenerationSchema = v.object({
 	prompt: prompt('image'),
 	model,
 	/** Absent means `generate`. */
-	operation: v.optional(v.picklist(IMAGE_OPERATIONS, 'Generate or upscale.')),
+	operation: v.optional(v.picklist(IMAGE_OPERATIONS, 'Generate, upscale or edit.')),
 	size: v.optional(v.picklist(IMAGE_SIZES, `Pick one of the sizes: ${IMAGE_SIZES.join(', ')}.`), '1024x1024'),
 	n: v.optional(wholeNumber('The number of images', 1, 4), 1),
 	seed: v.optional(wholeNumber('The seed', 0, 2_147_483_647)),
@@ -84,6 +87,8 @@ export const ImageGenerationSchema = v.object({
 	sourceIndex: v.optional(wholeNumber('The source image', 0, 3)),
 	/** Image to image: how far the result may move from the source (0.05 keeps it nearly, 1 ignores it). */
 	strength: v.optional(fraction('The strength', 0.05, 1)),
+	/** Edit (inpaint): the stored mask, white where the source is repainted (set by the server, never typed). */
+	maskKey: v.optional(v.pipe(v.string(), v.regex(MASK_KEY, 'That mask is not one of yours.'))),
 	/** Upscale: by how much. */
 	scale: v.optional(v.pipe(wholeNumber('The scale', 2, 4), v.picklist([2, 4], 'Upscale by 2 or 4.'))),
 })
@@ -115,13 +120,15 @@ export type ImageModelView = {
 export type UpscalerView = { id: string; name: string; price: string; scales: Array<2 | 4> }
 
 /** How a generation relates to its parent, kept in its params for the lineage labels. */
-export type Relation = 'variation' | 'upscale' | 'image-to-image' | 'edit' | 'image-to-video'
+export type Relation = 'variation' | 'upscale' | 'image-to-image' | 'edit' | 'crop' | 'canvas' | 'image-to-video'
 
 export const RELATION_WORDS: Record<Relation, string> = {
 	variation: 'Variation',
 	upscale: 'Upscale',
 	'image-to-image': 'From an image',
-	edit: 'Edit',
+	edit: 'Inpaint',
+	crop: 'Crop',
+	canvas: 'Canvas edit',
 	'image-to-video': 'Video from this image',
 }
 
@@ -238,3 +245,38 @@ export const GenerationActionSchema = v.object({
 	scale: v.optional(v.pipe(wholeNumber('The scale', 2, 4), v.picklist([2, 4], 'Upscale by 2 or 4.'))),
 })
 export type GenerationAction = v.InferOutput<typeof GenerationActionSchema>
+
+/** The preset shapes the crop form offers (width:height); the largest centred rectangle of that shape is kept. */
+export const CROP_ASPECTS = ['1:1', '4:3', '3:2', '16:9', '3:4', '2:3', '9:16'] as const
+
+const pixels = (label: string, min: number) => v.optional(wholeNumber(label, min, 20_000))
+
+/**
+ * The canvas editor's forms (`/generations/:id/edit`), with or without JavaScript: inpaint (a prompt and a mask
+ * file, white where the image is repainted), crop (a rectangle in the image's pixels, or a preset aspect) and
+ * "save as new image" (the flattened picture as a file). Files arrive beside these fields.
+ */
+export const EditFormSchema = v.variant('intent', [
+	v.object({
+		intent: v.literal('inpaint'),
+		prompt: prompt('change'),
+		model,
+		output: v.optional(wholeNumber('The image', 0, 3), 0),
+		seed: v.optional(wholeNumber('The seed', 0, 2_147_483_647)),
+	}),
+	v.object({
+		intent: v.literal('crop'),
+		output: v.optional(wholeNumber('The image', 0, 3), 0),
+		aspect: v.optional(v.picklist(CROP_ASPECTS, `Pick one of the shapes: ${CROP_ASPECTS.join(', ')}.`)),
+		x: pixels('Left', 0),
+		y: pixels('Top', 0),
+		width: pixels('The width', 1),
+		height: pixels('The height', 1),
+	}),
+	v.object({
+		intent: v.literal('save'),
+		output: v.optional(wholeNumber('The image', 0, 3), 0),
+	}),
+])
+
+export type EditForm = v.InferOutput<typeof EditFormSchema>

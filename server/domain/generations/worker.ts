@@ -20,7 +20,7 @@ import { sleep } from '#server/sleep.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { captureTraceContext, continueTrace } from '#server/trace-context.ts'
 import { failureMessage } from '../provider-failures.ts'
-import { readSource } from './images.ts'
+import { readMask, readSource } from './images.ts'
 import { speechOptionsOf, splitSpeech } from './audio.ts'
 import type { AudioGenerationRequest } from './schema.ts'
 import { recordUsage, type UsageCapability } from '../usage/index.ts'
@@ -261,6 +261,21 @@ export function createWorker(deps: {
 				if (request.sourceId && !image) {
 					return fail(generation.id, 'The source image was deleted before this could start.', job)
 				}
+				if (request.operation === 'edit' && image) {
+					const mask = await readMask(storage, generation.userId, request.maskKey, model.provider)
+					if (!mask) return fail(generation.id, 'The mask of this edit is gone; paint or upload it again.', job)
+					const edited = await withRetries(() =>
+						providers.imageEdit(model.id).run({
+							image,
+							mask,
+							prompt,
+							n: 1,
+							...(request.seed !== undefined ? { seed: request.seed } : {}),
+						}),
+					)
+					await succeed(edited)
+					return
+				}
 				const result = await withRetries(() =>
 					request.operation === 'upscale' && image
 						? providers.upscale(model.id).run({ image, ...(request.scale ? { scale: request.scale } : {}) })
@@ -416,5 +431,5 @@ export function createWorker(deps: {
 		await applyPrediction(generation.provider, state)
 	}
 
-	return { run, poll, applyPrediction }
+	return { run, poll, applyPrediction, storeOutputs }
 }
