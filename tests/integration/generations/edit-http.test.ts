@@ -97,7 +97,9 @@ describe('the canvas editor over HTTP', () => {
 	test('the page offers the editor and both forms without JavaScript; the detail page links to it', async () => {
 		const user = await signUp(server.url)
 		const source = await image(user)
-		const detail = await (await fetch(`${server.url}/generations/${source.id}`, { headers: as(user, server.url) })).text()
+		const detail = await (
+			await fetch(`${server.url}/generations/${source.id}`, { headers: as(user, server.url) })
+		).text()
 		expect(detail).toContain(`href="/generations/${source.id}/edit"`)
 		const response = await fetch(`${server.url}/generations/${source.id}/edit`, { headers: as(user, server.url) })
 		expect(response.status).toBe(200)
@@ -135,12 +137,11 @@ describe('the canvas editor over HTTP', () => {
 		const user = await signUp(server.url)
 		const source = await image(user)
 		const before = openai.requests.filter(r => r.route === 'edits').length
-		const sent = await edit(
-			user,
-			source.id,
-			{ intent: 'inpaint', prompt: 'a boat', model: 'openai:gpt-image-1' },
-			['mask', await mask(1024, 1024), 'anything.bin'],
-		)
+		const sent = await edit(user, source.id, { intent: 'inpaint', prompt: 'a boat', model: 'openai:gpt-image-1' }, [
+			'mask',
+			await mask(1024, 1024),
+			'anything.bin',
+		])
 		expect(sent.status).toBe(303)
 		const child = await finished(user, madeId(sent))
 		expect(child.status, child.error ?? '').toBe('succeeded')
