@@ -80,7 +80,7 @@ describe('the canvas editor over HTTP', () => {
 	const edit = (user: SignedIn, id: string, fields: Record<string, string>, file?: [string, Uint8Array, string]) => {
 		const form = new FormData()
 		for (const [k, v] of Object.entries(fields)) form.set(k, v)
-		if (file) form.set(file[0], new Blob([file[1]]), file[2])
+		if (file) form.set(file[0], new Blob([Buffer.from(file[1])]), file[2])
 		return fetch(`${server.url}/generations/${id}/edit`, {
 			method: 'POST',
 			redirect: 'manual',
