@@ -5,13 +5,13 @@
  * (deterministic, different by prompt), OpenAI's speech through the real SDK against the stub, and the refusals.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Generation } from '#server/domain/generations/index.ts'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import { sniffAudio } from '#server/providers/media.ts'
 import type { Services } from '#server/services.ts'
 import { startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices, type TestServices } from '#tests/support/services.ts'
+import { settle, bytesOf, created } from '#tests/support/generations.ts'
 
 type AudioRequest = Extract<GenerationRequest, { kind: 'audio' }>
 
@@ -22,29 +22,6 @@ const audio = (prompt: string, extra: Partial<AudioRequest> = {}): AudioRequest 
 	durationSeconds: 8,
 	...extra,
 })
-
-async function settle(services: Services, userId: string, id: string, timeoutMs = 30_000): Promise<Generation> {
-	const deadline = Date.now() + timeoutMs
-	for (;;) {
-		const g = await services.generations.get({ id: userId }, id)
-		if ('refused' in g) throw new Error(g.message)
-		if (!['queued', 'running', 'processing'].includes(g.status)) return g
-		if (Date.now() > deadline) throw new Error(`generation still ${g.status} after ${timeoutMs} ms`)
-		await services.generations.waitForChange(id, 250)
-	}
-}
-
-async function bytesOf(services: Services, key: string): Promise<Buffer> {
-	const file = await services.storage.get('media', key)
-	const chunks: Buffer[] = []
-	for await (const chunk of file.body) chunks.push(chunk as Buffer)
-	return Buffer.concat(chunks)
-}
-
-function created(result: Awaited<ReturnType<Services['generations']['create']>>): Generation {
-	if ('refused' in result) throw new Error(`refused: ${result.message}`)
-	return result.generation
-}
 
 /** Sentences of about 60 characters each, `count` of them. */
 const sentences = (count: number) =>

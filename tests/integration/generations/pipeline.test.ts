@@ -6,7 +6,6 @@
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
-import type { Generation } from '#server/domain/generations/index.ts'
 import type { Services } from '#server/services.ts'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import type { OpenAIStub } from '#tests/fixtures/openai-stub.ts'
@@ -16,6 +15,7 @@ import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
 import { listenLocal } from '#tests/support/listen.ts'
+import { settle } from '#tests/support/generations.ts'
 
 const image = (
 	prompt: string,
@@ -29,17 +29,6 @@ const image = (
 	model: 'offline:image',
 	...extra,
 })
-
-async function settle(services: Services, userId: string, id: string, timeoutMs = 20_000): Promise<Generation> {
-	const deadline = Date.now() + timeoutMs
-	for (;;) {
-		const g = await services.generations.get({ id: userId }, id)
-		if ('refused' in g) throw new Error(g.message)
-		if (!['queued', 'running', 'processing'].includes(g.status)) return g
-		if (Date.now() > deadline) throw new Error(`generation still ${g.status} after ${timeoutMs} ms`)
-		await services.generations.waitForChange(id, 250)
-	}
-}
 
 async function rows(services: Services, sql: string, params: unknown[] = []) {
 	return services.db.privileged(tx => tx.query<Record<string, unknown>>(sql, params))

@@ -6,7 +6,6 @@
  */
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Generation } from '#server/domain/generations/index.ts'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import type { Services } from '#server/services.ts'
 import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
@@ -14,6 +13,7 @@ import type { ReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
+import { settle, bytesOf, created } from '#tests/support/generations.ts'
 
 type VideoRequest = Extract<GenerationRequest, { kind: 'video' }>
 
@@ -23,29 +23,6 @@ const video = (prompt: string, extra: Partial<VideoRequest> = {}): VideoRequest 
 	model: 'offline:video',
 	...extra,
 })
-
-async function settle(services: Services, userId: string, id: string, timeoutMs = 30_000): Promise<Generation> {
-	const deadline = Date.now() + timeoutMs
-	for (;;) {
-		const g = await services.generations.get({ id: userId }, id)
-		if ('refused' in g) throw new Error(g.message)
-		if (!['queued', 'running', 'processing'].includes(g.status)) return g
-		if (Date.now() > deadline) throw new Error(`generation still ${g.status} after ${timeoutMs} ms`)
-		await services.generations.waitForChange(id, 250)
-	}
-}
-
-async function bytesOf(services: Services, key: string): Promise<Buffer> {
-	const file = await services.storage.get('media', key)
-	const chunks: Buffer[] = []
-	for await (const chunk of file.body) chunks.push(chunk as Buffer)
-	return Buffer.concat(chunks)
-}
-
-function created(result: Awaited<ReturnType<Services['generations']['create']>>): Generation {
-	if ('refused' in result) throw new Error(`refused: ${result.message}`)
-	return result.generation
-}
 
 describe.each(testDrivers())('the video studio on %s', driver => {
 	let replicate: ReplicateStub

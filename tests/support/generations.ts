@@ -1,0 +1,29 @@
+/** Generations in domain tests: waiting for one to finish, reading a stored output, unwrapping a create. */
+import type { Generation } from '#server/domain/generations/index.ts'
+import type { Services } from '#server/services.ts'
+
+/** The generation once it is no longer pending (waiting on its own status events), or an error after `timeoutMs`. */
+export async function settle(services: Services, userId: string, id: string, timeoutMs = 30_000): Promise<Generation> {
+	const deadline = Date.now() + timeoutMs
+	for (;;) {
+		const g = await services.generations.get({ id: userId }, id)
+		if ('refused' in g) throw new Error(g.message)
+		if (!['queued', 'running', 'processing'].includes(g.status)) return g
+		if (Date.now() > deadline) throw new Error(`generation still ${g.status} after ${timeoutMs} ms`)
+		await services.generations.waitForChange(id, 250)
+	}
+}
+
+/** The bytes of a stored output (or thumbnail) in the media bucket. */
+export async function bytesOf(services: Services, key: string): Promise<Buffer> {
+	const file = await services.storage.get('media', key)
+	const chunks: Buffer[] = []
+	for await (const chunk of file.body) chunks.push(chunk as Buffer)
+	return Buffer.concat(chunks)
+}
+
+/** The generation a create made, or an error naming the refusal. */
+export function created(result: Awaited<ReturnType<Services['generations']['create']>>): Generation {
+	if ('refused' in result) throw new Error(`refused: ${result.message}`)
+	return result.generation
+}
