@@ -167,12 +167,19 @@ export async function audioFacts(data: Uint8Array): Promise<AudioFacts> {
 	return { duration: peaks.duration, peaks, preview: previewOf(peaks) }
 }
 
-/** 16-bit PCM WAV bytes for interleaved samples. */
-export function encodeWav(samples: Int16Array, sampleRate: number, channels: number): Uint8Array {
+/**
+ * 16-bit PCM WAV bytes for interleaved samples; with `comment`, a LIST/INFO chunk (ICMT) says what the file is
+ * (the offline provider labels its demo audio so).
+ */
+export function encodeWav(samples: Int16Array, sampleRate: number, channels: number, comment?: string): Uint8Array {
 	const dataBytes = samples.length * 2
-	const out = Buffer.alloc(44 + dataBytes)
+	const info = comment === undefined ? null : Buffer.from(`${comment}\0`, 'latin1')
+	// A chunk's body is padded to an even length.
+	const listBytes = info ? 4 + 8 + info.length + (info.length % 2) : 0
+	const dataAt = 36 + (info ? 8 + listBytes : 0)
+	const out = Buffer.alloc(dataAt + 8 + dataBytes)
 	out.write('RIFF', 0, 'ascii')
-	out.writeUInt32LE(36 + dataBytes, 4)
+	out.writeUInt32LE(out.length - 8, 4)
 	out.write('WAVE', 8, 'ascii')
 	out.write('fmt ', 12, 'ascii')
 	out.writeUInt32LE(16, 16)
@@ -182,9 +189,17 @@ export function encodeWav(samples: Int16Array, sampleRate: number, channels: num
 	out.writeUInt32LE(sampleRate * channels * 2, 28)
 	out.writeUInt16LE(channels * 2, 32)
 	out.writeUInt16LE(16, 34)
-	out.write('data', 36, 'ascii')
-	out.writeUInt32LE(dataBytes, 40)
-	Buffer.from(samples.buffer, samples.byteOffset, dataBytes).copy(out, 44)
+	if (info) {
+		out.write('LIST', 36, 'ascii')
+		out.writeUInt32LE(listBytes, 40)
+		out.write('INFO', 44, 'ascii')
+		out.write('ICMT', 48, 'ascii')
+		out.writeUInt32LE(info.length, 52)
+		info.copy(out, 56)
+	}
+	out.write('data', dataAt, 'ascii')
+	out.writeUInt32LE(dataBytes, dataAt + 4)
+	Buffer.from(samples.buffer, samples.byteOffset, dataBytes).copy(out, dataAt + 8)
 	return new Uint8Array(out.buffer, out.byteOffset, out.length)
 }
 

@@ -5,6 +5,7 @@
  * a few hundred bytes each, kept here as base64.
  */
 import { crc32, deflateSync } from 'node:zlib'
+import { encodeWav } from '#server/media/audio.ts'
 
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'))
 
@@ -44,22 +45,11 @@ export const gif = new Uint8Array([
 
 /** 16-bit mono PCM WAV at 8 kHz with `samples` samples of a quiet square wave (size = 44 + 2 * samples). */
 export function wav(samples = 80): Uint8Array {
-	const data = Buffer.alloc(samples * 2)
-	for (let i = 0; i < samples; i++) data.writeInt16LE(i % 16 < 8 ? 1000 : -1000, i * 2)
-	const header = Buffer.alloc(44)
-	header.write('RIFF', 0, 'ascii')
-	header.writeUInt32LE(36 + data.length, 4)
-	header.write('WAVEfmt ', 8, 'ascii')
-	header.writeUInt32LE(16, 16)
-	header.writeUInt16LE(1, 20) // PCM
-	header.writeUInt16LE(1, 22) // mono
-	header.writeUInt32LE(8000, 24)
-	header.writeUInt32LE(16000, 28)
-	header.writeUInt16LE(2, 32)
-	header.writeUInt16LE(16, 34)
-	header.write('data', 36, 'ascii')
-	header.writeUInt32LE(data.length, 40)
-	return new Uint8Array(Buffer.concat([header, data]))
+	return encodeWav(
+		Int16Array.from({ length: samples }, (_, i) => (i % 16 < 8 ? 1000 : -1000)),
+		8000,
+		1,
+	)
 }
 
 /** A one-page PDF that says `text`, with a correct cross-reference table. */

@@ -2,51 +2,12 @@
  * 16-bit mono WAV encoding and the offline provider's tone sequences: audibly synthetic, deterministic, and
  * labelled as a demo in the file's INFO comment.
  */
+import { encodeWav as encodePcmWav } from '#server/media/audio.ts'
 
+/** Mono float samples (-1…1) as a 16-bit WAV labelled with `comment`. */
 export function encodeWav(samples: Float32Array, sampleRate: number, comment: string): Uint8Array {
-	const info = Buffer.from(`${comment}\0`, 'latin1')
-	const icmtSize = info.length + (info.length % 2)
-	const listSize = 4 + 8 + icmtSize
-	const dataSize = samples.length * 2
-	const out = Buffer.alloc(12 + 24 + 8 + listSize + 8 + dataSize)
-	let o = 0
-	const str = (s: string) => {
-		out.write(s, o, 'latin1')
-		o += s.length
-	}
-	const u32 = (n: number) => {
-		out.writeUInt32LE(n, o)
-		o += 4
-	}
-	const u16 = (n: number) => {
-		out.writeUInt16LE(n, o)
-		o += 2
-	}
-	str('RIFF')
-	u32(out.length - 8)
-	str('WAVE')
-	str('fmt ')
-	u32(16)
-	u16(1) // PCM
-	u16(1) // mono
-	u32(sampleRate)
-	u32(sampleRate * 2)
-	u16(2)
-	u16(16)
-	str('LIST')
-	u32(listSize)
-	str('INFO')
-	str('ICMT')
-	u32(info.length)
-	info.copy(out, o)
-	o += icmtSize
-	str('data')
-	u32(dataSize)
-	for (const s of samples) {
-		out.writeInt16LE(Math.round(Math.max(-1, Math.min(1, s)) * 32767), o)
-		o += 2
-	}
-	return new Uint8Array(out)
+	const pcm = Int16Array.from(samples, s => Math.round(Math.max(-1, Math.min(1, s)) * 32767))
+	return encodePcmWav(pcm, sampleRate, 1, comment)
 }
 
 export type Note = { frequency: number; seconds: number; gap: number }
