@@ -18,7 +18,8 @@ export async function loader() {
 /** `POST /auth/github|google`: a redirect to the provider, with the flow cookie holding the state. */
 export async function action({ request, params, context }: ActionFunctionArgs) {
 	const provider = v.safeParse(ProviderSchema, params.provider)
-	if (!provider.success) throw notFound()
+	// A provider this deployment is not configured for is not there either.
+	if (!provider.success || !context.services.auth.providers.includes(provider.output)) throw notFound()
 	const form = parseWith(ProviderStartSchema, await readForm(request))
 	const { redirectTo, intent } = form.ok ? form.value : { redirectTo: '/', intent: 'signin' as const }
 	return await context.services.auth.startProviderSignIn(request, provider.output, {

@@ -11,6 +11,7 @@ export const handle: RouteHandle = { rateLimit: { loader: 'signin' } }
 /** `GET /auth/github|google/callback`: state and code checked, then a redirect into the studio (or back with a message). */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const provider = v.safeParse(ProviderSchema, params.provider)
-	if (!provider.success) throw notFound()
+	// A provider this deployment is not configured for is not there either.
+	if (!provider.success || !context.services.auth.providers.includes(provider.output)) throw notFound()
 	return await context.services.auth.finishProviderSignIn(request, provider.output, { ip: clientIp(context) })
 }

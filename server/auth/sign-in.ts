@@ -42,6 +42,11 @@ export async function createSignIn(deps: { config: Config; db: Db; limits: Limit
 		'password',
 	)
 
+	/** Routes answer 404 for a provider that is not configured before they call; reaching here is a bug. */
+	function assertConfigured(provider: OAuthProvider) {
+		if (!oauth.providers.includes(provider)) throw new Error(`${provider} sign-in is not configured`)
+	}
+
 	async function flashRedirect(to: string, message: { error?: string; notice?: string }) {
 		return redirect(to, { headers: await requests.flashHeaders(message) })
 	}
@@ -97,13 +102,13 @@ export async function createSignIn(deps: { config: Config; db: Db; limits: Limit
 			provider: OAuthProvider,
 			{ redirectTo, mode }: { redirectTo: string; mode: FlowMode },
 		): Promise<Response> {
-			if (!oauth.providers.includes(provider)) throw new Response('Not found', { status: 404 })
+			assertConfigured(provider)
 			if (mode === 'link') await requests.requireUser(request)
 			return await oauth.start(request, provider, { redirectTo, mode })
 		},
 
 		async finishProviderSignIn(request: Request, provider: OAuthProvider, { ip }: { ip: string }): Promise<Response> {
-			if (!oauth.providers.includes(provider)) throw new Response('Not found', { status: 404 })
+			assertConfigured(provider)
 			const result = await oauth.finish(request, provider)
 			const back = result.mode === 'link' ? '/settings' : '/login'
 			if (!result.ok) return await flashRedirect(back, { error: result.message })
