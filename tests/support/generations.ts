@@ -14,6 +14,24 @@ export async function settle(services: Services, userId: string, id: string, tim
 	}
 }
 
+/** The generation once it has reached `status` (a long prediction's `processing`, say), or an error after `timeoutMs`. */
+export async function reach(
+	services: Services,
+	userId: string,
+	id: string,
+	status: Generation['status'],
+	timeoutMs = 10_000,
+): Promise<Generation> {
+	const deadline = Date.now() + timeoutMs
+	for (;;) {
+		const g = await services.generations.get({ id: userId }, id)
+		if ('refused' in g) throw new Error(g.message)
+		if (g.status === status) return g
+		if (Date.now() > deadline) throw new Error(`generation still ${g.status}, not ${status}, after ${timeoutMs} ms`)
+		await services.generations.waitForChange(id, 200)
+	}
+}
+
 /** The bytes of a stored output (or thumbnail) in the media bucket. */
 export async function bytesOf(services: Services, key: string): Promise<Buffer> {
 	const file = await services.storage.get('media', key)

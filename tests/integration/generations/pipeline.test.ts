@@ -15,7 +15,7 @@ import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
 import { listenLocal } from '#tests/support/listen.ts'
-import { settle } from '#tests/support/generations.ts'
+import { reach, settle } from '#tests/support/generations.ts'
 
 const image = (
 	prompt: string,
@@ -280,14 +280,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 				durationSeconds: 6,
 			})
 			if ('refused' in created) throw new Error(created.message)
-			const deadline = Date.now() + 10_000
-			let current = created.generation
-			while (current.status !== 'processing' && Date.now() < deadline) {
-				await services.generations.waitForChange(current.id, 200)
-				const g = await services.generations.get(user, current.id)
-				if (!('refused' in g)) current = g
-			}
-			expect(current.status).toBe('processing')
+			const current = await reach(services, user.id, created.generation.id, 'processing')
 			const canceled = await services.generations.cancel(user, current.id)
 			expect('refused' in canceled ? canceled.code : canceled.status).toBe('canceled')
 			await replicate.complete(current.predictionId ?? '', 'succeeded')
@@ -312,14 +305,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 				durationSeconds: 6,
 			})
 			if ('refused' in created) throw new Error(created.message)
-			const deadline = Date.now() + 10_000
-			let current = created.generation
-			while (current.status !== 'processing' && Date.now() < deadline) {
-				await services.generations.waitForChange(current.id, 200)
-				const g = await services.generations.get(user, current.id)
-				if (!('refused' in g)) current = g
-			}
-			expect(current.status).toBe('processing')
+			const current = await reach(services, user.id, created.generation.id, 'processing')
 			const body = JSON.stringify({ id: current.predictionId, status: 'succeeded', output: [output] })
 			const id = `msg_${current.id}`
 			const ts = String(Math.floor(Date.now() / 1000))
