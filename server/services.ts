@@ -175,7 +175,7 @@ export async function createServices(configured: Config): Promise<Services> {
 	const webhooks = { replicate: createReplicateWebhooks({ config, db, providers, generations }) }
 	const chat = createChat({ config, db, jobs, providers, storage })
 	const transcripts = createTranscripts({ config, db, jobs, providers, storage })
-	const workflows = createWorkflows({ config, db, providers })
+	const workflows = createWorkflows({ config, db, jobs, providers, generations })
 	const sounds = createSounds({ config, db })
 	// Before the database closes: replies still being written keep their text and can be retried.
 	closers.push(['chat replies', () => chat.close()])
@@ -263,6 +263,7 @@ export async function createServices(configured: Config): Promise<Services> {
 			await audioProjects.startWorkers()
 			await transcripts.startWorkers()
 			await chat.startWorkers()
+			await workflows.runs.startWorkers()
 			// Deletions become final when their undo window is over.
 			await startPurgeWorker(jobs, {
 				conversation: chat.purge,

@@ -5,12 +5,16 @@
  * before any provider is called.
  */
 import type { Config } from '#server/config.ts'
-import type { Db } from '#server/db/index.ts'
+import type { Db, Tx } from '#server/db/index.ts'
+import type { Jobs } from '#server/jobs/index.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
+import type { Actor } from '../actor.ts'
+import type { Generations } from '../generations/index.ts'
 import type { Refusal } from '../refusal.ts'
 import { refuse } from '../refusal.ts'
 import { checkBudget } from '../usage/index.ts'
 import { estimateWorkflow, type WorkflowEstimate } from './estimate.ts'
+import { createRuns } from './runs.ts'
 import { validateWorkflow, type ValidWorkflow, type WorkflowProblem } from './validate.ts'
 
 export type Prepared = ValidWorkflow & { estimate: WorkflowEstimate }
@@ -35,22 +39,48 @@ export function problemsRefusal(problems: readonly WorkflowProblem[]): Refusal {
 export function createWorkflows(deps: {
 	config: Pick<Config, 'monthlyBudgetUsd'>
 	db: Db
+	jobs: Jobs
 	providers: ProviderRegistry
+	generations: Pick<Generations, 'create' | 'get' | 'waitForChange' | 'cancel'>
 }) {
 	const { config, db, providers } = deps
 
-	/** Validates and prices a definition for `userId`; refuses an invalid one (422) or one that could overspend (402). */
-	async function prepare(userId: string, definition: unknown): Promise<Prepared | Refusal> {
+	async function prepareIn(tx: Tx, userId: string, definition: unknown): Promise<Prepared | Refusal> {
 		const catalogue = providers.list()
 		const valid = validateWorkflow(definition, catalogue)
 		if (!valid.ok) return problemsRefusal(valid.problems)
 		const estimate = estimateWorkflow(valid, catalogue)
-		const over = await db.asUser(userId, tx => checkBudget(tx, userId, estimate.maxMicros, config.monthlyBudgetUsd))
+		const over = await checkBudget(tx, userId, estimate.maxMicros, config.monthlyBudgetUsd)
 		if (over) return over
 		return { ...valid, estimate }
 	}
 
-	return { prepare }
+	/** Validates and prices a definition for `userId`; refuses an invalid one (422) or one that could overspend (402). */
+	function prepare(userId: string, definition: unknown): Promise<Prepared | Refusal> {
+		return db.asUser(userId, tx => prepareIn(tx, userId, definition))
+	}
+
+	/** Saves a new workflow for `actor`; an invalid definition is refused with every problem. */
+	async function create(actor: Actor, name: string, definition: unknown): Promise<{ id: string } | Refusal> {
+		const valid = validateWorkflow(definition, providers.list())
+		if (!valid.ok) return problemsRefusal(valid.problems)
+		const trimmed = name.trim().slice(0, 200)
+		if (!trimmed)
+			return refuse(400, 'invalid_name', 'Give the workflow a name.', {
+				fields: { name: ['Give the workflow a name.'] },
+			})
+		const { rows } = await db.asUser(actor.id, tx =>
+			tx.query<{ id: string }>(
+				'insert into public.workflows (user_id, name, definition) values ($1, $2, $3) returning id',
+				[actor.id, trimmed, JSON.stringify(valid.definition)],
+			),
+		)
+		return { id: rows[0]?.id as string }
+	}
+
+	const runs = createRuns({ db, jobs: deps.jobs, providers, generations: deps.generations, prepare: prepareIn })
+
+	return { prepare, create, runs }
 }
 
 export type Workflows = ReturnType<typeof createWorkflows>
