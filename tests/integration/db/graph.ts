@@ -109,6 +109,14 @@ export const OWNED_TABLES: Record<string, OwnedTable> = {
 			[owner, refs.workflows?.[0]],
 		],
 	},
+	workflow_node_runs: {
+		owner: 'user_id',
+		update: null,
+		insert: (owner, refs) => [
+			`insert into workflow_node_runs (user_id, run_id, node_id, kind) values ($1, $2, $3, 'text')`,
+			[owner, refs.workflow_runs?.[0], `n${slug().slice(0, 8).toLowerCase()}`],
+		],
+	},
 	audio_projects: {
 		owner: 'user_id',
 		update: { column: 'name', value: 'renamed' },
@@ -137,6 +145,7 @@ const ORDER = [
 	'api_usage',
 	'workflows',
 	'workflow_runs',
+	'workflow_node_runs',
 	'audio_projects',
 	'shared_content',
 ]
