@@ -129,7 +129,7 @@ export default function TranscriptPage() {
 					<li
 						key={i}
 						id={`segment-${i}`}
-						className="grid grid-cols-[4rem_minmax(0,1fr)] gap-3"
+						className="grid grid-cols-[3rem_minmax(0,1fr)] gap-3 sm:grid-cols-[4rem_minmax(0,1fr)]"
 						data-segment={i}
 						data-start={s.start}
 					>

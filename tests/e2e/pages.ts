@@ -14,7 +14,7 @@ export const PUBLIC_PAGES: readonly PageCase[] = [
 	{ name: 'not-found', path: '/no-such-page' },
 ]
 
-export type Seeded = { chatId: string; generationId: string; audioProjectId: string }
+export type Seeded = { chatId: string; generationId: string; audioProjectId: string; transcriptId: string }
 
 export function signedInPages(seeded: Seeded): PageCase[] {
 	return [
@@ -24,6 +24,9 @@ export function signedInPages(seeded: Seeded): PageCase[] {
 		{ name: 'images', path: '/images' },
 		{ name: 'video', path: '/video' },
 		{ name: 'audio', path: '/audio' },
+		{ name: 'audio-transcribe', path: '/audio/transcribe' },
+		{ name: 'audio-transcript', path: `/audio/transcripts/${seeded.transcriptId}` },
+		{ name: 'audio-sounds', path: '/audio/sounds?q=welcome' },
 		{ name: 'audio-projects', path: '/audio/projects' },
 		{ name: 'audio-project', path: `/audio/projects/${seeded.audioProjectId}` },
 		{ name: 'generation', path: `/generations/${seeded.generationId}` },
@@ -76,11 +79,21 @@ export async function seed(request: APIRequestContext, baseURL: string, email: s
 		n: '1',
 		idempotencyKey: crypto.randomUUID(),
 	})
-	return {
-		chatId,
-		generationId: idFrom(image, '/generations'),
-		audioProjectId: await audioProject(idFrom(speech, '/generations')),
+	const audioProjectId = await audioProject(idFrom(speech, '/generations'))
+	// A transcript of the spoken sound, picked from the library as a person would.
+	const transcribed = await request.post('/audio/transcribe', {
+		multipart: { generationId: idFrom(speech, '/generations'), language: 'en' },
+		headers,
+		maxRedirects: 0,
+	})
+	if (transcribed.status() !== 303) throw new Error(`transcribe: ${transcribed.status()} ${await transcribed.text()}`)
+	const transcriptId = idFrom(transcribed.headers().location, '/audio/transcripts')
+	for (let i = 0; i < 120; i++) {
+		const page = await request.get(`/audio/transcripts/${transcriptId}`)
+		if ((await page.text()).includes('data-transcript-status="succeeded"')) break
+		await new Promise(resolve => setTimeout(resolve, 250))
 	}
+	return { chatId, generationId: idFrom(image, '/generations'), audioProjectId, transcriptId }
 
 	/** A project with the spoken sound on two tracks, imported as a file once the sound is done. */
 	async function audioProject(soundId: string): Promise<string> {
