@@ -25,7 +25,10 @@ create table public.transcripts (
 	completed_at timestamptz,
 	created_at timestamptz not null default now(),
 	updated_at timestamptz not null default now(),
-	unique (id, user_id)
+	unique (id, user_id),
+	-- Only the owner's own library item can be the source: a row cannot hang under someone else's.
+	foreign key (source_generation_id, user_id) references public.generations (id, user_id)
+		on delete set null (source_generation_id) deferrable
 );
 create index transcripts_user_created_idx on public.transcripts (user_id, created_at desc);
 

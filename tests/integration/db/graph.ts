@@ -122,6 +122,15 @@ export const OWNED_TABLES: Record<string, OwnedTable> = {
 		update: { column: 'name', value: 'renamed' },
 		insert: owner => [`insert into audio_projects (user_id, name) values ($1, 'mix')`, [owner]],
 	},
+	transcripts: {
+		owner: 'user_id',
+		update: { column: 'name', value: 'renamed' },
+		insert: (owner, refs) => [
+			`insert into transcripts (user_id, provider, model, name, bucket, key, content_type, size, source_generation_id)
+			values ($1, 'offline', 'offline:transcribe', 'talk.wav', 'media', $2, 'audio/wav', 10, $3)`,
+			[owner, `${owner}/${slug()}`, refs.generations?.[0]],
+		],
+	},
 	shared_content: {
 		owner: 'user_id',
 		update: { column: 'revoked_at', value: new Date() },
@@ -147,6 +156,7 @@ const ORDER = [
 	'workflow_runs',
 	'workflow_node_runs',
 	'audio_projects',
+	'transcripts',
 	'shared_content',
 ]
 
