@@ -187,6 +187,8 @@ describe('the model catalogue', () => {
 	})
 })
 
+// Each test here starts its own server (an embedded database created from nothing): two minutes each, as the other
+// process tests have, so a busy machine cannot time them out.
 describe('the process', () => {
 	test('SIGTERM during a slow request lets it finish with 200, then exits 0', async () => {
 		const openai = await startOpenAIStub()
@@ -219,7 +221,7 @@ describe('the process', () => {
 			await server.stop()
 			await openai.close()
 		}
-	})
+	}, 120_000)
 
 	test('SIGKILL while a job runs: after a restart the job completes, once', async () => {
 		const openai = await startOpenAIStub()
@@ -316,5 +318,5 @@ describe('the process', () => {
 			await collector.close()
 			await openai.close()
 		}
-	})
+	}, 120_000)
 })
