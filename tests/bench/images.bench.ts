@@ -7,7 +7,8 @@
  *      the image studio (`images-before.json`, measured on the build of the commit it names).
  * Run alone: `npx tsx tests/bench/images.bench.ts` (after `npm run build`).
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startServer } from '#tests/support/server.ts'
@@ -26,6 +27,13 @@ export const IMAGE_BUDGETS: Budget[] = [
 		label: 'thumbnail at the small width, largest of 200 (KB)',
 		unit: '',
 		max: 30,
+		inclusive: true,
+	},
+	{
+		key: 'konva_upfront_routes',
+		label: 'pages that load konva up front (the editor fetches it on demand)',
+		unit: '',
+		max: 0,
 		inclusive: true,
 	},
 	{ key: 'images_js_growth_kb', label: 'JavaScript of /images, growth, gzip (KB)', unit: '', max: 5, inclusive: true },
@@ -75,6 +83,52 @@ export async function seedImages(server: Pick<RunningServer, 'url'>, cookie: str
 	return outputs
 }
 
+type BuildOutputs = Record<
+	string,
+	{ imports?: Array<{ path: string; kind: string }>; inputs?: Record<string, unknown> }
+>
+
+/**
+ * Where konva goes in the build: the chunks holding it, their gzip size, and which pages load them up front
+ * (a static import from the page's module, as a page load would) or only on demand (a dynamic import).
+ */
+export function konvaPlacement(root = process.cwd()) {
+	const buildDir = path.join(root, 'public/build')
+	const manifestFile = readdirSync(buildDir).find(f => /^manifest-.*\.js$/.test(f)) ?? ''
+	const manifest = JSON.parse(
+		readFileSync(path.join(buildDir, manifestFile), 'utf8')
+			.replace(/^window\.__remixManifest=/, '')
+			.replace(/;\s*$/, ''),
+	) as { routes: Record<string, { id: string; module: string; imports?: string[] }> }
+	const outputs = (
+		JSON.parse(readFileSync(path.join(root, 'build/remix/metafile.js.json'), 'utf8')) as { outputs: BuildOutputs }
+	).outputs
+	const chunks = Object.entries(outputs)
+		.filter(([, o]) => Object.keys(o.inputs ?? {}).some(i => i.includes('node_modules/konva/')))
+		.map(([name]) => name)
+	const kb = chunks.reduce((sum, c) => sum + gzipSync(readFileSync(path.join(root, c))).length / 1024, 0)
+	const staticClosure = (start: string[]) => {
+		const seen = new Set<string>()
+		const queue = [...start]
+		while (queue.length > 0) {
+			const next = queue.pop()
+			if (!next || seen.has(next)) continue
+			seen.add(next)
+			for (const i of outputs[next]?.imports ?? []) if (i.kind === 'import-statement') queue.push(i.path)
+		}
+		return seen
+	}
+	const upFront: string[] = []
+	const onDemand: string[] = []
+	for (const route of Object.values(manifest.routes)) {
+		const loaded = staticClosure([route.module, ...(route.imports ?? [])].map(u => `public${u}`))
+		if (chunks.some(c => loaded.has(c))) upFront.push(route.id)
+		const dynamic = [...loaded].flatMap(o => (outputs[o]?.imports ?? []).filter(i => i.kind === 'dynamic-import'))
+		if (dynamic.some(i => staticClosure([i.path]).has(chunks[0] ?? ''))) onDemand.push(route.id)
+	}
+	return { chunks, kb, upFront, onDemand }
+}
+
 type ImagesBefore = { commit: string; note: string; figures: Figures }
 
 function readImagesBefore(): ImagesBefore {
@@ -110,7 +164,13 @@ export async function runImagesBench() {
 				`JavaScript, gzip: /images ${kb('routes/images').toFixed(1)} KB (before ${before.figures.images_js_gzip_kb} KB), ` +
 				`/generations/:id ${kb('routes/generations.$id').toFixed(1)} KB (before ${before.figures.generation_js_gzip_kb} KB)\n`,
 		)
+		const konva = konvaPlacement()
+		process.stdout.write(
+			`konva: ${konva.chunks.join(', ')} (${konva.kb.toFixed(1)} KB gzip); loaded up front by [${konva.upFront.join(', ')}], ` +
+				`on demand by [${konva.onDemand.join(', ')}]\n`,
+		)
 		const figures: Figures = {
+			konva_upfront_routes: konva.chunks.length === 0 ? NaN : konva.upFront.length,
 			gallery200_render_p50: render.p50,
 			thumb_small_max_kb: Math.max(...small) / 1024,
 			images_js_growth_kb: kb('routes/images') - (before.figures.images_js_gzip_kb ?? NaN),
