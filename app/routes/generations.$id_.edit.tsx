@@ -163,7 +163,7 @@ export default function EditImage() {
 							) : (
 								<p className="text-sm text-danger">No model that edits images is available on this server.</p>
 							)}
-							<button type="submit" className="btn-primary" disabled={busy}>
+							<button type="submit" className="btn" disabled={busy}>
 								Inpaint
 							</button>
 						</FieldScope>

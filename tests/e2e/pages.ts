@@ -30,6 +30,7 @@ export function signedInPages(seeded: Seeded): PageCase[] {
 		{ name: 'audio-projects', path: '/audio/projects' },
 		{ name: 'audio-project', path: `/audio/projects/${seeded.audioProjectId}` },
 		{ name: 'generation', path: `/generations/${seeded.generationId}` },
+		{ name: 'editor', path: `/generations/${seeded.generationId}/edit` },
 		{ name: 'library', path: '/library' },
 		{ name: 'workflows', path: '/workflows' },
 		{ name: 'analytics', path: '/analytics' },
@@ -93,7 +94,20 @@ export async function seed(request: APIRequestContext, baseURL: string, email: s
 		if ((await page.text()).includes('data-transcript-status="succeeded"')) break
 		await new Promise(resolve => setTimeout(resolve, 250))
 	}
-	return { chatId, generationId: idFrom(image, '/generations'), audioProjectId, transcriptId }
+	const generationId = idFrom(image, '/generations')
+	// The editor opens finished images only.
+	await finished(generationId)
+	return { chatId, generationId, audioProjectId, transcriptId }
+
+	async function finished(id: string): Promise<void> {
+		for (let i = 0; i < 120; i++) {
+			const r = await request.get(`/api/generations/${id}`)
+			const body = (await r.json()) as { generation?: { status: string } }
+			if (body.generation?.status === 'succeeded') return
+			await new Promise(resolve => setTimeout(resolve, 250))
+		}
+		throw new Error(`generation ${id} did not finish`)
+	}
 
 	/** A project with the spoken sound on two tracks, imported as a file once the sound is done. */
 	async function audioProject(soundId: string): Promise<string> {

@@ -125,17 +125,23 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 	const transformer = useRef<Konva.Transformer>(null)
 	const [box, setBox] = useState({ width: 800, height: 560 })
 
-	// The stage fills its frame; the image fits inside it at zoom 1.
+	// The stage fills its frame's width, and is as tall as the image there (within the window), so a phone shows
+	// no empty band; the image fits inside it at zoom 1.
 	useEffect(() => {
 		const el = frame.current
 		if (!el) return
-		const measure = () =>
-			setBox({ width: el.clientWidth, height: Math.max(320, Math.min(720, window.innerHeight - 240)) })
+		const measure = () => {
+			const most = Math.max(320, Math.min(720, window.innerHeight - 240))
+			setBox({
+				width: el.clientWidth,
+				height: Math.max(240, Math.min(most, Math.round((el.clientWidth * height) / width))),
+			})
+		}
 		measure()
 		const observer = new ResizeObserver(measure)
 		observer.observe(el)
 		return () => observer.disconnect()
-	}, [])
+	}, [width, height])
 	const fit = Math.min(box.width / width, box.height / height)
 	const scale = fit * view.zoom
 	const offset = { x: (box.width - width * scale) / 2 + view.x, y: (box.height - height * scale) / 2 + view.y }
@@ -406,7 +412,7 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 					</label>
 					<button
 						type="button"
-						className="btn-ghost inline-flex items-center gap-1.5 px-2 py-1"
+						className="inline-flex items-center gap-1.5 rounded-lg text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50 inline-flex items-center gap-1.5 px-2 py-1"
 						aria-pressed={!maskVisible}
 						onClick={() => setMaskVisible(v => !v)}
 					>
@@ -416,7 +422,11 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 					<span className="text-fg-muted tabular-nums" aria-live="polite">
 						{Math.round(view.zoom * 100)}%
 					</span>
-					<button type="button" className="btn-ghost px-2 py-1" onClick={() => setView({ zoom: 1, x: 0, y: 0 })}>
+					<button
+						type="button"
+						className="inline-flex items-center gap-1.5 rounded-lg text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50 px-2 py-1"
+						onClick={() => setView({ zoom: 1, x: 0, y: 0 })}
+					>
 						Fit
 					</button>
 					<span className="ml-auto text-xs text-fg-muted">
@@ -426,7 +436,7 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 				</div>
 				<div
 					ref={frame}
-					className="checkerboard overflow-hidden rounded-xl border border-line bg-raised/50"
+					className="overflow-hidden rounded-xl border border-line bg-raised/50"
 					style={{ touchAction: 'none', cursor }}
 					data-konva-frame
 				>
@@ -577,7 +587,7 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 					) : null}
 					<button
 						type="button"
-						className="btn-primary w-full"
+						className="btn w-full"
 						disabled={busy || doc.strokes.length === 0 || prompt.trim() === '' || models.length === 0}
 						onClick={() => void inpaint()}
 					>
@@ -591,7 +601,13 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 					</h2>
 					<div className="flex flex-wrap gap-1.5" role="group" aria-label="Crop to a shape">
 						{ASPECTS.map(([label, ratio]) => (
-							<button key={label} type="button" className="chip" onClick={() => aspectCrop(ratio)}>
+							<button
+								key={label}
+								type="button"
+								className="rounded-full border border-line-strong px-3 py-1 text-xs font-medium hover:bg-raised"
+								aria-label={`Crop to ${label}`}
+								onClick={() => aspectCrop(ratio)}
+							>
 								{label}
 							</button>
 						))}
@@ -607,7 +623,7 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 						</button>
 						<button
 							type="button"
-							className="btn-ghost"
+							className="rounded-lg px-3 py-2 text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50"
 							disabled={!doc.crop}
 							onClick={() => history.commit({ ...doc, crop: null })}
 						>
@@ -647,7 +663,7 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 									</button>
 									<button
 										type="button"
-										className="btn-ghost p-1"
+										className="inline-flex items-center gap-1.5 rounded-lg text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50 p-1"
 										aria-label="Delete layer"
 										onClick={() => {
 											history.commit({ ...doc, shapes: doc.shapes.filter(x => x.id !== s.id) })
