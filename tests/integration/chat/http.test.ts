@@ -153,7 +153,7 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 	})
 
 	test('with JavaScript: the action answers at once and the reply streams over SSE, chunk by chunk', async () => {
-		stub.enqueue('chat', { chunks: ['One', ' two', ' three', ' four'], chunkDelayMs: 40 })
+		stub.enqueue('chat', { stream: true, chunks: ['One', ' two', ' three', ' four'], chunkDelayMs: 40 })
 		const { id, replyId } = await startChat(alice, 'Stream it', 'stream')
 		const response = await get(alice, `/api/chat/${id}/stream?message=${replyId}`, { 'Accept-Encoding': 'gzip, br' })
 		expect(response.status).toBe(200)
@@ -173,7 +173,7 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 	})
 
 	test('stop over HTTP keeps what was written', async () => {
-		stub.enqueue('chat', { chunks: Array.from({ length: 40 }, (_, i) => `t${i} `), chunkDelayMs: 30 })
+		stub.enqueue('chat', { stream: true, chunks: Array.from({ length: 40 }, (_, i) => `t${i} `), chunkDelayMs: 30 })
 		const { id, replyId } = await startChat(alice, 'Long one', 'stream')
 		// Stop once the reply is well under way: the stream has sent its fourth chunk.
 		const stream = await get(alice, `/api/chat/${id}/stream?message=${replyId}`)
@@ -188,7 +188,7 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 	})
 
 	test('a 429 and an error mid-stream leave a readable message and a Retry button that works', async () => {
-		stub.enqueue('chat', { status: 429, headers: { 'retry-after': '12' } })
+		stub.enqueue('chat', { stream: true, status: 429, headers: { 'retry-after': '12' } })
 		const { id } = await startChat(alice, 'Rate limited?')
 		let reply = messagesIn(await page(alice, id))[1]
 		expect(reply?.status).toBe('error')
@@ -196,7 +196,12 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 		expect(reply?.html).toContain('is rate limiting requests. Try again in 12 seconds.')
 		expect(reply?.html).toMatch(/name="intent" value="regenerate"[\s\S]*<span>Retry<\/span><\/button>/)
 
-		stub.enqueue('chat', { chunks: ['Half', ' a', ' thought', ' and'], failAfterChunks: 3, failWith: 'disconnect' })
+		stub.enqueue('chat', {
+			stream: true,
+			chunks: ['Half', ' a', ' thought', ' and'],
+			failAfterChunks: 3,
+			failWith: 'disconnect',
+		})
 		expect(
 			(await post(alice, `/chat/${id}`, { intent: 'regenerate', messageId: reply?.id ?? '', mode: 'wait' })).status,
 		).toBe(303)
@@ -216,6 +221,7 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 
 	test('a reply full of markup and script is rendered as text', async () => {
 		stub.enqueue('chat', {
+			stream: true,
 			chunks: [
 				'<script>window.pwned=1</script> ',
 				'<img src=x onerror="window.pwned=2"> ',
