@@ -4,25 +4,10 @@
  */
 import * as v from 'valibot'
 
-import {
-	MESSAGE_MAX_CHARS,
-	SYSTEM_PROMPT_MAX_CHARS,
-	TITLE_MAX_CHARS,
-	MAX_ATTACHMENTS,
-	ATTACHMENT_MAX_BYTES,
-	IMPORT_MAX_BYTES,
-	IMPORT_MAX_MESSAGES,
-} from './limits.ts'
+import { IMPORT_MAX_MESSAGES, MESSAGE_MAX_CHARS, SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from './limits.ts'
 
-export {
-	MESSAGE_MAX_CHARS,
-	SYSTEM_PROMPT_MAX_CHARS,
-	TITLE_MAX_CHARS,
-	MAX_ATTACHMENTS,
-	ATTACHMENT_MAX_BYTES,
-	IMPORT_MAX_BYTES,
-	IMPORT_MAX_MESSAGES,
-}
+// The sizes live apart so pages can show them without this module's validation library.
+export * from './limits.ts'
 
 const uuid = (what: string) => v.pipe(v.string(`${what} is missing.`), v.trim(), v.uuid(`${what} is not valid.`))
 
