@@ -4,7 +4,6 @@ import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } f
 import type { ReactNode } from 'react'
 import { FlashRegion } from './components/flash.tsx'
 import { RouteErrorBoundary } from './components/route-error.tsx'
-import { spriteHref } from './components/icons/index.tsx'
 import { AppShell } from './components/shell.tsx'
 import { getUser } from './utils/auth.server.ts'
 import stylesheet from './tailwind.css'
@@ -14,8 +13,6 @@ import { useMenuDismissal } from './utils/use-menu-dismissal.ts'
 
 export const links: LinksFunction = () => [
 	{ rel: 'stylesheet', href: stylesheet },
-	// The icons of every page, one cached file: fetched beside the stylesheet rather than after the markup.
-	{ rel: 'preload', href: spriteHref, as: 'image', type: 'image/svg+xml' },
 	{ rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ]
 
