@@ -161,6 +161,24 @@ export function shortTime(iso: string | Date): string {
 	return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''}, ${d.toISOString().slice(11, 16)} UTC`
 }
 
+/** The small Cancel button of a pending card or row, named after the prompt it cancels. */
+export function CancelForm({ href, prompt, className }: { href: string; prompt: string; className?: string }) {
+	return (
+		<Form method="post" action={href} className={className}>
+			<button
+				type="submit"
+				name="intent"
+				value="cancel"
+				className="btn-secondary px-2 py-0.5 text-xs"
+				aria-label={`Cancel “${prompt.slice(0, 60)}”`}
+			>
+				<X aria-hidden="true" size={12} />
+				Cancel
+			</button>
+		</Form>
+	)
+}
+
 export type CardGeneration = {
 	id: string
 	kind: string
@@ -199,18 +217,7 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 			{pending ? (
 				<div className={`relative ${frame}`}>
 					<PendingState status={g.status} since={g.startedAt ?? g.createdAt} className="h-full w-full" />
-					<Form method="post" action={href} className="absolute right-2 top-2">
-						<button
-							type="submit"
-							name="intent"
-							value="cancel"
-							className="btn-secondary px-2 py-0.5 text-xs"
-							aria-label={`Cancel “${g.prompt.slice(0, 60)}”`}
-						>
-							<X aria-hidden="true" size={12} />
-							Cancel
-						</button>
-					</Form>
+					<CancelForm href={href} prompt={g.prompt} className="absolute right-2 top-2" />
 				</div>
 			) : first?.kind === 'image' ? (
 				<Link to={href} className="block bg-raised" tabIndex={-1} aria-hidden="true">

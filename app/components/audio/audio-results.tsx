@@ -4,10 +4,17 @@
  * say why and offer Retry. Native `<audio>` players: nothing to load, works without JavaScript.
  */
 import { Form, Link } from '@remix-run/react'
-import { Download, RotateCcw, X } from '#app/components/icons/index.tsx'
+import { Download, RotateCcw } from '#app/components/icons/index.tsx'
 import { formatUsd } from '#server/domain/usage/money.ts'
 import { WaveformPreview, formatDuration } from './waveform-preview.tsx'
-import { PENDING, PendingState, StatusBadge, shortTime, type CardGeneration } from '../generation-output.tsx'
+import {
+	CancelForm,
+	PENDING,
+	PendingState,
+	StatusBadge,
+	shortTime,
+	type CardGeneration,
+} from '../generation-output.tsx'
 
 export type AudioResult = CardGeneration & {
 	params: Record<string, unknown>
@@ -51,18 +58,7 @@ function AudioRow({ generation: g }: { generation: AudioResult }) {
 			{pending ? (
 				<div className="flex items-center gap-3">
 					<PendingState status={g.status} since={g.startedAt ?? g.createdAt} className="h-12 flex-1 rounded-lg" />
-					<Form method="post" action={href}>
-						<button
-							type="submit"
-							name="intent"
-							value="cancel"
-							className="btn-secondary px-2 py-1 text-xs"
-							aria-label={`Cancel “${g.prompt.slice(0, 60)}”`}
-						>
-							<X aria-hidden="true" size={12} />
-							Cancel
-						</button>
-					</Form>
+					<CancelForm href={href} prompt={g.prompt} />
 				</div>
 			) : output ? (
 				<>
