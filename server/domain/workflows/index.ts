@@ -14,6 +14,7 @@ import type { Refusal } from '../refusal.ts'
 import { refuse } from '../refusal.ts'
 import { checkBudget } from '../usage/index.ts'
 import { estimateWorkflow, type WorkflowEstimate } from './estimate.ts'
+import { createWorkflowLibrary } from './library.ts'
 import { createRuns } from './runs.ts'
 import { validateWorkflow, type ValidWorkflow, type WorkflowProblem } from './validate.ts'
 
@@ -80,7 +81,10 @@ export function createWorkflows(deps: {
 
 	const runs = createRuns({ db, jobs: deps.jobs, providers, generations: deps.generations, prepare: prepareIn })
 
-	return { prepare, create, runs }
+	// Drafts: list, open, edit, duplicate, delete, import and export (library.ts).
+	const library = createWorkflowLibrary({ db, catalogue: () => providers.list() })
+
+	return { prepare, create, runs, library }
 }
 
 export type Workflows = ReturnType<typeof createWorkflows>

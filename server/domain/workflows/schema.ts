@@ -233,6 +233,14 @@ export const WorkflowEdgeSchema = v.strictObject(
 )
 export type WorkflowEdge = v.InferOutput<typeof WorkflowEdgeSchema>
 
+const coordinate = v.pipe(v.number('A position is a number.'), v.finite(), v.minValue(-100_000), v.maxValue(100_000))
+export const LayoutSchema = v.record(
+	nodeId,
+	v.strictObject({ x: coordinate, y: coordinate }, 'A node position is { x, y }.'),
+	'The layout maps node ids to positions.',
+)
+export type WorkflowLayout = v.InferOutput<typeof LayoutSchema>
+
 export const WorkflowDefinitionSchema = v.strictObject(
 	{
 		version: v.literal(WORKFLOW_VERSION, `This workflow is version ${WORKFLOW_VERSION}.`),
@@ -241,6 +249,8 @@ export const WorkflowDefinitionSchema = v.strictObject(
 			v.maxLength(MAX_NODES, `A workflow has at most ${MAX_NODES} nodes.`),
 		),
 		edges: v.pipe(v.array(WorkflowEdgeSchema, 'A workflow has a list of edges.'), v.maxLength(MAX_NODES * 8)),
+		/** Where the graph canvas draws each node; the run ignores it. */
+		layout: v.optional(LayoutSchema),
 	},
 	'Unknown field on the workflow.',
 )

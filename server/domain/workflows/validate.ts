@@ -7,6 +7,7 @@
  */
 import * as v from 'valibot'
 import {
+	LayoutSchema,
 	NODE_SPECS,
 	WORKFLOW_VERSION,
 	WorkflowEdgeSchema,
@@ -102,7 +103,12 @@ export function validateWorkflow(
 	}
 	const raw = input as Record<string, unknown>
 	for (const key of Object.keys(raw))
-		if (key !== 'version' && key !== 'nodes' && key !== 'edges') whole(`Unknown field “${key}”.`, 'unknown_field')
+		if (key !== 'version' && key !== 'nodes' && key !== 'edges' && key !== 'layout')
+			whole(`Unknown field “${key}”.`, 'unknown_field')
+	if (raw.layout !== undefined) {
+		const layout = v.safeParse(LayoutSchema, raw.layout)
+		if (!layout.success) whole(`layout: ${layout.issues[0]?.message ?? 'not a layout.'}`)
+	}
 	if (raw.version !== WORKFLOW_VERSION) whole(`This workflow is version ${WORKFLOW_VERSION}.`)
 	const rawNodes = Array.isArray(raw.nodes) ? raw.nodes : (whole('A workflow has a list of nodes.'), [])
 	const rawEdges = Array.isArray(raw.edges) ? raw.edges : (whole('A workflow has a list of edges.'), [])
@@ -268,7 +274,10 @@ export function validateWorkflow(
 	}
 
 	if (problems.length > 0) return { ok: false, problems }
-	return { ok: true, definition: { version: WORKFLOW_VERSION, nodes, edges }, order }
+	const layout = v.safeParse(LayoutSchema, raw.layout)
+	const definition: WorkflowDefinition = { version: WORKFLOW_VERSION, nodes, edges }
+	if (raw.layout !== undefined && layout.success) definition.layout = layout.output
+	return { ok: true, definition, order }
 }
 
 /**
