@@ -12,6 +12,7 @@ import { errorMessage } from './db/index.ts'
 import type { Db } from './db/index.ts'
 import { resolvePolicies } from './limits/policies.ts'
 import { logger } from './logger.ts'
+import { sleep } from './sleep.ts'
 
 /** What stops start-up with a sentence for the operator and no stack trace. */
 export class StartupError extends Error {
@@ -112,7 +113,7 @@ export async function waitForDatabase(db: Pick<Db, 'health'>, options: WaitOptio
 			`database not reachable at ${options.where} (try ${attempt}: ${health.detail ?? 'no answer'}); ` +
 				`trying again in ${(pause / 1000).toFixed(1)} s`,
 		)
-		await new Promise(resolve => setTimeout(resolve, pause))
+		await sleep(pause)
 		delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000)
 	}
 }

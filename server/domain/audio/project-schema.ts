@@ -6,6 +6,7 @@
  * Forms and the editor both end in `ProjectDocumentSchema`: one document, one schema, one save.
  */
 import * as v from 'valibot'
+import { isUuid } from '#server/uuid.ts'
 
 export const MAX_TRACKS = 16
 export const MAX_CLIPS_PER_TRACK = 64
@@ -14,7 +15,6 @@ export const MAX_SECONDS = 3600
 export const MAX_GAIN = 4
 
 const ID = /^[A-Za-z0-9_-]{1,40}$/
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const itemId = (what: string) => v.pipe(v.string(`Name the ${what}.`), v.regex(ID, `That ${what} id is not valid.`))
 const seconds = (what: string) =>
@@ -41,7 +41,10 @@ export const ClipSchema = v.pipe(
 	v.object({
 		id: itemId('clip'),
 		/** The library item: a generation of the same user, and which of its outputs. */
-		generationId: v.pipe(v.string('Pick a sound from your library.'), v.regex(UUID, 'Pick a sound from your library.')),
+		generationId: v.pipe(
+			v.string('Pick a sound from your library.'),
+			v.check((value: string) => isUuid(value), 'Pick a sound from your library.'),
+		),
 		output: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(7)),
 		start: seconds('the start'),
 		trimIn: seconds('the trim in'),

@@ -4,7 +4,8 @@
  * completion of long predictions by webhook or polling, and cancel / retry / delete.
  *
  * Where each part lives: ./commands.ts (what a person asks: create, read, cancel, retry, delete),
- * ./worker.ts (the `generation.run` and `generation.poll` jobs, and predictions applied from webhooks),
+ * ./worker.ts (the `generation.run` and `generation.poll` jobs, and predictions applied from webhooks; it calls
+ * providers through ./provider-calls.ts, retries and long speech, and stores files through ./outputs.ts),
  * ./rows.ts (the row shape, and the stored request parsed back through its schema), ./images.ts (the image
  * studio's rules: requests fitted to their model, source images, vary and upscale), ./video.ts (the video
  * studio's: lengths, aspects and resolutions per model, image to video), ./audio.ts (the audio studio's: voices,
@@ -21,7 +22,8 @@ import { createEdits } from './edits.ts'
 import { createGallery } from './gallery.ts'
 import { RunDataSchema, type Generation } from './rows.ts'
 import { createReads } from './reads.ts'
-import { createWorker, type OutputFetcher } from './worker.ts'
+import type { OutputFetcher } from './outputs.ts'
+import { createWorker } from './worker.ts'
 import type { DomainDeps } from '../deps.ts'
 
 export type { Actor } from '../actor.ts'
@@ -31,7 +33,7 @@ export { decodeCursor } from './gallery.ts'
 export { imageModels, upscalers } from './images.ts'
 export { videoModels } from './video.ts'
 export { soundModels, speechModels, splitSpeech, voiceSample } from './audio.ts'
-export type { FetchedOutput, OutputFetcher } from './worker.ts'
+export type { FetchedOutput, OutputFetcher } from './outputs.ts'
 
 export type GenerationsDeps = DomainDeps & {
 	/** Every start of provider work (create, retry) counts against the `generation` policy here. */

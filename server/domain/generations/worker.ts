@@ -8,22 +8,17 @@ import { isDatabaseUnavailable } from '#server/db/index.ts'
 import type { Db } from '#server/db/index.ts'
 import type { Job, Jobs } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
-import { makeThumbnails } from '#server/media/images.ts'
-import { joinAudio } from '#server/media/join-audio.ts'
-import { firstFrame } from '#server/media/video.ts'
-import { storeWaveform } from '../audio/waveforms.ts'
-import { computeCostMicros, type ModelInfo } from '#server/providers/catalogue.ts'
+import { computeCostMicros } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { MediaOutput, PredictionState, ProviderName, Usage } from '#server/providers/types.ts'
-import { ProviderError, isProviderError } from '#server/providers/types.ts'
-import { sleep } from '#server/sleep.ts'
+import { isProviderError } from '#server/providers/types.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { captureTraceContext, continueTrace } from '#server/trace-context.ts'
 import { failureMessage } from '../provider-failures.ts'
-import { readMask, readSource } from './images.ts'
-import { speechOptionsOf, splitSpeech } from './audio.ts'
-import type { AudioGenerationRequest } from './schema.ts'
 import { recordUsage, type UsageCapability } from '../usage/index.ts'
+import { readMask, readSource } from './images.ts'
+import { createOutputStore, type OutputFetcher } from './outputs.ts'
+import { createProviderCalls, NO_USABLE_OUTPUT } from './provider-calls.ts'
 import {
 	COLUMNS,
 	USAGE_CAPABILITY,
@@ -39,12 +34,8 @@ import {
 	type RunData,
 } from './rows.ts'
 
-export type FetchedOutput = { data: Uint8Array; contentType: string | null }
-export type OutputFetcher = (url: string, signal?: AbortSignal) => Promise<FetchedOutput>
-
 /** What the worker says when a row's stored request no longer passes the schema that accepted it. */
 const OUTDATED_REQUEST = 'This generation’s settings are no longer accepted; start a new one from the form.'
-const NO_USABLE_OUTPUT = 'The provider reported success but sent no output we could use. Try again.'
 
 export function createWorker(deps: {
 	db: Db
@@ -60,126 +51,8 @@ export function createWorker(deps: {
 	announce: (generation: Pick<Generation, 'id' | 'status'>) => void
 }) {
 	const { db, jobs, providers, storage, announce, pollIntervalSeconds } = deps
-	const retries = deps.providerRetries
-
-	/** Calls the provider, retrying errors that say "try again" with exponential backoff (honouring Retry-After). */
-	async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
-		for (let attempt = 1; ; attempt++) {
-			try {
-				return await fn()
-			} catch (error) {
-				if (!isProviderError(error) || !error.retryable || attempt >= retries.attempts) throw error
-				const backoff = retries.baseDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5)
-				const wait = Math.min(retries.maxDelayMs, Math.max(backoff, (error.retryAfterSeconds ?? 0) * 1000))
-				logger.warn('provider asked us to retry', { code: error.code, attempt, wait_ms: Math.round(wait) })
-				await sleep(wait)
-			}
-		}
-	}
-
-	async function storeOutputs(userId: string, outputs: MediaOutput[]): Promise<GenerationOutput[]> {
-		const stored: GenerationOutput[] = []
-		for (const output of outputs) {
-			const bytes =
-				output.kind === 'bytes'
-					? { data: output.data, contentType: output.contentType }
-					: await deps.fetchOutput(output.url)
-			const saved = await storage.put({ bucket: 'media', userId, data: bytes.data, contentType: bytes.contentType })
-			const entry: GenerationOutput = {
-				bucket: saved.bucket,
-				key: saved.key,
-				contentType: saved.contentType,
-				kind: saved.kind,
-				size: saved.size,
-			}
-			if (saved.kind === 'image') Object.assign(entry, await storeThumbnails(userId, bytes.data))
-			if (saved.kind === 'video') Object.assign(entry, await storePoster(userId, bytes.data))
-			if (saved.kind === 'audio') Object.assign(entry, await storeWaveform(storage, userId, bytes.data))
-			stored.push(entry)
-		}
-		return stored
-	}
-
-	/**
-	 * The gallery copies of an image, made once now (server/media/images.ts) and stored beside it. An image sharp
-	 * cannot read keeps no copies: pages fall back to the original.
-	 */
-	async function storeThumbnails(
-		userId: string,
-		data: Uint8Array,
-	): Promise<Pick<GenerationOutput, 'width' | 'height' | 'thumbnails'>> {
-		let made: Awaited<ReturnType<typeof makeThumbnails>>
-		try {
-			made = await makeThumbnails(data)
-		} catch (error) {
-			logger.warn('no thumbnails for an image output', { error })
-			return {}
-		}
-		const thumbnails = []
-		for (const t of made.thumbnails) {
-			const saved = await storage.put({ bucket: 'media', userId, data: t.data, contentType: 'image/webp' })
-			thumbnails.push({ key: saved.key, width: t.width, height: t.height, size: saved.size })
-		}
-		return { width: made.size.width, height: made.size.height, thumbnails }
-	}
-
-	/**
-	 * A video's poster: its first frame (server/media/video.ts), kept as the same WebP copies an image gets, so the
-	 * player, the studio's tiles and purging treat it like any thumbnail. A video ffmpeg cannot read has none.
-	 */
-	async function storePoster(
-		userId: string,
-		data: Uint8Array,
-	): Promise<Pick<GenerationOutput, 'width' | 'height' | 'thumbnails'>> {
-		let frame: Uint8Array
-		try {
-			frame = await firstFrame(data)
-		} catch (error) {
-			logger.warn('no poster for a video output', { error })
-			return {}
-		}
-		return storeThumbnails(userId, frame)
-	}
-
-	/**
-	 * Speech: the text split at sentence boundaries under the model's input limit, each part spoken (with the
-	 * usual retries), and the parts joined into one file with ffmpeg. The usage is the sum of the parts'.
-	 */
-	async function speak(model: ModelInfo, request: AudioGenerationRequest) {
-		const options = speechOptionsOf(model)
-		const parts = splitSpeech(request.prompt, options.maxInputChars)
-		const format = request.format ?? options.formats[0] ?? 'mp3'
-		const results = []
-		for (const text of parts) {
-			results.push(
-				await withRetries(() =>
-					providers.speech(model.id).run({
-						text,
-						format,
-						...(request.voice ? { voice: request.voice } : {}),
-						...(request.speed !== undefined ? { speed: request.speed } : {}),
-						...(request.instructions ? { instructions: request.instructions } : {}),
-					}),
-				),
-			)
-		}
-		const costMicros = results.reduce((sum, r) => sum + r.costMicros, 0)
-		const usage: Usage = {
-			unit: 'characters',
-			units: results.reduce((sum, r) => sum + (r.usage.units ?? 0), 0),
-			...(results.some(r => r.usage.estimated) ? { estimated: true } : {}),
-		}
-		const first = results[0]
-		if (!first || results.length === 1) return { outputs: first?.outputs ?? [], usage, costMicros }
-		const files: Uint8Array[] = []
-		for (const r of results) {
-			const output = r.outputs[0]
-			if (!output) throw new ProviderError('unavailable', NO_USABLE_OUTPUT)
-			files.push(output.kind === 'bytes' ? output.data : (await deps.fetchOutput(output.url)).data)
-		}
-		const joined = await joinAudio(files, format)
-		return { outputs: [{ kind: 'bytes' as const, ...joined }], usage, costMicros }
-	}
+	const { storeOutputs } = createOutputStore(deps)
+	const { withRetries, speak } = createProviderCalls(deps)
 
 	/** Marks a generation done, with its outputs and one usage row, unless something else already finished it. */
 	async function finish(

@@ -16,14 +16,13 @@ import { OWNED_TABLES, publicTables, seedGraph, SHARED_TABLES } from '#tests/int
 import { createTestDb, testDrivers, type TestDb } from '#tests/support/database.ts'
 import { png } from '#tests/support/samples.ts'
 import { PASSWORD } from '#tests/support/http-auth.ts'
+import { sessionCookie, signUpThrough } from '#tests/support/auth-service.ts'
 
 const BASE = 'http://studio.test'
 let counter = 0
 const email = (label: string) => `${label}-${++counter}-${Date.now()}@example.test`
 
-function cookieOf(headers: Headers): string {
-	return (headers.getSetCookie().find(c => c.startsWith('gs_session=')) ?? '').split(';')[0] ?? ''
-}
+const cookieOf = sessionCookie
 
 const page = (path: string, cookie: string, extra: Record<string, string> = {}) =>
 	new Request(`${BASE}${path}`, { headers: { Cookie: cookie, ...extra } })
@@ -48,16 +47,7 @@ describe.each(testDrivers())('the auth service on %s', driver => {
 		return created
 	}
 
-	async function signUp(label: string, through: Auth = auth) {
-		const result = await through.signUp(new Request(`${BASE}/signup`), {
-			name: label,
-			email: email(label),
-			password: PASSWORD,
-			ip: '192.0.2.1',
-		})
-		if (!result.ok) throw new Error('sign-up refused')
-		return { user: result.user, cookie: cookieOf(result.headers) }
-	}
+	const signUp = (label: string, through: Auth = auth) => signUpThrough(through, { name: label, email: email(label) })
 
 	beforeAll(async () => {
 		t = await createTestDb(driver)

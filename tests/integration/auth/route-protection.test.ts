@@ -11,6 +11,7 @@ import { createJobs, type Jobs } from '#server/jobs/index.ts'
 import { createLimits, type Limits } from '#server/limits/index.ts'
 import { protectRoutes, routeProtectionProblems } from '#server/route-protection.ts'
 import { createTestDb, testDrivers, type TestDb } from '#tests/support/database.ts'
+import { signUpThrough } from '#tests/support/auth-service.ts'
 
 const BASE = 'http://studio.test'
 
@@ -46,14 +47,7 @@ describe.each(testDrivers())('route protection on %s', driver => {
 		jobs = await createJobs(t.db)
 		await jobs.start()
 		auth = await createAuth({ config: t.config, db: t.db, jobs, limits })
-		const signedUp = await auth.signUp(new Request(`${BASE}/signup`), {
-			name: 'Guarded',
-			email: 'guarded@example.test',
-			password: 'correct horse battery staple',
-			ip: '198.51.100.7',
-		})
-		if (!signedUp.ok) throw new Error('sign-up failed')
-		cookie = (signedUp.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+		;({ cookie } = await signUpThrough(auth, { name: 'Guarded', email: 'guarded@example.test', ip: '198.51.100.7' }))
 	})
 	afterAll(async () => {
 		await jobs?.stop()

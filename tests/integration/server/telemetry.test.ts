@@ -10,11 +10,12 @@ import { startReplicateStub, type ReplicateStub } from '#tests/fixtures/replicat
 import { as, signUp, type SignedIn } from '#tests/support/http-auth.ts'
 import { freePort } from '#tests/support/redis.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
+import { UUID_SOURCE } from '#server/uuid.ts'
 
 const SERVER = 2
 const PRODUCER = 4
 const CONSUMER = 5
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i
+const UUID = new RegExp(UUID_SOURCE, 'i')
 
 function jsonLines(output: string): Array<Record<string, unknown>> {
 	return output
