@@ -2,17 +2,15 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react'
 import { lazy, Suspense, useEffect } from 'react'
-import { formatDuration, WaveformPreview } from '#app/components/audio/waveform-preview.tsx'
+import { ProjectMixdowns } from '#app/components/audio/project-mixdowns.tsx'
+import { TrackCard } from '#app/components/audio/project-tracks.tsx'
 import { useHydrated } from '#app/components/chat/use-hydrated.ts'
-import { StatusBadge } from '#app/components/generation-output.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
-import { ProjectEditSchema, clipLength, isAudible, soundKey } from '#server/domain/audio/project-schema.ts'
-import type { Clip, Track } from '#server/domain/audio/project-schema.ts'
-import type { SoundView } from '#server/domain/audio/projects.ts'
+import { ProjectEditSchema, isAudible } from '#server/domain/audio/project-schema.ts'
 
 // Every form here and the editor's autosave edit the user's own project: `audio_project`. A mixdown also counts
 // against `mixdown` in the domain.
@@ -61,8 +59,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 		if (result !== true) return data({ form: formKey, message: result.message, fields: {} }, { status: result.status })
 		return redirect('/audio/projects', 303)
 	}
-	if (change.intent === 'mixdown') {
-		const made = await projects.mixdown(user, id)
+	if (change.intent === 'mixdown' || change.intent === 'retry-mixdown') {
+		const made =
+			change.intent === 'mixdown'
+				? await projects.mixdown(user, id)
+				: await projects.retryMixdown(user, id, change.generationId)
 		if ('refused' in made) {
 			return data(
 				{ form: formKey, message: made.message, fields: {} },
@@ -75,16 +76,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 	const result = await projects.edit(user, id, change)
 	if ('refused' in result) {
 		return data(
-			{ form: formKey, message: result.message, fields: result.fields ?? {} },
+			{ form: formKey, message: result.message, fields: result.fields ?? {}, code: result.code },
 			{ status: result.status, headers: result.headers ?? {} },
 		)
 	}
 	// The editor's autosave (a fetcher) gets data; a form without JavaScript gets post/redirect/get.
-	if (form.redirectTo === undefined) return { ok: true as const, savedAt: result.project.updatedAt.toISOString() }
+	if (form.redirectTo === undefined) return { ok: true as const, revision: result.project.revision }
 	return redirect(back, 303)
 }
-
-type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>
 
 export default function AudioProjectPage() {
 	const { project, sounds, library, mixdowns } = useLoaderData<typeof loader>()
@@ -130,7 +129,7 @@ export default function AudioProjectPage() {
 			) : null}
 			{hydrated ? (
 				<Suspense fallback={<p className="text-sm text-fg-muted">Loading the editor…</p>}>
-					<ProjectEditor projectId={project.id} document={doc} sounds={sounds} savedAt={String(project.updatedAt)} />
+					<ProjectEditor projectId={project.id} document={doc} sounds={sounds} revision={project.revision} />
 				</Suspense>
 			) : null}
 			<section aria-labelledby="tracks-title" className="space-y-3">
@@ -155,48 +154,7 @@ export default function AudioProjectPage() {
 					</button>
 				</Form>
 			</section>
-			<section id="mixdowns" aria-labelledby="mixdowns-title" className="space-y-3">
-				<h2 id="mixdowns-title" className="text-lg font-medium text-fg">
-					Mixdowns
-				</h2>
-				{mixdowns.length === 0 ? (
-					<p className="text-sm text-fg-muted">No mixdowns yet. “Mix down” renders the project to WAV and MP3.</p>
-				) : (
-					<ul className="space-y-2">
-						{mixdowns.map(m => (
-							<li
-								key={m.id}
-								data-generation-status={m.status}
-								data-generation-id={m.id}
-								className="space-y-2 rounded-xl border border-line bg-surface p-3"
-							>
-								<div className="flex flex-wrap items-center gap-2 text-sm">
-									<StatusBadge status={m.status} />
-									<Link to={`/generations/${m.id}`}>
-										Mixdown of{' '}
-										{new Date(m.createdAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}
-									</Link>
-								</div>
-								{m.error ? <p className="text-sm text-danger">{m.error}</p> : null}
-								{m.outputs.map(o => (
-									<div key={o.key} className="flex flex-wrap items-center gap-2">
-										{o.waveform ? (
-											<WaveformPreview peaks={o.waveform.preview} duration={o.duration} className="w-40" />
-										) : null}
-										<audio src={o.url} controls preload="none" aria-label={`Mixdown (${o.contentType})`} />
-										<a href={o.downloadUrl ?? o.url}>Download {o.contentType === 'audio/mpeg' ? 'MP3' : 'WAV'}</a>
-									</div>
-								))}
-							</li>
-						))}
-					</ul>
-				)}
-				{pending ? (
-					<noscript>
-						<meta httpEquiv="refresh" content="2" />
-					</noscript>
-				) : null}
-			</section>
+			<ProjectMixdowns mixdowns={mixdowns} pending={pending} />
 			<section className="flex flex-wrap gap-3 border-t border-line pt-4">
 				<Form method="post" className="flex flex-wrap items-end gap-2">
 					<input type="hidden" name="redirectTo" value="1" />
@@ -215,220 +173,6 @@ export default function AudioProjectPage() {
 				</Form>
 			</section>
 		</div>
-	)
-}
-
-function TrackCard({
-	track,
-	index,
-	count,
-	sounds,
-	library,
-	heard,
-}: {
-	track: Track
-	index: number
-	count: number
-	sounds: Record<string, SoundView>
-	library: LoaderData['library']
-	heard: boolean
-}) {
-	const prefix = `track-${track.id.slice(0, 8)}`
-	return (
-		<article
-			className="space-y-3 rounded-xl border border-line bg-surface p-3"
-			data-track-id={track.id}
-			aria-labelledby={`${prefix}-name`}
-		>
-			<div className="flex flex-wrap items-center justify-between gap-2">
-				<h3 id={`${prefix}-name`} className="font-medium text-fg">
-					{track.name}
-					{heard ? null : <span className="ml-2 text-xs text-fg-muted">(not heard)</span>}
-				</h3>
-				<div className="flex flex-wrap gap-1">
-					{(['up', 'down'] as const).map(direction => (
-						<Form method="post" key={direction}>
-							<input type="hidden" name="redirectTo" value="1" />
-							<input type="hidden" name="trackId" value={track.id} />
-							<input type="hidden" name="direction" value={direction} />
-							<button
-								type="submit"
-								name="intent"
-								value="move-track"
-								className="btn-secondary px-2 py-1 text-xs"
-								disabled={direction === 'up' ? index === 0 : index === count - 1}
-							>
-								Move {track.name} {direction}
-							</button>
-						</Form>
-					))}
-					<Form method="post">
-						<input type="hidden" name="redirectTo" value="1" />
-						<input type="hidden" name="trackId" value={track.id} />
-						<button type="submit" name="intent" value="delete-track" className="btn-secondary px-2 py-1 text-xs">
-							Delete {track.name}
-						</button>
-					</Form>
-				</div>
-			</div>
-			<Form method="post" className="flex flex-wrap items-end gap-3 text-sm">
-				<input type="hidden" name="redirectTo" value="1" />
-				<input type="hidden" name="trackId" value={track.id} />
-				<label className="space-y-1">
-					<span className="block text-fg-muted">Track gain</span>
-					<input
-						name="gain"
-						type="number"
-						step="any"
-						min="0"
-						max="4"
-						defaultValue={track.gain}
-						className="field w-24"
-					/>
-				</label>
-				<label className="flex items-center gap-1">
-					<input type="checkbox" name="mute" defaultChecked={track.mute} /> Mute
-				</label>
-				<label className="flex items-center gap-1">
-					<input type="checkbox" name="solo" defaultChecked={track.solo} /> Solo
-				</label>
-				<button type="submit" name="intent" value="track" className="btn-secondary px-3 py-1">
-					Save track
-				</button>
-			</Form>
-			<ul className="space-y-2">
-				{track.clips.map(clip => (
-					<ClipRow
-						key={clip.id}
-						clip={clip}
-						trackId={track.id}
-						sound={sounds[soundKey(clip.generationId, clip.output)]}
-						first={index === 0}
-						last={index === count - 1}
-					/>
-				))}
-			</ul>
-			{library.length > 0 ? (
-				<Form method="post" className="flex flex-wrap items-end gap-3 text-sm">
-					<input type="hidden" name="redirectTo" value="1" />
-					<input type="hidden" name="trackId" value={track.id} />
-					<label className="min-w-0 flex-1 basis-full space-y-1 sm:basis-auto">
-						<span className="block text-fg-muted">Sound from your library</span>
-						<select name="source" className="field w-full" required>
-							{library.map(s => (
-								<option key={soundKey(s.generationId, s.output)} value={soundKey(s.generationId, s.output)}>
-									{s.prompt.slice(0, 60)}
-									{s.duration !== null ? ` (${formatDuration(s.duration)})` : ''}
-								</option>
-							))}
-						</select>
-					</label>
-					<label className="space-y-1">
-						<span className="block text-fg-muted">Start (s)</span>
-						<input name="start" type="number" step="any" min="0" defaultValue="0" className="field w-24" />
-					</label>
-					<button type="submit" name="intent" value="add-clip" className="btn-secondary px-3 py-1">
-						Add clip to {track.name}
-					</button>
-				</Form>
-			) : (
-				<p className="text-sm text-fg-muted">
-					Your library has no audio yet: make some in the <Link to="/audio">audio studio</Link>.
-				</p>
-			)}
-		</article>
-	)
-}
-
-function ClipRow({
-	clip,
-	trackId,
-	sound,
-	first,
-	last,
-}: {
-	clip: Clip
-	trackId: string
-	sound: SoundView | undefined
-	first: boolean
-	last: boolean
-}) {
-	const name = sound?.prompt.slice(0, 60) ?? 'Missing sound'
-	const hidden = (
-		<>
-			<input type="hidden" name="redirectTo" value="1" />
-			<input type="hidden" name="trackId" value={trackId} />
-			<input type="hidden" name="clipId" value={clip.id} />
-		</>
-	)
-	return (
-		<li
-			className="space-y-2 rounded-lg border border-line bg-raised/40 p-2"
-			data-clip-id={clip.id}
-			data-clip-start={clip.start}
-		>
-			<div className="flex flex-wrap items-center gap-2 text-sm">
-				<span className="font-medium text-fg">{name}</span>
-				<span className="text-xs text-fg-muted">
-					at {clip.start.toFixed(2)} s, plays {clipLength(clip).toFixed(2)} s
-				</span>
-				{sound?.preview ? <WaveformPreview peaks={sound.preview} className="w-32" /> : null}
-			</div>
-			{sound ? (
-				<audio
-					src={`${sound.url}#t=${clip.trimIn},${clip.trimOut}`}
-					controls
-					preload="none"
-					aria-label={`Clip: ${name}`}
-					className="w-full max-w-md"
-				/>
-			) : null}
-			<Form method="post" className="flex flex-wrap items-end gap-2 text-sm">
-				{hidden}
-				{(
-					[
-						['start', 'Start (s)', clip.start],
-						['trimIn', 'Trim in (s)', clip.trimIn],
-						['trimOut', 'Trim out (s)', clip.trimOut],
-						['gain', 'Gain', clip.gain],
-					] as const
-				).map(([field, label, value]) => (
-					<label key={field} className="space-y-1">
-						<span className="block text-fg-muted">{label}</span>
-						<input name={field} type="number" step="any" min="0" defaultValue={value} className="field w-24" />
-					</label>
-				))}
-				<button type="submit" name="intent" value="clip" className="btn-secondary px-3 py-1">
-					Save clip
-				</button>
-			</Form>
-			<div className="flex flex-wrap gap-1">
-				{!first ? (
-					<Form method="post">
-						{hidden}
-						<input type="hidden" name="direction" value="up" />
-						<button type="submit" name="intent" value="move-clip" className="btn-secondary px-2 py-1 text-xs">
-							To the track above
-						</button>
-					</Form>
-				) : null}
-				{!last ? (
-					<Form method="post">
-						{hidden}
-						<input type="hidden" name="direction" value="down" />
-						<button type="submit" name="intent" value="move-clip" className="btn-secondary px-2 py-1 text-xs">
-							To the track below
-						</button>
-					</Form>
-				) : null}
-				<Form method="post">
-					{hidden}
-					<button type="submit" name="intent" value="delete-clip" className="btn-secondary px-2 py-1 text-xs">
-						Delete clip
-					</button>
-				</Form>
-			</div>
-		</li>
 	)
 }
 

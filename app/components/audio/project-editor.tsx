@@ -5,45 +5,39 @@
  * row, play/pause/seek from the keyboard, undo/redo, and autosave through the page's own action with the same
  * document schema the forms end in (intent `save`), with the saved/unsaved state shown.
  */
-import { useFetcher } from '@remix-run/react'
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { useFetcher, useRevalidator } from '@remix-run/react'
+import { useCallback, useEffect, useState } from 'react'
 import type { KeyboardEvent } from 'react'
 import * as v from 'valibot'
-import WaveSurfer from 'wavesurfer.js'
-import RegionsPlugin from 'wavesurfer.js/dist/plugins/regions.esm.js'
-import TimelinePlugin from 'wavesurfer.js/dist/plugins/timeline.esm.js'
 import {
 	ProjectDocumentSchema,
-	clipLength,
 	isAudible,
 	projectLength,
-	soundKey,
-	type Clip,
 	type ProjectDocument,
-	type Track,
 } from '#server/domain/audio/project-schema.ts'
+import { TrackRow } from './editor-track-row.tsx'
+import type { EditorSound } from './project-editor-types.ts'
+import { useTransport } from './use-transport.ts'
 
-type Peaks = { duration: number; peaksPerSecond: number; peaks: number[] }
-type Sound = { url: string; duration: number | null; prompt: string; peaks: Peaks | null }
-
-/** Points per second of a track row's drawn waveform. */
-const ROW_RESOLUTION = 50
 /** Room after the last clip to drag into. */
 const TAIL_SECONDS = 10
 const AUTOSAVE_MS = 700
 const HISTORY = 100
 
-type SaveState = 'saved' | 'unsaved' | 'saving' | 'failed'
+/** `conflict`: another tab saved this project since this editor's document was loaded; nothing is overwritten. */
+type SaveState = 'saved' | 'unsaved' | 'saving' | 'failed' | 'conflict'
 
 export default function ProjectEditor({
 	projectId,
 	document: initial,
 	sounds,
+	revision,
 }: {
 	projectId: string
 	document: ProjectDocument
-	sounds: Record<string, Sound>
-	savedAt: string
+	sounds: Record<string, EditorSound>
+	/** The stored revision the page's data is at. */
+	revision: number
 }) {
 	const [doc, setDoc] = useState(initial)
 	const [past, setPast] = useState<ProjectDocument[]>([])
@@ -52,14 +46,19 @@ export default function ProjectEditor({
 	const [zoom, setZoom] = useState(40)
 	const [time, setTime] = useState(0)
 	const [playing, setPlaying] = useState(false)
-	const fetcher = useFetcher<{ ok?: boolean; message?: string }>()
+	// The revision this editor's document was made from: every save names it, and only a save of it is written.
+	const [base, setBase] = useState(revision)
+	const fetcher = useFetcher<{ ok?: boolean; revision?: number; message?: string; code?: string }>()
+	const revalidator = useRevalidator()
 	const duration = projectLength(doc) + TAIL_SECONDS
 	// The page's forms changed the project (or a save came back): take the server's document when nothing here
 	// is waiting to be saved.
 	useEffect(() => {
-		if (saveState === 'saved') setDoc(initial)
+		if (saveState !== 'saved') return
+		setDoc(initial)
+		setBase(revision)
 		// eslint-disable-next-line react-hooks/exhaustive-deps -- only when the server's document changes
-	}, [initial])
+	}, [initial, revision])
 
 	/** Every change goes through here: validated by the schema, recorded for undo, then autosaved. */
 	const commit = useCallback(
@@ -94,15 +93,37 @@ export default function ProjectEditor({
 		if (saveState !== 'unsaved') return
 		const timer = setTimeout(() => {
 			setSaveState('saving')
-			fetcher.submit({ intent: 'save', document: JSON.stringify(doc) }, { method: 'post' })
+			fetcher.submit({ intent: 'save', revision: base, document: JSON.stringify(doc) }, { method: 'post' })
 		}, AUTOSAVE_MS)
 		return () => clearTimeout(timer)
 		// eslint-disable-next-line react-hooks/exhaustive-deps -- the fetcher's identity changes with its state
 	}, [doc, saveState])
 	useEffect(() => {
 		if (fetcher.state !== 'idle' || saveState !== 'saving' || fetcher.data === undefined) return
-		setSaveState(fetcher.data.ok ? 'saved' : 'failed')
+		const answer = fetcher.data
+		if (answer.ok && answer.revision !== undefined) {
+			setBase(answer.revision)
+			setSaveState('saved')
+		} else if (answer.code === 'edit_conflict') {
+			// Read the page's data again: it brings the other tab's revision (and document) to choose between.
+			setSaveState('conflict')
+			revalidator.revalidate()
+		} else setSaveState('failed')
+		// eslint-disable-next-line react-hooks/exhaustive-deps -- the revalidator's identity changes with its state
 	}, [fetcher.state, fetcher.data, saveState])
+	/** After a conflict: drop this editor's changes and take the saved project. */
+	const takeSaved = () => {
+		setPast([])
+		setFuture([])
+		setDoc(initial)
+		setBase(revision)
+		setSaveState('saved')
+	}
+	/** After a conflict: save this editor's document over the other one, knowingly. */
+	const keepMine = () => {
+		setBase(revision)
+		setSaveState('unsaved')
+	}
 
 	// Playback: each audible clip plays from its own <audio> element, started and stopped by one clock.
 	const transport = useTransport(doc, sounds, time, setTime, setPlaying)
@@ -177,9 +198,31 @@ export default function ProjectEditor({
 							? 'Saving…'
 							: saveState === 'unsaved'
 								? 'Unsaved changes'
-								: `Not saved${fetcher.data?.message ? `: ${fetcher.data.message}` : ''}`}
+								: saveState === 'conflict'
+									? 'Not saved: changed elsewhere'
+									: `Not saved${fetcher.data?.message ? `: ${fetcher.data.message}` : ''}`}
 				</span>
 			</div>
+			{saveState === 'conflict' ? (
+				<div
+					role="alert"
+					data-save-conflict=""
+					className="flex flex-wrap items-center gap-2 rounded-lg border border-warning-line bg-warning-soft p-3 text-sm"
+				>
+					<p className="mr-auto text-fg">{fetcher.data?.message}</p>
+					<button type="button" className="btn-secondary px-3 py-1" onClick={takeSaved}>
+						Load the saved version
+					</button>
+					<button
+						type="button"
+						className="btn px-3 py-1"
+						onClick={keepMine}
+						disabled={revision === base || revalidator.state !== 'idle'}
+					>
+						Keep mine
+					</button>
+				</div>
+			) : null}
 			<p className="text-xs text-fg-muted">
 				Drag a clip to move it, pull its edges to trim. Keys: Space play/pause, ←/→ seek (Shift: 5 s), Home to the
 				start, Ctrl+Z / Ctrl+Shift+Z undo/redo, +/− zoom.
@@ -209,247 +252,4 @@ export default function ProjectEditor({
 			</div>
 		</div>
 	)
-}
-
-/** The loudest point of the track's clips at each moment of the project, from their stored peaks. */
-function trackPeaks(track: Track, sounds: Record<string, Sound>, duration: number): number[] {
-	const out = new Array<number>(Math.ceil(duration * ROW_RESOLUTION)).fill(0)
-	for (const clip of track.clips) {
-		const peaks = sounds[soundKey(clip.generationId, clip.output)]?.peaks
-		if (!peaks) continue
-		const from = Math.floor(clip.start * ROW_RESOLUTION)
-		const to = Math.min(out.length, Math.ceil((clip.start + clipLength(clip)) * ROW_RESOLUTION))
-		for (let i = from; i < to; i++) {
-			const at = Math.floor((clip.trimIn + i / ROW_RESOLUTION - clip.start) * peaks.peaksPerSecond)
-			const p = ((peaks.peaks[at] ?? 0) / 255) * clip.gain * track.gain
-			if (p > (out[i] ?? 0)) out[i] = Math.min(1, p)
-		}
-	}
-	return out
-}
-
-function TrackRow({
-	track,
-	heard,
-	sounds,
-	duration,
-	zoom,
-	time,
-	timeline,
-	onSeek,
-	onClipChange,
-}: {
-	track: Track
-	heard: boolean
-	sounds: Record<string, Sound>
-	duration: number
-	zoom: number
-	time: number
-	timeline: boolean
-	onSeek: (time: number) => void
-	onClipChange: (clip: Clip) => void
-}) {
-	const container = useRef<HTMLDivElement>(null)
-	const surfer = useRef<{ ws: WaveSurfer; regions: RegionsPlugin } | null>(null)
-	const latest = useRef({ track, sounds, onClipChange, onSeek })
-	latest.current = { track, sounds, onClipChange, onSeek }
-	const peaks = useMemo(() => trackPeaks(track, sounds, duration), [track, sounds, duration])
-
-	useEffect(() => {
-		if (!container.current) return
-		const regions = RegionsPlugin.create()
-		const plugins = [regions, ...(timeline ? [TimelinePlugin.create({ height: 16 })] : [])]
-		const ws = WaveSurfer.create({
-			container: container.current,
-			height: 56,
-			waveColor: '#7c8cff',
-			progressColor: '#7c8cff',
-			cursorColor: '#f5a524',
-			cursorWidth: 2,
-			barWidth: 2,
-			barGap: 1,
-			normalize: false,
-			interact: true,
-			hideScrollbar: false,
-			autoScroll: true,
-			minPxPerSec: zoom,
-			peaks: [peaks, peaks.map(p => -p)],
-			duration,
-			plugins,
-		})
-		ws.on('interaction', t => latest.current.onSeek(t))
-		regions.on('region-updated', region => {
-			const { track: current, sounds: known, onClipChange: change } = latest.current
-			const clip = current.clips.find(c => c.id === region.id)
-			if (!clip) return
-			change(
-				movedClip(clip, region.start, region.end, known[soundKey(clip.generationId, clip.output)]?.duration ?? null),
-			)
-		})
-		surfer.current = { ws, regions }
-		return () => {
-			surfer.current = null
-			ws.destroy()
-		}
-		// The instance lives as long as the row; what changes is pushed to it below.
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [])
-
-	useEffect(() => {
-		const s = surfer.current
-		if (!s) return
-		s.ws.setOptions({ peaks: [peaks, peaks.map(p => -p)], duration })
-		s.regions.clearRegions()
-		for (const clip of track.clips) {
-			s.regions.addRegion({
-				id: clip.id,
-				start: clip.start,
-				end: clip.start + clipLength(clip),
-				drag: true,
-				resize: true,
-				color: heard ? 'rgba(124, 140, 255, 0.22)' : 'rgba(128, 128, 128, 0.2)',
-				content: regionLabel(sounds[soundKey(clip.generationId, clip.output)]?.prompt ?? 'Missing sound'),
-			})
-		}
-	}, [peaks, duration, track, sounds, heard])
-
-	useEffect(() => {
-		surfer.current?.ws.zoom(zoom)
-	}, [zoom])
-	useEffect(() => {
-		surfer.current?.ws.setTime(time)
-	}, [time])
-
-	return (
-		<div className="grid grid-cols-[6rem_1fr] items-center gap-2" data-editor-track={track.id}>
-			<div className="truncate text-xs text-fg-muted">
-				{track.name}
-				{heard ? '' : ' (not heard)'}
-			</div>
-			<div
-				ref={container}
-				className="min-w-0 rounded border border-line bg-raised/40"
-				aria-label={`Waveform of ${track.name}`}
-				role="group"
-			/>
-		</div>
-	)
-}
-
-/** A clip's name on its region: one line, cut with an ellipsis where the clip is short. */
-function regionLabel(text: string): HTMLElement {
-	const label = document.createElement('span')
-	label.textContent = text
-	label.title = text
-	// Style properties set from script are allowed by the CSP (style attributes are).
-	Object.assign(label.style, {
-		display: 'block',
-		whiteSpace: 'nowrap',
-		overflow: 'hidden',
-		textOverflow: 'ellipsis',
-		fontSize: '11px',
-		padding: '1px 4px',
-	})
-	return label
-}
-
-/**
- * A clip after its region was dragged (same length: a new start) or trimmed (an edge moved: the trim follows,
- * kept within the sound).
- */
-export function movedClip(clip: Clip, start: number, end: number, soundLength: number | null): Clip {
-	const round = (n: number) => Math.round(n * 1000) / 1000
-	const length = clipLength(clip)
-	if (Math.abs(end - start - length) < 0.002) return { ...clip, start: round(Math.max(0, start)) }
-	let trimIn = clip.trimIn + (start - clip.start)
-	let newStart = start
-	if (trimIn < 0) {
-		newStart -= trimIn
-		trimIn = 0
-	}
-	let trimOut = trimIn + (end - newStart)
-	if (soundLength !== null) trimOut = Math.min(trimOut, soundLength)
-	if (trimOut <= trimIn) return clip
-	return { ...clip, start: round(newStart), trimIn: round(trimIn), trimOut: round(trimOut) }
-}
-
-/** Plays the project by starting each audible clip's <audio> at its time, from one clock that moves the playhead. */
-function useTransport(
-	doc: ProjectDocument,
-	sounds: Record<string, Sound>,
-	time: number,
-	setTime: (t: number) => void,
-	setPlaying: (p: boolean) => void,
-) {
-	const elements = useRef(new Map<string, HTMLAudioElement>())
-	const timers = useRef<number[]>([])
-	const clock = useRef<{ origin: number; from: number; frame: number } | null>(null)
-
-	const stop = useCallback(() => {
-		for (const t of timers.current) window.clearTimeout(t)
-		timers.current = []
-		for (const el of elements.current.values()) el.pause()
-		if (clock.current) cancelAnimationFrame(clock.current.frame)
-		clock.current = null
-	}, [])
-	useEffect(() => stop, [stop])
-
-	const play = useCallback(
-		(from = time) => {
-			stop()
-			const end = projectLength(doc)
-			if (from >= end) from = 0
-			const origin = performance.now()
-			for (const track of doc.tracks) {
-				if (!isAudible(doc, track)) continue
-				for (const clip of track.clips) {
-					const sound = sounds[soundKey(clip.generationId, clip.output)]
-					if (!sound) continue
-					const clipEnd = clip.start + clipLength(clip)
-					if (clipEnd <= from) continue
-					let el = elements.current.get(clip.id)
-					if (!el) {
-						el = new Audio(sound.url)
-						el.preload = 'auto'
-						elements.current.set(clip.id, el)
-					}
-					const audio = el
-					audio.volume = Math.min(1, clip.gain * track.gain)
-					const begin = () => {
-						audio.currentTime = clip.trimIn + Math.max(0, from + (performance.now() - origin) / 1000 - clip.start)
-						void audio.play().catch(() => undefined)
-					}
-					timers.current.push(window.setTimeout(begin, Math.max(0, (clip.start - from) * 1000)))
-					timers.current.push(window.setTimeout(() => audio.pause(), (clipEnd - from) * 1000))
-				}
-			}
-			const tick = () => {
-				const t = from + (performance.now() - origin) / 1000
-				if (t >= end) {
-					stop()
-					setTime(end)
-					setPlaying(false)
-					return
-				}
-				setTime(t)
-				if (clock.current) clock.current.frame = requestAnimationFrame(tick)
-			}
-			clock.current = { origin, from, frame: requestAnimationFrame(tick) }
-			setPlaying(true)
-		},
-		[doc, sounds, time, stop, setTime, setPlaying],
-	)
-	const pause = useCallback(() => {
-		stop()
-		setPlaying(false)
-	}, [stop, setPlaying])
-	const seek = useCallback(
-		(t: number) => {
-			const wasPlaying = clock.current !== null
-			setTime(t)
-			if (wasPlaying) play(t)
-		},
-		[play, setTime],
-	)
-	return { play: () => play(), pause, seek }
 }

@@ -171,9 +171,18 @@ export const ProjectEditSchema = v.variant(
 			direction: v.picklist(['up', 'down']),
 		}),
 		v.object({ intent: v.literal('delete-clip'), trackId: formId('track'), clipId: formId('clip') }),
-		/** The editor's autosave: the whole document as JSON, checked by the same schema. */
+		/**
+		 * The editor's autosave: the whole document as JSON, checked by the same schema, and the revision it was
+		 * made from (a save from an older revision than the stored one is refused).
+		 */
 		v.object({
 			intent: v.literal('save'),
+			revision: v.pipe(
+				v.union([v.string(), v.number()], 'This save names no revision; reload the page.'),
+				v.transform(Number),
+				v.integer('This save names no revision; reload the page.'),
+				v.minValue(1, 'This save names no revision; reload the page.'),
+			),
 			document: v.pipe(
 				v.string(),
 				v.maxLength(512 * 1024, 'That project is too large.'),
@@ -189,6 +198,10 @@ export const ProjectEditSchema = v.variant(
 			),
 		}),
 		v.object({ intent: v.literal('mixdown') }),
+		v.object({
+			intent: v.literal('retry-mixdown'),
+			generationId: v.pipe(v.string(), v.regex(UUID, 'That mixdown does not exist.')),
+		}),
 		v.object({ intent: v.literal('delete') }),
 	],
 	'Unknown action.',

@@ -1,8 +1,9 @@
 /**
  * Audio projects on both drivers (PGlite and, with DATABASE_URL, Postgres): every edit the forms make, the
  * editor's save through the same schema, the refusals (another user's project or sound, bad input, a trim past
- * the sound's end, the mixdown rate limit), export/import, and a mixdown of a known two-clip project checked
- * sample by sample against the expected sum.
+ * the sound's end, the mixdown rate limit), a save from a stale revision (two tabs) refused, export/import, a
+ * mixdown of a known two-clip project checked sample by sample against the expected sum, and a failed mixdown
+ * tried again.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { AudioProject } from '#server/domain/audio/projects.ts'
@@ -164,7 +165,9 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 				{ ...track, clips: [{ id: 'c1', generationId: theirs, output: 0, start: 0, trimIn: 0, trimOut: 1, gain: 1 }] },
 			],
 		}
-		expect(await services.audioProjects.edit(owner, project.id, { intent: 'save', document: doc })).toMatchObject({
+		expect(
+			await services.audioProjects.edit(owner, project.id, { intent: 'save', revision: 1, document: doc }),
+		).toMatchObject({
 			refused: true,
 			status: 403,
 		})
@@ -175,7 +178,9 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 				{ ...track, clips: [{ id: 'c1', generationId: mine, output: 0, start: 0, trimIn: 0, trimOut: 5, gain: 1 }] },
 			],
 		}
-		expect(await services.audioProjects.edit(owner, project.id, { intent: 'save', document: long })).toMatchObject({
+		expect(
+			await services.audioProjects.edit(owner, project.id, { intent: 'save', revision: 1, document: long }),
+		).toMatchObject({
 			refused: true,
 			status: 400,
 		})
@@ -232,7 +237,13 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 				{ ...t2!, clips: [{ id: 'b', generationId: b, output: 0, start: 0.4, trimIn: 0, trimOut: 0.5, gain: 0.5 }] },
 			],
 		}
-		ok(await services.audioProjects.edit(user, project.id, { intent: 'save', document: doc }))
+		ok(
+			await services.audioProjects.edit(user, project.id, {
+				intent: 'save',
+				revision: project.revision,
+				document: doc,
+			}),
+		)
 		const { generation } = ok(await services.audioProjects.mixdown(user, project.id))
 		expect(generation.params).toMatchObject({ source: 'mixdown', projectId: project.id })
 		const done = await settle(user.id, generation.id)
@@ -266,6 +277,75 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		// The project lists its mixdown; the mixdown names its project.
 		expect((await services.audioProjects.mixdowns(user, project.id)).map(g => g.id)).toEqual([generation.id])
 	}, 90_000)
+
+	test('two tabs: a save from an older revision is refused with 409 and writes nothing; forms count revisions', async () => {
+		const user = await createUser(services.db)
+		const sound = await librarySound(user.id, wavOf(RATE, signalA, signalA))
+		const { project } = ok(await services.audioProjects.create(user, { name: 'Two tabs' }))
+		expect(project.revision).toBe(1)
+		const [t1] = project.document.tracks
+		const clip = { id: 'c1', generationId: sound, output: 0, start: 0, trimIn: 0, trimOut: 1, gain: 1 }
+		const tabA: ProjectDocument = { version: 1, tracks: [{ ...t1!, clips: [{ ...clip, start: 2 }] }] }
+		const tabB: ProjectDocument = { version: 1, tracks: [{ ...t1!, clips: [{ ...clip, start: 5 }] }] }
+		// Both tabs loaded revision 1; A saves first.
+		const savedA = ok(
+			await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 1, document: tabA }),
+		)
+		expect(savedA.project.revision).toBe(2)
+		const stale = await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 1, document: tabB })
+		expect(stale).toMatchObject({ refused: true, status: 409, code: 'edit_conflict' })
+		expect('refused' in stale && stale.message).toMatch(/changed in another tab/)
+		let stored = ok(await services.audioProjects.get(user, project.id))
+		expect(stored.document.tracks[0]!.clips[0]!.start).toBe(2)
+		expect(stored.revision).toBe(2)
+		// B chooses to keep its own: a save naming the current revision is written.
+		ok(await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 2, document: tabB }))
+		stored = ok(await services.audioProjects.get(user, project.id))
+		expect(stored.document.tracks[0]!.clips[0]!.start).toBe(5)
+		// A form edit (applied to the stored document) moves the revision on, so an editor behind it is refused too.
+		ok(await services.audioProjects.edit(user, project.id, { intent: 'rename', name: 'Renamed' }))
+		expect(ok(await services.audioProjects.get(user, project.id)).revision).toBe(4)
+		expect(
+			await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 3, document: tabA }),
+		).toMatchObject({ refused: true, status: 409 })
+	})
+
+	test('a failed mixdown is tried again from its snapshot; only a failed one, only by its owner', async () => {
+		const user = await createUser(services.db)
+		const other = await createUser(services.db)
+		const sound = await librarySound(user.id, wavOf(RATE / 4, signalA, signalA))
+		const { project } = ok(await services.audioProjects.create(user, { name: 'Retry me' }))
+		const [t1] = project.document.tracks
+		const doc: ProjectDocument = {
+			version: 1,
+			tracks: [
+				{ ...t1!, clips: [{ id: 'c', generationId: sound, output: 0, start: 0, trimIn: 0, trimOut: 0.25, gain: 1 }] },
+			],
+		}
+		ok(await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 1, document: doc }))
+		// A mixdown that failed (as the worker leaves one whose render broke).
+		const { rows } = await services.db.privileged(tx =>
+			tx.query<{ id: string }>(
+				`insert into public.generations (user_id, kind, status, provider, model, prompt, params, error, completed_at)
+				 values ($1, 'audio', 'failed', 'offline', 'offline:mixdown', 'Mixdown of “Retry me”', $2,
+					'The mixdown could not be rendered. Try again.', now()) returning id`,
+				[user.id, JSON.stringify({ source: 'mixdown', projectId: project.id, projectName: 'Retry me', document: doc })],
+			),
+		)
+		const failed = rows[0]!.id
+		expect(await services.audioProjects.retryMixdown(other, project.id, failed)).toMatchObject({ status: 404 })
+		const { generation } = ok(await services.audioProjects.retryMixdown(user, project.id, failed))
+		expect(generation.id).not.toBe(failed)
+		expect(generation.params).toMatchObject({ projectId: project.id, document: doc })
+		const done = await settle(user.id, generation.id)
+		expect(done.status, done.error ?? '').toBe('succeeded')
+		// The failed one stays in the list, below the new one; a finished mixdown is not "tried again".
+		expect((await services.audioProjects.mixdowns(user, project.id)).map(g => g.id)).toEqual([generation.id, failed])
+		expect(await services.audioProjects.retryMixdown(user, project.id, generation.id)).toMatchObject({
+			refused: true,
+			status: 409,
+		})
+	}, 60_000)
 
 	test('mixdowns are rate limited', async () => {
 		const user = await createUser(services.db)
