@@ -175,7 +175,7 @@ export async function createServices(configured: Config): Promise<Services> {
 	const webhooks = { replicate: createReplicateWebhooks({ config, db, providers, generations }) }
 	const chat = createChat({ config, db, jobs, providers, storage })
 	const transcripts = createTranscripts({ config, db, jobs, providers, storage })
-	const workflows = createWorkflows({ config, db, jobs, providers, generations })
+	const workflows = createWorkflows({ config, db, jobs, providers, generations, storage, audioProjects })
 	const sounds = createSounds({ config, db })
 	// Before the database closes: replies still being written keep their text and can be retried.
 	closers.push(['chat replies', () => chat.close()])

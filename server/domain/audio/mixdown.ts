@@ -4,6 +4,7 @@
  * decodes every audible clip with ffmpeg, sums them sample by sample and stores WAV and MP3 with their peaks.
  * A failed one can be tried again: a new mixdown of the same snapshot, the failed one stays in the list.
  */
+import { randomUUID } from 'node:crypto'
 import * as v from 'valibot'
 import type { Db } from '#server/db/index.ts'
 import type { Job, Jobs } from '#server/jobs/index.ts'
@@ -33,6 +34,7 @@ import {
 	type Clip,
 	type ProjectDocument,
 } from './project-schema.ts'
+import { newTrack } from './project-edits.ts'
 import { storeWaveform } from './waveforms.ts'
 
 /** A mixdown job's data: the generation it renders (the same shape as a generation's own jobs). */
@@ -119,6 +121,64 @@ export function createMixdowns(deps: {
 		const snapshot = v.safeParse(ProjectDocumentSchema, failed.params.document)
 		// A snapshot that no longer reads (an older document format) is mixed from the project as it is now.
 		return queue(actor, project, snapshot.success ? snapshot.output : project.document)
+	}
+
+	/**
+	 * A mixdown of whole sounds, each on a track of its own from the start (a workflow's mix node): the user's
+	 * first audio output of each generation in `sources`. One per `idempotencyKey`: asked again, it returns the
+	 * mixdown already made or under way. Refused when a source is not the user's finished audio.
+	 */
+	async function mixSounds(
+		userId: string,
+		input: { name: string; sources: readonly string[]; idempotencyKey: string },
+	): Promise<{ generation: Generation } | Refusal> {
+		const result = await db.asUser(
+			userId,
+			async (tx): Promise<{ generation: Generation; fresh: boolean } | Refusal> => {
+				const existing = await tx.query<Row>(
+					`select ${COLUMNS} from public.generations where user_id = $1 and idempotency_key = $2`,
+					[userId, input.idempotencyKey],
+				)
+				if (existing.rows[0]) return { generation: toGeneration(existing.rows[0]), fresh: false }
+				const found = [...(await soundsOf(tx, userId, input.sources)).values()]
+				const tracks = []
+				for (const [i, id] of input.sources.entries()) {
+					const sound = found
+						.filter(f => f.sound.generationId === id)
+						.sort((a, b) => a.sound.output - b.sound.output)[0]?.sound
+					if (!sound?.duration)
+						return refuse(422, 'nothing_to_mix', 'A sound to mix is not one of your finished recordings.')
+					tracks.push({
+						...newTrack(`Track ${i + 1}`),
+						clips: [
+							{
+								id: randomUUID(),
+								generationId: sound.generationId,
+								output: sound.output,
+								start: 0,
+								trimIn: 0,
+								trimOut: sound.duration,
+								gain: 1,
+							},
+						],
+					})
+				}
+				if (tracks.length === 0) return refuse(422, 'nothing_to_mix', 'Connect at least one sound to mix.')
+				const document = v.parse(ProjectDocumentSchema, { version: 1, tracks })
+				const params = { source: 'mixdown', projectName: input.name, document }
+				const { rows } = await tx.query<Row>(
+					`insert into public.generations (user_id, kind, provider, model, prompt, params, idempotency_key)
+				 values ($1, 'audio', 'offline', $2, $3, $4, $5) returning ${COLUMNS}`,
+					[userId, MIXDOWN_MODEL, `Mix of “${input.name}”`, JSON.stringify(params), input.idempotencyKey],
+				)
+				const generation = toGeneration(rows[0] as Row)
+				await jobs.enqueue(tx, 'audio.mixdown', { generationId: generation.id })
+				return { generation, fresh: true }
+			},
+		)
+		if ('refused' in result) return result
+		if (result.fresh) jobs.wake('audio.mixdown')
+		return { generation: result.generation }
 	}
 
 	// ---- the worker (privileged: it runs without a session, for the generation's owner) ----
@@ -222,6 +282,7 @@ export function createMixdowns(deps: {
 		mixdowns,
 		mixdown,
 		retry,
+		mixSounds,
 		runMixdown,
 		async startWorkers() {
 			await jobs.work('audio.mixdown', runMixdown, { data: RunDataSchema, pollingIntervalSeconds: 1 })

@@ -228,6 +228,8 @@ export function createAudioProjects(deps: {
 		mixdowns: mixes.mixdowns,
 		mixdown: mixes.mixdown,
 		retryMixdown: mixes.retry,
+		/** A workflow's mix node: whole sounds mixed, one per key. */
+		mixSounds: mixes.mixSounds,
 		exportFile,
 		importFile,
 		runMixdown: mixes.runMixdown,

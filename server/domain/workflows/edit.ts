@@ -36,6 +36,10 @@ const prompt = (name: string, label: string, description?: string): FieldSpec =>
 
 export const NODE_FIELDS: Record<NodeKind, readonly FieldSpec[]> = {
 	text: [prompt('value', 'Text')],
+	library: [
+		{ name: 'media', label: 'Kind', input: 'select', options: ['image', 'audio', 'video'] },
+		{ name: 'generationId', label: 'Library item', input: 'text', description: 'The id of one of your library items.' },
+	],
 	template: [prompt('template', 'Template', 'Write {{name}} where an input goes; each name becomes an input.')],
 	chat: [prompt('system', 'System prompt'), { name: 'maxTokens', label: 'Max tokens', input: 'int' }],
 	image: [
@@ -104,6 +108,7 @@ export function newNode(
 	if (NODE_SPECS[kind].capability) raw.model = model
 	if (kind === 'text') raw.value = ''
 	if (kind === 'template') raw.template = ''
+	if (kind === 'library') Object.assign(raw, { media: 'image', generationId: '' })
 	return raw as WorkflowNode
 }
 

@@ -28,6 +28,8 @@ export const ESTIMATE_ASSUMPTIONS = {
 	transcriptCharsPerSecond: 25,
 	/** Compute seconds an upscale takes, when the model is billed by time. */
 	upscaleSeconds: { min: 2, max: 30 },
+	/** A library recording or video's length is read when the run starts; before that, up to this many seconds. */
+	librarySeconds: { min: 0, max: 600 },
 	/** Music length when the node sets none. */
 	defaultMusicSeconds: 10,
 } as const
@@ -76,6 +78,9 @@ export function estimateWorkflow(valid: ValidWorkflow, catalogue: readonly Model
 		switch (n.kind) {
 			case 'text':
 				lengths = { text: exact(n.value.length), seconds: ZERO }
+				break
+			case 'library':
+				lengths = { text: ZERO, seconds: n.media === 'image' ? ZERO : { ...A.librarySeconds } }
 				break
 			case 'template': {
 				const own = fillTemplate(n.template, {}).length

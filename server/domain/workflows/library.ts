@@ -70,8 +70,19 @@ function cleanName(name: string): string | Refusal {
 	return trimmed
 }
 
-export function createWorkflowLibrary(deps: { db: Db; catalogue(): readonly (ModelInfo & { available?: boolean })[] }) {
+export function createWorkflowLibrary(deps: {
+	db: Db
+	catalogue(): readonly (ModelInfo & { available?: boolean })[]
+	/** Problems for library nodes whose item is not the user's own (checked before every save). */
+	checkReferences?: (tx: Tx, userId: string, definition: WorkflowDefinition) => Promise<WorkflowProblem[]>
+}) {
 	const { db } = deps
+
+	/** A refusal when the definition points at a library item that is not the user's, else null. */
+	async function foreign(tx: Tx, actor: Actor, definition: WorkflowDefinition): Promise<Refusal | null> {
+		const problems = (await deps.checkReferences?.(tx, actor.id, definition)) ?? []
+		return problems.length > 0 ? malformed(problems) : null
+	}
 
 	/** The definition as a draft worth keeping, or the problems that make it malformed. */
 	function draft(input: unknown): WorkflowDefinition | Refusal {
@@ -166,8 +177,11 @@ export function createWorkflowLibrary(deps: { db: Db; catalogue(): readonly (Mod
 		if (typeof clean !== 'string') return clean
 		const checked = draft(definition)
 		if ('refused' in checked) return checked
-		const id = await db.asUser(actor.id, tx => insert(tx, actor, clean, checked))
-		return { id }
+		return db.asUser(actor.id, async (tx): Promise<{ id: string } | Refusal> => {
+			const refused = await foreign(tx, actor, checked)
+			if (refused) return refused
+			return { id: await insert(tx, actor, clean, checked) }
+		})
 	}
 
 	/** One editing step (or the canvas's whole definition), applied under a lock so two tabs do not lose a step. */
@@ -220,6 +234,8 @@ export function createWorkflowLibrary(deps: { db: Db; catalogue(): readonly (Mod
 					break
 				}
 			}
+			const refused = await foreign(tx, actor, definition)
+			if (refused) return refused
 			await tx.query('update public.workflows set name = $2, definition = $3, updated_at = now() where id = $1', [
 				id,
 				name,

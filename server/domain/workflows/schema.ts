@@ -14,6 +14,7 @@ export type PortType = (typeof PORT_TYPES)[number]
 
 export const NODE_KINDS = [
 	'text',
+	'library',
 	'template',
 	'chat',
 	'image',
@@ -61,6 +62,8 @@ const one = (name: string, type: PortType, required = true): InputPort => ({ nam
 /** Every node kind: its ports and capability. A template's inputs are its `{{slots}}` (see `inputPortsOf`). */
 export const NODE_SPECS: Record<NodeKind, KindSpec> = {
 	text: { label: 'Text input', capability: null, inputs: [], outputs: [{ name: 'text', type: 'text' }] },
+	// Its one output port is named and typed after the item's media (see `outputPortsOf`).
+	library: { label: 'From the library', capability: null, inputs: [], outputs: [{ name: 'image', type: 'image' }] },
 	template: { label: 'Prompt template', capability: null, inputs: [], outputs: [{ name: 'text', type: 'text' }] },
 	chat: {
 		label: 'Chat model',
@@ -198,6 +201,13 @@ export const WorkflowNodeSchema = v.variant(
 	'kind',
 	[
 		node('text', { value: text('The text') }),
+		node('library', {
+			media: v.picklist(['image', 'audio', 'video'], 'A library item is an image, audio or a video.'),
+			generationId: v.pipe(
+				v.string('Pick an item from your library.'),
+				v.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'Pick an item from your library.'),
+			),
+		}),
 		node('template', { template: text('The template') }),
 		node('chat', {
 			model,
@@ -263,7 +273,13 @@ export function inputPortsOf(n: WorkflowNode): readonly InputPort[] {
 }
 
 export function outputPortsOf(n: WorkflowNode): readonly OutputPort[] {
+	if (n.kind === 'library') return [{ name: n.media, type: n.media }]
 	return NODE_SPECS[n.kind].outputs
+}
+
+/** The library items a definition refers to (its library nodes' generation ids), each once. */
+export function libraryReferences(definition: Pick<WorkflowDefinition, 'nodes'>): string[] {
+	return [...new Set(definition.nodes.flatMap(n => (n.kind === 'library' ? [n.generationId.toLowerCase()] : [])))]
 }
 
 export function modelOf(n: WorkflowNode): string | null {

@@ -35,6 +35,8 @@ export type ProblemCode =
 	| 'unavailable'
 	| 'cycle'
 	| 'empty'
+	/** A library node's item does not exist or is not the person's (checked by the domain, not here). */
+	| 'not_yours'
 
 export type WorkflowProblem = {
 	code: ProblemCode
