@@ -76,9 +76,55 @@ async function sendRemixResponse(res: ExpressResponse, response: Response): Prom
 	res.status(response.status)
 	for (const [name, value] of response.headers.entries()) res.append(name, value)
 	// Event streams go out at once: the first event must not wait for a buffer to fill.
-	if (/text\/event-stream/i.test(response.headers.get('Content-Type') ?? '')) res.flushHeaders()
-	if (response.body) await writeReadableStreamToWritable(response.body, res)
+	if (/text\/event-stream/i.test(response.headers.get('Content-Type') ?? '')) {
+		res.flushHeaders()
+		if (response.body) await writeReadableStreamToWritable(response.body, res)
+		else res.end()
+		return
+	}
+	if (response.body) await writeCoalesced(response.body, res)
 	else res.end()
+}
+
+/** `res.flush` when compression wraps the response: ends the deflate block so what was written leaves now. */
+type Flushable = ExpressResponse & { flush?: () => void }
+
+/**
+ * A page's body, in as few writes as it was produced in. React hands a render over in pieces of about 2 KB, most
+ * of them in one turn of the event loop; written one by one (as `writeReadableStreamToWritable` does, with a
+ * compression flush after each), every piece became its own deflate block, its own zlib job on the thread pool
+ * and its own `writev`. Pieces that arrive in the same turn are joined and written once at the end of it
+ * (`setImmediate`), then flushed, so a streamed page still sends each part as soon as it is ready.
+ */
+export async function writeCoalesced(body: ReadableStream<Uint8Array>, res: Flushable): Promise<void> {
+	const reader = body.getReader()
+	let pending: Uint8Array[] = []
+	let scheduled: NodeJS.Immediate | null = null
+	const writePending = () => {
+		scheduled = null
+		if (pending.length === 0) return
+		const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending)
+		pending = []
+		res.write(chunk)
+		res.flush?.()
+	}
+	try {
+		for (;;) {
+			const { done, value } = await reader.read()
+			if (done) break
+			pending.push(value)
+			scheduled ??= setImmediate(writePending)
+		}
+		if (scheduled) clearImmediate(scheduled)
+		const rest = pending.length === 0 ? undefined : pending.length === 1 ? pending[0] : Buffer.concat(pending)
+		pending = []
+		if (rest) res.end(rest)
+		else res.end()
+	} catch (error) {
+		if (scheduled) clearImmediate(scheduled)
+		res.destroy(error instanceof Error ? error : new Error(String(error)))
+		throw error
+	}
 }
 
 /**
