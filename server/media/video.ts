@@ -4,7 +4,7 @@
  * installed on the host. A file ffmpeg cannot read gets no poster; the page works without one.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import ffmpeg from '@ffmpeg-installer/ffmpeg'
@@ -35,6 +35,61 @@ export async function firstFrame(data: Uint8Array): Promise<Uint8Array> {
 		})
 		if (png.length === 0) throw new Error('ffmpeg found no frame')
 		return new Uint8Array(png)
+	} finally {
+		await rm(dir, { recursive: true, force: true })
+	}
+}
+
+/** Longer than this and re-encoding a clip is given up on. */
+const ENCODE_TIMEOUT_MS = 60_000
+/** A re-encoded clip larger than this is refused. */
+const MAX_CLIP_BYTES = 256 * 1024 * 1024
+
+/**
+ * A clip re-encoded to exactly `width`×`height` (the picture scaled to fit, the rest black) and `seconds` long (looped
+ * when shorter, cut when longer), H.264 in MP4 with its index first so it plays while it loads. For the offline
+ * model, whose one demo clip stands in for every shape and length a request can ask for.
+ */
+export async function fitVideo(
+	data: Uint8Array,
+	target: { width: number; height: number; seconds: number },
+): Promise<Uint8Array> {
+	const { width, height, seconds } = target
+	const dir = await mkdtemp(path.join(tmpdir(), 'clip-'))
+	try {
+		const input = path.join(dir, 'input')
+		const output = path.join(dir, 'output.mp4')
+		await writeFile(input, data)
+		const filter = `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1`
+		const args = [
+			...[
+				'-v',
+				'error',
+				'-y',
+				'-stream_loop',
+				'-1',
+				'-i',
+				input,
+				'-map_metadata',
+				'0',
+				'-t',
+				String(seconds),
+				'-vf',
+				filter,
+				'-an',
+			],
+			...['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'],
+			output,
+		]
+		await new Promise<void>((resolve, reject) => {
+			execFile(ffmpeg.path, args, { timeout: ENCODE_TIMEOUT_MS, maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) => {
+				if (error) reject(new Error(`ffmpeg could not re-encode the clip: ${String(stderr).slice(0, 300)}`))
+				else resolve()
+			})
+		})
+		const clip = await readFile(output)
+		if (clip.length === 0 || clip.length > MAX_CLIP_BYTES) throw new Error('ffmpeg made no usable clip')
+		return new Uint8Array(clip)
 	} finally {
 		await rm(dir, { recursive: true, force: true })
 	}

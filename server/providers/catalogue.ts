@@ -48,6 +48,12 @@ export type VideoOptions = {
 	aspects: readonly string[]
 	resolutions: readonly string[]
 	inputImage: boolean
+	/**
+	 * Replicate: the input field each choice is sent as, for the choices the model's API takes (the length goes as
+	 * `replicateBilling.inputKey` for models priced per second of video). A choice without a field is only the
+	 * one the model makes, and is not sent.
+	 */
+	replicateInputs?: { aspect?: string; resolution?: string; image?: string }
 }
 
 /** For video models the catalogue says nothing about: one five-second 16:9 clip from text. */
@@ -392,7 +398,32 @@ export const DEFAULT_CATALOGUE: readonly ModelInfo[] = [
 		capabilities: ['video'],
 		prices: { second: 83_334 },
 		replicateBilling: { by: 'output-seconds', inputKey: 'duration', defaultSeconds: 6 },
-		video: { durations: [6], aspects: ['16:9'], resolutions: ['720p'], inputImage: true },
+		video: {
+			durations: [6],
+			aspects: ['16:9'],
+			resolutions: ['720p'],
+			inputImage: true,
+			replicateInputs: { image: 'first_frame_image' },
+		},
+	},
+	{
+		id: 'replicate:bytedance/seedance-1-lite',
+		provider: 'replicate',
+		vendorModel: 'bytedance/seedance-1-lite',
+		displayName: 'Seedance 1 Lite',
+		description:
+			'Five- or ten-second clips in seven shapes at 480p or 720p, from text or a first frame (priced per second).',
+		capabilities: ['video'],
+		// Replicate's 720p rate; 480p costs less, so the price shown is never under what is charged.
+		prices: { second: 36_000 },
+		replicateBilling: { by: 'output-seconds', inputKey: 'duration', defaultSeconds: 5 },
+		video: {
+			durations: [5, 10],
+			aspects: ['16:9', '4:3', '1:1', '3:4', '9:16', '21:9', '9:21'],
+			resolutions: ['720p', '480p'],
+			inputImage: true,
+			replicateInputs: { aspect: 'aspect_ratio', resolution: 'resolution', image: 'image' },
+		},
 	},
 	{
 		id: 'replicate:meta/musicgen',

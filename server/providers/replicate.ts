@@ -260,9 +260,15 @@ export function createReplicateAdapter(options: ReplicateAdapterOptions): Provid
 		},
 
 		async video(model: string, request: VideoRequest, signal?: AbortSignal): Promise<AsyncMediaResult> {
-			const input: Record<string, unknown> = { prompt: request.prompt, prompt_optimizer: true }
-			if (request.image) input.first_frame_image = toDataUri(request.image.data, request.image.contentType)
-			const billing = modelInfo(model)?.replicateBilling
+			const info = modelInfo(model)
+			const fields = info?.video?.replicateInputs ?? { image: 'first_frame_image' }
+			const input: Record<string, unknown> = { prompt: request.prompt }
+			if (model === 'minimax/video-01') input.prompt_optimizer = true
+			// Only the fields this model's API takes; a choice it does not take is the only one it makes.
+			if (request.image && fields.image) input[fields.image] = toDataUri(request.image.data, request.image.contentType)
+			if (request.aspect && fields.aspect) input[fields.aspect] = request.aspect
+			if (request.resolution && fields.resolution) input[fields.resolution] = request.resolution
+			const billing = info?.replicateBilling
 			if (request.durationSeconds !== undefined && billing?.by === 'output-seconds') {
 				input[billing.inputKey] = request.durationSeconds
 			}

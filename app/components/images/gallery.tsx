@@ -7,6 +7,7 @@
 import { Form, Link, useRevalidator } from '@remix-run/react'
 import { ImageIcon, RotateCcw } from '#app/components/icons/index.tsx'
 import { useEffect } from 'react'
+import type { CSSProperties } from 'react'
 import { RELATION_WORDS } from '#server/domain/generations/schema.ts'
 import { PENDING, PendingState } from '../generation-output.tsx'
 import { Thumb, aspectOf } from './thumb.tsx'
@@ -92,30 +93,18 @@ function GalleryTile({ tile, eager }: { tile: Tile; eager: boolean }) {
 	const output = index === null ? undefined : item.outputs[index]
 	return (
 		<li
-			className="group relative overflow-hidden rounded-lg border border-line bg-raised"
-			style={{ flexGrow: aspect, flexBasis: `calc(var(--row) * ${aspect.toFixed(3)})`, aspectRatio: aspect }}
+			className="gallery-tile"
+			style={{ '--a': Number(aspect.toFixed(3)) } as CSSProperties}
 			data-generation-status={item.status}
 			data-generation-id={item.id}
 		>
 			{output ? (
-				<Link
-					to={href}
-					className="block h-full w-full"
-					aria-label={`${item.prompt}${index ? ` (image ${index + 1})` : ''}`}
-				>
-					<Thumb
-						output={output}
-						alt=""
-						sizes={sizesFor(aspect)}
-						eager={eager}
-						className="h-full w-full object-cover transition duration-200 group-hover:scale-[1.02] motion-reduce:transition-none"
-					/>
-					<span className="pointer-events-none absolute inset-x-0 bottom-0 line-clamp-2 bg-gradient-to-t from-black/75 to-transparent px-2.5 pb-2 pt-6 text-left text-xs text-white opacity-0 transition group-focus-within:opacity-100 group-hover:opacity-100">
-						{item.prompt}
-					</span>
+				<Link to={href} aria-label={`${item.prompt}${index ? ` (image ${index + 1})` : ''}`}>
+					<Thumb output={output} alt="" sizes={sizesFor(aspect)} eager={eager} />
+					<span className="gallery-caption">{item.prompt}</span>
 				</Link>
 			) : PENDING.includes(item.status) ? (
-				<Link to={href} className="block h-full w-full no-underline" aria-label={`${item.prompt} (in progress)`}>
+				<Link to={href} className="no-underline" aria-label={`${item.prompt} (in progress)`}>
 					<PendingState status={item.status} since={item.startedAt ?? item.createdAt} className="h-full" />
 				</Link>
 			) : (

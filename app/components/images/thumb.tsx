@@ -33,7 +33,7 @@ export function Thumb({
 			alt={alt}
 			loading={eager ? 'eager' : 'lazy'}
 			decoding="async"
-			className={className}
+			className={className || undefined}
 		/>
 	)
 }

@@ -23,33 +23,58 @@ export function decodeCursor(text: string): GalleryCursor | null {
 	return { micros: match[1], id: match[2] }
 }
 
+/**
+ * The tiles a generation takes in a gallery: the pictures it was asked for (`n`), which is what a finished run of
+ * the studio holds and what a running one shows. Read from `params` only, so counting rows past the page does not
+ * read their outputs.
+ */
+const TILES = `(case when jsonb_typeof(params->'n') = 'number' then greatest((params->>'n')::numeric::int, 1) else 1 end)`
+
 const MICROS = `(extract(epoch from created_at) * 1000000)::bigint::text`
 
 export function createGallery(deps: { db: Db }) {
 	const { db } = deps
 
-	/** One page of a kind, newest first, after `cursor`, in the order of the gallery index. */
+	/**
+	 * One page of a kind, newest first, after `cursor`, in the order of the gallery index. `maxTiles` ends the page
+	 * early once its generations hold that many pictures (a run of four is four tiles), so a page of runs of four
+	 * costs no more to render than a page of single images.
+	 */
 	async function page(
 		actor: Actor,
-		options: { kind: GenerationKind; cursor?: GalleryCursor | null; limit?: number },
+		options: { kind: GenerationKind; cursor?: GalleryCursor | null; limit?: number; maxTiles?: number },
 	): Promise<{ items: Generation[]; next: string | null }> {
 		const limit = Math.min(Math.max(options.limit ?? 24, 1), 100)
 		const cursor = options.cursor ?? null
+		const maxTiles = options.maxTiles ?? null
+		// The running count of tiles is taken in the database, so rows past the page are never sent or parsed: the
+		// page's rows, then one more (the first that does not fit, or the second when the first alone overflows) to
+		// tell whether there is a next page.
 		const rows = await db.asUser(actor.id, async tx => {
-			const result = await tx.query<Row & { micros: string }>(
-				`select ${COLUMNS}, ${MICROS} as micros from public.generations
-				 where deleted_at is null and kind = $1
-				   and ($2::bigint is null or (created_at, id) < ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid))
-				 order by created_at desc, id desc limit $4`,
-				[options.kind, cursor?.micros ?? null, cursor?.id ?? null, limit + 1],
+			const result = await tx.query<Row & { micros: string; running: string }>(
+				`select * from (
+				   select ${COLUMNS}, ${MICROS} as micros, sum(${TILES}) over w as running, ${TILES} as tiles,
+				          row_number() over w as pos
+				   from public.generations
+				   where deleted_at is null and kind = $1
+				     and ($2::bigint is null or (created_at, id) < ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid))
+				   window w as (order by created_at desc, id desc)
+				   order by created_at desc, id desc limit $4
+				 ) page
+				 where $5::int is null or pos <= 2 or running - tiles <= $5
+				 order by pos`,
+				[options.kind, cursor?.micros ?? null, cursor?.id ?? null, limit + 1, maxTiles],
 			)
 			return result.rows
 		})
-		const items = rows.slice(0, limit)
+		// The first generation always fits, however many pictures it holds.
+		const items = rows.filter(
+			(row, i) => i < limit && (i === 0 || maxTiles === null || Number(row.running) <= maxTiles),
+		)
 		const last = items.at(-1)
 		return {
 			items: items.map(toGeneration),
-			next: rows.length > limit && last ? encodeCursor({ micros: String(last.micros), id: last.id }) : null,
+			next: rows.length > items.length && last ? encodeCursor({ micros: String(last.micros), id: last.id }) : null,
 		}
 	}
 

@@ -13,11 +13,11 @@ import { createOfflinePictures } from './pictures.ts'
 import { checkSignal } from './shared.ts'
 import { offlineMusic, offlineSpeech } from './sounds.ts'
 import { chunksOf, offlineAnalysis, offlineReply, offlineTitle, offlineTranscript } from './text.ts'
-import { DEMO_VIDEO_SECONDS, demoVideoLoader } from './video.ts'
+import { demoClip, demoVideoLoader } from './video.ts'
 
 export { OFFLINE_LABEL } from './shared.ts'
 export { offlineReply, offlineTitle } from './text.ts'
-export { DEMO_VIDEO_FILE, DEMO_VIDEO_SECONDS } from './video.ts'
+export { DEMO_VIDEO_FILE, DEMO_VIDEO_SECONDS, videoSize } from './video.ts'
 
 export type OfflineOptions = {
 	/** Pause between streamed chat chunks, so streaming looks and behaves like a real provider. */
@@ -92,13 +92,14 @@ export function createOfflineAdapter(options: OfflineOptions = {}): ProviderAdap
 			return pictures.upscale(request)
 		},
 
-		async video(_model, _request, signal) {
+		async video(_model, request, signal) {
 			checkSignal(signal)
-			const data = await loadDemoVideo()
+			const { data, seconds } = await demoClip(await loadDemoVideo(), request)
+			checkSignal(signal)
 			return {
 				status: 'succeeded',
 				outputs: [{ kind: 'bytes', data, contentType: 'video/mp4' }],
-				usage: { unit: 'seconds', units: DEMO_VIDEO_SECONDS },
+				usage: { unit: 'seconds', units: seconds },
 			}
 		},
 

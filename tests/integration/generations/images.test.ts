@@ -312,6 +312,27 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 		expect(older).toBe(seen[1])
 	})
 
+	test('a gallery page ends once it holds maxTiles pictures; the next page starts after it', async () => {
+		const user = await createUser(services.db)
+		const ids: string[] = []
+		for (const n of [4, 1, 3, 2])
+			ids.push(created(await services.generations.create(user, image(`tiles ${n}`, { n }))).id)
+		const newest = [...ids].reverse()
+		// 2 + 3 = 5 pictures fit in 6; the next run of 1 would still fit, the run of 4 after it would not.
+		const first = await services.generations.gallery(user, { kind: 'image', limit: 24, maxTiles: 6 })
+		expect(first.items.map(g => g.id)).toEqual(newest.slice(0, 3))
+		expect(first.next).not.toBeNull()
+		const second = await services.generations.gallery(user, {
+			kind: 'image',
+			limit: 24,
+			maxTiles: 2,
+			cursor: decodeCursor(first.next ?? ''),
+		})
+		// A run larger than the page is still shown, alone.
+		expect(second.items.map(g => g.id)).toEqual([ids[0]])
+		expect(second.next).toBeNull()
+	})
+
 	test('purging a deleted image removes its thumbnails with it', async () => {
 		const user = await createUser(services.db)
 		const done = await settle(services, user.id, created(await services.generations.create(user, image('to purge'))).id)

@@ -154,6 +154,34 @@ describe('long predictions (video, music)', () => {
 		expect(state.outputs).toEqual([{ kind: 'url', url: expect.stringMatching(/\.mp4$/) }])
 	})
 
+	it('sends the shape, resolution, length and first frame a video model takes, and nothing it does not', async () => {
+		const image = { data: new Uint8Array(STUB_PNG), contentType: 'image/png' }
+		const dataUri = `data:image/png;base64,${STUB_PNG.toString('base64')}`
+		const chosen = { prompt: 'a kite', aspect: '9:16', resolution: '480p', durationSeconds: 10, seed: 7, image }
+		const seedance = await providers.video('replicate:bytedance/seedance-1-lite').run(chosen)
+		const minimax = await providers
+			.video('replicate:minimax/video-01')
+			.run({ ...chosen, aspect: '16:9', resolution: '720p', durationSeconds: 6 })
+		for (const started of [seedance, minimax])
+			if (started.status === 'pending') await stub.settled(started.predictionId)
+		const [toSeedance, toMinimax] = creates()
+		expect(toSeedance?.path).toBe('/v1/models/bytedance/seedance-1-lite/predictions')
+		expect(toSeedance?.json).toMatchObject({
+			input: { prompt: 'a kite', aspect_ratio: '9:16', resolution: '480p', duration: 10, seed: 7, image: dataUri },
+		})
+		expect(Object.keys((toSeedance?.json as { input: object }).input).sort()).toEqual(
+			['aspect_ratio', 'duration', 'image', 'prompt', 'resolution', 'seed'].sort(),
+		)
+		// MiniMax makes one shape at one resolution: those are not sent; its first frame has its own field.
+		expect((toMinimax?.json as { input: object }).input).toEqual({
+			prompt: 'a kite',
+			prompt_optimizer: true,
+			first_frame_image: dataUri,
+			duration: 6,
+			seed: 7,
+		})
+	})
+
 	it('polls music to completion when no webhook is used', async () => {
 		const started = await providers
 			.music('replicate:meta/musicgen')

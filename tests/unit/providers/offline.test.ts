@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { inflateSync } from 'node:zlib'
+import ffmpeg from '@ffmpeg-installer/ffmpeg'
 import { describe, expect, it } from 'vitest'
 import { sniffAudio, sniffImage } from '#server/providers/media.ts'
-import { OFFLINE_LABEL, createOfflineAdapter, offlineTitle } from '#server/providers/offline/index.ts'
+import { OFFLINE_LABEL, createOfflineAdapter, offlineTitle, videoSize } from '#server/providers/offline/index.ts'
 import { ProviderError, type MediaOutput, type ProviderAdapter } from '#server/providers/types.ts'
 
 const offline: ProviderAdapter = createOfflineAdapter({ chunkDelayMs: 5 })
@@ -244,6 +249,34 @@ describe('offline audio and video', () => {
 		expect(ascii(clip.data, 4, 4)).toBe('ftyp')
 		expect(clip.data.length).toBeLessThan(100 * 1024)
 		expect(Buffer.from(clip.data).includes(Buffer.from('offline demo output'))).toBe(true)
+	})
+
+	it('makes the clip at the shape, resolution and length asked for', async () => {
+		const result = await offline.video?.('video', {
+			prompt: 'a kite',
+			aspect: '9:16',
+			resolution: '480p',
+			durationSeconds: 5,
+		})
+		if (result?.status !== 'succeeded') throw new Error('expected an immediate result')
+		const clip = bytesOf(result.outputs[0])
+		expect(ascii(clip.data, 4, 4)).toBe('ftyp')
+		expect(Buffer.from(clip.data).includes(Buffer.from('offline demo output'))).toBe(true)
+		expect(result.usage).toEqual({ unit: 'seconds', units: 5 })
+		const dir = await mkdtemp(path.join(tmpdir(), 'offline-clip-'))
+		try {
+			await writeFile(path.join(dir, 'clip.mp4'), clip.data)
+			// ffmpeg with no output names the input's duration and frame size and exits 1.
+			const described = await new Promise<string>(resolve =>
+				execFile(ffmpeg.path, ['-hide_banner', '-i', path.join(dir, 'clip.mp4')], (_error, _out, err) => resolve(err)),
+			)
+			expect(described).toMatch(/Duration: 00:00:05\.0/)
+			expect(described).toMatch(/ 480x854[ ,]/)
+		} finally {
+			await rm(dir, { recursive: true, force: true })
+		}
+		expect(videoSize('16:9', '720p')).toEqual({ width: 1280, height: 720 })
+		expect(videoSize('1:1', '480p')).toEqual({ width: 480, height: 480 })
 	})
 
 	it('says clearly when the demo clip is missing', async () => {
