@@ -21,6 +21,8 @@ import { createGenerations } from './domain/generations/index.ts'
 import type { Generations } from './domain/generations/index.ts'
 import { createReplicateWebhooks } from './domain/generations/webhooks.ts'
 import { createTranscripts } from './domain/transcripts/index.ts'
+import { createLibrary } from './domain/library/index.ts'
+import type { Library } from './domain/library/index.ts'
 import { createSounds } from './domain/sounds/index.ts'
 import type { Sounds } from './domain/sounds/index.ts'
 import type { Transcripts } from './domain/transcripts/index.ts'
@@ -67,6 +69,8 @@ export type Services = {
 	/** Multitrack audio projects and their mixdowns. */
 	audioProjects: AudioProjects
 	transcripts: Transcripts
+	/** Every item the user owns in one list: favourites, bulk delete, zips, lineage. */
+	library: Library
 	sounds: Sounds
 	chat: Chat
 	models: Models
@@ -176,6 +180,7 @@ export async function createServices(configured: Config): Promise<Services> {
 	const chat = createChat({ config, db, jobs, providers, storage })
 	const transcripts = createTranscripts({ config, db, jobs, providers, storage })
 	const workflows = createWorkflows({ config, db, jobs, providers, generations, storage, audioProjects })
+	const library = createLibrary({ db, storage, generations, transcripts })
 	const sounds = createSounds({ config, db })
 	// Before the database closes: replies still being written keep their text and can be retried.
 	closers.push(['chat replies', () => chat.close()])
@@ -249,6 +254,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		generations,
 		audioProjects,
 		transcripts,
+		library,
 		sounds,
 		chat,
 		models,

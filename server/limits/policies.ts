@@ -65,6 +65,8 @@ export const POLICIES = {
 	audio_project: { points: 240, durationSeconds: MINUTE, key: 'user' },
 	/** Mixdowns started: each renders a project with ffmpeg on the server. */
 	mixdown: { points: 10, durationSeconds: MINUTE, key: 'user' },
+	/** Library zips: each streams up to a hundred files from storage. */
+	archive: { points: 10, durationSeconds: MINUTE, key: 'user' },
 	/** Generic authenticated writes: rename, delete, pin, move... */
 	write: { points: 120, durationSeconds: MINUTE, key: 'user' },
 } as const satisfies Record<string, Policy>

@@ -13,6 +13,8 @@ describe('the policy table', () => {
 		expect(POLICIES.api_token).toEqual({ points: 10, durationSeconds: 3600, key: 'user' })
 		expect(POLICIES.account).toEqual({ points: 10, durationSeconds: 900, key: 'user' })
 		expect(POLICIES.write).toEqual({ points: 120, durationSeconds: 60, key: 'user' })
+		// Library zips: each reads up to a hundred files from storage.
+		expect(POLICIES.archive).toEqual({ points: 10, durationSeconds: 60, key: 'user' })
 		const perMinute = { chat: 60, generation: 10, analysis: 30, upload: 10, transcription: 20, publish: 10 }
 		for (const [name, points] of Object.entries({ ...perMinute, analytics: 30, title: 20 })) {
 			expect(POLICIES[name as keyof typeof POLICIES]).toEqual({ points, durationSeconds: 60, key: 'user' })
@@ -29,6 +31,7 @@ describe('the policy table', () => {
 				'analysis',
 				'analytics',
 				'api_token',
+				'archive',
 				'audio_project',
 				'catalogue',
 				'chat',

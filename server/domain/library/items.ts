@@ -1,0 +1,190 @@
+/**
+ * The library's read model: every item a user owns as one list — generations of every kind (mixdowns and workflow
+ * outputs among them), chat attachments and transcripts — filtered, searched (Postgres full text, the `search`
+ * columns and their GIN indexes), sorted and paged with a (created_at, id) cursor, so two items made in the same
+ * microsecond are neither skipped nor shown twice. All as the user (`db.asUser`): row-level security applies.
+ */
+import type { Db, Tx } from '#server/db/index.ts'
+import type { Actor } from '../actor.ts'
+import type { GenerationOutput } from '../generations/rows.ts'
+import type { ItemRef, ItemType, LibraryKind, LibraryQuery, LibrarySource } from './schema.ts'
+
+/** One row of the list: what a tile shows, and where its files are. */
+export type LibraryItem = {
+	type: ItemType
+	id: string
+	kind: LibraryKind
+	status: string
+	model: string | null
+	title: string
+	favorite: boolean
+	source: LibrarySource
+	createdAt: Date
+	/** A generation's stored outputs; an attachment's or a transcript's one file. */
+	files: Array<Pick<GenerationOutput, 'bucket' | 'key' | 'contentType' | 'size' | 'thumbnails' | 'duration'>>
+}
+
+export type ItemRow = {
+	type: ItemType
+	id: string
+	kind: LibraryKind
+	status: string
+	model: string | null
+	title: string
+	favorite: boolean
+	source: LibrarySource
+	created_at: Date
+	micros: string
+	outputs: GenerationOutput[] | null
+	bucket: 'media' | 'attachments' | null
+	key: string | null
+	content_type: string | null
+	size: number | string | null
+}
+
+const fileKind = (
+	column: string,
+) => `case when ${column} like 'image/%' then 'image' when ${column} like 'video/%' then 'video'
+	when ${column} like 'audio/%' then 'audio' when ${column} like 'text/%' then 'text' else 'file' end`
+
+/**
+ * Every item as one relation. Each branch keeps its own table's indexes: the planner pushes the filters and the
+ * cursor into each one, and merges three index scans in (created_at, id) order for a page.
+ */
+export const ITEMS = `(
+	select 'generation'::text as type, g.id, g.user_id, g.kind, g.status, g.model, g.prompt as title, g.favorite,
+		case when exists (select 1 from public.workflow_node_runs n where n.generation_id = g.id) then 'workflow'
+			else 'studio' end as source,
+		g.search, g.created_at, g.outputs, null::text as bucket, null::text as key, null::text as content_type,
+		null::bigint as size
+	from public.generations g where g.deleted_at is null
+	union all
+	select 'attachment', a.id, a.user_id, ${fileKind('a.content_type')}, 'succeeded', null, a.name, a.favorite, 'chat',
+		a.search, a.created_at, null, a.bucket, a.key, a.content_type, a.size
+	from public.attachments a
+	union all
+	select 'transcript', t.id, t.user_id, 'transcript', t.status, t.model, t.name, t.favorite, 'studio',
+		t.search, t.created_at, null, t.bucket, t.key, t.content_type, t.size
+	from public.transcripts t
+) items`
+
+const MICROS = `(extract(epoch from created_at) * 1000000)::bigint::text`
+
+export function toItem(row: ItemRow): LibraryItem {
+	const files: LibraryItem['files'] =
+		row.type === 'generation'
+			? (row.outputs ?? [])
+			: row.bucket && row.key
+				? [{ bucket: row.bucket, key: row.key, contentType: row.content_type ?? '', size: Number(row.size ?? 0) }]
+				: []
+	return {
+		type: row.type,
+		id: row.id,
+		kind: row.kind,
+		status: row.status,
+		model: row.model,
+		title: row.title,
+		favorite: row.favorite,
+		source: row.source,
+		createdAt: row.created_at,
+		files,
+	}
+}
+
+/** The WHERE clause of a query (without the cursor) and its parameters, numbered from `$2` ($1 is the owner). */
+function filters(query: Omit<LibraryQuery, 'sort' | 'cursor'>) {
+	const where = ['user_id = $1']
+	const values: unknown[] = []
+	const add = (sql: (p: string) => string, value: unknown) => {
+		values.push(value)
+		where.push(sql(`$${values.length + 1}`))
+	}
+	if (query.kind) add(p => `kind = ${p}`, query.kind)
+	if (query.status) add(p => `status = ${p}`, query.status)
+	if (query.model) add(p => `model = ${p}`, query.model)
+	if (query.source) add(p => `source = ${p}`, query.source)
+	if (query.favorites) where.push('favorite')
+	// Whole days in UTC, the last one included.
+	if (query.from) add(p => `created_at >= ${p}::date::timestamptz`, query.from)
+	if (query.to) add(p => `created_at < (${p}::date + 1)::timestamptz`, query.to)
+	if (query.q) add(p => `search @@ websearch_to_tsquery('english', ${p})`, query.q)
+	return { where, values }
+}
+
+/** `<microseconds>_<uuid>`: the last item of a page, where the next one starts. */
+export const encodeCursor = (row: Pick<ItemRow, 'micros' | 'id'>) => `${row.micros}_${row.id}`
+
+function decodeCursor(text: string | undefined): { micros: string; id: string } | null {
+	const match = text ? /^(\d{1,17})_([0-9a-f-]{36})$/.exec(text) : null
+	return match?.[1] && match[2] ? { micros: match[1], id: match[2] } : null
+}
+
+export type LibraryPage = { items: LibraryItem[]; next: string | null; count: number }
+
+export function createItems(deps: { db: Db }) {
+	const { db } = deps
+
+	/** One page in the chosen order after the cursor, and how many items match the filters in all. */
+	async function page(actor: Actor, query: LibraryQuery, limit = 48): Promise<LibraryPage> {
+		const size = Math.min(Math.max(limit, 1), 200)
+		const { where, values } = filters(query)
+		const cursor = decodeCursor(query.cursor)
+		const newest = query.sort !== 'oldest'
+		const pageWhere = [...where]
+		const pageValues = [...values]
+		if (cursor) {
+			pageValues.push(cursor.micros, cursor.id)
+			const at = `'epoch'::timestamptz + $${pageValues.length}::bigint * interval '1 microsecond'`
+			pageWhere.push(`(created_at, id) ${newest ? '<' : '>'} (${at}, $${pageValues.length + 1}::uuid)`)
+		}
+		const order = newest ? 'created_at desc, id desc' : 'created_at, id'
+		return db.asUser(actor.id, async tx => {
+			const rows = await tx.query<ItemRow>(
+				`select type, id, kind, status, model, title, favorite, source, created_at, ${MICROS} as micros, outputs,
+					bucket, key, content_type, size
+				 from ${ITEMS} where ${pageWhere.join(' and ')} order by ${order} limit ${size + 1}`,
+				[actor.id, ...pageValues],
+			)
+			const counted = await tx.query<{ n: number | string }>(
+				`select count(*) as n from ${ITEMS} where ${where.join(' and ')}`,
+				[actor.id, ...values],
+			)
+			const items = rows.rows.slice(0, size)
+			const last = items.at(-1)
+			return {
+				items: items.map(toItem),
+				next: rows.rows.length > size && last ? encodeCursor(last) : null,
+				count: Number(counted.rows[0]?.n ?? 0),
+			}
+		})
+	}
+
+	/** The models the user's items were made with, for the filter's choices. */
+	async function models(actor: Actor): Promise<string[]> {
+		return db.asUser(actor.id, async tx => {
+			const { rows } = await tx.query<{ model: string }>(
+				`select distinct model from (
+					select model from public.generations where user_id = $1 and deleted_at is null
+					union select model from public.transcripts where user_id = $1
+				) m order by model limit 200`,
+				[actor.id],
+			)
+			return rows.map(r => r.model)
+		})
+	}
+
+	return { page, models }
+}
+
+/** Items by reference, in the order asked (the ones that do not exist, or are not the user's, left out). */
+export async function loadItems(tx: Tx, refs: readonly ItemRef[]): Promise<LibraryItem[]> {
+	if (refs.length === 0) return []
+	const { rows } = await tx.query<ItemRow>(
+		`select type, id, kind, status, model, title, favorite, source, created_at, ${MICROS} as micros, outputs,
+			bucket, key, content_type, size
+		 from ${ITEMS} where (type, id) in (select * from unnest($1::text[], $2::uuid[]))`,
+		[refs.map(r => r.type), refs.map(r => r.id)],
+	)
+	const byRef = new Map(rows.map(r => [`${r.type}:${r.id}`, toItem(r)]))
+	return refs.flatMap(r => byRef.get(`${r.type}:${r.id}`) ?? [])
+}

@@ -1,0 +1,15 @@
+revoke update (favorite) on public.transcripts from authenticated;
+revoke update (favorite) on public.generations from authenticated;
+drop index if exists public.generations_user_favorite_idx;
+drop index if exists public.transcripts_library_idx;
+drop index if exists public.attachments_library_idx;
+drop index if exists public.generations_library_idx;
+drop index if exists public.transcripts_search_idx;
+drop index if exists public.attachments_search_idx;
+drop index if exists public.generations_search_idx;
+alter table public.transcripts drop column search;
+alter table public.attachments drop column search;
+alter table public.generations drop column search;
+alter table public.transcripts drop column favorite;
+alter table public.attachments drop column favorite;
+alter table public.generations drop column favorite;

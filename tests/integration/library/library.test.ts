@@ -1,0 +1,372 @@
+/**
+ * The library on both drivers, on the services as production wires them: every kind of item in one list (studio
+ * generations, a workflow output, a mixdown, a chat attachment, a transcript), each filter, full-text search,
+ * pages that neither skip nor repeat items made in the same microsecond (both orders), the count, favourites,
+ * bulk delete (generations undoable) and the zip's entries and bytes; another user's items never appear.
+ */
+import { inflateRawSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { Refusal } from '#server/domain/refusal.ts'
+import type { LibraryQuery } from '#server/domain/library/schema.ts'
+import type { Services } from '#server/services.ts'
+import { createConversation, createMessage, createUser, testDrivers, type TestUser } from '#tests/support/database.ts'
+import { png, wav } from '#tests/support/samples.ts'
+import { startTestServices, type TestServices } from '#tests/support/services.ts'
+
+function ok<T>(value: T | Refusal): T {
+	if (typeof value === 'object' && value !== null && 'refused' in value) throw new Error(`refused: ${value.message}`)
+	return value
+}
+
+const q = (query: Partial<LibraryQuery> = {}): LibraryQuery => ({ sort: 'newest', ...query })
+
+/** File names and contents of a zip (stored or deflated entries), read from its central directory. */
+function unzip(zip: Buffer): Map<string, Buffer> {
+	const files = new Map<string, Buffer>()
+	const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+	let at = zip.readUInt32LE(end + 16)
+	const entries = zip.readUInt16LE(end + 10)
+	for (let i = 0; i < entries; i++) {
+		const method = zip.readUInt16LE(at + 10)
+		const size = zip.readUInt32LE(at + 20)
+		const nameLength = zip.readUInt16LE(at + 28)
+		const extra = zip.readUInt16LE(at + 30)
+		const comment = zip.readUInt16LE(at + 32)
+		const offset = zip.readUInt32LE(at + 42)
+		const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8')
+		const local = offset + 30 + zip.readUInt16LE(offset + 26) + zip.readUInt16LE(offset + 28)
+		files.set(
+			name,
+			method === 0 ? zip.subarray(local, local + size) : inflateRawSync(zip.subarray(local, local + size)),
+		)
+		at += 46 + nameLength + extra + comment
+	}
+	return files
+}
+
+describe.each(testDrivers())('the library on %s', driver => {
+	let t: TestServices
+	let services: Services
+	let user: TestUser
+	let other: TestUser
+	const ids: Record<string, string> = {}
+	const image = png(4, 4, [10, 200, 30])
+	const recording = wav(8000)
+
+	async function insertGeneration(
+		owner: string,
+		fields: {
+			kind?: string
+			status?: string
+			model?: string
+			prompt: string
+			params?: object
+			outputs?: object[]
+			parent?: string
+			at?: string
+		},
+	): Promise<string> {
+		const { rows } = await services.db.privileged(tx =>
+			tx.query<{ id: string }>(
+				`insert into generations (user_id, kind, status, provider, model, prompt, params, outputs, parent_id, created_at)
+				 values ($1, $2, $3, 'offline', $4, $5, $6, $7, $8, coalesce($9::timestamptz, now())) returning id`,
+				[
+					owner,
+					fields.kind ?? 'image',
+					fields.status ?? 'succeeded',
+					fields.model ?? 'offline:image',
+					fields.prompt,
+					JSON.stringify(fields.params ?? {}),
+					JSON.stringify(fields.outputs ?? []),
+					fields.parent ?? null,
+					fields.at ?? null,
+				],
+			),
+		)
+		return rows[0]!.id
+	}
+
+	beforeAll(async () => {
+		t = await startTestServices(driver)
+		services = t.services
+		user = await createUser(services.db)
+		other = await createUser(services.db)
+		const stored = await services.storage.put({ bucket: 'media', userId: user.id, data: image, filename: 'a.png' })
+		const output = {
+			bucket: stored.bucket,
+			key: stored.key,
+			contentType: stored.contentType,
+			kind: 'image',
+			size: stored.size,
+		}
+		ids.lighthouse = await insertGeneration(user.id, {
+			prompt: 'A lighthouse on a cliff at dawn',
+			outputs: [output],
+			at: '2026-03-01T10:00:00Z',
+		})
+		ids.variation = await insertGeneration(user.id, {
+			prompt: 'Stormy seas around an old tower',
+			parent: ids.lighthouse,
+			at: '2026-03-02T10:00:00Z',
+		})
+		ids.video = await insertGeneration(user.id, {
+			kind: 'video',
+			status: 'failed',
+			model: 'offline:video',
+			prompt: 'Waves rolling in slow motion',
+			at: '2026-04-10T10:00:00Z',
+		})
+		const project = await services.db.privileged(tx =>
+			tx.query<{ id: string }>(`insert into audio_projects (user_id, name) values ($1, 'Podcast') returning id`, [
+				user.id,
+			]),
+		)
+		ids.project = project.rows[0]!.id
+		ids.mixdown = await insertGeneration(user.id, {
+			kind: 'audio',
+			model: 'offline:mixdown',
+			prompt: 'Mixdown of “Podcast”',
+			params: { source: 'mixdown', projectId: ids.project },
+			at: '2026-04-11T10:00:00Z',
+		})
+		ids.workflowOutput = await insertGeneration(user.id, {
+			prompt: 'A poster for the fair',
+			at: '2026-04-12T10:00:00Z',
+		})
+		await services.db.privileged(async tx => {
+			const w = await tx.query<{ id: string }>(
+				`insert into workflows (user_id, name) values ($1, 'Poster flow') returning id`,
+				[user.id],
+			)
+			const r = await tx.query<{ id: string }>(
+				`insert into workflow_runs (user_id, workflow_id) values ($1, $2) returning id`,
+				[user.id, w.rows[0]!.id],
+			)
+			await tx.query(
+				`insert into workflow_node_runs (user_id, run_id, node_id, kind, generation_id) values ($1, $2, 'poster', 'image', $3)`,
+				[user.id, r.rows[0]!.id, ids.workflowOutput],
+			)
+		})
+		const chat = await createConversation(services.db, user.id, { title: 'Holiday plans' })
+		const message = await createMessage(services.db, user.id, chat.id, { content: 'What do you think of this photo?' })
+		ids.conversation = chat.id
+		const attached = await services.storage.put({
+			bucket: 'attachments',
+			userId: user.id,
+			data: image,
+			filename: 'beach_photo.png',
+		})
+		const a = await services.db.privileged(tx =>
+			tx.query<{ id: string }>(
+				`insert into attachments (user_id, message_id, bucket, key, content_type, size, name, created_at)
+				 values ($1, $2, $3, $4, $5, $6, 'beach_photo.png', '2026-05-01T10:00:00Z') returning id`,
+				[user.id, message.id, attached.bucket, attached.key, attached.contentType, attached.size],
+			),
+		)
+		ids.attachment = a.rows[0]!.id
+		const rec = await services.storage.put({
+			bucket: 'media',
+			userId: user.id,
+			data: recording,
+			filename: 'memo_final.wav',
+		})
+		const tr = await services.db.privileged(tx =>
+			tx.query<{ id: string }>(
+				`insert into transcripts (user_id, provider, model, name, bucket, key, content_type, size, status, segments, created_at)
+				 values ($1, 'offline', 'offline:transcribe', 'memo_final.wav', $2, $3, $4, $5, 'succeeded', $6, '2026-05-02T10:00:00Z')
+				 returning id`,
+				[
+					user.id,
+					rec.bucket,
+					rec.key,
+					rec.contentType,
+					rec.size,
+					JSON.stringify([{ start: 0, end: 1, text: 'Hello there.' }]),
+				],
+			),
+		)
+		ids.transcript = tr.rows[0]!.id
+		ids.foreign = await insertGeneration(other.id, { prompt: 'A lighthouse that is not yours' })
+	}, 120_000)
+	afterAll(async () => {
+		await t?.dispose()
+	})
+
+	const listed = async (query: Partial<LibraryQuery> = {}) => {
+		const page = await services.library.list(user, q(query), 100)
+		return { ids: page.items.map(i => i.id), count: page.count, items: page.items }
+	}
+
+	test('every kind of item in one list, newest first, and nothing of another user', async () => {
+		const all = await listed()
+		expect(all.ids).toEqual([
+			ids.transcript,
+			ids.attachment,
+			ids.workflowOutput,
+			ids.mixdown,
+			ids.video,
+			ids.variation,
+			ids.lighthouse,
+		])
+		expect(all.count).toBe(7)
+		const tiles = new Map(all.items.map(i => [i.id, i]))
+		expect(tiles.get(ids.attachment!)).toMatchObject({ type: 'attachment', kind: 'image', source: 'chat' })
+		expect(tiles.get(ids.attachment!)?.thumbnailUrl).toBeTruthy()
+		expect(tiles.get(ids.transcript!)).toMatchObject({ type: 'transcript', kind: 'transcript', source: 'studio' })
+		expect(tiles.get(ids.workflowOutput!)).toMatchObject({ source: 'workflow' })
+		expect(tiles.get(ids.lighthouse!)?.thumbnailUrl).toBeTruthy()
+		expect((await services.library.list(other, q(), 100)).items.map(i => i.id)).toEqual([ids.foreign])
+	})
+
+	test('filters: kind, status, model, source, date range, favourites', async () => {
+		expect((await listed({ kind: 'image' })).ids).toEqual([
+			ids.attachment,
+			ids.workflowOutput,
+			ids.variation,
+			ids.lighthouse,
+		])
+		expect((await listed({ kind: 'transcript' })).ids).toEqual([ids.transcript])
+		expect((await listed({ status: 'failed' })).ids).toEqual([ids.video])
+		expect((await listed({ model: 'offline:mixdown' })).ids).toEqual([ids.mixdown])
+		expect((await listed({ source: 'chat' })).ids).toEqual([ids.attachment])
+		expect((await listed({ source: 'workflow' })).ids).toEqual([ids.workflowOutput])
+		expect((await listed({ source: 'studio' })).count).toBe(5)
+		const april = await listed({ from: '2026-04-10', to: '2026-04-11' })
+		expect(april.ids).toEqual([ids.mixdown, ids.video])
+		expect(april.count).toBe(2)
+		expect((await listed({ favorites: '1' })).ids).toEqual([])
+		ok(await services.library.setFavorite(user, { type: 'attachment', id: ids.attachment! }, true))
+		ok(await services.library.setFavorite(user, { type: 'generation', id: ids.lighthouse! }, true))
+		expect((await listed({ favorites: '1' })).ids).toEqual([ids.attachment, ids.lighthouse])
+		ok(await services.library.setFavorite(user, { type: 'attachment', id: ids.attachment! }, false))
+		expect((await listed({ favorites: '1' })).ids).toEqual([ids.lighthouse])
+		// Another user's item cannot be starred: RLS hides it.
+		expect(await services.library.setFavorite(user, { type: 'generation', id: ids.foreign! }, true)).toMatchObject({
+			refused: true,
+			status: 404,
+		})
+		expect(await services.library.models(user)).toEqual([
+			'offline:image',
+			'offline:mixdown',
+			'offline:transcribe',
+			'offline:video',
+		])
+	})
+
+	test('full-text search over prompts and file names, with stemming, and an index to serve it', async () => {
+		expect((await listed({ q: 'lighthouses' })).ids).toEqual([ids.lighthouse])
+		expect((await listed({ q: 'memo' })).ids).toEqual([ids.transcript])
+		expect((await listed({ q: 'beach photo' })).ids).toEqual([ids.attachment])
+		expect((await listed({ q: 'tower OR poster' })).ids).toEqual([ids.workflowOutput, ids.variation])
+		expect((await listed({ q: '"slow motion" -waves' })).ids).toEqual([])
+		expect((await listed({ q: 'lighthouse', kind: 'video' })).count).toBe(0)
+		const indexes = await services.db.privileged(tx =>
+			tx.query<{ indexname: string }>(
+				`select indexname from pg_indexes where indexname in ('generations_search_idx', 'attachments_search_idx', 'transcripts_search_idx')`,
+			),
+		)
+		expect(indexes.rows).toHaveLength(3)
+	})
+
+	test('pages never skip or repeat items made in the same microsecond, in either order', async () => {
+		const owner = await createUser(services.db)
+		const made = new Set<string>()
+		for (let i = 0; i < 23; i++)
+			made.add(await insertGeneration(owner.id, { prompt: `tie ${i}`, at: '2026-06-01T12:00:00.123456Z' }))
+		for (const sort of ['newest', 'oldest'] as const) {
+			const seen: string[] = []
+			let cursor: string | undefined
+			for (let pages = 0; pages < 10; pages++) {
+				const page = await services.library.list(owner, q({ sort, ...(cursor ? { cursor } : {}) }), 5)
+				expect(page.count).toBe(23)
+				seen.push(...page.items.map(i => i.id))
+				if (!page.next) break
+				cursor = page.next
+			}
+			expect(seen).toHaveLength(23)
+			expect(new Set(seen)).toEqual(made)
+			const sorted = [...seen].sort()
+			expect(seen).toEqual(sort === 'oldest' ? sorted : sorted.reverse())
+		}
+	})
+
+	test('the zip holds every chosen file, named readably, the bytes unchanged; another user’s items are left out', async () => {
+		const made = ok(
+			await services.library.archive(user, [
+				{ type: 'generation', id: ids.lighthouse! },
+				{ type: 'attachment', id: ids.attachment! },
+				{ type: 'transcript', id: ids.transcript! },
+				{ type: 'generation', id: ids.foreign! },
+			]),
+		)
+		const chunks: Buffer[] = []
+		for await (const chunk of made.stream) chunks.push(Buffer.from(chunk as Uint8Array))
+		const files = unzip(Buffer.concat(chunks))
+		const names = [...files.keys()].sort()
+		expect(names).toEqual(
+			[
+				`image-a-lighthouse-on-a-cliff-at-dawn-${ids.lighthouse!.slice(0, 8)}.png`,
+				`image-beach-photo-${ids.attachment!.slice(0, 8)}.png`,
+				`transcript-memo-final-${ids.transcript!.slice(0, 8)}.txt`,
+				`transcript-memo-final-${ids.transcript!.slice(0, 8)}.wav`,
+			].sort(),
+		)
+		const byExt = (ext: string, kind: string) =>
+			[...files.entries()].find(([n]) => n.startsWith(kind) && n.endsWith(ext))?.[1]
+		expect(byExt('.png', 'image-a-')?.equals(Buffer.from(image))).toBe(true)
+		expect(byExt('.png', 'image-beach')?.equals(Buffer.from(image))).toBe(true)
+		expect(byExt('.wav', 'transcript')?.equals(Buffer.from(recording))).toBe(true)
+		expect(byExt('.txt', 'transcript')?.toString('utf8')).toContain('Hello there.')
+		expect(await services.library.archive(user, [{ type: 'generation', id: ids.foreign! }])).toMatchObject({
+			status: 404,
+		})
+		expect(await services.library.archive(user, [])).toMatchObject({ status: 400, code: 'no_items' })
+	})
+
+	test('lineage: the parent, the workflow run, the mixdown’s project, the chat message; and what was made from it', async () => {
+		const parent = ok(await services.library.detail(user, { type: 'generation', id: ids.lighthouse! }))
+		expect(parent.lineage.children).toEqual([expect.objectContaining({ type: 'generation', id: ids.variation })])
+		const child = ok(await services.library.detail(user, { type: 'generation', id: ids.variation! }))
+		expect(child.lineage.parent).toMatchObject({ id: ids.lighthouse })
+		const wf = ok(await services.library.detail(user, { type: 'generation', id: ids.workflowOutput! }))
+		expect(wf.lineage.workflowRun).toMatchObject({ workflowName: 'Poster flow', nodeId: 'poster' })
+		const mix = ok(await services.library.detail(user, { type: 'generation', id: ids.mixdown! }))
+		expect(mix.lineage.project).toEqual({ id: ids.project, name: 'Podcast' })
+		const file = ok(await services.library.detail(user, { type: 'attachment', id: ids.attachment! }))
+		expect(file.lineage.message).toMatchObject({ conversationId: ids.conversation, conversationTitle: 'Holiday plans' })
+		expect(await services.library.detail(user, { type: 'generation', id: ids.foreign! })).toMatchObject({ status: 404 })
+	})
+
+	test('bulk delete: generations leave at once and come back with Undo; transcripts and chat files go for good', async () => {
+		const owner = await createUser(services.db)
+		const g1 = await insertGeneration(owner.id, { prompt: 'first' })
+		const g2 = await insertGeneration(owner.id, { prompt: 'second' })
+		const keep = await insertGeneration(owner.id, { prompt: 'kept' })
+		const rec = await services.storage.put({ bucket: 'media', userId: owner.id, data: recording, filename: 'x.wav' })
+		const tr = await services.db.privileged(tx =>
+			tx.query<{ id: string }>(
+				`insert into transcripts (user_id, provider, model, name, bucket, key, content_type, size)
+				 values ($1, 'offline', 'offline:transcribe', 'x.wav', $2, $3, $4, $5) returning id`,
+				[owner.id, rec.bucket, rec.key, rec.contentType, rec.size],
+			),
+		)
+		const result = ok(
+			await services.library.remove(owner, [
+				{ type: 'generation', id: g1 },
+				{ type: 'generation', id: g2 },
+				{ type: 'transcript', id: tr.rows[0]!.id },
+				{ type: 'generation', id: ids.foreign! },
+			]),
+		)
+		expect(result.deleted).toBe(3)
+		expect(result.undoable.sort()).toEqual([g1, g2].sort())
+		expect((await services.library.list(owner, q(), 100)).items.map(i => i.id)).toEqual([keep])
+		// The other user's generation was not touched.
+		expect((await services.library.list(other, q(), 100)).items.map(i => i.id)).toEqual([ids.foreign])
+		expect(ok(await services.library.restore(owner, result.undoable))).toBe(2)
+		const back = await services.library.list(owner, q(), 100)
+		expect(back.items.map(i => i.id).sort()).toEqual([g1, g2, keep].sort())
+		expect(back.count).toBe(3)
+		expect(await services.library.remove(owner, [])).toMatchObject({ status: 400 })
+	})
+})
