@@ -5,13 +5,23 @@
  * button. Without JavaScript a change of kind or model sends the form back by GET (the loader re-renders it,
  * keeping what was typed); with JavaScript the fields follow in place and the price follows the text.
  */
-import { Form, useNavigation } from '@remix-run/react'
-import { RefreshCw, Sparkles } from '#app/components/icons/index.tsx'
+import { useNavigation } from '@remix-run/react'
 import { useState } from 'react'
 import type { FormEvent } from 'react'
 import type { AudioMode, SoundModelView, SpeechModelView } from '#server/domain/generations/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
-import { ErrorSummary, FieldScope, RadioGroupField, SelectField, TextField, TextareaField } from '../forms.tsx'
+import { RadioGroupField, SelectField, TextField, TextareaField } from '../forms.tsx'
+import {
+	ChoiceChips,
+	GenerateButton,
+	ModelPicker,
+	PromptField,
+	pick,
+	SeedField,
+	ShowSettingsButton,
+	StudioForm,
+} from '../studio-form.tsx'
+import type { StudioFormBase } from '../studio-form.tsx'
 import type { AudioFormValues } from './types.ts'
 
 const LABELS = {
@@ -36,11 +46,7 @@ export type AudioFormProps = {
 	speechModels: SpeechModelView[]
 	soundModels: SoundModelView[]
 	defaults: { speech: string; music: string }
-	values: AudioFormValues
-	idempotencyKey: string
-	errors?: Record<string, string[] | undefined> | undefined
-	message?: string | undefined
-}
+} & StudioFormBase<AudioFormValues>
 
 export function voiceSampleUrl(modelId: string, voice: string): string {
 	return `/audio/voices/${encodeURIComponent(modelId)}/${encodeURIComponent(voice)}`
@@ -78,166 +84,130 @@ export function AudioForm(props: AudioFormProps) {
 		if (target instanceof HTMLInputElement && target.name === 'durationSeconds') setDuration(target.value)
 	}
 
-	const pick = (list: readonly string[], value: string | undefined) => (value && list.includes(value) ? value : list[0])
 	const chosenVoice = speechModel ? pick(speechModel.voices, voice) : undefined
-	const refresh = (
-		<noscript>
-			<button
-				type="submit"
-				formMethod="get"
-				formAction="/audio"
-				formNoValidate
-				className="btn-secondary w-full py-1.5 text-xs"
-			>
-				<RefreshCw aria-hidden="true" size={14} />
-				Show the settings for this choice
-			</button>
-		</noscript>
-	)
+	const refreshLabel = 'Show the settings for this choice'
 	return (
-		<Form method="post" action="/audio" onChange={onChange} className="space-y-5" aria-labelledby="studio-title">
-			<FieldScope errors={props.errors}>
-				<ErrorSummary labels={LABELS} formErrors={props.message ? [props.message] : undefined} />
-				<div className="space-y-2">
-					<RadioGroupField name="mode" label={LABELS.mode} variant="chips" defaultValue={mode} options={MODES} />
-				</div>
-				<TextareaField
-					name="prompt"
-					label={speech ? 'Text to speak' : mode === 'music' ? 'Describe the music' : 'Describe the sound'}
-					rows={speech ? 6 : 3}
-					required
-					maxLength={20000}
-					defaultValue={values.prompt ?? ''}
-					placeholder={
-						speech
-							? 'Welcome to the studio. Long text is fine: it is read in parts and joined.'
-							: mode === 'music'
-								? 'A calm lo-fi beat with soft piano'
-								: 'Rain on a tin roof, with distant thunder'
-					}
-					controlClassName="field min-h-24 resize-y text-[15px] leading-relaxed"
+		<StudioForm
+			action="/audio"
+			labels={LABELS}
+			refused={props}
+			idempotencyKey={props.idempotencyKey}
+			onChange={onChange}
+		>
+			<div className="space-y-2">
+				<RadioGroupField name="mode" label={LABELS.mode} variant="chips" defaultValue={mode} options={MODES} />
+			</div>
+			<PromptField
+				label={speech ? 'Text to speak' : mode === 'music' ? 'Describe the music' : 'Describe the sound'}
+				rows={speech ? 6 : 3}
+				maxLength={20000}
+				defaultValue={values.prompt}
+				placeholder={
+					speech
+						? 'Welcome to the studio. Long text is fine: it is read in parts and joined.'
+						: mode === 'music'
+							? 'A calm lo-fi beat with soft piano'
+							: 'Rain on a tin roof, with distant thunder'
+				}
+				minHeight="min-h-24"
+			/>
+			{model ? (
+				<ModelPicker<SpeechModelView | SoundModelView>
+					listKey={mode}
+					models={speech ? props.speechModels : sounds}
+					model={model}
+					description={model.description}
+					refreshLabel={refreshLabel}
 				/>
-				{model ? (
+			) : (
+				<>
+					<p className="callout-danger">
+						No model here can make {speech ? 'speech' : mode === 'music' ? 'music' : 'sound effects'}. An administrator
+						can add one in Settings.
+					</p>
+					<ShowSettingsButton>{refreshLabel}</ShowSettingsButton>
+				</>
+			)}
+			{speech && speechModel ? (
+				<div key={speechModel.id} className="space-y-5" data-audio-model={speechModel.id}>
 					<div className="space-y-2">
 						<SelectField
-							key={mode}
-							name="model"
-							label={LABELS.model}
-							value={model.id}
+							name="voice"
+							label={LABELS.voice}
+							value={chosenVoice ?? ''}
 							onChange={() => {}}
-							options={(speech ? props.speechModels : sounds).map(m => ({
-								value: m.id,
-								label: `${m.name} — ${m.price}`,
-							}))}
-							description={model.description}
+							options={speechModel.voices.map(v => ({ value: v, label: v }))}
 						/>
-						{refresh}
-					</div>
-				) : (
-					<>
-						<p className="callout-danger">
-							No model here can make {speech ? 'speech' : mode === 'music' ? 'music' : 'sound effects'}. An
-							administrator can add one in Settings.
-						</p>
-						{refresh}
-					</>
-				)}
-				{speech && speechModel ? (
-					<div key={speechModel.id} className="space-y-5" data-audio-model={speechModel.id}>
-						<div className="space-y-2">
-							<SelectField
-								name="voice"
-								label={LABELS.voice}
-								value={chosenVoice ?? ''}
-								onChange={() => {}}
-								options={speechModel.voices.map(v => ({ value: v, label: v }))}
-							/>
-							{chosenVoice ? (
-								<audio
-									key={chosenVoice}
-									controls
-									preload="none"
-									src={voiceSampleUrl(speechModel.id, chosenVoice)}
-									aria-label={`A sample of the ${chosenVoice} voice`}
-									className="h-9 w-full"
-									data-voice-sample={chosenVoice}
-								/>
-							) : null}
-						</div>
-						{speechModel.formats.length > 1 ? (
-							<RadioGroupField
-								name="format"
-								label={LABELS.format}
-								variant="chips"
-								defaultValue={pick(speechModel.formats, values.format)}
-								options={speechModel.formats.map(f => ({ value: f, label: f }))}
-							/>
-						) : (
-							<input type="hidden" name="format" value={speechModel.formats[0] ?? 'mp3'} />
-						)}
-						{speechModel.speed ? (
-							<TextField
-								name="speed"
-								label={LABELS.speed}
-								type="number"
-								inputMode="decimal"
-								step={0.05}
-								min={speechModel.speed.min}
-								max={speechModel.speed.max}
-								defaultValue={values.speed ?? '1'}
-								description={`From ${speechModel.speed.min} to ${speechModel.speed.max}; 1 is the voice’s own pace.`}
+						{chosenVoice ? (
+							<audio
+								key={chosenVoice}
+								controls
+								preload="none"
+								src={voiceSampleUrl(speechModel.id, chosenVoice)}
+								aria-label={`A sample of the ${chosenVoice} voice`}
+								className="h-9 w-full"
+								data-voice-sample={chosenVoice}
 							/>
 						) : null}
-						{speechModel.instructions ? (
-							<TextareaField
-								name="instructions"
-								label={LABELS.instructions}
-								rows={2}
-								maxLength={1000}
-								defaultValue={values.instructions ?? ''}
-								placeholder="Warm and unhurried, like a late-night radio host"
-							/>
-						) : null}
-						<p className="text-sm text-fg-muted" data-audio-price="">
-							{speechPrice(speechModel, text)}
-						</p>
 					</div>
-				) : null}
-				{!speech && soundModel ? (
-					<div key={soundModel.id} className="space-y-5" data-audio-model={soundModel.id}>
+					{speechModel.formats.length > 1 ? (
+						<ChoiceChips name="format" choices={speechModel.formats} value={values.format} />
+					) : (
+						<input type="hidden" name="format" value={speechModel.formats[0] ?? 'mp3'} />
+					)}
+					{speechModel.speed ? (
 						<TextField
-							name="durationSeconds"
-							label={LABELS.durationSeconds}
+							name="speed"
+							label={LABELS.speed}
 							type="number"
-							inputMode="numeric"
-							min={1}
-							max={soundModel.maxSeconds}
-							defaultValue={values.durationSeconds ?? '8'}
-							description={`From 1 to ${soundModel.maxSeconds} seconds.`}
+							inputMode="decimal"
+							step={0.05}
+							min={speechModel.speed.min}
+							max={speechModel.speed.max}
+							defaultValue={values.speed ?? '1'}
+							description={`From ${speechModel.speed.min} to ${speechModel.speed.max}; 1 is the voice’s own pace.`}
 						/>
-						<TextField
-							name="seed"
-							label={LABELS.seed}
-							type="number"
-							inputMode="numeric"
-							min={0}
-							max={2147483647}
-							defaultValue={values.seed ?? ''}
-							placeholder="Random"
-							description="The same seed and prompt make the same sound where the model allows."
+					) : null}
+					{speechModel.instructions ? (
+						<TextareaField
+							name="instructions"
+							label={LABELS.instructions}
+							rows={2}
+							maxLength={1000}
+							defaultValue={values.instructions ?? ''}
+							placeholder="Warm and unhurried, like a late-night radio host"
 						/>
-						<p className="text-sm text-fg-muted" data-audio-price="">
-							{soundPrice(soundModel, duration)}
-						</p>
-					</div>
-				) : null}
-				<button type="submit" className="btn w-full" disabled={busy || !model}>
-					<Sparkles aria-hidden="true" size={16} />
-					{busy ? 'Starting…' : speech ? 'Speak' : mode === 'music' ? 'Make music' : 'Make the sound'}
-				</button>
-			</FieldScope>
-			<input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
-		</Form>
+					) : null}
+					<p className="text-sm text-fg-muted" data-audio-price="">
+						{speechPrice(speechModel, text)}
+					</p>
+				</div>
+			) : null}
+			{!speech && soundModel ? (
+				<div key={soundModel.id} className="space-y-5" data-audio-model={soundModel.id}>
+					<TextField
+						name="durationSeconds"
+						label={LABELS.durationSeconds}
+						type="number"
+						inputMode="numeric"
+						min={1}
+						max={soundModel.maxSeconds}
+						defaultValue={values.durationSeconds ?? '8'}
+						description={`From 1 to ${soundModel.maxSeconds} seconds.`}
+					/>
+					<SeedField
+						defaultValue={values.seed}
+						description="The same seed and prompt make the same sound where the model allows."
+					/>
+					<p className="text-sm text-fg-muted" data-audio-price="">
+						{soundPrice(soundModel, duration)}
+					</p>
+				</div>
+			) : null}
+			<GenerateButton busy={busy} disabled={!model}>
+				{speech ? 'Speak' : mode === 'music' ? 'Make music' : 'Make the sound'}
+			</GenerateButton>
+		</StudioForm>
 	)
 }
 

@@ -5,13 +5,15 @@
  * with GET (the loader re-renders it for that model, keeping what was typed); with JavaScript the fields
  * follow the select in place.
  */
-import { Form, Link, useNavigation } from '@remix-run/react'
-import { RefreshCw, Sparkles, X } from '#app/components/icons/index.tsx'
+import { Link, useNavigation } from '@remix-run/react'
+import { X } from '#app/components/icons/index.tsx'
 import { useRef, useState } from 'react'
 import type { FormEvent } from 'react'
 import { IMAGE_SIZE_LABELS } from '#server/domain/generations/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
-import { ErrorSummary, FieldScope, RadioGroupField, SelectField, TextField, TextareaField } from '../forms.tsx'
+import { RadioGroupField, TextareaField } from '../forms.tsx'
+import { DefaultableSelect, GenerateButton, ModelPicker, PromptField, SeedField, StudioForm } from '../studio-form.tsx'
+import type { StudioFormBase } from '../studio-form.tsx'
 import { Thumb } from './thumb.tsx'
 import type { GalleryItem, ImageFormValues, ImageModelView } from './types.ts'
 
@@ -32,13 +34,9 @@ const LABELS = {
 export type ImageFormProps = {
 	models: ImageModelView[]
 	defaultModel: string
-	values: ImageFormValues
 	source: { id: string; index: number; item: GalleryItem } | null
-	idempotencyKey: string
-	errors?: Record<string, string[] | undefined> | undefined
-	message?: string | undefined
 	defaultStrength: number
-}
+} & StudioFormBase<ImageFormValues>
 
 /** The values that carry over to another model's fields: the ones it also takes. */
 function readValues(form: HTMLFormElement): ImageFormValues {
@@ -80,158 +78,106 @@ export function ImageForm(props: ImageFormProps) {
 	const advancedOpen = Boolean(values.seed || values.negativePrompt || values.quality || values.style)
 	const strength = values.strength ?? String(props.defaultStrength)
 	return (
-		<Form
-			method="post"
+		<StudioForm
 			action="/images"
-			ref={formRef}
+			formRef={formRef}
+			labels={LABELS}
+			refused={props}
+			idempotencyKey={values.idempotencyKey ?? props.idempotencyKey}
 			onChange={onChange}
-			className="space-y-5"
-			aria-labelledby="studio-title"
 		>
-			<FieldScope errors={props.errors}>
-				<ErrorSummary labels={LABELS} formErrors={props.message ? [props.message] : undefined} />
-				{source ? <SourceBlock source={source} strength={strength} /> : null}
-				<TextareaField
-					name="prompt"
-					label={LABELS.prompt}
-					rows={5}
-					required
-					maxLength={4000}
-					defaultValue={values.prompt ?? ''}
-					placeholder="A lighthouse on a cliff at dawn, watercolour"
-					controlClassName="field min-h-32 resize-y text-[15px] leading-relaxed"
+			{source ? <SourceBlock source={source} strength={strength} /> : null}
+			<PromptField
+				rows={5}
+				defaultValue={values.prompt}
+				placeholder="A lighthouse on a cliff at dawn, watercolour"
+				minHeight="min-h-32"
+			/>
+			<ModelPicker
+				models={models}
+				model={model}
+				disabled={m => Boolean(source) && !m.inputImage}
+				description={<ModelHint model={model} sourced={Boolean(source)} />}
+			/>
+			{/* Keyed by model: another model's fields start from the values that still fit. */}
+			<div key={model.id} className="space-y-5">
+				<RadioGroupField
+					name="size"
+					label={LABELS.size}
+					variant="chips"
+					defaultValue={size}
+					options={model.sizes.map(s => ({ value: s, label: IMAGE_SIZE_LABELS[s] }))}
+					description={`${size?.replace('x', ' × ') ?? ''} pixels${model.sizes.length === 1 ? '; the only size this model makes' : ''}.`}
 				/>
-				<div className="space-y-2">
-					<SelectField
-						name="model"
-						label={LABELS.model}
-						value={model.id}
-						onChange={() => {}}
-						options={models.map(m => ({
-							value: m.id,
-							label: `${m.name} — ${m.price}`,
-							disabled: Boolean(source) && !m.inputImage,
-						}))}
-						description={<ModelHint model={model} sourced={Boolean(source)} />}
-					/>
-					<noscript>
-						<button
-							type="submit"
-							formMethod="get"
-							formAction="/images"
-							formNoValidate
-							className="btn-secondary w-full py-1.5 text-xs"
-						>
-							<RefreshCw aria-hidden="true" size={14} />
-							Show this model’s settings
-						</button>
-					</noscript>
-				</div>
-				{/* Keyed by model: another model's fields start from the values that still fit. */}
-				<div key={model.id} className="space-y-5">
+				{model.maxImages > 1 ? (
 					<RadioGroupField
-						name="size"
-						label={LABELS.size}
+						name="n"
+						label={LABELS.n}
 						variant="chips"
-						defaultValue={size}
-						options={model.sizes.map(s => ({ value: s, label: IMAGE_SIZE_LABELS[s] }))}
-						description={`${size?.replace('x', ' × ') ?? ''} pixels${model.sizes.length === 1 ? '; the only size this model makes' : ''}.`}
+						defaultValue={String(n)}
+						options={Array.from({ length: model.maxImages }, (_, i) => ({
+							value: String(i + 1),
+							label: String(i + 1),
+						}))}
 					/>
-					{model.maxImages > 1 ? (
-						<RadioGroupField
-							name="n"
-							label={LABELS.n}
-							variant="chips"
-							defaultValue={String(n)}
-							options={Array.from({ length: model.maxImages }, (_, i) => ({
-								value: String(i + 1),
-								label: String(i + 1),
-							}))}
-						/>
-					) : (
-						<p className="text-sm text-fg-muted">
-							<span className="font-medium text-fg">Images:</span> one per request with this model.
-							<input type="hidden" name="n" value="1" />
-						</p>
-					)}
-					<details className="group rounded-lg border border-line" open={advancedOpen}>
-						<summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium hover:bg-raised">
-							Advanced settings
-						</summary>
-						<div className="space-y-4 border-t border-line p-3">
-							{model.negativePrompt ? (
-								<TextareaField
-									name="negativePrompt"
-									label={LABELS.negativePrompt}
-									rows={2}
-									maxLength={2000}
-									defaultValue={values.negativePrompt ?? ''}
-									placeholder="blurry, text, watermark"
-									description="What the picture should not have."
-								/>
-							) : null}
-							{model.seed ? (
-								<TextField
-									name="seed"
-									label={LABELS.seed}
-									type="number"
-									inputMode="numeric"
-									min={0}
-									max={2147483647}
-									defaultValue={values.seed ?? ''}
-									placeholder="Random"
-									description="Blank for a new random seed each time. The seed used is stored and shown with every image; the same seed and settings make the same picture."
-								/>
-							) : null}
-							{model.qualities.length > 0 ? (
-								<SelectField
-									name="quality"
-									label={LABELS.quality}
-									defaultValue={values.quality ?? ''}
-									options={[
-										{ value: '', label: 'The model’s default' },
-										...model.qualities.map(q => ({ value: q, label: q[0]?.toUpperCase() + q.slice(1) })),
-									]}
-								/>
-							) : null}
-							{model.styles.length > 0 ? (
-								<SelectField
-									name="style"
-									label={LABELS.style}
-									defaultValue={values.style ?? ''}
-									options={[
-										{ value: '', label: 'The model’s default' },
-										...model.styles.map(s => ({ value: s, label: s[0]?.toUpperCase() + s.slice(1) })),
-									]}
-								/>
-							) : null}
-							<p className="text-xs text-fg-muted">
-								{model.name} takes{' '}
-								{[
-									model.negativePrompt ? 'a negative prompt' : null,
-									model.seed ? 'a seed' : null,
-									model.qualities.length > 0 ? 'a quality' : null,
-									model.styles.length > 0 ? 'a style' : null,
-								]
-									.filter(Boolean)
-									.join(', ') || 'no advanced settings'}
-								.
-							</p>
-						</div>
-					</details>
-				</div>
-				<div className="flex items-center justify-between gap-3 border-t border-line pt-4">
-					<p className="text-sm text-fg-muted" data-run-price="">
-						{runPrice(model, n)}
+				) : (
+					<p className="text-sm text-fg-muted">
+						<span className="font-medium text-fg">Images:</span> one per request with this model.
+						<input type="hidden" name="n" value="1" />
 					</p>
-					<button type="submit" className="btn min-w-32" disabled={busy}>
-						<Sparkles aria-hidden="true" size={16} />
-						{busy ? 'Starting…' : 'Generate'}
-					</button>
-				</div>
-			</FieldScope>
-			<input type="hidden" name="idempotencyKey" value={values.idempotencyKey ?? props.idempotencyKey} />
-		</Form>
+				)}
+				<details className="group rounded-lg border border-line" open={advancedOpen}>
+					<summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium hover:bg-raised">
+						Advanced settings
+					</summary>
+					<div className="space-y-4 border-t border-line p-3">
+						{model.negativePrompt ? (
+							<TextareaField
+								name="negativePrompt"
+								label={LABELS.negativePrompt}
+								rows={2}
+								maxLength={2000}
+								defaultValue={values.negativePrompt ?? ''}
+								placeholder="blurry, text, watermark"
+								description="What the picture should not have."
+							/>
+						) : null}
+						{model.seed ? (
+							<SeedField
+								defaultValue={values.seed}
+								description="Blank for a new random seed each time. The seed used is stored and shown with every image; the same seed and settings make the same picture."
+							/>
+						) : null}
+						{model.qualities.length > 0 ? (
+							<DefaultableSelect name="quality" choices={model.qualities} defaultValue={values.quality} />
+						) : null}
+						{model.styles.length > 0 ? (
+							<DefaultableSelect name="style" choices={model.styles} defaultValue={values.style} />
+						) : null}
+						<p className="text-xs text-fg-muted">
+							{model.name} takes{' '}
+							{[
+								model.negativePrompt ? 'a negative prompt' : null,
+								model.seed ? 'a seed' : null,
+								model.qualities.length > 0 ? 'a quality' : null,
+								model.styles.length > 0 ? 'a style' : null,
+							]
+								.filter(Boolean)
+								.join(', ') || 'no advanced settings'}
+							.
+						</p>
+					</div>
+				</details>
+			</div>
+			<div className="flex items-center justify-between gap-3 border-t border-line pt-4">
+				<p className="text-sm text-fg-muted" data-run-price="">
+					{runPrice(model, n)}
+				</p>
+				<GenerateButton busy={busy} className="btn min-w-32">
+					Generate
+				</GenerateButton>
+			</div>
+		</StudioForm>
 	)
 }
 

@@ -4,12 +4,13 @@
  * one), picked from the user's images. Without JavaScript a model change sends the form back by GET (the loader
  * re-renders it for that model, keeping what was typed); with JavaScript the fields follow the select in place.
  */
-import { Form, Link, useNavigation } from '@remix-run/react'
-import { RefreshCw, Sparkles, X } from '#app/components/icons/index.tsx'
+import { Link, useNavigation } from '@remix-run/react'
+import { X } from '#app/components/icons/index.tsx'
 import { useState } from 'react'
 import type { FormEvent } from 'react'
 import type { VideoModelView } from '#server/domain/generations/schema.ts'
-import { ErrorSummary, FieldScope, RadioGroupField, SelectField, TextField, TextareaField } from '../forms.tsx'
+import { ChoiceChips, GenerateButton, ModelPicker, PromptField, SeedField, StudioForm } from '../studio-form.tsx'
+import type { StudioFormBase } from '../studio-form.tsx'
 import { Thumb } from '../images/thumb.tsx'
 import type { GalleryItem } from '../images/types.ts'
 import type { VideoFormValues } from './types.ts'
@@ -28,13 +29,9 @@ const LABELS = {
 export type VideoFormProps = {
 	models: VideoModelView[]
 	defaultModel: string
-	values: VideoFormValues
 	source: { id: string; index: number; item: GalleryItem } | null
 	library: GalleryItem[]
-	idempotencyKey: string
-	errors?: Record<string, string[] | undefined> | undefined
-	message?: string | undefined
-}
+} & StudioFormBase<VideoFormValues>
 
 export function VideoForm(props: VideoFormProps) {
 	const { models, source, values } = props
@@ -50,160 +47,105 @@ export function VideoForm(props: VideoFormProps) {
 	if (!model) {
 		return <p className="callout-danger">No model here can make video. An administrator can add one in Settings.</p>
 	}
-	const pick = (list: readonly string[], value: string | undefined) => (value && list.includes(value) ? value : list[0])
 	const durations = model.durations.map(String)
 	const sourced = Boolean(source)
 	return (
-		<Form method="post" action="/video" onChange={onChange} className="space-y-5" aria-labelledby="studio-title">
-			<FieldScope errors={props.errors}>
-				<ErrorSummary labels={LABELS} formErrors={props.message ? [props.message] : undefined} />
-				{source ? (
-					<div
-						className="flex items-center gap-3 rounded-lg border border-line bg-raised/60 p-2"
-						data-video-source={source.id}
-					>
-						<Thumb
-							output={source.item.outputs[source.index] ?? source.item.outputs[0]!}
-							alt={`Source: ${source.item.prompt}`}
-							sizes="5rem"
-							className="h-16 w-16 rounded-md object-cover"
-						/>
-						<div className="min-w-0 flex-1 text-sm">
-							<p className="font-medium">Image to video</p>
-							<p className="truncate text-fg-muted">The clip starts from this image.</p>
-						</div>
-						<Link to="/video" className="btn-secondary px-2 py-1 text-xs" aria-label="Remove the source image">
-							<X aria-hidden="true" size={14} />
-						</Link>
-						<input type="hidden" name="sourceId" value={source.id} />
-						<input type="hidden" name="sourceIndex" value={String(source.index)} />
+		<StudioForm
+			action="/video"
+			labels={LABELS}
+			refused={props}
+			idempotencyKey={props.idempotencyKey}
+			onChange={onChange}
+		>
+			{source ? (
+				<div
+					className="flex items-center gap-3 rounded-lg border border-line bg-raised/60 p-2"
+					data-video-source={source.id}
+				>
+					<Thumb
+						output={source.item.outputs[source.index] ?? source.item.outputs[0]!}
+						alt={`Source: ${source.item.prompt}`}
+						sizes="5rem"
+						className="h-16 w-16 rounded-md object-cover"
+					/>
+					<div className="min-w-0 flex-1 text-sm">
+						<p className="font-medium">Image to video</p>
+						<p className="truncate text-fg-muted">The clip starts from this image.</p>
 					</div>
-				) : null}
-				<TextareaField
-					name="prompt"
-					label={LABELS.prompt}
-					rows={4}
-					required
-					maxLength={4000}
-					defaultValue={values.prompt ?? ''}
-					placeholder="Slow waves rolling onto a pebble beach, golden hour"
-					controlClassName="field min-h-28 resize-y text-[15px] leading-relaxed"
-				/>
-				<div className="space-y-2">
-					<SelectField
-						name="model"
-						label={LABELS.model}
-						value={model.id}
-						onChange={() => {}}
-						options={models.map(m => ({
-							value: m.id,
-							label: `${m.name} — ${m.price}`,
-							disabled: sourced && !m.inputImage,
-						}))}
-						description={`${model.description}${model.inputImage ? ' Starts from an image too.' : ' Text only.'}`}
-					/>
-					<noscript>
-						<button
-							type="submit"
-							formMethod="get"
-							formAction="/video"
-							formNoValidate
-							className="btn-secondary w-full py-1.5 text-xs"
-						>
-							<RefreshCw aria-hidden="true" size={14} />
-							Show this model’s settings
-						</button>
-					</noscript>
+					<Link to="/video" className="btn-secondary px-2 py-1 text-xs" aria-label="Remove the source image">
+						<X aria-hidden="true" size={14} />
+					</Link>
+					<input type="hidden" name="sourceId" value={source.id} />
+					<input type="hidden" name="sourceIndex" value={String(source.index)} />
 				</div>
-				{/* Keyed by model: another model's fields start from the values that still fit. */}
-				<div key={model.id} className="space-y-5" data-video-model={model.id}>
-					<RadioGroupField
-						name="durationSeconds"
-						label={LABELS.durationSeconds}
-						variant="chips"
-						defaultValue={pick(durations, values.durationSeconds)}
-						options={durations.map(d => ({ value: d, label: `${d} s` }))}
-						description={durations.length === 1 ? 'The only length this model makes.' : undefined}
-					/>
-					<RadioGroupField
-						name="aspect"
-						label={LABELS.aspect}
-						variant="chips"
-						defaultValue={pick(model.aspects, values.aspect)}
-						options={model.aspects.map(a => ({ value: a, label: a }))}
-					/>
-					<RadioGroupField
-						name="resolution"
-						label={LABELS.resolution}
-						variant="chips"
-						defaultValue={pick(model.resolutions, values.resolution)}
-						options={model.resolutions.map(r => ({ value: r, label: r }))}
-					/>
-					<TextField
-						name="seed"
-						label={LABELS.seed}
-						type="number"
-						inputMode="numeric"
-						min={0}
-						max={2147483647}
-						defaultValue={values.seed ?? ''}
-						placeholder="Random"
-						description="Blank for the provider’s choice."
-					/>
-					{!source && model.inputImage && props.library.length > 0 ? (
-						<details className="rounded-lg border border-line" open={Boolean(values.sourceId)}>
-							<summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium hover:bg-raised">
-								{LABELS.sourceId}
-							</summary>
-							<fieldset className="border-t border-line p-3">
-								<legend className="sr-only">{LABELS.sourceId}</legend>
-								<div className="grid grid-cols-4 gap-2">
-									<label className="flex aspect-square cursor-pointer items-center justify-center rounded-md border border-line-strong text-center text-xs has-[:checked]:border-accent has-[:checked]:bg-accent-soft">
+			) : null}
+			<PromptField
+				rows={4}
+				defaultValue={values.prompt}
+				placeholder="Slow waves rolling onto a pebble beach, golden hour"
+				minHeight="min-h-28"
+			/>
+			<ModelPicker
+				models={models}
+				model={model}
+				disabled={m => sourced && !m.inputImage}
+				description={`${model.description}${model.inputImage ? ' Starts from an image too.' : ' Text only.'}`}
+			/>
+			{/* Keyed by model: another model's fields start from the values that still fit. */}
+			<div key={model.id} className="space-y-5" data-video-model={model.id}>
+				<ChoiceChips
+					name="durationSeconds"
+					choices={durations}
+					value={values.durationSeconds}
+					format={d => `${d} s`}
+					description={durations.length === 1 ? 'The only length this model makes.' : undefined}
+				/>
+				<ChoiceChips name="aspect" choices={model.aspects} value={values.aspect} />
+				<ChoiceChips name="resolution" choices={model.resolutions} value={values.resolution} />
+				<SeedField defaultValue={values.seed} description="Blank for the provider’s choice." />
+				{!source && model.inputImage && props.library.length > 0 ? (
+					<details className="rounded-lg border border-line" open={Boolean(values.sourceId)}>
+						<summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium hover:bg-raised">
+							{LABELS.sourceId}
+						</summary>
+						<fieldset className="border-t border-line p-3">
+							<legend className="sr-only">{LABELS.sourceId}</legend>
+							<div className="grid grid-cols-4 gap-2">
+								<label className="flex aspect-square cursor-pointer items-center justify-center rounded-md border border-line-strong text-center text-xs has-[:checked]:border-accent has-[:checked]:bg-accent-soft">
+									<input type="radio" name="sourceId" value="" defaultChecked={!values.sourceId} className="sr-only" />
+									Text only
+								</label>
+								{props.library.map(item => (
+									<label
+										key={item.id}
+										className="cursor-pointer overflow-hidden rounded-md border-2 border-transparent has-[:checked]:border-accent"
+									>
 										<input
 											type="radio"
 											name="sourceId"
-											value=""
-											defaultChecked={!values.sourceId}
+											value={item.id}
+											defaultChecked={values.sourceId === item.id}
 											className="sr-only"
 										/>
-										Text only
-									</label>
-									{props.library.map(item => (
-										<label
-											key={item.id}
-											className="cursor-pointer overflow-hidden rounded-md border-2 border-transparent has-[:checked]:border-accent"
-										>
-											<input
-												type="radio"
-												name="sourceId"
-												value={item.id}
-												defaultChecked={values.sourceId === item.id}
-												className="sr-only"
+										{item.outputs[0] ? (
+											<Thumb
+												output={item.outputs[0]}
+												alt={item.prompt}
+												sizes="5rem"
+												className="aspect-square w-full object-cover"
 											/>
-											{item.outputs[0] ? (
-												<Thumb
-													output={item.outputs[0]}
-													alt={item.prompt}
-													sizes="5rem"
-													className="aspect-square w-full object-cover"
-												/>
-											) : null}
-										</label>
-									))}
-								</div>
-							</fieldset>
-						</details>
-					) : null}
-				</div>
-				<p className="text-sm text-fg-muted" data-video-price="">
-					{model.price}
-				</p>
-				<button type="submit" className="btn w-full" disabled={busy}>
-					<Sparkles aria-hidden="true" size={16} />
-					{busy ? 'Starting…' : 'Generate video'}
-				</button>
-			</FieldScope>
-			<input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
-		</Form>
+										) : null}
+									</label>
+								))}
+							</div>
+						</fieldset>
+					</details>
+				) : null}
+			</div>
+			<p className="text-sm text-fg-muted" data-video-price="">
+				{model.price}
+			</p>
+			<GenerateButton busy={busy}>Generate video</GenerateButton>
+		</StudioForm>
 	)
 }
