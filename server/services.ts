@@ -25,6 +25,8 @@ import { createLibrary } from './domain/library/index.ts'
 import type { Library } from './domain/library/index.ts'
 import { createSounds } from './domain/sounds/index.ts'
 import type { Sounds } from './domain/sounds/index.ts'
+import { createFreesoundImport, FREESOUND_IMPORT_MAX_BYTES } from './domain/sounds/import.ts'
+import type { FreesoundImport } from './domain/sounds/import.ts'
 import type { Transcripts } from './domain/transcripts/index.ts'
 import { createModels } from './domain/models/index.ts'
 import { createWorkflows } from './domain/workflows/index.ts'
@@ -72,6 +74,8 @@ export type Services = {
 	/** Every item the user owns in one list: favourites, bulk delete, zips, lineage. */
 	library: Library
 	sounds: Sounds
+	/** Importing a Freesound sound into the library, with its licence and attribution. */
+	freesoundImport: FreesoundImport
 	chat: Chat
 	models: Models
 	/** Workflow definitions: validation, the cost estimate and the budget check before a run. */
@@ -182,6 +186,25 @@ export async function createServices(configured: Config): Promise<Services> {
 	const workflows = createWorkflows({ config, db, jobs, providers, generations, storage, audioProjects })
 	const library = createLibrary({ db, storage, generations, transcripts })
 	const sounds = createSounds({ config, db })
+	// Freesound imports: the preview file from Freesound's hosts only (or the configured API's host, for a
+	// self-hosted mirror or a test stub), under the size cap, its type sniffed.
+	const freesoundHosts = [
+		'freesound.org',
+		'*.freesound.org',
+		...(config.freesound ? [new URL(config.freesound.baseUrl).hostname] : []),
+	]
+	const freesoundImport = createFreesoundImport({
+		config,
+		db,
+		storage,
+		fetchFile: url =>
+			fetchOutput(url, {
+				allowedHosts: freesoundHosts,
+				allowInsecureHosts: config.outputAllowInsecureHosts,
+				maxBytes: FREESOUND_IMPORT_MAX_BYTES,
+				timeoutMs: 60_000,
+			}),
+	})
 	// Before the database closes: replies still being written keep their text and can be retried.
 	closers.push(['chat replies', () => chat.close()])
 
@@ -256,6 +279,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		transcripts,
 		library,
 		sounds,
+		freesoundImport,
 		chat,
 		models,
 		workflows,

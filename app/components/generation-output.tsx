@@ -4,6 +4,8 @@ import { useEffect, useState } from 'react'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
 import type { GenerationOutput } from '#server/domain/generations/index.ts'
+import { creditOf } from '#server/domain/sounds/schema.ts'
+import { SoundCreditLine } from './audio/sound-credit.tsx'
 import { WaveformPreview } from './audio/waveform-preview.tsx'
 import { Thumb } from './images/thumb.tsx'
 
@@ -192,6 +194,8 @@ export type CardGeneration = {
 	startedAt: string | Date | null
 	completedAt: string | Date | null
 	outputs: Viewable[]
+	/** Where a library sound imported from elsewhere came from (licence, attribution); absent for our own. */
+	params?: Record<string, unknown>
 }
 
 /** The grid of generation cards (studios, library, home): two columns on a phone, as many as fit above. */
@@ -208,6 +212,7 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 	const took = g.startedAt && g.completedAt ? new Date(g.completedAt).getTime() - new Date(g.startedAt).getTime() : null
 	const href = `/generations/${g.id}`
 	const frame = g.kind === 'audio' ? 'min-h-24' : g.kind === 'video' ? 'aspect-video' : 'aspect-square'
+	const credit = g.params ? creditOf(g.params) : null
 	return (
 		<li
 			className="flex flex-col overflow-hidden rounded-xl border border-line bg-surface"
@@ -249,6 +254,7 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 				<Link to={href} className="line-clamp-2 text-sm font-medium text-fg no-underline hover:underline">
 					{g.prompt}
 				</Link>
+				{credit ? <SoundCreditLine credit={credit} /> : null}
 				<div className="mt-auto flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-fg-muted">
 					<StatusBadge status={g.status} />
 					<span className="truncate" title={g.model}>

@@ -1,14 +1,17 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { Link, useLoaderData } from '@remix-run/react'
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { SoundSearchBox } from '#app/components/audio/sound-search-box.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { formatDuration } from '#app/components/audio/waveform-preview.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { readQuery } from '#app/utils/input.server.ts'
+import { redirectWithFlash } from '#app/utils/flash.server.ts'
+import { readForm, readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
-import { SoundSearchSchema } from '#server/domain/sounds/schema.ts'
+import { FreesoundImportSchema, SoundSearchSchema } from '#server/domain/sounds/schema.ts'
 
-export const handle = { rateLimit: { loader: 'sound_search' } }
+// Searching counts against `sound_search`; importing a Freesound sound (a download into storage), `sound_import`.
+export const handle = { rateLimit: { loader: 'sound_search', action: 'sound_import' } }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
@@ -18,8 +21,23 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 	return { q: parsed.value.q, error: null, result: await context.services.sounds.search(user, parsed.value.q) }
 }
 
+/** Imports one Freesound result into the library (its licence and attribution kept), then opens it. */
+export async function action({ request, context }: ActionFunctionArgs) {
+	const user = await requireUser(request, context)
+	const parsed = parseWith(FreesoundImportSchema, await readForm(request))
+	if (!parsed.ok) return data({ importError: parsed.fields.freesoundId?.[0] ?? 'Pick a sound to import.' }, 400)
+	const made = await context.services.freesoundImport.importSound(user, parsed.value.freesoundId)
+	if ('refused' in made)
+		return data({ importError: made.message }, { status: made.status, headers: made.headers ?? {} })
+	return redirectWithFlash(context, `/generations/${made.generation.id}`, {
+		kind: 'success',
+		message: `“${made.generation.prompt}” is in your library, with its licence and attribution.`,
+	})
+}
+
 export default function Sounds() {
 	const { q, error, result } = useLoaderData<typeof loader>()
+	const refused = useActionData<typeof action>()
 	return (
 		<div className="mx-auto max-w-3xl">
 			<p className="text-sm">
@@ -31,6 +49,11 @@ export default function Sounds() {
 			</p>
 			<SoundSearchBox q={q} />
 			{error ? <p className="mt-3 text-sm text-danger">{error}</p> : null}
+			{refused?.importError ? (
+				<p className="callout-danger mt-3" role="alert">
+					{refused.importError}
+				</p>
+			) : null}
 			{result ? (
 				<>
 					<h2 className="mt-8 text-lg font-semibold">Your audio</h2>
@@ -78,9 +101,24 @@ export default function Sounds() {
 												aria-label={`Preview of ${s.name}`}
 											/>
 										) : null}
-										<p className="mt-2 text-xs text-fg-muted" data-attribution="">
-											{s.attribution} — <a href={s.licence}>licence</a>
-										</p>
+										<div className="mt-2 flex flex-wrap items-center justify-between gap-2">
+											<p className="text-xs text-fg-muted" data-attribution="">
+												{s.attribution} —{' '}
+												<a href={s.licence} rel="noopener noreferrer nofollow license">
+													licence
+												</a>
+											</p>
+											<Form method="post" action={`/audio/sounds?q=${encodeURIComponent(q)}`}>
+												<input type="hidden" name="freesoundId" value={s.id} />
+												<button
+													type="submit"
+													className="btn-secondary px-3 py-1 text-xs"
+													aria-label={`Import “${s.name}” into your library`}
+												>
+													Import
+												</button>
+											</Form>
+										</div>
 									</li>
 								))}
 							</ul>

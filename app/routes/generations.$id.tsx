@@ -13,6 +13,8 @@ import { notFound } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm, readQuery } from '#app/utils/input.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { SoundCreditLine } from '#app/components/audio/sound-credit.tsx'
+import { creditOf } from '#server/domain/sounds/schema.ts'
 
 // Cancel and delete are writes; a retry starts provider work and counts against `generation` in the domain.
 export const handle = { rateLimit: { action: 'write' } }
@@ -134,6 +136,7 @@ function GenerationView({ generation }: { generation: View }) {
 }
 
 function OtherGenerationView({ generation }: { generation: View }) {
+	const credit = creditOf(generation.params)
 	const pending = PENDING_STATUSES.includes(generation.status)
 	// Cancel, run again or delete that was refused (already finished, over the limit…) says why.
 	const refused = useActionData<typeof action>()
@@ -161,6 +164,7 @@ function OtherGenerationView({ generation }: { generation: View }) {
 						Made from <Link to={`/generations/${generation.parentId}`}>an image</Link>
 					</p>
 				) : null}
+				{credit ? <SoundCreditLine credit={credit} className="mt-1 text-sm" /> : null}
 				{typeof generation.params.projectId === 'string' ? (
 					<p className="mt-1 text-sm text-fg-muted" data-source-project={generation.params.projectId}>
 						Mixed down from the project{' '}

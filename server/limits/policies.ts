@@ -55,6 +55,8 @@ export const POLICIES = {
 	catalogue: { points: 60, durationSeconds: MINUTE, key: 'ip' },
 	/** Sound search (the studio's box and /api/sounds/search): signed-in only, each search may call Freesound. */
 	sound_search: { points: 30, durationSeconds: MINUTE, key: 'user' },
+	/** Freesound imports: each downloads a file into the user's storage. */
+	sound_import: { points: 10, durationSeconds: MINUTE, key: 'user' },
 	/** Signed provider webhooks: generous per sender, so a forged flood cannot make us verify signatures forever. */
 	webhook: { points: 600, durationSeconds: MINUTE, key: 'ip' },
 	/** Creating API tokens. */

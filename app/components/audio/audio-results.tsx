@@ -6,6 +6,8 @@
 import { Form, Link } from '@remix-run/react'
 import { Download, RotateCcw } from '#app/components/icons/index.tsx'
 import { formatUsd } from '#server/domain/usage/money.ts'
+import { creditOf } from '#server/domain/sounds/schema.ts'
+import { SoundCreditLine } from './sound-credit.tsx'
 import { WaveformPreview, formatDuration } from './waveform-preview.tsx'
 import {
 	CancelForm,
@@ -38,6 +40,7 @@ function AudioRow({ generation: g }: { generation: AudioResult }) {
 	const href = `/generations/${g.id}`
 	const mode = typeof g.params.mode === 'string' ? g.params.mode : 'speech'
 	const pending = PENDING.includes(g.status)
+	const credit = creditOf(g.params)
 	return (
 		<li
 			className="grid gap-2 p-3 sm:p-4"
@@ -78,6 +81,7 @@ function AudioRow({ generation: g }: { generation: AudioResult }) {
 					</Form>
 				</div>
 			) : null}
+			{credit ? <SoundCreditLine credit={credit} /> : null}
 			<div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-fg-muted">
 				<span className="rounded-full border border-line px-2 py-0.5">{KIND_WORDS[mode] ?? mode}</span>
 				<StatusBadge status={g.status} />

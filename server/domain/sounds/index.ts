@@ -10,7 +10,10 @@ import type { Db } from '#server/db/index.ts'
 import { logger } from '#server/logger.ts'
 import type { Actor } from '../actor.ts'
 
+import { freesoundCredit, FreesoundSoundSchema, FREESOUND_FIELDS, FREESOUND_TIMEOUT_MS } from './freesound.ts'
+
 export { SoundSearchSchema } from './schema.ts'
+export { licenceName } from './freesound.ts'
 
 export type LibrarySound = { id: string; prompt: string; mode: string; createdAt: Date }
 
@@ -35,30 +38,7 @@ export type SoundSearchResult = {
 	freesound: { results: FreesoundSound[]; error: string | null } | null
 }
 
-/** How long Freesound gets to answer before the search goes on without it. */
-const FREESOUND_TIMEOUT_MS = 5000
-
-/** A licence URL in words: "CC0 1.0", "CC BY 4.0", "CC BY-NC 3.0"; otherwise the URL itself. */
-export function licenceName(url: string): string {
-	const cc = /creativecommons\.org\/(licenses|publicdomain)\/([a-z-]+)\/(\d\.\d)/i.exec(url)
-	if (!cc) return url
-	const kind = (cc[2] ?? '').toLowerCase()
-	return kind === 'zero' ? `CC0 ${cc[3]}` : `CC ${kind.toUpperCase()} ${cc[3]}`
-}
-
-const FreesoundResponse = v.object({
-	results: v.array(
-		v.object({
-			id: v.number(),
-			name: v.string(),
-			license: v.string(),
-			username: v.string(),
-			url: v.optional(v.string()),
-			duration: v.optional(v.number()),
-			previews: v.optional(v.record(v.string(), v.string())),
-		}),
-	),
-})
+const FreesoundResponse = v.object({ results: v.array(FreesoundSoundSchema) })
 
 export function createSounds(deps: { config: Pick<Config, 'freesound'>; db: Db }) {
 	const { config, db } = deps
@@ -81,7 +61,7 @@ export function createSounds(deps: { config: Pick<Config, 'freesound'>; db: Db }
 		if (!config.freesound) return null
 		const url = new URL(`${config.freesound.baseUrl.replace(/\/$/, '')}/search/text/`)
 		url.searchParams.set('query', q)
-		url.searchParams.set('fields', 'id,name,license,username,url,duration,previews')
+		url.searchParams.set('fields', FREESOUND_FIELDS)
 		url.searchParams.set('page_size', '12')
 		try {
 			const response = await fetch(url, {
@@ -97,18 +77,17 @@ export function createSounds(deps: { config: Pick<Config, 'freesound'>; db: Db }
 			if (!parsed.success) return { results: [], error: 'Freesound sent an answer we could not read.' }
 			return {
 				results: parsed.output.results.map(r => {
-					const page = r.url ?? `https://freesound.org/s/${r.id}/`
-					const name = licenceName(r.license)
+					const credit = freesoundCredit(r)
 					return {
 						id: r.id,
 						name: r.name,
 						licence: r.license,
-						licenceName: name,
+						licenceName: credit.licenceName,
 						author: r.username,
-						url: page,
-						previewUrl: r.previews?.['preview-hq-mp3'] ?? r.previews?.['preview-lq-mp3'] ?? null,
+						url: credit.url,
+						previewUrl: r.previews['preview-hq-mp3'] ?? r.previews['preview-lq-mp3'] ?? null,
 						duration: r.duration ?? null,
-						attribution: `“${r.name}” by ${r.username} (freesound.org), ${name}`,
+						attribution: credit.attribution,
 					}
 				}),
 				error: null,

@@ -1,10 +1,12 @@
 /**
  * Sound search through the built server: signed-in only, rate limited per account, the user's own audio found by
  * Postgres full-text search (never another user's), Freesound through its HTTP API (faked by a stub) with licence
- * and attribution, and a Freesound that fails or is too slow leaving the library results with a message.
+ * and attribution, and a Freesound that fails or is too slow leaving the library results with a message. Importing
+ * a Freesound result: the file fetched under the output rules (allowed host, size cap, type sniffed), stored as a
+ * library sound that keeps its licence and attribution and shows them wherever it is listed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { startFreesoundStub, type FreesoundStub } from '#tests/fixtures/freesound-stub.ts'
+import { PREVIEW_AUDIO, startFreesoundStub, type FreesoundStub } from '#tests/fixtures/freesound-stub.ts'
 import { as, signUp, type SignedIn } from '#tests/support/http-auth.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
 import { waitFor } from '#tests/support/wait.ts'
@@ -25,9 +27,11 @@ describe('sound search over HTTP', () => {
 		freesound = await startFreesoundStub('fs-test-key')
 		server = await startServer(
 			{
-				RATE_LIMITS: 'signup=1000/3600,generation=1000/60,write=1000/60,sound_search=6/60',
+				RATE_LIMITS: 'signup=1000/3600,generation=1000/60,write=1000/60,sound_search=6/60,sound_import=8/60',
 				FREESOUND_API_KEY: 'fs-test-key',
 				FREESOUND_BASE_URL: freesound.url,
+				// The stub serves its previews over plain HTTP on 127.0.0.1, as no real Freesound host would.
+				OUTPUT_ALLOW_INSECURE_HOSTS: '127.0.0.1',
 			},
 			180_000,
 		)
@@ -114,4 +118,93 @@ describe('sound search over HTTP', () => {
 		expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200])
 		expect(statuses[5]).toBe(429)
 	})
+
+	const importSound = (user: SignedIn | null, freesoundId: string) =>
+		fetch(`${server.url}/audio/sounds?q=rain`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: user
+				? as(user, server.url, { 'Content-Type': 'application/x-www-form-urlencoded' })
+				: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url },
+			body: new URLSearchParams({ freesoundId }).toString(),
+		})
+
+	type GenerationJson = {
+		generation: {
+			id: string
+			status: string
+			prompt: string
+			params: { credit?: Record<string, unknown> }
+			outputs: Array<{ contentType: string; duration?: number; size: number; waveform?: { preview: number[] } }>
+		}
+	}
+
+	test('an imported Freesound sound is a library sound that keeps its licence and attribution everywhere', async () => {
+		const user = await signUp(server.url)
+		freesound.setPreview('audio')
+		const before = freesound.previewRequests
+		const made = await importSound(user, '1001')
+		expect(made.status, made.status === 500 ? server.output().slice(-3000) : '').toBe(303)
+		const id = (made.headers.get('location') ?? '').split('/').at(-1) ?? ''
+		const api = await fetch(`${server.url}/api/generations/${id}`, { headers: as(user, server.url) })
+		const { generation } = (await api.json()) as GenerationJson
+		expect(generation).toMatchObject({ status: 'succeeded', prompt: 'imported recording' })
+		// The licence comes from Freesound's API (the form sent only the id), kept with the sound.
+		expect(generation.params.credit).toEqual({
+			source: 'freesound',
+			id: 1001,
+			title: 'imported recording',
+			author: 'alice',
+			licence: 'http://creativecommons.org/licenses/by/4.0/',
+			licenceName: 'CC BY 4.0',
+			url: 'https://freesound.org/people/alice/sounds/1001/',
+			attribution: '“imported recording” by alice (freesound.org), CC BY 4.0',
+		})
+		// Stored as what the bytes are (WAV, though served as audio/mpeg), with its length and waveform.
+		expect(generation.outputs).toHaveLength(1)
+		expect(generation.outputs[0]).toMatchObject({ contentType: 'audio/wav', size: PREVIEW_AUDIO.length })
+		expect(generation.outputs[0]?.duration).toBeCloseTo(0.25, 2)
+		expect(generation.outputs[0]?.waveform?.preview.length).toBeGreaterThan(0)
+		expect(freesound.previewRequests).toBe(before + 1)
+		expect(freesound.requests.at(-1)?.authorization).toBe('Token fs-test-key')
+
+		// Shown with the sound on its page, in the studio's list and in the library.
+		for (const path of [`/generations/${id}`, '/audio', '/library?kind=audio']) {
+			const html = await (await fetch(`${server.url}${path}`, { headers: as(user, server.url) })).text()
+			expect(html, path).toContain('data-sound-credit="freesound"')
+			expect(html, path).toContain('by <!-- -->alice<!-- --> (freesound.org)')
+			expect(html, path).toContain('href="http://creativecommons.org/licenses/by/4.0/"')
+		}
+		// The same sound again: the first import, no second download.
+		const again = await importSound(user, '1001')
+		expect(again.headers.get('location')).toBe(`/generations/${id}`)
+		expect(freesound.previewRequests).toBe(before + 1)
+	}, 30_000)
+
+	test('an import is refused when the file is not audio or too large, for an unknown sound, and signed out', async () => {
+		const user = await signUp(server.url)
+		freesound.setPreview('not-audio')
+		const notAudio = await importSound(user, '1001')
+		expect(notAudio.status).toBe(415)
+		expect(await notAudio.text()).toContain('is not audio we can read')
+		freesound.setPreview('too-large')
+		const huge = await importSound(user, '1001')
+		expect(huge.status).toBe(422)
+		expect(await huge.text()).toMatch(/could not be imported: .*more than the 50 MB allowed/)
+		freesound.setPreview('audio')
+		expect((await importSound(user, '4242')).status).toBe(404)
+		// A sound with no preview to fetch.
+		expect((await importSound(user, '1002')).status).toBe(422)
+		expect((await importSound(user, 'not-a-number')).status).toBe(400)
+		expect((await importSound(null, '1001')).status).toBe(302)
+		// Nothing refused reached the library.
+		const studio = await (await fetch(`${server.url}/audio`, { headers: as(user, server.url) })).text()
+		expect(studio).not.toContain('imported recording')
+		// Five imports so far; the ninth in a minute is refused by the route's own limit (sound_import=8/60 here).
+		const more = [await importSound(user, '1001'), await importSound(user, '1001'), await importSound(user, '1001')]
+		expect(more.map(r => r.status)).toEqual([303, 303, 303])
+		const ninth = await importSound(user, '1001')
+		expect(ninth.status).toBe(429)
+		expect(ninth.headers.get('retry-after')).toMatch(/^\d+$/)
+	}, 30_000)
 })

@@ -22,6 +22,8 @@ describe('the policy table', () => {
 		expect(POLICIES.catalogue).toEqual({ points: 60, durationSeconds: 60, key: 'ip' })
 		// Signed-in only (each search may call Freesound), counted per account.
 		expect(POLICIES.sound_search).toEqual({ points: 30, durationSeconds: 60, key: 'user' })
+		// Each import downloads a file into the user's storage.
+		expect(POLICIES.sound_import).toEqual({ points: 10, durationSeconds: 60, key: 'user' })
 		expect(POLICIES.webhook).toEqual({ points: 600, durationSeconds: 60, key: 'ip' })
 		// Credential stuffing: many accounts from one address, each tried once.
 		expect(POLICIES.signin_ip).toEqual({ points: 100, durationSeconds: 900, blockSeconds: 900, key: 'ip' })
@@ -43,6 +45,7 @@ describe('the policy table', () => {
 				'signin_ip',
 				'signup',
 				'signup_attempt',
+				'sound_import',
 				'sound_search',
 				'title',
 				'transcription',
