@@ -1,4 +1,4 @@
--- The library (docs/decisions/025-library.md): every item a user owns — generations of every kind (mixdowns and
+-- The library (docs/decisions/026-library.md): every item a user owns — generations of every kind (mixdowns and
 -- workflow outputs included), chat attachments, and transcripts with their uploaded recordings — browsed in one
 -- list. Each of the three tables gets a favourite flag and a full-text column over what a person would search for
 -- (the prompt, the file name), indexed with GIN and queried with websearch_to_tsquery('english', $1) as chat is.

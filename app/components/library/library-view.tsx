@@ -56,6 +56,15 @@ const KIND_ICONS: Record<string, typeof ImageIcon> = {
 
 const SOURCE_LABELS: Record<string, string> = { studio: 'Studio', chat: 'Chat', workflow: 'Workflow' }
 
+const KIND_LABELS: Record<string, string> = {
+	image: 'Image',
+	video: 'Video',
+	audio: 'Audio',
+	text: 'Text',
+	transcript: 'Transcript',
+	file: 'File',
+}
+
 /** The current filters as a query string, with some changed (an empty value removes it), the cursor dropped. */
 function withParams(query: LibraryQuery, change: Record<string, string | undefined>): string {
 	const params = new URLSearchParams()
@@ -138,8 +147,8 @@ export function LibraryView({
 			) : (
 				// A plain form: the zip is a download the browser saves, not a page Remix would fetch.
 				<form method="post" action={`/library${location.search}`} className="space-y-4" data-library-bulk="">
-					<div className="sticky top-0 z-10 flex flex-wrap items-center gap-2 rounded-xl border border-line bg-surface/95 p-2 backdrop-blur">
-						<p className="px-2 text-sm text-fg-muted">Selected items:</p>
+					<div className="sticky top-0 z-10 flex items-center gap-2 rounded-xl border border-line bg-surface/95 p-2 backdrop-blur">
+						<p className="px-2 text-sm text-fg-muted max-sm:sr-only">With the selected items:</p>
 						<button
 							type="submit"
 							name="intent"
@@ -150,12 +159,7 @@ export function LibraryView({
 							<Download aria-hidden="true" size={16} />
 							Download zip
 						</button>
-						<button
-							type="submit"
-							name="intent"
-							value="delete"
-							className="btn-secondary px-3 py-1.5 text-sm text-danger"
-						>
+						<button type="submit" name="intent" value="delete" className="btn-danger px-3 py-1.5">
 							<Trash2 aria-hidden="true" size={16} />
 							Delete
 						</button>
@@ -226,7 +230,7 @@ function FilterForm({ query, models, filtered }: { query: LibraryQuery; models: 
 						className="field pl-9"
 					/>
 				</label>
-				<button type="submit" className="btn-primary">
+				<button type="submit" className="btn">
 					Apply
 				</button>
 			</div>
@@ -346,6 +350,8 @@ function Tile({ item }: { item: LibraryTile }) {
 					{item.type === 'generation' && item.status !== 'succeeded' ? (
 						<StatusBadge status={item.status as GenerationStatus} />
 					) : null}
+					<span>{KIND_LABELS[item.kind] ?? item.kind}</span>
+					<span aria-hidden="true">·</span>
 					<span className="inline-flex items-center gap-1">
 						{item.source === 'workflow' ? <Workflow aria-hidden="true" size={12} /> : null}
 						{SOURCE_LABELS[item.source] ?? item.source}

@@ -1,5 +1,5 @@
 /**
- * The library (docs/decisions/025-library.md): every item a user owns in one list, with favourites, bulk delete
+ * The library (docs/decisions/026-library.md): every item a user owns in one list, with favourites, bulk delete
  * (generations undoably, through their own module; transcripts and chat files at once), a zip of chosen items
  * streamed as it is made, and each item's lineage.
  *

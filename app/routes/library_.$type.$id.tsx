@@ -41,7 +41,7 @@ export default function LibraryItemPage() {
 			) : null}
 			<div className="flex flex-wrap gap-2">
 				{own ? (
-					<Link to={own} className="btn-primary">
+					<Link to={own} className="btn">
 						Open
 					</Link>
 				) : null}
