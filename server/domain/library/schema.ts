@@ -4,6 +4,7 @@
  * are named `item:<type>:<uuid>` (one field each: a form may not repeat a name).
  */
 import * as v from 'valibot'
+import { isUuid, UuidSchema } from '#server/uuid.ts'
 
 export const ITEM_TYPES = ['generation', 'attachment', 'transcript'] as const
 export type ItemType = (typeof ITEM_TYPES)[number]
@@ -25,11 +26,9 @@ export const MAX_BULK_ITEMS = 100
 
 export type ItemRef = { type: ItemType; id: string }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 export function parseRef(text: string): ItemRef | null {
 	const [type, id, extra] = text.split(':')
-	if (extra !== undefined || !type || !id || !UUID.test(id)) return null
+	if (extra !== undefined || !type || !id || !isUuid(id)) return null
 	return (ITEM_TYPES as readonly string[]).includes(type) ? { type: type as ItemType, id: id.toLowerCase() } : null
 }
 
@@ -85,7 +84,7 @@ export const RestoreSchema = v.object({
 	ids: v.pipe(
 		v.string(),
 		v.transform(s => s.split(',')),
-		v.array(v.pipe(v.string(), v.regex(UUID, 'Expected a UUID.'))),
+		v.array(UuidSchema),
 		v.maxLength(MAX_BULK_ITEMS),
 	),
 })

@@ -6,6 +6,7 @@
  * it; the graph checks that need the models catalogue are in `validate.ts`.
  */
 import * as v from 'valibot'
+import { isUuid } from '#server/uuid.ts'
 
 export const WORKFLOW_VERSION = 1
 
@@ -205,7 +206,7 @@ export const WorkflowNodeSchema = v.variant(
 			media: v.picklist(['image', 'audio', 'video'], 'A library item is an image, audio or a video.'),
 			generationId: v.pipe(
 				v.string('Pick an item from your library.'),
-				v.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'Pick an item from your library.'),
+				v.check((value: string) => isUuid(value), 'Pick an item from your library.'),
 			),
 		}),
 		node('template', { template: text('The template') }),

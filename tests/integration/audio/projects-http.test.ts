@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { as, signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
+import { studioHttp } from '#tests/support/studio-http.ts'
 import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
 
@@ -22,13 +23,7 @@ describe('audio projects over HTTP', () => {
 
 	const get = (user: SignedIn | null, path: string) =>
 		fetch(`${server.url}${path}`, { redirect: 'manual', ...(user ? { headers: as(user, server.url) } : {}) })
-	const post = (user: SignedIn, path: string, form: Record<string, string>) =>
-		fetch(`${server.url}${path}`, {
-			method: 'POST',
-			redirect: 'manual',
-			headers: as(user, server.url, { 'Content-Type': 'application/x-www-form-urlencoded' }),
-			body: new URLSearchParams(form).toString(),
-		})
+	const { post } = studioHttp(() => server)
 	async function create(user: SignedIn, name: string): Promise<string> {
 		const response = await post(user, '/audio/projects?index', { intent: 'create', name })
 		expect(response.status).toBe(303)

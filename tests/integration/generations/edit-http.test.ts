@@ -12,17 +12,9 @@ import { as, signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
-import { waitFor } from '#tests/support/wait.ts'
+import { studioHttp, type GenerationJson } from '#tests/support/studio-http.ts'
 
-type Output = { key: string; width?: number; height?: number; url: string }
-type GenerationJson = {
-	id: string
-	status: string
-	parentId: string | null
-	params: Record<string, unknown>
-	outputs: Output[]
-	error: string | null
-}
+type Output = GenerationJson['outputs'][number]
 
 /** A black PNG with a white square: the mask convention (white is repainted). */
 async function mask(width: number, height: number, square = Math.round(width / 3)): Promise<Uint8Array> {
@@ -54,19 +46,8 @@ describe('the canvas editor over HTTP', () => {
 		await openai?.close()
 	})
 
-	const json = async (user: SignedIn, id: string) => {
-		const response = await fetch(`${server.url}/api/generations/${id}`, { headers: as(user, server.url) })
-		return ((await response.json()) as { generation: GenerationJson }).generation
-	}
-	const finished = (user: SignedIn, id: string) =>
-		waitFor(
-			`generation ${id} to finish`,
-			async () => {
-				const g = await json(user, id)
-				return ['queued', 'running', 'processing'].includes(g.status) ? null : g
-			},
-			{ timeoutMs: 20_000, intervalMs: 100 },
-		)
+	const { generation: json, finished } = studioHttp(() => server, { finishMs: 20_000 })
+
 	async function image(user: SignedIn, size = '1024x1024'): Promise<GenerationJson> {
 		const response = await fetch(`${server.url}/api/generate/image`, {
 			method: 'POST',

@@ -6,13 +6,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import type { OpenAIStub } from '#tests/fixtures/openai-stub.ts'
-import { as, signUp } from '#tests/support/http-auth.ts'
+import { signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
-import { waitFor } from '#tests/support/wait.ts'
-
-type GenerationJson = { id: string; status: string; parentId: string | null; params: Record<string, unknown> }
+import { studioHttp, type GenerationJson } from '#tests/support/studio-http.ts'
 
 describe('the image studio over HTTP', () => {
 	let server: RunningServer
@@ -32,35 +30,7 @@ describe('the image studio over HTTP', () => {
 		await openai?.close()
 	})
 
-	const page = async (user: SignedIn, path: string) => {
-		const response = await fetch(`${server.url}${path}`, { headers: as(user, server.url) })
-		return { status: response.status, html: await response.text() }
-	}
-	const api = (user: SignedIn, path: string, body: unknown) =>
-		fetch(`${server.url}${path}`, {
-			method: 'POST',
-			headers: as(user, server.url, { 'Content-Type': 'application/json' }),
-			body: JSON.stringify(body),
-		})
-	const post = (user: SignedIn, path: string, form: Record<string, string>) =>
-		fetch(`${server.url}${path}`, {
-			method: 'POST',
-			redirect: 'manual',
-			headers: as(user, server.url, { 'Content-Type': 'application/x-www-form-urlencoded' }),
-			body: new URLSearchParams(form).toString(),
-		})
-
-	async function finished(user: SignedIn, id: string): Promise<GenerationJson> {
-		return waitFor(
-			`generation ${id} to finish`,
-			async () => {
-				const response = await fetch(`${server.url}/api/generations/${id}`, { headers: as(user, server.url) })
-				const { generation } = (await response.json()) as { generation: GenerationJson }
-				return ['queued', 'running', 'processing'].includes(generation.status) ? null : generation
-			},
-			{ timeoutMs: 20_000, intervalMs: 100 },
-		)
-	}
+	const { page, api, post, finished } = studioHttp(() => server, { finishMs: 20_000 })
 
 	async function image(user: SignedIn, body: Record<string, unknown> = {}): Promise<GenerationJson> {
 		const response = await api(user, '/api/generate/image', { prompt: 'a lighthouse', model: 'offline:image', ...body })

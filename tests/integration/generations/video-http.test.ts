@@ -4,13 +4,10 @@
  * with what was typed kept, "Make a video" from an image, the player with its poster, and range requests.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { as, signUp } from '#tests/support/http-auth.ts'
-import type { SignedIn } from '#tests/support/http-auth.ts'
+import { signUp } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
-import { waitFor } from '#tests/support/wait.ts'
-
-type GenerationJson = { id: string; status: string; parentId: string | null; params: Record<string, unknown> }
+import { studioHttp } from '#tests/support/studio-http.ts'
 
 describe('the video studio over HTTP', () => {
 	let server: RunningServer
@@ -29,28 +26,7 @@ describe('the video studio over HTTP', () => {
 		await server?.stop()
 	})
 
-	const page = async (user: SignedIn, path: string) => {
-		const response = await fetch(`${server.url}${path}`, { headers: as(user, server.url) })
-		return { status: response.status, html: await response.text() }
-	}
-	const post = (user: SignedIn, path: string, form: Record<string, string>) =>
-		fetch(`${server.url}${path}`, {
-			method: 'POST',
-			redirect: 'manual',
-			headers: as(user, server.url, { 'Content-Type': 'application/x-www-form-urlencoded' }),
-			body: new URLSearchParams(form).toString(),
-		})
-	async function finished(user: SignedIn, id: string): Promise<GenerationJson> {
-		return waitFor(
-			`generation ${id} to finish`,
-			async () => {
-				const response = await fetch(`${server.url}/api/generations/${id}`, { headers: as(user, server.url) })
-				const { generation } = (await response.json()) as { generation: GenerationJson }
-				return ['queued', 'running', 'processing'].includes(generation.status) ? null : generation
-			},
-			{ timeoutMs: 30_000, intervalMs: 100 },
-		)
-	}
+	const { page, post, finished } = studioHttp(() => server)
 
 	test('the form shows what the chosen model takes; a model change by GET keeps what was typed', async () => {
 		const user = await signUp(server.url)
