@@ -2,6 +2,9 @@
  * Workflow budgets:
  *   1. validation of a 200-node workflow (every node kind but mix, ~300 edges, against the shipped catalogue):
  *      p50 under 5 ms.
+ *   2. scheduling overhead per node (ready → running: from a node finishing to its dependant being claimed by a
+ *      worker, through the job engine) on a chain of quick nodes: p50 under 50 ms on PGlite, and on Postgres when
+ *      DATABASE_URL is set.
  * The figure for the cost estimate of the same workflow is printed beside it. There is no figure from before
  * workflows existed: "before" prints as "-".
  * Run alone: `npx tsx tests/bench/workflows.bench.ts` or `npm run bench -- workflows`.
@@ -11,12 +14,73 @@ import { pathToFileURL } from 'node:url'
 import { estimateWorkflow } from '#server/domain/workflows/estimate.ts'
 import { validateWorkflow } from '#server/domain/workflows/validate.ts'
 import { DEFAULT_CATALOGUE } from '#server/providers/catalogue.ts'
+import { createUser, type TestDriver } from '#tests/support/database.ts'
+import { startTestServices } from '#tests/support/services.ts'
 import { printBudgets, printFigures, stats } from './support.ts'
 import type { Budget, Figures } from './support.ts'
 
 export const WORKFLOW_BUDGETS: Budget[] = [
 	{ key: 'validate_200_p50_ms', label: 'validate a 200-node workflow: p50', unit: 'ms', max: 5 },
+	{ key: 'schedule_pglite_p50_ms', label: 'scheduling per node, ready → running (PGlite): p50', unit: 'ms', max: 50 },
+	{
+		key: 'schedule_postgres_p50_ms',
+		label: 'scheduling per node, ready → running (Postgres): p50',
+		unit: 'ms',
+		max: 50,
+	},
 ]
+
+const CHAIN = Number(process.env.BENCH_WORKFLOW_CHAIN ?? 40)
+const CHAIN_RUNS = Number(process.env.BENCH_WORKFLOW_CHAIN_RUNS ?? 2)
+
+/** A text node then a chain of templates, each taking the one before: every node waits for the previous one. */
+function chain(length: number) {
+	const nodes: Record<string, unknown>[] = [{ id: 'n0', name: 'Start', kind: 'text', value: 'a' }]
+	const edges: { from: { node: string; port: string }; to: { node: string; port: string } }[] = []
+	for (let i = 1; i < length; i++) {
+		nodes.push({ id: `n${i}`, name: `Step ${i}`, kind: 'template', template: '{{prev}}.' })
+		edges.push({ from: { node: `n${i - 1}`, port: 'text' }, to: { node: `n${i}`, port: 'prev' } })
+	}
+	return { version: 1, nodes, edges }
+}
+
+/**
+ * Runs the chain `CHAIN_RUNS` times with the real job engine and workers; each sample is a node's `started_at`
+ * (claimed by a worker) minus its predecessor's `completed_at` (its completion, which enqueues the next node).
+ */
+async function schedulingOverhead(driver: TestDriver): Promise<number[]> {
+	const t = await startTestServices(driver, { LOG_LEVEL: 'error' })
+	const { services } = t
+	try {
+		const user = await createUser(services.db)
+		const created = await services.workflows.create(user, 'Chain', chain(CHAIN))
+		if ('refused' in created) throw new Error(created.message)
+		const samples: number[] = []
+		for (let r = 0; r < CHAIN_RUNS; r++) {
+			const started = await services.workflows.runs.start(user, created.id)
+			if ('refused' in started) throw new Error(started.message)
+			const deadline = Date.now() + 120_000
+			for (;;) {
+				const run = await services.workflows.runs.get(user, started.runId)
+				if ('refused' in run) throw new Error(run.message)
+				if (run.status === 'succeeded') {
+					const byId = new Map(run.nodes.map(n => [n.nodeId, n]))
+					for (let i = 1; i < CHAIN; i++) {
+						const prev = byId.get(`n${i - 1}`)?.completedAt
+						const next = byId.get(`n${i}`)?.startedAt
+						if (prev && next) samples.push(next.getTime() - prev.getTime())
+					}
+					break
+				}
+				if (run.status !== 'running' || Date.now() > deadline) throw new Error(`the chain run ended ${run.status}`)
+				await new Promise(resolve => setTimeout(resolve, 50))
+			}
+		}
+		return samples
+	} finally {
+		await t.dispose()
+	}
+}
 
 const ITERATIONS = Number(process.env.BENCH_WORKFLOW_ITERATIONS ?? 500)
 
@@ -110,7 +174,18 @@ export async function runWorkflowsBench() {
 	process.stdout.write(
 		`  ${definition.nodes.length} nodes, ${definition.edges.length} edges, ${ITERATIONS} iterations; validate p95 ${stats(validate).p95.toFixed(2)} ms\n`,
 	)
-	const pass = printBudgets('Workflows', WORKFLOW_BUDGETS, figures, null)
+	const drivers: TestDriver[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite']
+	for (const driver of drivers) {
+		const samples = await schedulingOverhead(driver)
+		const s = stats(samples)
+		figures[`schedule_${driver}_p50_ms`] = s.p50
+		process.stdout.write(
+			`  scheduling on ${driver}: ${samples.length} nodes, p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms, max ${s.max.toFixed(1)} ms\n`,
+		)
+	}
+	if (!process.env.DATABASE_URL) process.stdout.write('  postgres: not measured (DATABASE_URL is not set)\n')
+	const budgets = WORKFLOW_BUDGETS.filter(b => b.key !== 'schedule_postgres_p50_ms' || process.env.DATABASE_URL)
+	const pass = printBudgets('Workflows', budgets, figures, null)
 	printFigures([{ key: 'estimate_200_p50_ms', label: 'estimate a 200-node workflow: p50', unit: 'ms' }], figures, null)
 	return { pass, figures }
 }
