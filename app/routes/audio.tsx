@@ -8,6 +8,7 @@ import { audioStudioData } from '#app/utils/audio-studio.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { nonBlank, studioAction } from '#app/utils/studio-action.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { StudioResults } from '#app/components/studio-results.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
 export const handle = { rateLimit: { action: 'write' } }
@@ -52,36 +53,19 @@ export default function Audio() {
 					/>
 				</div>
 			</section>
-			<section aria-labelledby="results-title" className="min-w-0">
-				{/* Without JavaScript the page refreshes itself while something is still being made. */}
-				{studio.pending ? (
-					<noscript>
-						<meta httpEquiv="refresh" content="3" />
-					</noscript>
-				) : null}
-				<SoundSearchBox />
-				<div className="mt-6 flex items-baseline justify-between gap-3">
-					<h2 id="results-title" className="text-lg font-semibold">
-						Your audio
-					</h2>
-					{studio.results.length > 0 ? (
-						<Link to="/library" className="text-sm">
-							All in the library
-						</Link>
-					) : null}
-				</div>
-				{studio.results.length === 0 ? (
-					<div className="mt-4 flex min-h-64 flex-col items-center justify-center rounded-xl border border-dashed border-line-strong p-8 text-center">
-						<AudioLines aria-hidden="true" size={28} className="text-fg-muted" />
-						<p className="mt-3 max-w-sm text-sm text-fg-muted">
-							Nothing yet. Type a sentence to hear it spoken, or choose Music and describe a mood — “a calm lo-fi beat
-							with soft piano”.
-						</p>
-					</div>
-				) : (
-					<AudioResults results={studio.results} />
-				)}
-			</section>
+			<StudioResults
+				id="results-title"
+				title="Your audio"
+				pending={studio.pending}
+				count={studio.results.length}
+				before={<SoundSearchBox />}
+				empty={{
+					icon: <AudioLines aria-hidden="true" size={28} className="text-fg-muted" />,
+					hint: 'Nothing yet. Type a sentence to hear it spoken, or choose Music and describe a mood — “a calm lo-fi beat with soft piano”.',
+				}}
+			>
+				<AudioResults results={studio.results} />
+			</StudioResults>
 		</div>
 	)
 }

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { Link, useActionData, useLoaderData } from '@remix-run/react'
+import { useActionData, useLoaderData } from '@remix-run/react'
 import { Clapperboard } from '#app/components/icons/index.tsx'
 import { GenerationCard } from '#app/components/generation-output.tsx'
 import { VideoForm } from '#app/components/video/video-form.tsx'
@@ -7,6 +7,7 @@ import { requireUser } from '#app/utils/auth.server.ts'
 import { nonBlank, studioAction } from '#app/utils/studio-action.server.ts'
 import { videoStudioData } from '#app/utils/video-studio.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { StudioResults } from '#app/components/studio-results.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
 export const handle = { rateLimit: { action: 'write' } }
@@ -44,39 +45,22 @@ export default function Video() {
 					/>
 				</div>
 			</section>
-			<section aria-labelledby="jobs-title" className="min-w-0">
-				{/* Without JavaScript the page refreshes itself while a clip is still being made. */}
-				{studio.pending ? (
-					<noscript>
-						<meta httpEquiv="refresh" content="3" />
-					</noscript>
-				) : null}
-				<div className="flex items-baseline justify-between gap-3">
-					<h2 id="jobs-title" className="text-lg font-semibold">
-						Your videos
-					</h2>
-					{studio.jobs.length > 0 ? (
-						<Link to="/library" className="text-sm">
-							All in the library
-						</Link>
-					) : null}
-				</div>
-				{studio.jobs.length === 0 ? (
-					<div className="mt-4 flex min-h-64 flex-col items-center justify-center rounded-xl border border-dashed border-line-strong p-8 text-center">
-						<Clapperboard aria-hidden="true" size={28} className="text-fg-muted" />
-						<p className="mt-3 max-w-sm text-sm text-fg-muted">
-							Nothing yet. Describe a scene — “slow waves on a pebble beach at golden hour” — or open one of your images
-							and choose Make a video.
-						</p>
-					</div>
-				) : (
-					<ul className="mt-4 grid grid-cols-[repeat(auto-fill,minmax(15rem,1fr))] gap-4">
-						{studio.jobs.map(g => (
-							<GenerationCard key={g.id} generation={g} />
-						))}
-					</ul>
-				)}
-			</section>
+			<StudioResults
+				id="jobs-title"
+				title="Your videos"
+				pending={studio.pending}
+				count={studio.jobs.length}
+				empty={{
+					icon: <Clapperboard aria-hidden="true" size={28} className="text-fg-muted" />,
+					hint: 'Nothing yet. Describe a scene — “slow waves on a pebble beach at golden hour” — or open one of your images and choose Make a video.',
+				}}
+			>
+				<ul className="mt-4 grid grid-cols-[repeat(auto-fill,minmax(15rem,1fr))] gap-4">
+					{studio.jobs.map(g => (
+						<GenerationCard key={g.id} generation={g} />
+					))}
+				</ul>
+			</StudioResults>
 		</div>
 	)
 }
