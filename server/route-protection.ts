@@ -45,6 +45,10 @@ export const PUBLIC_ROUTES: readonly string[] = [
 	'routes/theme',
 	// The model catalogue with prices, open to visitors.
 	'routes/api.models',
+	// Public share pages and their JSON: the unguessable slug is the capability, read as `anon` through the
+	// share policies only; limited per address (`share_view`). "Make a copy" requires signing in in its action.
+	'routes/s.$slug',
+	'routes/api.share.$slug',
 ]
 
 /** Signed webhooks: the signature is their authentication. */

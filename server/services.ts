@@ -31,6 +31,9 @@ import type { Transcripts } from './domain/transcripts/index.ts'
 import { createModels } from './domain/models/index.ts'
 import { createWorkflows } from './domain/workflows/index.ts'
 import type { Workflows } from './domain/workflows/index.ts'
+import { createSharing } from './domain/sharing/index.ts'
+import type { Sharing } from './domain/sharing/index.ts'
+import { createMarkdownRenderer } from './markdown/index.ts'
 import { startPurgeWorker } from './domain/undo/index.ts'
 import { usageSummary } from './domain/usage/index.ts'
 import type { UsageSummary } from './domain/usage/index.ts'
@@ -80,6 +83,8 @@ export type Services = {
 	models: Models
 	/** Workflow definitions: validation, the cost estimate and the budget check before a run. */
 	workflows: Workflows
+	/** Share links and the public pages behind them. */
+	sharing: Sharing
 	usage: { summary(user: { id: string }): Promise<UsageSummary> }
 	webhooks: { replicate: ReplicateWebhooks }
 	/** Whether the process is shutting down; long-lived responses end early on its signal. */
@@ -205,6 +210,13 @@ export async function createServices(configured: Config): Promise<Services> {
 				timeoutMs: 60_000,
 			}),
 	})
+	const sharing = createSharing({
+		db,
+		storage,
+		markdown: createMarkdownRenderer(),
+		visitorSecret: config.sessionSecrets[0] ?? '',
+		workflows,
+	})
 	// Before the database closes: replies still being written keep their text and can be retried.
 	closers.push(['chat replies', () => chat.close()])
 
@@ -283,6 +295,7 @@ export async function createServices(configured: Config): Promise<Services> {
 		chat,
 		models,
 		workflows,
+		sharing,
 		usage: { summary: user => usageSummary(db, user.id, config.monthlyBudgetUsd) },
 		webhooks,
 		lifecycle,

@@ -11,6 +11,7 @@ import { notFound } from '#app/utils/http.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { ProjectEditSchema, isAudible } from '#server/domain/audio/project-schema.ts'
+import { ShareForm } from '#app/components/share/share-form.tsx'
 
 // Every form here and the editor's autosave edit the user's own project: `audio_project`. A mixdown also counts
 // against `mixdown` in the domain.
@@ -114,6 +115,7 @@ export default function AudioProjectPage() {
 					<a href={`/audio/projects/${project.id}/export`} className="btn-secondary" download>
 						Export JSON
 					</a>
+					<ShareForm kind="audio_project" targetId={project.id} returnTo={`/audio/projects/${project.id}`} align="right" />
 					<Form method="post">
 						<input type="hidden" name="redirectTo" value="1" />
 						<button type="submit" name="intent" value="mixdown" className="btn" disabled={!audible}>

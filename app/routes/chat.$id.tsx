@@ -111,7 +111,17 @@ export default function Conversation() {
 			className="flex min-h-[calc(100dvh-3.5rem)] flex-col md:h-screen md:min-h-0"
 			data-conversation-id={conversation.id}
 		>
-			<ConversationHeader conversation={conversation} models={models} errors={settingsError?.fields} />
+			<ConversationHeader
+				conversation={conversation}
+				models={models}
+				errors={settingsError?.fields}
+				shareMessages={messages
+					.filter(m => m.role !== 'system' && m.status !== 'streaming')
+					.map(m => ({
+						id: m.id,
+						label: `${m.role === 'user' ? 'You' : 'Reply'}: ${(m.content ?? m.html?.replace(/<[^>]+>/g, ' ') ?? '').trim().slice(0, 60)}`,
+					}))}
+			/>
 			<div className="flex-1 md:min-h-0 md:overflow-y-auto" data-message-scroller="">
 				<div className="mx-auto max-w-3xl space-y-6 px-4 py-6">
 					{earlierBefore ? (

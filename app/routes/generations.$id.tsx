@@ -4,6 +4,7 @@ import { Await, Form, Link, useActionData, useLoaderData, useRevalidator } from 
 import { Suspense, useEffect } from 'react'
 import { GenerationOutputView, PendingState } from '#app/components/generation-output.tsx'
 import { ImageDetail } from '#app/components/images/image-detail.tsx'
+import { ShareForm } from '#app/components/share/share-form.tsx'
 import { imageDetailData } from '#app/utils/image-studio.server.ts'
 import { GenerationActionSchema, IdempotencyKeySchema, PENDING_STATUSES } from '#server/domain/generations/schema.ts'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
@@ -219,6 +220,9 @@ function OtherGenerationView({ generation }: { generation: View }) {
 					Delete
 				</button>
 			</Form>
+			{generation.status === 'succeeded' ? (
+				<ShareForm kind="generation" targetId={generation.id} returnTo={`/generations/${generation.id}`} />
+			) : null}
 		</article>
 	)
 }

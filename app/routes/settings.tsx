@@ -7,6 +7,7 @@ const SECTIONS = [
 	{ to: '/settings', label: 'Profile', end: true },
 	{ to: '/settings/sessions', label: 'Sessions', end: false },
 	{ to: '/settings/tokens', label: 'API tokens', end: false },
+	{ to: '/settings/shares', label: 'Shares', end: false },
 	{ to: '/settings/account', label: 'Your data', end: false },
 ] as const
 

@@ -53,6 +53,8 @@ export const POLICIES = {
 	voice_sample: { points: 60, durationSeconds: MINUTE, key: 'user' },
 	/** Public reads: per address, since they are open to visitors who are not signed in. */
 	catalogue: { points: 60, durationSeconds: MINUTE, key: 'ip' },
+	/** Share pages and /api/share/:slug, per address: open to everyone, and each view may write a counter. */
+	share_view: { points: 120, durationSeconds: MINUTE, key: 'ip' },
 	/** Sound search (the studio's box and /api/sounds/search): signed-in only, each search may call Freesound. */
 	sound_search: { points: 30, durationSeconds: MINUTE, key: 'user' },
 	/** Freesound imports: each downloads a file into the user's storage. */

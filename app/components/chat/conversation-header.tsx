@@ -5,8 +5,16 @@ import { ErrorSummary, FieldScope, SelectField, TextareaField, TextField } from 
 import type { FieldErrors } from '../forms.tsx'
 import { PinButton, usePendingChanges, withPending } from './conversation-actions.tsx'
 import type { ConversationData, ModelOption } from './types.ts'
+import { ShareForm } from '../share/share-form.tsx'
+import type { ShareableMessage } from '../share/share-form.tsx'
 
-type Props = { conversation: ConversationData; models: readonly ModelOption[]; errors?: FieldErrors | undefined }
+type Props = {
+	conversation: ConversationData
+	models: readonly ModelOption[]
+	errors?: FieldErrors | undefined
+	/** The messages of the branch on screen, for sharing a range of it. */
+	shareMessages?: readonly ShareableMessage[]
+}
 
 const MENU = 'absolute right-0 top-full z-20 mt-1 rounded-xl border border-line bg-surface p-3 shadow-xl'
 const SUMMARY = 'icon-btn h-9 cursor-pointer list-none gap-1.5 px-2.5 text-sm [&::-webkit-details-marker]:hidden'
@@ -15,7 +23,7 @@ const SUMMARY = 'icon-btn h-9 cursor-pointer list-none gap-1.5 px-2.5 text-sm [&
  * The chat's sticky header: title and model on the left; pin, export and the settings (title, model, system
  * prompt, delete) on the right. All plain forms, links and `<details>`; pin happens in place with JavaScript.
  */
-export function ConversationHeader({ conversation: loaded, models, errors }: Props) {
+export function ConversationHeader({ conversation: loaded, models, errors, shareMessages = [] }: Props) {
 	// A rename or pin on its way (from here or the list) shows at once.
 	const conversation = withPending(loaded, usePendingChanges())
 	const model = models.find(m => m.id === conversation.model)
@@ -37,6 +45,16 @@ export function ConversationHeader({ conversation: loaded, models, errors }: Pro
 				</p>
 			</div>
 			<PinButton id={conversation.id} pinned={conversation.pinned} returnTo={here} toggleLabel="Pin this chat" />
+			{shareMessages.length > 0 ? (
+				<ShareForm
+					kind="conversation"
+					targetId={conversation.id}
+					returnTo={here}
+					messages={shareMessages}
+					align="right"
+					summaryClassName={SUMMARY}
+				/>
+			) : null}
 			<details className="relative" data-menu="">
 				<summary className={SUMMARY} aria-label="Export">
 					<Download aria-hidden="true" size={16} />

@@ -5,6 +5,7 @@
  * Delete. Every action is a link or a form; nothing needs JavaScript.
  */
 import { Form, Link } from '@remix-run/react'
+import { ShareForm } from '#app/components/share/share-form.tsx'
 import {
 	ArrowLeft,
 	ChevronLeft,
@@ -280,6 +281,7 @@ function Actions({
 						<Download aria-hidden="true" size={16} />
 						Download
 					</a>
+					<ShareForm kind="generation" targetId={g.id} returnTo={`/generations/${g.id}`} align="right" />
 				</div>
 			) : null}
 			{done && upscalers.length > 0 ? (

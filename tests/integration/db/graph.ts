@@ -135,8 +135,17 @@ export const OWNED_TABLES: Record<string, OwnedTable> = {
 		owner: 'user_id',
 		update: { column: 'revoked_at', value: new Date() },
 		insert: (owner, refs) => [
-			`insert into shared_content (user_id, slug, kind, target_id) values ($1, $2, 'conversation', $3)`,
+			`insert into shared_content (user_id, slug, kind, target_id, message_ids)
+			values ($1, $2, 'conversation', $3, array(select id from messages where conversation_id = $3))`,
 			[owner, slug(), refs.conversations?.[0]],
+		],
+	},
+	share_views: {
+		owner: 'user_id',
+		update: null,
+		insert: (owner, refs) => [
+			`insert into share_views (user_id, share_id, visitor) values ($1, $2, $3)`,
+			[owner, refs.shared_content?.[0], slug()],
 		],
 	},
 }
@@ -158,6 +167,7 @@ const ORDER = [
 	'audio_projects',
 	'transcripts',
 	'shared_content',
+	'share_views',
 ]
 
 async function insertReturningId(tx: Tx, [sql, params]: [string, unknown[]]): Promise<string> {

@@ -20,6 +20,8 @@ describe('the policy table', () => {
 			expect(POLICIES[name as keyof typeof POLICIES]).toEqual({ points, durationSeconds: 60, key: 'user' })
 		}
 		expect(POLICIES.catalogue).toEqual({ points: 60, durationSeconds: 60, key: 'ip' })
+		// Public share pages and their JSON, per address.
+		expect(POLICIES.share_view).toEqual({ points: 120, durationSeconds: 60, key: 'ip' })
 		// Signed-in only (each search may call Freesound), counted per account.
 		expect(POLICIES.sound_search).toEqual({ points: 30, durationSeconds: 60, key: 'user' })
 		// Each import downloads a file into the user's storage.
@@ -41,6 +43,7 @@ describe('the policy table', () => {
 				'global',
 				'mixdown',
 				'publish',
+				'share_view',
 				'signin',
 				'signin_ip',
 				'signup',

@@ -1,0 +1,114 @@
+/**
+ * "Share": a `<details>` disclosure holding one form that posts to /share (works without JavaScript). It makes an
+ * unguessable link with an optional title and expiry; conversations may choose a range of the branch shown,
+ * workflows whether the last run's outputs come along.
+ */
+import { Form } from '@remix-run/react'
+import { Share2 } from '#app/components/icons/index.tsx'
+import { SHARE_EXPIRIES, SHARE_EXPIRY_LABELS, SHARE_TITLE_MAX } from '#server/domain/sharing/schema.ts'
+import type { ShareExpiry, ShareKind } from '#server/domain/sharing/schema.ts'
+
+export type ShareableMessage = { id: string; label: string }
+
+export function ShareForm({
+	kind,
+	targetId,
+	returnTo,
+	messages,
+	canIncludeOutputs = false,
+	align = 'left',
+	summaryClassName = 'btn-secondary',
+}: {
+	kind: ShareKind
+	targetId: string
+	/** Where a refused form comes back to (this page). */
+	returnTo: string
+	/** Conversations: the messages of the branch on screen, root first, for choosing a range. */
+	messages?: readonly ShareableMessage[]
+	canIncludeOutputs?: boolean
+	align?: 'left' | 'right'
+	summaryClassName?: string
+}) {
+	const id = `share-${kind}-${targetId.slice(0, 8)}`
+	return (
+		<details className="group relative" data-share-form="">
+			<summary className={`${summaryClassName} cursor-pointer list-none [&::-webkit-details-marker]:hidden`}>
+				<Share2 aria-hidden="true" size={16} />
+				Share
+			</summary>
+			<div
+				className={`absolute z-30 mt-2 w-[min(22rem,calc(100vw-2rem))] rounded-xl border border-line bg-surface p-4 shadow-lg ${
+					align === 'right' ? 'right-0' : 'left-0'
+				}`}
+			>
+				<Form method="post" action="/share" className="space-y-3">
+					<input type="hidden" name="kind" value={kind} />
+					<input type="hidden" name="targetId" value={targetId} />
+					<input type="hidden" name="returnTo" value={returnTo} />
+					<p className="text-sm text-fg-muted">
+						Anyone with the link can see it, signed in or not. You can revoke it at any time in Settings → Shares.
+					</p>
+					<div>
+						<label htmlFor={`${id}-title`} className="block text-sm font-medium">
+							Title <span className="font-normal text-fg-muted">(optional)</span>
+						</label>
+						<input id={`${id}-title`} name="title" maxLength={SHARE_TITLE_MAX} className="field mt-1" autoComplete="off" />
+					</div>
+					<div>
+						<label htmlFor={`${id}-expires`} className="block text-sm font-medium">
+							Link expires
+						</label>
+						<select id={`${id}-expires`} name="expiresIn" className="field mt-1" defaultValue="never">
+							{(Object.keys(SHARE_EXPIRIES) as ShareExpiry[]).map(key => (
+								<option key={key} value={key}>
+									{SHARE_EXPIRY_LABELS[key]}
+								</option>
+							))}
+						</select>
+					</div>
+					{messages && messages.length > 1 ? (
+						<fieldset className="space-y-2">
+							<legend className="text-sm font-medium">Messages</legend>
+							<p className="text-xs text-fg-muted">The branch on screen; other versions are never shared.</p>
+							<div>
+								<label htmlFor={`${id}-from`} className="block text-xs text-fg-muted">
+									From
+								</label>
+								<select id={`${id}-from`} name="fromMessageId" className="field mt-1 text-sm" defaultValue="">
+									<option value="">The first message</option>
+									{messages.map(m => (
+										<option key={m.id} value={m.id}>
+											{m.label}
+										</option>
+									))}
+								</select>
+							</div>
+							<div>
+								<label htmlFor={`${id}-to`} className="block text-xs text-fg-muted">
+									To
+								</label>
+								<select id={`${id}-to`} name="toMessageId" className="field mt-1 text-sm" defaultValue="">
+									<option value="">The last message</option>
+									{messages.map(m => (
+										<option key={m.id} value={m.id}>
+											{m.label}
+										</option>
+									))}
+								</select>
+							</div>
+						</fieldset>
+					) : null}
+					{canIncludeOutputs ? (
+						<label className="flex items-center gap-2 text-sm">
+							<input type="checkbox" name="includeOutputs" value="on" />
+							Include the last run’s outputs
+						</label>
+					) : null}
+					<button type="submit" className="btn w-full">
+						Create link
+					</button>
+				</Form>
+			</div>
+		</details>
+	)
+}
