@@ -14,8 +14,5 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
 			context.requestId,
 		)
 	}
-	return Response.json(
-		{ share: content },
-		{ headers: { 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex' } },
-	)
+	return Response.json({ share: content }, { headers: { 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex' } })
 }

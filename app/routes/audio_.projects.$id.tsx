@@ -115,7 +115,12 @@ export default function AudioProjectPage() {
 					<a href={`/audio/projects/${project.id}/export`} className="btn-secondary" download>
 						Export JSON
 					</a>
-					<ShareForm kind="audio_project" targetId={project.id} returnTo={`/audio/projects/${project.id}`} align="right" />
+					<ShareForm
+						kind="audio_project"
+						targetId={project.id}
+						returnTo={`/audio/projects/${project.id}`}
+						align="right"
+					/>
 					<Form method="post">
 						<input type="hidden" name="redirectTo" value="1" />
 						<button type="submit" name="intent" value="mixdown" className="btn" disabled={!audible}>

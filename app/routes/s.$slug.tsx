@@ -117,7 +117,9 @@ export default function SharePage() {
 			<SharedBody content={content} />
 			<footer className="rounded-2xl border border-line bg-surface p-6 text-center">
 				<p className="font-semibold">Made with Generation Studio</p>
-				<p className="mt-1 text-sm text-fg-muted">Chat, images, video, audio and workflows in one studio you can host yourself.</p>
+				<p className="mt-1 text-sm text-fg-muted">
+					Chat, images, video, audio and workflows in one studio you can host yourself.
+				</p>
 				{signedIn ? null : (
 					<Link to="/signup" className="btn mt-4">
 						Try it yourself

@@ -107,7 +107,9 @@ export default function ShareSettings() {
 								</span>
 							)}
 						</div>
-						{link.status === 'live' ? <CopyLink url={`${origin}/s/${link.slug}`} label={`Link to ${link.title}`} /> : null}
+						{link.status === 'live' ? (
+							<CopyLink url={`${origin}/s/${link.slug}`} label={`Link to ${link.title}`} />
+						) : null}
 					</li>
 				))}
 			</ul>

@@ -52,7 +52,13 @@ export function ShareForm({
 						<label htmlFor={`${id}-title`} className="block text-sm font-medium">
 							Title <span className="font-normal text-fg-muted">(optional)</span>
 						</label>
-						<input id={`${id}-title`} name="title" maxLength={SHARE_TITLE_MAX} className="field mt-1" autoComplete="off" />
+						<input
+							id={`${id}-title`}
+							name="title"
+							maxLength={SHARE_TITLE_MAX}
+							className="field mt-1"
+							autoComplete="off"
+						/>
 					</div>
 					<div>
 						<label htmlFor={`${id}-expires`} className="block text-sm font-medium">

@@ -48,7 +48,12 @@ export function SharedMediaView({ media, label }: { media: SharedMedia; label: s
 function Peaks({ peaks }: { peaks: readonly number[] }) {
 	const bars = peaks.slice(0, 160)
 	return (
-		<svg viewBox={`0 0 ${bars.length * 3} 40`} preserveAspectRatio="none" className="h-10 w-full text-accent" aria-hidden="true">
+		<svg
+			viewBox={`0 0 ${bars.length * 3} 40`}
+			preserveAspectRatio="none"
+			className="h-10 w-full text-accent"
+			aria-hidden="true"
+		>
 			{bars.map((p, i) => {
 				const h = Math.max(1, Math.min(1, p) * 38)
 				return <rect key={i} x={i * 3} y={20 - h / 2} width={2} height={h} rx={1} fill="currentColor" />
@@ -84,7 +89,12 @@ export function SharedBody({ content }: { content: SharedContent }) {
 		return (
 			<ol className="space-y-6" aria-label="Messages">
 				{messages.map(m => (
-					<li key={m.id} data-role={m.role} data-message-id={m.id} className={m.role === 'user' ? 'flex flex-col items-end' : ''}>
+					<li
+						key={m.id}
+						data-role={m.role}
+						data-message-id={m.id}
+						className={m.role === 'user' ? 'flex flex-col items-end' : ''}
+					>
 						{m.role === 'user' ? (
 							<div className="max-w-[88%] rounded-2xl rounded-br-md bg-accent-soft px-4 py-2.5 sm:max-w-[80%]">
 								<p className="sr-only">They asked:</p>
@@ -145,9 +155,15 @@ export function SharedBody({ content }: { content: SharedContent }) {
 							{workflow.run.outputs
 								.filter(o => o.text || o.media.length > 0)
 								.map(o => (
-									<li key={o.nodeId} data-node-status={o.status} className="space-y-2 rounded-xl border border-line bg-surface p-4">
+									<li
+										key={o.nodeId}
+										data-node-status={o.status}
+										className="space-y-2 rounded-xl border border-line bg-surface p-4"
+									>
 										<p className="text-sm font-medium">{o.name}</p>
-										{o.text ? <p className="whitespace-pre-wrap break-words text-sm leading-relaxed">{o.text}</p> : null}
+										{o.text ? (
+											<p className="whitespace-pre-wrap break-words text-sm leading-relaxed">{o.text}</p>
+										) : null}
 										{o.media.map((m, i) => (
 											<SharedMediaView key={i} media={m} label={o.name} />
 										))}

@@ -54,11 +54,7 @@ const KIND_WORDS: Record<ShareKind, string> = {
 }
 
 function toLink(row: LinkRow, now = new Date()): ShareLink {
-	const status: ShareStatus = row.revoked_at
-		? 'revoked'
-		: row.expires_at && row.expires_at <= now
-			? 'expired'
-			: 'live'
+	const status: ShareStatus = row.revoked_at ? 'revoked' : row.expires_at && row.expires_at <= now ? 'expired' : 'live'
 	return {
 		id: row.id,
 		slug: row.slug,
@@ -118,7 +114,8 @@ async function workflowScope(tx: Tx, id: string, includeOutputs: boolean): Promi
 		[id],
 	)
 	const run = rows[0]
-	if (!run) return refuse(409, 'no_run', 'This workflow has not finished a run yet: run it, or share it without outputs.')
+	if (!run)
+		return refuse(409, 'no_run', 'This workflow has not finished a run yet: run it, or share it without outputs.')
 	const { rows: media } = await tx.query<{ generation_id: string }>(
 		`select n.generation_id from public.workflow_node_runs n
 		 join public.generations g on g.id = n.generation_id and g.deleted_at is null
@@ -206,9 +203,10 @@ export function createLinks(deps: { db: Db; onRevoke?: (slug: string) => void })
 	}
 
 	async function loadLink(tx: Tx, id: string): Promise<ShareLink | null> {
-		const { rows } = await tx.query<LinkRow>(`select ${LINK_COLUMNS} from public.shared_content s ${LINK_JOINS} where s.id = $1`, [
-			id,
-		])
+		const { rows } = await tx.query<LinkRow>(
+			`select ${LINK_COLUMNS} from public.shared_content s ${LINK_JOINS} where s.id = $1`,
+			[id],
+		)
 		return rows[0] ? toLink(rows[0]) : null
 	}
 

@@ -222,7 +222,13 @@ const ProjectShape = v.looseObject({
 			v.looseObject({
 				name: v.optional(v.string(), 'Track'),
 				clips: v.optional(
-					v.array(v.looseObject({ start: v.optional(v.number(), 0), trimIn: v.optional(v.number(), 0), trimOut: v.optional(v.number(), 0) })),
+					v.array(
+						v.looseObject({
+							start: v.optional(v.number(), 0),
+							trimIn: v.optional(v.number(), 0),
+							trimOut: v.optional(v.number(), 0),
+						}),
+					),
 					[],
 				),
 			}),
@@ -249,7 +255,10 @@ export function createPublicShares(deps: {
 	function visitorKey(slug: string, visitor: Visitor | null): string | null {
 		if (!visitor) return null
 		const hash = (...parts: string[]) =>
-			createHash('sha256').update([deps.visitorSecret, slug, ...parts].join('\u0000')).digest('base64url').slice(0, 32)
+			createHash('sha256')
+				.update([deps.visitorSecret, slug, ...parts].join('\u0000'))
+				.digest('base64url')
+				.slice(0, 32)
 		// A crawler is one visitor however many addresses it comes from: counted once, by its user agent.
 		return isbot(visitor.userAgent) ? `bot:${hash(visitor.userAgent)}` : `v:${hash(visitor.ip, visitor.userAgent)}`
 	}
@@ -457,7 +466,10 @@ export function createPublicShares(deps: {
 	}
 
 	/** Copies a shared conversation (its shown messages) or workflow (its definition) into `actor`'s account. */
-	async function copy(actor: Actor, slug: string): Promise<{ kind: 'conversation' | 'workflow'; id: string } | Refusal> {
+	async function copy(
+		actor: Actor,
+		slug: string,
+	): Promise<{ kind: 'conversation' | 'workflow'; id: string } | Refusal> {
 		const content = await view(slug, null)
 		if (!content) return notFound('That share link')
 		if (content.workflow) {

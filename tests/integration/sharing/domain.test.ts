@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Services } from '#server/services.ts'
 import type { CreateShareInput } from '#server/domain/sharing/schema.ts'
-import { createConversation, createGeneration, createMessage, createUser, testDrivers } from '#tests/support/database.ts'
+import {
+	createConversation,
+	createGeneration,
+	createMessage,
+	createUser,
+	testDrivers,
+} from '#tests/support/database.ts'
 import type { TestUser } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
@@ -20,7 +26,10 @@ const input = (over: Partial<CreateShareInput> & Pick<CreateShareInput, 'kind' |
 	...over,
 })
 
-const person = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36' }
+const person = {
+	ip: '203.0.113.7',
+	userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36',
+}
 const crawler = { ip: '198.51.100.9', userAgent: 'Twitterbot/1.0' }
 
 /** Columns no share may ever show, whatever the table. */
@@ -76,9 +85,10 @@ describe.each(testDrivers())('share links on %s', driver => {
 				`update conversations set current_leaf_id = $1, system_prompt = 'secret instructions' where id = $2`,
 				[messages.a2, conversationId],
 			)
-			await tx.query('update messages set cost_micros = 4242, input_tokens = 11, output_tokens = 22 where conversation_id = $1', [
-				conversationId,
-			])
+			await tx.query(
+				'update messages set cost_micros = 4242, input_tokens = 11, output_tokens = 22 where conversation_id = $1',
+				[conversationId],
+			)
 		})
 	}, 120_000)
 
@@ -87,14 +97,24 @@ describe.each(testDrivers())('share links on %s', driver => {
 	})
 
 	test('a conversation link shows the current branch only, without the system prompt, and counts views', async () => {
-		const link = await services.sharing.create(owner, input({ kind: 'conversation', targetId: conversationId, title: 'Pools' }))
+		const link = await services.sharing.create(
+			owner,
+			input({ kind: 'conversation', targetId: conversationId, title: 'Pools' }),
+		)
 		if ('refused' in link) throw new Error(link.message)
 		expect(link.slug).toMatch(/^[A-Za-z0-9_-]{22}$/)
 		const content = await services.sharing.view(link.slug, person)
 		expect(content?.title).toBe('Pools')
 		expect(content?.conversation?.messages.map(m => m.id)).toEqual([messages.q1, messages.a1, messages.q2, messages.a2])
 		const json = JSON.stringify(content)
-		for (const secret of ['secret instructions', 'owner-private@example.test', 'Owner Private', owner.id, 'q2b text', '4242']) {
+		for (const secret of [
+			'secret instructions',
+			'owner-private@example.test',
+			'Owner Private',
+			owner.id,
+			'q2b text',
+			'4242',
+		]) {
 			expect(json).not.toContain(secret)
 		}
 		// the same person again within the window: not counted again; someone else: counted
@@ -165,7 +185,10 @@ describe.each(testDrivers())('share links on %s', driver => {
 	})
 
 	test('an expired link reads as nothing, and the owner sees it as expired', async () => {
-		const link = await services.sharing.create(owner, input({ kind: 'conversation', targetId: conversationId, expiresIn: '1h' }))
+		const link = await services.sharing.create(
+			owner,
+			input({ kind: 'conversation', targetId: conversationId, expiresIn: '1h' }),
+		)
 		if ('refused' in link) throw new Error(link.message)
 		expect(link.expiresAt).not.toBeNull()
 		expect(await services.sharing.view(link.slug, person)).not.toBeNull()
@@ -179,7 +202,9 @@ describe.each(testDrivers())('share links on %s', driver => {
 
 	test('only the owner can share an item, and only a finished generation', async () => {
 		const queued = await createGeneration(services.db, owner.id, { status: 'queued' })
-		expect(await services.sharing.create(other, input({ kind: 'conversation', targetId: conversationId }))).toMatchObject({
+		expect(
+			await services.sharing.create(other, input({ kind: 'conversation', targetId: conversationId })),
+		).toMatchObject({
 			status: 404,
 		})
 		expect(await services.sharing.create(owner, input({ kind: 'generation', targetId: queued.id }))).toMatchObject({
@@ -220,7 +245,9 @@ describe.each(testDrivers())('share links on %s', driver => {
 		})
 		if ('refused' in flow) throw new Error(flow.message)
 		// outputs asked for before any run: refused with a reason
-		expect(await services.sharing.create(owner, input({ kind: 'workflow', targetId: flow.id, includeOutputs: true }))).toMatchObject({
+		expect(
+			await services.sharing.create(owner, input({ kind: 'workflow', targetId: flow.id, includeOutputs: true })),
+		).toMatchObject({
 			status: 409,
 		})
 		const shared = await services.sharing.create(owner, input({ kind: 'workflow', targetId: flow.id }))
