@@ -47,7 +47,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 			message: 'A copy of this conversation is now yours: carry on from here.',
 		})
 	}
-	return redirectWithFlash(context, '/workflows', {
+	return redirectWithFlash(context, `/workflows/${copied.id}`, {
 		kind: 'success',
 		message: 'A copy of this workflow is now in your workflows.',
 	})
