@@ -59,8 +59,9 @@ export const headers: HeadersFunction = ({ loaderHeaders }) => {
 	// link is kept briefly on the server instead (server/domain/sharing/public.ts).
 	out.set('Cache-Control', 'no-cache')
 	out.set('X-Robots-Tag', 'noindex, nofollow')
-	// The slug is the capability: it must not leak to the sites a shared message links to.
-	out.set('Referrer-Policy', 'no-referrer')
+	// The slug is the capability: it must not leak to the sites a shared message links to. (`same-origin`, not
+	// `no-referrer`: with that, a form's POST carries `Origin: null` and the same-origin check refuses "Make a copy".)
+	out.set('Referrer-Policy', 'same-origin')
 	return out
 }
 

@@ -10,9 +10,10 @@ async function stranger(browser: Browser, javaScriptEnabled: boolean) {
 
 /** Fills and submits the Share disclosure on the current page; returns the link shown on "My shares". */
 async function share(page: Page, title: string): Promise<string> {
-	await page.locator('[data-share-form] summary').first().click()
-	await page.getByLabel('Title').fill(title)
-	await page.getByRole('button', { name: 'Create link' }).click()
+	const form = page.locator('[data-share-form]').first()
+	await form.locator('summary').click()
+	await form.getByLabel('Title (optional)').fill(title)
+	await form.getByRole('button', { name: 'Create link' }).click()
 	await expect(page).toHaveURL(/\/settings\/shares$/)
 	const url = await page.locator('[data-share-url]').first().inputValue()
 	expect(url).toMatch(/\/s\/[A-Za-z0-9_-]{22}$/)
