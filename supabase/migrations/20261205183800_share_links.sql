@@ -1,4 +1,4 @@
--- Share links (docs/decisions/026-share-links.md): a title, an optional expiry, exactly which messages of a
+-- Share links (docs/decisions/027-share-links.md): a title, an optional expiry, exactly which messages of a
 -- conversation a link shows, which workflow run's outputs and which extra media (an audio project's mixdown) it
 -- exposes, and a view count that anon can only raise through record_share_view().
 alter table public.shared_content

@@ -1,7 +1,7 @@
 /**
  * Public sharing: links to a generation, a conversation (a branch or a range of it), a workflow (optionally
  * with its last run's outputs) or an audio project, with an optional title and expiry; the public page's
- * content read as `anon` only; views; revoke; "Make a copy". See docs/decisions/026-share-links.md.
+ * content read as `anon` only; views; revoke; "Make a copy". See docs/decisions/027-share-links.md.
  */
 import type { Db } from '#server/db/index.ts'
 import type { MarkdownRenderer } from '#server/markdown/index.ts'
