@@ -40,7 +40,7 @@ export const AREAS = [
 		to: '/workflows',
 		label: 'Workflows',
 		icon: Workflow,
-		ready: false,
+		ready: true,
 		blurb: 'Chain generations into repeatable pipelines.',
 	},
 	{

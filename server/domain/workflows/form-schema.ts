@@ -108,3 +108,6 @@ export const ListFormSchema = v.variant(
 	],
 	'Unknown action.',
 )
+
+/** The run page's one form. */
+export const RunFormSchema = v.object({ intent: v.literal('cancel', 'Unknown action.') })

@@ -74,7 +74,7 @@ export function createWorkflows(deps: {
 	db: Db
 	jobs: Jobs
 	providers: ProviderRegistry
-	generations: Pick<Generations, 'create' | 'get' | 'waitForChange' | 'cancel'>
+	generations: Pick<Generations, 'create' | 'get' | 'waitForChange' | 'cancel' | 'withUrls'>
 	/** Reads library recordings and images for transcribe and vision nodes. */
 	storage?: Pick<Storage, 'get'>
 	/** Mix nodes render through the audio studio's mixdown. */
@@ -149,6 +149,8 @@ export function createWorkflows(deps: {
 		db,
 		catalogue: () => providers.list(),
 		checkReferences: foreignReferences,
+		generations: deps.generations,
+		getRun: runs.get,
 	})
 
 	/** A new workflow from a built-in template, named after it. */

@@ -8,10 +8,12 @@ import type { Db, Tx } from '#server/db/index.ts'
 import type { ModelInfo } from '#server/providers/catalogue.ts'
 import { isUuid } from '#server/uuid.ts'
 import type { Actor } from '../actor.ts'
+import type { Generations } from '../generations/index.ts'
+import type { ViewableOutput } from '../generations/rows.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
 import { addNode, asDraft, moveNode, removeNode, updateNode, type NodeForm } from './edit.ts'
 import { NODE_SPECS, type NodeKind, type WorkflowDefinition } from './schema.ts'
-import type { RunStatus } from './runs.ts'
+import type { Run, RunStatus } from './runs.ts'
 import { estimateWorkflow, type WorkflowEstimate } from './estimate.ts'
 import { validateWorkflow, type ProblemCode, type WorkflowProblem } from './validate.ts'
 
@@ -75,6 +77,8 @@ export function createWorkflowLibrary(deps: {
 	catalogue(): readonly (ModelInfo & { available?: boolean })[]
 	/** Problems for library nodes whose item is not the user's own (checked before every save). */
 	checkReferences?: (tx: Tx, userId: string, definition: WorkflowDefinition) => Promise<WorkflowProblem[]>
+	generations: Pick<Generations, 'get' | 'withUrls'>
+	getRun(actor: Actor, runId: string): Promise<Run | Refusal>
 }) {
 	const { db } = deps
 
@@ -299,7 +303,38 @@ export function createWorkflowLibrary(deps: {
 		}))
 	}
 
-	return { list, get, open, createDraft, edit, remove, duplicate, exportFile, importFile, listRuns }
+	/**
+	 * A run as its page shows it: the run of this workflow (404 for another's or another workflow's), its name, and
+	 * each media output with URLs to preview it.
+	 */
+	async function runView(
+		actor: Actor,
+		workflowId: string,
+		runId: string,
+	): Promise<
+		| {
+				run: Run
+				workflowName: string
+				media: Record<string, { id: string; prompt: string; outputs: ViewableOutput[] }>
+		  }
+		| Refusal
+	> {
+		const run = await deps.getRun(actor, runId)
+		if ('refused' in run) return run
+		if (run.workflowId !== workflowId) return notFound('That run')
+		const found = await get(actor, workflowId)
+		if ('refused' in found) return found
+		const media: Record<string, { id: string; prompt: string; outputs: ViewableOutput[] }> = {}
+		for (const n of run.nodes) {
+			if (!n.generationId) continue
+			const g = await deps.generations.get(actor, n.generationId)
+			if ('refused' in g) continue
+			media[g.id] = { id: g.id, prompt: g.prompt, outputs: await deps.generations.withUrls(g) }
+		}
+		return { run, workflowName: found.name, media }
+	}
+
+	return { runView, list, get, open, createDraft, edit, remove, duplicate, exportFile, importFile, listRuns }
 }
 
 export type WorkflowLibrary = ReturnType<typeof createWorkflowLibrary>

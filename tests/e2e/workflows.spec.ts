@@ -1,0 +1,142 @@
+/**
+ * Workflows as a person builds them, with JavaScript and without: a new workflow, three nodes (a text input, a
+ * prompt template that uses it, an image from the template) set and connected through the node forms — with
+ * JavaScript the last connection is dragged on the graph, from the template's output to the image's input —
+ * then run, watched to the end, every output on the run page and in the library.
+ */
+import { expect, test } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
+import { signUpFresh, watchProblems } from '../support/browser.ts'
+
+const card = (page: Page, nodeId: string): Locator => page.locator(`section[data-node-id="${nodeId}"]`)
+
+async function addNode(page: Page, label: string, nodeId: string) {
+	await page.getByRole('button', { name: label, exact: true }).click()
+	await expect(card(page, nodeId)).toBeVisible()
+}
+
+async function saveNode(page: Page, nodeId: string) {
+	await card(page, nodeId).getByRole('button', { name: 'Save node' }).click()
+}
+
+/** Drags on the konva stage from one port to another, using the positions the graph publishes. */
+async function dragPorts(page: Page, from: string, to: string) {
+	const graph = page.getByTestId('graph')
+	await graph.scrollIntoViewIfNeeded()
+	const box = await graph.boundingBox()
+	if (!box) throw new Error('no graph on the page')
+	const point = async (port: string, side: 'in' | 'out') => {
+		const li = page.locator(`[data-testid="graph-ports"] li[data-port="${port}"][data-side="${side}"]`)
+		return {
+			x: box.x + Number(await li.getAttribute('data-x')),
+			y: box.y + Number(await li.getAttribute('data-y')),
+		}
+	}
+	const a = await point(from, 'out')
+	const b = await point(to, 'in')
+	await page.mouse.move(a.x, a.y)
+	await page.mouse.down()
+	await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 })
+	await page.mouse.move(b.x, b.y, { steps: 5 })
+	await page.mouse.up()
+}
+
+test('build a three-node workflow, run it, see every output', async ({ page, baseURL }, info) => {
+	test.setTimeout(120_000)
+	const problems = watchProblems(page)
+	const js = info.project.name === 'js'
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/workflows')
+	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Workflows')
+	await page.getByRole('textbox', { name: 'Name' }).fill('Lighthouse poster')
+	await page.getByRole('button', { name: 'New workflow' }).click()
+	await expect(page).toHaveURL(/\/workflows\/[0-9a-f-]{36}$/)
+	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Lighthouse poster')
+
+	await addNode(page, 'Text input', 'text1')
+	await card(page, 'text1').getByLabel('Name', { exact: true }).fill('Topic')
+	await card(page, 'text1').getByLabel('Text', { exact: true }).fill('a lighthouse at dawn')
+	await saveNode(page, 'text1')
+	await expect(card(page, 'text1').getByRole('heading', { level: 3 })).toHaveText('Topic')
+
+	await addNode(page, 'Prompt template', 'template1')
+	await card(page, 'template1').getByLabel('Template', { exact: true }).fill('A watercolour poster of {{topic}}')
+	await saveNode(page, 'template1')
+	// The slot became an input: connect it to the text.
+	await expect(card(page, 'template1').locator('[data-node-problems]')).toContainText('“topic” input connected')
+	await card(page, 'template1').locator('select[name="in.topic.0"]').selectOption('text1.text')
+	await saveNode(page, 'template1')
+	await expect(card(page, 'template1').locator('[data-node-problems]')).toHaveCount(0)
+
+	await addNode(page, 'Image', 'image1')
+	// Not runnable yet: the image has no prompt, and the page says so beside it.
+	await expect(card(page, 'image1').locator('[data-node-problems]')).toContainText('“prompt” input connected')
+	await expect(page.getByRole('button', { name: 'Run workflow' })).toBeDisabled()
+	if (js) {
+		await expect(page.getByTestId('graph')).toBeVisible()
+		await dragPorts(page, 'template1.text', 'image1.prompt')
+		await expect(card(page, 'image1').locator('[data-node-problems]')).toHaveCount(0)
+		await expect(card(page, 'image1').locator('select[name="in.prompt.0"]')).toHaveValue('template1.text')
+	} else {
+		await card(page, 'image1').locator('select[name="in.prompt.0"]').selectOption('template1.text')
+		await saveNode(page, 'image1')
+		await expect(card(page, 'image1').locator('[data-node-problems]')).toHaveCount(0)
+	}
+	await expect(page.locator('[data-node-problems]')).toHaveCount(0)
+	await expect(page.getByTestId('estimate-total')).toHaveText('Free')
+
+	await page.getByRole('button', { name: 'Run workflow' }).click()
+	await expect(page).toHaveURL(/\/workflows\/[0-9a-f-]{36}\/runs\/[0-9a-f-]{36}$/)
+	await expect(page.locator('[data-run-status]')).toHaveAttribute('data-run-status', 'succeeded', { timeout: 60_000 })
+	for (const id of ['text1', 'template1', 'image1'])
+		await expect(page.locator(`li[data-node-id="${id}"]`)).toHaveAttribute('data-node-status', 'succeeded')
+	await expect(page.locator('li[data-node-id="text1"] [data-output="text"]')).toHaveText('a lighthouse at dawn')
+	await expect(page.locator('li[data-node-id="template1"] [data-output="text"]')).toHaveText(
+		'A watercolour poster of a lighthouse at dawn',
+	)
+	const image = page.locator('li[data-node-id="image1"] img[data-output="image"]')
+	await expect(image).toBeVisible()
+	expect(await image.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+
+	// The image is a library item.
+	await page.locator('li[data-node-id="image1"] [data-library-link]').click()
+	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
+
+	// The run is in the workflow's history.
+	await page.goBack()
+	await page.getByRole('link', { name: 'Editor' }).click()
+	await expect(page.getByTestId('run-history').locator('li')).toHaveCount(1)
+	expect(problems).toEqual([])
+})
+
+test('import, duplicate, export and delete on the list', async ({ page, baseURL }) => {
+	const problems = watchProblems(page, { ignore: /status of 4\d\d/ })
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/workflows')
+	const definition = {
+		version: 1,
+		nodes: [{ id: 'topic', name: 'Topic', kind: 'text', value: 'tide pools' }],
+		edges: [],
+	}
+	await page.getByLabel('Or paste its JSON').fill('{ not json')
+	await page.getByRole('button', { name: 'Import' }).click()
+	await expect(page.getByText('That is not JSON')).toBeVisible()
+	await page
+		.getByLabel('Or paste its JSON')
+		.fill(JSON.stringify({ format: 'generation-studio.workflow', name: 'Pasted', definition }))
+	await page.getByRole('button', { name: 'Import' }).click()
+	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pasted')
+	await expect(card(page, 'topic')).toBeVisible()
+	const exported = await page.request.get(`${new URL(page.url()).pathname}/export`)
+	expect(exported.headers()['content-disposition']).toContain('Pasted.json')
+	expect(await exported.json()).toMatchObject({ name: 'Pasted', definition })
+
+	await page.goto('/workflows')
+	await page.getByRole('button', { name: 'Duplicate' }).click()
+	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pasted (copy)')
+	await page.goto('/workflows')
+	await expect(page.getByTestId('workflow-list').locator('li')).toHaveCount(2)
+	await page.getByRole('button', { name: 'Delete Pasted (copy)' }).click()
+	await expect(page.getByTestId('workflow-list').locator('li')).toHaveCount(1)
+	expect(problems).toEqual([])
+})
