@@ -10,6 +10,7 @@ import { readChatForm } from '#app/utils/uploads.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { uploadBodyLimit } from '#server/body-limit.ts'
 import { ListFormSchema } from '#server/domain/workflows/form-schema.ts'
+import { NODE_SPECS } from '#server/domain/workflows/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
@@ -20,7 +21,15 @@ export const handle: RouteHandle = { rateLimit: { action: 'write' }, bodyLimit: 
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)
-	return { workflows: await context.services.workflows.library.list(user) }
+	const { workflows } = context.services
+	const templates = workflows.templates.map(t => ({
+		id: t.id,
+		name: t.name,
+		description: t.description,
+		nodes: t.definition.nodes.length,
+		kinds: [...new Set(t.definition.nodes.map(n => n.kind))],
+	}))
+	return { workflows: await workflows.library.list(user), templates }
 }
 
 type Refused = { form: string; fields: Record<string, string[]> }
@@ -53,7 +62,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 		return redirect('/workflows', 303)
 	}
 	if (step.intent === 'template') {
-		return data<Refused>({ form: 'template', fields: { template: ['There is no such template.'] } }, { status: 404 })
+		const made = await context.services.workflows.createFromTemplate(user, step.template)
+		if ('refused' in made)
+			return data<Refused>({ form: 'list', fields: { list: [made.message] } }, { status: made.status })
+		return redirect(`/workflows/${made.id}`, 303)
 	}
 	const file = form.files[0]
 	const text = file ? new TextDecoder().decode(file.data) : step.json
@@ -85,7 +97,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const when = (d: Date | string) => new Date(d).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })
 
 export default function Workflows() {
-	const { workflows } = useLoaderData<typeof loader>()
+	const { workflows, templates } = useLoaderData<typeof loader>()
 	const refused = useActionData<typeof action>()
 	const errorsFor = (form: string) => (refused?.form === form ? refused.fields : null)
 	return (
@@ -183,6 +195,38 @@ export default function Workflows() {
 						))}
 					</ul>
 				)}
+			</section>
+
+			<section aria-labelledby="templates" className="space-y-3">
+				<div>
+					<h2 id="templates" className="font-medium text-fg">
+						Start from a template
+					</h2>
+					<p className="text-sm text-fg-muted">Each runs as it is on the built-in models; swap in your own after.</p>
+				</div>
+				<ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" data-testid="template-list">
+					{templates.map(t => (
+						<li key={t.id} className="flex flex-col gap-2 rounded-xl border border-line bg-surface p-4">
+							<h3 className="font-medium text-fg">{t.name}</h3>
+							<p className="text-sm text-fg-soft">{t.description}</p>
+							<p className="text-xs text-fg-muted">
+								{t.nodes} nodes · {t.kinds.map(k => NODE_SPECS[k].label.toLowerCase()).join(', ')}
+							</p>
+							<Form method="post" className="mt-auto pt-1">
+								<input type="hidden" name="template" value={t.id} />
+								<button
+									type="submit"
+									name="intent"
+									value="template"
+									className="btn-secondary w-full"
+									aria-label={`Use the template ${t.name}`}
+								>
+									Use template
+								</button>
+							</Form>
+						</li>
+					))}
+				</ul>
 			</section>
 
 			<section aria-labelledby="import" className="rounded-xl border border-line bg-surface p-4">

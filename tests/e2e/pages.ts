@@ -14,7 +14,14 @@ export const PUBLIC_PAGES: readonly PageCase[] = [
 	{ name: 'not-found', path: '/no-such-page' },
 ]
 
-export type Seeded = { chatId: string; generationId: string; audioProjectId: string; transcriptId: string }
+export type Seeded = {
+	chatId: string
+	generationId: string
+	audioProjectId: string
+	transcriptId: string
+	workflowId: string
+	workflowRunId: string
+}
 
 export function signedInPages(seeded: Seeded): PageCase[] {
 	return [
@@ -33,6 +40,8 @@ export function signedInPages(seeded: Seeded): PageCase[] {
 		{ name: 'editor', path: `/generations/${seeded.generationId}/edit` },
 		{ name: 'library', path: '/library' },
 		{ name: 'workflows', path: '/workflows' },
+		{ name: 'workflow-editor', path: `/workflows/${seeded.workflowId}` },
+		{ name: 'workflow-run', path: `/workflows/${seeded.workflowId}/runs/${seeded.workflowRunId}` },
 		{ name: 'analytics', path: '/analytics' },
 		{ name: 'settings', path: '/settings' },
 		{ name: 'settings-sessions', path: '/settings/sessions' },
@@ -97,7 +106,15 @@ export async function seed(request: APIRequestContext, baseURL: string, email: s
 	const generationId = idFrom(image, '/generations')
 	// The editor opens finished images only.
 	await finished(generationId)
-	return { chatId, generationId, audioProjectId, transcriptId }
+	// A workflow from the first template, run to the end.
+	const workflowId = idFrom(await post('/workflows?index', { intent: 'template', template: 'blog-post' }), '/workflows')
+	const workflowRunId = idFrom(await post(`/workflows/${workflowId}`, { intent: 'run' }), `/workflows/${workflowId}/runs`)
+	for (let i = 0; i < 240; i++) {
+		const page = await request.get(`/workflows/${workflowId}/runs/${workflowRunId}`)
+		if (/data-run-status="(succeeded|failed|canceled)"/.test(await page.text())) break
+		await new Promise(resolve => setTimeout(resolve, 250))
+	}
+	return { chatId, generationId, audioProjectId, transcriptId, workflowId, workflowRunId }
 
 	async function finished(id: string): Promise<void> {
 		for (let i = 0; i < 120; i++) {

@@ -138,5 +138,11 @@ test('import, duplicate, export and delete on the list', async ({ page, baseURL 
 	await expect(page.getByTestId('workflow-list').locator('li')).toHaveCount(2)
 	await page.getByRole('button', { name: 'Delete Pasted (copy)' }).click()
 	await expect(page.getByTestId('workflow-list').locator('li')).toHaveCount(1)
+
+	// A template becomes a workflow of one's own, ready to run.
+	await page.getByRole('button', { name: 'Use the template Blog post with a header image' }).click()
+	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Blog post with a header image')
+	await expect(page.getByTestId('estimate-total')).toBeVisible()
+	await expect(page.getByRole('button', { name: 'Run workflow' })).toBeEnabled()
 	expect(problems).toEqual([])
 })
