@@ -108,7 +108,10 @@ export async function seed(request: APIRequestContext, baseURL: string, email: s
 	await finished(generationId)
 	// A workflow from the first template, run to the end.
 	const workflowId = idFrom(await post('/workflows?index', { intent: 'template', template: 'blog-post' }), '/workflows')
-	const workflowRunId = idFrom(await post(`/workflows/${workflowId}`, { intent: 'run' }), `/workflows/${workflowId}/runs`)
+	const workflowRunId = idFrom(
+		await post(`/workflows/${workflowId}`, { intent: 'run' }),
+		`/workflows/${workflowId}/runs`,
+	)
 	for (let i = 0; i < 240; i++) {
 		const page = await request.get(`/workflows/${workflowId}/runs/${workflowRunId}`)
 		if (/data-run-status="(succeeded|failed|canceled)"/.test(await page.text())) break
