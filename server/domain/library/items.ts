@@ -53,22 +53,34 @@ const fileKind = (
  */
 export const ITEMS = `(
 	select 'generation'::text as type, g.id, g.user_id, g.kind, g.status, g.model, g.prompt as title, g.favorite,
-		case when exists (select 1 from public.workflow_node_runs n where n.generation_id = g.id) then 'workflow'
-			else 'studio' end as source,
 		g.search, g.created_at, g.outputs, null::text as bucket, null::text as key, null::text as content_type,
 		null::bigint as size
 	from public.generations g where g.deleted_at is null
 	union all
-	select 'attachment', a.id, a.user_id, ${fileKind('a.content_type')}, 'succeeded', null, a.name, a.favorite, 'chat',
+	select 'attachment', a.id, a.user_id, ${fileKind('a.content_type')}, 'succeeded', null, a.name, a.favorite,
 		a.search, a.created_at, null, a.bucket, a.key, a.content_type, a.size
 	from public.attachments a
 	union all
-	select 'transcript', t.id, t.user_id, 'transcript', t.status, t.model, t.name, t.favorite, 'studio',
+	select 'transcript', t.id, t.user_id, 'transcript', t.status, t.model, t.name, t.favorite,
 		t.search, t.created_at, null, t.bucket, t.key, t.content_type, t.size
 	from public.transcripts t
 ) items`
 
 const MICROS = `(extract(epoch from created_at) * 1000000)::bigint::text`
+
+/** Whether a generation came out of a workflow run (a node run points at it): asked only of the rows shown. */
+const fromWorkflow = (alias: string) =>
+	`exists (select 1 from public.workflow_node_runs n where n.generation_id = ${alias}.id)`
+
+/** Where an item was made: derived for the rows read, never for the whole list. */
+const source = (alias: string) => `case when ${alias}.type = 'attachment' then 'chat'
+	when ${alias}.type = 'generation' and ${fromWorkflow(alias)} then 'workflow' else 'studio' end`
+
+const SOURCE_FILTER: Record<LibrarySource, string> = {
+	chat: `type = 'attachment'`,
+	workflow: `type = 'generation' and ${fromWorkflow('items')}`,
+	studio: `(type = 'transcript' or (type = 'generation' and not ${fromWorkflow('items')}))`,
+}
 
 export function toItem(row: ItemRow): LibraryItem {
 	const files: LibraryItem['files'] =
@@ -102,7 +114,7 @@ function filters(query: Omit<LibraryQuery, 'sort' | 'cursor'>) {
 	if (query.kind) add(p => `kind = ${p}`, query.kind)
 	if (query.status) add(p => `status = ${p}`, query.status)
 	if (query.model) add(p => `model = ${p}`, query.model)
-	if (query.source) add(p => `source = ${p}`, query.source)
+	if (query.source) where.push(SOURCE_FILTER[query.source])
 	if (query.favorites) where.push('favorite')
 	// Whole days in UTC, the last one included.
 	if (query.from) add(p => `created_at >= ${p}::date::timestamptz`, query.from)
@@ -140,9 +152,13 @@ export function createItems(deps: { db: Db }) {
 		const order = newest ? 'created_at desc, id desc' : 'created_at, id'
 		return db.asUser(actor.id, async tx => {
 			const rows = await tx.query<ItemRow>(
-				`select type, id, kind, status, model, title, favorite, source, created_at, ${MICROS} as micros, outputs,
+				`select type, id, kind, status, model, title, favorite, ${source('page')} as source, created_at, micros, outputs,
 					bucket, key, content_type, size
-				 from ${ITEMS} where ${pageWhere.join(' and ')} order by ${order} limit ${size + 1}`,
+				 from (
+					select type, id, kind, status, model, title, favorite, created_at, ${MICROS} as micros, outputs,
+						bucket, key, content_type, size
+					from ${ITEMS} where ${pageWhere.join(' and ')} order by ${order} limit ${size + 1}
+				 ) page order by ${order}`,
 				[actor.id, ...pageValues],
 			)
 			const counted = await tx.query<{ n: number | string }>(
@@ -180,8 +196,8 @@ export function createItems(deps: { db: Db }) {
 export async function loadItems(tx: Tx, refs: readonly ItemRef[]): Promise<LibraryItem[]> {
 	if (refs.length === 0) return []
 	const { rows } = await tx.query<ItemRow>(
-		`select type, id, kind, status, model, title, favorite, source, created_at, ${MICROS} as micros, outputs,
-			bucket, key, content_type, size
+		`select type, id, kind, status, model, title, favorite, ${source('items')} as source, created_at, ${MICROS} as micros,
+			outputs, bucket, key, content_type, size
 		 from ${ITEMS} where (type, id) in (select * from unnest($1::text[], $2::uuid[]))`,
 		[refs.map(r => r.type), refs.map(r => r.id)],
 	)

@@ -1,0 +1,158 @@
+/**
+ * Library budgets, measured on the built product on the embedded database (PGlite, the default deployment):
+ *   1. `/library` for a user with 10,000 items, server render p50 < 30 ms (sequential requests, the page's whole
+ *      HTML read: the first page of 48 tiles, the count of all 10,000, the model choices).
+ *   2. a zip of 100 chosen files (`POST /library/download`): the first byte of the body in < 200 ms p50, while the
+ *      rest is still being made.
+ * The items are written straight into the database (and 100 pictures into media storage) between a first start,
+ * which signs the user up, and a second, which is measured. Run alone: `npx tsx tests/bench/library.bench.ts`
+ * (after `npm run build`).
+ */
+import { rmSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { loadConfig } from '#server/config.ts'
+import { createPgliteDb, pgliteDataDir } from '#server/db/index.ts'
+import { createLocalStorage } from '#server/storage/index.ts'
+import { makeTempDir } from '#tests/support/database.ts'
+import { png } from '#tests/support/samples.ts'
+import { startServer } from '#tests/support/server.ts'
+import { BENCH_ENV, printBudgets, signUp, stats } from './support.ts'
+import type { Budget, Figures } from './support.ts'
+
+const ITEMS = 10_000
+const FILES = 100
+const SAMPLES = 60
+const ZIP_SAMPLES = 15
+
+export const LIBRARY_BUDGETS: Budget[] = [
+	{ key: 'library10k_render_p50', label: 'library, 10,000 items: server render p50', unit: 'ms', max: 30 },
+	{ key: 'zip100_first_byte_p50', label: 'zip of 100 files: first byte p50', unit: 'ms', max: 200 },
+]
+
+/** 10,000 generations for the user, the newest 100 with a picture each in media storage; the ids of those 100. */
+async function seedItems(dataDir: string): Promise<string[]> {
+	const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir }, [])
+	const db = await createPgliteDb({ dataDir: pgliteDataDir(config) })
+	try {
+		const storage = createLocalStorage({ root: config.mediaDir, secrets: [BENCH_ENV.SESSION_SECRET] })
+		const user = await db.privileged(tx =>
+			tx.query<{ id: string }>('select id from users order by created_at desc limit 1'),
+		)
+		const userId = user.rows[0]?.id
+		if (!userId) throw new Error('no user to seed')
+		await db.privileged(tx =>
+			tx.query(
+				`insert into generations (user_id, kind, status, provider, model, prompt, created_at)
+				 select $1, (array['image', 'video', 'audio'])[1 + i % 3], 'succeeded', 'offline',
+					(array['offline:image', 'offline:video', 'offline:speech'])[1 + i % 3],
+					'Bench item ' || i || ': a lighthouse on a cliff at dawn', now() - interval '1 day' - i * interval '1 second'
+				 from generate_series(1, $2::int) i`,
+				[userId, ITEMS - FILES],
+			),
+		)
+		const ids: string[] = []
+		for (let i = 0; i < FILES; i++) {
+			const stored = await storage.put({
+				bucket: 'media',
+				userId,
+				data: png(256, 256, [i * 2, 255 - i * 2, 128]),
+				filename: `bench-${i}.png`,
+			})
+			const output = {
+				bucket: stored.bucket,
+				key: stored.key,
+				contentType: stored.contentType,
+				kind: 'image',
+				size: stored.size,
+			}
+			const { rows } = await db.privileged(tx =>
+				tx.query<{ id: string }>(
+					`insert into generations (user_id, kind, status, provider, model, prompt, outputs)
+					 values ($1, 'image', 'succeeded', 'offline', 'offline:image', $2, $3) returning id`,
+					[userId, `Bench picture ${i}`, JSON.stringify([output])],
+				),
+			)
+			ids.push(rows[0]?.id ?? '')
+		}
+		return ids
+	} finally {
+		await db.close()
+	}
+}
+
+export async function runLibraryBench() {
+	const dataDir = makeTempDir('gs-bench-library-')
+	const env = {
+		...BENCH_ENV,
+		DATA_DIR: dataDir,
+		RATE_LIMITS: 'global=100000000/60,signup=1000/3600,archive=100000/60',
+	}
+	try {
+		const first = await startServer(env)
+		const cookie = await signUp(first)
+		await first.stop()
+		const ids = await seedItems(dataDir)
+		const server = await startServer(env)
+		try {
+			const page = () => fetch(`${server.url}/library`, { headers: { Cookie: cookie } }).then(r => r.text())
+			for (let i = 0; i < 5; i++) await page()
+			const samples: number[] = []
+			let html = ''
+			for (let i = 0; i < SAMPLES; i++) {
+				const started = performance.now()
+				html = await page()
+				samples.push(performance.now() - started)
+			}
+			const count = /data-library-count="(\d+)"/.exec(html)?.[1]
+			const tiles = (html.match(/data-library-item=/g) ?? []).length
+			if (Number(count) !== ITEMS) throw new Error(`the library counted ${count ?? 'nothing'}, not ${ITEMS}`)
+			const render = stats(samples)
+
+			const body = new URLSearchParams({ intent: 'download' })
+			for (const id of ids) body.set(`item:generation:${id}`, '1')
+			const firstBytes: number[] = []
+			const totals: number[] = []
+			let size = 0
+			for (let i = 0; i < ZIP_SAMPLES + 2; i++) {
+				const started = performance.now()
+				const response = await fetch(`${server.url}/library/download`, {
+					method: 'POST',
+					headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+					body,
+				})
+				if (response.status !== 200 || !response.body)
+					throw new Error(`zip: ${response.status} ${await response.text()}`)
+				const reader = response.body.getReader()
+				let chunk = await reader.read()
+				const firstByte = performance.now() - started
+				size = 0
+				while (!chunk.done) {
+					size += chunk.value.length
+					chunk = await reader.read()
+				}
+				// The first two warm up.
+				if (i >= 2) {
+					firstBytes.push(firstByte)
+					totals.push(performance.now() - started)
+				}
+			}
+			const zip = stats(firstBytes)
+			process.stdout.write(
+				`library: ${ITEMS} items, ${tiles} tiles on the first page; render p50 ${render.p50.toFixed(1)} ms, p95 ${render.p95.toFixed(1)} ms\n` +
+					`zip of ${FILES} files (${(size / 1024).toFixed(0)} KB): first byte p50 ${zip.p50.toFixed(1)} ms, ` +
+					`p95 ${zip.p95.toFixed(1)} ms; whole zip p50 ${stats(totals).p50.toFixed(1)} ms\n`,
+			)
+			const figures: Figures = { library10k_render_p50: render.p50, zip100_first_byte_p50: zip.p50 }
+			const pass = printBudgets('Library', LIBRARY_BUDGETS, figures, null)
+			return { pass, figures }
+		} finally {
+			await server.stop()
+		}
+	} finally {
+		rmSync(dataDir, { recursive: true, force: true })
+	}
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+	void runLibraryBench().then(result => process.exit(result.pass ? 0 : 1))
+}
