@@ -27,12 +27,15 @@ export function StudioForm(props: {
 	idempotencyKey: string
 	onChange: (event: FormEvent<HTMLFormElement>) => void
 	formRef?: Ref<HTMLFormElement>
+	/** `multipart/form-data` for a form with a file field. */
+	encType?: 'multipart/form-data'
 	children: ReactNode
 }) {
 	return (
 		<Form
 			method="post"
 			action={props.action}
+			encType={props.encType}
 			ref={props.formRef}
 			onChange={props.onChange}
 			className="space-y-5"

@@ -11,6 +11,7 @@ import type { FormEvent } from 'react'
 import type { VideoModelView } from '#server/domain/generations/schema.ts'
 import { ChoiceChips, GenerateButton, ModelPicker, PromptField, SeedField, StudioForm } from '../studio-form.tsx'
 import type { StudioFormBase } from '../studio-form.tsx'
+import { FileField } from '../forms.tsx'
 import { Thumb } from '../images/thumb.tsx'
 import type { GalleryItem } from '../images/types.ts'
 import type { VideoFormValues } from './types.ts'
@@ -23,6 +24,7 @@ const LABELS = {
 	resolution: 'Resolution',
 	seed: 'Seed',
 	sourceId: 'Start from an image',
+	sourceFile: 'Upload a first frame',
 	sourceIndex: 'Source image',
 }
 
@@ -56,6 +58,7 @@ export function VideoForm(props: VideoFormProps) {
 			refused={props}
 			idempotencyKey={props.idempotencyKey}
 			onChange={onChange}
+			encType="multipart/form-data"
 		>
 			{source ? (
 				<div
@@ -103,42 +106,61 @@ export function VideoForm(props: VideoFormProps) {
 				<ChoiceChips name="aspect" choices={model.aspects} value={values.aspect} />
 				<ChoiceChips name="resolution" choices={model.resolutions} value={values.resolution} />
 				<SeedField defaultValue={values.seed} description="Blank for the provider’s choice." />
-				{!source && model.inputImage && props.library.length > 0 ? (
-					<details className="rounded-lg border border-line" open={Boolean(values.sourceId)}>
+				{!source && model.inputImage ? (
+					<details
+						className="rounded-lg border border-line"
+						open={Boolean(values.sourceId) || Boolean(props.errors?.sourceFile)}
+					>
 						<summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium hover:bg-raised">
 							{LABELS.sourceId}
 						</summary>
-						<fieldset className="border-t border-line p-3">
-							<legend className="sr-only">{LABELS.sourceId}</legend>
-							<div className="grid grid-cols-4 gap-2">
-								<label className="flex aspect-square cursor-pointer items-center justify-center rounded-md border border-line-strong text-center text-xs has-[:checked]:border-accent has-[:checked]:bg-accent-soft">
-									<input type="radio" name="sourceId" value="" defaultChecked={!values.sourceId} className="sr-only" />
-									Text only
-								</label>
-								{props.library.map(item => (
-									<label
-										key={item.id}
-										className="cursor-pointer overflow-hidden rounded-md border-2 border-transparent has-[:checked]:border-accent"
-									>
-										<input
-											type="radio"
-											name="sourceId"
-											value={item.id}
-											defaultChecked={values.sourceId === item.id}
-											className="sr-only"
-										/>
-										{item.outputs[0] ? (
-											<Thumb
-												output={item.outputs[0]}
-												alt={item.prompt}
-												sizes="5rem"
-												className="aspect-square w-full object-cover"
+						<div className="space-y-3 border-t border-line p-3">
+							{props.library.length > 0 ? (
+								<fieldset>
+									<legend className="sr-only">{LABELS.sourceId}</legend>
+									<div className="grid grid-cols-4 gap-2">
+										<label className="flex aspect-square cursor-pointer items-center justify-center rounded-md border border-line-strong text-center text-xs has-[:checked]:border-accent has-[:checked]:bg-accent-soft">
+											<input
+												type="radio"
+												name="sourceId"
+												value=""
+												defaultChecked={!values.sourceId}
+												className="sr-only"
 											/>
-										) : null}
-									</label>
-								))}
-							</div>
-						</fieldset>
+											Text only
+										</label>
+										{props.library.map(item => (
+											<label
+												key={item.id}
+												className="cursor-pointer overflow-hidden rounded-md border-2 border-transparent has-[:checked]:border-accent"
+											>
+												<input
+													type="radio"
+													name="sourceId"
+													value={item.id}
+													defaultChecked={values.sourceId === item.id}
+													className="sr-only"
+												/>
+												{item.outputs[0] ? (
+													<Thumb
+														output={item.outputs[0]}
+														alt={item.prompt}
+														sizes="5rem"
+														className="aspect-square w-full object-cover"
+													/>
+												) : null}
+											</label>
+										))}
+									</div>
+								</fieldset>
+							) : null}
+							<FileField
+								name="sourceFile"
+								label={props.library.length > 0 ? 'Or upload one' : LABELS.sourceFile}
+								accept="image/png,image/jpeg,image/webp,image/gif"
+								description="PNG, JPEG, WebP or GIF up to 20 MB. It joins your images, and the clip starts from it."
+							/>
+						</div>
 					</details>
 				) : null}
 			</div>

@@ -20,14 +20,24 @@ import { refuse, type Refusal } from '../refusal.ts'
 import type { Actor } from '../actor.ts'
 import { readSource } from './images.ts'
 import { COLUMNS, toGeneration, type Generation, type GenerationOutput, type Row } from './rows.ts'
-import type { CROP_ASPECTS } from './schema.ts'
+import type { CROP_ASPECTS, VideoGenerationRequest } from './schema.ts'
+import { resolveModel } from '../models/resolve.ts'
+import type { ProviderRegistry } from '#server/providers/registry.ts'
+import { createHash } from 'node:crypto'
 
 type Made = { generation: Generation; replayed: boolean } | Refusal
 
 export type EditDeps = {
 	db: Db
 	storage: Storage
+	providers: ProviderRegistry
 	finishedImage: (actor: Actor, id: string) => Promise<Generation | Refusal>
+	/** Starts a clip (`/video`), as the studio's form does. */
+	createVideo: (
+		actor: Actor,
+		request: VideoGenerationRequest,
+		options: { idempotencyKey: string | null },
+	) => Promise<Made>
 	create: (
 		actor: Actor,
 		request: {
@@ -76,6 +86,39 @@ export function createEdits(deps: EditDeps) {
 		return { source, data: image.data, size }
 	}
 
+	/** A finished image made here (no provider) stored at once as a generation, with its parent if it has one. */
+	async function storeImage(
+		actor: Actor,
+		data: Uint8Array,
+		row: { prompt: string; params: Record<string, unknown>; provider?: string; model?: string; parentId?: string },
+	): Promise<Generation> {
+		const outputs = await deps.storeOutputs(actor.id, [{ kind: 'bytes', data, contentType: sniff(data).mime }])
+		const generation = await db.asUser(actor.id, async tx => {
+			const { rows } = await tx.query<Row>(
+				`insert into public.generations (user_id, kind, status, provider, model, prompt, params, parent_id)
+				 values ($1, 'image', 'succeeded', $2, $3, $4, $5, $6) returning id`,
+				[
+					actor.id,
+					row.provider ?? 'offline',
+					row.model ?? 'offline:image',
+					row.prompt,
+					JSON.stringify(row.params),
+					row.parentId ?? null,
+				],
+			)
+			return rows[0]?.id
+		})
+		// The outputs and times are the server's to write (not granted to users).
+		return db.privileged(async tx => {
+			const { rows } = await tx.query<Row>(
+				`update public.generations set outputs = $2, started_at = now(), completed_at = now()
+				 where id = $1 returning ${COLUMNS}`,
+				[generation, JSON.stringify(outputs)],
+			)
+			return toGeneration(rows[0] as Row)
+		})
+	}
+
 	/** A finished generation made here (no provider), stored at once with its parent. */
 	async function storeLocal(
 		actor: Actor,
@@ -84,32 +127,14 @@ export function createEdits(deps: EditDeps) {
 		data: Uint8Array,
 		params: Record<string, unknown>,
 	): Promise<Made> {
-		const outputs = await deps.storeOutputs(actor.id, [{ kind: 'bytes', data, contentType: 'image/png' }])
-		const stored = {
-			...params,
-			local: true,
-			capability: 'image',
-			sourceId: source.id,
-			sourceIndex: output,
-		}
-		const generation = await db.asUser(actor.id, async tx => {
-			const { rows } = await tx.query<Row>(
-				`insert into public.generations (user_id, kind, status, provider, model, prompt, params, parent_id)
-				 values ($1, 'image', 'succeeded', $2, $3, $4, $5, $6) returning id`,
-				[actor.id, source.provider, source.model, source.prompt, JSON.stringify(stored), source.id],
-			)
-			return rows[0]?.id
+		const generation = await storeImage(actor, data, {
+			prompt: source.prompt,
+			provider: source.provider,
+			model: source.model,
+			parentId: source.id,
+			params: { ...params, local: true, capability: 'image', sourceId: source.id, sourceIndex: output },
 		})
-		// The outputs and times are the server's to write (not granted to users).
-		const written = await db.privileged(async tx => {
-			const { rows } = await tx.query<Row>(
-				`update public.generations set outputs = $2, started_at = now(), completed_at = now()
-				 where id = $1 returning ${COLUMNS}`,
-				[generation, JSON.stringify(outputs)],
-			)
-			return toGeneration(rows[0] as Row)
-		})
-		return { generation: written, replayed: false }
+		return { generation, replayed: false }
 	}
 
 	/** Inpaint: the mask (resized to the image when it differs) stored, then an edit queued as a child. */
@@ -195,5 +220,57 @@ export function createEdits(deps: EditDeps) {
 		return storeLocal(actor, found.source, input.output, image.data, { operation: 'canvas', relation: 'canvas' })
 	}
 
-	return { inpaint, crop, saveAsNew }
+	function defaultImageModel(): { provider: string; model: string } {
+		try {
+			const model = deps.providers.defaultModel('image')
+			return { provider: model.provider, model: model.id }
+		} catch {
+			return { provider: 'offline', model: 'offline:image' }
+		}
+	}
+
+	/**
+	 * Image to video from an uploaded picture (`/video`, "or upload one"): the model must take a first frame (checked
+	 * before anything is stored), the file must be an image by its bytes; it joins the library as an image of its own
+	 * (`operation: 'upload'`, found again by its SHA-256, so a form sent twice stores it once), and the clip is made
+	 * from it as image to video from the library is.
+	 */
+	async function videoFromUpload(
+		actor: Actor,
+		request: VideoGenerationRequest,
+		file: Uint8Array | undefined,
+		options: { idempotencyKey: string | null },
+	): Promise<Made> {
+		const model = resolveModel(deps.providers, request.model, 'video')
+		if ('refused' in model) return model
+		if (!model.video?.inputImage) {
+			return field('sourceFile', 400, `${model.displayName} starts from text only; pick a model that takes an image.`)
+		}
+		const image = await uploadedImage('sourceFile', file)
+		if ('refused' in image) return image
+		const sha256 = createHash('sha256').update(image.data).digest('hex')
+		const known = await db.asUser(actor.id, async tx => {
+			const { rows } = await tx.query<{ id: string }>(
+				`select id from public.generations
+				 where kind = 'image' and status = 'succeeded' and deleted_at is null
+				   and params->>'operation' = 'upload' and params->>'sha256' = $1
+				 order by created_at desc limit 1`,
+				[sha256],
+			)
+			return rows[0]?.id ?? null
+		})
+		const sourceId =
+			known ??
+			(
+				await storeImage(actor, image.data, {
+					prompt: 'Uploaded image',
+					// Vary, upscale and the rest start from the default image model, as for an image made here.
+					...defaultImageModel(),
+					params: { operation: 'upload', sha256, capability: 'image', local: true },
+				})
+			).id
+		return deps.createVideo(actor, { ...request, sourceId, sourceIndex: 0 }, options)
+	}
+
+	return { inpaint, crop, saveAsNew, videoFromUpload }
 }

@@ -65,8 +65,10 @@ export function createGenerations(deps: GenerationsDeps) {
 	const edits = createEdits({
 		db: deps.db,
 		storage: deps.storage,
+		providers: deps.providers,
 		finishedImage: commands.finishedImage,
 		create: commands.create,
+		createVideo: commands.create,
 		storeOutputs: worker.storeOutputs,
 	})
 
@@ -91,6 +93,7 @@ export function createGenerations(deps: GenerationsDeps) {
 		inpaint: edits.inpaint,
 		crop: edits.crop,
 		saveAsNew: edits.saveAsNew,
+		videoFromUpload: edits.videoFromUpload,
 		gallery: gallery.page,
 		lineage: gallery.lineage,
 		neighbours: gallery.neighbours,

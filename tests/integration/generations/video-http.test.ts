@@ -4,10 +4,11 @@
  * with what was typed kept, "Make a video" from an image, the player with its poster, and range requests.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { signUp } from '#tests/support/http-auth.ts'
+import { as, signUp } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
 import { studioHttp } from '#tests/support/studio-http.ts'
+import { STUB_PNG } from '#tests/fixtures/openai-stub.ts'
 
 describe('the video studio over HTTP', () => {
 	let server: RunningServer
@@ -130,5 +131,46 @@ describe('the video studio over HTTP', () => {
 			idempotencyKey: crypto.randomUUID(),
 		})
 		expect(stolen.status).toBe(404)
+	})
+
+	test('image to video from an uploaded picture: judged by its bytes, kept in the library once, the clip its child', async () => {
+		const user = await signUp(server.url)
+		const studio = await page(user, '/video')
+		expect(studio.html).toMatch(/enctype="multipart\/form-data"/i)
+		expect(studio.html).toContain('name="sourceFile"')
+		const upload = (file: Blob, name: string) => {
+			const form = new FormData()
+			for (const [k, v] of Object.entries({ prompt: 'from my photo', model: 'offline:video', sourceId: '' }))
+				form.set(k, v)
+			form.set('idempotencyKey', crypto.randomUUID())
+			form.set('sourceFile', file, name)
+			return fetch(`${server.url}/video`, {
+				method: 'POST',
+				redirect: 'manual',
+				headers: as(user, server.url),
+				body: form,
+			})
+		}
+		// Named like a picture, but text: refused by its content, nothing stored.
+		const refused = await upload(new Blob(['not a picture at all']), 'photo.png')
+		expect(refused.status).toBe(400)
+		expect(await refused.text()).toContain('That file is not an image')
+		expect((await page(user, '/images')).html).not.toContain('data-generation-id=')
+
+		// A PNG under any name is a first frame.
+		const png = new Blob([new Uint8Array(STUB_PNG)])
+		const sent = await upload(png, 'notes.txt')
+		expect(sent.status).toBe(303)
+		const clip = await finished(user, (sent.headers.get('location') ?? '').split('/').at(-1) ?? '')
+		expect(clip.status).toBe('succeeded')
+		expect(clip.params.relation).toBe('image-to-video')
+		const source = await finished(user, clip.parentId ?? '')
+		expect(source).toMatchObject({ status: 'succeeded', params: { operation: 'upload' } })
+		// The same picture again is the same library image.
+		const again = await finished(
+			user,
+			((await upload(png, 'again.png')).headers.get('location') ?? '').split('/').at(-1) ?? '',
+		)
+		expect(again.parentId).toBe(source.id)
 	})
 })
