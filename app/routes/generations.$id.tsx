@@ -201,6 +201,15 @@ function OtherGenerationView({ generation }: { generation: View }) {
 					))}
 				</ul>
 			) : null}
+			{typeof generation.params.text === 'string' ? (
+				// A text result (a chat or workflow node's answer) is kept in the row itself; React escapes it.
+				<div
+					className="whitespace-pre-wrap rounded-xl border border-line bg-surface p-4 text-sm leading-relaxed"
+					data-text-output
+				>
+					{generation.params.text}
+				</div>
+			) : null}
 			{refused?.message ? (
 				<p role="alert" className="callout-danger">
 					{refused.message}

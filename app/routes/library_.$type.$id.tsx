@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { ArrowLeft, Download } from '#app/components/icons/index.tsx'
+import { SoundCreditLine } from '#app/components/audio/sound-credit.tsx'
 import { shortTime } from '#app/components/generation-output.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
@@ -39,6 +40,13 @@ export default function LibraryItemPage() {
 			{item.thumbnailUrl ? (
 				<img src={item.thumbnailUrl} alt={item.title} className="max-h-[60vh] rounded-xl border border-line" />
 			) : null}
+			{item.credit ? <SoundCreditLine credit={item.credit} className="text-sm" /> : null}
+			{item.excerpt ? (
+				<p className="whitespace-pre-wrap rounded-xl border border-line bg-surface p-4 text-sm leading-relaxed">
+					{item.excerpt}
+					{item.excerpt.length >= 280 ? '…' : ''}
+				</p>
+			) : null}
 			<div className="flex flex-wrap gap-2">
 				{own ? (
 					<Link to={own} className="btn">
@@ -68,8 +76,12 @@ export default function LibraryItemPage() {
 						) : null}
 						{lineage.workflowRun ? (
 							<li>
-								Workflow <Link to="/workflows">{lineage.workflowRun.workflowName}</Link>, node{' '}
-								<code>{lineage.workflowRun.nodeId}</code> of run <code>{lineage.workflowRun.runId.slice(0, 8)}</code>
+								Workflow{' '}
+								<Link to={`/workflows/${lineage.workflowRun.workflowId}`}>{lineage.workflowRun.workflowName}</Link>,
+								node <code>{lineage.workflowRun.nodeId}</code> of{' '}
+								<Link to={`/workflows/${lineage.workflowRun.workflowId}/runs/${lineage.workflowRun.runId}`}>
+									run {lineage.workflowRun.runId.slice(0, 8)}
+								</Link>
 							</li>
 						) : null}
 						{lineage.project ? (

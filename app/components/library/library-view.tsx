@@ -18,8 +18,10 @@ import {
 	Trash2,
 	Workflow,
 } from '#app/components/icons/index.tsx'
+import { SoundCreditLine } from '#app/components/audio/sound-credit.tsx'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import type { LibraryQuery } from '#server/domain/library/schema.ts'
+import type { SoundCredit } from '#server/domain/sounds/schema.ts'
 
 export type LibraryTile = {
 	type: 'generation' | 'attachment' | 'transcript'
@@ -34,6 +36,8 @@ export type LibraryTile = {
 	thumbnailUrl: string | null
 	duration: number | null
 	fileCount: number
+	excerpt: string | null
+	credit: SoundCredit | null
 }
 
 const KINDS = [
@@ -309,6 +313,10 @@ function Tile({ item }: { item: LibraryTile }) {
 			<div className="relative aspect-square bg-raised">
 				{item.thumbnailUrl ? (
 					<img src={item.thumbnailUrl} alt="" loading="lazy" decoding="async" className="h-full w-full object-cover" />
+				) : item.excerpt ? (
+					<p className="line-clamp-[9] h-full w-full overflow-hidden whitespace-pre-line p-3 pt-12 text-xs leading-relaxed text-fg-muted">
+						{item.excerpt}
+					</p>
 				) : (
 					<div className="flex h-full w-full flex-col items-center justify-center gap-2 text-fg-muted">
 						<Icon aria-hidden="true" size={32} strokeWidth={1.5} />
@@ -346,6 +354,7 @@ function Tile({ item }: { item: LibraryTile }) {
 				<Link to={href} className="line-clamp-2 text-sm font-medium text-fg no-underline hover:underline">
 					{item.title || 'Untitled'}
 				</Link>
+				{item.credit ? <SoundCreditLine credit={item.credit} /> : null}
 				<Meta>
 					{item.type === 'generation' && item.status !== 'succeeded' ? (
 						<StatusBadge status={item.status as GenerationStatus} />

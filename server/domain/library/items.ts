@@ -7,6 +7,7 @@
 import type { Db, Tx } from '#server/db/index.ts'
 import type { Actor } from '../actor.ts'
 import type { GenerationOutput } from '../generations/rows.ts'
+import { creditOf, type SoundCredit } from '../sounds/schema.ts'
 import type { ItemRef, ItemType, LibraryKind, LibraryQuery, LibrarySource } from './schema.ts'
 
 /** One row of the list: what a tile shows, and where its files are. */
@@ -20,6 +21,10 @@ export type LibraryItem = {
 	favorite: boolean
 	source: LibrarySource
 	createdAt: Date
+	/** The start of a text result (a chat or workflow node's answer), to show on its tile. */
+	excerpt: string | null
+	/** Where a sound imported from elsewhere came from (licence, attribution). */
+	credit: SoundCredit | null
 	/** A generation's stored outputs; an attachment's or a transcript's one file. */
 	files: Array<Pick<GenerationOutput, 'bucket' | 'key' | 'contentType' | 'size' | 'thumbnails' | 'duration'>>
 }
@@ -40,6 +45,8 @@ export type ItemRow = {
 	key: string | null
 	content_type: string | null
 	size: number | string | null
+	/** A generation's text (an excerpt) and a library sound's credit, from its params. */
+	details: { credit?: unknown; excerpt?: string } | null
 }
 
 const fileKind = (
@@ -54,15 +61,16 @@ const fileKind = (
 export const ITEMS = `(
 	select 'generation'::text as type, g.id, g.user_id, g.kind, g.status, g.model, g.prompt as title, g.favorite,
 		g.search, g.created_at, g.outputs, null::text as bucket, null::text as key, null::text as content_type,
-		null::bigint as size
+		null::bigint as size,
+		jsonb_strip_nulls(jsonb_build_object('credit', g.params->'credit', 'excerpt', left(g.params->>'text', 280))) as details
 	from public.generations g where g.deleted_at is null
 	union all
 	select 'attachment', a.id, a.user_id, ${fileKind('a.content_type')}, 'succeeded', null, a.name, a.favorite,
-		a.search, a.created_at, null, a.bucket, a.key, a.content_type, a.size
+		a.search, a.created_at, null, a.bucket, a.key, a.content_type, a.size, null::jsonb
 	from public.attachments a
 	union all
 	select 'transcript', t.id, t.user_id, 'transcript', t.status, t.model, t.name, t.favorite,
-		t.search, t.created_at, null, t.bucket, t.key, t.content_type, t.size
+		t.search, t.created_at, null, t.bucket, t.key, t.content_type, t.size, null::jsonb
 	from public.transcripts t
 ) items`
 
@@ -99,6 +107,8 @@ export function toItem(row: ItemRow): LibraryItem {
 		favorite: row.favorite,
 		source: row.source,
 		createdAt: row.created_at,
+		excerpt: row.details?.excerpt ?? null,
+		credit: row.details ? creditOf(row.details) : null,
 		files,
 	}
 }
@@ -153,10 +163,10 @@ export function createItems(deps: { db: Db }) {
 		return db.asUser(actor.id, async tx => {
 			const rows = await tx.query<ItemRow>(
 				`select type, id, kind, status, model, title, favorite, ${source('page')} as source, created_at, micros, outputs,
-					bucket, key, content_type, size
+					bucket, key, content_type, size, details
 				 from (
 					select type, id, kind, status, model, title, favorite, created_at, ${MICROS} as micros, outputs,
-						bucket, key, content_type, size
+						bucket, key, content_type, size, details
 					from ${ITEMS} where ${pageWhere.join(' and ')} order by ${order} limit ${size + 1}
 				 ) page order by ${order}`,
 				[actor.id, ...pageValues],
@@ -197,7 +207,7 @@ export async function loadItems(tx: Tx, refs: readonly ItemRef[]): Promise<Libra
 	if (refs.length === 0) return []
 	const { rows } = await tx.query<ItemRow>(
 		`select type, id, kind, status, model, title, favorite, ${source('items')} as source, created_at, ${MICROS} as micros,
-			outputs, bucket, key, content_type, size
+			outputs, bucket, key, content_type, size, details
 		 from ${ITEMS} where (type, id) in (select * from unnest($1::text[], $2::uuid[]))`,
 		[refs.map(r => r.type), refs.map(r => r.id)],
 	)
