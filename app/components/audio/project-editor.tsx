@@ -224,8 +224,12 @@ export default function ProjectEditor({
 				</div>
 			) : null}
 			<p className="text-xs text-fg-muted">
-				Drag a clip to move it, pull its edges to trim. Keys: Space play/pause, ←/→ seek (Shift: 5 s), Home to the
-				start, Ctrl+Z / Ctrl+Shift+Z undo/redo, +/− zoom.
+				Drag a clip to move it, pull its edges to trim.
+				{/* Keyboard shortcuts mean nothing on a phone: shown from the small-tablet width up. */}
+				<span className="hidden sm:inline">
+					{' '}
+					Keys: Space play/pause, ←/→ seek (Shift: 5 s), Home to the start, Ctrl+Z / Ctrl+Shift+Z undo/redo, +/− zoom.
+				</span>
 			</p>
 			<div className="space-y-1">
 				{doc.tracks.map((track, index) => (

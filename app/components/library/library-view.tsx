@@ -19,6 +19,7 @@ import {
 	Workflow,
 } from '#app/components/icons/index.tsx'
 import { SoundCreditLine } from '#app/components/audio/sound-credit.tsx'
+import { WaveformPreview } from '#app/components/audio/waveform-preview.tsx'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
 import type { LibraryQuery } from '#server/domain/library/schema.ts'
 import type { SoundCredit } from '#server/domain/sounds/schema.ts'
@@ -36,6 +37,8 @@ export type LibraryTile = {
 	thumbnailUrl: string | null
 	duration: number | null
 	fileCount: number
+	fileUrl: string | null
+	waveform: readonly number[] | null
 	excerpt: string | null
 	credit: SoundCredit | null
 }
@@ -313,6 +316,10 @@ function Tile({ item }: { item: LibraryTile }) {
 			<div className="relative aspect-square bg-raised">
 				{item.thumbnailUrl ? (
 					<img src={item.thumbnailUrl} alt="" loading="lazy" decoding="async" className="h-full w-full object-cover" />
+				) : item.waveform ? (
+					<div className="flex h-full w-full flex-col justify-center gap-2 px-3 pt-10">
+						<WaveformPreview peaks={item.waveform} {...(item.duration ? { duration: item.duration } : {})} />
+					</div>
 				) : item.excerpt ? (
 					<p className="line-clamp-[9] h-full w-full overflow-hidden whitespace-pre-line p-3 pt-12 text-xs leading-relaxed text-fg-muted">
 						{item.excerpt}
@@ -355,6 +362,11 @@ function Tile({ item }: { item: LibraryTile }) {
 					{item.title || 'Untitled'}
 				</Link>
 				{item.credit ? <SoundCreditLine credit={item.credit} /> : null}
+				{item.kind === 'audio' && item.fileUrl ? (
+					<audio src={item.fileUrl} controls preload="none" aria-label={item.title} className="h-9 w-full">
+						<a href={item.fileUrl}>Listen</a>
+					</audio>
+				) : null}
 				<Meta>
 					{item.type === 'generation' && item.status !== 'succeeded' ? (
 						<StatusBadge status={item.status as GenerationStatus} />
@@ -367,6 +379,16 @@ function Tile({ item }: { item: LibraryTile }) {
 					</span>
 					<span aria-hidden="true">·</span>
 					<time dateTime={new Date(item.createdAt).toISOString()}>{shortTime(item.createdAt)}</time>
+					{item.fileUrl ? (
+						<a
+							href={item.fileUrl}
+							download
+							className="ml-auto inline-flex items-center text-fg-muted hover:text-fg"
+							aria-label={`Download ${item.title || 'this item'}`}
+						>
+							<Download aria-hidden="true" size={14} />
+						</a>
+					) : null}
 				</Meta>
 				{item.model ? (
 					<p className="truncate text-xs text-fg-muted" title={item.model}>

@@ -24,6 +24,7 @@ import {
 } from '#server/domain/workflows/schema.ts'
 import { NodeCard, priceRange, type ModelChoice, type NodeRefusal } from './node-card.tsx'
 import { PORT_COLOURS } from './ports.ts'
+import { useThemePalette } from './theme-palette.ts'
 
 const NODE_W = 200
 const HEAD = 44
@@ -85,6 +86,7 @@ export default function GraphCanvas({
 	refusal: NodeRefusal | null
 }) {
 	const fetcher = useFetcher<{ form: string; message: string }>()
+	const palette = useThemePalette()
 	const location = useLocation()
 	const [definition, setDefinition] = useState(saved)
 	// The saved definition wins whenever the server has a newer one (a form saved, another tab).
@@ -385,8 +387,8 @@ export default function GraphCanvas({
 											width={NODE_W}
 											height={h}
 											cornerRadius={10}
-											fill="#ffffff"
-											stroke={bad ? '#dc2626' : selected === n.id ? '#4f46e5' : '#d4d4d8'}
+											fill={palette.surface}
+											stroke={bad ? palette.danger : selected === n.id ? palette.accent : palette.line}
 											strokeWidth={selected === n.id || bad ? 2 : 1}
 											shadowColor="#000"
 											shadowOpacity={0.08}
@@ -398,7 +400,7 @@ export default function GraphCanvas({
 											y={9}
 											text={spec.label.toUpperCase()}
 											fontSize={10}
-											fill="#71717a"
+											fill={palette.muted}
 											letterSpacing={0.5}
 										/>
 										<Text
@@ -408,7 +410,7 @@ export default function GraphCanvas({
 											text={n.name}
 											fontSize={14}
 											fontStyle="600"
-											fill="#18181b"
+											fill={palette.fg}
 											ellipsis
 											wrap="none"
 										/>
@@ -419,11 +421,11 @@ export default function GraphCanvas({
 													<Circle
 														radius={live ? 8 : 5}
 														fill={portColour(port.type)}
-														stroke={live ? '#4f46e5' : '#ffffff'}
+														stroke={live ? palette.accent : palette.surface}
 														strokeWidth={live ? 3 : 1.5}
 														opacity={wire && !live ? 0.3 : 1}
 													/>
-													<Text x={12} y={-6} text={port.name} fontSize={12} fill="#3f3f46" />
+													<Text x={12} y={-6} text={port.name} fontSize={12} fill={palette.fgSoft} />
 												</Group>
 											)
 										})}
@@ -436,12 +438,12 @@ export default function GraphCanvas({
 													align="right"
 													text={port.name}
 													fontSize={12}
-													fill="#3f3f46"
+													fill={palette.fgSoft}
 												/>
 												<Circle
 													radius={7}
 													fill={portColour(port.type)}
-													stroke="#ffffff"
+													stroke={palette.surface}
 													strokeWidth={1.5}
 													hitStrokeWidth={12}
 													// Konva starts dragging the node (or panning) on mousedown: this drag makes a connection instead.
@@ -471,7 +473,7 @@ export default function GraphCanvas({
 														: ''
 											}
 											fontSize={11}
-											fill={bad ? '#dc2626' : '#71717a'}
+											fill={bad ? palette.danger : palette.muted}
 										/>
 									</Group>
 								)

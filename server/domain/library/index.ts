@@ -32,6 +32,8 @@ export type ViewableItem = Omit<LibraryItem, 'files'> & {
 	fileUrl: string | null
 	contentType: string | null
 	duration: number | null
+	/** A sound's waveform preview (loudness 0..255 per point), stored when the file was. */
+	waveform: number[] | null
 	fileCount: number
 }
 
@@ -77,6 +79,7 @@ export function createLibrary(deps: LibraryDeps) {
 					fileUrl,
 					contentType: first?.contentType ?? null,
 					duration: first?.duration ?? null,
+					waveform: first?.waveform?.preview ?? null,
 					fileCount: files.length,
 				}
 			}),

@@ -26,7 +26,9 @@ export type LibraryItem = {
 	/** Where a sound imported from elsewhere came from (licence, attribution). */
 	credit: SoundCredit | null
 	/** A generation's stored outputs; an attachment's or a transcript's one file. */
-	files: Array<Pick<GenerationOutput, 'bucket' | 'key' | 'contentType' | 'size' | 'thumbnails' | 'duration'>>
+	files: Array<
+		Pick<GenerationOutput, 'bucket' | 'key' | 'contentType' | 'size' | 'thumbnails' | 'duration' | 'waveform'>
+	>
 }
 
 export type ItemRow = {

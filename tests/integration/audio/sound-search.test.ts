@@ -174,6 +174,9 @@ describe('sound search over HTTP', () => {
 			expect(html, path).toContain('data-sound-credit="freesound"')
 			expect(html, path).toContain('by <!-- -->alice<!-- --> (freesound.org)')
 			expect(html, path).toContain('href="http://creativecommons.org/licenses/by/4.0/"')
+			// Everywhere a sound is listed, it can be seen (its waveform), heard and downloaded.
+			expect(html, path).toContain('data-waveform')
+			expect(html, path).toMatch(/<audio[^>]+src="[^"]+"/)
 		}
 		// The same sound again: the first import, no second download.
 		const again = await importSound(user, '1001')
