@@ -91,7 +91,7 @@ test('search, star, download a zip, delete with Undo, and see an item’s lineag
 	await expect(tiles(page)).toHaveCount(2)
 
 	// An item's page: where it came from and what was made from it.
-	await tile(page, 'red fox').getByRole('link', { name: 'A red fox in the snow' }).click()
+	await tile(page, 'red fox').getByRole('link', { name: 'A red fox in the snow', exact: true }).click()
 	await expect(page).toHaveURL(/\/library\/generation\/[0-9a-f-]{36}$/)
 	await expect(page.getByRole('heading', { name: 'Made from', exact: true })).toBeVisible()
 	await expect(page.getByRole('heading', { name: 'Made from it' })).toBeVisible()
