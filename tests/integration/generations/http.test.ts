@@ -12,6 +12,7 @@ import { startOtlpCollector } from '#tests/fixtures/otlp-collector.ts'
 import { as, signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
+import { waitFor as waitUntil } from '#tests/support/wait.ts'
 import type { RunningServer } from '#tests/support/server.ts'
 
 type GenerationJson = {
@@ -243,6 +244,11 @@ describe('the process', () => {
 				generation: GenerationJson
 			}
 			await waitFor(server, user, created.generation.id, g => g.status === 'running')
+			// Cut off while the provider is answering: the held (slow) answer is the first call's, so the retry
+			// after the restart gets a prompt one. Killed between "running" and the call, the retry took the slow one.
+			await waitUntil('the first image request to reach the provider', () =>
+				openai.requests.some(r => r.route === 'images'),
+			)
 			server.child.kill('SIGKILL')
 			await server.exited
 
