@@ -43,8 +43,11 @@ function postUrl(id: string): string {
 	return build.routes[id]?.index ? `${pathname}?index` : pathname
 }
 
-/** Routes whose action reads no request body (signing out, syncing the model catalogue): whatever is sent. */
-const READS_NO_BODY = new Set(['routes/logout', 'routes/admin.models'])
+/**
+ * Routes whose action reads no request body (signing out, syncing the model catalogue, "Make a copy" of a shared
+ * page): whatever is sent.
+ */
+const READS_NO_BODY = new Set(['routes/logout', 'routes/admin.models', 'routes/s.$slug'])
 
 const actionRoutes = Object.keys(build.routes)
 	.filter(id => build.routes[id]?.module.action)
