@@ -321,7 +321,7 @@ function Tile({ item }: { item: LibraryTile }) {
 						<WaveformPreview peaks={item.waveform} {...(item.duration ? { duration: item.duration } : {})} />
 					</div>
 				) : item.excerpt ? (
-					<p className="line-clamp-[9] h-full w-full overflow-hidden whitespace-pre-line p-3 pt-12 text-xs leading-relaxed text-fg-muted">
+					<p className="line-clamp-6 h-full w-full overflow-hidden whitespace-pre-line p-3 pt-12 text-xs leading-relaxed text-fg-muted sm:line-clamp-[8]">
 						{item.excerpt}
 					</p>
 				) : (
