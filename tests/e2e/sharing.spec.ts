@@ -43,7 +43,12 @@ test('share an image: a stranger sees it signed out with preview tags; revoked, 
 		await expect(visitor.page.getByRole('heading', { level: 1 })).toHaveText('Marsh heron')
 		const image = visitor.page.locator('article img').first()
 		await expect(image).toBeVisible()
-		expect(await image.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+		// Visible is not loaded: wait for the picture itself to arrive (a broken one never gets a width).
+		await expect
+			.poll(() =>
+				image.evaluate(img => ((img as HTMLImageElement).complete ? (img as HTMLImageElement).naturalWidth : 0)),
+			)
+			.toBeGreaterThan(0)
 		await expect(visitor.page.locator('meta[property="og:image"]')).toHaveAttribute('content', /^http.*\/media\//)
 		await expect(visitor.page.locator('meta[name="twitter:card"]')).toHaveAttribute('content', 'summary_large_image')
 		await expect(visitor.page.getByText('E2E User')).toHaveCount(0)
