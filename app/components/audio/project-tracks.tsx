@@ -199,24 +199,22 @@ function ClipRow({
 				</button>
 			</Form>
 			<div className="flex flex-wrap gap-1">
-				{!first ? (
-					<Form method="post">
-						{hidden}
-						<input type="hidden" name="direction" value="up" />
-						<button type="submit" name="intent" value="move-clip" className="btn-secondary px-2 py-1 text-xs">
-							To the track above
-						</button>
-					</Form>
-				) : null}
-				{!last ? (
-					<Form method="post">
-						{hidden}
-						<input type="hidden" name="direction" value="down" />
-						<button type="submit" name="intent" value="move-clip" className="btn-secondary px-2 py-1 text-xs">
-							To the track below
-						</button>
-					</Form>
-				) : null}
+				{(
+					[
+						['up', 'To the track above', !first],
+						['down', 'To the track below', !last],
+					] as const
+				).map(([direction, label, shown]) =>
+					shown ? (
+						<Form key={direction} method="post">
+							{hidden}
+							<input type="hidden" name="direction" value={direction} />
+							<button type="submit" name="intent" value="move-clip" className="btn-secondary px-2 py-1 text-xs">
+								{label}
+							</button>
+						</Form>
+					) : null,
+				)}
 				<Form method="post">
 					{hidden}
 					<button type="submit" name="intent" value="delete-clip" className="btn-secondary px-2 py-1 text-xs">
