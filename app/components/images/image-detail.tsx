@@ -202,6 +202,8 @@ function Parameters({ generation: g, models }: ImageDetailProps) {
 		if (param(g.params, 'quality')) rows.push(['Quality', param(g.params, 'quality')])
 		if (param(g.params, 'style')) rows.push(['Style', param(g.params, 'style')])
 		if (strength) rows.push(['Strength', `${Math.round(Number(strength) * 100)}%`])
+		// An inpaint names its mask (stored with the edit, in the owner's folder): what was sent reached the server.
+		if (g.params.operation === 'edit' && param(g.params, 'maskKey')) rows.push(['Mask', 'White repainted, black kept'])
 	}
 	const output = g.outputs[0]
 	if (output?.width && output.height) rows.push(['Pixels', `${output.width} × ${output.height}`])
