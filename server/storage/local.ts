@@ -1,29 +1,27 @@
 /**
  * Local-disk storage, the embedded default: files under `${dataDir}/media/<bucket>/<key>` with a JSON sidecar
- * (`<key>.meta.json`) holding the sniffed type, size, hash and original name. Writes are atomic (temp file in
- * the same tree, then rename; the sidecar last, so a file without one does not exist yet).
+ * (`<key>.meta.json`, ./local-sidecar.ts) holding the sniffed type, size, hash and original name. Writes are atomic
+ * (temp file in the same tree, then rename; the sidecar last, so a file without one does not exist yet).
  *
- * The app serves the files itself through `createLocalMediaHandler` (./local-serving.ts), behind HMAC-SHA256 signed, expiring URLs:
- * `/media/<bucket>/<key>?exp=<unix seconds>&sig=<base64url>`. The signing key is derived from the session
- * secrets with a label, so a media URL signature can never be replayed as anything else.
+ * The app serves the files itself through `createLocalMediaHandler` (./local-serving.ts), behind HMAC-SHA256
+ * signed, expiring URLs (./local-signing.ts): `/media/<bucket>/<key>?exp=<unix seconds>&sig=<base64url>`.
  *
- * Several processes (on Postgres) must share one media directory, or a file written by one is a 404 on the
- * others: the directory carries a random identity (`.media-id`), the first process records it in the database,
- * and a process whose directory has another identity refuses to start, saying what to set (`assertSharedMedia`).
+ * Several processes (on Postgres) must share one media directory: the directory carries a random identity, and a
+ * process whose directory is not the deployment's refuses to start (`assertSharedMedia`, ./local-identity.ts).
  */
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import * as v from 'valibot'
-import { ConfigError } from '#server/config.ts'
 import { logger } from '#server/logger.ts'
 import { StorageError, StorageNotFoundError, StorageUnavailableError } from './errors.ts'
 import { prepare } from './ingest.ts'
+import { mediaIdentity } from './local-identity.ts'
+import { META_SUFFIX, parseSidecar, stripLocal, toStored, type LocalFileInfo, type Sidecar } from './local-sidecar.ts'
+import { MediaUrlSigner, type UrlVerdict } from './local-signing.ts'
 import { assertBucket, assertKey, assertUserId, DEFAULT_BUCKET_RULES, newKey, type BucketRules } from './rules.ts'
-import { TYPES_BY_EXTENSION, type ContentKind } from './sniff.ts'
 import {
 	BUCKETS,
 	type Bucket,
@@ -35,6 +33,10 @@ import {
 	type StoredFile,
 	type StoredObject,
 } from './types.ts'
+
+export { assertSharedMedia, type DeploymentSettings } from './local-identity.ts'
+export type { LocalFileInfo } from './local-sidecar.ts'
+export { deriveMediaSigningKey } from './local-signing.ts'
 
 export type LocalStorageOptions = {
 	/** The folder that holds the buckets: `config.mediaDir` (default `${config.dataDir}/media`). */
@@ -48,62 +50,21 @@ export type LocalStorageOptions = {
 	now?: () => number
 }
 
-/** The kinds a stored file can be (every kind sniffing gives a known extension). */
-const STORED_KINDS = [...new Set(Object.values(TYPES_BY_EXTENSION).map(t => t.kind))] as [ContentKind, ...ContentKind[]]
-
-/** What a `.meta.json` beside a stored file says; a sidecar that does not match is treated as no file. */
-const SidecarSchema = v.object({
-	v: v.literal(1),
-	contentType: v.string(),
-	kind: v.picklist(STORED_KINDS),
-	inline: v.boolean(),
-	size: v.number(),
-	sha256: v.string(),
-	filename: v.nullable(v.string()),
-	createdAt: v.string(),
-})
-type Sidecar = v.InferOutput<typeof SidecarSchema>
-
-export type LocalFileInfo = StoredObject & { sha256: string; createdAt: string }
-
-const SIGNING_LABEL = 'generation-studio/media-url/v1'
-const MAX_EXPIRY_SECONDS = 7 * 24 * 60 * 60
-const META_SUFFIX = '.meta.json'
-
-/** The media URL key for one session secret: HMAC(secret, label), never the secret itself. */
-export function deriveMediaSigningKey(secret: string): Buffer {
-	return createHmac('sha256', secret).update(SIGNING_LABEL).digest()
-}
-
-/** Signed URLs kept for reuse: a few pages of the largest gallery, a few megabytes at most. */
-const ISSUED_URLS = 10_000
-
-function canonical(bucket: string, key: string, exp: number, download: string): string {
-	return `${SIGNING_LABEL}\n${bucket}\n${key}\n${exp}\n${download}`
-}
-
 export class LocalStorage implements Storage {
 	readonly backend = 'local' as const
 	readonly root: string
 	readonly basePath: string
-	private readonly keys: Buffer[]
+	private readonly signer: MediaUrlSigner
 	private readonly rules: BucketRules
 	/** Milliseconds since the epoch. */
 	readonly now: () => number
-	/**
-	 * URLs already signed, by bucket, key, expiry and download name. A page names the same URLs on every render
-	 * within a half hour (the domain rounds expiries up to a boundary), and a gallery names hundreds: each is an
-	 * HMAC and a query string, so the answer is kept. Bounded; the oldest entry goes first.
-	 */
-	private readonly issued = new Map<string, string>()
 
 	constructor(options: LocalStorageOptions) {
-		if (options.secrets.length === 0) throw new Error('local storage needs at least one signing secret')
 		this.root = resolve(options.root)
 		this.basePath = (options.basePath ?? '/media').replace(/\/+$/, '')
-		this.keys = options.secrets.map(deriveMediaSigningKey)
-		this.rules = options.rules ?? DEFAULT_BUCKET_RULES
 		this.now = options.now ?? Date.now
+		this.signer = new MediaUrlSigner(options.secrets, this.basePath, this.now)
+		this.rules = options.rules ?? DEFAULT_BUCKET_RULES
 	}
 
 	/** The file's path; the key was validated against the strict key pattern, and this checks again. */
@@ -214,52 +175,12 @@ export class LocalStorage implements Storage {
 	async signedUrl(bucket: Bucket, key: string, options: SignedUrlOptions): Promise<string> {
 		assertBucket(bucket)
 		assertKey(key)
-		const seconds = Math.floor(options.expiresInSeconds)
-		if (!(seconds >= 1 && seconds <= MAX_EXPIRY_SECONDS)) {
-			throw new RangeError(`expiresInSeconds must be between 1 and ${MAX_EXPIRY_SECONDS}`)
-		}
-		const exp = Math.floor(this.now() / 1000) + seconds
-		const download = options.download === true ? '1' : typeof options.download === 'string' ? options.download : ''
-		const id = canonical(bucket, key, exp, download)
-		const known = this.issued.get(id)
-		if (known !== undefined) return known
-		const query = new URLSearchParams({ exp: String(exp) })
-		if (download) query.set('dl', download)
-		query.set('sig', this.sign(bucket, key, exp, download))
-		const url = `${this.basePath}/${bucket}/${key}?${query.toString()}`
-		if (this.issued.size >= ISSUED_URLS) this.issued.delete(this.issued.keys().next().value ?? '')
-		this.issued.set(id, url)
-		return url
-	}
-
-	private sign(bucket: string, key: string, exp: number, download: string, signingKey = this.keys[0]): string {
-		if (!signingKey) throw new Error('no signing key')
-		return createHmac('sha256', signingKey)
-			.update(canonical(bucket, key, exp, download))
-			.digest('base64url')
+		return this.signer.url(bucket, key, options)
 	}
 
 	/** Constant-time check of a URL's signature against every current secret, then of its expiry. */
-	verify(
-		bucket: string,
-		key: string,
-		query: URLSearchParams,
-	): { ok: true; exp: number; download: string } | { ok: false; reason: 'invalid' | 'expired' } {
-		const expText = query.get('exp') ?? ''
-		const sig = query.get('sig') ?? ''
-		const download = query.get('dl') ?? ''
-		if (!/^\d{1,12}$/.test(expText) || !/^[A-Za-z0-9_-]{43}$/.test(sig)) return { ok: false, reason: 'invalid' }
-		const exp = Number(expText)
-		const given = Buffer.from(sig, 'base64url')
-		let valid = false
-		for (const signingKey of this.keys) {
-			const expected = Buffer.from(this.sign(bucket, key, exp, download, signingKey), 'base64url')
-			// No early exit: every secret is compared, so timing says nothing about which one matched.
-			if (expected.length === given.length && timingSafeEqual(expected, given)) valid = true
-		}
-		if (!valid) return { ok: false, reason: 'invalid' }
-		if (exp * 1000 <= this.now()) return { ok: false, reason: 'expired' }
-		return { ok: true, exp, download }
+	verify(bucket: string, key: string, query: URLSearchParams): UrlVerdict {
+		return this.signer.verify(bucket, key, query)
 	}
 
 	async createSignedUploadUrl(bucket: Bucket, key: string): Promise<SignedUpload | null> {
@@ -294,20 +215,9 @@ export class LocalStorage implements Storage {
 		return removed
 	}
 
-	/**
-	 * The directory's identity: a random id written into it once (`.media-id`). Processes that see the same id
-	 * share the same files, whatever path each one mounts them at.
-	 */
-	async identity(): Promise<string> {
-		await mkdir(this.root, { recursive: true })
-		const file = join(this.root, MEDIA_ID_FILE)
-		try {
-			await writeFile(file, `${randomUUID()}\n`, { flag: 'wx' })
-		} catch (error) {
-			// Already there (written by an earlier start, or by a process starting beside this one): keep it.
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-		}
-		return (await readFile(file, 'utf8')).trim()
+	/** The directory's identity (./local-identity.ts): processes that see the same one share the same files. */
+	identity(): Promise<string> {
+		return mediaIdentity(this.root)
 	}
 
 	async health(): Promise<StorageHealth> {
@@ -329,58 +239,6 @@ export class LocalStorage implements Storage {
 
 export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
 	return new LocalStorage(options)
-}
-
-const MEDIA_ID_FILE = '.media-id'
-const MEDIA_ID_SETTING = 'local_media_id'
-
-/** Facts every process of a deployment agrees on: `claim` stores the value unless one is there, and returns it. */
-export type DeploymentSettings = { claim(key: string, value: string): Promise<string> }
-
-/**
- * Refuses to start a process whose local media directory is not the one the deployment's other processes use
- * (they share a database, so they must share the files it points at). The first process to start records its
- * directory's identity; the rest must present the same one.
- */
-export async function assertSharedMedia(storage: LocalStorage, settings: DeploymentSettings): Promise<void> {
-	const mine = await storage.identity()
-	const expected = await settings.claim(MEDIA_ID_SETTING, mine)
-	if (expected === mine) return
-	throw new ConfigError([
-		`MEDIA_DIR (${storage.root}) is not the media directory the other processes on this database use, so media ` +
-			'they stored would be "not found" here. Either mount one shared volume in every process and set MEDIA_DIR ' +
-			'to it, or set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY to keep media in Supabase Storage ' +
-			`(docs/operations.md). If this directory is the shared one, moved or restored, write ${expected} into ` +
-			`${join(storage.root, MEDIA_ID_FILE)}.`,
-	])
-}
-
-function toStored(bucket: Bucket, key: string, sidecar: Sidecar): StoredObject {
-	return {
-		bucket,
-		key,
-		contentType: sidecar.contentType,
-		kind: sidecar.kind,
-		inline: sidecar.inline,
-		size: sidecar.size,
-		filename: sidecar.filename,
-	}
-}
-
-function stripLocal(info: LocalFileInfo): StoredObject {
-	const { sha256: _sha, createdAt: _created, ...stored } = info
-	return stored
-}
-
-function parseSidecar(raw: string): Sidecar | null {
-	let value: unknown
-	try {
-		value = JSON.parse(raw)
-	} catch {
-		return null
-	}
-	const parsed = v.safeParse(SidecarSchema, value)
-	return parsed.success ? parsed.output : null
 }
 
 function isMissing(error: unknown): boolean {
