@@ -8,7 +8,17 @@
 import { useSubmit } from '@remix-run/react'
 import type Konva from 'konva'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { Ellipse, Image as KonvaImage, Layer, Line, Rect, Stage, Text, Transformer } from 'react-konva'
+import {
+	Circle as KonvaCircle,
+	Ellipse,
+	Image as KonvaImage,
+	Layer,
+	Line,
+	Rect,
+	Stage,
+	Text,
+	Transformer,
+} from 'react-konva'
 import {
 	Brush,
 	Circle,
@@ -41,7 +51,9 @@ type Shape = {
 	height: number
 	rotation: number
 	color: string
+	/** A text layer's words and size in image pixels; its `width` is where the words wrap (its height follows). */
 	text?: string
+	fontSize?: number
 }
 type Box = { x: number; y: number; width: number; height: number }
 type Doc = { strokes: Stroke[]; shapes: Shape[]; crop: Box | null }
@@ -56,6 +68,8 @@ const ASPECTS: Array<[string, number]> = [
 	['9:16', 9 / 16],
 ]
 const EMPTY: Doc = { strokes: [], shapes: [], crop: null }
+/** Text is pulled wider or narrower at its sides (it rewraps) and bigger at its corners (its font grows). */
+const TEXT_ANCHORS = ['top-left', 'top-right', 'bottom-left', 'bottom-right', 'middle-left', 'middle-right']
 
 let counter = 0
 const newId = () => `n${Date.now().toString(36)}${(counter++).toString(36)}`
@@ -68,25 +82,36 @@ export type CanvasEditorProps = {
 	errors: Record<string, readonly string[] | undefined> | null
 }
 
+/**
+ * Undo and redo over whole documents. A commit with the same `key` as the one before it (typing a layer's words,
+ * dragging its size slider) replaces that step rather than adding one, so a word typed is one undo, not five.
+ */
 function useHistory() {
-	const [state, setState] = useState<{ past: Doc[]; present: Doc; future: Doc[] }>({
+	const [state, setState] = useState<{ past: Doc[]; present: Doc; future: Doc[]; key: string | null }>({
 		past: [],
 		present: EMPTY,
 		future: [],
+		key: null,
 	})
-	const commit = useCallback((next: Doc) => {
-		setState(s => ({ past: [...s.past, s.present].slice(-HISTORY), present: next, future: [] }))
+	const commit = useCallback((next: Doc, key: string | null = null) => {
+		setState(s =>
+			key !== null && key === s.key && s.future.length === 0
+				? { ...s, present: next }
+				: { past: [...s.past, s.present].slice(-HISTORY), present: next, future: [], key },
+		)
 	}, [])
 	const undo = useCallback(() => {
 		setState(s => {
 			const previous = s.past.at(-1)
-			return previous ? { past: s.past.slice(0, -1), present: previous, future: [s.present, ...s.future] } : s
+			return previous
+				? { past: s.past.slice(0, -1), present: previous, future: [s.present, ...s.future], key: null }
+				: s
 		})
 	}, [])
 	const redo = useCallback(() => {
 		setState(s => {
 			const next = s.future[0]
-			return next ? { past: [...s.past, s.present], present: next, future: s.future.slice(1) } : s
+			return next ? { past: [...s.past, s.present], present: next, future: s.future.slice(1), key: null } : s
 		})
 	}, [])
 	return { ...state, commit, undo, redo }
@@ -123,6 +148,9 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 	const frame = useRef<HTMLDivElement>(null)
 	const stage = useRef<Konva.Stage>(null)
 	const transformer = useRef<Konva.Transformer>(null)
+	const brushCursor = useRef<Konva.Circle>(null)
+	const textField = useRef<HTMLTextAreaElement>(null)
+	const [focusText, setFocusText] = useState(false)
 	const [box, setBox] = useState({ width: 800, height: 560 })
 
 	// The stage fills its frame's width, and is as tall as the image there (within the window), so a phone shows
@@ -159,6 +187,9 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 			} else if (mod && e.key.toLowerCase() === 'y') {
 				e.preventDefault()
 				history.redo()
+			} else if (e.key === 'Escape') {
+				setSelected(null)
+				setCropDraft(null)
 			} else if ((e.key === 'Delete' || e.key === 'Backspace') && selected) {
 				e.preventDefault()
 				history.commit({ ...doc, shapes: doc.shapes.filter(s => s.id !== selected) })
@@ -182,6 +213,18 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 		t.nodes(node ? [node] : [])
 		t.getLayer()?.batchDraw()
 	}, [selected, doc.shapes])
+
+	// A new text layer (or a double click on one) puts the caret in its words, all selected, ready to type over.
+	useEffect(() => {
+		if (!focusText) return
+		// After the click that made it: the press's own default would move the focus back to the page.
+		const timer = window.setTimeout(() => {
+			textField.current?.focus()
+			textField.current?.select()
+			setFocusText(false)
+		}, 0)
+		return () => window.clearTimeout(timer)
+	}, [focusText])
 
 	/** The pointer in image pixels. */
 	const point = () => {
@@ -207,22 +250,44 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 				height: tool === 'text' ? Math.round(side / 2) : side,
 				rotation: 0,
 				color,
-				...(tool === 'text' ? { text: window.prompt('Text', 'Your text') ?? 'Text' } : {}),
+				...(tool === 'text' ? { text: 'Text', fontSize: Math.max(12, Math.round(side / 3)) } : {}),
 			}
 			history.commit({ ...doc, shapes: [...doc.shapes, shape] })
 			setSelected(shape.id)
 			setTool('select')
+			if (tool === 'text') setFocusText(true)
 		} else if (tool === 'select' && e.target === e.target.getStage()) {
 			setSelected(null)
 		}
 	}
+	/**
+	 * The brush's outline follows the pointer, sized in image pixels so the stage's zoom sizes it as the stroke will
+	 * be; it is moved on the konva node itself (no React render per pointer move) and hidden off the stage.
+	 */
+	const moveCursor = (p: { x: number; y: number } | null) => {
+		const ring = brushCursor.current
+		if (!ring) return
+		const shown = p !== null && (tool === 'brush' || tool === 'eraser')
+		if (!shown && !ring.visible()) return
+		ring.visible(shown)
+		if (p && shown) ring.position(p)
+		ring.getLayer()?.batchDraw()
+		if (frame.current) frame.current.dataset.brushCursor = shown ? 'shown' : 'hidden'
+	}
+	useEffect(() => {
+		if (tool !== 'brush' && tool !== 'eraser') moveCursor(null)
+	})
+
 	const onMove = () => {
 		const p = point()
+		moveCursor(p)
 		if (!p) return
 		if (drawing) setDrawing({ ...drawing, points: [...drawing.points, p.x, p.y] })
 		else if (cropDraft) setCropDraft({ ...cropDraft, width: p.x - cropDraft.x, height: p.y - cropDraft.y })
 	}
-	const onUp = () => {
+	const onUp = (e?: Konva.KonvaEventObject<PointerEvent>) => {
+		// A finger lifted is a pointer gone: its ring goes with it.
+		if (e?.evt.pointerType === 'touch') moveCursor(null)
 		if (drawing) {
 			history.commit({ ...doc, strokes: [...doc.strokes, drawing] })
 			setDrawing(null)
@@ -252,11 +317,27 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 							y: Math.round(node.y()),
 							width: Math.max(4, Math.round(s.width * scaleX)),
 							height: Math.max(4, Math.round(s.height * scaleY)),
-							rotation: node.rotation(),
+							rotation: Math.round(node.rotation() * 10) / 10,
+							// Text grows by its font (its wrapping width by the sideways pull), so it stays crisp.
+							...(s.type === 'text' ? { fontSize: clamp(Math.round(fontSizeOf(s) * scaleY), 6, 2000) } : {}),
 						}
 					: s,
 			),
 		})
+	}
+
+	/** Changes the selected layer; `key` folds a run of the same change (typing, a slider) into one undo step. */
+	const updateSelected = (change: Partial<Shape>, key: string) => {
+		if (!selected) return
+		history.commit(
+			{ ...doc, shapes: doc.shapes.map(s => (s.id === selected ? { ...s, ...change } : s)) },
+			`${key}:${selected}`,
+		)
+	}
+
+	const removeLayer = (id: string) => {
+		history.commit({ ...doc, shapes: doc.shapes.filter(x => x.id !== id) })
+		if (selected === id) setSelected(null)
 	}
 
 	const aspectCrop = (ratio: number) => {
@@ -439,6 +520,7 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 					className="overflow-hidden rounded-xl border border-line bg-raised/50"
 					style={{ touchAction: 'none', cursor }}
 					data-konva-frame
+					data-brush-px={painting ? Math.round(size * scale) : undefined}
 				>
 					<Stage
 						ref={stage}
@@ -460,7 +542,10 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 						onPointerDown={onDown}
 						onPointerMove={onMove}
 						onPointerUp={onUp}
-						onPointerLeave={onUp}
+						onPointerLeave={() => {
+							onUp()
+							moveCursor(null)
+						}}
 						onWheel={onWheel}
 					>
 						<Layer listening={false}>{img ? <KonvaImage image={img} width={width} height={height} /> : null}</Layer>
@@ -495,15 +580,22 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 									onTransformEnd: (e: Konva.KonvaEventObject<Event>) => changeShape(s.id, e.target),
 								}
 								if (s.type === 'text') {
+									const edit = () => {
+										setSelected(s.id)
+										setTool('select')
+										setFocusText(true)
+									}
 									return (
 										<Text
 											key={s.id}
 											{...common}
 											text={s.text ?? ''}
 											width={s.width}
-											fontSize={Math.max(8, Math.round(s.height * 0.8))}
+											fontSize={fontSizeOf(s)}
 											fontStyle="bold"
 											fill={s.color}
+											onDblClick={edit}
+											onDblTap={edit}
 										/>
 									)
 								}
@@ -532,7 +624,14 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 									/>
 								)
 							})}
-							<Transformer ref={transformer} name="guide" rotateEnabled keepRatio={false} />
+							<Transformer
+								ref={transformer}
+								name="guide"
+								rotateEnabled
+								keepRatio={false}
+								enabledAnchors={selectedShape?.type === 'text' ? TEXT_ANCHORS : undefined}
+								boundBoxFunc={(before, after) => (after.width < 8 || after.height < 8 ? before : after)}
+							/>
 							{shownCrop ? (
 								<Rect
 									name="guide"
@@ -546,6 +645,19 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 									listening={false}
 								/>
 							) : null}
+						</Layer>
+						<Layer name="guide" listening={false}>
+							<KonvaCircle
+								ref={brushCursor}
+								visible={false}
+								radius={size / 2}
+								stroke="#ffffff"
+								strokeWidth={1.5 / scale}
+								shadowColor="#000000"
+								shadowBlur={2 / scale}
+								shadowOpacity={0.9}
+								shadowForStrokeEnabled
+							/>
 						</Layer>
 					</Stage>
 				</div>
@@ -636,24 +748,18 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 					<h2 id="canvas-layers" className="font-semibold">
 						Layers
 					</h2>
-					<label className="flex items-center gap-2 text-sm">
-						<span className="text-fg-muted">Colour</span>
-						<input
-							type="color"
-							value={color}
-							onChange={e => setColor(e.target.value)}
-							aria-label="Colour of new layers"
-						/>
-					</label>
 					{doc.shapes.length === 0 ? (
-						<p className="text-xs text-fg-muted">Add text or shapes with the tools; drag to move, handles to resize.</p>
+						<p className="text-xs text-fg-muted">
+							Add text or shapes with the tools; drag to move, pull the handles to resize or turn.
+						</p>
 					) : (
-						<ul className="space-y-1 text-sm">
+						<ul className="space-y-1 text-sm" aria-label="Layers">
 							{doc.shapes.map(s => (
-								<li key={s.id} className="flex items-center gap-2">
+								<li key={s.id} className="flex items-center gap-1" data-layer={s.type}>
 									<button
 										type="button"
-										className={`flex-1 truncate rounded-md px-2 py-1 text-left ${s.id === selected ? 'bg-accent-soft' : 'hover:bg-raised'}`}
+										aria-pressed={s.id === selected}
+										className={`min-h-10 flex-1 truncate rounded-md px-2 py-1.5 text-left ${s.id === selected ? 'bg-accent-soft' : 'hover:bg-raised'}`}
 										onClick={() => {
 											setSelected(s.id)
 											setTool('select')
@@ -663,21 +769,84 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 									</button>
 									<button
 										type="button"
-										className="inline-flex items-center gap-1.5 rounded-lg text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50 p-1"
-										aria-label="Delete layer"
-										onClick={() => {
-											history.commit({ ...doc, shapes: doc.shapes.filter(x => x.id !== s.id) })
-											if (selected === s.id) setSelected(null)
-										}}
+										className="icon-btn"
+										aria-label={`Delete ${s.type === 'text' ? `text “${s.text ?? ''}”` : s.type === 'rect' ? 'rectangle' : 'ellipse'}`}
+										onClick={() => removeLayer(s.id)}
 									>
-										<Trash2 size={14} aria-hidden />
+										<Trash2 size={16} aria-hidden />
 									</button>
 								</li>
 							))}
 						</ul>
 					)}
+					<div className="grid grid-cols-[auto_1fr] items-center gap-x-3 gap-y-2 text-sm">
+						<label htmlFor="canvas-colour" className="text-fg-muted">
+							Colour
+						</label>
+						<input
+							id="canvas-colour"
+							type="color"
+							className="h-9 w-14 cursor-pointer rounded-md border border-line bg-surface p-0.5"
+							value={selectedShape?.color ?? color}
+							onChange={e => {
+								setColor(e.target.value)
+								updateSelected({ color: e.target.value }, 'color')
+							}}
+						/>
+						{selectedShape?.type === 'text' ? (
+							<>
+								<label htmlFor="canvas-font-size" className="text-fg-muted">
+									Font size
+								</label>
+								<input
+									id="canvas-font-size"
+									type="number"
+									className="field w-28"
+									min={6}
+									max={2000}
+									value={fontSizeOf(selectedShape)}
+									onChange={e => {
+										const next = Number(e.target.value)
+										if (Number.isFinite(next) && next >= 6)
+											updateSelected({ fontSize: Math.min(2000, Math.round(next)) }, 'font')
+									}}
+								/>
+							</>
+						) : null}
+					</div>
+					{selectedShape?.type === 'text' ? (
+						<label className="block space-y-1 text-sm">
+							<span className="font-medium">Layer text</span>
+							<textarea
+								ref={textField}
+								className="field"
+								rows={2}
+								value={selectedShape.text ?? ''}
+								onChange={e => updateSelected({ text: e.target.value }, 'text')}
+								onKeyDown={e => {
+									if (e.key === 'Escape') e.currentTarget.blur()
+								}}
+							/>
+						</label>
+					) : null}
 					{selectedShape ? (
-						<p className="text-xs text-fg-muted">Delete or Backspace removes the selected layer.</p>
+						<p
+							className="text-xs text-fg-muted tabular-nums"
+							data-selected-layer={selectedShape.type}
+							data-x={selectedShape.x}
+							data-y={selectedShape.y}
+							data-width={selectedShape.width}
+							data-rotation={selectedShape.rotation}
+							data-font-size={selectedShape.type === 'text' ? fontSizeOf(selectedShape) : undefined}
+						>
+							At {selectedShape.x}, {selectedShape.y} · {selectedShape.width} px wide
+							{selectedShape.rotation ? ` · turned ${selectedShape.rotation}°` : ''}. Delete removes it, Escape lets go.
+						</p>
+					) : null}
+					{doc.shapes.length > 0 ? (
+						<p className="text-xs text-fg-muted">
+							Text and shapes are kept by “Save as new image”; an inpaint repaints the stored image, without them.
+						</p>
 					) : null}
 					<button
 						type="button"
@@ -725,6 +894,11 @@ function ToolButton({
 
 function Divider() {
 	return <span aria-hidden className="mx-1 h-px w-auto self-stretch bg-line lg:mx-0 lg:my-1 lg:h-px" />
+}
+
+/** A text layer's font size in image pixels (layers from before it was stored took it from their height). */
+function fontSizeOf(shape: Shape): number {
+	return shape.fontSize ?? Math.max(8, Math.round(shape.height * 0.8))
 }
 
 function clamp(value: number, min: number, max: number): number {
