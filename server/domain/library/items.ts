@@ -60,21 +60,22 @@ const fileKind = (
  * Every item as one relation. Each branch keeps its own table's indexes: the planner pushes the filters and the
  * cursor into each one, and merges three index scans in (created_at, id) order for a page.
  */
-export const ITEMS = `(
+export const ITEMS = `(select * from (
 	select 'generation'::text as type, g.id, g.user_id, g.kind, g.status, g.model, g.prompt as title, g.favorite,
 		g.search, g.created_at, g.outputs, null::text as bucket, null::text as key, null::text as content_type,
 		null::bigint as size,
-		jsonb_strip_nulls(jsonb_build_object('credit', g.params->'credit', 'excerpt', left(g.params->>'text', 280))) as details
-	from public.generations g where g.deleted_at is null
+		jsonb_strip_nulls(jsonb_build_object('credit', g.params->'credit', 'excerpt', left(g.params->>'text', 280))) as details,
+		g.deleted_at
+	from public.generations g
 	union all
 	select 'attachment', a.id, a.user_id, ${fileKind('a.content_type')}, 'succeeded', null, a.name, a.favorite,
-		a.search, a.created_at, null, a.bucket, a.key, a.content_type, a.size, null::jsonb
+		a.search, a.created_at, null, a.bucket, a.key, a.content_type, a.size, null::jsonb, null::timestamptz
 	from public.attachments a
 	union all
 	select 'transcript', t.id, t.user_id, 'transcript', t.status, t.model, t.name, t.favorite,
-		t.search, t.created_at, null, t.bucket, t.key, t.content_type, t.size, null::jsonb
+		t.search, t.created_at, null, t.bucket, t.key, t.content_type, t.size, null::jsonb, null::timestamptz
 	from public.transcripts t
-) items`
+) every_item where deleted_at is null) items`
 
 const MICROS = `(extract(epoch from created_at) * 1000000)::bigint::text`
 
@@ -135,6 +136,29 @@ function filters(query: Omit<LibraryQuery, 'sort' | 'cursor'>) {
 	return { where, values }
 }
 
+/**
+ * The count of a view from `library_counts` (kept by triggers: one row per type, kind and model with its live items
+ * and favourites), when every filter of the view is one of those columns; null when the items must be counted.
+ * Exact either way: the triggers change the counts in the transaction that changes the items.
+ */
+function countsQuery(query: Omit<LibraryQuery, 'sort' | 'cursor'>): { sql: string; values: unknown[] } | null {
+	if (query.status || query.from || query.to || query.q) return null
+	if (query.source && query.source !== 'chat') return null
+	const where = ['user_id = $1']
+	const values: unknown[] = []
+	if (query.kind) {
+		values.push(query.kind)
+		where.push(`kind = $${values.length + 1}`)
+	}
+	if (query.model) {
+		values.push(query.model)
+		where.push(`model = $${values.length + 1}`)
+	}
+	if (query.source === 'chat') where.push(`type = 'attachment'`)
+	const sum = query.favorites ? 'favorites' : 'items'
+	return { sql: `select coalesce(sum(${sum}), 0) as n from public.library_counts where ${where.join(' and ')}`, values }
+}
+
 /** `<microseconds>_<uuid>`: the last item of a page, where the next one starts. */
 export const encodeCursor = (row: Pick<ItemRow, 'micros' | 'id'>) => `${row.micros}_${row.id}`
 
@@ -173,10 +197,13 @@ export function createItems(deps: { db: Db }) {
 				 ) page order by ${order}`,
 				[actor.id, ...pageValues],
 			)
-			const counted = await tx.query<{ n: number | string }>(
-				`select count(*) as n from ${ITEMS} where ${where.join(' and ')}`,
-				[actor.id, ...values],
-			)
+			const fromCounts = countsQuery(query)
+			const counted = fromCounts
+				? await tx.query<{ n: number | string }>(fromCounts.sql, [actor.id, ...fromCounts.values])
+				: await tx.query<{ n: number | string }>(`select count(*) as n from ${ITEMS} where ${where.join(' and ')}`, [
+						actor.id,
+						...values,
+					])
 			const items = rows.rows.slice(0, size)
 			const last = items.at(-1)
 			return {
@@ -187,14 +214,13 @@ export function createItems(deps: { db: Db }) {
 		})
 	}
 
-	/** The models the user's items were made with, for the filter's choices. */
+	/** The models the user's items were made with, for the filter's choices (from the maintained counts). */
 	async function models(actor: Actor): Promise<string[]> {
 		return db.asUser(actor.id, async tx => {
 			const { rows } = await tx.query<{ model: string }>(
-				`select distinct model from (
-					select model from public.generations where user_id = $1 and deleted_at is null
-					union select model from public.transcripts where user_id = $1
-				) m order by model limit 200`,
+				`select distinct model from public.library_counts
+				 where user_id = $1 and type in ('generation', 'transcript') and items > 0
+				 order by model limit 200`,
 				[actor.id],
 			)
 			return rows.map(r => r.model)

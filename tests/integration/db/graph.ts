@@ -148,6 +148,15 @@ export const OWNED_TABLES: Record<string, OwnedTable> = {
 			[owner, refs.shared_content?.[0], slug()],
 		],
 	},
+	// Kept by triggers on generations, attachments and transcripts; seedGraph reads back the rows they made.
+	library_counts: {
+		owner: 'user_id',
+		update: null,
+		insert: owner => [
+			`insert into library_counts (user_id, type, kind, model, items) values ($1, 'generation', 'text', $2, 1)`,
+			[owner, slug()],
+		],
+	},
 }
 
 /** Insertion order: parents before children. */
@@ -168,6 +177,7 @@ const ORDER = [
 	'transcripts',
 	'shared_content',
 	'share_views',
+	'library_counts',
 ]
 
 async function insertReturningId(tx: Tx, [sql, params]: [string, unknown[]]): Promise<string> {
@@ -192,6 +202,8 @@ export async function seedGraph(db: Db, userId: string): Promise<Graph> {
 		messages.push(await insertReturningId(tx, OWNED_TABLES.messages!.insert(userId, graph)))
 		const generations = graph.generations ?? []
 		generations.push(await insertReturningId(tx, OWNED_TABLES.generations!.insert(userId, graph)))
+		const counts = await tx.query<{ id: string }>('select id from library_counts where user_id = $1', [userId])
+		graph.library_counts = counts.rows.map(r => r.id)
 		await tx.query('update conversations set current_leaf_id = $1 where id = $2', [
 			messages[1],
 			graph.conversations?.[0],

@@ -369,4 +369,86 @@ describe.each(testDrivers())('the library on %s', driver => {
 		expect(back.count).toBe(3)
 		expect(await services.library.remove(owner, [])).toMatchObject({ status: 400 })
 	})
+
+	test('the count and the model choices follow every change, read from the kept counts as counting would say', async () => {
+		const owner = await createUser(services.db)
+		const actor = { ...owner }
+		const { ITEMS } = await import('#server/domain/library/items.ts')
+		const views: Partial<LibraryQuery>[] = [
+			{},
+			{ kind: 'image' },
+			{ kind: 'video' },
+			{ model: 'offline:image' },
+			{ model: 'offline:video', kind: 'video' },
+			{ favorites: '1' },
+			{ favorites: '1', kind: 'image' },
+			{ source: 'chat' },
+			{ source: 'chat', kind: 'image' },
+		]
+		/** Counted one by one, as the list would count without the kept counts. */
+		const counted = (view: Partial<LibraryQuery>) =>
+			services.db.asUser(owner.id, async tx => {
+				const where = ['user_id = $1']
+				const values: unknown[] = [owner.id]
+				if (view.kind) where.push(`kind = $${values.push(view.kind)}`)
+				if (view.model) where.push(`model = $${values.push(view.model)}`)
+				if (view.favorites) where.push('favorite')
+				if (view.source === 'chat') where.push(`type = 'attachment'`)
+				const { rows } = await tx.query<{ n: number }>(
+					`select count(*)::int as n from ${ITEMS} where ${where.join(' and ')}`,
+					values,
+				)
+				return rows[0]?.n
+			})
+		const check = async (label: string) => {
+			for (const view of views) {
+				const expected = await counted(view)
+				expect((await services.library.list(actor, q(view), 1)).count, `${label}: ${JSON.stringify(view)}`).toBe(
+					expected,
+				)
+			}
+			const models = await services.db.asUser(owner.id, tx =>
+				tx.query<{ model: string }>(
+					`select distinct model from ${ITEMS} where user_id = $1 and type <> 'attachment' order by model`,
+					[owner.id],
+				),
+			)
+			expect(await services.library.models(actor), label).toEqual(models.rows.map(r => r.model))
+		}
+		await check('empty')
+		const a = await insertGeneration(owner.id, { prompt: 'one' })
+		const b = await insertGeneration(owner.id, { prompt: 'two' })
+		const v = await insertGeneration(owner.id, { prompt: 'three', kind: 'video', model: 'offline:video' })
+		const conversation = await createConversation(services.db, owner.id)
+		const message = await createMessage(services.db, owner.id, conversation.id)
+		const attached = await services.storage.put({ bucket: 'attachments', userId: owner.id, data: image, filename: 'a.png' })
+		const file = await services.db.privileged(tx =>
+			tx.query<{ id: string }>(
+				`insert into attachments (user_id, message_id, bucket, key, content_type, size, name)
+				 values ($1, $2, $3, $4, $5, $6, 'a.png') returning id`,
+				[owner.id, message.id, attached.bucket, attached.key, attached.contentType, attached.size],
+			),
+		)
+		await check('inserted')
+		ok(await services.library.setFavorite(actor, { type: 'generation', id: a }, true))
+		ok(await services.library.setFavorite(actor, { type: 'attachment', id: file.rows[0]!.id }, true))
+		await check('favourites')
+		ok(await services.library.setFavorite(actor, { type: 'generation', id: a }, false))
+		await check('a favourite taken back')
+		const removed = ok(await services.library.remove(actor, [{ type: 'generation', id: b }]))
+		await check('deleted (undoable)')
+		ok(await services.library.restore(actor, removed.undoable))
+		await check('restored')
+		await services.db.privileged(tx => tx.query(`update generations set model = 'offline:other' where id = $1`, [v]))
+		await services.db.privileged(tx => tx.query(`update attachments set content_type = 'text/plain' where id = $1`, [file.rows[0]!.id]))
+		await check('model and content type changed')
+		await services.db.privileged(tx => tx.query('delete from generations where id = any($1::uuid[])', [[a, v]]))
+		await services.db.privileged(tx => tx.query('delete from attachments where user_id = $1', [owner.id]))
+		await check('deleted for good')
+		const rows = await services.db.privileged(tx =>
+			tx.query<{ kind: string }>('select kind from library_counts where user_id = $1', [owner.id]),
+		)
+		// A key's row goes with its last item.
+		expect(rows.rows.map(r => r.kind)).toEqual(['image'])
+	})
 })
