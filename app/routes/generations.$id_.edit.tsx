@@ -25,7 +25,7 @@ export const handle: RouteHandle = {
 }
 
 // The konva editor is its own chunk, fetched only here and only once the page runs JavaScript.
-const CanvasEditor = lazy(() => import('#app/components/canvas/editor.tsx'))
+const CanvasEditor = lazy(() => import('#app/components/canvas/editor/index.tsx'))
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	const user = await requireUser(request, context)

@@ -1,0 +1,125 @@
+/** The editor's side panels: Inpaint (prompt and model for the painted mask) and Crop (a shape or a dragged box). */
+import { Crop, WandSparkles } from '#app/components/icons/index.tsx'
+import { ASPECTS } from './model.ts'
+import type { Box } from './model.ts'
+
+export function InpaintPanel({
+	prompt,
+	setPrompt,
+	models,
+	model,
+	setModel,
+	error,
+	busy,
+	ready,
+	onInpaint,
+}: {
+	prompt: string
+	setPrompt: (prompt: string) => void
+	models: Array<{ id: string; name: string }>
+	model: string
+	setModel: (model: string) => void
+	error: string | null
+	busy: boolean
+	/** There is a mask to send. */
+	ready: boolean
+	onInpaint: () => void
+}) {
+	return (
+		<section className="card space-y-3" aria-labelledby="canvas-inpaint">
+			<h2 id="canvas-inpaint" className="flex items-center gap-2 font-semibold">
+				<WandSparkles size={16} aria-hidden /> Inpaint
+			</h2>
+			<p className="text-sm text-fg-muted">Paint over what should change, then describe what goes there.</p>
+			<label className="block space-y-1 text-sm">
+				<span className="font-medium">Prompt</span>
+				<textarea
+					className="field"
+					rows={3}
+					value={prompt}
+					onChange={e => setPrompt(e.target.value)}
+					placeholder="a red paper lantern"
+					name="canvas-prompt"
+				/>
+			</label>
+			{models.length > 1 ? (
+				<label className="block space-y-1 text-sm">
+					<span className="font-medium">Model</span>
+					<select className="field" value={model} onChange={e => setModel(e.target.value)}>
+						{models.map(m => (
+							<option key={m.id} value={m.id}>
+								{m.name}
+							</option>
+						))}
+					</select>
+				</label>
+			) : null}
+			{error ? (
+				<p role="alert" className="text-sm text-danger">
+					{error}
+				</p>
+			) : null}
+			<button
+				type="button"
+				className="btn w-full"
+				disabled={busy || !ready || prompt.trim() === '' || models.length === 0}
+				onClick={onInpaint}
+			>
+				{busy ? 'Sending…' : 'Inpaint'}
+			</button>
+		</section>
+	)
+}
+
+export function CropPanel({
+	crop,
+	busy,
+	onAspect,
+	onCrop,
+	onClear,
+}: {
+	crop: Box | null
+	busy: boolean
+	onAspect: (ratio: number) => void
+	onCrop: () => void
+	onClear: () => void
+}) {
+	return (
+		<section className="card space-y-3" aria-labelledby="canvas-crop">
+			<h2 id="canvas-crop" className="flex items-center gap-2 font-semibold">
+				<Crop size={16} aria-hidden /> Crop
+			</h2>
+			<div className="flex flex-wrap gap-1.5" role="group" aria-label="Crop to a shape">
+				{ASPECTS.map(([label, ratio]) => (
+					<button
+						key={label}
+						type="button"
+						className="rounded-full border border-line-strong px-3 py-1 text-xs font-medium hover:bg-raised"
+						aria-label={`Crop to ${label}`}
+						onClick={() => onAspect(ratio)}
+					>
+						{label}
+					</button>
+				))}
+			</div>
+			<p className="text-xs text-fg-muted tabular-nums">
+				{crop
+					? `${crop.width} × ${crop.height} at ${crop.x}, ${crop.y}`
+					: 'Drag on the image with the crop tool, or pick a shape.'}
+			</p>
+			<div className="flex gap-2">
+				<button type="button" className="btn-secondary flex-1" disabled={busy || !crop} onClick={onCrop}>
+					Crop as new
+				</button>
+				<button
+					type="button"
+					className="rounded-lg px-3 py-2 text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50"
+					disabled={!crop}
+					onClick={onClear}
+				>
+					Clear
+				</button>
+			</div>
+		</section>
+	)
+}
