@@ -3,19 +3,19 @@ import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { lazy, Suspense } from 'react'
 import { useHydrated } from '#app/components/chat/use-hydrated.ts'
-import { StatusBadge } from '#app/components/generation-output.tsx'
 import { FieldScope, TextField } from '#app/components/forms.tsx'
-import { Copy, Download, Play, Plus, Trash2 } from '#app/components/icons/index.tsx'
+import { Copy, Download, Trash2 } from '#app/components/icons/index.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
-import { NodeCard, priceRange, type NodeRefusal } from '#app/components/workflows/node-card.tsx'
-import { PORT_COLOURS } from '#app/components/workflows/ports.ts'
+import { ShareForm } from '#app/components/share/share-form.tsx'
+import { NodeCard, type NodeRefusal } from '#app/components/workflows/node-card.tsx'
+import { NodePalette } from '#app/components/workflows/node-palette.tsx'
+import { useSelectedNode } from '#app/components/workflows/use-selected-node.ts'
+import { RunPanel } from '#app/components/workflows/run-panel.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
-import { formatUsd } from '#server/domain/usage/money.ts'
 import { EditorFormSchema } from '#server/domain/workflows/form-schema.ts'
-import { NODE_KINDS, NODE_SPECS } from '#server/domain/workflows/schema.ts'
 import { modelPrice } from '#server/domain/workflows/prices.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
@@ -89,8 +89,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 	return redirect(`/workflows/${id}${edited.nodeId ? `#node-${edited.nodeId}` : ''}`, 303)
 }
 
-const when = (d: Date | string) => new Date(d).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })
-
 export default function WorkflowEditor() {
 	const { workflow, problems, estimate, runs, models } = useLoaderData<typeof loader>()
 	const result = useActionData<typeof action>()
@@ -99,23 +97,44 @@ export default function WorkflowEditor() {
 	const estimates = new Map(estimate?.nodes.map(n => [n.nodeId, n]) ?? [])
 	const whole = problems.workflow ?? []
 	const problemCount = Object.values(problems).reduce((n, list) => n + list.length, 0)
-	const cards = definition.nodes.map((node, i) => (
-		<NodeCard
-			key={`${node.id}:${workflow.updatedAt}`}
-			node={node}
-			index={i}
-			count={definition.nodes.length}
-			definition={definition}
-			models={models}
-			problems={problems[node.id] ?? []}
-			estimate={estimates.get(node.id)}
-			refusal={result?.node?.nodeId === node.id ? result.node : null}
+	// With scripts the graph is the editor and the selected node's fields sit beside it; without, the form editor.
+	const graph = hydrated && definition.nodes.length > 0
+	const updatedAt = String(workflow.updatedAt)
+	const [selected, setSelected] = useSelectedNode(definition, updatedAt, result?.node ?? null)
+	const selectedIndex = definition.nodes.findIndex(n => n.id === selected)
+	const nodeCard = (i: number, variant: 'list' | 'panel') => {
+		const node = definition.nodes[i]
+		if (!node) return null
+		return (
+			<NodeCard
+				key={`${node.id}:${updatedAt}`}
+				node={node}
+				index={i}
+				count={definition.nodes.length}
+				definition={definition}
+				models={models}
+				problems={problems[node.id] ?? []}
+				estimate={estimates.get(node.id)}
+				refusal={result?.node?.nodeId === node.id ? result.node : null}
+				selected={variant === 'panel'}
+				variant={variant}
+			/>
+		)
+	}
+	const runPanel = (
+		<RunPanel
+			workflowId={workflow.id}
+			estimate={estimate}
+			nodeCount={definition.nodes.length}
+			problemCount={problemCount}
+			refused={result?.form === 'run' ? result.message : null}
+			runs={runs}
 		/>
-	))
+	)
 	return (
 		<div className="flex w-full flex-col gap-4">
 			<header className="flex flex-wrap items-center gap-3">
-				<div className="min-w-0 flex-1 space-y-1">
+				<div className="min-w-0 basis-full space-y-1 sm:basis-0 sm:flex-1">
 					<p className="text-sm">
 						<Link to="/workflows">Workflows</Link> /
 					</p>
@@ -142,6 +161,14 @@ export default function WorkflowEditor() {
 					</details>
 				</div>
 				<div className="flex flex-wrap items-center gap-2">
+					<ShareForm
+						kind="workflow"
+						targetId={workflow.id}
+						returnTo={`/workflows/${workflow.id}`}
+						canIncludeOutputs={runs.some(r => r.status === 'succeeded' || r.status === 'failed')}
+						align="right"
+						summaryClassName="icon-btn text-sm"
+					/>
 					<a href={`/workflows/${workflow.id}/export`} download className="icon-btn text-sm">
 						<Download aria-hidden="true" className="size-4" /> Export
 					</a>
@@ -164,143 +191,72 @@ export default function WorkflowEditor() {
 				</p>
 			) : null}
 
-			<div className="grid gap-4 lg:grid-cols-[168px_minmax(0,1fr)_256px]">
-				<aside aria-labelledby="palette" className="space-y-2 lg:sticky lg:top-4 lg:self-start">
-					<h2 id="palette" className="text-sm font-medium text-fg">
-						Add a node
-					</h2>
-					<Form method="post" className="grid grid-cols-2 gap-1 lg:grid-cols-1">
-						<input type="hidden" name="intent" value="add" />
-						{NODE_KINDS.map(kind => {
-							const out = NODE_SPECS[kind].outputs[0]
-							return (
-								<button
-									key={kind}
-									type="submit"
-									name="kind"
-									value={kind}
-									className="flex items-center gap-2 rounded-lg border border-line bg-surface px-2.5 py-1.5 text-left text-sm text-fg hover:border-line-strong hover:bg-raised"
-								>
-									<span
-										aria-hidden="true"
-										className={`size-2.5 shrink-0 rounded-full ${out ? PORT_COLOURS[out.type].dot : 'bg-fg-muted'}`}
-									/>
-									<span className="min-w-0 flex-1 truncate">{NODE_SPECS[kind].label}</span>
-									<Plus aria-hidden="true" className="size-3.5 text-fg-muted" />
-								</button>
-							)
-						})}
-					</Form>
-				</aside>
-
-				<main className="min-w-0 space-y-3" aria-label="Nodes">
-					{whole.length > 0 && definition.nodes.length > 0 ? (
-						<ul className="callout-danger" data-node-problems="workflow">
-							{whole.map(m => (
-								<li key={m}>{m}</li>
-							))}
-						</ul>
-					) : null}
-					{definition.nodes.length === 0 ? (
-						<div className="rounded-xl border border-dashed border-line-strong p-8 text-center text-sm text-fg-muted">
-							<p>
-								Nothing here yet. Add a node from the list — a Text input, then a Prompt template and an Image, for
-								example.
-							</p>
-						</div>
-					) : hydrated ? (
-						<Suspense fallback={<div className="h-[480px] animate-pulse rounded-xl border border-line bg-raised" />}>
-							<GraphCanvas
-								workflowId={workflow.id}
-								definition={definition}
-								problems={problems}
-								models={models}
-								estimates={estimate?.nodes ?? []}
-								updatedAt={String(workflow.updatedAt)}
-								refusal={result?.node ?? null}
-							/>
-						</Suspense>
-					) : (
-						<ol className="space-y-3" data-testid="node-list">
-							{cards.map((card, i) => (
-								<li key={definition.nodes[i]?.id}>{card}</li>
-							))}
-						</ol>
-					)}
-				</main>
-
-				<aside aria-labelledby="run-heading" className="space-y-4 lg:sticky lg:top-4 lg:self-start">
-					<section className="card space-y-3">
-						<h2 id="run-heading" className="font-medium text-fg">
-							Run
-						</h2>
-						{estimate ? (
-							<>
-								<table className="w-full text-sm" data-testid="estimate">
-									<tbody>
-										{estimate.nodes.map(n => (
-											<tr key={n.nodeId}>
-												<td className="py-0.5 pr-2 text-fg-soft">{n.name}</td>
-												<td className="py-0.5 text-right tabular-nums text-fg-muted">
-													{priceRange(n.minMicros, n.maxMicros)}
-												</td>
-											</tr>
-										))}
-									</tbody>
-									<tfoot>
-										<tr className="border-t border-line font-medium">
-											<td className="pt-1">Total</td>
-											<td className="pt-1 text-right tabular-nums" data-testid="estimate-total">
-												{priceRange(estimate.minMicros, estimate.maxMicros)}
-											</td>
-										</tr>
-									</tfoot>
-								</table>
-								<p className="text-xs text-fg-muted">
-									Checked against your monthly budget at its upper end before anything is called.
+			{graph ? (
+				<>
+					<NodePalette layout="strip" />
+					<div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_320px]">
+						<main className="min-w-0 space-y-3" aria-label="Graph">
+							{whole.length > 0 ? <WholeProblems messages={whole} /> : null}
+							<Suspense
+								fallback={
+									<div className="h-[340px] animate-pulse rounded-xl border border-line bg-raised sm:h-[420px]" />
+								}
+							>
+								<GraphCanvas
+									definition={definition}
+									problems={problems}
+									estimates={estimate?.nodes ?? []}
+									updatedAt={updatedAt}
+									selected={selected}
+									onSelect={setSelected}
+								/>
+							</Suspense>
+						</main>
+						<aside aria-label="Selected node and run" className="space-y-4 lg:sticky lg:top-4 lg:self-start">
+							{selectedIndex >= 0 ? nodeCard(selectedIndex, 'panel') : null}
+							{runPanel}
+						</aside>
+					</div>
+				</>
+			) : (
+				<div className="grid gap-4 lg:grid-cols-[168px_minmax(0,1fr)_256px]">
+					<aside className="lg:sticky lg:top-4 lg:self-start">
+						<NodePalette layout="column" />
+					</aside>
+					<main className="min-w-0 space-y-3" aria-label="Nodes">
+						{whole.length > 0 && definition.nodes.length > 0 ? <WholeProblems messages={whole} /> : null}
+						{definition.nodes.length === 0 ? (
+							<div className="rounded-xl border border-dashed border-line-strong p-8 text-center text-sm text-fg-muted">
+								<p>
+									Nothing here yet. Add a node from the list — a Text input, then a Prompt template and an Image, for
+									example.
 								</p>
-							</>
+							</div>
 						) : (
-							<p className="text-sm text-fg-muted">
-								{definition.nodes.length === 0
-									? 'Add nodes to see what a run costs.'
-									: `Fix ${problemCount === 1 ? 'the problem' : `the ${problemCount} problems`} shown beside the nodes to see the price and run.`}
-							</p>
-						)}
-						{result?.form === 'run' ? (
-							<p role="alert" className="callout-danger" data-testid="run-refused">
-								{result.message}
-							</p>
-						) : null}
-						<Form method="post">
-							<button type="submit" name="intent" value="run" className="btn w-full" disabled={!estimate}>
-								<Play aria-hidden="true" className="size-4" /> Run workflow
-							</button>
-						</Form>
-					</section>
-					<section aria-labelledby="history" className="card space-y-2">
-						<h2 id="history" className="font-medium text-fg">
-							Runs
-						</h2>
-						{runs.length === 0 ? (
-							<p className="text-sm text-fg-muted">Not run yet.</p>
-						) : (
-							<ul className="divide-y divide-line text-sm" data-testid="run-history">
-								{runs.map(r => (
-									<li key={r.id} className="flex items-center gap-2 py-1.5">
-										<StatusBadge status={r.status} />
-										<Link to={`/workflows/${workflow.id}/runs/${r.id}`} className="min-w-0 flex-1 truncate">
-											{when(r.createdAt)}
-										</Link>
-										<span className="tabular-nums text-fg-muted">{formatUsd(r.costMicros)}</span>
-									</li>
+							<ol className="space-y-3" data-testid="node-list">
+								{definition.nodes.map((node, i) => (
+									<li key={node.id}>{nodeCard(i, 'list')}</li>
 								))}
-							</ul>
+							</ol>
 						)}
-					</section>
-				</aside>
-			</div>
+					</main>
+					<aside aria-label="Run" className="space-y-4 lg:sticky lg:top-4 lg:self-start">
+						{runPanel}
+					</aside>
+				</div>
+			)}
 		</div>
+	)
+}
+
+/** Problems of the whole workflow (a cycle, nothing to run), above the nodes. */
+function WholeProblems({ messages }: { messages: readonly string[] }) {
+	return (
+		<ul className="callout-danger" data-node-problems="workflow">
+			{messages.map(m => (
+				<li key={m}>{m}</li>
+			))}
+		</ul>
 	)
 }
 

@@ -19,6 +19,15 @@ async function saveNode(page: Page, nodeId: string) {
 	await card(page, nodeId).getByRole('button', { name: 'Save node' }).click()
 }
 
+/** Visible is not loaded: waits for the picture itself to arrive (a broken one never gets a width). */
+async function expectLoaded(image: Locator) {
+	await expect
+		.poll(() =>
+			image.evaluate(img => ((img as HTMLImageElement).complete ? (img as HTMLImageElement).naturalWidth : 0)),
+		)
+		.toBeGreaterThan(0)
+}
+
 /** Drags on the konva stage from one port to another, using the positions the graph publishes. */
 async function dragPorts(page: Page, from: string, to: string) {
 	const graph = page.getByTestId('graph')
@@ -41,7 +50,7 @@ async function dragPorts(page: Page, from: string, to: string) {
 	await page.mouse.up()
 }
 
-test('build a three-node workflow, run it, see every output', async ({ page, baseURL }, info) => {
+test('build a three-node workflow, run it, see every output, share it', async ({ page, browser, baseURL }, info) => {
 	test.setTimeout(120_000)
 	const problems = watchProblems(page)
 	const js = info.project.name === 'js'
@@ -74,6 +83,11 @@ test('build a three-node workflow, run it, see every output', async ({ page, bas
 	await expect(page.getByRole('button', { name: 'Run workflow' })).toBeDisabled()
 	if (js) {
 		await expect(page.getByTestId('graph')).toBeVisible()
+		// The selected node's fields are a side panel beside the graph, not under it.
+		const graphBox = await page.getByTestId('graph').boundingBox()
+		const panelBox = await card(page, 'image1').boundingBox()
+		expect(panelBox && graphBox && panelBox.x >= graphBox.x + graphBox.width).toBe(true)
+		expect(panelBox && graphBox && panelBox.y < graphBox.y + graphBox.height).toBe(true)
 		await dragPorts(page, 'template1.text', 'image1.prompt')
 		await expect(card(page, 'image1').locator('[data-node-problems]')).toHaveCount(0)
 		await expect(card(page, 'image1').locator('select[name="in.prompt.0"]')).toHaveValue('template1.text')
@@ -96,7 +110,7 @@ test('build a three-node workflow, run it, see every output', async ({ page, bas
 	)
 	const image = page.locator('li[data-node-id="image1"] img[data-output="image"]')
 	await expect(image).toBeVisible()
-	expect(await image.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+	await expectLoaded(image)
 
 	// The image is a library item.
 	await page.locator('li[data-node-id="image1"] [data-library-link]').click()
@@ -106,6 +120,26 @@ test('build a three-node workflow, run it, see every output', async ({ page, bas
 	await page.goBack()
 	await page.getByRole('link', { name: 'Editor' }).click()
 	await expect(page.getByTestId('run-history').locator('li')).toHaveCount(1)
+
+	// Shared with its run's outputs, a stranger (signed out) sees the steps and the picture.
+	const share = page.locator('[data-share-form]').first()
+	await share.locator('summary').click()
+	await share.getByLabel('Title (optional)').fill('Lighthouse pipeline')
+	await share.getByLabel('Include the last run’s outputs').check()
+	await share.getByRole('button', { name: 'Create link' }).click()
+	await expect(page).toHaveURL(/\/settings\/shares$/)
+	const url = await page.locator('[data-share-url]').first().inputValue()
+	const stranger = await browser.newContext({ javaScriptEnabled: js })
+	try {
+		const visitor = await stranger.newPage()
+		expect((await visitor.goto(url))?.status()).toBe(200)
+		await expect(visitor.getByRole('heading', { level: 1 })).toHaveText('Lighthouse pipeline')
+		await expect(visitor.getByRole('heading', { name: '3 steps · 2 connections' })).toBeVisible()
+		await expect(visitor.getByText('A watercolour poster of a lighthouse at dawn')).toBeVisible()
+		await expectLoaded(visitor.locator('main img').first())
+	} finally {
+		await stranger.close()
+	}
 	expect(problems).toEqual([])
 })
 

@@ -3,9 +3,9 @@
  * output to an input by dragging between their ports (only inputs of a fitting type light up), click a
  * connection to select it and remove it, zoom and pan, lay the graph out again. It edits the same definition as
  * the form editor and saves it through the page's own action (`intent=definition`), where the same schema
- * checks it; the selected node's fields are the form editor's own card, beside the graph.
+ * checks it. The page shows the selected node's fields (the form editor's own card) in a side panel beside it.
  */
-import { useFetcher, useLocation } from '@remix-run/react'
+import { useFetcher } from '@remix-run/react'
 import type Konva from 'konva'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Circle, Group, Layer, Line, Rect, Stage, Text } from 'react-konva'
@@ -22,15 +22,15 @@ import {
 	type WorkflowLayout,
 	type WorkflowNode,
 } from '#server/domain/workflows/schema.ts'
-import { NodeCard, priceRange, type ModelChoice, type NodeRefusal } from './node-card.tsx'
+import { priceRange } from './node-card.tsx'
 import { PORT_COLOURS } from './ports.ts'
 import { useThemePalette } from './theme-palette.ts'
 
-const NODE_W = 200
+const NODE_W = 188
 const HEAD = 44
 const ROW = 22
 const FOOT = 22
-const GAP_X = 250
+const GAP_X = 232
 const GAP_Y = 40
 
 type Point = { x: number; y: number }
@@ -72,22 +72,21 @@ export function autoLayout(definition: WorkflowDefinition): WorkflowLayout {
 export default function GraphCanvas({
 	definition: saved,
 	problems,
-	models,
 	estimates,
 	updatedAt,
-	refusal,
+	selected,
+	onSelect: setSelected,
 }: {
-	workflowId: string
 	definition: WorkflowDefinition
 	problems: Record<string, string[]>
-	models: readonly ModelChoice[]
 	estimates: readonly NodeEstimate[]
 	updatedAt: string
-	refusal: NodeRefusal | null
+	/** The node whose fields the page's side panel shows; clicking a node selects it. */
+	selected: string | null
+	onSelect: (nodeId: string) => void
 }) {
 	const fetcher = useFetcher<{ form: string; message: string }>()
 	const palette = useThemePalette()
-	const location = useLocation()
 	const [definition, setDefinition] = useState(saved)
 	// The saved definition wins whenever the server has a newer one (a form saved, another tab).
 	useEffect(() => setDefinition(saved), [saved, updatedAt])
@@ -98,14 +97,6 @@ export default function GraphCanvas({
 		)
 	}, [definition])
 
-	const hashNode = location.hash.startsWith('#node-') ? location.hash.slice(6) : null
-	const [selected, setSelected] = useState<string | null>(hashNode ?? definition.nodes[0]?.id ?? null)
-	useEffect(() => {
-		if (hashNode) setSelected(hashNode)
-	}, [hashNode, updatedAt])
-	useEffect(() => {
-		if (refusal) setSelected(refusal.nodeId)
-	}, [refusal])
 	const [selectedEdge, setSelectedEdge] = useState<number | null>(null)
 
 	const save = useCallback(
@@ -124,7 +115,9 @@ export default function GraphCanvas({
 	// Size and view: the stage fills its box; wheel zooms around the pointer, dragging the background pans.
 	const box = useRef<HTMLDivElement>(null)
 	const [width, setWidth] = useState(800)
-	const height = width < 640 ? 420 : 520
+	// As tall as the fitted graph needs, between a floor that leaves room to add to it and a ceiling.
+	const maxHeight = width < 640 ? 420 : 600
+	const [height, setHeight] = useState(maxHeight)
 	useEffect(() => {
 		const el = box.current
 		if (!el) return
@@ -148,14 +141,20 @@ export default function GraphCanvas({
 		const points = Object.values(layout)
 		if (points.length === 0) return
 		const right = Math.max(...points.map(p => p.x)) + NODE_W + 24
-		const bottom = Math.max(...points.map(p => p.y)) + 160
+		const bottom = Math.max(...definition.nodes.map(n => (layout[n.id]?.y ?? 0) + nodeHeight(n))) + 24
 		const left = Math.min(0, ...points.map(p => p.x))
 		const top = Math.min(0, ...points.map(p => p.y))
-		const fit = Math.min(1, width / (right - left), height / (bottom - top))
-		setScale(Math.max(0.3, fit))
-		setOffset({ x: -left * fit, y: -top * fit })
+		// On a phone the graph stays readable and pans (it starts at its left end) rather than shrinking to a speck.
+		const fit = Math.max(width < 640 ? 0.6 : 0.3, Math.min(1.1, width / (right - left), maxHeight / (bottom - top)))
+		const tall = Math.max(width < 640 ? 300 : 380, Math.min(maxHeight, Math.ceil((bottom - top) * fit)))
+		setHeight(tall)
+		setScale(fit)
+		setOffset({
+			x: Math.max(0, (width - (right - left) * fit) / 2) - left * fit,
+			y: Math.max(0, (tall - (bottom - top) * fit) / 2) - top * fit,
+		})
 		// eslint-disable-next-line react-hooks/exhaustive-deps -- only on a new size or a new node count
-	}, [count, width, height])
+	}, [count, width, maxHeight])
 
 	// Port positions in graph coordinates.
 	const inputAt = (n: WorkflowNode, i: number): Point => {
@@ -230,9 +229,6 @@ export default function GraphCanvas({
 	})
 
 	const estimateOf = new Map(estimates.map(e => [e.nodeId, e]))
-	const selectedNode = definition.nodes.find(n => n.id === selected) ?? null
-	const savedNode = saved.nodes.find(n => n.id === selected) ?? null
-	const savedIndex = saved.nodes.findIndex(n => n.id === selected)
 
 	// Where each port is on screen, for tests and for anyone inspecting the graph.
 	const screen = (p: Point) => ({ x: Math.round(p.x * scale + offset.x), y: Math.round(p.y * scale + offset.y) })
@@ -290,7 +286,7 @@ export default function GraphCanvas({
 					data-testid="graph"
 					data-saving={fetcher.state !== 'idle' || undefined}
 					role="img"
-					aria-label={`Workflow graph: ${definition.nodes.length} nodes, ${definition.edges.length} connections. Edit them in the form below.`}
+					aria-label={`Workflow graph: ${definition.nodes.length} nodes, ${definition.edges.length} connections. Edit the selected one in the panel beside it.`}
 				>
 					<Stage
 						ref={stage}
@@ -523,20 +519,6 @@ export default function GraphCanvas({
 					</button>
 				))}
 			</nav>
-			{selectedNode && savedNode ? (
-				<NodeCard
-					key={`${savedNode.id}:${updatedAt}`}
-					node={savedNode}
-					index={savedIndex}
-					count={saved.nodes.length}
-					definition={saved}
-					models={models}
-					problems={problems[savedNode.id] ?? []}
-					estimate={estimateOf.get(savedNode.id)}
-					refusal={refusal?.nodeId === savedNode.id ? refusal : null}
-					selected
-				/>
-			) : null}
 		</div>
 	)
 }

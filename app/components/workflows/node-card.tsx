@@ -38,6 +38,7 @@ export function NodeCard({
 	estimate,
 	refusal,
 	selected,
+	variant = 'list',
 }: {
 	node: WorkflowNode
 	index: number
@@ -48,6 +49,8 @@ export function NodeCard({
 	estimate: NodeEstimate | undefined
 	refusal: NodeRefusal | null
 	selected?: boolean
+	/** `panel`: one column, for the side panel beside the graph. */
+	variant?: 'list' | 'panel'
 }) {
 	const spec = NODE_SPECS[node.kind]
 	const values = refusal?.values ?? null
@@ -61,6 +64,7 @@ export function NodeCard({
 	const messages = [...problems, ...(refusal?.messages ?? [])]
 	const prefix = `node-${node.id}`
 	const outputs = spec.outputs
+	const panel = variant === 'panel'
 	return (
 		<section
 			id={prefix}
@@ -71,7 +75,7 @@ export function NodeCard({
 		>
 			<Form method="post" preventScrollReset>
 				<input type="hidden" name="nodeId" value={node.id} />
-				<header className="flex items-center gap-2 border-b border-line px-4 py-2">
+				<header className={`flex items-center gap-2 border-b border-line py-2 ${panel ? 'px-3' : 'px-4'}`}>
 					<span className="rounded-md bg-raised px-2 py-0.5 text-xs font-medium text-fg-muted">{spec.label}</span>
 					<h3 id={`${prefix}-title`} className="min-w-0 flex-1 truncate font-medium text-fg">
 						{node.name}
@@ -102,7 +106,7 @@ export function NodeCard({
 						<Trash2 aria-hidden="true" className="size-4" />
 					</button>
 				</header>
-				<div className="space-y-3 p-4">
+				<div className={`space-y-3 ${panel ? 'p-3' : 'p-4'}`}>
 					{messages.length > 0 ? (
 						<ul
 							className="space-y-1 rounded-lg border border-danger-line bg-danger-soft p-2 text-sm text-danger"
@@ -117,7 +121,7 @@ export function NodeCard({
 						</ul>
 					) : null}
 					<FieldScope prefix={prefix}>
-						<div className="grid gap-3 sm:grid-cols-2">
+						<div className={panel ? 'grid gap-3' : 'grid gap-3 sm:grid-cols-2'}>
 							<TextField name="name" label="Name" required maxLength={80} defaultValue={value('name', node.name)} />
 							{capability ? (
 								<SelectField
@@ -155,7 +159,7 @@ export function NodeCard({
 									inputMode={f.input === 'int' ? 'numeric' : undefined}
 									placeholder="Default"
 									defaultValue={value(`f.${f.name}`, raw[f.name])}
-									className="sm:max-w-48"
+									className={panel ? undefined : 'sm:max-w-48'}
 								/>
 							),
 						)}
@@ -224,7 +228,9 @@ function Inputs({
 					const name = `in.${port.name}.${i}`
 					return (
 						<SelectField
-							key={name}
+							// Keyed by what is connected: a connection made on the graph replaces the select, whose
+							// default value alone would not change what it shows.
+							key={`${name}=${connected[i] ?? ''}`}
 							name={name}
 							label={
 								<span className="flex items-center gap-1.5">
