@@ -7,7 +7,8 @@
  *   NODE_OPTIONS=--experimental-websocket npx tsx tests/bench/profile.ts / /library /chat /images
  *
  * `/` is profiled signed out with a cookie (past the page cache); `/chat` means the seeded chat's page, `/chat500`
- * a chat with 500 messages on its branch, `/images200` the image gallery of a user with 200 images.
+ * a chat with 500 messages on its branch, `/images200` the image gallery of a user with 200 images, `/library10k` (alone)
+ * the library of a user with 10,000 items.
  * PROFILE_SECONDS (default 10) sets the length of each load; PROFILE_OUT=dir keeps the .cpuprofile files.
  * PROFILE_OTLP=1 exports every signal over OTLP to a local receiver that only acknowledges, to see what telemetry
  * costs per request.
@@ -20,6 +21,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { RunningServer } from '#tests/support/server.ts'
 import { seedImages } from './images.bench.ts'
+import { seedItems } from './library.bench.ts'
 import { BENCH_ENV, importConversation, load, signUp } from './support.ts'
 
 type CallFrame = { functionName: string; url: string; lineNumber: number }
@@ -66,11 +68,11 @@ async function startReceiver() {
 	return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-async function startProfiledServer(): Promise<RunningServer & { inspector: Inspector }> {
+async function startProfiledServer(ownDataDir?: string): Promise<RunningServer & { inspector: Inspector }> {
 	const otlp = process.env.PROFILE_OTLP
 		? { OTEL_EXPORTER_OTLP_ENDPOINT: await startReceiver(), OTEL_SERVICE_NAME: 'generation-studio-profile' }
 		: {}
-	const dataDir = mkdtempSync(path.join(tmpdir(), 'gs-profile-'))
+	const dataDir = ownDataDir ?? mkdtempSync(path.join(tmpdir(), 'gs-profile-'))
 	const child = spawn(
 		process.execPath,
 		['--inspect=127.0.0.1:0', '--enable-source-maps', '--import', './build/telemetry.js', './build/server.js'],
@@ -93,7 +95,7 @@ async function startProfiledServer(): Promise<RunningServer & { inspector: Inspe
 	child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
 	const exited = new Promise<number | null>(resolve =>
 		child.on('exit', code => {
-			rmSync(dataDir, { recursive: true, force: true })
+			if (!ownDataDir) rmSync(dataDir, { recursive: true, force: true })
 			resolve(code)
 		}),
 	)
@@ -179,8 +181,48 @@ function summarise(profile: Profile, requests: number, label: string) {
 	)
 }
 
+async function profilePage(
+	server: RunningServer & { inspector: Inspector },
+	page: string,
+	url: string,
+	headers: string[],
+) {
+	await load(url, 3, { headers }) // warm: JIT, caches, first renders
+	await server.inspector.send('Profiler.start')
+	const figures = await load(url, SECONDS, { headers })
+	const { profile } = await server.inspector.send<{ profile: Profile }>('Profiler.stop')
+	if (process.env.PROFILE_OUT) {
+		mkdirSync(process.env.PROFILE_OUT, { recursive: true })
+		const file = path.join(process.env.PROFILE_OUT, `${page.replace(/\W+/g, '_') || 'root'}.cpuprofile`)
+		writeFileSync(file, JSON.stringify(profile))
+	}
+	const requests = Math.round(figures.requestsPerSecond * SECONDS)
+	summarise(profile, requests, `${page} (${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50} ms)`)
+}
+
+/** `/library10k`: a user with 10,000 items, written into the database between two starts (as the library bench does). */
+async function startLibrary10k(): Promise<{ server: RunningServer & { inspector: Inspector }; cookie: string }> {
+	const dataDir = mkdtempSync(path.join(tmpdir(), 'gs-profile-'))
+	const first = await startProfiledServer(dataDir)
+	const cookie = await signUp(first)
+	await first.stop()
+	await seedItems(dataDir)
+	return { server: await startProfiledServer(dataDir), cookie }
+}
+
 async function main() {
 	const pages = process.argv.slice(2)
+	if (pages.length === 1 && pages[0] === '/library10k') {
+		const { server, cookie } = await startLibrary10k()
+		try {
+			await server.inspector.send('Profiler.enable')
+			await server.inspector.send('Profiler.setSamplingInterval', { interval: 100 })
+			await profilePage(server, '/library10k', `${server.url}/library`, [`Cookie=${cookie}`])
+		} finally {
+			await server.stop()
+		}
+		return
+	}
 	const server = await startProfiledServer()
 	try {
 		const cookie = await signUp(server)
@@ -202,17 +244,7 @@ async function main() {
 		for (const page of pages.length ? pages : ['/', '/library', '/chat', '/images']) {
 			const url = `${server.url}${page === '/chat' ? `/chat/${chatId}` : page === '/chat500' ? `/chat/${longChatId}` : page === '/images200' ? '/images' : page}`
 			const headers = page === '/' ? ['Cookie=bench=1'] : [`Cookie=${cookie}`]
-			await load(url, 3, { headers }) // warm: JIT, caches, first renders
-			await server.inspector.send('Profiler.start')
-			const figures = await load(url, SECONDS, { headers })
-			const { profile } = await server.inspector.send<{ profile: Profile }>('Profiler.stop')
-			if (process.env.PROFILE_OUT) {
-				mkdirSync(process.env.PROFILE_OUT, { recursive: true })
-				const file = path.join(process.env.PROFILE_OUT, `${page.replace(/\W+/g, '_') || 'root'}.cpuprofile`)
-				writeFileSync(file, JSON.stringify(profile))
-			}
-			const requests = Math.round(figures.requestsPerSecond * SECONDS)
-			summarise(profile, requests, `${page} (${figures.requestsPerSecond.toFixed(0)} req/s, p50 ${figures.p50} ms)`)
+			await profilePage(server, page, url, headers)
 		}
 	} finally {
 		await server.stop()

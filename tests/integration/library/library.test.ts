@@ -421,7 +421,12 @@ describe.each(testDrivers())('the library on %s', driver => {
 		const v = await insertGeneration(owner.id, { prompt: 'three', kind: 'video', model: 'offline:video' })
 		const conversation = await createConversation(services.db, owner.id)
 		const message = await createMessage(services.db, owner.id, conversation.id)
-		const attached = await services.storage.put({ bucket: 'attachments', userId: owner.id, data: image, filename: 'a.png' })
+		const attached = await services.storage.put({
+			bucket: 'attachments',
+			userId: owner.id,
+			data: image,
+			filename: 'a.png',
+		})
 		const file = await services.db.privileged(tx =>
 			tx.query<{ id: string }>(
 				`insert into attachments (user_id, message_id, bucket, key, content_type, size, name)
@@ -440,7 +445,9 @@ describe.each(testDrivers())('the library on %s', driver => {
 		ok(await services.library.restore(actor, removed.undoable))
 		await check('restored')
 		await services.db.privileged(tx => tx.query(`update generations set model = 'offline:other' where id = $1`, [v]))
-		await services.db.privileged(tx => tx.query(`update attachments set content_type = 'text/plain' where id = $1`, [file.rows[0]!.id]))
+		await services.db.privileged(tx =>
+			tx.query(`update attachments set content_type = 'text/plain' where id = $1`, [file.rows[0]!.id]),
+		)
 		await check('model and content type changed')
 		await services.db.privileged(tx => tx.query('delete from generations where id = any($1::uuid[])', [[a, v]]))
 		await services.db.privileged(tx => tx.query('delete from attachments where user_id = $1', [owner.id]))
