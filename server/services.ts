@@ -37,6 +37,8 @@ import { createMarkdownRenderer } from './markdown/index.ts'
 import { startPurgeWorker } from './domain/undo/index.ts'
 import { usageSummary } from './domain/usage/index.ts'
 import type { UsageSummary } from './domain/usage/index.ts'
+import { createAnalytics } from './domain/usage/analytics.ts'
+import type { Analytics } from './domain/usage/analytics.ts'
 import type { Models } from './domain/models/index.ts'
 import type { ReplicateWebhooks } from './domain/generations/webhooks.ts'
 import { createLifecycle } from './lifecycle.ts'
@@ -85,7 +87,8 @@ export type Services = {
 	workflows: Workflows
 	/** Share links and the public pages behind them. */
 	sharing: Sharing
-	usage: { summary(user: { id: string }): Promise<UsageSummary> }
+	/** The cost ledger read back: this month's summary, and the analytics page and export for a range of days. */
+	usage: { summary(user: { id: string }): Promise<UsageSummary> } & Analytics
 	webhooks: { replicate: ReplicateWebhooks }
 	/** Whether the process is shutting down; long-lived responses end early on its signal. */
 	lifecycle: Lifecycle
@@ -296,7 +299,10 @@ export async function createServices(configured: Config): Promise<Services> {
 		models,
 		workflows,
 		sharing,
-		usage: { summary: user => usageSummary(db, user.id, config.monthlyBudgetUsd) },
+		usage: {
+			summary: user => usageSummary(db, user.id, config.monthlyBudgetUsd),
+			...createAnalytics(db, config.monthlyBudgetUsd),
+		},
 		webhooks,
 		lifecycle,
 		readiness,

@@ -96,6 +96,18 @@ export const OWNED_TABLES: Record<string, OwnedTable> = {
 			[owner, refs.generations?.[0], refs.messages?.[0]],
 		],
 	},
+	// Written by api_usage's triggers; this adds to the row the api_usage entry above made (same day, model and
+	// capability), so each user has exactly one rollup row and the graph knows its id.
+	api_usage_daily: {
+		owner: 'user_id',
+		update: null,
+		insert: owner => [
+			`insert into api_usage_daily as d (user_id, day, model, capability, calls, input_tokens, output_tokens, cost_micros)
+			values ($1, (now() at time zone 'utc')::date, 'offline:chat', 'chat', 1, 10, 20, 30)
+			on conflict (user_id, day, model, capability) do update set calls = d.calls + excluded.calls`,
+			[owner],
+		],
+	},
 	workflows: {
 		owner: 'user_id',
 		update: { column: 'name', value: 'renamed' },
@@ -170,6 +182,7 @@ const ORDER = [
 	'generations',
 	'idempotency_keys',
 	'api_usage',
+	'api_usage_daily',
 	'workflows',
 	'workflow_runs',
 	'workflow_node_runs',
