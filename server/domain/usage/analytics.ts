@@ -61,7 +61,7 @@ type GroupTuple = [string, string, string, number, number, number, number, numbe
 
 /**
  * The user's usage in `[from, to]` (UTC days) by day, model and capability, from the daily rollup the ledger's
- * triggers keep (supabase/migrations/20261206090000_usage_daily.sql). The user id is in the query as well as in
+ * triggers keep (supabase/migrations/20261206093000_usage_daily.sql). The user id is in the query as well as in
  * the policy so the planner walks the rollup's `(user_id, day, …)` unique index for just this range. The rows come
  * back as one JSON array: on the embedded database, decoding a thousand result rows costs more than the query.
  */
