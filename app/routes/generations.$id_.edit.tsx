@@ -105,7 +105,7 @@ export default function EditImage() {
 			<header className="flex flex-wrap items-end justify-between gap-3">
 				<div className="min-w-0">
 					<p className="text-sm text-fg-muted">
-						<Link to={`/generations/${page.id}?image=${page.selected}`} className="inline-flex items-center gap-1">
+						<Link to={`/generations/${page.id}?image=${page.selected}`} className="inline-flex min-h-10 items-center gap-1">
 							<ArrowLeft size={14} aria-hidden /> Back to the image
 						</Link>
 					</p>
@@ -163,7 +163,7 @@ export default function EditImage() {
 							) : (
 								<p className="text-sm text-danger">No model that edits images is available on this server.</p>
 							)}
-							<button type="submit" className="btn" disabled={busy}>
+							<button type="submit" className="btn min-h-10" disabled={busy}>
 								Inpaint
 							</button>
 						</FieldScope>
@@ -194,7 +194,7 @@ export default function EditImage() {
 								<TextField name="width" label="Width" inputMode="numeric" />
 								<TextField name="height" label="Height" inputMode="numeric" />
 							</div>
-							<button type="submit" className="btn-secondary" disabled={busy}>
+							<button type="submit" className="btn-secondary min-h-10" disabled={busy}>
 								Crop as a new image
 							</button>
 						</FieldScope>

@@ -71,10 +71,10 @@ export function ImageDetail(props: ImageDetailProps) {
 	const size = param(g.params, 'size')
 	const aspect = output ? aspectOf(output) : size ? Number(size.split('x')[0]) / Number(size.split('x')[1]) : 1
 	return (
-		<article className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_22rem]" data-generation-status={g.status}>
+		<article className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]" data-generation-status={g.status}>
 			<div className="min-w-0 space-y-3">
 				<nav aria-label="Browse images" className="flex items-center justify-between gap-2 text-sm">
-					<Link to="/images" className="inline-flex items-center gap-1">
+					<Link to="/images" className="inline-flex min-h-10 items-center gap-1">
 						<ArrowLeft aria-hidden="true" size={16} />
 						Images
 					</Link>
@@ -132,7 +132,10 @@ export function ImageDetail(props: ImageDetailProps) {
 					</ul>
 				) : null}
 			</div>
-			<aside className="space-y-5" aria-label="Details and actions">
+			<aside
+				className="space-y-5 [&_.btn-danger]:min-h-10 [&_.btn-secondary]:min-h-10 [&_.btn]:min-h-10"
+				aria-label="Details and actions"
+			>
 				<header className="space-y-2">
 					<div className="flex flex-wrap items-center gap-2">
 						<span role="status">
@@ -157,8 +160,11 @@ export function ImageDetail(props: ImageDetailProps) {
 					</p>
 				) : null}
 				<Actions {...props} output={output} />
+				{/* While it runs, Cancel is the one thing to do: it comes first; afterwards, last. */}
+				{pending ? <Housekeeping status={g.status} /> : null}
 				<Parameters {...props} />
 				<Lineage parent={props.parent} items={props.children} />
+				{pending ? null : <Housekeeping status={g.status} />}
 			</aside>
 		</article>
 	)
@@ -166,11 +172,11 @@ export function ImageDetail(props: ImageDetailProps) {
 
 function NeighbourLink({ id, label, icon }: { id: string | null; label: string; icon: ReactNode }) {
 	return id ? (
-		<Link to={`/generations/${id}`} className="icon-btn" aria-label={label} title={label}>
+		<Link to={`/generations/${id}`} className="icon-btn h-10 w-10" aria-label={label} title={label}>
 			{icon}
 		</Link>
 	) : (
-		<span className="icon-btn opacity-40" aria-hidden="true">
+		<span className="icon-btn h-10 w-10 opacity-40" aria-hidden="true">
 			{icon}
 		</span>
 	)
@@ -261,7 +267,14 @@ function Actions({
 							</button>
 						</Form>
 					) : null}
-					<Link to={`/images?from=${g.id}`} className="btn-secondary">
+					<Link
+						to={`/generations/${g.id}/edit${selected ? `?image=${selected}` : ''}`}
+						className={`btn-secondary ${isUpscale ? 'col-span-2' : ''}`}
+					>
+						<Pencil aria-hidden="true" size={16} />
+						Edit
+					</Link>
+					<Link to={`/images?from=${g.id}`} className="btn-secondary col-span-2">
 						<SlidersHorizontal aria-hidden="true" size={16} />
 						Use these settings
 					</Link>
@@ -271,10 +284,6 @@ function Actions({
 							Use as source
 						</Link>
 					) : null}
-					<Link to={`/generations/${g.id}/edit${selected ? `?image=${selected}` : ''}`} className="btn-secondary">
-						<Pencil aria-hidden="true" size={16} />
-						Edit
-					</Link>
 					<Link to={`/video?source=${g.id}${selected ? `&image=${selected}` : ''}`} className="btn-secondary">
 						<Clapperboard aria-hidden="true" size={16} />
 						Make a video
@@ -290,57 +299,61 @@ function Actions({
 				<Form method="post" className="space-y-2 rounded-lg border border-line p-3">
 					<input type="hidden" name="output" value={String(selected)} />
 					<input type="hidden" name="idempotencyKey" value={`${idempotencyKey}-upscale`} />
-					<div className="flex items-end gap-2">
-						<div className="min-w-0 flex-1 space-y-1">
-							<label htmlFor="upscale-model" className="block text-sm font-medium">
-								Upscaler
-							</label>
-							<select id="upscale-model" name="model" className="field py-1.5 text-sm" defaultValue={upscalers[0]?.id}>
-								{upscalers.map(u => (
-									<option key={u.id} value={u.id}>
-										{u.name} — {u.price}
-									</option>
-								))}
-							</select>
-						</div>
+					<label htmlFor="upscale-model" className="block text-sm font-medium">
+						Upscaler
+					</label>
+					<select id="upscale-model" name="model" className="field text-sm" defaultValue={upscalers[0]?.id}>
+						{upscalers.map(u => (
+							<option key={u.id} value={u.id}>
+								{u.name} — {u.price}
+							</option>
+						))}
+					</select>
+					<div className="flex gap-2">
 						<fieldset className="shrink-0">
 							<legend className="sr-only">Scale</legend>
 							<div className="flex gap-1">
 								{[2, 4].map(s => (
 									<label key={s} className="relative cursor-pointer">
 										<input type="radio" name="scale" value={s} defaultChecked={s === 2} className="peer sr-only" />
-										<span className="inline-flex h-[2.375rem] items-center rounded-lg border border-line-strong px-2.5 text-sm peer-checked:border-accent peer-checked:bg-accent-soft peer-checked:font-semibold peer-focus-visible:outline peer-focus-visible:outline-2 peer-focus-visible:outline-accent">
+										<span className="inline-flex h-10 items-center rounded-lg border border-line-strong px-3 text-sm peer-checked:border-accent peer-checked:bg-accent-soft peer-checked:font-semibold peer-focus-visible:outline peer-focus-visible:outline-2 peer-focus-visible:outline-accent">
 											{s}×
 										</span>
 									</label>
 								))}
 							</div>
 						</fieldset>
+						<button type="submit" name="intent" value="upscale" className="btn-secondary flex-1">
+							<Maximize2 aria-hidden="true" size={16} />
+							Upscale{g.outputs.length > 1 ? ` image ${selected + 1}` : ''}
+						</button>
 					</div>
-					<button type="submit" name="intent" value="upscale" className="btn-secondary w-full">
-						<Maximize2 aria-hidden="true" size={16} />
-						Upscale{g.outputs.length > 1 ? ` image ${selected + 1}` : ''}
-					</button>
 				</Form>
 			) : null}
-			<Form method="post" className="flex flex-wrap gap-2">
-				{PENDING.includes(g.status) ? (
-					<button type="submit" name="intent" value="cancel" className="btn-secondary">
-						<X aria-hidden="true" size={16} />
-						Cancel
-					</button>
-				) : (
-					<button type="submit" name="intent" value="retry" className="btn-secondary">
-						<RotateCcw aria-hidden="true" size={16} />
-						Run again
-					</button>
-				)}
-				<button type="submit" name="intent" value="delete" className="btn-danger">
-					<Trash2 aria-hidden="true" size={16} />
-					Delete
-				</button>
-			</Form>
 		</section>
+	)
+}
+
+/** Running it again (or stopping it) and deleting it: kept apart, after everything else. */
+function Housekeeping({ status }: { status: GenerationStatus }) {
+	return (
+		<Form method="post" className="flex flex-wrap gap-2 border-t border-line pt-4">
+			{PENDING.includes(status) ? (
+				<button type="submit" name="intent" value="cancel" className="btn-secondary">
+					<X aria-hidden="true" size={16} />
+					Cancel
+				</button>
+			) : (
+				<button type="submit" name="intent" value="retry" className="btn-secondary">
+					<RotateCcw aria-hidden="true" size={16} />
+					Run again
+				</button>
+			)}
+			<button type="submit" name="intent" value="delete" className="btn-danger">
+				<Trash2 aria-hidden="true" size={16} />
+				Delete
+			</button>
+		</Form>
 	)
 }
 

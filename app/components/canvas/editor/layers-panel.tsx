@@ -57,7 +57,7 @@ export function LayersPanel({
 								</button>
 								<button
 									type="button"
-									className="icon-btn"
+									className="icon-btn h-10 w-10"
 									aria-label={`Delete ${name.charAt(0).toLowerCase()}${name.slice(1)}`}
 									onClick={() => onRemove(s.id)}
 								>
@@ -138,7 +138,7 @@ export function LayersPanel({
 			) : null}
 			<button
 				type="button"
-				className="btn-secondary inline-flex w-full items-center justify-center gap-2"
+				className="btn-secondary inline-flex min-h-10 w-full items-center justify-center gap-2"
 				disabled={busy}
 				onClick={onSave}
 			>

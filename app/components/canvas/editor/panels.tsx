@@ -61,7 +61,7 @@ export function InpaintPanel({
 			) : null}
 			<button
 				type="button"
-				className="btn w-full"
+				className="btn min-h-10 w-full"
 				disabled={busy || !ready || prompt.trim() === '' || models.length === 0}
 				onClick={onInpaint}
 			>
@@ -94,7 +94,7 @@ export function CropPanel({
 					<button
 						key={label}
 						type="button"
-						className="rounded-full border border-line-strong px-3 py-1 text-xs font-medium hover:bg-raised"
+						className="min-h-10 rounded-full border border-line-strong px-3 py-1 text-xs font-medium hover:bg-raised lg:min-h-8"
 						aria-label={`Crop to ${label}`}
 						onClick={() => onAspect(ratio)}
 					>
@@ -108,12 +108,12 @@ export function CropPanel({
 					: 'Drag on the image with the crop tool, or pick a shape.'}
 			</p>
 			<div className="flex gap-2">
-				<button type="button" className="btn-secondary flex-1" disabled={busy || !crop} onClick={onCrop}>
+				<button type="button" className="btn-secondary min-h-10 flex-1" disabled={busy || !crop} onClick={onCrop}>
 					Crop as new
 				</button>
 				<button
 					type="button"
-					className="rounded-lg px-3 py-2 text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50"
+					className="min-h-10 rounded-lg px-3 py-2 text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50"
 					disabled={!crop}
 					onClick={onClear}
 				>

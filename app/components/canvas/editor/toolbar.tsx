@@ -97,7 +97,7 @@ export function OptionsBar({
 			</label>
 			<button
 				type="button"
-				className="inline-flex items-center gap-1.5 rounded-lg px-2 py-1 text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50"
+				className="inline-flex min-h-10 items-center gap-1.5 rounded-lg px-2 py-1 text-sm text-fg-soft lg:min-h-0 hover:bg-raised hover:text-fg disabled:opacity-50"
 				aria-pressed={!maskVisible}
 				onClick={toggleMask}
 			>
@@ -109,7 +109,7 @@ export function OptionsBar({
 			</span>
 			<button
 				type="button"
-				className="inline-flex items-center gap-1.5 rounded-lg px-2 py-1 text-sm text-fg-soft hover:bg-raised hover:text-fg disabled:opacity-50"
+				className="inline-flex min-h-10 items-center gap-1.5 rounded-lg px-2 py-1 text-sm text-fg-soft lg:min-h-0 hover:bg-raised hover:text-fg disabled:opacity-50"
 				onClick={fit}
 			>
 				Fit
@@ -143,7 +143,7 @@ function ToolButton({
 			aria-pressed={active ?? undefined}
 			disabled={disabled}
 			onClick={onClick}
-			className={`grid h-9 w-9 place-items-center rounded-lg transition-colors disabled:opacity-40 ${
+			className={`grid h-10 w-10 place-items-center lg:h-9 lg:w-9 rounded-lg transition-colors disabled:opacity-40 ${
 				active ? 'bg-accent text-accent-fg shadow-sm' : 'text-fg-soft hover:bg-raised hover:text-fg'
 			}`}
 		>
