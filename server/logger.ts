@@ -7,7 +7,12 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { trace, isSpanContextValid } from '@opentelemetry/api'
 import winston from 'winston'
 
-type RequestScope = { requestId: string; userId?: string }
+type RequestScope = {
+	requestId: string
+	userId?: string
+	/** `METHOD /route/:pattern`, once the route is known (server/remix-tracing.ts). */
+	route?: string
+}
 
 /**
  * Carries the request id (and, once known, the user id) through everything a request awaits. One per process:
@@ -104,6 +109,50 @@ const onceThenCount = winston.format(info => {
 	return info
 })
 
+/**
+ * The last RECENT_ERRORS_MAX error-level lines (when, which route, the message), for the admin status page's
+ * counts by route. Bounded, in memory, per process; on the process global like the request scope, since server
+ * modules are bundled twice.
+ */
+const RECENT_ERRORS_MAX = 1000
+type ErrorEvent = { at: number; route: string; message: string }
+const ERRORS_KEY = Symbol.for('generation-studio.recent-errors')
+const errorGlobals = globalThis as typeof globalThis & { [ERRORS_KEY]?: { events: ErrorEvent[]; next: number } }
+const recentErrors = (errorGlobals[ERRORS_KEY] ??= { events: [], next: 0 })
+
+const tallyErrors = winston.format(info => {
+	if (info.level !== 'error' || info[REPEAT_SUMMARY]) return info
+	const scoped = requestScope.getStore()?.route
+	const route = scoped ?? (typeof info.route === 'string' ? info.route : 'background (jobs, start-up)')
+	const event = { at: Date.now(), route: route.slice(0, 200), message: String(info.message).slice(0, 300) }
+	if (recentErrors.events.length < RECENT_ERRORS_MAX) recentErrors.events.push(event)
+	else recentErrors.events[recentErrors.next] = event
+	recentErrors.next = (recentErrors.next + 1) % RECENT_ERRORS_MAX
+	return info
+})
+
+export type ErrorCount = { route: string; count: number; lastAt: Date; lastMessage: string }
+
+/** Error-level lines of this process since `since`, counted by route, the busiest first. */
+export function recentErrorCounts(since: Date): ErrorCount[] {
+	const from = since.getTime()
+	const byRoute = new Map<string, ErrorCount>()
+	for (const event of recentErrors.events) {
+		if (event.at < from) continue
+		const seen = byRoute.get(event.route)
+		if (!seen) {
+			byRoute.set(event.route, { route: event.route, count: 1, lastAt: new Date(event.at), lastMessage: event.message })
+		} else {
+			seen.count++
+			if (event.at >= seen.lastAt.getTime()) {
+				seen.lastAt = new Date(event.at)
+				seen.lastMessage = event.message
+			}
+		}
+	}
+	return [...byRoute.values()].sort((a, b) => b.count - a.count || b.lastAt.getTime() - a.lastAt.getTime())
+}
+
 const readable = winston.format.printf(info => {
 	const { level, message, timestamp, ...rest } = info
 	const extra = Object.entries(rest)
@@ -120,7 +169,7 @@ function winstonOptions(options: LoggerOptions): winston.LoggerOptions {
 	return {
 		level: options.level,
 		silent: options.silent ?? false,
-		format: winston.format.combine(onceThenCount(), winston.format.timestamp(), context()),
+		format: winston.format.combine(tallyErrors(), onceThenCount(), winston.format.timestamp(), context()),
 		// stderr keeps stdout free for tools that pipe the process's output. The rendering belongs to this transport
 		// alone: the OTLP log transport (added by the winston instrumentation when logs are exported) must see the
 		// plain level, not one wrapped in colour codes.

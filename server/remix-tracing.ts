@@ -8,6 +8,7 @@ import { context, SpanStatusCode, trace } from '@opentelemetry/api'
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import type { ActionFunction, LoaderFunction, ServerBuild } from '@remix-run/node'
 import { matchRoutes, type AgnosticRouteObject } from '@remix-run/router'
+import { requestScope } from './logger.ts'
 import type { RequestHandler } from 'express'
 
 const tracer = trace.getTracer('generation-studio.remix')
@@ -103,14 +104,19 @@ export function setHttpRoute(route: string) {
 	if (rpc?.type === RPCType.HTTP) rpc.route = route
 }
 
-/** Express middleware: the Remix route pattern of each request, for the HTTP server span. */
+/**
+ * Express middleware: the Remix route pattern of each request, for the HTTP server span and for the request's log
+ * scope (error lines are counted by route: server/logger.ts `recentErrorCounts`).
+ */
 export function httpRouteFromBuild(build: Pick<ServerBuild, 'routes'>): RequestHandler {
 	const patternOf = routePatternMatcher(build)
 	return (req, _res, next) => {
-		const rpc = getRPCMetadata(context.active())
-		if (rpc?.type === RPCType.HTTP) {
-			const route = patternOf(req.path)
-			if (route) rpc.route = route
+		const route = patternOf(req.path)
+		if (route) {
+			const rpc = getRPCMetadata(context.active())
+			if (rpc?.type === RPCType.HTTP) rpc.route = route
+			const scope = requestScope.getStore()
+			if (scope) scope.route = `${req.method} ${route}`
 		}
 		next()
 	}

@@ -29,6 +29,8 @@ import { createFreesoundImport, FREESOUND_IMPORT_MAX_BYTES } from './domain/soun
 import type { FreesoundImport } from './domain/sounds/import.ts'
 import type { Transcripts } from './domain/transcripts/index.ts'
 import { createModels } from './domain/models/index.ts'
+import { createAdmin } from './domain/admin/index.ts'
+import type { Admin } from './domain/admin/index.ts'
 import { createWorkflows } from './domain/workflows/index.ts'
 import type { Workflows } from './domain/workflows/index.ts'
 import { createSharing } from './domain/sharing/index.ts'
@@ -83,6 +85,8 @@ export type Services = {
 	freesoundImport: FreesoundImport
 	chat: Chat
 	models: Models
+	/** Accounts, model switches, the status page and the audit log, for administrators. */
+	admin: Admin
 	/** Workflow definitions: validation, the cost estimate and the budget check before a run. */
 	workflows: Workflows
 	/** Share links and the public pages behind them. */
@@ -297,6 +301,15 @@ export async function createServices(configured: Config): Promise<Services> {
 		freesoundImport,
 		chat,
 		models,
+		admin: createAdmin({
+			db,
+			jobs,
+			providers,
+			defaultBudgetUsd: config.monthlyBudgetUsd,
+			forgetUser: userId => auth.forgetUser(userId),
+			reloadModels: () => models.reload(),
+			readiness: () => readiness(),
+		}),
 		workflows,
 		sharing,
 		usage: {

@@ -135,7 +135,7 @@ function NavItems({ items, rail }: { items: readonly NavItem[]; rail: boolean })
 	)
 }
 
-const ADMIN_ITEMS: readonly NavItem[] = [{ to: '/admin/models', label: 'Models', icon: Boxes, ready: true }]
+const ADMIN_ITEMS: readonly NavItem[] = [{ to: '/admin', label: 'Admin', icon: Boxes, ready: true }]
 
 function Rail({ user, theme }: { user: ShellUser | null; theme: ThemeChoice }) {
 	return (

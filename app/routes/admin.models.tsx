@@ -2,9 +2,15 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { requireAdmin } from '#app/utils/auth.server.ts'
+import { redirectWithFlash } from '#app/utils/flash.server.ts'
+import { readForm } from '#app/utils/input.server.ts'
+import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { ScrollRegion } from '#app/components/scroll-region.tsx'
+import { ModelActionSchema } from '#server/domain/admin/schema.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
 
-export const handle = { rateLimit: { action: 'write' } }
+export const handle: RouteHandle = { rateLimit: { action: 'admin', loader: 'admin_read' } }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
 	await requireAdmin(request, context)
@@ -14,6 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 		name: m.displayName,
 		capabilities: m.capabilities,
 		prices: m.prices,
+		enabled: m.enabled,
 		available: m.available,
 		configured: context.services.providers.isConfigured(m.provider),
 	}))
@@ -21,13 +28,28 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-	await requireAdmin(request, context)
-	const result = await context.services.models.sync()
-	if ('refused' in result) return data({ ok: false, message: result.message }, { status: result.status })
-	return {
-		ok: true,
-		message: `${result.rows.length} models synced: ${result.available} available, ${result.unavailable} not.`,
+	const admin = await requireAdmin(request, context)
+	const parsed = parseWith(ModelActionSchema, await readForm(request))
+	if (!parsed.ok) {
+		const message = Object.values(parsed.fields)[0]?.[0] ?? parsed.formErrors[0] ?? 'Pick Sync, or a model to switch.'
+		return data({ ok: false, message }, { status: 400 })
 	}
+	const input = parsed.value
+	if (input.intent === 'sync') {
+		const result = await context.services.models.sync()
+		if ('refused' in result) return data({ ok: false, message: result.message }, { status: result.status })
+		return {
+			ok: true,
+			message: `${result.rows.length} models synced: ${result.available} available, ${result.unavailable} not.`,
+		}
+	}
+	const result = await context.services.admin.setModelEnabled(
+		{ id: admin.id, email: admin.email },
+		input.modelId,
+		input.intent === 'enable',
+	)
+	if ('refused' in result) return data({ ok: false, message: result.message }, { status: result.status })
+	return redirectWithFlash(context, '/admin/models', { kind: 'success', message: result.message })
 }
 
 /** Micro-dollars per unit, shown per 1M tokens / per image / per second / per 1k characters as vendors list them. */
@@ -41,58 +63,110 @@ function priceText(prices: Record<string, number | undefined>): string {
 	return parts.length > 0 ? parts.join(', ') : 'free'
 }
 
+type ModelView = ReturnType<typeof useLoaderData<typeof loader>>['models'][number]
+
+function statusText(m: ModelView): { text: string; tone: 'ok' | 'off' | 'muted' } {
+	if (!m.enabled) return { text: 'Switched off', tone: 'off' }
+	if (!m.configured) return { text: 'No API key', tone: 'muted' }
+	return m.available ? { text: 'Offered', tone: 'ok' } : { text: 'Not listed by provider', tone: 'muted' }
+}
+
+const TONES = {
+	ok: 'bg-success-soft text-success',
+	off: 'bg-danger-soft text-danger',
+	muted: 'bg-raised text-fg-muted',
+} as const
+
 export default function AdminModels() {
 	const { models } = useLoaderData<typeof loader>()
 	const result = useActionData<typeof action>()
-	const busy = useNavigation().state === 'submitting'
+	const navigation = useNavigation()
+	const syncing = navigation.state === 'submitting' && navigation.formData?.get('intent') === 'sync'
+	const switching = navigation.state === 'submitting' ? navigation.formData?.get('modelId') : null
+	const off = models.filter(m => !m.enabled).length
 	return (
-		<section className="space-y-4">
-			<div className="flex flex-wrap items-center justify-between gap-3">
-				<h1 className="text-2xl font-bold">Models</h1>
+		<section aria-labelledby="models-heading" className="space-y-4">
+			<div className="flex flex-wrap items-end justify-between gap-3">
+				<div>
+					<h2 id="models-heading" className="text-xl font-semibold">
+						Models
+					</h2>
+					<p className="text-sm text-fg-muted">
+						{models.length} in the catalogue{off > 0 ? `, ${off} switched off` : ''}. A model switched off disappears
+						from every studio, chat and workflow at once, and requests naming it are refused.
+					</p>
+				</div>
 				<Form method="post">
-					<button type="submit" className="btn" disabled={busy}>
-						{busy ? 'Syncing…' : 'Sync from providers'}
+					<button type="submit" name="intent" value="sync" className="btn" disabled={syncing}>
+						{syncing ? 'Syncing…' : 'Sync from providers'}
 					</button>
 				</Form>
 			</div>
 			{result ? (
-				<p role="status" className={result.ok ? 'text-success' : 'text-danger'}>
+				<p role="status" className={result.ok ? 'callout-success' : 'callout-danger'}>
 					{result.message}
 				</p>
 			) : null}
-			{/* On a phone the capabilities go under the name, so the table fits; the region scrolls by keyboard too. */}
-			{/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex -- a scrolling region must take focus (WCAG 2.1.1). */}
-			<div className="overflow-x-auto" role="region" aria-label="Model catalogue" tabIndex={0}>
-				<table className="w-full text-left text-sm sm:min-w-[40rem]">
-					<thead className="text-fg-muted">
+			{/* On a phone the capabilities go under the name; the region scrolls sideways, by keyboard too. */}
+			<ScrollRegion label="Model catalogue">
+				<table className="w-full min-w-[36rem] text-left text-sm">
+					<thead className="bg-raised text-fg-muted">
 						<tr>
-							<th className="py-2 pr-4 font-medium">Model</th>
-							<th className="hidden py-2 pr-4 font-medium sm:table-cell">Capabilities</th>
-							<th className="py-2 pr-4 font-medium">Price</th>
-							<th className="py-2 font-medium">Status</th>
+							<th className="px-3 py-2 font-medium">Model</th>
+							<th className="hidden px-3 py-2 font-medium sm:table-cell">Capabilities</th>
+							<th className="px-3 py-2 font-medium">Price</th>
+							<th className="px-3 py-2 font-medium">Status</th>
+							<th className="px-3 py-2 font-medium">
+								<span className="sr-only">Switch</span>
+							</th>
 						</tr>
 					</thead>
 					<tbody>
-						{models.map(m => (
-							<tr key={m.id} className="border-t border-line">
-								<td className="py-2 pr-4">
-									<span className="font-medium">{m.name}</span>
-									<span className="block break-all text-xs text-fg-muted">{m.id}</span>
-									<span className="block text-xs text-fg-soft sm:hidden">{m.capabilities.join(', ')}</span>
-								</td>
-								<td className="hidden py-2 pr-4 sm:table-cell">{m.capabilities.join(', ')}</td>
-								<td className="py-2 pr-4">{priceText(m.prices)}</td>
-								<td className="py-2">{!m.configured ? 'no API key' : m.available ? 'available' : 'not listed'}</td>
-							</tr>
-						))}
+						{models.map(m => {
+							const status = statusText(m)
+							return (
+								<tr key={m.id} className="border-t border-line" data-model-id={m.id}>
+									<td className="px-3 py-2">
+										<span className="font-medium">{m.name}</span>
+										<span className="block break-all text-xs text-fg-muted">{m.id}</span>
+										<span className="block text-xs text-fg-soft sm:hidden">{m.capabilities.join(', ')}</span>
+									</td>
+									<td className="hidden px-3 py-2 sm:table-cell">{m.capabilities.join(', ')}</td>
+									<td className="px-3 py-2">{priceText(m.prices)}</td>
+									<td className="px-3 py-2">
+										<span
+											className={`whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ${TONES[status.tone]}`}
+											data-model-enabled={m.enabled ? 'true' : 'false'}
+										>
+											{status.text}
+										</span>
+									</td>
+									<td className="px-3 py-2 text-right">
+										<Form method="post">
+											<input type="hidden" name="modelId" value={m.id} />
+											<button
+												type="submit"
+												name="intent"
+												value={m.enabled ? 'disable' : 'enable'}
+												className={m.enabled ? 'btn-danger px-3 py-1.5' : 'btn-secondary px-3 py-1.5'}
+												disabled={switching === m.id}
+												aria-label={`${m.enabled ? 'Switch off' : 'Switch on'} ${m.name}`}
+											>
+												{m.enabled ? 'Switch off' : 'Switch on'}
+											</button>
+										</Form>
+									</td>
+								</tr>
+							)
+						})}
 					</tbody>
 				</table>
-			</div>
+			</ScrollRegion>
 		</section>
 	)
 }
 
-export const meta: MetaFunction = () => [{ title: 'Models · Generation Studio' }]
+export const meta: MetaFunction = () => [{ title: 'Models · Administration · Generation Studio' }]
 
-// An error here keeps the shell (and, in chat, the conversation list) around the message.
+// An error here keeps the shell around the message.
 export const ErrorBoundary = RouteErrorBoundary

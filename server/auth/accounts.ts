@@ -50,16 +50,17 @@ export async function createLocalUser(
 export async function findUserByEmail(
 	db: Db,
 	email: string,
-): Promise<(SessionUser & { passwordHash: string | null }) | null> {
+): Promise<(SessionUser & { passwordHash: string | null; disabled: boolean }) | null> {
 	const { rows } = await db.privileged(tx =>
-		tx.query<UserRow & { password_hash: string | null }>(
+		tx.query<UserRow & { password_hash: string | null; disabled: boolean }>(
 			// A deleted account (waiting for its purge) cannot sign in: only the Undo of its deletion brings it back.
-			'select id, email, name, role, password_hash from users where lower(email) = lower($1) and deleted_at is null',
+			`select id, email, name, role, password_hash, disabled_at is not null as disabled
+			from users where lower(email) = lower($1) and deleted_at is null`,
 			[email],
 		),
 	)
 	const row = rows[0]
-	return row ? { ...toSessionUser(row), passwordHash: row.password_hash } : null
+	return row ? { ...toSessionUser(row), passwordHash: row.password_hash, disabled: row.disabled } : null
 }
 
 export type ProviderProfile = {

@@ -49,6 +49,7 @@ export async function createAuth(deps: AuthDeps): Promise<Auth> {
 		getUser: requests.getUser,
 		requireUser: requests.requireUser,
 		requireAdmin: requests.requireAdmin,
+		forgetUser: userId => requests.forget({ userId }),
 		takeFlash: requests.takeFlash,
 		signUp: signIn.signUp,
 		signIn: signIn.signIn,

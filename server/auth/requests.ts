@@ -8,7 +8,14 @@ import type { Config } from '#server/config.ts'
 import type { Db } from '#server/db/index.ts'
 import { requestScope } from '#server/logger.ts'
 import { isUuid } from '#server/uuid.ts'
-import { createFlowStorage, createSessionCookie, findSession, insertSession, pruneSessions } from './session.ts'
+import {
+	ACCOUNT_DISABLED,
+	createFlowStorage,
+	createSessionCookie,
+	findSession,
+	insertSession,
+	pruneSessions,
+} from './session.ts'
 import { SessionCache } from './session-cache.ts'
 import { bearerToken, findTokenUser } from './tokens.ts'
 import type { Refusal, SessionUser } from './types.ts'
@@ -52,6 +59,8 @@ export function createRequestAuth(deps: {
 
 	// One lookup per HTTP request, however many loaders ask: remembered for the request's scope.
 	const resolved = new WeakMap<object, Promise<SessionUser | null>>()
+	// Requests whose bearer token belongs to an account an administrator disabled: told so, not a bare 401.
+	const disabledTokens = new WeakSet<object>()
 	// And a recently seen session is not looked up again for a few seconds (see ./session-cache.ts): every
 	// change that ends or alters sessions forgets what it affects, before it answers.
 	const recent = deps.sessionCache ?? new SessionCache()
@@ -78,7 +87,11 @@ export function createRequestAuth(deps: {
 			const token = bearerToken(request)
 			// A request that names a token is judged by it alone: a bad token is a 401, not a cookie fallback.
 			if (token !== null || request.headers.has('authorization')) {
-				return token ? await findTokenUser(db, token) : null
+				const found = token ? await findTokenUser(db, token) : null
+				if (found !== 'disabled') return found
+				const scope = requestScope.getStore()
+				if (scope) disabledTokens.add(scope)
+				return null
 			}
 		}
 		const sessionId = await readSessionId(request)
@@ -108,6 +121,8 @@ export function createRequestAuth(deps: {
 		const user = await getUser(request)
 		if (user) return user
 		if (isApiPath(request)) {
+			const scope = requestScope.getStore()
+			if (scope && disabledTokens.has(scope)) throw jsonError(403, 'account_disabled', ACCOUNT_DISABLED)
 			throw jsonError(
 				401,
 				'unauthorized',

@@ -56,14 +56,32 @@ export function createFlowStorage(config: Pick<Config, 'isProduction' | 'session
 
 export type SessionMeta = { userAgent: string | null; ip: string | null }
 
+/** Thrown when a session would be started for an account an administrator disabled. */
+export class AccountDisabledError extends Error {
+	constructor() {
+		super(ACCOUNT_DISABLED)
+		this.name = 'AccountDisabledError'
+	}
+}
+
+/** What a disabled account is told when it tries to sign in. */
+export const ACCOUNT_DISABLED = 'This account has been disabled by an administrator. Ask them to enable it again.'
+
+/**
+ * A new session for a live account. The account is checked in the same statement that inserts the row, so a
+ * sign-in racing an administrator's "disable" either ends before it (and the disable deletes the session) or
+ * starts no session at all.
+ */
 export async function insertSession(tx: Tx, userId: string, meta: SessionMeta, maxDays: number): Promise<string> {
 	const { rows } = await tx.query<{ id: string }>(
 		`insert into sessions (user_id, expires_at, user_agent, ip)
-		values ($1, now() + make_interval(days => $2), $3, $4) returning id`,
+		select u.id, now() + make_interval(days => $2), $3, $4 from users u
+		where u.id = $1 and u.disabled_at is null
+		returning id`,
 		[userId, maxDays, meta.userAgent?.slice(0, 1000) ?? null, meta.ip?.slice(0, 64) ?? null],
 	)
 	const id = rows[0]?.id
-	if (!id) throw new Error('creating a session returned no id')
+	if (!id) throw new AccountDisabledError()
 	return id
 }
 
@@ -107,7 +125,7 @@ export async function findSession(db: Db, sessionId: string, idleDays: number): 
 			select s.id as session_id, s.expires_at, s.last_seen_at, u.id, u.email, u.name, u.role
 			from sessions s join users u on u.id = s.user_id
 			where s.id = $1 and s.expires_at > now() and s.last_seen_at > now() - make_interval(days => $2)
-				and u.deleted_at is null
+				and u.deleted_at is null and u.disabled_at is null
 		), touched as (
 			update sessions set last_seen_at = now()
 			where id = (select session_id from live) and last_seen_at < now() - make_interval(secs => $3)

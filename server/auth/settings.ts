@@ -42,6 +42,7 @@ type SettingsPart = Omit<
 	| 'getUser'
 	| 'requireUser'
 	| 'requireAdmin'
+	| 'forgetUser'
 	| 'signUp'
 	| 'signIn'
 	| 'signOut'

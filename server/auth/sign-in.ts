@@ -13,6 +13,7 @@ import { logger } from '#server/logger.ts'
 import { createLocalUser, findUserByEmail, resolveProviderUser } from './accounts.ts'
 import { createOAuthFlows, PROVIDER_LABELS, type FlowMode } from './oauth.ts'
 import { decoyHash, hashPassword, verifyPassword } from './password.ts'
+import { ACCOUNT_DISABLED, AccountDisabledError } from './session.ts'
 import { refusal, type RequestAuth } from './requests.ts'
 import type { OAuthProvider, Refusal, SessionUser, SignedIn } from './types.ts'
 
@@ -36,7 +37,9 @@ export async function createSignIn(deps: { config: Config; db: Db; limits: Limit
 			// Unknown e-mails are checked against a decoy hash so they take as long as a wrong password.
 			const matches = await verifyPassword(password, account?.passwordHash ?? decoy)
 			if (!account || !account.passwordHash || !matches) throw new InvalidCredentials(SIGN_IN_FAILED)
-			const { passwordHash: _hash, ...user } = account
+			// Said only after the right password: a guesser learns nothing about which accounts are disabled.
+			if (account.disabled) throw new AccountDisabledError()
+			const { passwordHash: _hash, disabled: _disabled, ...user } = account
 			return user
 		}),
 		'password',
@@ -83,11 +86,20 @@ export async function createSignIn(deps: { config: Config; db: Db; limits: Limit
 				if (error instanceof AuthorizationError && error.cause instanceof InvalidCredentials) {
 					return refusal({}, [SIGN_IN_FAILED])
 				}
+				if (error instanceof AuthorizationError && error.cause instanceof AccountDisabledError) {
+					return refusal({}, [ACCOUNT_DISABLED])
+				}
 				throw error instanceof AuthorizationError && error.cause ? error.cause : error
 			}
 			// The attempts counted by the route's `signin` policy start again after a success.
 			await limits.reset('signin', { ip, email })
-			return { ok: true, user, headers: await requests.startSession(request, user, ip) }
+			try {
+				return { ok: true, user, headers: await requests.startSession(request, user, ip) }
+			} catch (error) {
+				// Disabled between the password check and the session: no session was started.
+				if (error instanceof AccountDisabledError) return refusal({}, [ACCOUNT_DISABLED])
+				throw error
+			}
 		},
 
 		async signOut(request: Request): Promise<Headers> {
@@ -124,7 +136,13 @@ export async function createSignIn(deps: { config: Config; db: Db; limits: Limit
 			if (outcome.created)
 				logger.info('account created', { user_id: outcome.user.id, method: provider, role: outcome.user.role })
 			await limits.reset('signin', { ip })
-			const headers = await requests.startSession(request, outcome.user, ip)
+			let headers: Headers
+			try {
+				headers = await requests.startSession(request, outcome.user, ip)
+			} catch (error) {
+				if (error instanceof AccountDisabledError) return await flashRedirect('/login', { error: ACCOUNT_DISABLED })
+				throw error
+			}
 			headers.append('Set-Cookie', await requests.clearFlowHeader())
 			return redirect(result.redirectTo, { headers })
 		},

@@ -36,20 +36,25 @@ type TokenUserRow = {
 	email: string
 	name: string
 	role: string
+	disabled: boolean
 }
 
-/** The user behind a live token. Privileged: the caller is not known until the token is. */
-export async function findTokenUser(db: Db, token: string): Promise<SessionUser | null> {
+/**
+ * The user behind a live token; `'disabled'` when the token is live but an administrator disabled its account
+ * (the caller answers that plainly instead of a bare 401). Privileged: the caller is not known until the token is.
+ */
+export async function findTokenUser(db: Db, token: string): Promise<SessionUser | 'disabled' | null> {
 	if (!TOKEN_SHAPE.test(token)) return null
 	return await db.privileged(async tx => {
 		const { rows } = await tx.query<TokenUserRow>(
-			`select t.id as token_id, t.last_used_at, u.id, u.email, u.name, u.role
+			`select t.id as token_id, t.last_used_at, u.id, u.email, u.name, u.role, u.disabled_at is not null as disabled
 			from api_tokens t join users u on u.id = t.user_id
 			where t.token_hash = $1 and t.revoked_at is null and u.deleted_at is null`,
 			[hashToken(token)],
 		)
 		const row = rows[0]
 		if (!row) return null
+		if (row.disabled) return 'disabled'
 		if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_INTERVAL_MS) {
 			await tx.query('update api_tokens set last_used_at = now() where id = $1', [row.token_id])
 		}

@@ -69,6 +69,11 @@ export interface Auth {
 	requireUser(request: Request): Promise<SessionUser>
 	/** As requireUser, then 403 for non-admins. */
 	requireAdmin(request: Request): Promise<SessionUser>
+	/**
+	 * Forgets what this process remembers of a user's sessions, after an administrator changed the account (role,
+	 * disabled): the next request reads the row again.
+	 */
+	forgetUser(userId: string): void
 
 	/**
 	 * Creates a local account and signs it in; refuses a taken e-mail. The first account becomes admin. Only an

@@ -82,6 +82,27 @@ export type WorkOptions = Partial<RetryPolicy> & {
 	pollingIntervalSeconds?: number
 }
 
+/** One queue as the status page shows it. */
+export type QueueStats = {
+	name: JobName
+	/** Created or waiting for a retry, not yet picked up. */
+	waiting: number
+	active: number
+	failed: number
+	/** When the longest-waiting job was created, or null when none waits. */
+	oldestWaitingAt: Date | null
+}
+
+/** A job that failed for good (its retries used up), with the error it failed with. */
+export type FailedJob = {
+	id: string
+	name: JobName
+	error: string
+	retryCount: number
+	createdAt: Date
+	failedAt: Date | null
+}
+
 export type JobsHealth = { ok: boolean; detail?: string; queues?: Record<string, { queued: number }> }
 
 export interface Jobs {
@@ -109,6 +130,17 @@ export interface Jobs {
 	health(): Promise<JobsHealth>
 	/** Jobs not yet finished (created, retry, active) in one queue. */
 	pendingCount(name: JobName): Promise<number>
+	/** Depth, running and failed counts and the oldest waiting job, per queue (every queue, even an empty one). */
+	queueStats(): Promise<QueueStats[]>
+	/** The most recently failed jobs, newest first. */
+	failedJobs(limit: number): Promise<FailedJob[]>
+	/**
+	 * A failed job back in its queue (one more attempt), inside `tx` when given; the job as it was, or null when
+	 * there is no failed job with that id in that queue.
+	 */
+	retryFailed(name: JobName, id: string, tx?: Tx): Promise<FailedJob | null>
+	/** Deletes a failed job, inside `tx` when given; the job as it was, or null as above. */
+	discardFailed(name: JobName, id: string, tx?: Tx): Promise<FailedJob | null>
 }
 
 export type JobsOptions = {

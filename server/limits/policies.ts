@@ -71,6 +71,10 @@ export const POLICIES = {
 	mixdown: { points: 10, durationSeconds: MINUTE, key: 'user' },
 	/** Library zips: each streams up to a hundred files from storage. */
 	archive: { points: 10, durationSeconds: MINUTE, key: 'user' },
+	/** Administrators' changes: roles, budgets, disabling accounts, model switches, job retries. */
+	admin: { points: 60, durationSeconds: MINUTE, key: 'user' },
+	/** Administrators' pages: the user list's count and spend sums, the status page's queue scans. */
+	admin_read: { points: 240, durationSeconds: MINUTE, key: 'user' },
 	/** Generic authenticated writes: rename, delete, pin, move... */
 	write: { points: 120, durationSeconds: MINUTE, key: 'user' },
 } as const satisfies Record<string, Policy>

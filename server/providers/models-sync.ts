@@ -16,7 +16,10 @@ export type ModelsTableRow = {
 	capabilities: string[]
 	display_name: string
 	prices: Prices
+	/** The administrator's switch: a disabled model is offered nowhere (a sync never changes it). */
 	enabled: boolean
+	/** The last sync found the model at its provider. */
+	listed: boolean
 	synced_at: Date | null
 }
 
@@ -41,13 +44,13 @@ export async function runModelsSync(
 export async function upsertModels(tx: Tx, rows: readonly ModelRow[]): Promise<void> {
 	for (const row of rows) {
 		await tx.query(
-			`insert into public.models (id, provider, capabilities, display_name, prices, enabled, synced_at)
+			`insert into public.models (id, provider, capabilities, display_name, prices, listed, synced_at)
 			 values ($1, $2, $3::text[], $4, $5::jsonb, $6, $7)
 			 on conflict (id) do update set
 				provider = excluded.provider,
 				capabilities = excluded.capabilities,
 				display_name = excluded.display_name,
-				enabled = excluded.enabled,
+				listed = excluded.listed,
 				synced_at = excluded.synced_at,
 				updated_at = now()`,
 			[
@@ -65,7 +68,7 @@ export async function upsertModels(tx: Tx, rows: readonly ModelRow[]): Promise<v
 
 export async function readModelsTable(tx: Tx): Promise<ModelsTableRow[]> {
 	const result = await tx.query<ModelsTableRow>(
-		'select id, provider, capabilities, display_name, prices, enabled, synced_at from public.models order by id',
+		'select id, provider, capabilities, display_name, prices, enabled, listed, synced_at from public.models order by id',
 	)
 	return result.rows
 }
@@ -83,14 +86,14 @@ function isPrices(value: unknown): value is Prices {
 export function catalogueFromTable(
 	rows: readonly ModelsTableRow[],
 	shipped: readonly ModelInfo[] = DEFAULT_CATALOGUE,
-): Array<ModelInfo & { available: boolean }> {
+): Array<ModelInfo & { available: boolean; enabled: boolean }> {
 	const byId = new Map(rows.map(r => [r.id, r]))
-	const out: Array<ModelInfo & { available: boolean }> = []
+	const out: Array<ModelInfo & { available: boolean; enabled: boolean }> = []
 	for (const model of shipped) {
 		const row = byId.get(model.id)
 		byId.delete(model.id)
 		if (!row) {
-			out.push({ ...model, available: true })
+			out.push({ ...model, available: true, enabled: true })
 			continue
 		}
 		const capabilities = row.capabilities.filter(isCapability).filter(c => model.capabilities.includes(c))
@@ -99,7 +102,8 @@ export function catalogueFromTable(
 			displayName: row.display_name,
 			capabilities: capabilities.length > 0 ? capabilities : model.capabilities,
 			prices: isPrices(row.prices) ? row.prices : model.prices,
-			available: row.enabled,
+			available: row.listed,
+			enabled: row.enabled,
 		})
 	}
 	for (const row of byId.values()) {
@@ -112,7 +116,8 @@ export function catalogueFromTable(
 			description: 'Served by the configured OpenAI-compatible server.',
 			capabilities: row.capabilities.filter(isCapability),
 			prices: isPrices(row.prices) ? row.prices : {},
-			available: row.enabled,
+			available: row.listed,
+			enabled: row.enabled,
 		})
 	}
 	return out

@@ -73,9 +73,14 @@ export type PredictionClient = {
 }
 
 export type CatalogueEntry = ModelInfo & {
-	/** The provider is configured and, after a sync, listed the model. */
+	/** The provider is configured, after a sync it listed the model, and an administrator has not switched it off. */
 	available: boolean
+	/** False when an administrator switched the model off: it is offered nowhere and refused when asked for. */
+	enabled: boolean
 }
+
+/** A catalogue model as the registry holds it: `available` from the last sync, `enabled` the administrator's switch. */
+export type CatalogueModel = ModelInfo & { available?: boolean; enabled?: boolean }
 
 export interface ProviderRegistry {
 	chat(modelId: string): ChatModel
@@ -97,7 +102,7 @@ export interface ProviderRegistry {
 	list(): CatalogueEntry[]
 	isConfigured(provider: ProviderName): boolean
 	/** Replaces the catalogue, e.g. with the `models` table (admin-edited prices, sync results). */
-	setCatalogue(models: ReadonlyArray<ModelInfo & { available?: boolean }>): void
+	setCatalogue(models: ReadonlyArray<CatalogueModel>): void
 	/** Rows to upsert into `models`, refreshed from the configured providers. */
 	syncModels(signal?: AbortSignal): Promise<ModelRow[]>
 }
@@ -142,7 +147,7 @@ function refusedStream(error: ProviderError): PricedChatStream {
 }
 
 export function createProviders(config: Config, options: ProviderRegistryOptions = {}): ProviderRegistry {
-	let catalogue: Array<ModelInfo & { available?: boolean }> = [...(options.catalogue ?? DEFAULT_CATALOGUE)]
+	let catalogue: CatalogueModel[] = [...(options.catalogue ?? DEFAULT_CATALOGUE)]
 	const instruments: Instruments = createInstruments()
 
 	const adapters: Partial<Record<ProviderName, ProviderAdapter>> = {
@@ -170,8 +175,9 @@ export function createProviders(config: Config, options: ProviderRegistryOptions
 	}
 
 	const isConfigured = (provider: ProviderName) => adapters[provider] !== undefined
-	const isAvailable = (model: ModelInfo & { available?: boolean }) =>
-		isConfigured(model.provider) && model.available !== false
+	// The one meaning of "available" every form, API and worker reads (through list(), defaultModel and resolve).
+	const isAvailable = (model: CatalogueModel) =>
+		isConfigured(model.provider) && model.available !== false && model.enabled !== false
 
 	function resolve(modelId: string, capability: Capability): { model: ModelInfo; adapter: ProviderAdapter } {
 		const model = catalogue.find(m => m.id === modelId)
@@ -183,6 +189,13 @@ export function createProviders(config: Config, options: ProviderRegistryOptions
 			throw new ProviderError(
 				'invalid_request',
 				`${model.displayName} needs ${KEY_NAMES[model.provider]}, which this server does not have. Pick another model or ask an administrator.`,
+				{ provider: model.provider },
+			)
+		}
+		if (model.enabled === false) {
+			throw new ProviderError(
+				'invalid_request',
+				`${model.displayName} has been switched off by an administrator. Pick another model.`,
 				{ provider: model.provider },
 			)
 		}
@@ -303,7 +316,7 @@ export function createProviders(config: Config, options: ProviderRegistryOptions
 
 		model: id => catalogue.find(m => m.id === id),
 
-		list: () => catalogue.map(m => ({ ...m, available: isAvailable(m) })),
+		list: () => catalogue.map(m => ({ ...m, available: isAvailable(m), enabled: m.enabled !== false })),
 
 		isConfigured,
 

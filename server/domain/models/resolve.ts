@@ -1,7 +1,7 @@
 /**
  * The one answer to "may this request use that model?", for chat and the studios alike: the model exists,
- * can do what is asked, and is available here — its provider is configured and, after a sync, still offers
- * it (the registry's `available`). The refusals name the form's `model` field.
+ * can do what is asked, and is available here — its provider is configured, after a sync it still offers it,
+ * and an administrator has not switched it off (the registry's `available`, which every model list reads too). The refusals name the form's `model` field.
  */
 import type { ModelInfo } from '#server/providers/catalogue.ts'
 import { CAPABILITY_WORDS, type ProviderRegistry } from '#server/providers/registry.ts'
@@ -28,7 +28,16 @@ export function resolveModel(
 		return refuse(400, 'invalid_model', `${model.displayName} cannot ${what}; pick another model.`, field)
 	}
 	const id = model.id
-	if (!(providers.list().find(m => m.id === id)?.available ?? false)) {
+	const entry = providers.list().find(m => m.id === id)
+	if (entry && !entry.enabled) {
+		return refuse(
+			400,
+			'model_disabled',
+			`${model.displayName} has been switched off by an administrator; pick another model.`,
+			field,
+		)
+	}
+	if (!(entry?.available ?? false)) {
 		return refuse(
 			400,
 			'model_unavailable',

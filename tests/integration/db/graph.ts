@@ -6,8 +6,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Db, Tx } from '#server/db/index.ts'
 
-/** Tables that belong to no user: the catalogue, webhook replay protection, the deployment's own settings. */
-export const SHARED_TABLES = ['models', 'webhook_events', 'deployment_settings'] as const
+/**
+ * Tables that belong to no user: the catalogue, webhook replay protection, the deployment's own settings, and the
+ * administrators' audit log (tests/integration/admin/admin.test.ts covers its policies).
+ */
+export const SHARED_TABLES = ['models', 'webhook_events', 'deployment_settings', 'admin_audit'] as const
 
 export type Graph = Record<string, string[]>
 

@@ -174,7 +174,7 @@ describe('the model catalogue', () => {
 		const sync = await fetch(`${server.url}/admin/models`, {
 			method: 'POST',
 			headers: as(admin, server.url, { 'Content-Type': 'application/x-www-form-urlencoded' }),
-			body: '',
+			body: 'intent=sync',
 		})
 		expect(sync.status).toBe(200)
 		expect(await sync.text()).toMatch(/models synced/)

@@ -38,12 +38,14 @@ describe.each(testDrivers())('models sync on %s', driver => {
 		expect(byId.get('openai:gpt-4o-mini')).toMatchObject({
 			provider: 'openai',
 			enabled: true,
+			listed: true,
 			display_name: 'GPT-4o mini',
 			prices: { inputToken: 0.15, outputToken: 0.6 },
 			capabilities: ['chat', 'title', 'vision'],
 		})
-		expect(byId.get('openai:gpt-4o')?.enabled).toBe(false)
-		expect(byId.get('openai:qwen2.5:7b')).toMatchObject({ enabled: true, prices: {} })
+		// The sync records what the provider lists; the administrator's switch (`enabled`) is not its to change.
+		expect(byId.get('openai:gpt-4o')).toMatchObject({ listed: false, enabled: true })
+		expect(byId.get('openai:qwen2.5:7b')).toMatchObject({ listed: true, enabled: true, prices: {} })
 		expect(byId.get('offline:image')?.capabilities).toEqual(['image', 'imageEdit', 'upscale'])
 		expect(byId.get('offline:chat')?.synced_at).toBeInstanceOf(Date)
 

@@ -47,7 +47,7 @@ function postUrl(id: string): string {
  * Routes whose action reads no request body (signing out, syncing the model catalogue, "Make a copy" of a shared
  * page): whatever is sent.
  */
-const READS_NO_BODY = new Set(['routes/logout', 'routes/admin.models', 'routes/s.$slug'])
+const READS_NO_BODY = new Set(['routes/logout', 'routes/s.$slug'])
 
 const actionRoutes = Object.keys(build.routes)
 	.filter(id => build.routes[id]?.module.action)
@@ -78,6 +78,12 @@ const FIELD_NAMES = [
 	'redirectTo',
 	'size',
 	'mode',
+	'userId',
+	'role',
+	'budget',
+	'modelId',
+	'queue',
+	'jobId',
 ]
 const nulFields = Object.fromEntries(FIELD_NAMES.map(name => [name, NUL]))
 

@@ -32,6 +32,8 @@ describe('the policy table', () => {
 		expect([...POLICY_NAMES].sort()).toEqual(
 			[
 				'account',
+				'admin',
+				'admin_read',
 				'analysis',
 				'analytics',
 				'api_token',

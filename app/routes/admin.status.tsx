@@ -1,0 +1,218 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data } from '@remix-run/node'
+import { Form, useActionData, useLoaderData } from '@remix-run/react'
+import { requireAdmin } from '#app/utils/auth.server.ts'
+import { redirectWithFlash } from '#app/utils/flash.server.ts'
+import { readForm } from '#app/utils/input.server.ts'
+import { parseWith } from '#app/utils/validation.ts'
+import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { ScrollRegion } from '#app/components/scroll-region.tsx'
+import { JobActionSchema } from '#server/domain/admin/schema.ts'
+import type { RouteHandle } from '#server/route-protection.ts'
+
+export const handle: RouteHandle = { rateLimit: { action: 'admin', loader: 'admin_read' } }
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+	await requireAdmin(request, context)
+	const report = await context.services.admin.status()
+	return {
+		...report,
+		queues: report.queues.map(q => ({ ...q, oldestWaitingAt: q.oldestWaitingAt?.toISOString() ?? null })),
+		failed: report.failed.map(j => ({
+			...j,
+			createdAt: j.createdAt.toISOString(),
+			failedAt: j.failedAt?.toISOString() ?? null,
+		})),
+		errors: report.errors.map(e => ({ ...e, lastAt: e.lastAt.toISOString() })),
+		now: new Date().toISOString(),
+	}
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+	const admin = await requireAdmin(request, context)
+	const parsed = parseWith(JobActionSchema, await readForm(request))
+	if (!parsed.ok) {
+		const message = Object.values(parsed.fields)[0]?.[0] ?? parsed.formErrors[0] ?? 'Pick a failed job.'
+		return data({ message }, { status: 400 })
+	}
+	const result = await context.services.admin.jobAction({ id: admin.id, email: admin.email }, parsed.value)
+	if ('refused' in result) return data({ message: result.message }, { status: result.status })
+	return redirectWithFlash(context, '/admin/status', { kind: 'success', message: result.message })
+}
+
+/** "3 min", "2 h 5 min": how long ago, from the server's clock (the page is rendered there). */
+function ago(iso: string, now: string): string {
+	const seconds = Math.max(0, Math.round((Date.parse(now) - Date.parse(iso)) / 1000))
+	if (seconds < 60) return `${seconds} s`
+	const minutes = Math.floor(seconds / 60)
+	if (minutes < 60) return `${minutes} min`
+	const hours = Math.floor(minutes / 60)
+	if (hours < 48) return `${hours} h ${minutes % 60} min`
+	return `${Math.floor(hours / 24)} days`
+}
+
+const STATUS_TONE = {
+	ready: 'callout-success',
+	degraded: 'rounded-lg border border-line-strong bg-raised p-3 text-sm',
+	unavailable: 'callout-danger',
+} as const
+
+export default function AdminStatus() {
+	const { readiness, queues, failed, errors, errorsSince, now } = useLoaderData<typeof loader>()
+	const result = useActionData<typeof action>()
+	return (
+		<div className="space-y-8">
+			{result ? (
+				<p role="alert" className="callout-danger">
+					{result.message}
+				</p>
+			) : null}
+			<section aria-labelledby="readiness-heading" className="space-y-3">
+				<h2 id="readiness-heading" className="text-xl font-semibold">
+					Readiness
+				</h2>
+				<p className={STATUS_TONE[readiness.status]} data-readiness={readiness.status}>
+					{readiness.status === 'ready'
+						? 'Ready: every dependency answers.'
+						: readiness.status === 'degraded'
+							? 'Degraded: an optional dependency is down; the studio works without it.'
+							: 'Unavailable: a required dependency is down, so /readyz answers 503.'}
+				</p>
+				<ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+					{Object.entries(readiness.checks).map(([name, check]) => (
+						<li key={name} className="card space-y-1 text-sm">
+							<p className="flex items-center justify-between gap-2">
+								<span className="font-medium capitalize">{name}</span>
+								<span
+									className={`rounded-full px-2 py-0.5 text-xs font-medium ${
+										check.ok ? 'bg-success-soft text-success' : 'bg-danger-soft text-danger'
+									}`}
+								>
+									{check.ok ? 'OK' : 'Down'}
+								</span>
+							</p>
+							<p className="text-fg-muted">
+								{check.required ? 'Required' : 'Optional'}
+								{check.latencyMs !== undefined ? ` · ${check.latencyMs} ms` : ''}
+							</p>
+							{check.detail ? <p className="break-words text-xs text-fg-soft">{check.detail}</p> : null}
+						</li>
+					))}
+				</ul>
+			</section>
+
+			<section aria-labelledby="queues-heading" className="space-y-3">
+				<h2 id="queues-heading" className="text-xl font-semibold">
+					Job queues
+				</h2>
+				<ScrollRegion label="Job queues">
+					<table className="w-full min-w-[32rem] text-left text-sm">
+						<thead className="bg-raised text-fg-muted">
+							<tr>
+								<th className="px-3 py-2 font-medium">Queue</th>
+								<th className="px-3 py-2 text-right font-medium">Waiting</th>
+								<th className="px-3 py-2 text-right font-medium">Running</th>
+								<th className="px-3 py-2 text-right font-medium">Failed</th>
+								<th className="px-3 py-2 font-medium">Oldest waiting</th>
+							</tr>
+						</thead>
+						<tbody>
+							{queues.map(q => (
+								<tr key={q.name} className="border-t border-line" data-queue={q.name}>
+									<td className="px-3 py-2 font-mono text-xs">{q.name}</td>
+									<td className="px-3 py-2 text-right tabular-nums">{q.waiting}</td>
+									<td className="px-3 py-2 text-right tabular-nums">{q.active}</td>
+									<td className={`px-3 py-2 text-right tabular-nums ${q.failed > 0 ? 'text-danger' : ''}`}>
+										{q.failed}
+									</td>
+									<td className="px-3 py-2 text-fg-soft">
+										{q.oldestWaitingAt ? `${ago(q.oldestWaitingAt, now)} ago` : '—'}
+									</td>
+								</tr>
+							))}
+						</tbody>
+					</table>
+				</ScrollRegion>
+			</section>
+
+			<section aria-labelledby="failed-heading" className="space-y-3">
+				<h2 id="failed-heading" className="text-xl font-semibold">
+					Failed jobs
+				</h2>
+				{failed.length === 0 ? (
+					<p className="card text-sm text-fg-muted">No failed jobs. Jobs that use up their retries appear here.</p>
+				) : (
+					<ul className="space-y-3">
+						{failed.map(job => (
+							<li key={job.id} className="card space-y-2 text-sm" data-job-id={job.id}>
+								<div className="flex flex-wrap items-center justify-between gap-2">
+									<p>
+										<span className="font-mono text-xs">{job.name}</span>
+										<span className="ml-2 text-fg-muted">
+											failed {job.failedAt ? `${ago(job.failedAt, now)} ago` : ''} after {job.retryCount + 1}{' '}
+											{job.retryCount === 0 ? 'attempt' : 'attempts'}
+										</span>
+									</p>
+									<Form method="post" className="flex gap-2">
+										<input type="hidden" name="queue" value={job.name} />
+										<input type="hidden" name="jobId" value={job.id} />
+										<button type="submit" name="intent" value="retry" className="btn-secondary px-3 py-1.5">
+											Retry
+										</button>
+										<button type="submit" name="intent" value="discard" className="btn-danger px-3 py-1.5">
+											Discard
+										</button>
+									</Form>
+								</div>
+								<pre className="max-h-32 overflow-auto whitespace-pre-wrap break-words rounded-lg bg-raised p-2 text-xs">
+									{job.error}
+								</pre>
+							</li>
+						))}
+					</ul>
+				)}
+			</section>
+
+			<section aria-labelledby="errors-heading" className="space-y-3">
+				<h2 id="errors-heading" className="text-xl font-semibold">
+					Errors in the last hour
+				</h2>
+				<p className="text-sm text-fg-muted">
+					Error-level log lines of this process since {errorsSince.slice(11, 16)} UTC, by route (the last thousand are
+					kept).
+				</p>
+				{errors.length === 0 ? (
+					<p className="card text-sm text-fg-muted">No errors logged.</p>
+				) : (
+					<ScrollRegion label="Errors by route">
+						<table className="w-full min-w-[32rem] text-left text-sm">
+							<thead className="bg-raised text-fg-muted">
+								<tr>
+									<th className="px-3 py-2 font-medium">Route</th>
+									<th className="px-3 py-2 text-right font-medium">Errors</th>
+									<th className="px-3 py-2 font-medium">Last</th>
+								</tr>
+							</thead>
+							<tbody>
+								{errors.map(e => (
+									<tr key={e.route} className="border-t border-line">
+										<td className="px-3 py-2 font-mono text-xs">{e.route}</td>
+										<td className="px-3 py-2 text-right tabular-nums">{e.count}</td>
+										<td className="px-3 py-2">
+											<span className="block">{e.lastMessage}</span>
+											<span className="text-xs text-fg-muted">{ago(e.lastAt, now)} ago</span>
+										</td>
+									</tr>
+								))}
+							</tbody>
+						</table>
+					</ScrollRegion>
+				)}
+			</section>
+		</div>
+	)
+}
+
+export const meta: MetaFunction = () => [{ title: 'Status · Administration · Generation Studio' }]
+
+export const ErrorBoundary = RouteErrorBoundary
