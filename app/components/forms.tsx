@@ -203,7 +203,7 @@ export function RadioGroupField({
 								defaultChecked={defaultValue === o.value}
 								className="peer sr-only"
 							/>
-							<span className="inline-flex min-w-11 items-center justify-center rounded-lg border border-line-strong bg-surface px-3 py-1.5 text-sm text-fg-soft peer-checked:border-accent peer-checked:bg-accent-soft peer-checked:font-semibold peer-checked:text-fg peer-focus-visible:outline peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-accent">
+							<span className="inline-flex min-h-10 min-w-11 items-center justify-center rounded-lg border border-line-strong bg-surface px-3 py-1.5 text-sm text-fg-soft peer-checked:border-accent peer-checked:bg-accent-soft peer-checked:font-semibold peer-checked:text-fg peer-focus-visible:outline peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-accent">
 								{o.label}
 							</span>
 						</label>

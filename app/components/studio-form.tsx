@@ -90,7 +90,7 @@ export function ShowSettingsButton({ children }: { children: ReactNode }) {
 				formMethod="get"
 				formAction={action}
 				formNoValidate
-				className="btn-secondary w-full py-1.5 text-xs"
+				className="btn-secondary min-h-10 w-full py-1.5 text-xs"
 			>
 				<RefreshCw aria-hidden="true" size={14} />
 				{children}

@@ -113,7 +113,7 @@ function GalleryTile({ tile, eager }: { tile: Tile; eager: boolean }) {
 						{item.status === 'failed' ? (item.error ?? 'This generation failed.') : 'Canceled.'}
 					</p>
 					<Form method="post" action={`/generations/${item.id}`}>
-						<button type="submit" name="intent" value="retry" className="btn-secondary px-2.5 py-1 text-xs">
+						<button type="submit" name="intent" value="retry" className="btn-secondary min-h-10 px-2.5 py-1 text-xs md:min-h-0">
 							<RotateCcw aria-hidden="true" size={14} />
 							Retry
 						</button>

@@ -127,7 +127,7 @@ export function ImageForm(props: ImageFormProps) {
 					</p>
 				)}
 				<details className="group rounded-lg border border-line" open={advancedOpen}>
-					<summary className="cursor-pointer select-none rounded-lg px-3 py-2 text-sm font-medium hover:bg-raised">
+					<summary className="cursor-pointer select-none rounded-lg px-3 py-2.5 text-sm font-medium hover:bg-raised">
 						Advanced settings
 					</summary>
 					<div className="space-y-4 border-t border-line p-3">
@@ -173,7 +173,7 @@ export function ImageForm(props: ImageFormProps) {
 				<p className="text-sm text-fg-muted" data-run-price="">
 					{runPrice(model, n)}
 				</p>
-				<GenerateButton busy={busy} className="btn min-w-32">
+				<GenerateButton busy={busy} className="btn min-h-10 min-w-32">
 					Generate
 				</GenerateButton>
 			</div>
