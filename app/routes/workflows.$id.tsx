@@ -37,7 +37,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 	return { ...opened, models }
 }
 
-type ActionResult = { form: string; message: string; node?: NodeRefusal | undefined }
+type ActionResult = { form: string; message: string; node?: NodeRefusal | undefined; updatedAt?: string }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
@@ -84,7 +84,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 		)
 	}
 	// The graph saves in the background: it stays where it is, and the page's data is read again.
-	if (step.op === 'replace') return data<ActionResult>({ form: 'definition', message: '' })
+	if (step.op === 'replace')
+		return data<ActionResult>({ form: 'definition', message: '', updatedAt: edited.updatedAt.toISOString() })
 	// Back to the node just changed (no JavaScript: the page reloads there).
 	return redirect(`/workflows/${id}${edited.nodeId ? `#node-${edited.nodeId}` : ''}`, 303)
 }
@@ -99,7 +100,8 @@ export default function WorkflowEditor() {
 	const problemCount = Object.values(problems).reduce((n, list) => n + list.length, 0)
 	// With scripts the graph is the editor and the selected node's fields sit beside it; without, the form editor.
 	const graph = hydrated && definition.nodes.length > 0
-	const updatedAt = String(workflow.updatedAt)
+	// The version the page read, to the millisecond (what the graph names when it saves).
+	const updatedAt = new Date(workflow.updatedAt).toISOString()
 	const [selected, setSelected] = useSelectedNode(definition, updatedAt, result?.node ?? null)
 	const selectedIndex = definition.nodes.findIndex(n => n.id === selected)
 	const nodeCard = (i: number, variant: 'list' | 'panel') => {

@@ -31,6 +31,8 @@ async function expectLoaded(image: Locator) {
 /** Drags on the konva stage from one port to another, using the positions the graph publishes. */
 async function dragPorts(page: Page, from: string, to: string) {
 	const graph = page.getByTestId('graph')
+	// Fitted to its measured size (positions read before that would be stale).
+	await expect(graph).toHaveAttribute('data-ready', 'true', { timeout: 20_000 })
 	await graph.scrollIntoViewIfNeeded()
 	const box = await graph.boundingBox()
 	if (!box) throw new Error('no graph on the page')
@@ -82,14 +84,15 @@ test('build a three-node workflow, run it, see every output, share it', async ({
 	await expect(card(page, 'image1').locator('[data-node-problems]')).toContainText('“prompt” input connected')
 	await expect(page.getByRole('button', { name: 'Run workflow' })).toBeDisabled()
 	if (js) {
-		await expect(page.getByTestId('graph')).toBeVisible()
+		await expect(page.getByTestId('graph')).toHaveAttribute('data-ready', 'true', { timeout: 20_000 })
 		// The selected node's fields are a side panel beside the graph, not under it.
 		const graphBox = await page.getByTestId('graph').boundingBox()
 		const panelBox = await card(page, 'image1').boundingBox()
 		expect(panelBox && graphBox && panelBox.x >= graphBox.x + graphBox.width).toBe(true)
 		expect(panelBox && graphBox && panelBox.y < graphBox.y + graphBox.height).toBe(true)
 		await dragPorts(page, 'template1.text', 'image1.prompt')
-		await expect(card(page, 'image1').locator('[data-node-problems]')).toHaveCount(0)
+		// Saved in the background, then the page's data read again.
+		await expect(card(page, 'image1').locator('[data-node-problems]')).toHaveCount(0, { timeout: 15_000 })
 		await expect(card(page, 'image1').locator('select[name="in.prompt.0"]')).toHaveValue('template1.text')
 	} else {
 		await card(page, 'image1').locator('select[name="in.prompt.0"]').selectOption('template1.text')
@@ -178,5 +181,37 @@ test('import, duplicate, export and delete on the list', async ({ page, baseURL 
 	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Blog post with a header image')
 	await expect(page.getByTestId('estimate-total')).toBeVisible()
 	await expect(page.getByRole('button', { name: 'Run workflow' })).toBeEnabled()
+	expect(problems).toEqual([])
+})
+
+test('two tabs on one workflow: the graph save from the older version is refused and shows the newer one @js-only', async ({
+	page,
+	baseURL,
+}) => {
+	const problems = watchProblems(page, { ignore: /status of 409/ })
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/workflows')
+	await page.getByRole('button', { name: 'Use the template Blog post with a header image' }).click()
+	// The graph is its own chunk: on a busy machine it can take a while to arrive.
+	await expect(page.getByTestId('graph')).toHaveAttribute('data-ready', 'true', { timeout: 20_000 })
+	const other = await page.context().newPage()
+	await other.goto(page.url())
+	await expect(other.getByTestId('graph')).toHaveAttribute('data-ready', 'true', { timeout: 20_000 })
+
+	// The first tab saves (the graph laid out again); the second, still on the version both read, is refused.
+	const read = await page.getByTestId('graph').getAttribute('data-version')
+	await page.getByRole('button', { name: 'Tidy up' }).click()
+	await expect(page.getByTestId('graph')).not.toHaveAttribute('data-version', read ?? '', { timeout: 15_000 })
+	await other.getByRole('button', { name: 'Tidy up' }).click()
+	await expect(other.getByText('Not saved: This workflow was changed in another tab or window.')).toBeVisible({
+		timeout: 15_000,
+	})
+	// It now holds the saved version, so its next save goes through.
+	const saved = await page.getByTestId('graph').getAttribute('data-version')
+	await expect(other.getByTestId('graph')).toHaveAttribute('data-version', saved ?? '')
+	await other.getByRole('button', { name: 'Tidy up' }).click()
+	await expect(other.getByTestId('graph')).not.toHaveAttribute('data-version', saved ?? '', { timeout: 15_000 })
+	await expect(other.getByText('Drag from an output')).toBeVisible()
+	await other.close()
 	expect(problems).toEqual([])
 })

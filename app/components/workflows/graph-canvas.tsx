@@ -85,11 +85,35 @@ export default function GraphCanvas({
 	selected: string | null
 	onSelect: (nodeId: string) => void
 }) {
-	const fetcher = useFetcher<{ form: string; message: string }>()
+	const fetcher = useFetcher<{ form: string; message: string; updatedAt?: string }>()
 	const palette = useThemePalette()
 	const [definition, setDefinition] = useState(saved)
+	// Saves go one at a time, each naming the version it was made from (`base`): the server refuses one made from a
+	// version another tab has replaced. A change made while a save is on its way waits for it, then goes with the
+	// version that save produced.
+	const base = useRef(updatedAt)
+	const waiting = useRef<WorkflowDefinition | null>(null)
 	// The saved definition wins whenever the server has a newer one (a form saved, another tab).
-	useEffect(() => setDefinition(saved), [saved, updatedAt])
+	useEffect(() => {
+		base.current = updatedAt
+		if (!waiting.current) setDefinition(saved)
+	}, [saved, updatedAt])
+	const send = useCallback(
+		(next: WorkflowDefinition) =>
+			fetcher.submit(
+				{ intent: 'definition', definition: JSON.stringify(next), base: base.current },
+				{ method: 'post', preventScrollReset: true },
+			),
+		[fetcher],
+	)
+	useEffect(() => {
+		if (fetcher.state !== 'idle') return
+		if (fetcher.data?.updatedAt) base.current = fetcher.data.updatedAt
+		const next = waiting.current
+		waiting.current = null
+		if (next) send(next)
+		// eslint-disable-next-line react-hooks/exhaustive-deps -- once each time a save has come back
+	}, [fetcher.state])
 	const layout = useMemo(() => {
 		const auto = autoLayout(definition)
 		return Object.fromEntries(
@@ -104,17 +128,17 @@ export default function GraphCanvas({
 			// Every node keeps the place it is drawn at now, so a new connection does not move anything.
 			const next = { ...change, layout: { ...layout, ...change.layout } }
 			setDefinition(next)
-			fetcher.submit(
-				{ intent: 'definition', definition: JSON.stringify(next) },
-				{ method: 'post', preventScrollReset: true },
-			)
+			if (fetcher.state === 'idle') send(next)
+			else waiting.current = next
 		},
-		[fetcher, layout],
+		[fetcher.state, send, layout],
 	)
 
 	// Size and view: the stage fills its box; wheel zooms around the pointer, dragging the background pans.
 	const box = useRef<HTMLDivElement>(null)
-	const [width, setWidth] = useState(800)
+	// null until the box has been measured: the graph is fitted to the measured width, not a guess.
+	const [measured, setWidth] = useState<number | null>(null)
+	const width = measured ?? 800
 	// As tall as the fitted graph needs, between a floor that leaves room to add to it and a ceiling.
 	const maxHeight = width < 640 ? 420 : 600
 	const [height, setHeight] = useState(maxHeight)
@@ -272,7 +296,10 @@ export default function GraphCanvas({
 							<Trash2 aria-hidden="true" className="size-4" /> Remove connection
 						</button>
 					) : null}
-					<span className="ml-auto hidden text-xs text-fg-muted sm:inline" aria-live="polite">
+					<span
+						className={`basis-full text-xs sm:ml-auto sm:basis-auto ${fetcher.state === 'idle' && fetcher.data?.message ? 'text-danger' : 'text-fg-muted'}`}
+						aria-live="polite"
+					>
 						{fetcher.state !== 'idle'
 							? 'Saving…'
 							: fetcher.data?.message
@@ -284,6 +311,8 @@ export default function GraphCanvas({
 					ref={box}
 					className="relative touch-none bg-[radial-gradient(circle,_rgb(113_113_122/0.25)_1px,_transparent_1px)] [background-size:20px_20px]"
 					data-testid="graph"
+					data-ready={measured !== null || undefined}
+					data-version={updatedAt}
 					data-saving={fetcher.state !== 'idle' || undefined}
 					role="img"
 					aria-label={`Workflow graph: ${definition.nodes.length} nodes, ${definition.edges.length} connections. Edit the selected one in the panel beside it.`}

@@ -32,6 +32,7 @@ export const EditorFormSchema = v.pipe(
 			}),
 			v.object({
 				intent: v.literal('definition'),
+				base: v.optional(v.pipe(v.string(), v.isoTimestamp('That is not a time the editor read.'))),
 				definition: v.pipe(
 					v.string('Send the workflow as JSON.'),
 					v.maxLength(MAX_JSON, 'That workflow is too large.'),
@@ -63,7 +64,7 @@ export const EditorFormSchema = v.pipe(
 			case 'rename':
 				return { op: 'rename', name: input.name }
 			case 'definition':
-				return { op: 'replace', definition: input.definition }
+				return { op: 'replace', definition: input.definition, base: input.base }
 			case 'run':
 				return { op: 'run' }
 			case 'delete':

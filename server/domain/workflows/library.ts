@@ -44,7 +44,8 @@ export type Edit =
 	| { op: 'remove'; nodeId: string }
 	| { op: 'move'; nodeId: string; direction: 'up' | 'down' }
 	| { op: 'rename'; name: string }
-	| { op: 'replace'; definition: unknown }
+	/** `base`: when the editor read the workflow (`updatedAt`); a save over a newer version is refused. */
+	| { op: 'replace'; definition: unknown; base?: string | undefined }
 
 /** Problems a draft may not be saved with: a node or edge that is not well formed. The rest is work in progress. */
 const MALFORMED: ReadonlySet<ProblemCode> = new Set(['invalid', 'unknown_field', 'duplicate_id'])
@@ -193,7 +194,7 @@ export function createWorkflowLibrary(deps: {
 		actor: Actor,
 		id: string,
 		step: Edit,
-	): Promise<{ definition: WorkflowDefinition; nodeId?: string } | Refusal> {
+	): Promise<{ definition: WorkflowDefinition; nodeId?: string; updatedAt: Date } | Refusal> {
 		if (!isUuid(id)) return notFound('That workflow')
 		return db.asUser(actor.id, async tx => {
 			const found = await load(tx, id, true)
@@ -232,6 +233,14 @@ export function createWorkflowLibrary(deps: {
 					break
 				}
 				case 'replace': {
+					// Two tabs on one workflow: the graph saves its whole definition, so a save made from an older
+					// copy would undo the other tab's change. Refused; the editor reads the saved one again.
+					if (step.base !== undefined && Date.parse(step.base) !== found.updatedAt.getTime())
+						return refuse(
+							409,
+							'edit_conflict',
+							'This workflow was changed in another tab or window. The graph now shows that version: make your change again.',
+						)
 					const checked = draft(step.definition)
 					if ('refused' in checked) return checked
 					definition = checked
@@ -240,12 +249,11 @@ export function createWorkflowLibrary(deps: {
 			}
 			const refused = await foreign(tx, actor, definition)
 			if (refused) return refused
-			await tx.query('update public.workflows set name = $2, definition = $3, updated_at = now() where id = $1', [
-				id,
-				name,
-				JSON.stringify(definition),
-			])
-			return { definition, ...(nodeId ? { nodeId } : {}) }
+			const { rows } = await tx.query<{ updated_at: Date }>(
+				'update public.workflows set name = $2, definition = $3, updated_at = clock_timestamp() where id = $1 returning updated_at',
+				[id, name, JSON.stringify(definition)],
+			)
+			return { definition, ...(nodeId ? { nodeId } : {}), updatedAt: rows[0]?.updated_at ?? new Date() }
 		})
 	}
 

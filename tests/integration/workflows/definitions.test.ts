@@ -119,4 +119,42 @@ describe.each(testDrivers())('workflow templates and library references on %s', 
 		)
 		expect(runs.rows[0]?.n).toBe(0)
 	})
+
+	test('a whole-definition save made from a version another tab has replaced is refused (409), and changes nothing', async () => {
+		const owner = await createUser(services.db)
+		const lib = services.workflows.library
+		const made = await lib.importFile(owner, {
+			format: 'generation-studio.workflow',
+			version: 1,
+			name: 'Two tabs',
+			definition: { version: 1, nodes: [{ id: 'a', name: 'A', kind: 'text', value: 'one' }], edges: [] },
+		})
+		if ('refused' in made) throw new Error(made.message)
+		const opened = await lib.get(owner, made.id)
+		if ('refused' in opened) throw new Error(opened.message)
+		const read = opened.updatedAt.toISOString()
+		const text = (value: string) => ({
+			version: 1,
+			nodes: [{ id: 'a', name: 'A', kind: 'text', value }],
+			edges: [],
+		})
+
+		// Tab one saves from the version it read: accepted, and it learns the new version.
+		const first = await lib.edit(owner, made.id, { op: 'replace', definition: text('two'), base: read })
+		if ('refused' in first) throw new Error(first.message)
+		expect(first.updatedAt.getTime()).toBeGreaterThan(opened.updatedAt.getTime())
+		// Tab two still holds the version both read: refused, and tab one's change stays.
+		expect(await lib.edit(owner, made.id, { op: 'replace', definition: text('three'), base: read })).toMatchObject({
+			refused: true,
+			status: 409,
+		})
+		expect(await lib.get(owner, made.id)).toMatchObject({ definition: text('two') })
+		// From the version the first save produced, the next save goes through.
+		const next = await lib.edit(owner, made.id, {
+			op: 'replace',
+			definition: text('four'),
+			base: first.updatedAt.toISOString(),
+		})
+		expect(next).toMatchObject({ definition: text('four') })
+	})
 })
