@@ -24,6 +24,7 @@ import type { Db, Tx } from '#server/db/index.ts'
 import { createLeases, txAdapter } from './leases.ts'
 import {
 	assertJobName,
+	isJobName,
 	DEFAULT_LEASE_SECONDS,
 	JOB_NAMES,
 	JOB_POLICIES,
@@ -88,15 +89,28 @@ async function findFailed(tx: Tx, schema: string, name: JobName, id: string): Pr
 	return rows[0] ? toFailedJob(rows[0]) : null
 }
 
+/**
+ * How often a worker asks the embedded database for jobs, unless `pollingIntervalSeconds` says otherwise. Each poll
+ * is a statement that holds the event loop (PGlite runs in this process), and here this process is the only worker:
+ * a job enqueued here wakes its workers at once, a job's own delay (`startAfterSeconds`) and a failed job's retry
+ * wake them when it is due, and a full batch fetches again. The poll only catches what those miss, within this long.
+ */
+export const EMBEDDED_POLLING_SECONDS = 5
+
+/** pg-boss's statement that fails jobs (a worker's failure, or the supervisor's expiry): some may now wait to retry. */
+const FAILS_JOBS = /\bretried_jobs\s+AS\b/i
+
 export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Jobs> {
 	const pending = new Set<Promise<unknown>>()
 	const schema = options.schema ?? 'pgboss'
+	const embedded = db.kind === 'pglite'
 	const boss = new PgBoss({
 		db: {
 			executeSql: (text: string, values: unknown[]) => {
 				const promise = untraced(() => db.privilegedExecuteSql(text, values))
 				pending.add(promise)
 				void promise.finally(() => pending.delete(promise)).catch(() => undefined)
+				if (embedded && FAILS_JOBS.test(text)) void promise.then(() => wakeForRetries()).catch(() => undefined)
 				return promise
 			},
 		},
@@ -104,8 +118,39 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 		supervise: options.supervise ?? true,
 		schedule: false,
 		migrate: true,
-		...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
+		...(options.pollingIntervalSeconds
+			? { pollingIntervalSeconds: options.pollingIntervalSeconds }
+			: embedded
+				? { pollingIntervalSeconds: EMBEDDED_POLLING_SECONDS }
+				: {}),
 	})
+
+	/** Timers that wake a queue's workers when a delayed job is due (embedded database only). */
+	const timers = new Set<NodeJS.Timeout>()
+	function wakeIn(name: JobName, seconds: number) {
+		if (state === 'stopped') return
+		const timer = setTimeout(
+			() => {
+				timers.delete(timer)
+				jobs.wake(name)
+			},
+			Math.max(0, seconds * 1000) + 5,
+		)
+		timer.unref()
+		timers.add(timer)
+	}
+	/** After pg-boss failed jobs: wakes each queue when its next retry is due. */
+	async function wakeForRetries() {
+		if (state !== 'started') return
+		const { rows } = await untraced(() =>
+			db.privilegedExecuteSql(
+				`select name, extract(epoch from min(start_after) - now())::float8 as seconds
+				 from ${schema}.job where state = 'retry' group by name`,
+			),
+		)
+		for (const row of rows as { name: string; seconds: number }[])
+			if (isJobName(row.name)) wakeIn(row.name, Number(row.seconds))
+	}
 	boss.on('error', error => logger.error('job engine error', { error }))
 
 	let state: 'created' | 'started' | 'stopped' = 'created'
@@ -175,6 +220,9 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 					endingSpan(span, async () => {
 						const id = await send(tx, name, data, enqueueOptions)
 						if (id) span.setAttribute('messaging.message.id', id)
+						// Due later: woken then (should the transaction roll back, the wake finds nothing).
+						if (id && embedded && enqueueOptions.startAfterSeconds !== undefined)
+							wakeIn(name, enqueueOptions.startAfterSeconds)
 						return id
 					}),
 			)
@@ -196,10 +244,13 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			leases.setCap(name, workOptions.expireInSeconds ?? base.expireInSeconds)
 			const batchSize = workOptions.batchSize ?? 1
 			const fetch: PgBoss.WorkOptions & { includeMetadata: true } = { batchSize, includeMetadata: true }
-			if (workOptions.pollingIntervalSeconds !== undefined)
+			// On the embedded database the engine's interval applies (EMBEDDED_POLLING_SECONDS): wakes do the rest.
+			if (workOptions.pollingIntervalSeconds !== undefined && !embedded)
 				fetch.pollingIntervalSeconds = workOptions.pollingIntervalSeconds
 			for (let i = 0; i < (workOptions.concurrency ?? 1); i++) {
 				const workerId = await boss.work<JobData>(name, fetch, async (batch: PgBoss.JobWithMetadata<JobData>[]) => {
+					// A full batch may have left more behind: fetch again at once instead of at the next poll.
+					if (embedded && batch.length >= batchSize) jobs.wake(name)
 					if (batch.length === 1 && batch[0]) return await runOne(name, batch[0], workOptions.data, handler)
 					const results = await Promise.allSettled(batch.map(raw => runOne(name, raw, workOptions.data, handler)))
 					const failed = results.flatMap((r, i) =>
@@ -255,6 +306,8 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 				return
 			}
 			state = 'stopped'
+			for (const timer of timers) clearTimeout(timer)
+			timers.clear()
 			const graceful = stopOptions.graceful ?? true
 			await boss.stop({ graceful, wait: true, close: false, timeout: stopOptions.timeoutMs ?? 30_000 })
 			// Renewal runs until the last job finished: a job still running at the deadline keeps its lease until then.

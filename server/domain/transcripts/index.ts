@@ -225,6 +225,8 @@ export function createTranscripts(deps: {
 			return transcript
 		})
 		if ('refused' in outcome && uploaded) await storage.remove('media', [file.key])
+		// Committed: this process's worker starts it now rather than at its next poll.
+		if (!('refused' in outcome)) jobs.wake('transcript.run')
 		return outcome
 	}
 

@@ -203,3 +203,58 @@ describe.each(testDrivers())('jobs on %s', driver => {
 		await expect(t.db.privileged(tx => jobs.enqueue(tx, 'nope' as 'chat.title', {}))).rejects.toThrow(/JOB_NAMES/)
 	})
 })
+
+/**
+ * The embedded database polls rarely (EMBEDDED_POLLING_SECONDS): this process is the only worker, so it wakes its own
+ * workers. Here the poll never comes (an hour), so each job below runs only if the wake that should start it does,
+ * and never before it is due.
+ */
+describe('jobs on pglite, woken instead of polled', () => {
+	let t: TestDb
+	let jobs: Jobs
+	beforeEach(async () => {
+		t = await createTestDb('pglite')
+		jobs = await createJobs(t.db, { pollingIntervalSeconds: 3600 })
+		await jobs.start()
+	})
+	afterEach(async () => {
+		await jobs?.stop()
+		await t?.dispose()
+	})
+
+	it('runs a failed job again when its retry is due, not before', async () => {
+		const attempts: number[] = []
+		await jobs.work(
+			'workflow.run',
+			async job => {
+				attempts.push(Date.now())
+				if (!job.isLastAttempt) throw new Error('provider unavailable')
+			},
+			{ data, retryLimit: 1, retryDelaySeconds: 1, retryBackoff: false },
+		)
+		await t.db.privileged(tx => jobs.enqueue(tx, 'workflow.run', { runId: 'retried' }))
+		jobs.wake('workflow.run')
+		await waitFor('the retry', () => attempts.length === 2)
+		expect((attempts[1] ?? 0) - (attempts[0] ?? 0)).toBeGreaterThanOrEqual(1_000)
+		await waitFor('no job pending', async () => (await jobs.pendingCount('workflow.run')) === 0)
+	})
+
+	it('runs a job enqueued to start later when it is due, not before', async () => {
+		const ran: number[] = []
+		await jobs.work('generation.poll', async () => void ran.push(Date.now()), { data })
+		const enqueued = Date.now()
+		await t.db.privileged(tx => jobs.enqueue(tx, 'generation.poll', { key: 'later' }, { startAfterSeconds: 1 }))
+		await waitFor('the delayed job', () => ran.length === 1)
+		expect((ran[0] ?? 0) - enqueued).toBeGreaterThanOrEqual(1_000)
+	})
+
+	it('fetches again after a full batch, so one wake runs a backlog', async () => {
+		let runs = 0
+		await jobs.work('chat.title', async () => void runs++, { data, batchSize: 2 })
+		await t.db.privileged(async tx => {
+			for (let i = 0; i < 5; i++) await jobs.enqueue(tx, 'chat.title', { i })
+		})
+		jobs.wake('chat.title')
+		await waitFor('all five jobs', () => runs === 5)
+	})
+})
