@@ -37,17 +37,22 @@ function startRunSpan(name: string, attributes: Record<string, string>): Span {
 	return span
 }
 
+/**
+ * Validation, the foreign-item check and the budget check (`createWorkflows` passes its own). With `reusable`, the
+ * nodes it names (outputs reused from an earlier run) are left out of the price.
+ */
+export type PrepareRun = (
+	tx: Tx,
+	userId: string,
+	definition: unknown,
+	reusable?: (valid: ValidWorkflow) => ReadonlySet<string>,
+) => Promise<(Prepared & { reused: ReadonlySet<string> }) | Refusal>
+
 export function createRunCommands(deps: {
 	db: Db
 	jobs: Jobs
 	generations: Pick<Generations, 'cancel'>
-	/** See `createRuns`: validation, the foreign-item check and the budget check. */
-	prepare(
-		tx: Tx,
-		userId: string,
-		definition: unknown,
-		reusable?: (valid: ValidWorkflow) => ReadonlySet<string>,
-	): Promise<(Prepared & { reused: ReadonlySet<string> }) | Refusal>
+	prepare: PrepareRun
 	/** Reads a run as its owner. */
 	get(actor: Actor, runId: string): Promise<Run | Refusal>
 }) {

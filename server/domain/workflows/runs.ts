@@ -17,19 +17,16 @@
  * ./node-work.ts (what each kind of node does), ./node-requests.ts (a media node's generation request),
  * ./run-rows.ts (row shapes and the job payload), ./graph.ts.
  */
-import type { Db, Tx } from '#server/db/index.ts'
+import type { Db } from '#server/db/index.ts'
 import type { Jobs } from '#server/jobs/index.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { Storage } from '#server/storage/index.ts'
 import type { AudioProjects } from '../audio/projects.ts'
 import type { Generations } from '../generations/index.ts'
-import type { Refusal } from '../refusal.ts'
-import type { Prepared } from './index.ts'
 import { createNodeWork } from './node-work.ts'
 import { createNodeWorker } from './node-worker.ts'
-import { createRunCommands } from './run-commands.ts'
+import { createRunCommands, type PrepareRun } from './run-commands.ts'
 import { createRunReads } from './run-reads.ts'
-import type { ValidWorkflow } from './validate.ts'
 
 export type { NodeOutput, NodeRun, Run, RunStatus, RunSummary } from './run-rows.ts'
 export { NodeJobSchema } from './run-rows.ts'
@@ -39,16 +36,7 @@ export function createRuns(deps: {
 	jobs: Jobs
 	providers: ProviderRegistry
 	generations: Pick<Generations, 'create' | 'get' | 'waitForChange' | 'cancel'>
-	/**
-	 * Validation, the foreign-item check and the budget check. With `reusable`, the nodes it names (outputs reused
-	 * from an earlier run) are left out of the price.
-	 */
-	prepare(
-		tx: Tx,
-		userId: string,
-		definition: unknown,
-		reusable?: (valid: ValidWorkflow) => ReadonlySet<string>,
-	): Promise<(Prepared & { reused: ReadonlySet<string> }) | Refusal>
+	prepare: PrepareRun
 	/** Reads the bytes of library items (transcribe, vision). */
 	storage?: Pick<Storage, 'get'>
 	/** Renders mix nodes. */
