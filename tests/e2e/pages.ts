@@ -4,6 +4,7 @@
  * the same forms a person uses, so the pages show real content.
  */
 import type { APIRequestContext } from '@playwright/test'
+import { waitFor } from '#tests/support/wait.ts'
 
 export type PageCase = { name: string; path: string }
 
@@ -101,11 +102,14 @@ export async function seed(request: APIRequestContext, baseURL: string, email: s
 	})
 	if (transcribed.status() !== 303) throw new Error(`transcribe: ${transcribed.status()} ${await transcribed.text()}`)
 	const transcriptId = idFrom(transcribed.headers().location, '/audio/transcripts')
-	for (let i = 0; i < 120; i++) {
-		const page = await request.get(`/audio/transcripts/${transcriptId}`)
-		if ((await page.text()).includes('data-transcript-status="succeeded"')) break
-		await new Promise(resolve => setTimeout(resolve, 250))
-	}
+	await waitFor(
+		'the transcript to finish',
+		async () =>
+			(await (await request.get(`/audio/transcripts/${transcriptId}`)).text()).includes(
+				'data-transcript-status="succeeded"',
+			),
+		{ timeoutMs: 30_000, intervalMs: 250 },
+	)
 	const generationId = idFrom(image, '/generations')
 	// The editor opens finished images only.
 	await finished(generationId)
@@ -115,31 +119,32 @@ export async function seed(request: APIRequestContext, baseURL: string, email: s
 		await post(`/workflows/${workflowId}`, { intent: 'run' }),
 		`/workflows/${workflowId}/runs`,
 	)
-	for (let i = 0; i < 240; i++) {
-		const page = await request.get(`/workflows/${workflowId}/runs/${workflowRunId}`)
-		if (/data-run-status="(succeeded|failed|canceled)"/.test(await page.text())) break
-		await new Promise(resolve => setTimeout(resolve, 250))
-	}
+	await waitFor(
+		'the workflow run to finish',
+		async () =>
+			/data-run-status="(succeeded|failed|canceled)"/.test(
+				await (await request.get(`/workflows/${workflowId}/runs/${workflowRunId}`)).text(),
+			),
+		{ timeoutMs: 60_000, intervalMs: 250 },
+	)
 	return { chatId, generationId, audioProjectId, transcriptId, workflowId, workflowRunId }
 
 	async function finished(id: string): Promise<void> {
-		for (let i = 0; i < 120; i++) {
-			const r = await request.get(`/api/generations/${id}`)
-			const body = (await r.json()) as { generation?: { status: string } }
-			if (body.generation?.status === 'succeeded') return
-			await new Promise(resolve => setTimeout(resolve, 250))
-		}
-		throw new Error(`generation ${id} did not finish`)
+		await waitFor(
+			`generation ${id} to succeed`,
+			async () => {
+				const body = (await (await request.get(`/api/generations/${id}`)).json()) as {
+					generation?: { status: string }
+				}
+				return body.generation?.status === 'succeeded'
+			},
+			{ timeoutMs: 30_000, intervalMs: 250 },
+		)
 	}
 
 	/** A project with the spoken sound on two tracks, imported as a file once the sound is done. */
 	async function audioProject(soundId: string): Promise<string> {
-		for (let i = 0; i < 120; i++) {
-			const r = await request.get(`/api/generations/${soundId}`)
-			const body = (await r.json()) as { generation?: { status: string } }
-			if (body.generation?.status === 'succeeded') break
-			await new Promise(resolve => setTimeout(resolve, 250))
-		}
+		await finished(soundId)
 		const clip = (id: string, start: number, trimOut: number) => ({
 			id,
 			generationId: soundId,

@@ -27,6 +27,7 @@ import {
 	pgliteHandle,
 	runScript,
 } from '#server/db/index.ts'
+import { waitFor } from './wait.ts'
 
 export type TestDriver = 'pglite' | 'postgres'
 
@@ -243,4 +244,23 @@ export async function createGeneration(
 		),
 	)
 	return rows[0] ?? Promise.reject(new Error('createGeneration inserted nothing'))
+}
+
+/**
+ * Until the database's clock, to the millisecond (as a `Date` reads a timestamp back), is past `at`: whatever is
+ * written after this carries a later time. For tests that order rows by time on a clock that ticks in milliseconds.
+ */
+export function databaseClockPast(db: Db, at: Date): Promise<true> {
+	return waitFor(
+		`the database clock to pass ${at.toISOString()}`,
+		async () => {
+			const { rows } = await db.privileged(tx =>
+				tx.query<{ past: boolean }>("select date_trunc('milliseconds', clock_timestamp()) > $1::timestamptz as past", [
+					at.toISOString(),
+				]),
+			)
+			return rows[0]?.past === true
+		},
+		{ intervalMs: 1 },
+	)
 }

@@ -11,6 +11,7 @@ import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
+import { waitFor } from './wait.ts'
 
 export function sharedRedisUrl(): string | null {
 	return process.env.REDIS_URL?.trim() || null
@@ -178,12 +179,11 @@ export async function startPrivateRedis(options: { start?: boolean } = {}): Prom
 }
 
 async function waitForReady(output: () => string, port: number, timeoutMs: number): Promise<void> {
-	const deadline = Date.now() + timeoutMs
-	for (;;) {
-		if (output().includes('Ready to accept connections') && (await ping(port))) return
-		if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`)
-		await new Promise(resolve => setTimeout(resolve, 50))
-	}
+	await waitFor(
+		`redis-server on port ${port} to answer`,
+		async () => output().includes('Ready to accept connections') && (await ping(port)),
+		{ timeoutMs, detail: () => output() },
+	)
 }
 
 function ping(port: number): Promise<boolean> {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { waitFor } from './wait.ts'
 
 export type RunningServer = {
 	url: string
@@ -78,17 +79,19 @@ export async function startServer(
 	args: string[] = [],
 ): Promise<RunningServer> {
 	const { child, exited, output } = spawnServer(env, args)
-	const deadline = Date.now() + timeoutMs
-	let port = 0
-	while (port === 0) {
-		const match = /listening on http:\/\/[^:\s]+:(\d+)/.exec(output()) ?? /"port":(\d+)/.exec(output())
-		if (match?.[1]) port = Number(match[1])
-		else if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`)
-		else if (Date.now() > deadline) {
-			child.kill('SIGKILL')
-			throw new Error(`server did not start in ${timeoutMs} ms:\n${output()}`)
-		} else await new Promise(resolve => setTimeout(resolve, 50))
-	}
+	const port = await waitFor(
+		'the server to listen',
+		() => {
+			const match = /listening on http:\/\/[^:\s]+:(\d+)/.exec(output()) ?? /"port":(\d+)/.exec(output())
+			if (match?.[1]) return Number(match[1])
+			if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`)
+			return 0
+		},
+		{ timeoutMs, intervalMs: 50, detail: () => `not started in ${timeoutMs} ms:\n${output()}` },
+	).catch((error: unknown) => {
+		if (child.exitCode === null) child.kill('SIGKILL')
+		throw error
+	})
 	return {
 		url: `http://127.0.0.1:${port}`,
 		port,

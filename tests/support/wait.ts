@@ -5,17 +5,21 @@
 
 type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>
 
-/** Calls `probe` until it returns something truthy (returned), or throws after `timeoutMs` naming `what`. */
+/**
+ * Calls `probe` until it returns something truthy (returned), or throws after `timeoutMs` naming `what` (and, with
+ * `detail`, what was seen last: a status, a process's output). A probe that throws stops the wait with its error.
+ */
 export async function waitFor<T>(
 	what: string,
 	probe: () => T | Promise<T>,
-	options: { timeoutMs?: number; intervalMs?: number } = {},
+	options: { timeoutMs?: number; intervalMs?: number; detail?: () => string } = {},
 ): Promise<Truthy<T>> {
 	const deadline = Date.now() + (options.timeoutMs ?? 15_000)
 	for (;;) {
 		const value = await probe()
 		if (value) return value as Truthy<T>
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+		if (Date.now() > deadline)
+			throw new Error(`timed out waiting for ${what}${options.detail ? `: ${options.detail()}` : ''}`)
 		await new Promise(resolve => setTimeout(resolve, options.intervalMs ?? 50))
 	}
 }

@@ -10,18 +10,24 @@ import { formatTranscript } from '#server/domain/transcripts/formats.ts'
 import type { Services } from '#server/services.ts'
 import { startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
+import { settle as settleGeneration } from '#tests/support/generations.ts'
 import { pdf, wav } from '#tests/support/samples.ts'
 import { startTestServices, type TestServices } from '#tests/support/services.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
+/** The transcript once it is no longer queued or running. */
 async function settle(services: Services, userId: string, id: string): Promise<Transcript> {
-	const deadline = Date.now() + 30_000
-	for (;;) {
-		const t = await services.transcripts.get({ id: userId }, id)
-		if ('refused' in t) throw new Error(t.message)
-		if (t.status !== 'queued' && t.status !== 'running') return t
-		if (Date.now() > deadline) throw new Error(`transcript still ${t.status}`)
-		await new Promise(resolve => setTimeout(resolve, 100))
-	}
+	let last = ''
+	return waitFor(
+		`transcript ${id} to finish`,
+		async () => {
+			const t = await services.transcripts.get({ id: userId }, id)
+			if ('refused' in t) throw new Error(t.message)
+			last = t.status
+			return t.status !== 'queued' && t.status !== 'running' && t
+		},
+		{ timeoutMs: 30_000, intervalMs: 100, detail: () => `still ${last}` },
+	)
 }
 
 function made(result: Transcript | { refused: true; message: string }): Transcript {
@@ -158,11 +164,7 @@ describe.each(testDrivers())('transcription on %s', driver => {
 			durationSeconds: 3,
 		})
 		if ('refused' in g) throw new Error(g.message)
-		for (let i = 0; i < 100; i++) {
-			const current = await services.generations.get(owner, g.generation.id)
-			if (!('refused' in current) && current.status === 'succeeded') break
-			await new Promise(resolve => setTimeout(resolve, 100))
-		}
+		expect((await settleGeneration(services, owner.id, g.generation.id)).status).toBe('succeeded')
 		const done = await settle(
 			services,
 			owner.id,

@@ -12,7 +12,7 @@ import type { Refusal } from '#server/domain/refusal.ts'
 import type { Services } from '#server/services.ts'
 import { STUB_PNG, startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import type { OpenAIStub } from '#tests/fixtures/openai-stub.ts'
-import { createUser, testDrivers } from '#tests/support/database.ts'
+import { createUser, databaseClockPast, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
 import { firstOf, waitFor } from '#tests/support/wait.ts'
@@ -303,9 +303,10 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		const titles = ['Sourdough starter', 'Quarterly taxes', 'Trip to Lisbon', 'Garden plans', 'Kayak repair']
 		const ids: string[] = []
 		for (const title of titles) {
-			ids.push(ok(await chat.create(user, { model: 'offline:chat', title })).id)
+			const conversation = ok(await chat.create(user, { model: 'offline:chat', title }))
+			ids.push(conversation.id)
 			// PGlite's clock ticks in milliseconds: keep the creation times apart so "newest first" has one answer.
-			await new Promise(resolve => setTimeout(resolve, 3))
+			await databaseClockPast(services.db, conversation.createdAt)
 		}
 		ok(await chat.send(user, ids[3] ?? '', { content: 'Which tomatoes grow well in shade?' }, { wait: true }))
 		expect(await chat.setPinned(user, ids[0] ?? '', true)).toBe(true)

@@ -6,6 +6,7 @@ import {
 	createGeneration,
 	createTestDb,
 	createUser,
+	databaseClockPast,
 	type TestDb,
 	testDrivers,
 } from '#tests/support/database.ts'
@@ -139,7 +140,7 @@ describe.each(testDrivers())('constraints on %s', driver => {
 		const before = await t.db.privileged(tx =>
 			tx.query<{ updated_at: Date }>('select updated_at from generations where id = $1', [generation.id]),
 		)
-		await new Promise(resolve => setTimeout(resolve, 5))
+		await databaseClockPast(t.db, before.rows[0]!.updated_at)
 		const after = await t.db.privileged(tx =>
 			tx.query<{ updated_at: Date }>("update generations set status = 'running' where id = $1 returning updated_at", [
 				generation.id,

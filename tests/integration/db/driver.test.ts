@@ -2,9 +2,9 @@
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPgliteDb, createDb, type Db } from '#server/db/index.ts'
+import { sleep } from '#server/sleep.ts'
 import { createTestDb, createUser, makeTempDir, type TestDb, testDrivers } from '#tests/support/database.ts'
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+import { waitFor } from '#tests/support/wait.ts'
 
 describe.each(testDrivers())('Db on %s', driver => {
 	let t: TestDb
@@ -106,6 +106,8 @@ describe.each(testDrivers())('Db on %s', driver => {
 						"select (definition->>'n')::int as n from workflows where id = $1 for update",
 						[id],
 					)
+					// The pause between read and write is the race under test: it gives the other callers the chance to
+					// read the same value, which only isolation between them stops. No condition to wait for here.
 					await sleep(3)
 					await tx.query("update workflows set definition = jsonb_build_object('n', $1::int) where id = $2", [
 						(current.rows[0]?.n ?? 0) + 1,
@@ -124,14 +126,18 @@ describe.each(testDrivers())('Db on %s', driver => {
 		const gate = new Promise<void>(resolve => {
 			release = resolve
 		})
+		let inserted = false
 		const open = db.privileged(async tx => {
 			await tx.query("insert into webhook_events (id, provider) values ('uncommitted', 'replicate')")
+			inserted = true
 			await gate
 			throw new Error('roll back')
 		})
-		await sleep(20)
+		await waitFor('the open transaction to hold its row', () => inserted)
 		const outside = db.privilegedExecuteSql("select count(*) as n from webhook_events where id = 'uncommitted'")
-		await sleep(20)
+		// On a pool the statement runs beside the open transaction and answers at once; on PGlite's one connection it
+		// waits its turn behind it, so there is no answer to wait for: it gets 20 ms to run (and wrongly join) first.
+		await Promise.race([outside, sleep(20)])
 		release()
 		await expect(open).rejects.toThrow('roll back')
 		expect((await outside).rows[0]?.n).toBe(0)

@@ -159,6 +159,7 @@ describe.each(testDrivers())('jobs on %s', driver => {
 			'generation.run',
 			async () => {
 				started = true
+				// The job's own length (a slow job is what a graceful stop must wait for), not a wait for anything.
 				await sleep(1_000)
 				finished = true
 			},

@@ -31,14 +31,17 @@ async function waitFor(
 	until: (g: GenerationJson) => boolean,
 	timeoutMs = 20_000,
 ) {
-	const deadline = Date.now() + timeoutMs
-	for (;;) {
-		const response = await fetch(`${server.url}/api/generations/${id}`, { headers: as(user, server.url) })
-		const body = (await response.json()) as { generation: GenerationJson }
-		if (until(body.generation)) return body.generation
-		if (Date.now() > deadline) throw new Error(`generation ${id} is still ${body.generation.status}`)
-		await new Promise(resolve => setTimeout(resolve, 100))
-	}
+	let status = ''
+	return waitUntil(
+		`generation ${id} to reach the state asked for`,
+		async () => {
+			const response = await fetch(`${server.url}/api/generations/${id}`, { headers: as(user, server.url) })
+			const { generation } = (await response.json()) as { generation: GenerationJson }
+			status = generation.status
+			return until(generation) && generation
+		},
+		{ timeoutMs, intervalMs: 100, detail: () => `still ${status}` },
+	)
 }
 
 async function generate(
@@ -207,12 +210,13 @@ describe('the process', () => {
 			).json()) as {
 				generation: GenerationJson
 			}
-			// The page of a pending generation streams for a moment, waiting for the next state.
+			// The page of a pending generation streams for a moment, waiting for the next state: once its headers have
+			// come, the request is in flight (its body still to come) when the signal arrives.
 			const started = Date.now()
-			const pending = fetch(`${server.url}/generations/${created.generation.id}`, { headers: as(user, server.url) })
-			await new Promise(resolve => setTimeout(resolve, 300))
+			const response = await fetch(`${server.url}/generations/${created.generation.id}`, {
+				headers: as(user, server.url),
+			})
 			server.child.kill('SIGTERM')
-			const response = await pending
 			expect(response.status).toBe(200)
 			expect(await response.text()).toContain('data-generation-status')
 			expect(Date.now() - started).toBeGreaterThan(1000)

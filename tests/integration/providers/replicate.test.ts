@@ -300,7 +300,9 @@ describe('failures', () => {
 		stub.enqueue('create', { delayMs: 5_000 })
 		const controller = new AbortController()
 		const pending = providers.video('replicate:minimax/video-01').run({ prompt: 'x' }, controller.signal)
-		setTimeout(() => controller.abort(), 50)
+		// Canceled while the vendor holds the request back.
+		await waitFor('the create request to reach the vendor', () => creates().length > 0)
+		controller.abort()
 		await expect(pending).rejects.toMatchObject({ code: 'canceled', retryable: false })
 	})
 

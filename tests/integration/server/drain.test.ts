@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { expect, test } from 'vitest'
 import { as, signUp } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
 const loadScript = fileURLToPath(new URL('./keepalive-load.ts', import.meta.url))
 
@@ -51,11 +52,10 @@ test('SIGTERM under keep-alive load: no resets, event streams end with a retry h
 		load.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
 		load.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
 		const answeredSoFar = () => Math.max(0, ...[...output.matchAll(/"progress":(\d+)/g)].map(m => Number(m[1])))
-		const loaded = Date.now() + 20_000
-		while (answeredSoFar() < 200) {
-			if (Date.now() > loaded) throw new Error(`the load did not get going:\n${output}\n${server.output()}`)
-			await new Promise(resolve => setTimeout(resolve, 50))
-		}
+		await waitFor('the load to get going (200 answers)', () => answeredSoFar() >= 200, {
+			timeoutMs: 20_000,
+			detail: () => `\n${output}\n${server.output()}`,
+		})
 
 		const signalled = Date.now()
 		server.child.kill('SIGTERM')

@@ -7,6 +7,7 @@
  * Usage: node --import tsx keepalive-load.ts <baseUrl> <connections> <path>
  */
 import http from 'node:http'
+import { sleep } from '#server/sleep.ts'
 
 const [baseUrl, connections, path] = process.argv.slice(2)
 if (!baseUrl || !connections || !path) throw new Error('usage: keepalive-load.ts <baseUrl> <connections> <path>')
@@ -47,7 +48,8 @@ async function loop() {
 			const code = (error as NodeJS.ErrnoException).code ?? ''
 			if (code === 'ECONNREFUSED') {
 				summary.refused++
-				await new Promise(resolve => setTimeout(resolve, 20))
+				// Pacing the load, not waiting for anything: a refused connection is tried again a moment later.
+				await sleep(20)
 			} else if (code === 'ECONNRESET' || code === 'EPIPE') summary.resets++
 			else summary.other.push(`${code} ${error instanceof Error ? error.message : String(error)}`)
 		}

@@ -10,6 +10,7 @@ import { startReplicateStub, type ReplicateStub } from '#tests/fixtures/replicat
 import { as, signUp, type SignedIn } from '#tests/support/http-auth.ts'
 import { freePort } from '#tests/support/redis.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
+import { waitFor } from '#tests/support/wait.ts'
 import { UUID_SOURCE } from '#server/uuid.ts'
 
 const SERVER = 2
@@ -143,15 +144,17 @@ describe('exporting to an OTLP endpoint', () => {
 		const { generation } = (await response.json()) as { generation: { id: string } }
 
 		// Done once the webhook completed it.
-		const deadline = Date.now() + 30_000
-		for (;;) {
-			const poll = await fetch(`${server.url}/api/generations/${generation.id}`, { headers: as(user, server.url) })
-			const { generation: current } = (await poll.json()) as { generation: { status: string } }
-			if (current.status === 'succeeded') break
-			expect(current.status).not.toBe('failed')
-			if (Date.now() > deadline) throw new Error(`generation still ${current.status}`)
-			await new Promise(resolve => setTimeout(resolve, 100))
-		}
+		let status = ''
+		await waitFor(
+			`generation ${generation.id} to succeed`,
+			async () => {
+				const poll = await fetch(`${server.url}/api/generations/${generation.id}`, { headers: as(user, server.url) })
+				status = ((await poll.json()) as { generation: { status: string } }).generation.status
+				expect(status).not.toBe('failed')
+				return status === 'succeeded'
+			},
+			{ timeoutMs: 30_000, intervalMs: 100, detail: () => `still ${status}` },
+		)
 		expect(replicate.webhooks.map(w => w.status)).toEqual([200])
 
 		await collector.waitFor(
@@ -280,10 +283,7 @@ describe('without an OTLP endpoint', () => {
 		expect(traceId).toMatch(/^[0-9a-f]{32}$/)
 		const again = await fetch(`${server.url}/`)
 		expect(again.headers.get('x-trace-id')).not.toBe(traceId)
-		const deadline = Date.now() + 5_000
-		while (!lines().some(l => l.request_id === 'no-otel') && Date.now() < deadline) {
-			await new Promise(resolve => setTimeout(resolve, 50))
-		}
+		await waitFor("the request's log line", () => lines().some(l => l.request_id === 'no-otel'), { timeoutMs: 5_000 })
 		expect(lines().find(l => l.request_id === 'no-otel')).toMatchObject({ message: 'request', trace_id: traceId })
 	})
 })

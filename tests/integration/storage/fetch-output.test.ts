@@ -7,6 +7,7 @@ import {
 	type FetchOutputOptions,
 } from '#server/storage/fetch-output.ts'
 import { encoded, png } from '#tests/support/samples.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
 /**
  * A raw TCP server speaking HTTP/1.1 by hand on 127.0.0.1, so a test controls every byte: wrong or missing
@@ -284,8 +285,12 @@ describe('fetchOutput', () => {
 
 	it('stops when the caller cancels', async () => {
 		const controller = new AbortController()
-		setTimeout(() => controller.abort(), 100)
-		const error = await refusal(`http://127.0.0.1:${port}/stall-headers`, { ...stub, signal: controller.signal })
+		const before = seen.length
+		const pending = refusal(`http://127.0.0.1:${port}/stall-headers`, { ...stub, signal: controller.signal })
+		// Canceled while it waits for an answer: once the server has the request.
+		await waitFor('the request to reach the server', () => seen.length > before)
+		controller.abort()
+		const error = await pending
 		expect(error.code).toBe('aborted')
 	})
 })

@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest'
 import { createScratchPostgresDatabase } from '#tests/support/database.ts'
 import { as, signUp } from '#tests/support/http-auth.ts'
 import { spawnServer, startServer } from '#tests/support/server.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
 const LIMITS = 'signup=1000/3600,generation=1000/60'
 
@@ -60,19 +61,18 @@ describe.each(process.env.DATABASE_URL ? ['postgres'] : [])('local media across 
 				})
 				expect(created.status).toBe(202)
 				const { generation } = (await created.json()) as { generation: { id: string } }
-				const deadline = Date.now() + 30_000
-				for (;;) {
-					const body = (await (
-						await fetch(`${server.url}/api/generations/${generation.id}`, { headers: as(user, server.url) })
-					).json()) as { generation: { status: string; outputs: Array<{ url: string }> } }
-					if (body.generation.status === 'succeeded') {
-						urls.push(...body.generation.outputs.map(o => o.url))
-						break
-					}
-					expect(body.generation.status).not.toBe('failed')
-					if (Date.now() > deadline) throw new Error(`generation still ${body.generation.status}`)
-					await new Promise(resolve => setTimeout(resolve, 100))
-				}
+				const done = await waitFor(
+					`generation ${generation.id} to succeed`,
+					async () => {
+						const body = (await (
+							await fetch(`${server.url}/api/generations/${generation.id}`, { headers: as(user, server.url) })
+						).json()) as { generation: { status: string; outputs: Array<{ url: string }> } }
+						expect(body.generation.status).not.toBe('failed')
+						return body.generation.status === 'succeeded' && body.generation
+					},
+					{ timeoutMs: 30_000, intervalMs: 100 },
+				)
+				urls.push(...done.outputs.map(o => o.url))
 			}
 			expect(urls.length).toBeGreaterThanOrEqual(4)
 			for (const url of urls) {

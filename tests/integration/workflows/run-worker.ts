@@ -7,6 +7,7 @@
  */
 import { loadConfig } from '#server/config.ts'
 import { createServices } from '#server/services.ts'
+import { sleep } from '#server/sleep.ts'
 import { createUser } from '#tests/support/database.ts'
 
 const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
@@ -59,7 +60,8 @@ async function main(mode: string | undefined) {
 			const nodes = run.nodes.map(n => [n.nodeId, n.status, n.generationId, n.completedAt?.toISOString() ?? null])
 			process.stdout.write(`nodes ${JSON.stringify({ status: run.status, nodes })}\n`)
 		}
-		await new Promise(resolve => setTimeout(resolve, 100))
+		// The parent test reads these reports and decides when to kill this process; this only paces them.
+		await sleep(100)
 	}
 }
 

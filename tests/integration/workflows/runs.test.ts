@@ -6,16 +6,12 @@
  */
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Run } from '#server/domain/workflows/runs.ts'
 import type { Services } from '#server/services.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
-
-const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
-	from: { node: from, port: fromPort },
-	to: { node: to, port: toPort },
-})
+import { waitFor } from '#tests/support/wait.ts'
+import { edge, saveWorkflow, settleRun, startRun as startRunOf } from '#tests/support/workflows.ts'
 
 /** Topic → two templates side by side → a chat reply and an image → collected. */
 const diamond = {
@@ -50,29 +46,20 @@ describe.each(testDrivers())('workflow runs on %s', driver => {
 	let t: TestServices
 	let services: Services
 
-	async function settle(userId: string, runId: string, timeoutMs = 30_000): Promise<Run> {
-		const deadline = Date.now() + timeoutMs
-		for (;;) {
-			const run = await services.workflows.runs.get({ id: userId }, runId)
-			if ('refused' in run) throw new Error(run.message)
-			if (!['queued', 'running'].includes(run.status)) return run
-			if (Date.now() > deadline)
-				throw new Error(`run still ${run.status}: ${JSON.stringify(run.nodes.map(n => [n.nodeId, n.status]))}`)
-			await new Promise(resolve => setTimeout(resolve, 100))
-		}
-	}
-
-	async function workflow(userId: string, definition: unknown): Promise<string> {
-		const created = await services.workflows.create({ id: userId }, 'Test workflow', definition)
-		if ('refused' in created) throw new Error(created.message)
-		return created.id
-	}
-
-	async function startRun(userId: string, workflowId: string): Promise<string> {
-		const started = await services.workflows.runs.start({ id: userId }, workflowId)
-		if ('refused' in started) throw new Error(started.message)
-		return started.runId
-	}
+	// The shared helpers, with this suite's services.
+	const settle = (userId: string, runId: string) => settleRun(services, userId, runId, 30_000)
+	const workflow = (userId: string, definition: unknown) => saveWorkflow(services, userId, definition)
+	const startRun = (userId: string, workflowId: string) => startRunOf(services, userId, workflowId)
+	/** Until no `workflow.run` job is waiting: every job delivered has been taken (and done, or dropped). */
+	const drained = () =>
+		waitFor(
+			'every workflow.run job to be taken',
+			async () => (await services.jobs.pendingCount('workflow.run')) === 0,
+			{
+				timeoutMs: 10_000,
+				intervalMs: 100,
+			},
+		)
 
 	const count = async (sql: string, params: unknown[]) =>
 		Number((await services.db.privileged(tx => tx.query<{ n: number }>(sql, params))).rows[0]?.n)
@@ -157,10 +144,8 @@ describe.each(testDrivers())('workflow runs on %s', driver => {
 
 	test('cancel stops the pending nodes; their jobs do nothing when they come', async () => {
 		const { userId, runId } = canceledRun
-		// The workers have started since: give the canceled run's queued root job time to be taken and dropped.
-		const deadline = Date.now() + 10_000
-		while ((await services.jobs.pendingCount('workflow.run')) > 0 && Date.now() < deadline)
-			await new Promise(resolve => setTimeout(resolve, 100))
+		// The workers have started since: the canceled run's queued root job is taken and dropped.
+		await drained()
 		const run = await services.workflows.runs.get({ id: userId }, runId)
 		if ('refused' in run) throw new Error(run.message)
 		expect(run.status).toBe('canceled')
@@ -194,9 +179,7 @@ describe.each(testDrivers())('workflow runs on %s', driver => {
 			for (const nodeId of ['pic', 'post', 'topic']) await services.jobs.enqueue(tx, 'workflow.run', { runId, nodeId })
 		})
 		services.jobs.wake('workflow.run')
-		const deadline = Date.now() + 10_000
-		while ((await services.jobs.pendingCount('workflow.run')) > 0 && Date.now() < deadline)
-			await new Promise(resolve => setTimeout(resolve, 100))
+		await drained()
 		const again = await services.workflows.runs.get(user, runId)
 		expect(again).toEqual(first)
 		// The picture and the chat reply (kept as a text item): one each.

@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import { createLiveReplies, eventsOf } from '#server/domain/chat/live.ts'
 import type { ReplyEvent } from '#server/domain/chat/live.ts'
+import { waitFor } from '#tests/support/wait.ts'
 
-async function collect(events: AsyncIterable<ReplyEvent>): Promise<ReplyEvent[]> {
-	const out: ReplyEvent[] = []
+/** Every event of the stream, once it ends; `out` shows them as they come. */
+async function collect(events: AsyncIterable<ReplyEvent>, out: ReplyEvent[] = []): Promise<ReplyEvent[]> {
 	for await (const event of events) out.push(event)
 	return out
 }
@@ -28,10 +29,14 @@ describe('the in-process registry of replies being written', () => {
 	test('two followers see the same stream; one leaving does not disturb the other', async () => {
 		const reply = createLiveReplies().open('m2')
 		const leaving = new AbortController()
-		const a = collect(eventsOf(l => reply.subscribe(l), leaving.signal))
+		const seenByA: ReplyEvent[] = []
+		const a = collect(
+			eventsOf(l => reply.subscribe(l), leaving.signal),
+			seenByA,
+		)
 		const b = collect(eventsOf(l => reply.subscribe(l), new AbortController().signal))
 		reply.push('x')
-		await new Promise(resolve => setTimeout(resolve, 5))
+		await waitFor('the leaving follower to see the delta', () => seenByA.some(e => e.type === 'delta'))
 		leaving.abort()
 		reply.push('y')
 		reply.finish('stopped', null)
