@@ -252,16 +252,6 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 					ready={doc.strokes.length > 0}
 					onInpaint={() => void inpaint()}
 				/>
-				<CropPanel
-					crop={doc.crop}
-					busy={busy}
-					onAspect={ratio => {
-						history.commit({ ...doc, crop: centredCrop(ratio, width, height) })
-						setTool('crop')
-					}}
-					onCrop={crop}
-					onClear={() => history.commit({ ...doc, crop: null })}
-				/>
 				<LayersPanel
 					shapes={doc.shapes}
 					selected={selectedShape}
@@ -276,6 +266,16 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 					onColor={setColor}
 					onChange={updateSelected}
 					onSave={() => void saveAsNew()}
+				/>
+				<CropPanel
+					crop={doc.crop}
+					busy={busy}
+					onAspect={ratio => {
+						history.commit({ ...doc, crop: centredCrop(ratio, width, height) })
+						setTool('crop')
+					}}
+					onCrop={crop}
+					onClear={() => history.commit({ ...doc, crop: null })}
 				/>
 			</aside>
 		</div>
