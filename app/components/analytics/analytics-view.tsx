@@ -6,12 +6,14 @@ import type { ReactNode } from 'react'
 import type { AnalyticsReport } from '#server/domain/usage/analytics.ts'
 import type { AnalyticsRange, AnalyticsRangeKind } from '#server/domain/usage/schema.ts'
 import { Download } from '#app/components/icons/index.tsx'
-import { BarList, BudgetBar, DailyCostChart, Legend } from './charts.tsx'
+import { BarList, BudgetBar, DailyChart, Legend } from './charts.tsx'
+import type { ChartMetric } from './charts.tsx'
 import {
 	capabilityColor,
 	capabilityLabel,
 	formatCompact,
 	formatCount,
+	formatDay,
 	formatLongDay,
 	formatRange,
 	formatSeconds,
@@ -223,15 +225,23 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 	const { range, totals, byDay, byModel, byCapability } = report
 	const capabilities = byCapability.map(c => c.capability)
 	const tokens = totals.inputTokens + totals.outputTokens
+	const rangeText = formatRange(range.from, range.to)
+	// Free (demo) models cost nothing: then the charts count calls, so they still show something.
+	const metric: ChartMetric = totals.costMicros > 0 ? 'cost' : 'calls'
+	const value = (t: { costMicros: number; calls: number }) => (metric === 'cost' ? t.costMicros : t.calls)
+	const show = (t: { costMicros: number; calls: number }) =>
+		metric === 'cost' ? formatUsd(t.costMicros) : `${formatCount(t.calls)} ${t.calls === 1 ? 'call' : 'calls'}`
 	const busiest = byDay.reduce<(typeof byDay)[number] | null>(
-		(best, d) => (best === null || d.costMicros > best.costMicros ? d : best),
+		(best, d) => (best === null || value(d) > value(best) ? d : best),
 		null,
 	)
-	const rangeText = formatRange(range.from, range.to)
+	const Metric = metric === 'cost' ? 'Cost' : 'Calls'
+	const weekly = report.bucket === 'week'
+	const per = weekly ? 'week' : 'day'
 	const dayLabel =
-		`Cost by day, ${rangeText}, stacked by capability: ${formatUsd(totals.costMicros)} in all` +
-		(busiest && busiest.costMicros > 0
-			? `; the most on ${formatLongDay(busiest.day)}, ${formatUsd(busiest.costMicros)}.`
+		`${Metric} by ${per}, ${rangeText}, stacked by capability: ${show(totals)} in all` +
+		(busiest && value(busiest) > 0
+			? `; the most ${weekly ? 'in the week of' : 'on'} ${formatLongDay(busiest.day)}, ${show(busiest)}.`
 			: '.')
 	return (
 		<div className="space-y-6" data-analytics-range={`${range.from}..${range.to}`}>
@@ -274,11 +284,21 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 					</dl>
 
 					<TableCard
-						title="Cost by day"
+						title={`${Metric} by ${per}`}
 						id="by-day"
 						wide
-						description={<Legend capabilities={capabilities} />}
-						chart={<DailyCostChart days={byDay} capabilities={capabilities} label={dayLabel} />}
+						description={
+							<>
+								{weekly ? <p className="mb-2">Weeks run Monday to Sunday (UTC); the export has every day.</p> : null}
+								{metric === 'calls' ? (
+									<p className="mb-2">
+										Nothing in this range cost money (demo models are free), so the charts count calls.
+									</p>
+								) : null}
+								<Legend capabilities={capabilities} />
+							</>
+						}
+						chart={<DailyChart days={byDay} capabilities={capabilities} label={dayLabel} metric={metric} />}
 					>
 						<div
 							className="max-h-72 overflow-auto rounded-lg border border-line"
@@ -289,12 +309,12 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 						>
 							<table className="w-full text-sm" data-analytics-table="by-day">
 								<caption id="by-day-caption" className="sr-only">
-									Cost and calls by day (UTC), {rangeText}
+									Cost and calls by {per} (UTC), {rangeText}
 								</caption>
 								<thead className="sticky top-0 bg-surface">
 									<tr className="border-b border-line">
 										<th scope="col" className={th}>
-											Day
+											{weekly ? 'Week' : 'Day'}
 										</th>
 										<th scope="col" className={thRight}>
 											Calls
@@ -311,7 +331,14 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 											className={`border-b border-line last:border-0 ${day.calls === 0 ? 'text-fg-muted' : ''}`}
 										>
 											<th scope="row" className={`${td} text-left font-normal`}>
-												<time dateTime={day.day}>{formatWeekday(day.day)}</time>
+												{weekly ? (
+													<>
+														<time dateTime={day.day}>{formatDay(day.day)}</time>–
+														<time dateTime={day.to}>{formatDay(day.to)}</time>
+													</>
+												) : (
+													<time dateTime={day.day}>{formatWeekday(day.day)}</time>
+												)}
 											</th>
 											<td className={tdRight}>{formatCount(day.calls)}</td>
 											<td className={tdRight}>{formatUsd(day.costMicros)}</td>
@@ -330,14 +357,14 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 							chart={
 								<BarList
 									name="cost-by-capability"
-									label={`Cost by capability, ${rangeText}: ${byCapability
-										.map(c => `${capabilityLabel(c.capability)} ${formatUsd(c.costMicros)}`)
+									label={`${Metric} by capability, ${rangeText}: ${byCapability
+										.map(c => `${capabilityLabel(c.capability)} ${show(c)}`)
 										.join(', ')}.`}
 									rows={byCapability.map(c => ({
 										key: c.capability,
 										capability: c.capability,
-										value: c.costMicros,
-										valueText: formatUsd(c.costMicros),
+										value: value(c),
+										valueText: show(c),
 										label: (
 											<span className="flex items-center gap-2">
 												<span
@@ -364,14 +391,14 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 							chart={
 								<BarList
 									name="cost-by-model"
-									label={`Cost by model, ${rangeText}: ${byModel
+									label={`${Metric} by model, ${rangeText}: ${byModel
 										.slice(0, 8)
-										.map(m => `${m.model} ${formatUsd(m.costMicros)}`)
+										.map(m => `${m.model} ${show(m)}`)
 										.join(', ')}${byModel.length > 8 ? ', and more' : ''}.`}
 									rows={byModel.map(m => ({
 										key: m.model,
-										value: m.costMicros,
-										valueText: formatUsd(m.costMicros),
+										value: value(m),
+										valueText: show(m),
 										label: <span className="font-mono text-[13px]">{m.model}</span>,
 									}))}
 								/>

@@ -15,33 +15,51 @@ export function niceCeiling(value: number): number {
 	return 10 * power
 }
 
-export type DayBar = { day: string; costMicros: number; calls: number; costByCapability: Record<string, number> }
+export type DayBar = {
+	day: string
+	to: string
+	costMicros: number
+	calls: number
+	costByCapability: Record<string, number>
+	callsByCapability: Record<string, number>
+}
+
+/** What the bars measure: money, or — when nothing in the range cost any (free demo models) — calls. */
+export type ChartMetric = 'cost' | 'calls'
+
+const formatCalls = (n: number) => `${Number(n.toFixed(1))}`
 
 const BAR_SLOT = 10
 const BAR_GAP_RATIO = 0.25
 
-/** Cost by day, each bar stacked by capability, with the axis's top and middle and the range's first and last day. */
-export function DailyCostChart({
+/** Cost (or calls) by day, each bar stacked by capability, with the axis's top and middle and the first and last day. */
+export function DailyChart({
 	days,
 	capabilities,
 	label,
+	metric,
 }: {
 	days: DayBar[]
 	/** Stacking order, bottom first (the biggest spenders). */
 	capabilities: string[]
 	label: string
+	metric: ChartMetric
 }) {
-	const peak = Math.max(0, ...days.map(d => d.costMicros))
-	const top = niceCeiling(peak)
+	const total = (d: DayBar) => (metric === 'cost' ? d.costMicros : d.calls)
+	const part = (d: DayBar, capability: string) =>
+		(metric === 'cost' ? d.costByCapability[capability] : d.callsByCapability[capability]) ?? 0
+	const axis = metric === 'cost' ? formatUsd : formatCalls
+	const peak = Math.max(0, ...days.map(total))
+	const top = metric === 'cost' ? niceCeiling(peak) : Math.max(2, niceCeiling(peak))
 	const width = Math.max(1, days.length) * BAR_SLOT
 	const gap = days.length > 120 ? 0 : BAR_SLOT * BAR_GAP_RATIO
 	const middle = days[Math.floor((days.length - 1) / 2)]
 	return (
 		<div className="grid grid-cols-[auto_1fr] gap-x-2">
 			<div aria-hidden="true" className="relative w-12 text-right text-xs tabular-nums text-fg-muted">
-				<span className="absolute right-0 top-0 -translate-y-1/2">{formatUsd(top)}</span>
-				<span className="absolute right-0 top-1/2 -translate-y-1/2">{formatUsd(top / 2)}</span>
-				<span className="absolute bottom-0 right-0 translate-y-1/2">$0</span>
+				<span className="absolute right-0 top-0 -translate-y-1/2">{axis(top)}</span>
+				<span className="absolute right-0 top-1/2 -translate-y-1/2">{axis(top / 2)}</span>
+				<span className="absolute bottom-0 right-0 translate-y-1/2">{metric === 'cost' ? '$0' : '0'}</span>
 			</div>
 			<svg
 				role="img"
@@ -49,7 +67,7 @@ export function DailyCostChart({
 				viewBox={`0 0 ${width} 100`}
 				preserveAspectRatio="none"
 				className="h-48 w-full overflow-visible sm:h-56"
-				data-chart="cost-by-day"
+				data-chart={`${metric}-by-day`}
 			>
 				<title>{label}</title>
 				{[0, 50, 100].map(y => (
@@ -70,13 +88,13 @@ export function DailyCostChart({
 					const x = i * BAR_SLOT + gap / 2
 					return (
 						<g key={day.day} data-day={day.day}>
-							<title>{`${formatDay(day.day)}: ${formatUsd(day.costMicros)}, ${day.calls} ${day.calls === 1 ? 'call' : 'calls'}`}</title>
+							<title>{`${formatDay(day.day)}${day.to === day.day ? '' : `–${formatDay(day.to)}`}: ${formatUsd(day.costMicros)}, ${day.calls} ${day.calls === 1 ? 'call' : 'calls'}`}</title>
 							{/* a full-height target, so the tooltip shows on hover over the empty part too */}
 							<rect x={i * BAR_SLOT} y={0} width={BAR_SLOT} height={100} className="fill-transparent" />
 							{capabilities.map(capability => {
-								const cost = day.costByCapability[capability] ?? 0
-								if (cost <= 0) return null
-								const h = (cost / top) * 100
+								const value = part(day, capability)
+								if (value <= 0) return null
+								const h = (value / top) * 100
 								y -= h
 								return (
 									<rect

@@ -6,7 +6,7 @@
 import type { Db, Tx } from '#server/db/index.ts'
 import { isRefusal, refuse } from '../refusal.ts'
 import type { Refusal } from '../refusal.ts'
-import { eachDay, resolveRange, utcDay } from './schema.ts'
+import { addDays, eachDay, resolveRange, utcDay } from './schema.ts'
 import type { AnalyticsQuery, AnalyticsRange } from './schema.ts'
 
 export type UsageTotals = {
@@ -28,8 +28,20 @@ export type UsageGroup = UsageTotals & { day: string; model: string; capability:
 export type AnalyticsReport = {
 	range: AnalyticsRange
 	totals: UsageTotals
-	/** Every day of the range, empty ones included, with the cost of each capability that day. */
-	byDay: Array<UsageTotals & { day: string; costByCapability: Record<string, number> }>
+	/**
+	 * Every day of the range (every week, Monday to Sunday in UTC and cut at the range's ends, when the range is
+	 * longer than WEEKLY_AFTER_DAYS), empty ones included, with the cost and calls of each capability. `day` is the
+	 * bucket's first day, `to` its last.
+	 */
+	byDay: Array<
+		UsageTotals & {
+			day: string
+			to: string
+			costByCapability: Record<string, number>
+			callsByCapability: Record<string, number>
+		}
+	>
+	bucket: 'day' | 'week'
 	byModel: Array<UsageTotals & { model: string; capabilities: string[] }>
 	byCapability: Array<UsageTotals & { capability: string }>
 	/** This calendar month (UTC), whatever the range: what the budget is checked against. */
@@ -106,6 +118,16 @@ export async function usageExport(db: Db, userId: string, range: AnalyticsRange)
 	return db.asUser(userId, tx => usageGroups(tx, userId, range))
 }
 
+/** Ranges longer than this are charted by week: a bar a day stops being readable, and the page stays small. */
+export const WEEKLY_AFTER_DAYS = 92
+
+/** The Monday (UTC) of the week holding `day`. */
+function mondayOf(day: string): string {
+	const weekday = new Date(`${day}T00:00:00Z`).getUTCDay()
+	return addDays(day, -((weekday + 6) % 7))
+}
+const maxDay = (a: string, b: string) => (a > b ? a : b)
+
 const byCost = <T extends UsageTotals>(a: T, b: T) => b.costMicros - a.costMicros || b.calls - a.calls
 
 /** The analytics page: the range's usage three ways, and this month against the budget. */
@@ -130,17 +152,27 @@ export async function usageReport(
 		)
 
 		const totals = emptyTotals()
-		const days = new Map(
-			eachDay(range).map(day => [day, { day, ...emptyTotals(), costByCapability: {} as Record<string, number> }]),
-		)
+		const bucket = range.days > WEEKLY_AFTER_DAYS ? 'week' : 'day'
+		const bucketOf = new Map<string, string>()
+		const days = new Map<string, AnalyticsReport['byDay'][number]>()
+		for (const day of eachDay(range)) {
+			const start = bucket === 'day' ? day : maxDay(mondayOf(day), range.from)
+			bucketOf.set(day, start)
+			const existing = days.get(start)
+			if (existing) existing.to = day
+			else {
+				days.set(start, { day: start, to: day, ...emptyTotals(), costByCapability: {}, callsByCapability: {} })
+			}
+		}
 		const models = new Map<string, UsageTotals & { model: string; capabilities: string[] }>()
 		const capabilities = new Map<string, UsageTotals & { capability: string }>()
 		for (const group of groups) {
 			add(totals, group)
-			const day = days.get(group.day)
+			const day = days.get(bucketOf.get(group.day) ?? '')
 			if (day) {
 				add(day, group)
 				day.costByCapability[group.capability] = (day.costByCapability[group.capability] ?? 0) + group.costMicros
+				day.callsByCapability[group.capability] = (day.callsByCapability[group.capability] ?? 0) + group.calls
 			}
 			let model = models.get(group.model)
 			if (!model) models.set(group.model, (model = { model: group.model, capabilities: [], ...emptyTotals() }))
@@ -158,6 +190,7 @@ export async function usageReport(
 			range,
 			totals,
 			byDay: [...days.values()],
+			bucket,
 			byModel: [...models.values()].sort(byCost),
 			byCapability: [...capabilities.values()].sort(byCost),
 			month: {

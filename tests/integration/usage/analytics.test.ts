@@ -158,7 +158,12 @@ describe.each(testDrivers())('analytics on %s', driver => {
 		const { from, to } = r.range
 		const overall = await ledger(t.db, user.id, from, to, "'all'")
 		expect(totalsOf(r.totals)).toEqual(overall[0] ? totalsOf(overall[0]) : emptyTotals())
-		const days = await ledger(t.db, user.id, from, to, `to_char((created_at at time zone 'UTC')::date, 'YYYY-MM-DD')`)
+		// a bucket is a UTC day, or for long ranges a Monday-to-Sunday week cut at the range's first day
+		const bucket =
+			r.bucket === 'day'
+				? `to_char((created_at at time zone 'UTC')::date, 'YYYY-MM-DD')`
+				: `to_char(greatest(date_trunc('week', created_at at time zone 'UTC')::date, '${from}'::date), 'YYYY-MM-DD')`
+		const days = await ledger(t.db, user.id, from, to, bucket)
 		const shownDays = r.byDay.filter(d => d.calls > 0)
 		expect(shownDays.map(d => ({ key: d.day, ...totalsOf(d) }))).toEqual(days)
 		for (const day of r.byDay) {
@@ -202,6 +207,7 @@ describe.each(testDrivers())('analytics on %s', driver => {
 	test('this month (the default): every day, model and capability equals the ledger', async () => {
 		const r = await report({})
 		expect(r.range).toEqual({ kind: 'month', from: '2026-03-01', to: '2026-03-15', days: 15 })
+		expect(r.bucket).toBe('day')
 		expect(r.byDay.map(d => d.day)).toHaveLength(15)
 		expect(r.byDay[0]?.day).toBe('2026-03-01')
 		expect(r.byDay.at(-1)?.day).toBe('2026-03-15')
@@ -268,7 +274,12 @@ describe.each(testDrivers())('analytics on %s', driver => {
 		// a whole year, both ends included: 2025-03-15 is in, the millisecond before it is not
 		const year = await report({ from: '2025-03-15', to: '2026-03-15' })
 		expect(year.range.days).toBe(366)
-		expect(year.byDay).toHaveLength(366)
+		// charted by week: 2025-03-15 is a Saturday, so the first bucket is two days; Mondays after it
+		expect(year.bucket).toBe('week')
+		expect(year.byDay[0]).toMatchObject({ day: '2025-03-15', to: '2025-03-16', calls: 1, costMicros: 12_345 })
+		expect(year.byDay[1]).toMatchObject({ day: '2025-03-17', to: '2025-03-23' })
+		expect(year.byDay.at(-1)).toMatchObject({ day: '2026-03-09', to: '2026-03-15' })
+		expect(year.byDay).toHaveLength(53)
 		await expectReportMatchesLedger(year)
 		expect(year.totals.calls).toBe(10)
 		expect(year.byCapability.find(c => c.capability === 'music')).toMatchObject({ calls: 1, costMicros: 12_345 })
