@@ -41,7 +41,7 @@ test('see usage by day, capability and model, switch range, and download it as C
 	await expect(dayChart).toHaveAttribute('aria-label', /by day, .* stacked by capability/)
 	const days = page.getByRole('table', { name: /by day \(UTC\)/ })
 	await expect(days.getByRole('row').filter({ has: page.locator(`time[datetime="${today()}"]`) })).toContainText('2')
-	await expect(page.getByRole('img', { name: /by capability/ })).toBeVisible()
+	await expect(page.getByRole('img', { name: /^(Cost|Calls) by capability/ })).toBeVisible()
 	const capabilities = page.getByRole('table', { name: /Usage by capability/ })
 	await expect(capabilities.getByRole('row', { name: /Images/ })).toContainText('2 images')
 	const models = page.getByRole('table', { name: /Usage by model/ })
@@ -54,17 +54,17 @@ test('see usage by day, capability and model, switch range, and download it as C
 	await expect(days.getByRole('row')).toHaveCount(31)
 
 	// A custom range that ends before it starts: the reason, the dates as typed, no error page.
-	await page.getByLabel('From').fill('2026-05-01')
-	await page.getByLabel('To').fill('2026-01-31')
+	await page.getByLabel('From', { exact: true }).fill('2026-05-01')
+	await page.getByLabel('To', { exact: true }).fill('2026-01-31')
 	await page.getByRole('button', { name: 'Apply' }).click()
 	await expect(page).toHaveURL(/range=custom&from=2026-05-01&to=2026-01-31/)
 	await expect(page.getByRole('alert')).toHaveText('The first day must not be after the last day.')
-	await expect(page.getByLabel('From')).toHaveValue('2026-05-01')
-	await expect(page.getByLabel('From')).toHaveAttribute('aria-invalid', 'true')
+	await expect(page.getByLabel('From', { exact: true })).toHaveValue('2026-05-01')
+	await expect(page.getByLabel('From', { exact: true })).toHaveAttribute('aria-invalid', 'true')
 
 	// A range with nothing in it: a friendly empty state.
-	await page.getByLabel('From').fill('2026-01-01')
-	await page.getByLabel('To').fill('2026-01-31')
+	await page.getByLabel('From', { exact: true }).fill('2026-01-01')
+	await page.getByLabel('To', { exact: true }).fill('2026-01-31')
 	await page.getByRole('button', { name: 'Apply' }).click()
 	await expect(page.locator('[data-analytics-empty]')).toContainText('Nothing used in this range')
 	await expect(page.getByRole('link', { name: 'Make an image' })).toBeVisible()

@@ -356,7 +356,7 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 							description="Tokens for text, seconds for audio and video, pictures for images."
 							chart={
 								<BarList
-									name="cost-by-capability"
+									name="by-capability"
 									label={`${Metric} by capability, ${rangeText}: ${byCapability
 										.map(c => `${capabilityLabel(c.capability)} ${show(c)}`)
 										.join(', ')}.`}
@@ -390,7 +390,7 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 							id="by-model"
 							chart={
 								<BarList
-									name="cost-by-model"
+									name="by-model"
 									label={`${Metric} by model, ${rangeText}: ${byModel
 										.slice(0, 8)
 										.map(m => `${m.model} ${show(m)}`)
