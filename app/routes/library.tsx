@@ -29,8 +29,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 		throw inputRefusal(400, 'invalid_query', message, query.fields)
 	}
 	const { library } = context.services
-	const [page, models] = await Promise.all([library.list(user, query.value, PAGE_SIZE), library.models(user)])
-	return { ...page, models, query: query.value }
+	// The page, its count and the model choices, read in one transaction.
+	const page = await library.list(user, query.value, PAGE_SIZE)
+	return { ...page, query: query.value }
 }
 
 /** Back to the list the form was posted from, filters and page kept. */

@@ -167,7 +167,19 @@ function decodeCursor(text: string | undefined): { micros: string; id: string } 
 	return match?.[1] && match[2] ? { micros: match[1], id: match[2] } : null
 }
 
-export type LibraryPage = { items: LibraryItem[]; next: string | null; count: number }
+/** A page, the count of everything that matches, and the models of all the user's items (the filter's choices). */
+export type LibraryPage = { items: LibraryItem[]; next: string | null; count: number; models: string[] }
+
+/** The models the user's items were made with, from the kept counts. */
+async function readModels(tx: Tx, userId: string): Promise<string[]> {
+	const { rows } = await tx.query<{ model: string }>(
+		`select distinct model from public.library_counts
+		 where user_id = $1 and type in ('generation', 'transcript') and items > 0
+		 order by model limit 200`,
+		[userId],
+	)
+	return rows.map(r => r.model)
+}
 
 export function createItems(deps: { db: Db }) {
 	const { db } = deps
@@ -210,21 +222,15 @@ export function createItems(deps: { db: Db }) {
 				items: items.map(toItem),
 				next: rows.rows.length > size && last ? encodeCursor(last) : null,
 				count: Number(counted.rows[0]?.n ?? 0),
+				// In the same transaction: one BEGIN, role and COMMIT for the page's reads.
+				models: await readModels(tx, actor.id),
 			}
 		})
 	}
 
 	/** The models the user's items were made with, for the filter's choices (from the maintained counts). */
 	async function models(actor: Actor): Promise<string[]> {
-		return db.asUser(actor.id, async tx => {
-			const { rows } = await tx.query<{ model: string }>(
-				`select distinct model from public.library_counts
-				 where user_id = $1 and type in ('generation', 'transcript') and items > 0
-				 order by model limit 200`,
-				[actor.id],
-			)
-			return rows.map(r => r.model)
-		})
+		return db.asUser(actor.id, tx => readModels(tx, actor.id))
 	}
 
 	return { page, models }

@@ -414,6 +414,7 @@ describe.each(testDrivers())('the library on %s', driver => {
 				),
 			)
 			expect(await services.library.models(actor), label).toEqual(models.rows.map(r => r.model))
+			expect((await services.library.list(actor, q(), 1)).models, label).toEqual(models.rows.map(r => r.model))
 		}
 		await check('empty')
 		const a = await insertGeneration(owner.id, { prompt: 'one' })
