@@ -1,4 +1,4 @@
--- Administration (docs/decisions/030-administration.md): disabling accounts, switching models off, and an
+-- Administration (docs/decisions/031-administration.md): disabling accounts, switching models off, and an
 -- append-only audit log of every administrator's action.
 
 -- A disabled account keeps its data but cannot sign in, use a session or an API token until it is enabled.

@@ -1,5 +1,5 @@
 /**
- * The audit log (docs/decisions/030-administration.md): one row per administrator's action, written in the
+ * The audit log (docs/decisions/031-administration.md): one row per administrator's action, written in the
  * transaction of the action itself, so an action without its entry (or an entry without its action) cannot
  * happen. Administrators read it through row-level security; nobody changes or deletes it.
  */

@@ -5,7 +5,7 @@
  * sessions through row-level security, by design), after the route's `requireAdmin` and again inside the
  * transaction, where the acting administrator's row is locked with the others.
  *
- * The last-administrator guard (docs/decisions/030-administration.md): every change that could leave no
+ * The last-administrator guard (docs/decisions/031-administration.md): every change that could leave no
  * enabled administrator first locks every enabled administrator's row, in id order, then counts. Two
  * administrators demoting or disabling each other at once are serialised by those locks; the second one finds
  * that it is no longer an administrator itself, or that its target is the last one, and is refused.
