@@ -51,7 +51,10 @@ export function signedInPages(seeded: Seeded): PageCase[] {
 		{ name: 'settings-sessions', path: '/settings/sessions' },
 		{ name: 'settings-tokens', path: '/settings/tokens' },
 		{ name: 'settings-account', path: '/settings/account' },
+		{ name: 'admin-users', path: '/admin/users' },
 		{ name: 'admin-models', path: '/admin/models' },
+		{ name: 'admin-status', path: '/admin/status' },
+		{ name: 'admin-audit', path: '/admin/audit' },
 	]
 }
 
