@@ -83,14 +83,14 @@ export const capabilityLabel = (capability: string) => CAPABILITY_LABELS[capabil
  * 500 shades read on both the light and the dark canvas.
  */
 export const CAPABILITY_COLORS: Record<string, { fill: string; bg: string }> = {
-	chat: { fill: 'fill-indigo-500', bg: 'bg-indigo-500' },
+	chat: { fill: 'fill-blue-500', bg: 'bg-blue-500' },
 	title: { fill: 'fill-slate-400', bg: 'bg-slate-400' },
 	vision: { fill: 'fill-cyan-500', bg: 'bg-cyan-500' },
 	image: { fill: 'fill-violet-500', bg: 'bg-violet-500' },
 	video: { fill: 'fill-rose-500', bg: 'bg-rose-500' },
 	speech: { fill: 'fill-amber-500', bg: 'bg-amber-500' },
 	music: { fill: 'fill-emerald-500', bg: 'bg-emerald-500' },
-	transcribe: { fill: 'fill-sky-500', bg: 'bg-sky-500' },
+	transcribe: { fill: 'fill-teal-500', bg: 'bg-teal-500' },
 }
 const OTHER = { fill: 'fill-zinc-400', bg: 'bg-zinc-400' }
 export const capabilityColor = (capability: string) => CAPABILITY_COLORS[capability] ?? OTHER
