@@ -206,8 +206,8 @@ function Empty({ range }: { range: AnalyticsRange }) {
 		<section className="rounded-xl border border-dashed border-line-strong p-10 text-center" data-analytics-empty="">
 			<h2 className="text-base font-semibold">Nothing used in this range</h2>
 			<p className="mx-auto mt-1 max-w-md text-sm text-fg-muted">
-				No provider calls between {formatRange(range.from, range.to)}. Make a picture or start a chat, and its cost
-				shows up here the moment it is done.
+				No provider calls from {formatRange(range.from, range.to)} (UTC). Make a picture or start a chat, and what it
+				cost shows up here the moment it is done.
 			</p>
 			<div className="mt-4 flex flex-wrap justify-center gap-2">
 				<a href="/images" className="btn">
