@@ -148,7 +148,11 @@ export default function AdminModels() {
 												type="submit"
 												name="intent"
 												value={m.enabled ? 'disable' : 'enable'}
-												className={m.enabled ? 'btn-danger px-3 py-1.5' : 'btn-secondary px-3 py-1.5'}
+												className={
+													m.enabled
+														? 'btn-secondary whitespace-nowrap px-3 py-1.5'
+														: 'btn whitespace-nowrap px-3 py-1.5'
+												}
 												disabled={switching === m.id}
 												aria-label={`${m.enabled ? 'Switch off' : 'Switch on'} ${m.name}`}
 											>

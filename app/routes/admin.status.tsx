@@ -51,6 +51,14 @@ function ago(iso: string, now: string): string {
 	return `${Math.floor(hours / 24)} days`
 }
 
+/** The readiness checks by the names people know them by. */
+const CHECK_NAMES: Record<string, string> = {
+	database: 'Database',
+	jobs: 'Job engine',
+	storage: 'Media storage',
+	rateLimits: 'Rate limits',
+}
+
 const STATUS_TONE = {
 	ready: 'callout-success',
 	degraded: 'rounded-lg border border-line-strong bg-raised p-3 text-sm',
@@ -82,7 +90,7 @@ export default function AdminStatus() {
 					{Object.entries(readiness.checks).map(([name, check]) => (
 						<li key={name} className="card space-y-1 text-sm">
 							<p className="flex items-center justify-between gap-2">
-								<span className="font-medium capitalize">{name}</span>
+								<span className="font-medium">{CHECK_NAMES[name] ?? name}</span>
 								<span
 									className={`rounded-full px-2 py-0.5 text-xs font-medium ${
 										check.ok ? 'bg-success-soft text-success' : 'bg-danger-soft text-danger'
