@@ -33,7 +33,11 @@ test('see usage by day, capability and model, switch range, and download it as C
 	await expect(page.getByRole('heading', { name: 'Analytics', level: 1 })).toBeVisible()
 	await expect(page.getByRole('link', { name: 'This month' })).toHaveAttribute('aria-current', 'page')
 	await expect(page.locator('[data-analytics-budget]')).toContainText('This month’s budget')
-	await expect(page.locator('[data-analytics-total-calls]')).toHaveText('2')
+	// The second generation's ledger row is written as it completes: wait for it, reloading, rather than assume.
+	await expect(async () => {
+		await page.reload()
+		await expect(page.locator('[data-analytics-total-calls]')).toHaveText('2', { timeout: 1_000 })
+	}).toPass({ timeout: 15_000 })
 
 	// Each chart is one SVG image with a summary, and its figures are in a table beside it.
 	const dayChart = page.locator('svg[data-chart$="-by-day"]')
