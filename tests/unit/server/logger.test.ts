@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { afterEach, describe, expect, test } from 'vitest'
 import winston from 'winston'
-import { configureLogger, flushRepeatedFailures, logger } from '#server/logger.ts'
+import { configureLogger, flushRepeatedFailures, logger, recentErrorCounts, requestScope } from '#server/logger.ts'
 
 function capture() {
 	const lines: Array<Record<string, unknown>> = []
@@ -66,5 +66,31 @@ describe('a failure that repeats is logged once, then counted', () => {
 		// once counted, the next occurrence is written in full again
 		logger.warn('job failed', { error: 'database unavailable' })
 		expect(lines).toHaveLength(6)
+	})
+})
+
+describe('error lines counted by route, for the status page', () => {
+	test('counts every error line (repeats too) by the route of its request, bounded, and leaves out older ones', () => {
+		capture()
+		const start = new Date()
+		for (let i = 0; i < 5; i++) {
+			requestScope.run({ requestId: `r${i}`, route: 'POST /chat/:id' }, () =>
+				logger.error('request failed', { error: new Error('same failure') }),
+			)
+		}
+		requestScope.run({ requestId: 'x', route: 'GET /library' }, () => logger.error('library broke'))
+		logger.error('job failed', { route: 'routes/named-by-the-line' })
+		logger.warn('only a warning')
+		const counts = recentErrorCounts(start)
+		expect(counts.slice(0, 2)).toEqual([
+			expect.objectContaining({ route: 'POST /chat/:id', count: 5, lastMessage: 'request failed' }),
+			expect.objectContaining({ route: 'GET /library', count: 1 }),
+		])
+		expect(counts.find(c => c.route === 'routes/named-by-the-line')?.count).toBe(1)
+		expect(counts.reduce((sum, c) => sum + c.count, 0)).toBe(7)
+		expect(recentErrorCounts(new Date(Date.now() + 60_000))).toEqual([])
+		// The ring holds the last thousand lines, whatever is logged.
+		for (let i = 0; i < 1500; i++) logger.error(`burst ${i}`)
+		expect(recentErrorCounts(start).reduce((sum, c) => sum + c.count, 0)).toBe(1000)
 	})
 })
