@@ -40,14 +40,20 @@ export function loadMigrations(dir = defaultDir()): Migration[] {
 		.readdirSync(path.join(dir, 'migrations'))
 		.filter(f => f.endsWith('.sql'))
 		.sort()
+	const seen = new Map<string, string>()
 	return files.map(file => {
 		const match = FILE_NAME.exec(file)
 		if (!match) throw new Error(`Migration file name must look like YYYYMMDDHHMMSS_name.sql: ${file}`)
+		// The version is the key the database records: two files with one version would run only the first, silently.
+		const version = match[1] ?? ''
+		const twin = seen.get(version)
+		if (twin) throw new Error(`Migrations ${twin} and ${file} share the version ${version}: give one a later time`)
+		seen.set(version, file)
 		const up = fs.readFileSync(path.join(dir, 'migrations', file), 'utf8')
 		const downPath = path.join(dir, 'rollbacks', file)
 		if (!fs.existsSync(downPath)) throw new Error(`Migration ${file} has no rollback (expected ${downPath})`)
 		return {
-			version: match[1] ?? '',
+			version,
 			name: match[2] ?? '',
 			file,
 			up,

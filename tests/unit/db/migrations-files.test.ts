@@ -33,6 +33,16 @@ describe('loadMigrations', () => {
 		expect(() => loadMigrations(d)).toThrow(/has no rollback/)
 	})
 
+	it('refuses two files with one version (the second would never run)', () => {
+		const d = folder({
+			'migrations/20260101000000_a.sql': 'select 1;',
+			'migrations/20260101000000_b.sql': 'select 2;',
+			'rollbacks/20260101000000_a.sql': 'select 1;',
+			'rollbacks/20260101000000_b.sql': 'select 2;',
+		})
+		expect(() => loadMigrations(d)).toThrow(/20260101000000_a\.sql and 20260101000000_b\.sql share the version/)
+	})
+
 	it('refuses a file that is not named like the Supabase CLI names migrations', () => {
 		const d = folder({ 'migrations/add_things.sql': 'select 1;', 'rollbacks/add_things.sql': 'select 1;' })
 		expect(() => loadMigrations(d)).toThrow(/YYYYMMDDHHMMSS_name\.sql/)
