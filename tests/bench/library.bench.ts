@@ -8,16 +8,14 @@
  * which signs the user up, and a second, which is measured. Run alone: `npx tsx tests/bench/library.bench.ts`
  * (after `npm run build`).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadConfig } from '#server/config.ts'
 import { createPgliteDb, pgliteDataDir } from '#server/db/index.ts'
 import { createLocalStorage } from '#server/storage/index.ts'
-import { makeTempDir } from '#tests/support/database.ts'
 import { png } from '#tests/support/samples.ts'
-import { startServer } from '#tests/support/server.ts'
-import { BENCH_ENV, cpuMs, printBudgets, printFigures, signUp, stats } from './support.ts'
+import { BENCH_ENV, cpuMs, onSeededServer, printBudgets, printFigures, stats } from './support.ts'
 import type { Before, Budget, Figures } from './support.ts'
 
 const ITEMS = 10_000
@@ -91,19 +89,10 @@ export async function seedItems(dataDir: string): Promise<string[]> {
 }
 
 export async function runLibraryBench() {
-	const dataDir = makeTempDir('gs-bench-library-')
-	const env = {
-		...BENCH_ENV,
-		DATA_DIR: dataDir,
-		RATE_LIMITS: 'global=100000000/60,signup=1000/3600,archive=100000/60',
-	}
-	try {
-		const first = await startServer(env)
-		const cookie = await signUp(first)
-		await first.stop()
-		const ids = await seedItems(dataDir)
-		const server = await startServer(env)
-		try {
+	return onSeededServer(
+		{ name: 'library', rateLimits: 'global=100000000/60,signup=1000/3600,archive=100000/60' },
+		seedItems,
+		async (server, cookie, ids) => {
 			const page = () => fetch(`${server.url}/library`, { headers: { Cookie: cookie } }).then(r => r.text())
 			for (let i = 0; i < 5; i++) await page()
 			const samples: number[] = []
@@ -172,12 +161,8 @@ export async function runLibraryBench() {
 				before,
 			)
 			return { pass, figures }
-		} finally {
-			await server.stop()
-		}
-	} finally {
-		rmSync(dataDir, { recursive: true, force: true })
-	}
+		},
+	)
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -13,7 +13,8 @@ import { promisify } from 'node:util'
 import express from 'express'
 import { createElement } from 'react'
 import { renderToString } from 'react-dom/server'
-import type { RunningServer } from '#tests/support/server.ts'
+import { makeTempDir } from '#tests/support/database.ts'
+import { startServer, type RunningServer } from '#tests/support/server.ts'
 
 const run = promisify(execFile)
 const AUTOCANNON = path.resolve('node_modules/autocannon/autocannon.js')
@@ -279,4 +280,32 @@ export function recordBeforeIfAsked(figures: Figures) {
 		figures: { ...(previous?.commit === commit ? previous.figures : {}), ...figures },
 	}
 	writeFileSync(BEFORE_PATH, `${JSON.stringify(next, null, '\t')}\n`)
+}
+
+/**
+ * A bench on an embedded database of its own, seeded while no server holds it: a first server migrates it and signs
+ * a person up, `seed` writes rows straight into the data directory, then `measure` runs against a second server as
+ * that person. The directory goes afterwards, whatever happens.
+ */
+export async function onSeededServer<S, T>(
+	options: { name: string; rateLimits: string },
+	seed: (dataDir: string) => Promise<S>,
+	measure: (server: RunningServer, cookie: string, seeded: S) => Promise<T>,
+): Promise<T> {
+	const dataDir = makeTempDir(`gs-bench-${options.name}-`)
+	const env = { ...BENCH_ENV, DATA_DIR: dataDir, RATE_LIMITS: options.rateLimits }
+	try {
+		const first = await startServer(env)
+		const cookie = await signUp(first)
+		await first.stop()
+		const seeded = await seed(dataDir)
+		const server = await startServer(env)
+		try {
+			return await measure(server, cookie, seeded)
+		} finally {
+			await server.stop()
+		}
+	} finally {
+		rmSync(dataDir, { recursive: true, force: true })
+	}
 }

@@ -5,25 +5,7 @@
  */
 import { expect, test } from '@playwright/test'
 import type { Locator, Page } from '@playwright/test'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
-
-async function oneSound(page: Page, baseURL: string) {
-	const made = await page.request.post('/api/generate/audio', {
-		data: { prompt: 'A line for the editor to trim.', mode: 'speech' },
-		headers: { Origin: baseURL },
-	})
-	expect(made.status()).toBe(202)
-	const { generation } = (await made.json()) as { generation: { id: string } }
-	await expect
-		.poll(
-			async () => {
-				const r = await page.request.get(`/api/generations/${generation.id}`)
-				return ((await r.json()) as { generation?: { status: string } }).generation?.status
-			},
-			{ timeout: 30_000 },
-		)
-		.toBe('succeeded')
-}
+import { madeSpeech, signUpFresh, watchProblems } from '../support/browser.ts'
 
 /** Drags from the middle of `target` (or one of its edges) by `dx` pixels. */
 async function drag(page: Page, target: Locator, dx: number) {
@@ -44,7 +26,7 @@ test('@js-only trim by the handle, Space plays and pauses, zoom; a stale tab can
 	test.setTimeout(150_000)
 	const problems = watchProblems(page)
 	await signUpFresh(page, baseURL ?? '')
-	await oneSound(page, baseURL ?? '')
+	await madeSpeech(page, baseURL ?? '', 'A line for the editor to trim.')
 	await page.goto('/audio/projects')
 	await page.getByLabel('Name').fill('Editor keys')
 	await page.getByRole('button', { name: 'Create project' }).click()

@@ -5,27 +5,12 @@
  */
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
+import { madeSpeech, signUpFresh, watchProblems } from '../support/browser.ts'
 
 /** Two spoken sounds in the library, made through the API and waited for. */
 async function twoSounds(page: Page, baseURL: string) {
-	for (const prompt of ['First line for the mix.', 'Second line, a little longer, for the mix.']) {
-		const made = await page.request.post('/api/generate/audio', {
-			data: { prompt, mode: 'speech' },
-			headers: { Origin: baseURL },
-		})
-		expect(made.status()).toBe(202)
-		const { generation } = (await made.json()) as { generation: { id: string } }
-		await expect
-			.poll(
-				async () => {
-					const r = await page.request.get(`/api/generations/${generation.id}`)
-					return ((await r.json()) as { generation?: { status: string } }).generation?.status
-				},
-				{ timeout: 30_000 },
-			)
-			.toBe('succeeded')
-	}
+	for (const prompt of ['First line for the mix.', 'Second line, a little longer, for the mix.'])
+		await madeSpeech(page, baseURL, prompt)
 }
 
 test('two clips, move one, mix down, play', async ({ page, baseURL }, info) => {

@@ -1,5 +1,5 @@
-/** What the browser tests share: a fresh signed-in account, and the problems a page reports while a test runs. */
-import type { Page } from '@playwright/test'
+/** What the browser tests share: a fresh signed-in account, the problems a page reports while a test runs, a sound made. */
+import { expect, type Page } from '@playwright/test'
 import { signUpForm } from './http-auth.ts'
 
 /** Signs a new user up through the real sign-up form endpoint; the browser context keeps the session cookie. */
@@ -26,4 +26,24 @@ export function watchProblems(page: Page, options: { ignore?: RegExp } = {}): st
 		void dialog.dismiss()
 	})
 	return problems
+}
+
+/** A spoken sound made through the API as the signed-in person, waited for until it is in their library. */
+export async function madeSpeech(page: Page, baseURL: string, prompt: string): Promise<string> {
+	const made = await page.request.post('/api/generate/audio', {
+		data: { prompt, mode: 'speech' },
+		headers: { Origin: baseURL },
+	})
+	expect(made.status()).toBe(202)
+	const { generation } = (await made.json()) as { generation: { id: string } }
+	await expect
+		.poll(
+			async () => {
+				const r = await page.request.get(`/api/generations/${generation.id}`)
+				return ((await r.json()) as { generation?: { status: string } }).generation?.status
+			},
+			{ timeout: 30_000 },
+		)
+		.toBe('succeeded')
+	return generation.id
 }

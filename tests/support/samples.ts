@@ -52,6 +52,16 @@ export function wav(samples = 80): Uint8Array {
 	)
 }
 
+/** `frames` of 16-bit stereo WAV at `rate`: frame `i` is `left(i)` on the left and `right(i)` on the right. */
+export function stereoWav(frames: number, rate: number, left: (i: number) => number, right = left): Uint8Array {
+	const samples = new Int16Array(frames * 2)
+	for (let i = 0; i < frames; i++) {
+		samples[i * 2] = left(i)
+		samples[i * 2 + 1] = right(i)
+	}
+	return encodeWav(samples, rate, 2)
+}
+
 /** A one-page PDF that says `text`, with a correct cross-reference table. */
 export function pdf(text = 'Hello'): Uint8Array {
 	const stream = `BT /F1 24 Tf 20 50 Td (${text}) Tj ET`

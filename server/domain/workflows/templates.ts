@@ -26,6 +26,32 @@ const definition = (nodes: WorkflowNode[], edges: WorkflowEdge[]): WorkflowDefin
 	edges,
 })
 
+/**
+ * The step most templates take: a prompt (node `ask`) filled from the text of `input` as `{{port}}`, and an offline
+ * chat reply to it. Its nodes and edges, to spread where they stand in the definition.
+ */
+function askAndReply(
+	input: string,
+	port: string,
+	ask: { name: string; template: string },
+	reply: { id: string; name: string; maxTokens: number },
+): { nodes: WorkflowNode[]; edges: WorkflowEdge[] } {
+	return {
+		nodes: [
+			{ id: 'ask', name: ask.name, kind: 'template', template: ask.template },
+			{ id: reply.id, name: reply.name, kind: 'chat', model: 'offline:chat', maxTokens: reply.maxTokens },
+		],
+		edges: [edge(input, 'text', 'ask', port), edge('ask', 'text', reply.id, 'prompt')],
+	}
+}
+
+const postStep = askAndReply(
+	'topic',
+	'topic',
+	{ name: 'Ask for the post', template: 'Write a short blog post (three paragraphs) about: {{topic}}' },
+	{ id: 'post', name: 'Blog post', maxTokens: 800 },
+)
+
 const blogPost: WorkflowTemplate = {
 	id: 'blog-post',
 	name: 'Blog post with a header image',
@@ -33,13 +59,7 @@ const blogPost: WorkflowTemplate = {
 	definition: definition(
 		[
 			{ id: 'topic', name: 'Topic', kind: 'text', value: 'Why tide pools are worth a morning' },
-			{
-				id: 'ask',
-				name: 'Ask for the post',
-				kind: 'template',
-				template: 'Write a short blog post (three paragraphs) about: {{topic}}',
-			},
-			{ id: 'post', name: 'Blog post', kind: 'chat', model: 'offline:chat', maxTokens: 800 },
+			...postStep.nodes,
 			{
 				id: 'art',
 				name: 'Header prompt',
@@ -50,8 +70,7 @@ const blogPost: WorkflowTemplate = {
 			{ id: 'result', name: 'Post and image', kind: 'collect' },
 		],
 		[
-			edge('topic', 'text', 'ask', 'topic'),
-			edge('ask', 'text', 'post', 'prompt'),
+			...postStep.edges,
 			edge('topic', 'text', 'art', 'topic'),
 			edge('art', 'text', 'header', 'prompt'),
 			edge('post', 'text', 'result', 'items'),
@@ -62,6 +81,13 @@ const blogPost: WorkflowTemplate = {
 
 const SHOTS = [1, 2, 3, 4] as const
 
+const scriptStep = askAndReply(
+	'idea',
+	'idea',
+	{ name: 'Ask for a script', template: 'Write a four-shot storyboard script, one line per shot, for: {{idea}}' },
+	{ id: 'script', name: 'Script', maxTokens: 400 },
+)
+
 const storyboard: WorkflowTemplate = {
 	id: 'storyboard',
 	name: 'Storyboard: a script into four images and a video',
@@ -69,13 +95,7 @@ const storyboard: WorkflowTemplate = {
 	definition: definition(
 		[
 			{ id: 'idea', name: 'Idea', kind: 'text', value: 'A lighthouse keeper finds a message in a bottle' },
-			{
-				id: 'ask',
-				name: 'Ask for a script',
-				kind: 'template',
-				template: 'Write a four-shot storyboard script, one line per shot, for: {{idea}}',
-			},
-			{ id: 'script', name: 'Script', kind: 'chat', model: 'offline:chat', maxTokens: 400 },
+			...scriptStep.nodes,
 			...SHOTS.flatMap((i): WorkflowNode[] => [
 				{
 					id: `prompt${i}`,
@@ -90,8 +110,7 @@ const storyboard: WorkflowTemplate = {
 			{ id: 'result', name: 'Storyboard', kind: 'collect' },
 		],
 		[
-			edge('idea', 'text', 'ask', 'idea'),
-			edge('ask', 'text', 'script', 'prompt'),
+			...scriptStep.edges,
 			...SHOTS.flatMap(i => [
 				edge('script', 'text', `prompt${i}`, 'script'),
 				edge(`prompt${i}`, 'text', `shot${i}`, 'prompt'),
@@ -106,6 +125,13 @@ const storyboard: WorkflowTemplate = {
 	),
 }
 
+const introStep = askAndReply(
+	'show',
+	'show',
+	{ name: 'Ask for an intro', template: 'Write a warm two-sentence spoken intro for the podcast {{show}}.' },
+	{ id: 'script', name: 'Intro script', maxTokens: 200 },
+)
+
 const podcastIntro: WorkflowTemplate = {
 	id: 'podcast-intro',
 	name: 'Podcast intro: script → speech → music bed mixed',
@@ -113,20 +139,13 @@ const podcastIntro: WorkflowTemplate = {
 	definition: definition(
 		[
 			{ id: 'show', name: 'Show and episode', kind: 'text', value: 'Small Harbours, episode 12: the night ferry' },
-			{
-				id: 'ask',
-				name: 'Ask for an intro',
-				kind: 'template',
-				template: 'Write a warm two-sentence spoken intro for the podcast {{show}}.',
-			},
-			{ id: 'script', name: 'Intro script', kind: 'chat', model: 'offline:chat', maxTokens: 200 },
+			...introStep.nodes,
 			{ id: 'voice', name: 'Spoken intro', kind: 'speech', model: 'offline:speech' },
 			{ id: 'bed', name: 'Music bed', kind: 'music', model: 'offline:music', durationSeconds: 12 },
 			{ id: 'mix', name: 'Intro mix', kind: 'mix' },
 		],
 		[
-			edge('show', 'text', 'ask', 'show'),
-			edge('ask', 'text', 'script', 'prompt'),
+			...introStep.edges,
 			edge('script', 'text', 'voice', 'text'),
 			edge('ask', 'text', 'bed', 'prompt'),
 			edge('voice', 'audio', 'mix', 'tracks'),
@@ -134,6 +153,13 @@ const podcastIntro: WorkflowTemplate = {
 		],
 	),
 }
+
+const summaryStep = askAndReply(
+	'transcript',
+	'transcript',
+	{ name: 'Ask for a summary', template: 'Summarise this recording in three bullet points:\n\n{{transcript}}' },
+	{ id: 'summary', name: 'Summary', maxTokens: 300 },
+)
 
 const transcribeSummarise: WorkflowTemplate = {
 	id: 'transcribe-summarise',
@@ -150,20 +176,13 @@ const transcribeSummarise: WorkflowTemplate = {
 			},
 			{ id: 'recording', name: 'Recording', kind: 'speech', model: 'offline:speech' },
 			{ id: 'transcript', name: 'Transcript', kind: 'transcribe', model: 'offline:transcribe' },
-			{
-				id: 'ask',
-				name: 'Ask for a summary',
-				kind: 'template',
-				template: 'Summarise this recording in three bullet points:\n\n{{transcript}}',
-			},
-			{ id: 'summary', name: 'Summary', kind: 'chat', model: 'offline:chat', maxTokens: 300 },
+			...summaryStep.nodes,
 			{ id: 'result', name: 'Transcript and summary', kind: 'collect' },
 		],
 		[
 			edge('sample', 'text', 'recording', 'text'),
 			edge('recording', 'audio', 'transcript', 'audio'),
-			edge('transcript', 'text', 'ask', 'transcript'),
-			edge('ask', 'text', 'summary', 'prompt'),
+			...summaryStep.edges,
 			edge('transcript', 'text', 'result', 'items'),
 			edge('summary', 'text', 'result', 'items'),
 		],

@@ -9,23 +9,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { AudioProject } from '#server/domain/audio/projects.ts'
 import type { ProjectDocument } from '#server/domain/audio/project-schema.ts'
 import type { Generation } from '#server/domain/generations/index.ts'
-import { decodePcm, encodeWav, MIX_SAMPLE_RATE, withInputFile } from '#server/media/audio.ts'
+import { decodePcm, MIX_SAMPLE_RATE, withInputFile } from '#server/media/audio.ts'
 import type { Services } from '#server/services.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
+import { stereoWav } from '#tests/support/samples.ts'
 import { startTestServices, type TestServices } from '#tests/support/services.ts'
 
 const RATE = MIX_SAMPLE_RATE
 
 /** A stereo 16-bit WAV whose left/right samples are given by functions of the frame. */
-function wavOf(frames: number, left: (i: number) => number, right: (i: number) => number): Uint8Array {
-	const samples = new Int16Array(frames * 2)
-	for (let i = 0; i < frames; i++) {
-		samples[i * 2] = left(i)
-		samples[i * 2 + 1] = right(i)
-	}
-	return encodeWav(samples, RATE, 2)
-}
-
 /** Deterministic, non-repeating test signals within ±8000 (so two of them never clip). */
 const signalA = (i: number) => ((i * 37) % 16001) - 8000
 const signalB = (i: number) => ((i * 53 + 11) % 12001) - 6000
@@ -97,7 +89,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 
 	test('forms edit one document: tracks, clips, start, trim, gain, mute, solo, reorder, delete', async () => {
 		const user = await createUser(services.db)
-		const sound = await librarySound(user.id, wavOf(RATE, signalA, signalA))
+		const sound = await librarySound(user.id, stereoWav(RATE, RATE, signalA, signalA))
 		const { project } = ok(await services.audioProjects.create(user, { name: 'Demo' }))
 		expect(project.document.tracks).toHaveLength(2)
 		const [first, second] = project.document.tracks
@@ -140,8 +132,8 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 	test('refusals: another user’s project or sound, a trim past the end, an invalid document', async () => {
 		const owner = await createUser(services.db)
 		const other = await createUser(services.db)
-		const mine = await librarySound(owner.id, wavOf(RATE, signalA, signalA))
-		const theirs = await librarySound(other.id, wavOf(RATE, signalB, signalB))
+		const mine = await librarySound(owner.id, stereoWav(RATE, RATE, signalA, signalA))
+		const theirs = await librarySound(other.id, stereoWav(RATE, RATE, signalB, signalB))
 		const { project } = ok(await services.audioProjects.create(owner, { name: 'Mine' }))
 		const track = project.document.tracks[0]!
 		// Someone else's project: not found, unchanged, not listed.
@@ -195,7 +187,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 	test('export and import: sounds by id; an import with someone else’s sound or a bad file is refused', async () => {
 		const owner = await createUser(services.db)
 		const other = await createUser(services.db)
-		const sound = await librarySound(owner.id, wavOf(RATE, signalA, signalA))
+		const sound = await librarySound(owner.id, stereoWav(RATE, RATE, signalA, signalA))
 		const { project } = ok(await services.audioProjects.create(owner, { name: 'Exported' }))
 		ok(
 			await services.audioProjects.edit(owner, project.id, {
@@ -223,10 +215,10 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		const user = await createUser(services.db)
 		const a = await librarySound(
 			user.id,
-			wavOf(RATE, signalA, i => -signalA(i)),
+			stereoWav(RATE, RATE, signalA, i => -signalA(i)),
 			'clip A',
 		)
-		const b = await librarySound(user.id, wavOf(RATE / 2, signalB, signalB), 'clip B')
+		const b = await librarySound(user.id, stereoWav(RATE / 2, RATE, signalB, signalB), 'clip B')
 		const { project } = ok(await services.audioProjects.create(user, { name: 'Two clips' }))
 		const [t1, t2] = project.document.tracks
 		// A: from 0.1 s of its sound, 0.5 s long, at 0.2 s. B: all of it (0.5 s) at 0.4 s, half as loud.
@@ -280,7 +272,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 
 	test('two tabs: a save from an older revision is refused with 409 and writes nothing; forms count revisions', async () => {
 		const user = await createUser(services.db)
-		const sound = await librarySound(user.id, wavOf(RATE, signalA, signalA))
+		const sound = await librarySound(user.id, stereoWav(RATE, RATE, signalA, signalA))
 		const { project } = ok(await services.audioProjects.create(user, { name: 'Two tabs' }))
 		expect(project.revision).toBe(1)
 		const [t1] = project.document.tracks
@@ -313,7 +305,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 	test('a failed mixdown is tried again from its snapshot; only a failed one, only by its owner', async () => {
 		const user = await createUser(services.db)
 		const other = await createUser(services.db)
-		const sound = await librarySound(user.id, wavOf(RATE / 4, signalA, signalA))
+		const sound = await librarySound(user.id, stereoWav(RATE / 4, RATE, signalA, signalA))
 		const { project } = ok(await services.audioProjects.create(user, { name: 'Retry me' }))
 		const [t1] = project.document.tracks
 		const doc: ProjectDocument = {
@@ -349,7 +341,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 
 	test('mixdowns are rate limited', async () => {
 		const user = await createUser(services.db)
-		const sound = await librarySound(user.id, wavOf(RATE / 10, signalA, signalA))
+		const sound = await librarySound(user.id, stereoWav(RATE / 10, RATE, signalA, signalA))
 		const { project } = ok(await services.audioProjects.create(user, { name: 'Limited' }))
 		ok(
 			await services.audioProjects.edit(user, project.id, {

@@ -7,21 +7,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { readPeaks, storeWaveform } from '#server/domain/audio/waveforms.ts'
 import type { Generation } from '#server/domain/generations/index.ts'
 import { outputKeys } from '#server/domain/generations/rows.ts'
-import { PREVIEW_POINTS, computePeaks, downsample, encodeWav } from '#server/media/audio.ts'
+import { PREVIEW_POINTS, computePeaks, downsample } from '#server/media/audio.ts'
 import type { Services } from '#server/services.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
+import { stereoWav } from '#tests/support/samples.ts'
 import { startTestServices, type TestServices } from '#tests/support/services.ts'
 
 /** One second of silence, then one second at half scale (a square wave), 44.1 kHz stereo. */
 function silenceThenHalf(): Uint8Array {
 	const rate = 44_100
-	const samples = new Int16Array(rate * 2 * 2)
-	for (let i = rate; i < rate * 2; i++) {
-		const s = i % 100 < 50 ? 16_384 : -16_384
-		samples[i * 2] = s
-		samples[i * 2 + 1] = s
-	}
-	return encodeWav(samples, rate, 2)
+	return stereoWav(rate * 2, rate, i => (i < rate ? 0 : i % 100 < 50 ? 16_384 : -16_384))
 }
 
 describe('peaks of a file', () => {
