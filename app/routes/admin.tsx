@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { NavLink, Outlet } from '@remix-run/react'
+import { Outlet } from '@remix-run/react'
+import { SectionTabs } from '#app/components/section-tabs.tsx'
 import { requireAdmin } from '#app/utils/auth.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
@@ -29,24 +30,7 @@ export default function Admin() {
 					Accounts, models and the health of this server. Every change here is written to the audit log.
 				</p>
 			</div>
-			<nav
-				aria-label="Administration"
-				className="-mx-1 flex max-w-full flex-wrap gap-1 border-b border-line pb-2 text-sm"
-			>
-				{SECTIONS.map(section => (
-					<NavLink
-						key={section.to}
-						to={section.to}
-						className={({ isActive }) =>
-							`whitespace-nowrap rounded px-2 py-1 no-underline hover:bg-raised hover:no-underline ${
-								isActive ? 'bg-raised text-fg' : 'text-fg-soft'
-							}`
-						}
-					>
-						{section.label}
-					</NavLink>
-				))}
-			</nav>
+			<SectionTabs label="Administration" sections={SECTIONS} />
 			<Outlet />
 		</div>
 	)

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { NavLink, Outlet } from '@remix-run/react'
+import { Outlet } from '@remix-run/react'
+import { SectionTabs } from '#app/components/section-tabs.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
@@ -20,22 +21,7 @@ export default function Settings() {
 	return (
 		<div className="space-y-6">
 			<h1 className="text-2xl font-bold">Settings</h1>
-			<nav aria-label="Settings" className="-mx-1 flex max-w-full flex-wrap gap-1 border-b border-line pb-2 text-sm">
-				{SECTIONS.map(section => (
-					<NavLink
-						key={section.to}
-						to={section.to}
-						end={section.end}
-						className={({ isActive }) =>
-							`whitespace-nowrap rounded px-2 py-1 no-underline hover:bg-raised hover:no-underline ${
-								isActive ? 'bg-raised text-fg' : 'text-fg-soft'
-							}`
-						}
-					>
-						{section.label}
-					</NavLink>
-				))}
-			</nav>
+			<SectionTabs label="Settings" sections={SECTIONS} />
 			<Outlet />
 		</div>
 	)
