@@ -7,11 +7,11 @@ import type { ReactNode } from 'react'
  */
 export function ScrollRegion({ label, children }: { label: string; children: ReactNode }) {
 	return (
-		// eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex -- a scrolling region must take focus.
 		<div
 			className="relative overflow-x-auto rounded-xl border border-line"
 			role="region"
 			aria-label={label}
+			// eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex -- a scrolling region must take focus.
 			tabIndex={0}
 		>
 			{children}
