@@ -43,6 +43,12 @@ async function seed(db: Db) {
 		)
 		await tx.query("insert into webhook_events (id, provider) values ('msg_1', 'replicate')")
 		await tx.query("insert into deployment_settings (id, value) values ('local_media_id', 'b5d0c7e2')")
+		// The audit log only ever grows (a trigger refuses changes): a backup must carry it whole.
+		await tx.query(
+			`insert into admin_audit (actor_id, actor_email, action, target_type, target_id, target_label, before, after)
+			 values (gen_random_uuid(), 'admin@example.test', 'model.disable', 'model', 'openai:gpt-4o-mini', 'GPT-4o mini',
+			         '{"enabled": true}', '{"enabled": false}')`,
+		)
 	})
 }
 
@@ -56,7 +62,11 @@ describe.each(testDrivers())('backups on %s', driver => {
 		dir = makeTempDir('gs-backup-')
 		await seed(t.db)
 		before = await contents(t.db)
-		expect(Object.values(before).every(c => c.rows > 0)).toBe(true)
+		expect(
+			Object.entries(before)
+				.filter(([, c]) => c.rows === 0)
+				.map(([table]) => table),
+		).toEqual([])
 	})
 	afterAll(async () => {
 		await t?.dispose()
