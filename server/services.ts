@@ -7,7 +7,7 @@ import { withSessionSecrets } from './auth/dev-secret.ts'
 import { createAuth } from './auth/index.ts'
 import type { Auth } from './auth/index.ts'
 import type { Config } from './config.ts'
-import { createDb, errorMessage, migrate, withTimeout } from './db/index.ts'
+import { createDb, errorMessage, listenForNotifications, migrate, withTimeout } from './db/index.ts'
 import type { Db } from './db/index.ts'
 import { startJobs } from './jobs/index.ts'
 import type { Jobs } from './jobs/index.ts'
@@ -47,6 +47,7 @@ import { createLifecycle } from './lifecycle.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { createLimits } from './limits/index.ts'
 import type { Limits } from './limits/index.ts'
+import { MODELS_CHANGED_CHANNEL } from './providers/models-sync.ts'
 import { createProviders } from './providers/registry.ts'
 import type { ProviderRegistry } from './providers/registry.ts'
 import { assertSharedMedia, createStorage, LocalStorage } from './storage/index.ts'
@@ -173,6 +174,16 @@ export async function createServices(configured: Config): Promise<Services> {
 	const models = createModels({ db, providers })
 	// The shipped catalogue, with what the last sync and the administrators changed in the table.
 	await models.reload()
+	if (config.databaseUrl) {
+		// Other processes switch models off and sync them too: the table's trigger tells this one at their commit.
+		const notifications = listenForNotifications({
+			connectionString: config.databaseUrl,
+			channel: MODELS_CHANGED_CHANNEL,
+			onNotify: () => models.refresh(),
+		})
+		await notifications.ready
+		closers.push(['model catalogue notifications', () => notifications.close()])
+	}
 	const generations = createGenerations({
 		config,
 		db,

@@ -13,6 +13,7 @@ export type { Db, DbHealth, DbKind, QueryResult, Tx } from './types.ts'
 export { createPgliteDb, pgliteHandle, type PgliteDbOptions } from './pglite.ts'
 export { errorMessage, runScript, withTimeout } from './common.ts'
 export { createPostgresDb, type PostgresDbOptions } from './postgres.ts'
+export { listenForNotifications, type NotificationListener } from './listen.ts'
 export {
 	migrate,
 	rollback,

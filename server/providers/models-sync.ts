@@ -23,6 +23,9 @@ export type ModelsTableRow = {
 	synced_at: Date | null
 }
 
+/** Sent by the `models` table's trigger at the commit of any change (migration 20261207090000_models_changed). */
+export const MODELS_CHANGED_CHANNEL = 'models_changed'
+
 export type ModelsSyncSummary = { rows: ModelRow[]; available: number; unavailable: number }
 
 /**

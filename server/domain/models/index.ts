@@ -1,6 +1,7 @@
 /**
  * The model catalogue as the studio uses it: the shipped defaults, overlaid with the `models` table (synced
- * availability, admin-edited prices). Loaded at start-up and after every sync.
+ * availability, admin-edited prices). Loaded at start-up, after every sync and, with Postgres, whenever another
+ * process changes the table (the `models_changed` notification).
  */
 import type { Db } from '#server/db/index.ts'
 import { logger } from '#server/logger.ts'
@@ -17,6 +18,28 @@ export function createModels(deps: { db: Db; providers: ProviderRegistry }) {
 	async function reload() {
 		const rows = await db.privileged(tx => readModelsTable(tx))
 		providers.setCatalogue(catalogueFromTable(rows))
+	}
+
+	// Another process changed the table (server/db/listen.ts): reload, one reload at a time, and once more if a
+	// change came in while one ran. A failure keeps the catalogue in use and is logged; the next change retries.
+	let reloading: Promise<void> | null = null
+	let again = false
+	function refresh(): void {
+		if (reloading) {
+			again = true
+			return
+		}
+		reloading = reload()
+			.catch((error: unknown) => {
+				logger.warn('model catalogue: reload after a change failed', { error })
+			})
+			.finally(() => {
+				reloading = null
+				if (again) {
+					again = false
+					refresh()
+				}
+			})
 	}
 
 	/** Refreshes the table from the configured providers, then the catalogue in use. Admins only (the route checks). */
@@ -36,7 +59,7 @@ export function createModels(deps: { db: Db; providers: ProviderRegistry }) {
 		}
 	}
 
-	return { reload, sync, list: () => providers.list() }
+	return { reload, refresh, sync, list: () => providers.list() }
 }
 
 export type Models = ReturnType<typeof createModels>
