@@ -15,7 +15,7 @@ import { notFound, refuse, type Refusal } from '../refusal.ts'
 import type { TranscriptSegment } from '#server/providers/types.ts'
 import type { Transcripts } from '../transcripts/index.ts'
 import { archiveEntries, zipStream } from './archive.ts'
-import { createItems, loadItems, type LibraryItem } from './items.ts'
+import { createItems, loadItems, type LibraryItem, type LibraryPage } from './items.ts'
 import { loadLineage, type Lineage } from './lineage.ts'
 import { MAX_BULK_ITEMS, type ItemRef } from './schema.ts'
 
@@ -36,6 +36,9 @@ export type ViewableItem = Omit<LibraryItem, 'files'> & {
 	waveform: number[] | null
 	fileCount: number
 }
+
+/** An item as a tile of the list shows it. */
+export type ListedItem = Omit<ViewableItem, 'contentType' | 'fileCount'>
 
 export type LibraryDeps = {
 	db: Db
@@ -86,10 +89,18 @@ export function createLibrary(deps: LibraryDeps) {
 		)
 	}
 
-	/** A page of the list with URLs for its tiles, and the count of everything that matches. */
-	async function list(actor: Actor, query: Parameters<typeof items.page>[1], limit?: number) {
+	/**
+	 * A page of the list with URLs for its tiles, and the count of everything that matches. Only what a tile shows:
+	 * the page's data is serialised into every render.
+	 */
+	async function list(
+		actor: Actor,
+		query: Parameters<typeof items.page>[1],
+		limit?: number,
+	): Promise<Omit<LibraryPage, 'items'> & { items: ListedItem[] }> {
 		const page = await items.page(actor, query, limit)
-		return { ...page, items: await viewable(page.items) }
+		const shown = await viewable(page.items)
+		return { ...page, items: shown.map(({ contentType, fileCount, ...tile }) => tile) }
 	}
 
 	/** One item with its files' URLs and its lineage. */

@@ -47,8 +47,10 @@ export type ItemRow = {
 	key: string | null
 	content_type: string | null
 	size: number | string | null
-	/** A generation's text (an excerpt) and a library sound's credit, from its params. */
-	details: { credit?: unknown; excerpt?: string } | null
+	/** The start of a generation's text result, from its params. */
+	excerpt: string | null
+	/** A library sound's credit, from its params (checked by `creditOf`). */
+	credit: unknown
 }
 
 const fileKind = (
@@ -64,16 +66,17 @@ export const ITEMS = `(select * from (
 	select 'generation'::text as type, g.id, g.user_id, g.kind, g.status, g.model, g.prompt as title, g.favorite,
 		g.search, g.created_at, g.outputs, null::text as bucket, null::text as key, null::text as content_type,
 		null::bigint as size,
-		jsonb_strip_nulls(jsonb_build_object('credit', g.params->'credit', 'excerpt', left(g.params->>'text', 280))) as details,
-		g.deleted_at
+		left(g.params->>'text', 280) as excerpt, g.params->'credit' as credit, g.deleted_at
 	from public.generations g
 	union all
 	select 'attachment', a.id, a.user_id, ${fileKind('a.content_type')}, 'succeeded', null, a.name, a.favorite,
-		a.search, a.created_at, null, a.bucket, a.key, a.content_type, a.size, null::jsonb, null::timestamptz
+		a.search, a.created_at, null, a.bucket, a.key, a.content_type, a.size, null::text, null::jsonb,
+		null::timestamptz
 	from public.attachments a
 	union all
 	select 'transcript', t.id, t.user_id, 'transcript', t.status, t.model, t.name, t.favorite,
-		t.search, t.created_at, null, t.bucket, t.key, t.content_type, t.size, null::jsonb, null::timestamptz
+		t.search, t.created_at, null, t.bucket, t.key, t.content_type, t.size, null::text, null::jsonb,
+		null::timestamptz
 	from public.transcripts t
 ) every_item where deleted_at is null) items`
 
@@ -110,8 +113,9 @@ export function toItem(row: ItemRow): LibraryItem {
 		favorite: row.favorite,
 		source: row.source,
 		createdAt: row.created_at,
-		excerpt: row.details?.excerpt ?? null,
-		credit: row.details ? creditOf(row.details) : null,
+		excerpt: row.excerpt,
+		// Only a sound from the library has one: the others skip the check.
+		credit: row.credit ? creditOf({ credit: row.credit }) : null,
 		files,
 	}
 }
@@ -170,14 +174,13 @@ function decodeCursor(text: string | undefined): { micros: string; id: string } 
 /** A page, the count of everything that matches, and the models of all the user's items (the filter's choices). */
 export type LibraryPage = { items: LibraryItem[]; next: string | null; count: number; models: string[] }
 
-/** The models the user's items were made with, from the kept counts. */
+/** The models the user's (`$1`) items were made with, from the kept counts. */
+const MODELS = `select distinct model from public.library_counts
+	where user_id = $1 and type in ('generation', 'transcript') and items > 0
+	order by model limit 200`
+
 async function readModels(tx: Tx, userId: string): Promise<string[]> {
-	const { rows } = await tx.query<{ model: string }>(
-		`select distinct model from public.library_counts
-		 where user_id = $1 and type in ('generation', 'transcript') and items > 0
-		 order by model limit 200`,
-		[userId],
-	)
+	const { rows } = await tx.query<{ model: string }>(MODELS, [userId])
 	return rows.map(r => r.model)
 }
 
@@ -201,29 +204,32 @@ export function createItems(deps: { db: Db }) {
 		return db.asUser(actor.id, async tx => {
 			const rows = await tx.query<ItemRow>(
 				`select type, id, kind, status, model, title, favorite, ${source('page')} as source, created_at, micros, outputs,
-					bucket, key, content_type, size, details
+					bucket, key, content_type, size, excerpt, credit
 				 from (
 					select type, id, kind, status, model, title, favorite, created_at, ${MICROS} as micros, outputs,
-						bucket, key, content_type, size, details
+						bucket, key, content_type, size, excerpt, credit
 					from ${ITEMS} where ${pageWhere.join(' and ')} order by ${order} limit ${size + 1}
 				 ) page order by ${order}`,
 				[actor.id, ...pageValues],
 			)
+			// The count and the model choices in one statement, in the same transaction: one BEGIN, role and COMMIT and
+			// two statements for the page's reads.
 			const fromCounts = countsQuery(query)
-			const counted = fromCounts
-				? await tx.query<{ n: number | string }>(fromCounts.sql, [actor.id, ...fromCounts.values])
-				: await tx.query<{ n: number | string }>(`select count(*) as n from ${ITEMS} where ${where.join(' and ')}`, [
-						actor.id,
-						...values,
-					])
+			const count = fromCounts ?? {
+				sql: `select count(*) as n from ${ITEMS} where ${where.join(' and ')}`,
+				values,
+			}
+			const totals = await tx.query<{ n: number | string; models: string[] | null }>(
+				`select (${count.sql}) as n, array(${MODELS}) as models`,
+				[actor.id, ...count.values],
+			)
 			const items = rows.rows.slice(0, size)
 			const last = items.at(-1)
 			return {
 				items: items.map(toItem),
 				next: rows.rows.length > size && last ? encodeCursor(last) : null,
-				count: Number(counted.rows[0]?.n ?? 0),
-				// In the same transaction: one BEGIN, role and COMMIT for the page's reads.
-				models: await readModels(tx, actor.id),
+				count: Number(totals.rows[0]?.n ?? 0),
+				models: totals.rows[0]?.models ?? [],
 			}
 		})
 	}
@@ -241,7 +247,7 @@ export async function loadItems(tx: Tx, refs: readonly ItemRef[]): Promise<Libra
 	if (refs.length === 0) return []
 	const { rows } = await tx.query<ItemRow>(
 		`select type, id, kind, status, model, title, favorite, ${source('items')} as source, created_at, ${MICROS} as micros,
-			outputs, bucket, key, content_type, size, details
+			outputs, bucket, key, content_type, size, excerpt, credit
 		 from ${ITEMS} where (type, id) in (select * from unnest($1::text[], $2::uuid[]))`,
 		[refs.map(r => r.type), refs.map(r => r.id)],
 	)
