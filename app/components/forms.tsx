@@ -94,19 +94,44 @@ export function ErrorText({ id, messages }: { id: string; messages: readonly str
 	)
 }
 
+/** The description and error under a control (or a group of them). */
+function FieldNotes({ field, description }: { field: ReturnType<typeof useField>; description: ReactNode }) {
+	return (
+		<>
+			{description ? <Description id={field.descriptionId}>{description}</Description> : null}
+			<ErrorText id={field.errorId} messages={field.messages} />
+		</>
+	)
+}
+
+/** A labelled field: the label above its control, the description and error below. */
+function LabelledField({
+	field,
+	label,
+	description,
+	className,
+	hideLabel,
+	children,
+}: Omit<FieldBase, 'name'> & { field: ReturnType<typeof useField>; children: ReactNode }) {
+	return (
+		<div className={`space-y-1 ${className ?? ''}`}>
+			<Label htmlFor={field.id} hidden={hideLabel}>
+				{label}
+			</Label>
+			{children}
+			<FieldNotes field={field} description={description} />
+		</div>
+	)
+}
+
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'name' | 'id'>
 
 export function TextField({ name, label, description, className, hideLabel, ...input }: FieldBase & InputProps) {
 	const f = useField(name, Boolean(description))
 	return (
-		<div className={`space-y-1 ${className ?? ''}`}>
-			<Label htmlFor={f.id} hidden={hideLabel}>
-				{label}
-			</Label>
+		<LabelledField field={f} label={label} description={description} className={className} hideLabel={hideLabel}>
 			<input {...input} {...f.control} className={`field ${input.type === 'number' ? 'tabular-nums' : ''}`} />
-			{description ? <Description id={f.descriptionId}>{description}</Description> : null}
-			<ErrorText id={f.errorId} messages={f.messages} />
-		</div>
+		</LabelledField>
 	)
 }
 
@@ -126,14 +151,9 @@ export function TextareaField({
 }: FieldBase & TextareaProps) {
 	const f = useField(name, Boolean(description))
 	return (
-		<div className={`space-y-1 ${className ?? ''}`}>
-			<Label htmlFor={f.id} hidden={hideLabel}>
-				{label}
-			</Label>
+		<LabelledField field={f} label={label} description={description} className={className} hideLabel={hideLabel}>
 			<textarea {...textarea} {...f.control} className={controlClassName ?? 'field'} />
-			{description ? <Description id={f.descriptionId}>{description}</Description> : null}
-			<ErrorText id={f.errorId} messages={f.messages} />
-		</div>
+		</LabelledField>
 	)
 }
 
@@ -152,10 +172,7 @@ export function SelectField({
 }: FieldBase & SelectProps) {
 	const f = useField(name, Boolean(description))
 	return (
-		<div className={`space-y-1 ${className ?? ''}`}>
-			<Label htmlFor={f.id} hidden={hideLabel}>
-				{label}
-			</Label>
+		<LabelledField field={f} label={label} description={description} className={className} hideLabel={hideLabel}>
 			<select {...select} {...f.control} className="field">
 				{options.map(o => (
 					<option key={o.value} value={o.value} disabled={o.disabled}>
@@ -163,9 +180,7 @@ export function SelectField({
 					</option>
 				))}
 			</select>
-			{description ? <Description id={f.descriptionId}>{description}</Description> : null}
-			<ErrorText id={f.errorId} messages={f.messages} />
-		</div>
+		</LabelledField>
 	)
 }
 
@@ -193,30 +208,26 @@ export function RadioGroupField({
 			<div className={variant === 'chips' ? 'flex flex-wrap gap-1.5' : 'space-y-1'}>
 				{options.map((o, i) => {
 					const id = i === 0 ? f.id : `${f.id}-${o.value}`
+					const radio = (radioClassName: string) => (
+						<input
+							type="radio"
+							id={id}
+							name={name}
+							value={o.value}
+							defaultChecked={defaultValue === o.value}
+							className={radioClassName}
+						/>
+					)
 					return variant === 'chips' ? (
 						<label key={o.value} htmlFor={id} className="relative cursor-pointer">
-							<input
-								type="radio"
-								id={id}
-								name={name}
-								value={o.value}
-								defaultChecked={defaultValue === o.value}
-								className="peer sr-only"
-							/>
+							{radio('peer sr-only')}
 							<span className="inline-flex min-h-10 min-w-11 items-center justify-center rounded-lg border border-line-strong bg-surface px-3 py-1.5 text-sm text-fg-soft peer-checked:border-accent peer-checked:bg-accent-soft peer-checked:font-semibold peer-checked:text-fg peer-focus-visible:outline peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-accent">
 								{o.label}
 							</span>
 						</label>
 					) : (
 						<div key={o.value} className="flex items-start gap-2">
-							<input
-								type="radio"
-								id={id}
-								name={name}
-								value={o.value}
-								defaultChecked={defaultValue === o.value}
-								className="mt-1 accent-accent"
-							/>
+							{radio('mt-1 accent-accent')}
 							<label htmlFor={id} className="text-sm">
 								{o.label}
 								{o.description ? <span className="block text-xs text-fg-muted">{o.description}</span> : null}
@@ -225,8 +236,7 @@ export function RadioGroupField({
 					)
 				})}
 			</div>
-			{description ? <Description id={f.descriptionId}>{description}</Description> : null}
-			<ErrorText id={f.errorId} messages={f.messages} />
+			<FieldNotes field={f} description={description} />
 		</fieldset>
 	)
 }
@@ -241,8 +251,7 @@ export function CheckboxField({ name, label, description, className, ...input }:
 					{label}
 				</label>
 			</div>
-			{description ? <Description id={f.descriptionId}>{description}</Description> : null}
-			<ErrorText id={f.errorId} messages={f.messages} />
+			<FieldNotes field={f} description={description} />
 		</div>
 	)
 }
@@ -250,19 +259,14 @@ export function CheckboxField({ name, label, description, className, ...input }:
 export function FileField({ name, label, description, className, hideLabel, ...input }: FieldBase & InputProps) {
 	const f = useField(name, Boolean(description))
 	return (
-		<div className={`space-y-1 ${className ?? ''}`}>
-			<Label htmlFor={f.id} hidden={hideLabel}>
-				{label}
-			</Label>
+		<LabelledField field={f} label={label} description={description} className={className} hideLabel={hideLabel}>
 			<input
 				{...input}
 				{...f.control}
 				type="file"
 				className="block w-full text-sm text-fg-soft file:mr-3 file:rounded-md file:border-0 file:bg-raised file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-fg hover:file:bg-line"
 			/>
-			{description ? <Description id={f.descriptionId}>{description}</Description> : null}
-			<ErrorText id={f.errorId} messages={f.messages} />
-		</div>
+		</LabelledField>
 	)
 }
 
