@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
-import { useEffect, useRef } from 'react'
-import { ErrorSummary, FieldScope, Honeypot, Notice, TextField } from '#app/components/forms.tsx'
-import { HONEYPOT_FIELD, safeRedirect, SignInSchema } from '#app/schemas/auth.ts'
-import { clientIp, getUser } from '#app/utils/auth.server.ts'
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { authHref, EmailField, PublicForm } from '#app/components/account-forms.tsx'
+import { Notice, TextField } from '#app/components/forms.tsx'
+import { safeRedirect, SignInSchema } from '#app/schemas/auth.ts'
+import { clientIp, getUser, refusePublicForm } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
@@ -31,17 +31,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const form = await readForm(request)
 	const values = { email: form.email ?? '', redirectTo: safeRedirect(form.redirectTo) }
 	const parsed = parseWith(SignInSchema, form)
-	if (!parsed.ok) {
-		const bot = Boolean(parsed.fields[HONEYPOT_FIELD])
-		return data(
-			{
-				fields: bot ? {} : parsed.fields,
-				formErrors: bot ? ['The form could not be sent. Please try again.'] : parsed.formErrors,
-				values,
-			},
-			{ status: 400 },
-		)
-	}
+	if (!parsed.ok) return refusePublicForm(parsed, values)
 	const { email, password, redirectTo } = parsed.value
 	const result = await context.services.auth.signIn(request, { email, password, ip: clientIp(context) })
 	if (!result.ok) return data({ fields: result.fields, formErrors: result.formErrors, values }, { status: 400 })
@@ -53,24 +43,12 @@ const LABELS = { email: 'E-mail', password: 'Password' }
 export default function Login() {
 	const { redirectTo, providers, error, notice } = useLoaderData<typeof loader>()
 	const actionData = useActionData<typeof action>()
-	const busy = useNavigation().state === 'submitting'
-	const form = useRef<HTMLFormElement>(null)
-	// With JavaScript the page is not reloaded: empty the password as a reload would (the error summary takes focus).
-	useEffect(() => {
-		const password = form.current?.elements.namedItem('password')
-		if (actionData && password instanceof HTMLInputElement) {
-			password.value = ''
-		}
-	}, [actionData])
-	const fields = actionData?.fields ?? {}
-	const formErrors = actionData ? actionData.formErrors : error ? [error] : []
 	const target = actionData?.values.redirectTo ?? redirectTo
-	const signupHref = target === '/' ? '/signup' : `/signup?redirectTo=${encodeURIComponent(target)}`
 	return (
 		<div className="mx-auto max-w-sm py-8">
 			<h1 className="text-2xl font-bold">Sign in</h1>
 			<p className="mt-2 text-sm text-fg-muted">
-				New here? <Link to={signupHref}>Create an account</Link>.
+				New here? <Link to={authHref('/signup', target)}>Create an account</Link>.
 			</p>
 			{/* Why this page: e.g. "You are signed out everywhere. Your 2 API tokens were revoked." */}
 			{notice && !actionData ? (
@@ -78,25 +56,16 @@ export default function Login() {
 					<Notice>{notice}</Notice>
 				</div>
 			) : null}
-			<Form ref={form} method="post" className="card relative mt-6 space-y-4">
-				<FieldScope errors={fields}>
-					<ErrorSummary labels={LABELS} formErrors={formErrors} />
-					<input type="hidden" name="redirectTo" value={target} />
-					<TextField
-						label="E-mail"
-						name="email"
-						type="email"
-						autoComplete="email"
-						required
-						defaultValue={actionData?.values.email ?? ''}
-					/>
-					<TextField label="Password" name="password" type="password" autoComplete="current-password" required />
-					<Honeypot />
-					<button type="submit" className="btn w-full" disabled={busy}>
-						{busy ? 'Signing in…' : 'Sign in'}
-					</button>
-				</FieldScope>
-			</Form>
+			<PublicForm
+				labels={LABELS}
+				answer={actionData}
+				initialError={error}
+				redirectTo={target}
+				submit={{ idle: 'Sign in', busy: 'Signing in…' }}
+			>
+				<EmailField defaultValue={actionData?.values.email ?? ''} />
+				<TextField label="Password" name="password" type="password" autoComplete="current-password" required />
+			</PublicForm>
 			{providers.length > 0 ? (
 				<div className="mt-6 space-y-2">
 					<p className="text-center text-sm text-fg-muted">or</p>

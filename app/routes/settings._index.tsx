@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { CheckboxField, ErrorSummary, FieldScope, FormErrors, Notice, TextField } from '#app/components/forms.tsx'
-import { PASSWORD_MIN_LENGTH } from '#app/schemas/auth.ts'
+import { NameField, NewPasswordField } from '#app/components/account-forms.tsx'
 import { ProfileActionSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
@@ -79,15 +79,7 @@ export default function ProfileSettings() {
 				<Form method="post" className="space-y-4">
 					<FieldScope prefix="profile" errors={profile?.fields}>
 						<ErrorSummary labels={{ name: 'Name' }} formErrors={profile?.formErrors} />
-						<TextField
-							label="Name"
-							name="name"
-							type="text"
-							autoComplete="name"
-							required
-							maxLength={200}
-							defaultValue={user.name}
-						/>
+						<NameField defaultValue={user.name} />
 						<p className="text-sm text-fg-muted">
 							E-mail: <span className="text-fg">{user.email}</span>
 						</p>
@@ -165,14 +157,10 @@ export default function ProfileSettings() {
 								required
 							/>
 						) : null}
-						<TextField
-							label="New password"
+						<NewPasswordField
 							name="newPassword"
-							description={`At least ${PASSWORD_MIN_LENGTH} characters. Other devices are signed out when it changes.`}
-							type="password"
-							autoComplete="new-password"
-							required
-							minLength={PASSWORD_MIN_LENGTH}
+							label="New password"
+							hint="Other devices are signed out when it changes."
 						/>
 						<CheckboxField
 							name="keepTokens"
