@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
 import sharp from 'sharp'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
+import { paintStroke, recordForms, sentForms, signUpFresh, watchProblems } from '../support/browser.ts'
 
 async function finished(page: Page) {
 	await expect(page.locator('article[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
@@ -73,36 +73,10 @@ test('paint a mask with the mouse on the canvas and inpaint: the request carries
 	baseURL,
 }) => {
 	const problems = watchProblems(page)
-	// What the page sends, as the browser builds it (a file part's body is not visible to the test otherwise).
-	await page.addInitScript(() => {
-		const sent: Array<Array<[string, string]>> = []
-		Object.assign(window, { sentForms: sent })
-		const original = window.fetch
-		window.fetch = (input, init) => {
-			if (init?.body instanceof FormData) {
-				sent.push(
-					[...init.body.entries()].map(([k, v]): [string, string] => [
-						k,
-						typeof v === 'string' ? v : `file ${v.name} ${v.type} ${v.size}`,
-					]),
-				)
-			}
-			return original(input, init)
-		}
-	})
+	await recordForms(page)
 	await signUpFresh(page, baseURL ?? '')
 	const source = await openEditor(page, 'A lighthouse on a cliff')
-	const stage = page.locator('[data-konva-frame] canvas').first()
-	await expect(stage).toBeVisible()
-	const box = await stage.boundingBox()
-	if (!box) throw new Error('no stage')
-	const cx = box.x + box.width / 2
-	const cy = box.y + box.height / 2
-	await page.mouse.move(cx - 60, cy - 40)
-	await page.mouse.down()
-	for (let i = 0; i <= 10; i++) await page.mouse.move(cx - 60 + i * 12, cy - 40 + i * 8)
-	await page.mouse.up()
-	await expect(page.getByText('1 stroke ·')).toBeVisible()
+	await paintStroke(page)
 	// Undo and redo bring the stroke back and forth (keyboard shortcuts).
 	await page.keyboard.press('Control+z')
 	await expect(page.getByText('0 strokes ·')).toBeVisible()
@@ -115,10 +89,7 @@ test('paint a mask with the mouse on the canvas and inpaint: the request carries
 	await editor.getByRole('button', { name: 'Inpaint' }).click()
 	const request = await sent
 	expect(request.headers()['content-type']).toMatch(/^multipart\/form-data/)
-	const forms = await page.evaluate(
-		() => (window as unknown as { sentForms: Array<Array<[string, string]>> }).sentForms,
-	)
-	const form = Object.fromEntries(forms.at(-1) ?? [])
+	const form = (await sentForms(page)).at(-1) ?? {}
 	expect(form.intent).toBe('inpaint')
 	expect(form.prompt).toBe('a flock of gulls')
 	expect(form.mask).toMatch(/^file mask\.png image\/png [1-9]\d*$/)

@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
 import sharp from 'sharp'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
+import { paintStroke, recordForms, sentForms, signUpFresh, watchProblems } from '../support/browser.ts'
 
 const GENERATION = /\/generations\/([0-9a-f-]{36})$/
 
@@ -50,48 +50,6 @@ async function maskFile() {
 		.composite([{ input: square, left: 176, top: 176 }])
 		.png()
 		.toBuffer()
-}
-
-/** Every FormData the page sends with fetch, as [name, value] pairs (a file as "file NAME TYPE BYTES"). */
-async function recordForms(page: Page) {
-	await page.addInitScript(() => {
-		const sent: Array<Array<[string, string]>> = []
-		Object.assign(window, { sentForms: sent })
-		const original = window.fetch
-		window.fetch = (input, init) => {
-			if (init?.body instanceof FormData) {
-				sent.push(
-					[...init.body.entries()].map(([k, v]): [string, string] => [
-						k,
-						typeof v === 'string' ? v : `file ${v.name} ${v.type} ${v.size}`,
-					]),
-				)
-			}
-			return original(input, init)
-		}
-	})
-}
-
-async function sentForms(page: Page): Promise<Array<Record<string, string>>> {
-	const forms = await page.evaluate(
-		() => (window as unknown as { sentForms?: Array<Array<[string, string]>> }).sentForms ?? [],
-	)
-	return forms.map(pairs => Object.fromEntries(pairs))
-}
-
-/** Paints one stroke across the middle of the konva stage with the mouse. */
-async function paintStroke(page: Page) {
-	const stage = page.locator('[data-konva-frame] canvas').first()
-	await expect(stage).toBeVisible()
-	const box = await stage.boundingBox()
-	if (!box) throw new Error('the konva stage has no box')
-	const cx = box.x + box.width / 2
-	const cy = box.y + box.height / 2
-	await page.mouse.move(cx - 80, cy - 30)
-	await page.mouse.down()
-	for (let i = 0; i <= 12; i++) await page.mouse.move(cx - 80 + i * 13, cy - 30 + i * 5)
-	await page.mouse.up()
-	await expect(page.getByText('1 stroke ·')).toBeVisible()
 }
 
 test('generate → vary → upscale → inpaint → make a video → it plays, each with its lineage', async ({

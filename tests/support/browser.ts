@@ -1,4 +1,7 @@
-/** What the browser tests share: a fresh signed-in account, the problems a page reports while a test runs, a sound made. */
+/**
+ * What the browser tests share: a fresh signed-in account, the problems a page reports while a test runs, a sound
+ * made, the forms a page sends, a stroke painted on the canvas editor.
+ */
 import { expect, type Page } from '@playwright/test'
 import { signUpForm } from './http-auth.ts'
 
@@ -46,4 +49,49 @@ export async function madeSpeech(page: Page, baseURL: string, prompt: string): P
 		)
 		.toBe('succeeded')
 	return generation.id
+}
+
+/**
+ * Records every FormData the page sends with fetch (a file part's body is not visible to a test otherwise);
+ * `sentForms` reads them back as name → value (a file as "file NAME TYPE BYTES").
+ */
+export async function recordForms(page: Page) {
+	await page.addInitScript(() => {
+		const sent: Array<Array<[string, string]>> = []
+		Object.assign(window, { sentForms: sent })
+		const original = window.fetch
+		window.fetch = (input, init) => {
+			if (init?.body instanceof FormData) {
+				sent.push(
+					[...init.body.entries()].map(([k, v]): [string, string] => [
+						k,
+						typeof v === 'string' ? v : `file ${v.name} ${v.type} ${v.size}`,
+					]),
+				)
+			}
+			return original(input, init)
+		}
+	})
+}
+
+export async function sentForms(page: Page): Promise<Array<Record<string, string>>> {
+	const forms = await page.evaluate(
+		() => (window as unknown as { sentForms?: Array<Array<[string, string]>> }).sentForms ?? [],
+	)
+	return forms.map(pairs => Object.fromEntries(pairs))
+}
+
+/** Paints one stroke across the middle of the konva stage (the canvas editor) with the mouse. */
+export async function paintStroke(page: Page) {
+	const stage = page.locator('[data-konva-frame] canvas').first()
+	await expect(stage).toBeVisible()
+	const box = await stage.boundingBox()
+	if (!box) throw new Error('the konva stage has no box')
+	const cx = box.x + box.width / 2
+	const cy = box.y + box.height / 2
+	await page.mouse.move(cx - 80, cy - 30)
+	await page.mouse.down()
+	for (let i = 0; i <= 12; i++) await page.mouse.move(cx - 80 + i * 13, cy - 30 + i * 5)
+	await page.mouse.up()
+	await expect(page.getByText('1 stroke ·')).toBeVisible()
 }
