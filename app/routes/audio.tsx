@@ -8,6 +8,7 @@ import { audioStudioData } from '#app/utils/audio-studio.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { nonBlank, studioAction } from '#app/utils/studio-action.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { StudioPage, studioFormState } from '#app/components/studio-page.tsx'
 import { StudioResults } from '#app/components/studio-results.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
@@ -29,30 +30,27 @@ export const action = ({ request, context }: ActionFunctionArgs) =>
 export default function Audio() {
 	const studio = useLoaderData<typeof loader>()
 	const refused = useActionData<typeof action>()
+	const form = studioFormState(studio, refused)
 	return (
-		<div className="grid items-start gap-8 lg:grid-cols-[22rem_minmax(0,1fr)]">
-			<section aria-labelledby="studio-title" className="lg:sticky lg:top-8">
-				<h1 id="studio-title" className="text-2xl font-semibold tracking-tight">
-					Audio
-				</h1>
-				<p className="mb-5 mt-1 text-sm text-fg-muted">
+		<StudioPage
+			title="Audio"
+			intro={
+				<>
 					Speech from text, music and sound effects from a description.{' '}
 					<Link to="/audio/transcribe">Transcribe a recording</Link> ·{' '}
 					<Link to="/audio/projects">Arrange sounds in a project</Link>
-				</p>
-				<div className="card shadow-sm">
-					<AudioForm
-						key={refused ? JSON.stringify(refused.values) : studio.idempotencyKey}
-						speechModels={studio.speechModels}
-						soundModels={studio.soundModels}
-						defaults={studio.defaults}
-						values={refused?.values ?? studio.values}
-						idempotencyKey={studio.idempotencyKey}
-						errors={refused?.fields}
-						message={refused?.message}
-					/>
-				</div>
-			</section>
+				</>
+			}
+			form={
+				<AudioForm
+					key={form.key}
+					{...form.props}
+					speechModels={studio.speechModels}
+					soundModels={studio.soundModels}
+					defaults={studio.defaults}
+				/>
+			}
+		>
 			<StudioResults
 				id="results-title"
 				title="Your audio"
@@ -66,7 +64,7 @@ export default function Audio() {
 			>
 				<AudioResults results={studio.results} />
 			</StudioResults>
-		</div>
+		</StudioPage>
 	)
 }
 

@@ -3,6 +3,7 @@ import { redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { FileText } from '#app/components/icons/index.tsx'
 import { ErrorSummary, FieldScope, FileField, SelectField } from '#app/components/forms.tsx'
+import { StudioPage } from '#app/components/studio-page.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import {
@@ -42,60 +43,60 @@ export default function Transcribe() {
 	const values = refused?.values ?? {}
 	const pending = page.transcripts.some(t => t.status === 'queued' || t.status === 'running')
 	return (
-		<div className="grid items-start gap-8 lg:grid-cols-[22rem_minmax(0,1fr)]">
-			<section aria-labelledby="transcribe-title" className="lg:sticky lg:top-8">
-				<h1 id="transcribe-title" className="text-2xl font-semibold tracking-tight">
-					Transcribe
-				</h1>
-				<p className="mb-5 mt-1 text-sm text-fg-muted">
+		<StudioPage
+			title="Transcribe"
+			titleId="transcribe-title"
+			intro={
+				<>
 					Timed text from a recording, ready as subtitles. <Link to="/audio">Back to the audio studio</Link>
-				</p>
-				<div className="card shadow-sm">
-					<Form method="post" encType="multipart/form-data" className="space-y-5" aria-labelledby="transcribe-title">
-						<FieldScope errors={refused?.fields}>
-							<ErrorSummary labels={LABELS} formErrors={refused?.message ? [refused.message] : undefined} />
-							<FileField
-								name="file"
-								label={LABELS.file}
-								accept="audio/*,video/*"
-								description={`Audio or video, up to ${page.maxMb} MB. Long recordings are transcribed in parts.`}
-							/>
-							{page.library.length > 0 ? (
-								<SelectField
-									name="generationId"
-									label={LABELS.generationId}
-									defaultValue={values.generationId ?? ''}
-									options={[
-										{ value: '', label: 'None: use the upload' },
-										...page.library.map(g => ({
-											value: g.id,
-											label: `${g.kind === 'video' ? 'Video' : 'Audio'}: ${g.prompt.slice(0, 60)}`,
-										})),
-									]}
-								/>
-							) : null}
+				</>
+			}
+			form={
+				<Form method="post" encType="multipart/form-data" className="space-y-5" aria-labelledby="transcribe-title">
+					<FieldScope errors={refused?.fields}>
+						<ErrorSummary labels={LABELS} formErrors={refused?.message ? [refused.message] : undefined} />
+						<FileField
+							name="file"
+							label={LABELS.file}
+							accept="audio/*,video/*"
+							description={`Audio or video, up to ${page.maxMb} MB. Long recordings are transcribed in parts.`}
+						/>
+						{page.library.length > 0 ? (
 							<SelectField
-								name="language"
-								label={LABELS.language}
-								defaultValue={values.language ?? ''}
-								options={[{ value: '', label: 'Detect it' }, ...LANGUAGES.map(l => ({ value: l.code, label: l.name }))]}
+								name="generationId"
+								label={LABELS.generationId}
+								defaultValue={values.generationId ?? ''}
+								options={[
+									{ value: '', label: 'None: use the upload' },
+									...page.library.map(g => ({
+										value: g.id,
+										label: `${g.kind === 'video' ? 'Video' : 'Audio'}: ${g.prompt.slice(0, 60)}`,
+									})),
+								]}
 							/>
-							{page.models.length > 1 ? (
-								<SelectField
-									name="model"
-									label={LABELS.model}
-									defaultValue={values.model ?? ''}
-									options={[{ value: '', label: 'Default' }, ...page.models.map(m => ({ value: m.id, label: m.name }))]}
-								/>
-							) : null}
-							<button type="submit" className="btn w-full" disabled={busy}>
-								<FileText aria-hidden="true" size={16} />
-								{busy ? 'Uploading…' : 'Transcribe'}
-							</button>
-						</FieldScope>
-					</Form>
-				</div>
-			</section>
+						) : null}
+						<SelectField
+							name="language"
+							label={LABELS.language}
+							defaultValue={values.language ?? ''}
+							options={[{ value: '', label: 'Detect it' }, ...LANGUAGES.map(l => ({ value: l.code, label: l.name }))]}
+						/>
+						{page.models.length > 1 ? (
+							<SelectField
+								name="model"
+								label={LABELS.model}
+								defaultValue={values.model ?? ''}
+								options={[{ value: '', label: 'Default' }, ...page.models.map(m => ({ value: m.id, label: m.name }))]}
+							/>
+						) : null}
+						<button type="submit" className="btn w-full" disabled={busy}>
+							<FileText aria-hidden="true" size={16} />
+							{busy ? 'Uploading…' : 'Transcribe'}
+						</button>
+					</FieldScope>
+				</Form>
+			}
+		>
 			<section aria-labelledby="transcripts-title" className="min-w-0">
 				{pending ? (
 					<noscript>
@@ -127,7 +128,7 @@ export default function Transcribe() {
 					</ul>
 				)}
 			</section>
-		</div>
+		</StudioPage>
 	)
 }
 

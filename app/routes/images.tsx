@@ -6,6 +6,7 @@ import { DEFAULT_STRENGTH } from '#server/domain/generations/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { imageStudioData } from '#app/utils/image-studio.server.ts'
 import { studioAction } from '#app/utils/studio-action.server.ts'
+import { StudioPage, studioFormState } from '#app/components/studio-page.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
@@ -21,37 +22,30 @@ export const action = ({ request, context }: ActionFunctionArgs) => studioAction
 export default function Images() {
 	const studio = useLoaderData<typeof loader>()
 	const refused = useActionData<typeof action>()
+	const form = studioFormState(studio, refused)
 	return (
-		<div className="grid items-start gap-8 lg:grid-cols-[21.5rem_minmax(0,1fr)]">
-			<section aria-labelledby="studio-title" className="lg:sticky lg:top-8">
-				<h1 id="studio-title" className="text-2xl font-semibold tracking-tight">
-					Images
-				</h1>
-				<p className="mb-5 mt-1 text-sm text-fg-muted">
-					Describe a picture; it joins the gallery as soon as it is made.
-				</p>
-				<div className="card shadow-sm">
-					<ImageForm
-						// A refused submit re-renders the form with what was sent.
-						key={refused ? JSON.stringify(refused.values) : studio.idempotencyKey}
-						models={studio.models}
-						defaultModel={studio.defaultModel}
-						values={refused?.values ?? studio.values}
-						source={studio.source}
-						idempotencyKey={studio.idempotencyKey}
-						errors={refused?.fields}
-						message={refused?.message}
-						defaultStrength={DEFAULT_STRENGTH}
-					/>
-				</div>
-			</section>
+		<StudioPage
+			title="Images"
+			intro="Describe a picture; it joins the gallery as soon as it is made."
+			columns="lg:grid-cols-[21.5rem_minmax(0,1fr)]"
+			form={
+				<ImageForm
+					key={form.key}
+					{...form.props}
+					models={studio.models}
+					defaultModel={studio.defaultModel}
+					source={studio.source}
+					defaultStrength={DEFAULT_STRENGTH}
+				/>
+			}
+		>
 			<Gallery
 				items={studio.gallery.items}
 				next={studio.gallery.next}
 				first={studio.gallery.first}
 				pending={studio.pending}
 			/>
-		</div>
+		</StudioPage>
 	)
 }
 

@@ -10,6 +10,7 @@ import { readChatForm } from '#app/utils/uploads.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { videoStudioData } from '#app/utils/video-studio.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { StudioPage, studioFormState } from '#app/components/studio-page.tsx'
 import { StudioResults } from '#app/components/studio-results.tsx'
 import { uploadBodyLimit } from '#server/body-limit.ts'
 import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
@@ -74,29 +75,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Video() {
 	const studio = useLoaderData<typeof loader>()
 	const refused = useActionData<typeof action>()
+	const form = studioFormState(studio, refused)
 	return (
-		<div className="grid items-start gap-8 lg:grid-cols-[22rem_minmax(0,1fr)]">
-			<section aria-labelledby="studio-title" className="lg:sticky lg:top-8">
-				<h1 id="studio-title" className="text-2xl font-semibold tracking-tight">
-					Video
-				</h1>
-				<p className="mb-5 mt-1 text-sm text-fg-muted">
-					Clips from a description or from one of your images. Providers take a while; each job shows how long so far.
-				</p>
-				<div className="card shadow-sm">
-					<VideoForm
-						key={refused ? JSON.stringify(refused.values) : studio.idempotencyKey}
-						models={studio.models}
-						defaultModel={studio.defaultModel}
-						values={refused?.values ?? studio.values}
-						source={studio.source}
-						library={studio.library}
-						idempotencyKey={studio.idempotencyKey}
-						errors={refused?.fields}
-						message={refused?.message}
-					/>
-				</div>
-			</section>
+		<StudioPage
+			title="Video"
+			intro="Clips from a description or from one of your images. Providers take a while; each job shows how long so far."
+			form={
+				<VideoForm
+					key={form.key}
+					{...form.props}
+					models={studio.models}
+					defaultModel={studio.defaultModel}
+					source={studio.source}
+					library={studio.library}
+				/>
+			}
+		>
 			<StudioResults
 				id="jobs-title"
 				title="Your videos"
@@ -113,7 +107,7 @@ export default function Video() {
 					))}
 				</ul>
 			</StudioResults>
-		</div>
+		</StudioPage>
 	)
 }
 
