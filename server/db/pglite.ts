@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import v8 from 'node:v8'
-import { PGlite, type Results, type Transaction } from '@electric-sql/pglite'
+import { PGlite, type Results } from '@electric-sql/pglite'
 import { logger } from '#server/logger.ts'
 import {
 	type Acting,
@@ -21,6 +21,7 @@ import {
 	setRoleScript,
 	createInFlight,
 } from './common.ts'
+import { createPgliteSession } from './pglite-session.ts'
 import { tracedQuery } from './query-spans.ts'
 import type { Db, QueryResult, Tx } from './types.ts'
 
@@ -182,30 +183,24 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 
 	const { track, assertOpen, ...inFlight } = createInFlight()
 
-	function wrap(ptx: Transaction): Tx {
+	const session = createPgliteSession(pglite)
+
+	function openTx(): Tx {
 		const run = async (text: string, values?: readonly unknown[]) =>
-			toResult(await tracedQuery(text, () => ptx.query<Record<string, unknown>>(text, values as unknown[] | undefined)))
+			toResult(await tracedQuery(text, () => session.query(text, values)))
 		const tx: Tx = {
 			query: async <Row>(sql: string, params?: readonly unknown[]) => (await run(sql, params)) as QueryResult<Row>,
 			executeSql: run,
 		}
-		registerScriptRunner(tx, async sql => {
-			await ptx.exec(sql)
-		})
+		registerScriptRunner(tx, sql => session.exec(sql))
 		return tx
 	}
 
 	async function transaction<T>(acting: Acting, fn: (tx: Tx) => Promise<T>): Promise<T> {
 		assertOpen()
 		const settings = roleSettings(acting)
-		const setRole = settings ? setRoleScript(settings) : null
 		return await track(
-			guardNesting(() =>
-				pglite.transaction(async ptx => {
-					if (setRole) await ptx.exec(setRole)
-					return await fn(wrap(ptx))
-				}),
-			),
+			guardNesting(() => session.transaction(settings ? setRoleScript(settings) : null, () => fn(openTx()))),
 		)
 	}
 

@@ -72,6 +72,40 @@ describe.each(testDrivers())('Db on %s', driver => {
 		expect(rows.map(r => r.title)).toEqual(['kept'])
 	})
 
+	it('answers the same statement text for each user with that user’s rows, also after it failed once', async () => {
+		const [a, b] = [await createUser(db), await createUser(db)]
+		const insert = 'insert into conversations (user_id, title) values ($1, $2)'
+		const mine = 'select title from conversations order by title'
+		for (const [user, title] of [
+			[a, 'of a'],
+			[b, 'of b'],
+		] as const) {
+			await db.asUser(user.id, tx => tx.query(insert, [user.id, title]))
+		}
+		// The same text, run again and again (PGlite keeps it prepared), for one user then the other and as anon.
+		for (let i = 0; i < 8; i++) {
+			const user = i % 2 ? a : b
+			const { rows } = await db.asUser(user.id, tx => tx.query<{ title: string }>(mine))
+			expect(rows.map(r => r.title)).toEqual([user === a ? 'of a' : 'of b'])
+		}
+		expect((await db.asAnon(tx => tx.query(mine))).rows).toEqual([])
+		// Row-level security refuses a row for someone else; the statement and the next transaction still work.
+		await expect(db.asUser(a.id, tx => tx.query(insert, [b.id, 'forged']))).rejects.toMatchObject({ code: '42501' })
+		await expect(db.asUser(a.id, tx => tx.query('select * from no_such_table'))).rejects.toThrow(/no_such_table/)
+		await db.asUser(a.id, tx => tx.query(insert, [a.id, 'of a, again']))
+		const { rows } = await db.asUser(a.id, tx => tx.query<{ title: string }>(mine))
+		expect(rows.map(r => r.title)).toEqual(['of a', 'of a, again'])
+		// A callback that swallows a failed statement does not commit what came before it.
+		// (PGlite says so with an error; node-postgres's COMMIT answers ROLLBACK without one.)
+		await db
+			.asUser(a.id, async tx => {
+				await tx.query(insert, [a.id, 'not kept'])
+				await tx.query('select 1/0').catch(() => undefined)
+			})
+			.catch(() => undefined)
+		expect((await db.asUser(a.id, tx => tx.query(mine))).rows).toHaveLength(2)
+	})
+
 	it('refuses a transaction opened inside another (it would deadlock on PGlite)', async () => {
 		await expect(db.privileged(() => db.privileged(async () => 1))).rejects.toThrow(/inside another/)
 		await expect(db.privileged(() => db.privilegedExecuteSql('select 1'))).rejects.toThrow(/inside a transaction/)
