@@ -20,7 +20,7 @@ import { createRequestHandler } from './remix-express.ts'
 import { bodyTooLarge } from './request-input.ts'
 import { DatabaseUnavailableError } from './db/index.ts'
 import { DATABASE_UNAVAILABLE, errorBody, handleRouteErrors, INTERNAL_ERROR } from './route-errors.ts'
-import { installRouteMatchCache } from './route-matching.ts'
+import { installRouteMatchCache, installServerRoutesCache } from './route-matching.ts'
 import { largestBodyLimit, protectRoutes } from './route-protection.ts'
 import { localSpanContext } from './telemetry-handle.ts'
 import { createLocalMediaHandler, LocalStorage } from './storage/index.ts'
@@ -61,6 +61,7 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	const build = handleRouteErrors(instrumentBuild(protectRoutes(options.build)))
 	// The route list is fixed for the life of the process: match each pathname once (server/route-matching.ts).
 	installRouteMatchCache()
+	installServerRoutesCache()
 	const maxBodyBytes = largestBodyLimit(options.build)
 	const app = express()
 	app.disable('x-powered-by')

@@ -140,3 +140,38 @@ export function installRouteMatchCache(): void {
 	router.matchRoutes = memoizeMatchRoutes(router.matchRoutes.bind(router))
 	installed = true
 }
+
+type CreateServerRoutes = (manifestRoutes: object, routeModules: object, future: unknown, isSpaMode: boolean) => unknown[]
+
+/**
+ * `createServerRoutes` with its answer kept per manifest: `RemixServer` builds the whole route tree for react-router
+ * (grouping the manifest by parent, one object per route) on every render, from a manifest and route modules that
+ * do not change while a build is loaded. React-router copies the routes it is given (`convertRoutesToDataRoutes`)
+ * and never changes them, so one tree serves every render of one build; a new build (development) is a new manifest.
+ */
+export function memoizeServerRoutes(create: CreateServerRoutes): CreateServerRoutes {
+	const kept = new WeakMap<object, { routeModules: object; future: unknown; isSpaMode: boolean; routes: unknown[] }>()
+	return (manifestRoutes, routeModules, future, isSpaMode) => {
+		const entry = kept.get(manifestRoutes)
+		if (entry && entry.routeModules === routeModules && entry.future === future && entry.isSpaMode === isSpaMode) {
+			return entry.routes
+		}
+		const routes = create(manifestRoutes, routeModules, future, isSpaMode)
+		kept.set(manifestRoutes, { routeModules, future, isSpaMode, routes })
+		return routes
+	}
+}
+
+let serverRoutesInstalled = false
+
+/**
+ * Replaces the `createServerRoutes` export of @remix-run/react's routes module (RemixServer calls it through that
+ * module object) with the one above. Idempotent; call at start-up.
+ */
+export function installServerRoutesCache(): void {
+	if (serverRoutesInstalled) return
+	const require = createRequire(import.meta.url)
+	const routes = require('@remix-run/react/dist/routes.js') as { createServerRoutes: CreateServerRoutes }
+	routes.createServerRoutes = memoizeServerRoutes(routes.createServerRoutes.bind(routes))
+	serverRoutesInstalled = true
+}

@@ -103,3 +103,21 @@ describe('memoizeMatchRoutes', () => {
 		expect(memo(routes, '/chat/1')).toEqual(router.matchRoutes(routes, '/chat/1'))
 	})
 })
+
+describe('memoizeServerRoutes', () => {
+	it('builds the route tree once per manifest and route modules, and again for a new build', async () => {
+		const { memoizeServerRoutes } = await import('#server/route-matching.ts')
+		let built = 0
+		const create = memoizeServerRoutes(() => {
+			built++
+			return [{ id: 'root' }]
+		})
+		const [manifest, modules, future] = [{}, {}, {}]
+		const first = create(manifest, modules, future, false)
+		expect(create(manifest, modules, future, false)).toBe(first)
+		expect(built).toBe(1)
+		expect(create({}, modules, future, false)).not.toBe(first)
+		expect(create(manifest, {}, future, false)).not.toBe(first)
+		expect(built).toBe(3)
+	})
+})
