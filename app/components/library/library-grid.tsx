@@ -14,9 +14,11 @@ import {
 	FileText,
 	ImageIcon,
 	Paperclip,
+	spriteHref,
 	Star,
 	Trash2,
 	Workflow,
+	type IconComponent,
 } from '#app/components/icons/index.tsx'
 import { SoundCreditLine } from '#app/components/audio/sound-credit.tsx'
 import { WaveformPreview } from '#app/components/audio/waveform-preview.tsx'
@@ -60,6 +62,18 @@ const KIND_LABELS: Record<string, string> = {
 	text: 'Text',
 	transcript: 'Transcript',
 	file: 'File',
+}
+
+/**
+ * A decorative icon of the sprite, its drawing attributes (stroke, fill) in the stylesheet (`.library-tile svg`) rather
+ * than on each of a page's 96 tile icons.
+ */
+function TileIcon({ icon, size }: { icon: IconComponent; size: number }) {
+	return (
+		<svg width={size} height={size} aria-hidden="true">
+			<use href={`${spriteHref}#${icon.iconName}`} />
+		</svg>
+	)
 }
 
 /** A plain left click, which the app may handle itself (not one that opens a new tab or window). */
@@ -186,7 +200,7 @@ function Tile({ item, favorite }: { item: LibraryTile; favorite: boolean }) {
 					aria-label={favorite ? 'Remove from favourites' : 'Add to favourites'}
 					className="library-star"
 				>
-					<Star aria-hidden="true" size={16} fill={favorite ? 'currentColor' : 'none'} />
+					<TileIcon icon={Star} size={16} />
 				</button>
 			</div>
 			<div className="library-body">
@@ -207,21 +221,20 @@ function Tile({ item, favorite }: { item: LibraryTile; favorite: boolean }) {
 					{item.type === 'generation' && item.status !== 'succeeded' ? (
 						<StatusBadge status={item.status as GenerationStatus} />
 					) : null}
-					<span>{KIND_LABELS[item.kind] ?? item.kind}</span>
-					<span aria-hidden="true">·</span>
+					{/* The dots between the facts are the stylesheet's. */}
+					<span className="library-fact">{KIND_LABELS[item.kind] ?? item.kind}</span>
 					{item.source === 'workflow' ? (
-						<span className="inline-flex items-center gap-1">
-							<Workflow aria-hidden="true" size={12} />
+						<span className="library-fact inline-flex items-center gap-1">
+							<TileIcon icon={Workflow} size={12} />
 							Workflow
 						</span>
 					) : (
-						<span>{SOURCE_LABELS[item.source] ?? item.source}</span>
+						<span className="library-fact">{SOURCE_LABELS[item.source] ?? item.source}</span>
 					)}
-					<span aria-hidden="true">·</span>
 					<time dateTime={new Date(item.createdAt).toISOString()}>{shortTime(item.createdAt)}</time>
 					{item.fileUrl ? (
 						<a href={item.fileUrl} download aria-label={`Download ${name}`}>
-							<Download aria-hidden="true" size={14} />
+							<TileIcon icon={Download} size={14} />
 						</a>
 					) : null}
 				</div>
