@@ -6,7 +6,7 @@ import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
-import { ScrollRegion } from '#app/components/scroll-region.tsx'
+import { Badge, Cell, DataTable } from '#app/components/data-table.tsx'
 import { ModelActionSchema } from '#server/domain/admin/schema.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
@@ -65,17 +65,11 @@ function priceText(prices: Record<string, number | undefined>): string {
 
 type ModelView = ReturnType<typeof useLoaderData<typeof loader>>['models'][number]
 
-function statusText(m: ModelView): { text: string; tone: 'ok' | 'off' | 'muted' } {
-	if (!m.enabled) return { text: 'Switched off', tone: 'off' }
+function statusText(m: ModelView): { text: string; tone: 'ok' | 'bad' | 'muted' } {
+	if (!m.enabled) return { text: 'Switched off', tone: 'bad' }
 	if (!m.configured) return { text: 'No API key', tone: 'muted' }
 	return m.available ? { text: 'Offered', tone: 'ok' } : { text: 'Not listed by provider', tone: 'muted' }
 }
-
-const TONES = {
-	ok: 'bg-success-soft text-success',
-	off: 'bg-danger-soft text-danger',
-	muted: 'bg-raised text-fg-muted',
-} as const
 
 export default function AdminModels() {
 	const { models } = useLoaderData<typeof loader>()
@@ -108,64 +102,58 @@ export default function AdminModels() {
 				</p>
 			) : null}
 			{/* On a phone the capabilities go under the name; the region scrolls sideways, by keyboard too. */}
-			<ScrollRegion label="Model catalogue">
-				<table className="w-full min-w-[36rem] text-left text-sm">
-					<thead className="bg-raised text-fg-muted">
-						<tr>
-							<th className="px-3 py-2 font-medium">Model</th>
-							<th className="hidden px-3 py-2 font-medium sm:table-cell">Capabilities</th>
-							<th className="px-3 py-2 font-medium">Price</th>
-							<th className="px-3 py-2 font-medium">Status</th>
-							<th className="px-3 py-2 font-medium">
-								<span className="sr-only">Switch</span>
-							</th>
+			<DataTable
+				label="Model catalogue"
+				minWidth="min-w-[36rem]"
+				columns={[
+					{ label: 'Model' },
+					{ label: 'Capabilities', className: 'hidden sm:table-cell' },
+					{ label: 'Price' },
+					{ label: 'Status' },
+					{ label: <span className="sr-only">Switch</span> },
+				]}
+			>
+				{models.map(m => {
+					const status = statusText(m)
+					return (
+						<tr key={m.id} className="border-t border-line" data-model-id={m.id}>
+							<Cell>
+								<span className="font-medium">{m.name}</span>
+								<span className="block break-all text-xs text-fg-muted">{m.id}</span>
+								<span className="block text-xs text-fg-soft sm:hidden">{m.capabilities.join(', ')}</span>
+							</Cell>
+							<Cell className="hidden sm:table-cell">{m.capabilities.join(', ')}</Cell>
+							<Cell>{priceText(m.prices)}</Cell>
+							<Cell>
+								<Badge
+									tone={status.tone}
+									className="whitespace-nowrap"
+									data-model-enabled={m.enabled ? 'true' : 'false'}
+								>
+									{status.text}
+								</Badge>
+							</Cell>
+							<Cell className="text-right">
+								<Form method="post">
+									<input type="hidden" name="modelId" value={m.id} />
+									<button
+										type="submit"
+										name="intent"
+										value={m.enabled ? 'disable' : 'enable'}
+										className={
+											m.enabled ? 'btn-secondary whitespace-nowrap px-3 py-1.5' : 'btn whitespace-nowrap px-3 py-1.5'
+										}
+										disabled={switching === m.id}
+										aria-label={`${m.enabled ? 'Switch off' : 'Switch on'} ${m.name}`}
+									>
+										{m.enabled ? 'Switch off' : 'Switch on'}
+									</button>
+								</Form>
+							</Cell>
 						</tr>
-					</thead>
-					<tbody>
-						{models.map(m => {
-							const status = statusText(m)
-							return (
-								<tr key={m.id} className="border-t border-line" data-model-id={m.id}>
-									<td className="px-3 py-2">
-										<span className="font-medium">{m.name}</span>
-										<span className="block break-all text-xs text-fg-muted">{m.id}</span>
-										<span className="block text-xs text-fg-soft sm:hidden">{m.capabilities.join(', ')}</span>
-									</td>
-									<td className="hidden px-3 py-2 sm:table-cell">{m.capabilities.join(', ')}</td>
-									<td className="px-3 py-2">{priceText(m.prices)}</td>
-									<td className="px-3 py-2">
-										<span
-											className={`whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ${TONES[status.tone]}`}
-											data-model-enabled={m.enabled ? 'true' : 'false'}
-										>
-											{status.text}
-										</span>
-									</td>
-									<td className="px-3 py-2 text-right">
-										<Form method="post">
-											<input type="hidden" name="modelId" value={m.id} />
-											<button
-												type="submit"
-												name="intent"
-												value={m.enabled ? 'disable' : 'enable'}
-												className={
-													m.enabled
-														? 'btn-secondary whitespace-nowrap px-3 py-1.5'
-														: 'btn whitespace-nowrap px-3 py-1.5'
-												}
-												disabled={switching === m.id}
-												aria-label={`${m.enabled ? 'Switch off' : 'Switch on'} ${m.name}`}
-											>
-												{m.enabled ? 'Switch off' : 'Switch on'}
-											</button>
-										</Form>
-									</td>
-								</tr>
-							)
-						})}
-					</tbody>
-				</table>
-			</ScrollRegion>
+					)
+				})}
+			</DataTable>
 		</section>
 	)
 }

@@ -6,7 +6,7 @@ import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
-import { ScrollRegion } from '#app/components/scroll-region.tsx'
+import { Badge, Cell, DataTable } from '#app/components/data-table.tsx'
 import { JobActionSchema } from '#server/domain/admin/schema.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
@@ -91,13 +91,7 @@ export default function AdminStatus() {
 						<li key={name} className="card space-y-1 text-sm">
 							<p className="flex items-center justify-between gap-2">
 								<span className="font-medium">{CHECK_NAMES[name] ?? name}</span>
-								<span
-									className={`rounded-full px-2 py-0.5 text-xs font-medium ${
-										check.ok ? 'bg-success-soft text-success' : 'bg-danger-soft text-danger'
-									}`}
-								>
-									{check.ok ? 'OK' : 'Down'}
-								</span>
+								<Badge tone={check.ok ? 'ok' : 'bad'}>{check.ok ? 'OK' : 'Down'}</Badge>
 							</p>
 							<p className="text-fg-muted">
 								{check.required ? 'Required' : 'Optional'}
@@ -113,34 +107,29 @@ export default function AdminStatus() {
 				<h2 id="queues-heading" className="text-xl font-semibold">
 					Job queues
 				</h2>
-				<ScrollRegion label="Job queues">
-					<table className="w-full min-w-[32rem] text-left text-sm">
-						<thead className="bg-raised text-fg-muted">
-							<tr>
-								<th className="px-3 py-2 font-medium">Queue</th>
-								<th className="px-3 py-2 text-right font-medium">Waiting</th>
-								<th className="px-3 py-2 text-right font-medium">Running</th>
-								<th className="px-3 py-2 text-right font-medium">Failed</th>
-								<th className="px-3 py-2 font-medium">Oldest waiting</th>
-							</tr>
-						</thead>
-						<tbody>
-							{queues.map(q => (
-								<tr key={q.name} className="border-t border-line" data-queue={q.name}>
-									<td className="px-3 py-2 font-mono text-xs">{q.name}</td>
-									<td className="px-3 py-2 text-right tabular-nums">{q.waiting}</td>
-									<td className="px-3 py-2 text-right tabular-nums">{q.active}</td>
-									<td className={`px-3 py-2 text-right tabular-nums ${q.failed > 0 ? 'text-danger' : ''}`}>
-										{q.failed}
-									</td>
-									<td className="px-3 py-2 text-fg-soft">
-										{q.oldestWaitingAt ? `${ago(q.oldestWaitingAt, now)} ago` : '—'}
-									</td>
-								</tr>
-							))}
-						</tbody>
-					</table>
-				</ScrollRegion>
+				<DataTable
+					label="Job queues"
+					minWidth="min-w-[32rem]"
+					columns={[
+						{ label: 'Queue' },
+						{ label: 'Waiting', numeric: true },
+						{ label: 'Running', numeric: true },
+						{ label: 'Failed', numeric: true },
+						{ label: 'Oldest waiting' },
+					]}
+				>
+					{queues.map(q => (
+						<tr key={q.name} className="border-t border-line" data-queue={q.name}>
+							<Cell className="font-mono text-xs">{q.name}</Cell>
+							<Cell numeric>{q.waiting}</Cell>
+							<Cell numeric>{q.active}</Cell>
+							<Cell numeric className={q.failed > 0 ? 'text-danger' : ''}>
+								{q.failed}
+							</Cell>
+							<Cell className="text-fg-soft">{q.oldestWaitingAt ? `${ago(q.oldestWaitingAt, now)} ago` : '—'}</Cell>
+						</tr>
+					))}
+				</DataTable>
 			</section>
 
 			<section aria-labelledby="failed-heading" className="space-y-3">
@@ -192,29 +181,22 @@ export default function AdminStatus() {
 				{errors.length === 0 ? (
 					<p className="card text-sm text-fg-muted">No errors logged.</p>
 				) : (
-					<ScrollRegion label="Errors by route">
-						<table className="w-full min-w-[32rem] text-left text-sm">
-							<thead className="bg-raised text-fg-muted">
-								<tr>
-									<th className="px-3 py-2 font-medium">Route</th>
-									<th className="px-3 py-2 text-right font-medium">Errors</th>
-									<th className="px-3 py-2 font-medium">Last</th>
-								</tr>
-							</thead>
-							<tbody>
-								{errors.map(e => (
-									<tr key={e.route} className="border-t border-line">
-										<td className="px-3 py-2 font-mono text-xs">{e.route}</td>
-										<td className="px-3 py-2 text-right tabular-nums">{e.count}</td>
-										<td className="px-3 py-2">
-											<span className="block">{e.lastMessage}</span>
-											<span className="text-xs text-fg-muted">{ago(e.lastAt, now)} ago</span>
-										</td>
-									</tr>
-								))}
-							</tbody>
-						</table>
-					</ScrollRegion>
+					<DataTable
+						label="Errors by route"
+						minWidth="min-w-[32rem]"
+						columns={[{ label: 'Route' }, { label: 'Errors', numeric: true }, { label: 'Last' }]}
+					>
+						{errors.map(e => (
+							<tr key={e.route} className="border-t border-line">
+								<Cell className="font-mono text-xs">{e.route}</Cell>
+								<Cell numeric>{e.count}</Cell>
+								<Cell>
+									<span className="block">{e.lastMessage}</span>
+									<span className="text-xs text-fg-muted">{ago(e.lastAt, now)} ago</span>
+								</Cell>
+							</tr>
+						))}
+					</DataTable>
 				)}
 			</section>
 		</div>

@@ -6,7 +6,7 @@ import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { inputRefusal, readForm, readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
-import { ScrollRegion } from '#app/components/scroll-region.tsx'
+import { Badge, DataTable } from '#app/components/data-table.tsx'
 import { USER_FILTERS, UserActionSchema, UsersQuerySchema } from '#server/domain/admin/schema.ts'
 import type { AdminUserRow } from '#server/domain/admin/index.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
@@ -113,29 +113,26 @@ export default function AdminUsers() {
 					No account matches. <Link to=".">Show everyone</Link>.
 				</p>
 			) : (
-				<ScrollRegion label="Accounts">
-					<table className="w-full min-w-[56rem] text-left text-sm">
-						<thead className="bg-raised text-fg-muted">
-							<tr>
-								<th className="px-3 py-2 font-medium">Account</th>
-								<th className="px-3 py-2 font-medium">Role</th>
-								<th className="px-3 py-2 font-medium">This month</th>
-								<th className="px-3 py-2 font-medium">Monthly budget</th>
-								<th className="px-3 py-2 font-medium">Status</th>
-							</tr>
-						</thead>
-						<tbody>
-							{users.map(user => (
-								<UserRow
-									key={user.id}
-									user={user}
-									isMe={user.id === me}
-									error={result?.userId === user.id ? result : null}
-								/>
-							))}
-						</tbody>
-					</table>
-				</ScrollRegion>
+				<DataTable
+					label="Accounts"
+					minWidth="min-w-[56rem]"
+					columns={[
+						{ label: 'Account' },
+						{ label: 'Role' },
+						{ label: 'This month' },
+						{ label: 'Monthly budget' },
+						{ label: 'Status' },
+					]}
+				>
+					{users.map(user => (
+						<UserRow
+							key={user.id}
+							user={user}
+							isMe={user.id === me}
+							error={result?.userId === user.id ? result : null}
+						/>
+					))}
+				</DataTable>
 			)}
 			{pages > 1 ? (
 				<nav aria-label="Pages" className="flex items-center gap-3 text-sm">
@@ -244,24 +241,18 @@ function UserRow({
 					<input type="hidden" name="userId" value={user.id} />
 					{user.disabledAt ? (
 						<>
-							<span
-								className="rounded-full bg-danger-soft px-2 py-0.5 text-xs font-medium text-danger"
-								data-user-status="disabled"
-							>
+							<Badge tone="bad" data-user-status="disabled">
 								Disabled
-							</span>
+							</Badge>
 							<button type="submit" name="intent" value="enable" className="btn-secondary px-3 py-1.5" disabled={busy}>
 								Enable
 							</button>
 						</>
 					) : (
 						<>
-							<span
-								className="rounded-full bg-success-soft px-2 py-0.5 text-xs font-medium text-success"
-								data-user-status="active"
-							>
+							<Badge tone="ok" data-user-status="active">
 								Active
-							</span>
+							</Badge>
 							{isMe ? null : (
 								<button
 									type="submit"
