@@ -27,6 +27,11 @@ const PRESETS: Array<{ kind: Exclude<AnalyticsRangeKind, 'custom'>; label: strin
 	{ kind: '30d', label: 'Last 30 days' },
 ]
 
+const RANGE_ENDS = [
+	{ name: 'from', label: 'From' },
+	{ name: 'to', label: 'To' },
+] as const
+
 export type RangeFormState = {
 	kind: AnalyticsRangeKind
 	from: string
@@ -83,28 +88,19 @@ export function RangePicker({ state }: { state: RangeFormState }) {
 				aria-describedby={invalid ? 'range-error' : undefined}
 			>
 				<input type="hidden" name="range" value="custom" />
-				<label className="flex flex-col gap-1 text-xs font-medium text-fg-muted">
-					From
-					<input
-						type="date"
-						name="from"
-						defaultValue={state.from}
-						required
-						aria-invalid={invalid?.field === 'from' ? true : undefined}
-						className="field py-1.5 text-sm"
-					/>
-				</label>
-				<label className="flex flex-col gap-1 text-xs font-medium text-fg-muted">
-					To
-					<input
-						type="date"
-						name="to"
-						defaultValue={state.to}
-						required
-						aria-invalid={invalid?.field === 'to' ? true : undefined}
-						className="field py-1.5 text-sm"
-					/>
-				</label>
+				{RANGE_ENDS.map(end => (
+					<label key={end.name} className="flex flex-col gap-1 text-xs font-medium text-fg-muted">
+						{end.label}
+						<input
+							type="date"
+							name={end.name}
+							defaultValue={state[end.name]}
+							required
+							aria-invalid={invalid?.field === end.name ? true : undefined}
+							className="field py-1.5 text-sm"
+						/>
+					</label>
+				))}
 				<button type="submit" className={`${state.kind === 'custom' && !invalid ? 'btn' : 'btn-secondary'} py-1.5`}>
 					{state.kind === 'custom' && !invalid ? 'Custom range' : 'Apply'}
 				</button>
@@ -312,17 +308,13 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 									Cost and calls by {per} (UTC), {rangeText}
 								</caption>
 								<thead className="sticky top-0 bg-surface">
-									<tr className="border-b border-line">
-										<th scope="col" className={th}>
-											{weekly ? 'Week' : 'Day'}
-										</th>
-										<th scope="col" className={thRight}>
-											Calls
-										</th>
-										<th scope="col" className={thRight}>
-											Cost
-										</th>
-									</tr>
+									<HeaderRow
+										columns={[
+											{ label: weekly ? 'Week' : 'Day', className: th },
+											{ label: 'Calls', className: thRight },
+											{ label: 'Cost', className: thRight },
+										]}
+									/>
 								</thead>
 								<tbody>
 									{byDay.map(day => (
@@ -350,76 +342,97 @@ export function AnalyticsReportView({ report }: { report: AnalyticsReport }) {
 					</TableCard>
 
 					<div className="grid gap-6">
-						<TableCard
-							title="By capability"
+						<Breakdown
 							id="by-capability"
+							title="By capability"
 							description="Tokens for text, seconds for audio and video, pictures for images."
-							chart={
-								<BarList
-									name="by-capability"
-									label={`${Metric} by capability, ${rangeText}: ${byCapability
-										.map(c => `${capabilityLabel(c.capability)} ${show(c)}`)
-										.join(', ')}.`}
-									rows={byCapability.map(c => ({
-										key: c.capability,
-										capability: c.capability,
-										value: value(c),
-										valueText: show(c),
-										label: (
-											<span className="flex items-center gap-2">
-												<span
-													aria-hidden="true"
-													className={`size-2.5 rounded-sm ${capabilityColor(c.capability).bg}`}
-												/>
-												{capabilityLabel(c.capability)}
-											</span>
-										),
-									}))}
-								/>
-							}
-						>
-							<UsageTable
-								id="by-capability"
-								caption={`Usage by capability, ${rangeText}`}
-								first="Capability"
-								rows={byCapability.map(c => ({ key: c.capability, name: capabilityLabel(c.capability), totals: c }))}
-							/>
-						</TableCard>
-						<TableCard
-							title="By model"
+							first="Capability"
+							rangeText={rangeText}
+							measure={{ Metric, value, show }}
+							rows={byCapability.map(c => ({
+								key: c.capability,
+								name: capabilityLabel(c.capability),
+								capability: c.capability,
+								label: (
+									<span className="flex items-center gap-2">
+										<span aria-hidden="true" className={`size-2.5 rounded-sm ${capabilityColor(c.capability).bg}`} />
+										{capabilityLabel(c.capability)}
+									</span>
+								),
+								totals: c,
+							}))}
+						/>
+						<Breakdown
 							id="by-model"
-							chart={
-								<BarList
-									name="by-model"
-									label={`${Metric} by model, ${rangeText}: ${byModel
-										.slice(0, 8)
-										.map(m => `${m.model} ${show(m)}`)
-										.join(', ')}${byModel.length > 8 ? ', and more' : ''}.`}
-									rows={byModel.map(m => ({
-										key: m.model,
-										value: value(m),
-										valueText: show(m),
-										label: <span className="font-mono text-[13px]">{m.model}</span>,
-									}))}
-								/>
-							}
-						>
-							<UsageTable
-								id="by-model"
-								caption={`Usage by model, ${rangeText}`}
-								first="Model"
-								rows={byModel.map(m => ({
-									key: m.model,
-									name: m.model,
-									detail: m.capabilities.map(capabilityLabel).join(', '),
-									totals: m,
-								}))}
-							/>
-						</TableCard>
+							title="By model"
+							first="Model"
+							rangeText={rangeText}
+							measure={{ Metric, value, show }}
+							rows={byModel.map(m => ({
+								key: m.model,
+								name: m.model,
+								label: <span className="font-mono text-[13px]">{m.model}</span>,
+								detail: m.capabilities.map(capabilityLabel).join(', '),
+								totals: m,
+							}))}
+						/>
 					</div>
 				</>
 			)}
 		</div>
+	)
+}
+
+type Totals = AnalyticsReport['totals']
+
+/**
+ * One breakdown of the range (by capability, by model): bars of the metric beside a table of every figure. The
+ * chart's text alternative names the first eight.
+ */
+function Breakdown({
+	id,
+	title,
+	description,
+	first,
+	rangeText,
+	measure,
+	rows,
+}: {
+	id: string
+	title: string
+	description?: string
+	/** What a row is ("Model"): the first column's heading. */
+	first: string
+	rangeText: string
+	measure: { Metric: string; value: (t: Totals) => number; show: (t: Totals) => string }
+	rows: Array<{ key: string; name: string; label: ReactNode; capability?: string; detail?: string; totals: Totals }>
+}) {
+	const noun = first.toLowerCase()
+	const named = rows
+		.slice(0, 8)
+		.map(row => `${row.name} ${measure.show(row.totals)}`)
+		.join(', ')
+	return (
+		<TableCard
+			title={title}
+			id={id}
+			description={description}
+			chart={
+				<BarList
+					name={id}
+					label={`${measure.Metric} by ${noun}, ${rangeText}: ${named}${rows.length > 8 ? ', and more' : ''}.`}
+					rows={rows.map(row => ({
+						key: row.key,
+						...(row.capability ? { capability: row.capability } : {}),
+						value: measure.value(row.totals),
+						valueText: measure.show(row.totals),
+						label: row.label,
+					}))}
+				/>
+			}
+		>
+			<UsageTable id={id} caption={`Usage by ${noun}, ${rangeText}`} first={first} rows={rows} />
+		</TableCard>
 	)
 }
 
@@ -432,27 +445,21 @@ function UsageTable({
 	id: string
 	caption: string
 	first: string
-	rows: Array<{ key: string; name: string; detail?: string; totals: AnalyticsReport['totals'] }>
+	rows: Array<{ key: string; name: string; detail?: string | undefined; totals: Totals }>
 }) {
 	return (
 		<div className="overflow-x-auto rounded-lg border border-line">
 			<table className="w-full text-sm" data-analytics-table={id}>
 				<caption className="sr-only">{caption}</caption>
 				<thead>
-					<tr className="border-b border-line">
-						<th scope="col" className={th}>
-							{first}
-						</th>
-						<th scope="col" className={thRight}>
-							Calls
-						</th>
-						<th scope="col" className={`${th} max-sm:hidden`}>
-							Usage
-						</th>
-						<th scope="col" className={thRight}>
-							Cost
-						</th>
-					</tr>
+					<HeaderRow
+						columns={[
+							{ label: first, className: th },
+							{ label: 'Calls', className: thRight },
+							{ label: 'Usage', className: `${th} max-sm:hidden` },
+							{ label: 'Cost', className: thRight },
+						]}
+					/>
 				</thead>
 				<tbody>
 					{rows.map(row => (
@@ -470,5 +477,17 @@ function UsageTable({
 				</tbody>
 			</table>
 		</div>
+	)
+}
+
+function HeaderRow({ columns }: { columns: Array<{ label: string; className: string }> }) {
+	return (
+		<tr className="border-b border-line">
+			{columns.map(column => (
+				<th key={column.label} scope="col" className={column.className}>
+					{column.label}
+				</th>
+			))}
+		</tr>
 	)
 }
