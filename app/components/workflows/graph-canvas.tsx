@@ -5,69 +5,28 @@
  * the form editor and saves it through the page's own action (`intent=definition`), where the same schema
  * checks it. The page shows the selected node's fields (the form editor's own card) in a side panel beside it.
  */
-import { useFetcher } from '@remix-run/react'
 import type Konva from 'konva'
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { Circle, Group, Layer, Line, Rect, Stage, Text } from 'react-konva'
+import { useEffect, useRef, useState } from 'react'
+import { Layer, Line, Stage } from 'react-konva'
 import { LayoutGrid, Trash2, ZoomIn, ZoomOut } from '#app/components/icons/index.tsx'
 import { fits } from '#server/domain/workflows/edit.ts'
 import type { NodeEstimate } from '#server/domain/workflows/estimate.ts'
+import { inputPortsOf, outputPortsOf, type PortType, type WorkflowDefinition } from '#server/domain/workflows/schema.ts'
 import {
-	inputPortsOf,
-	NODE_SPECS,
-	outputPortsOf,
-	type PortType,
-	type WorkflowDefinition,
-	type WorkflowEdge,
-	type WorkflowLayout,
-	type WorkflowNode,
-} from '#server/domain/workflows/schema.ts'
-import { priceRange } from './node-card.tsx'
-import { PORT_COLOURS } from './ports.ts'
+	autoLayout,
+	curveBetween,
+	NODE_W,
+	nodeHeight,
+	type Point,
+	portAt,
+	type PortRef,
+	portColour,
+	portPoint,
+	portsOf,
+} from './graph-layout.ts'
+import { GraphNode } from './graph-node.tsx'
 import { useThemePalette } from './theme-palette.ts'
-
-const NODE_W = 188
-const HEAD = 44
-const ROW = 22
-const FOOT = 22
-const GAP_X = 232
-const GAP_Y = 40
-
-type Point = { x: number; y: number }
-type PortRef = { node: string; port: string }
-
-const portColour = (type: PortType | 'any') => (type === 'any' ? '#71717a' : PORT_COLOURS[type].hex)
-
-function nodeHeight(n: WorkflowNode): number {
-	return HEAD + Math.max(inputPortsOf(n).length, outputPortsOf(n).length, 1) * ROW + FOOT
-}
-
-/** Columns by depth (a node sits right of everything it takes input from), stacked in list order. */
-export function autoLayout(definition: WorkflowDefinition): WorkflowLayout {
-	const depth = new Map<string, number>()
-	const upstream = new Map<string, string[]>()
-	for (const e of definition.edges) upstream.set(e.to.node, [...(upstream.get(e.to.node) ?? []), e.from.node])
-	const visiting = new Set<string>()
-	const depthOf = (id: string): number => {
-		const known = depth.get(id)
-		if (known !== undefined) return known
-		if (visiting.has(id)) return 0
-		visiting.add(id)
-		const d = Math.max(-1, ...(upstream.get(id) ?? []).map(depthOf)) + 1
-		visiting.delete(id)
-		depth.set(id, d)
-		return d
-	}
-	const columns = new Map<number, number>()
-	const layout: WorkflowLayout = {}
-	for (const n of definition.nodes) {
-		const d = depthOf(n.id)
-		const y = columns.get(d) ?? 0
-		layout[n.id] = { x: 24 + d * GAP_X, y: 24 + y }
-		columns.set(d, y + nodeHeight(n) + GAP_Y)
-	}
-	return layout
-}
+import { useGraphDefinition } from './use-graph-definition.ts'
 
 export default function GraphCanvas({
 	definition: saved,
@@ -85,54 +44,10 @@ export default function GraphCanvas({
 	selected: string | null
 	onSelect: (nodeId: string) => void
 }) {
-	const fetcher = useFetcher<{ form: string; message: string; updatedAt?: string }>()
 	const palette = useThemePalette()
-	const [definition, setDefinition] = useState(saved)
-	// Saves go one at a time, each naming the version it was made from (`base`): the server refuses one made from a
-	// version another tab has replaced. A change made while a save is on its way waits for it, then goes with the
-	// version that save produced.
-	const base = useRef(updatedAt)
-	const waiting = useRef<WorkflowDefinition | null>(null)
-	// The saved definition wins whenever the server has a newer one (a form saved, another tab).
-	useEffect(() => {
-		base.current = updatedAt
-		if (!waiting.current) setDefinition(saved)
-	}, [saved, updatedAt])
-	const send = useCallback(
-		(next: WorkflowDefinition) =>
-			fetcher.submit(
-				{ intent: 'definition', definition: JSON.stringify(next), base: base.current },
-				{ method: 'post', preventScrollReset: true },
-			),
-		[fetcher],
-	)
-	useEffect(() => {
-		if (fetcher.state !== 'idle') return
-		if (fetcher.data?.updatedAt) base.current = fetcher.data.updatedAt
-		const next = waiting.current
-		waiting.current = null
-		if (next) send(next)
-		// eslint-disable-next-line react-hooks/exhaustive-deps -- once each time a save has come back
-	}, [fetcher.state])
-	const layout = useMemo(() => {
-		const auto = autoLayout(definition)
-		return Object.fromEntries(
-			definition.nodes.map(n => [n.id, definition.layout?.[n.id] ?? auto[n.id] ?? { x: 0, y: 0 }]),
-		)
-	}, [definition])
+	const { definition, setDefinition, layout, save, status } = useGraphDefinition(saved, updatedAt)
 
 	const [selectedEdge, setSelectedEdge] = useState<number | null>(null)
-
-	const save = useCallback(
-		(change: WorkflowDefinition) => {
-			// Every node keeps the place it is drawn at now, so a new connection does not move anything.
-			const next = { ...change, layout: { ...layout, ...change.layout } }
-			setDefinition(next)
-			if (fetcher.state === 'idle') send(next)
-			else waiting.current = next
-		},
-		[fetcher.state, send, layout],
-	)
 
 	// Size and view: the stage fills its box; wheel zooms around the pointer, dragging the background pans.
 	const box = useRef<HTMLDivElement>(null)
@@ -180,23 +95,7 @@ export default function GraphCanvas({
 		// eslint-disable-next-line react-hooks/exhaustive-deps -- only on a new size or a new node count
 	}, [count, width, maxHeight])
 
-	// Port positions in graph coordinates.
-	const inputAt = (n: WorkflowNode, i: number): Point => {
-		const p = layout[n.id] ?? { x: 0, y: 0 }
-		return { x: p.x, y: p.y + HEAD + i * ROW + ROW / 2 }
-	}
-	const outputAt = (n: WorkflowNode, i: number): Point => {
-		const p = layout[n.id] ?? { x: 0, y: 0 }
-		return { x: p.x + NODE_W, y: p.y + HEAD + i * ROW + ROW / 2 }
-	}
 	const byId = new Map(definition.nodes.map(n => [n.id, n]))
-	const portPoint = (ref: PortRef, side: 'in' | 'out'): Point | null => {
-		const n = byId.get(ref.node)
-		if (!n) return null
-		const ports = side === 'in' ? inputPortsOf(n) : outputPortsOf(n)
-		const i = ports.findIndex(p => p.name === ref.port)
-		return i < 0 ? null : side === 'in' ? inputAt(n, i) : outputAt(n, i)
-	}
 
 	// Connecting: from an output, following the pointer, to a fitting input.
 	const [wire, setWire] = useState<{ from: PortRef; type: PortType; at: Point } | null>(null)
@@ -212,7 +111,7 @@ export default function GraphCanvas({
 			for (let i = 0; i < ports.length; i++) {
 				const port = ports[i]
 				if (!port || !fits(wire.type, port.type)) continue
-				const p = inputAt(n, i)
+				const p = portAt(layout, n, 'in', i)
 				if (Math.hypot(p.x - at.x, p.y - at.y) <= 16 / Math.min(1, scale)) return { node: n.id, port: port.name }
 			}
 		}
@@ -257,14 +156,6 @@ export default function GraphCanvas({
 	// Where each port is on screen, for tests and for anyone inspecting the graph.
 	const screen = (p: Point) => ({ x: Math.round(p.x * scale + offset.x), y: Math.round(p.y * scale + offset.y) })
 
-	const edgePoints = (e: WorkflowEdge): number[] | null => {
-		const a = portPoint(e.from, 'out')
-		const b = portPoint(e.to, 'in')
-		if (!a || !b) return null
-		const dx = Math.max(40, Math.abs(b.x - a.x) / 2)
-		return [a.x, a.y, a.x + dx, a.y, b.x - dx, b.y, b.x, b.y]
-	}
-
 	return (
 		<div className="space-y-3">
 			<div className="overflow-hidden rounded-xl border border-line bg-surface">
@@ -297,13 +188,13 @@ export default function GraphCanvas({
 						</button>
 					) : null}
 					<span
-						className={`basis-full text-xs sm:ml-auto sm:basis-auto ${fetcher.state === 'idle' && fetcher.data?.message ? 'text-danger' : 'text-fg-muted'}`}
+						className={`basis-full text-xs sm:ml-auto sm:basis-auto ${status.refused ? 'text-danger' : 'text-fg-muted'}`}
 						aria-live="polite"
 					>
-						{fetcher.state !== 'idle'
+						{status.saving
 							? 'Saving…'
-							: fetcher.data?.message
-								? `Not saved: ${fetcher.data.message}`
+							: status.refused
+								? `Not saved: ${status.refused}`
 								: 'Drag from an output ● to an input ● to connect.'}
 					</span>
 				</div>
@@ -313,7 +204,7 @@ export default function GraphCanvas({
 					data-testid="graph"
 					data-ready={measured !== null || undefined}
 					data-version={updatedAt}
-					data-saving={fetcher.state !== 'idle' || undefined}
+					data-saving={status.saving || undefined}
 					role="img"
 					aria-label={`Workflow graph: ${definition.nodes.length} nodes, ${definition.edges.length} connections. Edit the selected one in the panel beside it.`}
 				>
@@ -349,14 +240,15 @@ export default function GraphCanvas({
 					>
 						<Layer>
 							{definition.edges.map((e, i) => {
-								const points = edgePoints(e)
+								const a = portPoint(layout, byId, e.from, 'out')
+								const b = portPoint(layout, byId, e.to, 'in')
 								const from = byId.get(e.from.node)
 								const type = from ? outputPortsOf(from).find(p => p.name === e.from.port)?.type : undefined
-								if (!points) return null
+								if (!a || !b) return null
 								return (
 									<Line
 										key={`${e.from.node}.${e.from.port}>${e.to.node}.${e.to.port}`}
-										points={points}
+										points={curveBetween(a, b)}
 										bezier
 										stroke={type ? portColour(type) : '#71717a'}
 										strokeWidth={selectedEdge === i ? 4 : 2.5}
@@ -372,7 +264,7 @@ export default function GraphCanvas({
 							{wire ? (
 								<Line
 									points={(() => {
-										const a = portPoint(wire.from, 'out') ?? wire.at
+										const a = portPoint(layout, byId, wire.from, 'out') ?? wire.at
 										return [a.x, a.y, wire.at.x, wire.at.y]
 									})()}
 									stroke={portColour(wire.type)}
@@ -381,157 +273,46 @@ export default function GraphCanvas({
 									listening={false}
 								/>
 							) : null}
-							{definition.nodes.map(n => {
-								const p = layout[n.id] ?? { x: 0, y: 0 }
-								const spec = NODE_SPECS[n.kind]
-								const h = nodeHeight(n)
-								const bad = (problems[n.id]?.length ?? 0) > 0
-								const est = estimateOf.get(n.id)
-								return (
-									<Group
-										key={n.id}
-										x={p.x}
-										y={p.y}
-										draggable={!wire}
-										onPointerDown={e => {
-											e.cancelBubble = true
-											setSelected(n.id)
-											setSelectedEdge(null)
-										}}
-										onDragMove={e => {
-											const next = { x: Math.round(e.target.x()), y: Math.round(e.target.y()) }
-											setDefinition(d => ({ ...d, layout: { ...layout, ...d.layout, [n.id]: next } }))
-										}}
-										onDragEnd={e => {
-											e.cancelBubble = true
-											const next = { x: Math.round(e.target.x()), y: Math.round(e.target.y()) }
-											save({ ...definition, layout: { ...layout, ...definition.layout, [n.id]: next } })
-										}}
-									>
-										<Rect
-											width={NODE_W}
-											height={h}
-											cornerRadius={10}
-											fill={palette.surface}
-											stroke={bad ? palette.danger : selected === n.id ? palette.accent : palette.line}
-											strokeWidth={selected === n.id || bad ? 2 : 1}
-											shadowColor="#000"
-											shadowOpacity={0.08}
-											shadowBlur={8}
-											shadowOffsetY={2}
-										/>
-										<Text
-											x={12}
-											y={9}
-											text={spec.label.toUpperCase()}
-											fontSize={10}
-											fill={palette.muted}
-											letterSpacing={0.5}
-										/>
-										<Text
-											x={12}
-											y={23}
-											width={NODE_W - 24}
-											text={n.name}
-											fontSize={14}
-											fontStyle="600"
-											fill={palette.fg}
-											ellipsis
-											wrap="none"
-										/>
-										{inputPortsOf(n).map((port, i) => {
-											const live = wire && n.id !== wire.from.node && fits(wire.type, port.type)
-											return (
-												<Group key={`in-${port.name}`} y={HEAD + i * ROW + ROW / 2}>
-													<Circle
-														radius={live ? 8 : 5}
-														fill={portColour(port.type)}
-														stroke={live ? palette.accent : palette.surface}
-														strokeWidth={live ? 3 : 1.5}
-														opacity={wire && !live ? 0.3 : 1}
-													/>
-													<Text x={12} y={-6} text={port.name} fontSize={12} fill={palette.fgSoft} />
-												</Group>
-											)
-										})}
-										{outputPortsOf(n).map((port, i) => (
-											<Group key={`out-${port.name}`} x={NODE_W} y={HEAD + i * ROW + ROW / 2}>
-												<Text
-													x={-NODE_W / 2 - 12}
-													y={-6}
-													width={NODE_W / 2}
-													align="right"
-													text={port.name}
-													fontSize={12}
-													fill={palette.fgSoft}
-												/>
-												<Circle
-													radius={7}
-													fill={portColour(port.type)}
-													stroke={palette.surface}
-													strokeWidth={1.5}
-													hitStrokeWidth={12}
-													// Konva starts dragging the node (or panning) on mousedown: this drag makes a connection instead.
-													onMouseDown={e => {
-														e.cancelBubble = true
-													}}
-													onTouchStart={e => {
-														e.cancelBubble = true
-													}}
-													onPointerDown={e => {
-														e.cancelBubble = true
-														const at = outputAt(n, i)
-														setWire({ from: { node: n.id, port: port.name }, type: port.type, at })
-													}}
-												/>
-											</Group>
-										))}
-										<Text
-											x={12}
-											y={h - FOOT + 3}
-											width={NODE_W - 24}
-											text={
-												bad
-													? `${problems[n.id]?.length ?? 0} to fix`
-													: est
-														? priceRange(est.minMicros, est.maxMicros)
-														: ''
-											}
-											fontSize={11}
-											fill={bad ? palette.danger : palette.muted}
-										/>
-									</Group>
-								)
-							})}
+							{definition.nodes.map(n => (
+								<GraphNode
+									key={n.id}
+									node={n}
+									at={layout[n.id] ?? { x: 0, y: 0 }}
+									selected={selected === n.id}
+									problems={problems[n.id]?.length ?? 0}
+									estimate={estimateOf.get(n.id)}
+									palette={palette}
+									wire={wire}
+									onSelect={() => {
+										setSelected(n.id)
+										setSelectedEdge(null)
+									}}
+									onMove={to => setDefinition(d => ({ ...d, layout: { ...layout, ...d.layout, [n.id]: to } }))}
+									onMoved={to => save({ ...definition, layout: { ...layout, ...definition.layout, [n.id]: to } })}
+									onStartWire={(port, i) =>
+										setWire({ from: { node: n.id, port: port.name }, type: port.type, at: portAt(layout, n, 'out', i) })
+									}
+								/>
+							))}
 						</Layer>
 					</Stage>
 					<ul hidden data-testid="graph-ports">
-						{definition.nodes.flatMap(n => [
-							...inputPortsOf(n).map((port, i) => {
-								const s = screen(inputAt(n, i))
-								return (
-									<li
-										key={`${n.id}.in.${port.name}`}
-										data-port={`${n.id}.${port.name}`}
-										data-side="in"
-										data-x={s.x}
-										data-y={s.y}
-									/>
-								)
-							}),
-							...outputPortsOf(n).map((port, i) => {
-								const s = screen(outputAt(n, i))
-								return (
-									<li
-										key={`${n.id}.out.${port.name}`}
-										data-port={`${n.id}.${port.name}`}
-										data-side="out"
-										data-x={s.x}
-										data-y={s.y}
-									/>
-								)
-							}),
-						])}
+						{definition.nodes.flatMap(n =>
+							(['in', 'out'] as const).flatMap(side =>
+								portsOf(n, side).map((port, i) => {
+									const at = screen(portAt(layout, n, side, i))
+									return (
+										<li
+											key={`${n.id}.${side}.${port.name}`}
+											data-port={`${n.id}.${port.name}`}
+											data-side={side}
+											data-x={at.x}
+											data-y={at.y}
+										/>
+									)
+								}),
+							),
+						)}
 					</ul>
 				</div>
 			</div>
