@@ -1,7 +1,7 @@
 /**
  * The page theme's colours for a canvas (konva draws with colour strings, not CSS classes): read from the theme
- * variables of app/tailwind.css, again whenever the theme changes (the light/dark/system switch sets a class or
- * attribute on <html>; "system" follows the operating system's preference).
+ * variables (tailwind.config.ts sets them), again whenever the theme changes (the light/dark/system switch sets a
+ * class or attribute on <html>; "system" follows the operating system's preference).
  */
 import { useEffect, useState } from 'react'
 
