@@ -3,25 +3,13 @@
  * with its last run's outputs) or an audio project, with an optional title and expiry; the public page's
  * content read as `anon` only; views; revoke; "Make a copy". See docs/decisions/027-share-links.md.
  */
-import type { Db } from '#server/db/index.ts'
-import type { MarkdownRenderer } from '#server/markdown/index.ts'
-import type { Storage } from '#server/storage/index.ts'
-import type { Actor } from '../actor.ts'
-import type { Refusal } from '../refusal.ts'
 import { createLinks } from './links.ts'
-import { createPublicShares } from './public.ts'
+import { createPublicShares, type PublicSharesDeps } from './public.ts'
 
 export type { ShareLink, ShareStatus } from './links.ts'
 export type { SharedContent, SharedMedia, SharedMessage, SharedGeneration, Visitor } from './public.ts'
 
-export function createSharing(deps: {
-	db: Db
-	storage: Storage
-	markdown: MarkdownRenderer
-	visitorSecret: string
-	workflows: { create(actor: Actor, name: string, definition: unknown): Promise<{ id: string } | Refusal> }
-	now?: () => number
-}) {
+export function createSharing(deps: PublicSharesDeps) {
 	const shares = createPublicShares(deps)
 	const links = createLinks({ db: deps.db, onRevoke: slug => shares.forget(slug) })
 	return { ...links, view: shares.view, copy: shares.copy }

@@ -5,7 +5,7 @@
  * mixdown of a known two-clip project checked sample by sample against the expected sum, and a failed mixdown
  * tried again.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { AudioProject } from '#server/domain/audio/projects.ts'
 import type { ProjectDocument } from '#server/domain/audio/project-schema.ts'
 import type { Generation } from '#server/domain/generations/index.ts'
@@ -13,7 +13,7 @@ import { decodePcm, MIX_SAMPLE_RATE, withInputFile } from '#server/media/audio.t
 import type { Services } from '#server/services.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { stereoWav } from '#tests/support/samples.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
+import { useTestServices } from '#tests/support/suite-services.ts'
 
 const RATE = MIX_SAMPLE_RATE
 
@@ -23,22 +23,13 @@ const signalA = (i: number) => ((i * 37) % 16001) - 8000
 const signalB = (i: number) => ((i * 53 + 11) % 12001) - 6000
 
 describe.each(testDrivers())('audio projects on %s', driver => {
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		t = await startTestServices(driver, { RATE_LIMITS: 'generation=1000/60,mixdown=3/60' })
-		services = t.services
-	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-	})
+	const t = useTestServices(driver, { env: { RATE_LIMITS: 'generation=1000/60, mixdown=3/60' } })
 
 	/** A finished audio generation holding `wav`, stored as the worker stores outputs (with its waveform). */
 	async function librarySound(userId: string, wav: Uint8Array, prompt = 'a sound'): Promise<string> {
 		const { storeWaveform } = await import('#server/domain/audio/waveforms.ts')
-		const saved = await services.storage.put({ bucket: 'media', userId, data: wav, contentType: 'audio/wav' })
-		const facts = await storeWaveform(services.storage, userId, wav)
+		const saved = await t.services.storage.put({ bucket: 'media', userId, data: wav, contentType: 'audio/wav' })
+		const facts = await storeWaveform(t.services.storage, userId, wav)
 		const output = {
 			bucket: saved.bucket,
 			key: saved.key,
@@ -47,7 +38,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 			size: saved.size,
 			...facts,
 		}
-		const { rows } = await services.db.privileged(tx =>
+		const { rows } = await t.services.db.privileged(tx =>
 			tx.query<{ id: string }>(
 				`insert into public.generations (user_id, kind, status, provider, model, prompt, outputs, completed_at)
 				 values ($1, 'audio', 'succeeded', 'offline', 'offline:speech', $2, $3, now()) returning id`,
@@ -67,16 +58,16 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 	async function settle(userId: string, id: string): Promise<Generation> {
 		const deadline = Date.now() + 60_000
 		for (;;) {
-			const g = await services.generations.get({ id: userId }, id)
+			const g = await t.services.generations.get({ id: userId }, id)
 			if ('refused' in g) throw new Error(g.message)
 			if (!['queued', 'running', 'processing'].includes(g.status)) return g
 			if (Date.now() > deadline) throw new Error(`mixdown still ${g.status}`)
-			await services.generations.waitForChange(id, 250)
+			await t.services.generations.waitForChange(id, 250)
 		}
 	}
 
 	async function pcmOf(key: string): Promise<Int16Array> {
-		const file = await services.storage.get('media', key)
+		const file = await t.services.storage.get('media', key)
 		const chunks: Buffer[] = []
 		for await (const chunk of file.body) chunks.push(chunk as Buffer)
 		const out: Buffer[] = []
@@ -88,13 +79,13 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 	}
 
 	test('forms edit one document: tracks, clips, start, trim, gain, mute, solo, reorder, delete', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const sound = await librarySound(user.id, stereoWav(RATE, RATE, signalA, signalA))
-		const { project } = ok(await services.audioProjects.create(user, { name: 'Demo' }))
+		const { project } = ok(await t.services.audioProjects.create(user, { name: 'Demo' }))
 		expect(project.document.tracks).toHaveLength(2)
 		const [first, second] = project.document.tracks
 		const edit = (change: Parameters<Services['audioProjects']['edit']>[2]) =>
-			services.audioProjects.edit(user, project.id, change)
+			t.services.audioProjects.edit(user, project.id, change)
 		let p: AudioProject = ok(
 			await edit({ intent: 'add-clip', trackId: first!.id, source: `${sound}:0`, start: 0.5 }),
 		).project
@@ -126,25 +117,25 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		expect(p.document.tracks).toHaveLength(2)
 		p = ok(await edit({ intent: 'rename', name: 'Renamed' })).project
 		expect(p.name).toBe('Renamed')
-		expect((await services.audioProjects.list(user)).map(s => s.name)).toEqual(['Renamed'])
+		expect((await t.services.audioProjects.list(user)).map(s => s.name)).toEqual(['Renamed'])
 	})
 
 	test('refusals: another user’s project or sound, a trim past the end, an invalid document', async () => {
-		const owner = await createUser(services.db)
-		const other = await createUser(services.db)
+		const owner = await createUser(t.services.db)
+		const other = await createUser(t.services.db)
 		const mine = await librarySound(owner.id, stereoWav(RATE, RATE, signalA, signalA))
 		const theirs = await librarySound(other.id, stereoWav(RATE, RATE, signalB, signalB))
-		const { project } = ok(await services.audioProjects.create(owner, { name: 'Mine' }))
+		const { project } = ok(await t.services.audioProjects.create(owner, { name: 'Mine' }))
 		const track = project.document.tracks[0]!
 		// Someone else's project: not found, unchanged, not listed.
-		const foreign = await services.audioProjects.edit(other, project.id, { intent: 'rename', name: 'Taken' })
+		const foreign = await t.services.audioProjects.edit(other, project.id, { intent: 'rename', name: 'Taken' })
 		expect(foreign).toMatchObject({ refused: true, status: 404 })
-		expect(await services.audioProjects.get(other, project.id)).toMatchObject({ refused: true, status: 404 })
-		expect(await services.audioProjects.remove(other, project.id)).toMatchObject({ refused: true, status: 404 })
-		expect(await services.audioProjects.mixdown(other, project.id)).toMatchObject({ refused: true, status: 404 })
-		expect(await services.audioProjects.exportFile(other, project.id)).toMatchObject({ refused: true, status: 404 })
+		expect(await t.services.audioProjects.get(other, project.id)).toMatchObject({ refused: true, status: 404 })
+		expect(await t.services.audioProjects.remove(other, project.id)).toMatchObject({ refused: true, status: 404 })
+		expect(await t.services.audioProjects.mixdown(other, project.id)).toMatchObject({ refused: true, status: 404 })
+		expect(await t.services.audioProjects.exportFile(other, project.id)).toMatchObject({ refused: true, status: 404 })
 		// Someone else's sound: refused as a clip, by the form and by a saved document.
-		const add = await services.audioProjects.edit(owner, project.id, {
+		const add = await t.services.audioProjects.edit(owner, project.id, {
 			intent: 'add-clip',
 			trackId: track.id,
 			source: `${theirs}:0`,
@@ -158,7 +149,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 			],
 		}
 		expect(
-			await services.audioProjects.edit(owner, project.id, { intent: 'save', revision: 1, document: doc }),
+			await t.services.audioProjects.edit(owner, project.id, { intent: 'save', revision: 1, document: doc }),
 		).toMatchObject({
 			refused: true,
 			status: 403,
@@ -171,55 +162,55 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 			],
 		}
 		expect(
-			await services.audioProjects.edit(owner, project.id, { intent: 'save', revision: 1, document: long }),
+			await t.services.audioProjects.edit(owner, project.id, { intent: 'save', revision: 1, document: long }),
 		).toMatchObject({
 			refused: true,
 			status: 400,
 		})
 		// Mixing down an empty project says what to do.
-		expect(await services.audioProjects.mixdown(owner, project.id)).toMatchObject({ refused: true, status: 422 })
+		expect(await t.services.audioProjects.mixdown(owner, project.id)).toMatchObject({ refused: true, status: 422 })
 		// Nothing changed.
-		const after = ok(await services.audioProjects.get(owner, project.id))
+		const after = ok(await t.services.audioProjects.get(owner, project.id))
 		expect(after.name).toBe('Mine')
 		expect(after.document.tracks.every(tr => tr.clips.length === 0)).toBe(true)
 	})
 
 	test('export and import: sounds by id; an import with someone else’s sound or a bad file is refused', async () => {
-		const owner = await createUser(services.db)
-		const other = await createUser(services.db)
+		const owner = await createUser(t.services.db)
+		const other = await createUser(t.services.db)
 		const sound = await librarySound(owner.id, stereoWav(RATE, RATE, signalA, signalA))
-		const { project } = ok(await services.audioProjects.create(owner, { name: 'Exported' }))
+		const { project } = ok(await t.services.audioProjects.create(owner, { name: 'Exported' }))
 		ok(
-			await services.audioProjects.edit(owner, project.id, {
+			await t.services.audioProjects.edit(owner, project.id, {
 				intent: 'add-clip',
 				trackId: project.document.tracks[0]!.id,
 				source: `${sound}:0`,
 				start: 1,
 			}),
 		)
-		const file = ok(await services.audioProjects.exportFile(owner, project.id))
+		const file = ok(await t.services.audioProjects.exportFile(owner, project.id))
 		expect(file).toMatchObject({ format: 'generation-studio.audio-project', name: 'Exported' })
 		expect(file.document.tracks[0]!.clips[0]!.generationId).toBe(sound)
-		const copy = ok(await services.audioProjects.importFile(owner, JSON.parse(JSON.stringify(file))))
+		const copy = ok(await t.services.audioProjects.importFile(owner, JSON.parse(JSON.stringify(file))))
 		expect(copy.project.id).not.toBe(project.id)
 		expect(copy.project.document).toEqual(file.document)
-		expect(await services.audioProjects.importFile(other, file)).toMatchObject({ refused: true, status: 403 })
-		expect(await services.audioProjects.importFile(owner, { format: 'something else' })).toMatchObject({
+		expect(await t.services.audioProjects.importFile(other, file)).toMatchObject({ refused: true, status: 403 })
+		expect(await t.services.audioProjects.importFile(owner, { format: 'something else' })).toMatchObject({
 			refused: true,
 			status: 400,
 		})
-		expect((await services.audioProjects.list(other)).length).toBe(0)
+		expect((await t.services.audioProjects.list(other)).length).toBe(0)
 	})
 
 	test('a two-clip mixdown is the exact sum of its clips, stored as WAV and MP3 with the project as source', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const a = await librarySound(
 			user.id,
 			stereoWav(RATE, RATE, signalA, i => -signalA(i)),
 			'clip A',
 		)
 		const b = await librarySound(user.id, stereoWav(RATE / 2, RATE, signalB, signalB), 'clip B')
-		const { project } = ok(await services.audioProjects.create(user, { name: 'Two clips' }))
+		const { project } = ok(await t.services.audioProjects.create(user, { name: 'Two clips' }))
 		const [t1, t2] = project.document.tracks
 		// A: from 0.1 s of its sound, 0.5 s long, at 0.2 s. B: all of it (0.5 s) at 0.4 s, half as loud.
 		const doc: ProjectDocument = {
@@ -230,13 +221,13 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 			],
 		}
 		ok(
-			await services.audioProjects.edit(user, project.id, {
+			await t.services.audioProjects.edit(user, project.id, {
 				intent: 'save',
 				revision: project.revision,
 				document: doc,
 			}),
 		)
-		const { generation } = ok(await services.audioProjects.mixdown(user, project.id))
+		const { generation } = ok(await t.services.audioProjects.mixdown(user, project.id))
 		expect(generation.params).toMatchObject({ source: 'mixdown', projectId: project.id })
 		const done = await settle(user.id, generation.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
@@ -267,13 +258,13 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		for (let i = 0; i < expected.length; i++) if (mixed[i] !== expected[i]) mismatches++
 		expect(mismatches).toBe(0)
 		// The project lists its mixdown; the mixdown names its project.
-		expect((await services.audioProjects.mixdowns(user, project.id)).map(g => g.id)).toEqual([generation.id])
+		expect((await t.services.audioProjects.mixdowns(user, project.id)).map(g => g.id)).toEqual([generation.id])
 	}, 90_000)
 
 	test('two tabs: a save from an older revision is refused with 409 and writes nothing; forms count revisions', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const sound = await librarySound(user.id, stereoWav(RATE, RATE, signalA, signalA))
-		const { project } = ok(await services.audioProjects.create(user, { name: 'Two tabs' }))
+		const { project } = ok(await t.services.audioProjects.create(user, { name: 'Two tabs' }))
 		expect(project.revision).toBe(1)
 		const [t1] = project.document.tracks
 		const clip = { id: 'c1', generationId: sound, output: 0, start: 0, trimIn: 0, trimOut: 1, gain: 1 }
@@ -281,32 +272,32 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		const tabB: ProjectDocument = { version: 1, tracks: [{ ...t1!, clips: [{ ...clip, start: 5 }] }] }
 		// Both tabs loaded revision 1; A saves first.
 		const savedA = ok(
-			await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 1, document: tabA }),
+			await t.services.audioProjects.edit(user, project.id, { intent: 'save', revision: 1, document: tabA }),
 		)
 		expect(savedA.project.revision).toBe(2)
-		const stale = await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 1, document: tabB })
+		const stale = await t.services.audioProjects.edit(user, project.id, { intent: 'save', revision: 1, document: tabB })
 		expect(stale).toMatchObject({ refused: true, status: 409, code: 'edit_conflict' })
 		expect('refused' in stale && stale.message).toMatch(/changed in another tab/)
-		let stored = ok(await services.audioProjects.get(user, project.id))
+		let stored = ok(await t.services.audioProjects.get(user, project.id))
 		expect(stored.document.tracks[0]!.clips[0]!.start).toBe(2)
 		expect(stored.revision).toBe(2)
 		// B chooses to keep its own: a save naming the current revision is written.
-		ok(await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 2, document: tabB }))
-		stored = ok(await services.audioProjects.get(user, project.id))
+		ok(await t.services.audioProjects.edit(user, project.id, { intent: 'save', revision: 2, document: tabB }))
+		stored = ok(await t.services.audioProjects.get(user, project.id))
 		expect(stored.document.tracks[0]!.clips[0]!.start).toBe(5)
 		// A form edit (applied to the stored document) moves the revision on, so an editor behind it is refused too.
-		ok(await services.audioProjects.edit(user, project.id, { intent: 'rename', name: 'Renamed' }))
-		expect(ok(await services.audioProjects.get(user, project.id)).revision).toBe(4)
+		ok(await t.services.audioProjects.edit(user, project.id, { intent: 'rename', name: 'Renamed' }))
+		expect(ok(await t.services.audioProjects.get(user, project.id)).revision).toBe(4)
 		expect(
-			await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 3, document: tabA }),
+			await t.services.audioProjects.edit(user, project.id, { intent: 'save', revision: 3, document: tabA }),
 		).toMatchObject({ refused: true, status: 409 })
 	})
 
 	test('a failed mixdown is tried again from its snapshot; only a failed one, only by its owner', async () => {
-		const user = await createUser(services.db)
-		const other = await createUser(services.db)
+		const user = await createUser(t.services.db)
+		const other = await createUser(t.services.db)
 		const sound = await librarySound(user.id, stereoWav(RATE / 4, RATE, signalA, signalA))
-		const { project } = ok(await services.audioProjects.create(user, { name: 'Retry me' }))
+		const { project } = ok(await t.services.audioProjects.create(user, { name: 'Retry me' }))
 		const [t1] = project.document.tracks
 		const doc: ProjectDocument = {
 			version: 1,
@@ -314,9 +305,9 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 				{ ...t1!, clips: [{ id: 'c', generationId: sound, output: 0, start: 0, trimIn: 0, trimOut: 0.25, gain: 1 }] },
 			],
 		}
-		ok(await services.audioProjects.edit(user, project.id, { intent: 'save', revision: 1, document: doc }))
+		ok(await t.services.audioProjects.edit(user, project.id, { intent: 'save', revision: 1, document: doc }))
 		// A mixdown that failed (as the worker leaves one whose render broke).
-		const { rows } = await services.db.privileged(tx =>
+		const { rows } = await t.services.db.privileged(tx =>
 			tx.query<{ id: string }>(
 				`insert into public.generations (user_id, kind, status, provider, model, prompt, params, error, completed_at)
 				 values ($1, 'audio', 'failed', 'offline', 'offline:mixdown', 'Mixdown of “Retry me”', $2,
@@ -325,26 +316,26 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 			),
 		)
 		const failed = rows[0]!.id
-		expect(await services.audioProjects.retryMixdown(other, project.id, failed)).toMatchObject({ status: 404 })
-		const { generation } = ok(await services.audioProjects.retryMixdown(user, project.id, failed))
+		expect(await t.services.audioProjects.retryMixdown(other, project.id, failed)).toMatchObject({ status: 404 })
+		const { generation } = ok(await t.services.audioProjects.retryMixdown(user, project.id, failed))
 		expect(generation.id).not.toBe(failed)
 		expect(generation.params).toMatchObject({ projectId: project.id, document: doc })
 		const done = await settle(user.id, generation.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		// The failed one stays in the list, below the new one; a finished mixdown is not "tried again".
-		expect((await services.audioProjects.mixdowns(user, project.id)).map(g => g.id)).toEqual([generation.id, failed])
-		expect(await services.audioProjects.retryMixdown(user, project.id, generation.id)).toMatchObject({
+		expect((await t.services.audioProjects.mixdowns(user, project.id)).map(g => g.id)).toEqual([generation.id, failed])
+		expect(await t.services.audioProjects.retryMixdown(user, project.id, generation.id)).toMatchObject({
 			refused: true,
 			status: 409,
 		})
 	}, 60_000)
 
 	test('mixdowns are rate limited', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const sound = await librarySound(user.id, stereoWav(RATE / 10, RATE, signalA, signalA))
-		const { project } = ok(await services.audioProjects.create(user, { name: 'Limited' }))
+		const { project } = ok(await t.services.audioProjects.create(user, { name: 'Limited' }))
 		ok(
-			await services.audioProjects.edit(user, project.id, {
+			await t.services.audioProjects.edit(user, project.id, {
 				intent: 'add-clip',
 				trackId: project.document.tracks[0]!.id,
 				source: `${sound}:0`,
@@ -352,7 +343,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 			}),
 		)
 		const results = []
-		for (let i = 0; i < 4; i++) results.push(await services.audioProjects.mixdown(user, project.id))
+		for (let i = 0; i < 4; i++) results.push(await t.services.audioProjects.mixdown(user, project.id))
 		expect(results.slice(0, 3).every(r => 'generation' in r)).toBe(true)
 		expect(results[3]).toMatchObject({ refused: true, status: 429 })
 		expect('refused' in results[3]! && results[3].headers?.['Retry-After']).toBeTruthy()

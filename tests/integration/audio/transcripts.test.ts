@@ -4,16 +4,16 @@
  * (and another user's refused), Whisper through the real SDK against the stub, edits, the formats' rules, and the
  * refusals (bad file, too large, over budget, provider error).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { Transcript } from '#server/domain/transcripts/index.ts'
 import { formatTranscript } from '#server/domain/transcripts/formats.ts'
 import type { Services } from '#server/services.ts'
-import { startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
+import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { settle as settleGeneration } from '#tests/support/generations.ts'
 import { pdf, wav } from '#tests/support/samples.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
 import { waitFor } from '#tests/support/wait.ts'
+import { openaiEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 /** The transcript once it is no longer queued or running. */
 async function settle(services: Services, userId: string, id: string): Promise<Transcript> {
@@ -39,36 +39,22 @@ function made(result: Transcript | { refused: true; message: string }): Transcri
 const recording = (seconds: number) => wav(8000 * seconds)
 
 describe.each(testDrivers())('transcription on %s', driver => {
-	let openai: OpenAIStub
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		openai = await startOpenAIStub()
-		t = await startTestServices(driver, {
-			OPENAI_API_KEY: 'sk-test',
-			OPENAI_BASE_URL: openai.url,
-			PROVIDER_TIMEOUT_SECONDS: '5',
-			TRANSCRIBE_MAX_MB: '1',
-		})
-		services = t.services
-	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-		await openai?.close()
+	const t = useTestServices(driver, {
+		stubs: { openai: () => startOpenAIStub() },
+		env: stubs => ({ ...openaiEnv(stubs.openai), PROVIDER_TIMEOUT_SECONDS: '5', TRANSCRIBE_MAX_MB: '1' }),
 	})
 
 	test('a long upload is cut into chunks under the limit and the times are stitched end to end', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const created = made(
-			await services.transcripts.create(
+			await t.services.transcripts.create(
 				user,
 				{ model: 'offline:transcribe' },
 				{ name: 'memo.wav', data: recording(25) },
 			),
 		)
 		expect(created).toMatchObject({ status: 'queued', name: 'memo.wav', contentType: 'audio/wav', progress: 0 })
-		const done = await settle(services, user.id, created.id)
+		const done = await settle(t.services, user.id, created.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		expect(done.progress).toBe(1)
 		expect(done.duration).toBeCloseTo(25, 1)
@@ -84,18 +70,18 @@ describe.each(testDrivers())('transcription on %s', driver => {
 	})
 
 	test('Whisper through the SDK: verbose segments, the language asked for, the cost per second', async () => {
-		const user = await createUser(services.db)
-		const before = openai.requests.filter(r => r.route === 'transcriptions').length
+		const user = await createUser(t.services.db)
+		const before = t.stubs.openai.requests.filter(r => r.route === 'transcriptions').length
 		const created = made(
-			await services.transcripts.create(
+			await t.services.transcripts.create(
 				user,
 				{ model: 'openai:whisper-1', language: 'en' },
 				{ name: 'talk.wav', data: recording(3) },
 			),
 		)
-		const done = await settle(services, user.id, created.id)
+		const done = await settle(t.services, user.id, created.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
-		const sent = openai.requests.filter(r => r.route === 'transcriptions').slice(before)
+		const sent = t.stubs.openai.requests.filter(r => r.route === 'transcriptions').slice(before)
 		expect(sent).toHaveLength(1)
 		expect(sent[0]?.form).toMatchObject({ model: 'whisper-1', language: 'en', response_format: 'verbose_json' })
 		expect(done.segments).toEqual([
@@ -104,7 +90,7 @@ describe.each(testDrivers())('transcription on %s', driver => {
 		])
 		expect(done.language).toBe('en')
 		expect(done.costMicros).toBe(300) // 3 seconds at 100 micro-dollars
-		const usage = await services.db.privileged(tx =>
+		const usage = await t.services.db.privileged(tx =>
 			tx.query<{ capability: string; cost_micros: string }>(
 				'select capability, cost_micros from api_usage where user_id = $1',
 				[user.id],
@@ -115,17 +101,21 @@ describe.each(testDrivers())('transcription on %s', driver => {
 	})
 
 	test('SRT and WebVTT follow their rules; TXT and JSON carry the edited text', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const done = await settle(
-			services,
+			t.services,
 			user.id,
 			made(
-				await services.transcripts.create(user, { model: 'offline:transcribe' }, { name: 'a.wav', data: recording(5) }),
+				await t.services.transcripts.create(
+					user,
+					{ model: 'offline:transcribe' },
+					{ name: 'a.wav', data: recording(5) },
+				),
 			).id,
 		)
-		const edited = made(await services.transcripts.editSegment(user, done.id, 1, 'Corrected text.'))
+		const edited = made(await t.services.transcripts.editSegment(user, done.id, 1, 'Corrected text.'))
 		expect(edited.segments[1]?.text).toBe('Corrected text.')
-		const again = made(await services.transcripts.get(user, done.id))
+		const again = made(await t.services.transcripts.get(user, done.id))
 		expect(again.segments[1]).toMatchObject({ start: 2, text: 'Corrected text.' })
 
 		const srt = formatTranscript('srt', again)
@@ -149,14 +139,14 @@ describe.each(testDrivers())('transcription on %s', driver => {
 		expect(JSON.parse(formatTranscript('json', again))).toMatchObject({ segments: again.segments })
 
 		// Another user can neither read nor edit it.
-		const stranger = await createUser(services.db)
-		expect(await services.transcripts.get(stranger, done.id)).toMatchObject({ refused: true, status: 404 })
-		expect(await services.transcripts.editSegment(stranger, done.id, 0, 'mine')).toMatchObject({ status: 404 })
+		const stranger = await createUser(t.services.db)
+		expect(await t.services.transcripts.get(stranger, done.id)).toMatchObject({ refused: true, status: 404 })
+		expect(await t.services.transcripts.editSegment(stranger, done.id, 0, 'mine')).toMatchObject({ status: 404 })
 	})
 
 	test('a library pick is transcribed from the item; another user’s item is refused', async () => {
-		const owner = await createUser(services.db)
-		const g = await services.generations.create(owner, {
+		const owner = await createUser(t.services.db)
+		const g = await t.services.generations.create(owner, {
 			kind: 'audio',
 			mode: 'effects',
 			prompt: 'rain',
@@ -164,49 +154,52 @@ describe.each(testDrivers())('transcription on %s', driver => {
 			durationSeconds: 3,
 		})
 		if ('refused' in g) throw new Error(g.message)
-		expect((await settleGeneration(services, owner.id, g.generation.id)).status).toBe('succeeded')
+		expect((await settleGeneration(t.services, owner.id, g.generation.id)).status).toBe('succeeded')
 		const done = await settle(
-			services,
+			t.services,
 			owner.id,
-			made(await services.transcripts.create(owner, { generationId: g.generation.id }, null)).id,
+			made(await t.services.transcripts.create(owner, { generationId: g.generation.id }, null)).id,
 		)
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		expect(done.sourceGenerationId).toBe(g.generation.id)
 		expect(done.duration).toBeCloseTo(3, 1)
 
-		const stranger = await createUser(services.db)
-		expect(await services.transcripts.create(stranger, { generationId: g.generation.id }, null)).toMatchObject({
+		const stranger = await createUser(t.services.db)
+		expect(await t.services.transcripts.create(stranger, { generationId: g.generation.id }, null)).toMatchObject({
 			refused: true,
 			status: 404,
 		})
 	})
 
 	test('refusals: not audio, too large, nothing chosen, over budget; a provider error fails it in words', async () => {
-		const user = await createUser(services.db)
-		expect(await services.transcripts.create(user, {}, { name: 'x.pdf', data: pdf() })).toMatchObject({
+		const user = await createUser(t.services.db)
+		expect(await t.services.transcripts.create(user, {}, { name: 'x.pdf', data: pdf() })).toMatchObject({
 			refused: true,
 			status: 415,
 			fields: { file: ['That file is not audio or video.'] },
 		})
-		expect(await services.transcripts.create(user, {}, { name: 'big.wav', data: recording(70) })).toMatchObject({
+		expect(await t.services.transcripts.create(user, {}, { name: 'big.wav', data: recording(70) })).toMatchObject({
 			refused: true,
 			status: 413,
 		})
-		expect(await services.transcripts.create(user, {}, null)).toMatchObject({ refused: true, status: 400 })
+		expect(await t.services.transcripts.create(user, {}, null)).toMatchObject({ refused: true, status: 400 })
 
-		const poor = await createUser(services.db, { monthlyBudgetUsd: 0 })
-		const before = openai.requests.length
+		const poor = await createUser(t.services.db, { monthlyBudgetUsd: 0 })
+		const before = t.stubs.openai.requests.length
 		expect(
-			await services.transcripts.create(poor, { model: 'openai:whisper-1' }, { name: 'a.wav', data: recording(3) }),
+			await t.services.transcripts.create(poor, { model: 'openai:whisper-1' }, { name: 'a.wav', data: recording(3) }),
 		).toMatchObject({ refused: true, status: 402, code: 'budget_exceeded' })
-		expect(openai.requests.length).toBe(before)
+		expect(t.stubs.openai.requests.length).toBe(before)
 
-		openai.enqueue('transcriptions', { status: 400, error: { message: 'Bad audio', type: 'invalid_request_error' } })
+		t.stubs.openai.enqueue('transcriptions', {
+			status: 400,
+			error: { message: 'Bad audio', type: 'invalid_request_error' },
+		})
 		const failed = await settle(
-			services,
+			t.services,
 			user.id,
 			made(
-				await services.transcripts.create(user, { model: 'openai:whisper-1' }, { name: 'a.wav', data: recording(2) }),
+				await t.services.transcripts.create(user, { model: 'openai:whisper-1' }, { name: 'a.wav', data: recording(2) }),
 			).id,
 		)
 		expect(failed.status).toBe('failed')

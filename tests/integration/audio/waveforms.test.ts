@@ -3,15 +3,14 @@
  * the audio (its key among the generation's files, so purging removes it) and a short preview in the row. A file
  * ffmpeg cannot read keeps no waveform and still plays. Both drivers (PGlite and, with DATABASE_URL, Postgres).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { readPeaks, storeWaveform } from '#server/domain/audio/waveforms.ts'
 import type { Generation } from '#server/domain/generations/index.ts'
 import { outputKeys } from '#server/domain/generations/rows.ts'
 import { PREVIEW_POINTS, computePeaks, downsample } from '#server/media/audio.ts'
-import type { Services } from '#server/services.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { stereoWav } from '#tests/support/samples.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
+import { useTestServices } from '#tests/support/suite-services.ts'
 
 /** One second of silence, then one second at half scale (a square wave), 44.1 kHz stereo. */
 function silenceThenHalf(): Uint8Array {
@@ -41,31 +40,22 @@ describe('peaks of a file', () => {
 })
 
 describe.each(testDrivers())('waveforms of stored audio on %s', driver => {
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		t = await startTestServices(driver, { RATE_LIMITS: 'generation=1000/60' })
-		services = t.services
-	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-	})
+	const t = useTestServices(driver, { env: { RATE_LIMITS: 'generation=1000/60' } })
 
 	async function settle(userId: string, id: string): Promise<Generation> {
 		const deadline = Date.now() + 30_000
 		for (;;) {
-			const g = await services.generations.get({ id: userId }, id)
+			const g = await t.services.generations.get({ id: userId }, id)
 			if ('refused' in g) throw new Error(g.message)
 			if (!['queued', 'running', 'processing'].includes(g.status)) return g
 			if (Date.now() > deadline) throw new Error(`generation still ${g.status}`)
-			await services.generations.waitForChange(id, 250)
+			await t.services.generations.waitForChange(id, 250)
 		}
 	}
 
 	test('a generated sound is stored with its length, a peaks file beside it and a preview', async () => {
-		const user = await createUser(services.db)
-		const created = await services.generations.create(user, {
+		const user = await createUser(t.services.db)
+		const created = await t.services.generations.create(user, {
 			kind: 'audio',
 			mode: 'speech',
 			prompt: 'Hello there.',
@@ -82,28 +72,28 @@ describe.each(testDrivers())('waveforms of stored audio on %s', driver => {
 		expect(output?.waveform?.preview.some(p => p > 0)).toBe(true)
 		const key = output?.waveform?.key ?? ''
 		expect(outputKeys(done.outputs)).toContain(key)
-		const peaks = await readPeaks(services.storage, 'media', key)
+		const peaks = await readPeaks(t.services.storage, 'media', key)
 		expect(peaks?.duration).toBe(output?.duration)
 		expect(peaks?.peaks.length).toBeGreaterThan(0)
 	})
 
 	test('an unreadable file keeps no waveform; peaks that are not peaks read as none', async () => {
-		const user = await createUser(services.db)
-		expect(await storeWaveform(services.storage, user.id, new TextEncoder().encode('plain text'))).toEqual({})
-		const other = await services.storage.put({
+		const user = await createUser(t.services.db)
+		expect(await storeWaveform(t.services.storage, user.id, new TextEncoder().encode('plain text'))).toEqual({})
+		const other = await t.services.storage.put({
 			bucket: 'media',
 			userId: user.id,
 			data: new TextEncoder().encode('{"version":2}'),
 			contentType: 'application/json',
 			companion: 'json',
 		})
-		expect(await readPeaks(services.storage, 'media', other.key)).toBeNull()
+		expect(await readPeaks(t.services.storage, 'media', other.key)).toBeNull()
 	})
 
 	test('the media bucket still refuses JSON that is not the server’s own companion file', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		await expect(
-			services.storage.put({
+			t.services.storage.put({
 				bucket: 'media',
 				userId: user.id,
 				data: new TextEncoder().encode('{"a":1}'),

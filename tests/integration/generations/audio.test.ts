@@ -4,14 +4,13 @@
  * the model's input limit and joined with ffmpeg into one file, music and sound effects from the offline model
  * (deterministic, different by prompt), OpenAI's speech through the real SDK against the stub, and the refusals.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import { sniffAudio } from '#server/providers/media.ts'
-import type { Services } from '#server/services.ts'
-import { startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
+import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
 import { settle, bytesOf, created } from '#tests/support/generations.ts'
+import { openaiEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 type AudioRequest = Extract<GenerationRequest, { kind: 'audio' }>
 
@@ -28,43 +27,30 @@ const sentences = (count: number) =>
 	Array.from({ length: count }, (_, i) => `Sentence number ${i + 1} is here to make the text long.`).join(' ')
 
 describe.each(testDrivers())('the audio studio on %s', driver => {
-	let openai: OpenAIStub
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		openai = await startOpenAIStub()
-		t = await startTestServices(driver, {
-			OPENAI_API_KEY: 'sk-test',
-			OPENAI_BASE_URL: openai.url,
-			PROVIDER_TIMEOUT_SECONDS: '5',
-			RATE_LIMITS: 'generation=1000/60',
-		})
-		services = t.services
-	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-		await openai?.close()
+	const t = useTestServices(driver, {
+		stubs: { openai: () => startOpenAIStub() },
+		env: stubs => ({ ...openaiEnv(stubs.openai), PROVIDER_TIMEOUT_SECONDS: '5', RATE_LIMITS: 'generation=1000/60' }),
 	})
 
 	test('long speech is spoken in parts under the limit and stored as one file, as long as the parts', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const short = await settle(
-			services,
+			t.services,
 			user.id,
-			created(await services.generations.create(user, audio('Sentence number 1 is here.', { model: 'offline:speech' })))
-				.id,
+			created(
+				await t.services.generations.create(user, audio('Sentence number 1 is here.', { model: 'offline:speech' })),
+			).id,
 		)
 		const text = sentences(20) // about 1,100 characters; the offline model takes 400 at a time
-		const g = created(await services.generations.create(user, audio(text, { model: 'offline:speech' })))
+		const g = created(await t.services.generations.create(user, audio(text, { model: 'offline:speech' })))
 		// Blank fields became the model's defaults, stored so the page says what was made.
 		expect(g.params).toMatchObject({ mode: 'speech', voice: 'tone', format: 'wav' })
-		const done = await settle(services, user.id, g.id)
+		const done = await settle(t.services, user.id, g.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		expect(done.outputs).toHaveLength(1)
 		const output = done.outputs[0]!
 		expect(output).toMatchObject({ kind: 'audio', contentType: 'audio/wav' })
-		const facts = sniffAudio(await bytesOf(services, output.key))
+		const facts = sniffAudio(await bytesOf(t.services, output.key))
 		expect(facts?.contentType).toBe('audio/wav')
 		// Twenty sentences take far longer than one, and the stored duration is the file's own.
 		expect(output.duration).toBeCloseTo(facts?.durationSeconds ?? 0, 2)
@@ -75,18 +61,18 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 	})
 
 	test('OpenAI speech: every part goes through the SDK with the voice, format, speed; the parts are joined', async () => {
-		const user = await createUser(services.db)
-		const before = openai.requests.filter(r => r.route === 'speech').length
+		const user = await createUser(t.services.db)
+		const before = t.stubs.openai.requests.filter(r => r.route === 'speech').length
 		const text = sentences(100) // about 5,600 characters: over TTS 1's 4,096
 		const g = created(
-			await services.generations.create(
+			await t.services.generations.create(
 				user,
 				audio(text, { model: 'openai:tts-1', voice: 'nova', format: 'wav', speed: 1.25 }),
 			),
 		)
-		const done = await settle(services, user.id, g.id)
+		const done = await settle(t.services, user.id, g.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
-		const sent = openai.requests.filter(r => r.route === 'speech').slice(before)
+		const sent = t.stubs.openai.requests.filter(r => r.route === 'speech').slice(before)
 		expect(sent).toHaveLength(2)
 		for (const request of sent) {
 			const body = request.json as { input: string; voice: string; response_format: string; speed: number }
@@ -105,19 +91,19 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 	})
 
 	test('style instructions reach a model that takes them, and are refused for one that does not', async () => {
-		const user = await createUser(services.db)
-		const before = openai.requests.filter(r => r.route === 'speech').length
+		const user = await createUser(t.services.db)
+		const before = t.stubs.openai.requests.filter(r => r.route === 'speech').length
 		const ok = created(
-			await services.generations.create(
+			await t.services.generations.create(
 				user,
 				audio('Good evening.', { model: 'openai:gpt-4o-mini-tts', instructions: 'Warm and slow', format: 'wav' }),
 			),
 		)
-		expect((await settle(services, user.id, ok.id)).status).toBe('succeeded')
-		const sent = openai.requests.filter(r => r.route === 'speech').slice(before)
+		expect((await settle(t.services, user.id, ok.id)).status).toBe('succeeded')
+		const sent = t.stubs.openai.requests.filter(r => r.route === 'speech').slice(before)
 		expect(sent[0]?.json).toMatchObject({ model: 'gpt-4o-mini-tts', instructions: 'Warm and slow' })
 
-		const refused = await services.generations.create(
+		const refused = await t.services.generations.create(
 			user,
 			audio('Good evening.', { model: 'openai:tts-1', instructions: 'Warm and slow' }),
 		)
@@ -126,7 +112,7 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 	})
 
 	test('a voice, format or speed the model does not have is refused on its field, before anything is queued', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const cases: Array<[Partial<AudioRequest>, string]> = [
 			[{ model: 'offline:speech', voice: 'nova' }, 'voice'],
 			[{ model: 'offline:speech', format: 'mp3' }, 'format'],
@@ -136,7 +122,7 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 			[{ model: 'offline:music', mode: 'music', durationSeconds: 30 }, ''],
 		]
 		for (const [extra, field] of cases) {
-			const result = await services.generations.create(user, audio('no', extra))
+			const result = await t.services.generations.create(user, audio('no', extra))
 			if (field === '') {
 				expect('refused' in result).toBe(false)
 				continue
@@ -147,13 +133,13 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 	})
 
 	test('music and sound effects: deterministic per prompt, different by prompt and by kind, marked as a demo', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const make = async (prompt: string, mode: 'music' | 'effects') => {
-			const g = created(await services.generations.create(user, audio(prompt, { mode, durationSeconds: 2, seed: 7 })))
-			const done = await settle(services, user.id, g.id)
+			const g = created(await t.services.generations.create(user, audio(prompt, { mode, durationSeconds: 2, seed: 7 })))
+			const done = await settle(t.services, user.id, g.id)
 			expect(done.status, done.error ?? '').toBe('succeeded')
 			expect(done.outputs[0]?.duration).toBeCloseTo(2, 1)
-			return bytesOf(services, done.outputs[0]!.key)
+			return bytesOf(t.services, done.outputs[0]!.key)
 		}
 		const rain = await make('rain on a tin roof', 'effects')
 		expect(rain.includes(Buffer.from('offline demo'))).toBe(true)
@@ -163,25 +149,28 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 	})
 
 	test('a provider error fails the generation in words; a user over budget is refused before any call', async () => {
-		const user = await createUser(services.db)
-		openai.enqueue('speech', { status: 400, error: { message: 'Invalid voice', type: 'invalid_request_error' } })
-		const g = created(await services.generations.create(user, audio('Hello.', { model: 'openai:tts-1' })))
-		const failed = await settle(services, user.id, g.id)
+		const user = await createUser(t.services.db)
+		t.stubs.openai.enqueue('speech', {
+			status: 400,
+			error: { message: 'Invalid voice', type: 'invalid_request_error' },
+		})
+		const g = created(await t.services.generations.create(user, audio('Hello.', { model: 'openai:tts-1' })))
+		const failed = await settle(t.services, user.id, g.id)
 		expect(failed.status).toBe('failed')
 		expect(failed.error).toBeTruthy()
 
-		const poor = await createUser(services.db, { monthlyBudgetUsd: 0 })
-		const before = openai.requests.length
-		const refused = await services.generations.create(poor, audio('Too dear.', { model: 'openai:tts-1' }))
+		const poor = await createUser(t.services.db, { monthlyBudgetUsd: 0 })
+		const before = t.stubs.openai.requests.length
+		const refused = await t.services.generations.create(poor, audio('Too dear.', { model: 'openai:tts-1' }))
 		expect(refused).toMatchObject({ refused: true, status: 402, code: 'budget_exceeded' })
-		expect(openai.requests.length).toBe(before)
+		expect(t.stubs.openai.requests.length).toBe(before)
 	})
 
 	test('another user cannot read a result', async () => {
-		const owner = await createUser(services.db)
-		const stranger = await createUser(services.db)
-		const g = created(await services.generations.create(owner, audio('Mine.', { model: 'offline:speech' })))
-		await settle(services, owner.id, g.id)
-		expect(await services.generations.get(stranger, g.id)).toMatchObject({ refused: true, status: 404 })
+		const owner = await createUser(t.services.db)
+		const stranger = await createUser(t.services.db)
+		const g = created(await t.services.generations.create(owner, audio('Mine.', { model: 'offline:speech' })))
+		await settle(t.services, owner.id, g.id)
+		expect(await t.services.generations.get(stranger, g.id)).toMatchObject({ refused: true, status: 404 })
 	})
 })

@@ -5,15 +5,12 @@
  * the refusals (another user's image, a value the model cannot make).
  */
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
-import type { Services } from '#server/services.ts'
 import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
-import type { ReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { startTestServices } from '#tests/support/services.ts'
-import type { TestServices } from '#tests/support/services.ts'
 import { settle, bytesOf, created } from '#tests/support/generations.ts'
+import { replicateEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 type VideoRequest = Extract<GenerationRequest, { kind: 'video' }>
 
@@ -25,32 +22,23 @@ const video = (prompt: string, extra: Partial<VideoRequest> = {}): VideoRequest 
 })
 
 describe.each(testDrivers())('the video studio on %s', driver => {
-	let replicate: ReplicateStub
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		replicate = await startReplicateStub({ lifecycle: { startingMs: 20, processingMs: 50, outcome: 'succeeded' } })
-		t = await startTestServices(driver, {
-			REPLICATE_API_TOKEN: 'r8-test',
-			REPLICATE_BASE_URL: replicate.url,
-			OUTPUT_ALLOW_INSECURE_HOSTS: '127.0.0.1',
+	const t = useTestServices(driver, {
+		stubs: {
+			replicate: () => startReplicateStub({ lifecycle: { startingMs: 20, processingMs: 50, outcome: 'succeeded' } }),
+		},
+		env: stubs => ({
+			...replicateEnv(stubs.replicate),
 			PROVIDER_TIMEOUT_SECONDS: '5',
 			RATE_LIMITS: 'generation=1000/60',
-		})
-		services = t.services
-	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-		await replicate?.close()
+		}),
 	})
 
 	test('a clip is stored with a poster: its first frame as WebP copies with the pixel size', async () => {
-		const user = await createUser(services.db)
-		const g = created(await services.generations.create(user, video('waves')))
+		const user = await createUser(t.services.db)
+		const g = created(await t.services.generations.create(user, video('waves')))
 		// Blank fields became the model's defaults, stored so the page says what was made.
 		expect(g.params).toMatchObject({ durationSeconds: 3, aspect: '16:9', resolution: '480p' })
-		const done = await settle(services, user.id, g.id)
+		const done = await settle(t.services, user.id, g.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		const output = done.outputs[0]
 		expect(output).toMatchObject({ kind: 'video', contentType: 'video/mp4' })
@@ -58,25 +46,25 @@ describe.each(testDrivers())('the video studio on %s', driver => {
 		expect(output?.height).toBeGreaterThan(0)
 		expect(output?.thumbnails?.length).toBeGreaterThan(0)
 		for (const thumbnail of output?.thumbnails ?? []) {
-			const meta = await sharp(await bytesOf(services, thumbnail.key)).metadata()
+			const meta = await sharp(await bytesOf(t.services, thumbnail.key)).metadata()
 			expect(meta).toMatchObject({ format: 'webp', width: thumbnail.width, height: thumbnail.height })
 		}
-		const [viewable] = await services.generations.withUrls(done, { download: true })
+		const [viewable] = await t.services.generations.withUrls(done, { download: true })
 		expect(viewable?.thumbnails?.at(-1)?.url).toMatch(/^\/media\/media\/.+\.webp\?/)
 	})
 
 	test('a file ffmpeg cannot read is still stored, without a poster', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		// The stub's MP4 is a bare header: a sniffer takes it, no decoder can.
-		const g = created(await services.generations.create(user, video('stub', { model: 'replicate:minimax/video-01' })))
-		const done = await settle(services, user.id, g.id)
+		const g = created(await t.services.generations.create(user, video('stub', { model: 'replicate:minimax/video-01' })))
+		const done = await settle(t.services, user.id, g.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		expect(done.outputs[0]?.kind).toBe('video')
 		expect(done.outputs[0]?.thumbnails).toBeUndefined()
 	})
 
 	test('a length, aspect or resolution the model cannot make is refused on its field', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const cases: Array<[Partial<VideoRequest>, string]> = [
 			[{ durationSeconds: 4 }, 'durationSeconds'],
 			[{ aspect: '4:3' }, 'aspect'],
@@ -84,23 +72,23 @@ describe.each(testDrivers())('the video studio on %s', driver => {
 			[{ model: 'replicate:minimax/video-01', durationSeconds: 5 }, 'durationSeconds'],
 		]
 		for (const [extra, field] of cases) {
-			const result = await services.generations.create(user, video('no', extra))
+			const result = await t.services.generations.create(user, video('no', extra))
 			expect('refused' in result && result.status).toBe(400)
 			expect('refused' in result ? Object.keys(result.fields ?? {}) : []).toEqual([field])
 		}
 		const minimax = created(
-			await services.generations.create(user, video('six', { model: 'replicate:minimax/video-01' })),
+			await t.services.generations.create(user, video('six', { model: 'replicate:minimax/video-01' })),
 		)
 		expect(minimax.params).toMatchObject({ durationSeconds: 6, aspect: '16:9', resolution: '720p' })
 	})
 
 	test('image to video: the parent is the image, the relation is stored, Replicate gets the first frame', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const source = await settle(
-			services,
+			t.services,
 			user.id,
 			created(
-				await services.generations.create(user, {
+				await t.services.generations.create(user, {
 					kind: 'image',
 					prompt: 'a lighthouse',
 					model: 'offline:image',
@@ -110,22 +98,22 @@ describe.each(testDrivers())('the video studio on %s', driver => {
 			).id,
 		)
 		expect(source.status).toBe('succeeded')
-		const offline = created(await services.generations.create(user, video('from it', { sourceId: source.id })))
+		const offline = created(await t.services.generations.create(user, video('from it', { sourceId: source.id })))
 		expect(offline.parentId).toBe(source.id)
 		expect(offline.params).toMatchObject({ relation: 'image-to-video', sourceId: source.id, sourceIndex: 0 })
-		expect((await settle(services, user.id, offline.id)).status).toBe('succeeded')
-		const lineage = await services.generations.lineage(user, source)
+		expect((await settle(t.services, user.id, offline.id)).status).toBe('succeeded')
+		const lineage = await t.services.generations.lineage(user, source)
 		expect(lineage.children.map(c => c.id)).toContain(offline.id)
 
-		const before = replicate.requests.length
+		const before = t.stubs.replicate.requests.length
 		const sent = created(
-			await services.generations.create(
+			await t.services.generations.create(
 				user,
 				video('from it', { model: 'replicate:minimax/video-01', sourceId: source.id }),
 			),
 		)
-		expect((await settle(services, user.id, sent.id)).status).toBe('succeeded')
-		const create = replicate.requests
+		expect((await settle(t.services, user.id, sent.id)).status).toBe('succeeded')
+		const create = t.stubs.replicate.requests
 			.slice(before)
 			.find(r => r.method === 'POST' && typeof (r.json as { input?: unknown })?.input === 'object')
 		const input = (create?.json as { input: Record<string, unknown> }).input
@@ -134,12 +122,16 @@ describe.each(testDrivers())('the video studio on %s', driver => {
 	})
 
 	test("another user's image, or a generation that is not an image, cannot be a first frame", async () => {
-		const owner = await createUser(services.db)
-		const other = await createUser(services.db)
-		const theirs = await settle(services, owner.id, created(await services.generations.create(owner, video('mine'))).id)
-		const refused = await services.generations.create(other, video('steal', { sourceId: theirs.id }))
+		const owner = await createUser(t.services.db)
+		const other = await createUser(t.services.db)
+		const theirs = await settle(
+			t.services,
+			owner.id,
+			created(await t.services.generations.create(owner, video('mine'))).id,
+		)
+		const refused = await t.services.generations.create(other, video('steal', { sourceId: theirs.id }))
 		expect('refused' in refused && refused.status).toBe(404)
-		const notImage = await services.generations.create(owner, video('clip of a clip', { sourceId: theirs.id }))
+		const notImage = await t.services.generations.create(owner, video('clip of a clip', { sourceId: theirs.id }))
 		expect('refused' in notImage && notImage.status).toBe(409)
 	})
 })

@@ -4,10 +4,10 @@
  * model, a replay of an idempotent request and a budget refusal give their point back; the one past the limit is
  * refused with a message that says how long to wait.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
+import { useTestServices } from '#tests/support/suite-services.ts'
 
 const image = (
 	prompt: string,
@@ -22,14 +22,7 @@ const image = (
 })
 
 describe.each(testDrivers())('limit accounting on %s', driver => {
-	let t: TestServices
-	beforeAll(async () => {
-		t = await startTestServices(driver, { RATE_LIMITS: 'generation=2/60' }, { workers: false })
-		// Starting the whole service set (migrations, job engine) on a loaded machine can take a while.
-	}, 180_000)
-	afterAll(async () => {
-		await t?.dispose()
-	})
+	const t = useTestServices(driver, { env: { RATE_LIMITS: 'generation=2/60' }, workers: false })
 
 	test('refused and replayed requests leave the generation limit as it was', async () => {
 		const { generations } = t.services

@@ -9,13 +9,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Services } from '#server/services.ts'
-import { startReplicateStub, type ReplicateStub } from '#tests/fixtures/replicate-stub.ts'
+import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { created, settle } from '#tests/support/generations.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
 import { waitFor } from '#tests/support/wait.ts'
 import { edge, saveWorkflow, settleRun, startRun } from '#tests/support/workflows.ts'
+import { replicateEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 const spans = new InMemorySpanExporter()
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] })
@@ -33,32 +32,22 @@ afterAll(async () => {
 })
 
 describe.each(testDrivers())('workflow cancel and traces on %s', driver => {
-	let replicate: ReplicateStub
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		replicate = await startReplicateStub({
-			lifecycle: { startingMs: 20, processingMs: 50, outcome: 'succeeded', manual: true },
-		})
-		t = await startTestServices(driver, {
-			REPLICATE_API_TOKEN: 'r8-test',
-			REPLICATE_BASE_URL: replicate.url,
-			OUTPUT_ALLOW_INSECURE_HOSTS: '127.0.0.1',
+	const t = useTestServices(driver, {
+		stubs: {
+			replicate: () =>
+				startReplicateStub({ lifecycle: { startingMs: 20, processingMs: 50, outcome: 'succeeded', manual: true } }),
+		},
+		env: stubs => ({
+			...replicateEnv(stubs.replicate),
 			PROVIDER_TIMEOUT_SECONDS: '5',
 			RATE_LIMITS: 'generation=1000/60',
-		})
-		services = t.services
-	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-		await replicate?.close()
+		}),
 	})
 
 	test('cancel stops the running node and cancels its Replicate prediction', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const still = created(
-			await services.generations.create(user, {
+			await t.services.generations.create(user, {
 				kind: 'image',
 				prompt: 'a harbour',
 				model: 'offline:image',
@@ -66,8 +55,8 @@ describe.each(testDrivers())('workflow cancel and traces on %s', driver => {
 				n: 1,
 			}),
 		)
-		await settle(services, user.id, still.id)
-		const id = await saveWorkflow(services, user.id, {
+		await settle(t.services, user.id, still.id)
+		const id = await saveWorkflow(t.services, user.id, {
 			version: 1,
 			nodes: [
 				{ id: 'still', name: 'Still', kind: 'library', media: 'image', generationId: still.id },
@@ -81,31 +70,34 @@ describe.each(testDrivers())('workflow cancel and traces on %s', driver => {
 				edge('still', 'image', 'big', 'image'),
 			],
 		})
-		const runId = await startRun(services, user.id, id)
+		const runId = await startRun(t.services, user.id, id)
 		const predictionId = await waitFor('the clip node’s prediction', async () => {
-			const run = await services.workflows.runs.get(user, runId)
+			const run = await t.services.workflows.runs.get(user, runId)
 			if ('refused' in run) throw new Error(run.message)
 			const generationId = run.nodes.find(n => n.nodeId === 'clip')?.generationId
 			if (!generationId) return null
-			const g = await services.generations.get(user, generationId)
+			const g = await t.services.generations.get(user, generationId)
 			return 'refused' in g ? null : g.predictionId
 		})
-		const canceled = await services.workflows.runs.cancel(user, runId)
+		const canceled = await t.services.workflows.runs.cancel(user, runId)
 		if ('refused' in canceled) throw new Error(canceled.message)
 		expect(canceled.status).toBe('canceled')
 		expect(canceled.nodes.find(n => n.nodeId === 'clip')).toMatchObject({ status: 'canceled', error: 'Canceled.' })
 		await waitFor('the prediction to be canceled at Replicate', () =>
-			replicate.requests.some(r => r.route === 'cancel' && r.path.includes(predictionId)),
+			t.stubs.replicate.requests.some(r => r.route === 'cancel' && r.path.includes(predictionId)),
 		)
-		const clip = await services.generations.get(user, canceled.nodes.find(n => n.nodeId === 'clip')?.generationId ?? '')
+		const clip = await t.services.generations.get(
+			user,
+			canceled.nodes.find(n => n.nodeId === 'clip')?.generationId ?? '',
+		)
 		expect(clip).toMatchObject({ status: 'canceled' })
 		// The node job notices, and its late output would be dropped: the run stays canceled.
-		const after = await services.workflows.runs.get(user, runId)
+		const after = await t.services.workflows.runs.get(user, runId)
 		expect(after).toMatchObject({ status: 'canceled' })
 	})
 
 	test('a run is one trace: a root span linked to the request, and a span per node', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const definition = {
 			version: 1,
 			nodes: [
@@ -120,19 +112,19 @@ describe.each(testDrivers())('workflow cancel and traces on %s', driver => {
 				edge('ask', 'text', 'pic', 'prompt'),
 			],
 		}
-		const id = await saveWorkflow(services, user.id, definition)
+		const id = await saveWorkflow(t.services, user.id, definition)
 		spans.reset()
 		const tracer = trace.getTracer('test')
 		let requestSpanId = ''
 		const runId = await tracer.startActiveSpan('POST /workflows/:id/run', async span => {
 			requestSpanId = span.spanContext().spanId
 			try {
-				return await startRun(services, user.id, id)
+				return await startRun(t.services, user.id, id)
 			} finally {
 				span.end()
 			}
 		})
-		expect((await settleRun(services, user.id, runId)).status).toBe('succeeded')
+		expect((await settleRun(t.services, user.id, runId)).status).toBe('succeeded')
 		const nodeSpans = await waitFor('a span per node', () => {
 			const found = spans
 				.getFinishedSpans()

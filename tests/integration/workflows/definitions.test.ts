@@ -4,14 +4,13 @@
  * the whole definition replaced, `create`, a run's start — refuses a library node that points at an item that is
  * not the user's own finished item of that media.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Services } from '#server/services.ts'
+import { describe, expect, test } from 'vitest'
 import { WORKFLOW_TEMPLATES } from '#server/domain/workflows/templates.ts'
 import { validateWorkflow } from '#server/domain/workflows/validate.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { created, settle } from '#tests/support/generations.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
 import { edge } from '#tests/support/workflows.ts'
+import { useTestServices } from '#tests/support/suite-services.ts'
 
 const NOT_YOURS = 'That library item does not exist, or it is not yours.'
 
@@ -25,32 +24,23 @@ const fromLibrary = (generationId: string, media = 'image') => ({
 })
 
 describe.each(testDrivers())('workflow templates and library references on %s', driver => {
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		t = await startTestServices(driver, { RATE_LIMITS: 'generation=1000/60' })
-		services = t.services
-	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-	})
+	const t = useTestServices(driver, { env: { RATE_LIMITS: 'generation=1000/60' } })
 
 	/** A finished image of `userId`'s, to point a library node at. */
 	async function image(userId: string): Promise<string> {
 		const g = created(
-			await services.generations.create(
+			await t.services.generations.create(
 				{ id: userId },
 				{ kind: 'image', prompt: 'a shell', model: 'offline:image', size: '1024x1024', n: 1 },
 			),
 		)
-		expect((await settle(services, userId, g.id)).status).toBe('succeeded')
+		expect((await settle(t.services, userId, g.id)).status).toBe('succeeded')
 		return g.id
 	}
 
 	const workflowCount = async (userId: string) =>
 		(
-			await services.db.privileged(tx =>
+			await t.services.db.privileged(tx =>
 				tx.query<{ n: number }>('select count(*)::int as n from workflows where user_id = $1', [userId]),
 			)
 		).rows[0]?.n
@@ -63,27 +53,27 @@ describe.each(testDrivers())('workflow templates and library references on %s', 
 			'Transcribe and summarise a recording',
 			'Product shot → three variations → upscale the best',
 		])
-		expect(services.workflows.templates).toBe(WORKFLOW_TEMPLATES)
+		expect(t.services.workflows.templates).toBe(WORKFLOW_TEMPLATES)
 		for (const template of WORKFLOW_TEMPLATES) {
-			const valid = validateWorkflow(structuredClone(template.definition), services.providers.list())
+			const valid = validateWorkflow(structuredClone(template.definition), t.services.providers.list())
 			expect(valid.ok ? [] : valid.problems, template.name).toEqual([])
 		}
-		const user = await createUser(services.db)
-		const copy = await services.workflows.createFromTemplate(user, 'podcast-intro')
+		const user = await createUser(t.services.db)
+		const copy = await t.services.workflows.createFromTemplate(user, 'podcast-intro')
 		if ('refused' in copy) throw new Error(copy.message)
-		expect(await services.workflows.library.get(user, copy.id)).toMatchObject({
+		expect(await t.services.workflows.library.get(user, copy.id)).toMatchObject({
 			name: 'Podcast intro: script → speech → music bed mixed',
 			definition: WORKFLOW_TEMPLATES[2]?.definition,
 		})
-		expect(await services.workflows.createFromTemplate(user, 'nope')).toMatchObject({ status: 404 })
+		expect(await t.services.workflows.createFromTemplate(user, 'nope')).toMatchObject({ status: 404 })
 	})
 
 	test('import, drafts, edits, create and start refuse a library node pointing at an item that is not the user’s', async () => {
-		const owner = await createUser(services.db)
-		const other = await createUser(services.db)
+		const owner = await createUser(t.services.db)
+		const other = await createUser(t.services.db)
 		const theirs = await image(other.id)
 		const mine = await image(owner.id)
-		const lib = services.workflows.library
+		const lib = t.services.workflows.library
 		const file = { format: 'generation-studio.workflow', version: 1, name: 'Borrowed', definition: fromLibrary(theirs) }
 		const refusal = { status: 422, code: 'invalid_workflow', fields: { photo: [NOT_YOURS] } }
 
@@ -93,7 +83,7 @@ describe.each(testDrivers())('workflow templates and library references on %s', 
 		expect(await lib.importFile(owner, fromLibrary('00000000-0000-4000-8000-000000000000'))).toMatchObject(refusal)
 		expect(await lib.importFile(owner, fromLibrary(mine, 'audio'))).toMatchObject(refusal)
 		expect(await lib.createDraft(owner, 'Borrowed', fromLibrary(theirs))).toMatchObject(refusal)
-		expect(await services.workflows.create(owner, 'Borrowed', fromLibrary(theirs))).toMatchObject(refusal)
+		expect(await t.services.workflows.create(owner, 'Borrowed', fromLibrary(theirs))).toMatchObject(refusal)
 		expect(await workflowCount(owner.id)).toBe(0)
 
 		// The user's own item is accepted; pointing it elsewhere, by a step or the whole definition, is refused.
@@ -110,19 +100,19 @@ describe.each(testDrivers())('workflow templates and library references on %s', 
 		expect(await lib.get(owner, ok.id)).toMatchObject({ definition: fromLibrary(mine) })
 
 		// A definition changed behind the domain's back is still refused when a run starts, before anything runs.
-		await services.db.privileged(tx =>
+		await t.services.db.privileged(tx =>
 			tx.query('update workflows set definition = $2 where id = $1', [ok.id, JSON.stringify(fromLibrary(theirs))]),
 		)
-		expect(await services.workflows.runs.start(owner, ok.id)).toMatchObject(refusal)
-		const runs = await services.db.privileged(tx =>
+		expect(await t.services.workflows.runs.start(owner, ok.id)).toMatchObject(refusal)
+		const runs = await t.services.db.privileged(tx =>
 			tx.query<{ n: number }>('select count(*)::int as n from workflow_runs where user_id = $1', [owner.id]),
 		)
 		expect(runs.rows[0]?.n).toBe(0)
 	})
 
 	test('a whole-definition save made from a version another tab has replaced is refused (409), and changes nothing', async () => {
-		const owner = await createUser(services.db)
-		const lib = services.workflows.library
+		const owner = await createUser(t.services.db)
+		const lib = t.services.workflows.library
 		const made = await lib.importFile(owner, {
 			format: 'generation-studio.workflow',
 			version: 1,

@@ -11,12 +11,11 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createDb } from '#server/db/index.ts'
 import type { Db } from '#server/db/index.ts'
-import type { Services } from '#server/services.ts'
 import { startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createTestDb, createUser, testDrivers, type TestDb } from '#tests/support/database.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
 import { waitFor } from '#tests/support/wait.ts'
 import { edge, saveWorkflow, settleRun, startRun } from '#tests/support/workflows.ts'
+import { openaiEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 const workerScript = fileURLToPath(new URL('./run-worker.ts', import.meta.url))
 
@@ -157,27 +156,14 @@ describe.each(testDrivers())('workflow durability on %s', driver => {
 })
 
 describe.each(testDrivers())('a retried chat node on %s', driver => {
-	let openai: OpenAIStub
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		openai = await startOpenAIStub()
-		t = await startTestServices(driver, {
-			OPENAI_API_KEY: 'sk-test',
-			OPENAI_BASE_URL: openai.url,
-			RATE_LIMITS: 'generation=1000/60',
-		})
-		services = t.services
-	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-		await openai?.close()
+	const t = useTestServices(driver, {
+		stubs: { openai: () => startOpenAIStub() },
+		env: stubs => ({ ...openaiEnv(stubs.openai), RATE_LIMITS: 'generation=1000/60' }),
 	})
 
 	test('a chat result stored before a crash is reused by the retry: the provider is not called again', async () => {
-		const user = await createUser(services.db)
-		const id = await saveWorkflow(services, user.id, {
+		const user = await createUser(t.services.db)
+		const id = await saveWorkflow(t.services, user.id, {
 			version: 1,
 			nodes: [
 				{ id: 'ask', name: 'Ask', kind: 'text', value: 'Say hello.' },
@@ -185,31 +171,31 @@ describe.each(testDrivers())('a retried chat node on %s', driver => {
 			],
 			edges: [edge('ask', 'text', 'post', 'prompt')],
 		})
-		const runId = await startRun(services, user.id, id)
-		const done = await settleRun(services, user.id, runId)
+		const runId = await startRun(t.services, user.id, id)
+		const done = await settleRun(t.services, user.id, runId)
 		const post = done.nodes.find(n => n.nodeId === 'post')
 		expect(post?.status).toBe('succeeded')
-		const calls = openai.requests.filter(r => r.route === 'chat').length
+		const calls = t.stubs.openai.requests.filter(r => r.route === 'chat').length
 		// As a crash after the result was stored and before the node finished leaves it (the node not finished, the
 		// run going), with a job to take the node again.
-		await services.db.privileged(async tx => {
+		await t.services.db.privileged(async tx => {
 			await tx.query(`update workflow_runs set status = 'running', completed_at = null where id = $1`, [runId])
 			await tx.query(
 				`update workflow_node_runs set status = 'queued', output = null, completed_at = null
 				 where run_id = $1 and node_id = 'post'`,
 				[runId],
 			)
-			await services.jobs.enqueue(tx, 'workflow.run', { runId, nodeId: 'post' })
+			await t.services.jobs.enqueue(tx, 'workflow.run', { runId, nodeId: 'post' })
 		})
-		services.jobs.wake('workflow.run')
-		const again = await settleRun(services, user.id, runId)
+		t.services.jobs.wake('workflow.run')
+		const again = await settleRun(t.services, user.id, runId)
 		expect(again.nodes.find(n => n.nodeId === 'post')).toMatchObject({
 			status: 'succeeded',
 			output: post?.output,
 			generationId: post?.generationId,
 		})
-		expect(openai.requests.filter(r => r.route === 'chat')).toHaveLength(calls)
-		const usage = await services.db.privileged(tx =>
+		expect(t.stubs.openai.requests.filter(r => r.route === 'chat')).toHaveLength(calls)
+		const usage = await t.services.db.privileged(tx =>
 			tx.query<{ n: number }>(`select count(*)::int as n from api_usage where user_id = $1 and capability = 'chat'`, [
 				user.id,
 			]),

@@ -4,32 +4,22 @@
  * make library items linked to the run's node, with their provider usage recorded; "run again from here" makes a
  * new run that reuses the outputs upstream and runs the node and what depends on it again.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { NodeRun, Run } from '#server/domain/workflows/runs.ts'
 import { WORKFLOW_TEMPLATES } from '#server/domain/workflows/templates.ts'
-import type { Services } from '#server/services.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { created, settle } from '#tests/support/generations.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
 import { edge, saveWorkflow, settleRun, startRun } from '#tests/support/workflows.ts'
+import { useTestServices } from '#tests/support/suite-services.ts'
 
 const byNode = (run: Run): Record<string, NodeRun> => Object.fromEntries(run.nodes.map(n => [n.nodeId, n]))
 
 describe.each(testDrivers())('the workflow engine on %s', driver => {
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		t = await startTestServices(driver, { RATE_LIMITS: 'generation=1000/60,mixdown=1000/60' })
-		services = t.services
-	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-	})
+	const t = useTestServices(driver, { env: { RATE_LIMITS: 'generation=1000/60, mixdown=1000/60' } })
 
 	const usage = async (userId: string) =>
 		(
-			await services.db.privileged(tx =>
+			await t.services.db.privileged(tx =>
 				tx.query<{ capability: string; generation_id: string | null }>(
 					'select capability, generation_id from api_usage where user_id = $1',
 					[userId],
@@ -40,9 +30,9 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 	test.each(WORKFLOW_TEMPLATES.map(template => [template.name, template] as const))(
 		'the template “%s” runs to completion on the offline models',
 		async (_, template) => {
-			const user = await createUser(services.db)
-			const id = await saveWorkflow(services, user.id, structuredClone(template.definition), template.name)
-			const run = await settleRun(services, user.id, await startRun(services, user.id, id), 120_000)
+			const user = await createUser(t.services.db)
+			const id = await saveWorkflow(t.services, user.id, structuredClone(template.definition), template.name)
+			const run = await settleRun(t.services, user.id, await startRun(t.services, user.id, id), 120_000)
 			expect(
 				run.nodes.filter(n => n.status !== 'succeeded').map(n => [n.nodeId, n.error]),
 				template.name,
@@ -51,7 +41,7 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 			// Every node that made something links a finished library item of the user's.
 			for (const n of run.nodes) {
 				if (!n.generationId) continue
-				const item = await services.generations.get(user, n.generationId)
+				const item = await t.services.generations.get(user, n.generationId)
 				expect(item, `${n.nodeId}`).toMatchObject({ status: 'succeeded' })
 			}
 		},
@@ -59,7 +49,7 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 	)
 
 	test('transcribe, vision and chat keep their text as library items with their usage; mix makes one track', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const definition = {
 			version: 1,
 			nodes: [
@@ -84,20 +74,20 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 				edge('edit', 'image', 'look', 'image'),
 			],
 		}
-		const id = await saveWorkflow(services, user.id, definition)
-		const runId = await startRun(services, user.id, id)
-		const run = await settleRun(services, user.id, runId, 120_000)
+		const id = await saveWorkflow(t.services, user.id, definition)
+		const runId = await startRun(t.services, user.id, id)
+		const run = await settleRun(t.services, user.id, runId, 120_000)
 		const node = byNode(run)
 		expect(run.nodes.filter(n => n.status !== 'succeeded').map(n => [n.nodeId, n.error])).toEqual([])
 
-		const mix = await services.generations.get(user, node.mix?.generationId ?? '')
+		const mix = await t.services.generations.get(user, node.mix?.generationId ?? '')
 		if ('refused' in mix) throw new Error(mix.message)
 		expect(mix).toMatchObject({ kind: 'audio', model: 'offline:mixdown', status: 'succeeded' })
 		expect(mix.outputs.map(o => o.contentType)).toContain('audio/wav')
 		const tracks = (mix.params.document as { tracks: Array<{ clips: Array<{ generationId: string }> }> }).tracks
 		expect(tracks.map(t => t.clips[0]?.generationId)).toEqual([node.say?.generationId, node.bed?.generationId])
 
-		const edited = await services.generations.get(user, node.edit?.generationId ?? '')
+		const edited = await t.services.generations.get(user, node.edit?.generationId ?? '')
 		expect(edited).toMatchObject({ kind: 'image', status: 'succeeded', parentId: node.pic?.generationId })
 
 		for (const [nodeId, capability, parent] of [
@@ -106,7 +96,7 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 		] as const) {
 			const n = node[nodeId]
 			expect(n?.output).toMatchObject({ type: 'text', text: expect.stringMatching(/\S/) })
-			const item = await services.generations.get(user, n?.generationId ?? '')
+			const item = await t.services.generations.get(user, n?.generationId ?? '')
 			expect(item, nodeId).toMatchObject({
 				kind: 'text',
 				status: 'succeeded',
@@ -122,7 +112,7 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 	}, 180_000)
 
 	test('run again from here: a new run reuses the outputs upstream and reruns the node and what depends on it', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const definition = {
 			version: 1,
 			nodes: [
@@ -144,14 +134,14 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 				edge('big', 'image', 'out', 'items'),
 			],
 		}
-		const id = await saveWorkflow(services, user.id, definition)
-		const firstId = await startRun(services, user.id, id)
-		const first = byNode(await settleRun(services, user.id, firstId))
+		const id = await saveWorkflow(t.services, user.id, definition)
+		const firstId = await startRun(t.services, user.id, id)
+		const first = byNode(await settleRun(t.services, user.id, firstId))
 
-		const again = await services.workflows.runs.rerun(user, firstId, 'pic')
+		const again = await t.services.workflows.runs.rerun(user, firstId, 'pic')
 		if ('refused' in again) throw new Error(again.message)
 		expect(again.runId).not.toBe(firstId)
-		const second = await settleRun(services, user.id, again.runId)
+		const second = await settleRun(t.services, user.id, again.runId)
 		expect(second).toMatchObject({ status: 'succeeded', rerunOf: firstId, rerunFrom: 'pic' })
 		const node = byNode(second)
 		for (const reused of ['topic', 'ask', 'post', 'art']) {
@@ -170,7 +160,7 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 		expect(node.pic?.generationId).not.toBe(first.pic?.generationId)
 		expect(node.big?.generationId).not.toBe(first.big?.generationId)
 		// The earlier run is as it was.
-		const before = await services.workflows.runs.get(user, firstId)
+		const before = await t.services.workflows.runs.get(user, firstId)
 		if ('refused' in before) throw new Error(before.message)
 		expect(byNode(before).pic?.generationId).toBe(first.pic?.generationId)
 
@@ -178,11 +168,11 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 		const edited = structuredClone(definition)
 		const ask = edited.nodes.find(n => n.id === 'ask')
 		if (ask) ask.template = 'Three lines about {{topic}}.'
-		const saved = await services.workflows.library.edit(user, id, { op: 'replace', definition: edited })
+		const saved = await t.services.workflows.library.edit(user, id, { op: 'replace', definition: edited })
 		if ('refused' in saved) throw new Error(saved.message)
-		const third = await services.workflows.runs.rerun(user, again.runId, 'pic')
+		const third = await t.services.workflows.runs.rerun(user, again.runId, 'pic')
 		if ('refused' in third) throw new Error(third.message)
-		const thirdNodes = byNode(await settleRun(services, user.id, third.runId))
+		const thirdNodes = byNode(await settleRun(t.services, user.id, third.runId))
 		expect(Object.values(thirdNodes).map(n => [n.nodeId, n.reused])).toEqual([
 			['topic', true],
 			['ask', false],
@@ -195,15 +185,15 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 		expect(thirdNodes.ask?.output).toEqual({ type: 'text', text: 'Three lines about tide pools.' })
 
 		// Another person cannot rerun it; a step that is not in the workflow is not found.
-		const other = await createUser(services.db)
-		expect(await services.workflows.runs.rerun(other, firstId, 'pic')).toMatchObject({ status: 404 })
-		expect(await services.workflows.runs.rerun(user, firstId, 'nope')).toMatchObject({ status: 404 })
+		const other = await createUser(t.services.db)
+		expect(await t.services.workflows.runs.rerun(other, firstId, 'pic')).toMatchObject({ status: 404 })
+		expect(await t.services.workflows.runs.rerun(user, firstId, 'nope')).toMatchObject({ status: 404 })
 	}, 120_000)
 
 	test('a run still going cannot be rerun', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const source = created(
-			await services.generations.create(user, {
+			await t.services.generations.create(user, {
 				kind: 'image',
 				prompt: 'a gull',
 				model: 'offline:image',
@@ -211,8 +201,8 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 				n: 1,
 			}),
 		)
-		await settle(services, user.id, source.id)
-		const id = await saveWorkflow(services, user.id, {
+		await settle(t.services, user.id, source.id)
+		const id = await saveWorkflow(t.services, user.id, {
 			version: 1,
 			nodes: [
 				{ id: 'gull', name: 'Gull', kind: 'library', media: 'image', generationId: source.id },
@@ -220,9 +210,9 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 			],
 			edges: [edge('gull', 'image', 'big', 'image')],
 		})
-		const runId = await startRun(services, user.id, id)
-		expect(await services.workflows.runs.rerun(user, runId, 'big')).toMatchObject({ status: 409, code: 'run_active' })
-		const done = await settleRun(services, user.id, runId)
+		const runId = await startRun(t.services, user.id, id)
+		expect(await t.services.workflows.runs.rerun(user, runId, 'big')).toMatchObject({ status: 409, code: 'run_active' })
+		const done = await settleRun(t.services, user.id, runId)
 		expect(byNode(done).gull?.output).toEqual({ type: 'image', generationId: source.id })
 	})
 })

@@ -3,28 +3,17 @@
  * does, kept while not yet runnable, refused when a node is malformed, duplicated, exported and imported back,
  * deleted — and invisible to anyone else.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Services } from '#server/services.ts'
+import { describe, expect, test } from 'vitest'
 import { validateWorkflow } from '#server/domain/workflows/validate.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { startTestServices } from '#tests/support/services.ts'
-import type { TestServices } from '#tests/support/services.ts'
+import { useTestServices } from '#tests/support/suite-services.ts'
 
 describe.each(testDrivers())('workflow library on %s', driver => {
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		t = await startTestServices(driver, {}, { workers: false })
-		services = t.services
-	})
-	afterAll(async () => {
-		await t?.dispose()
-	})
+	const t = useTestServices(driver, { workers: false })
 
 	test('a three-node workflow built step by step is a draft until its inputs are connected, then it validates', async () => {
-		const user = await createUser(services.db)
-		const lib = services.workflows.library
+		const user = await createUser(t.services.db)
+		const lib = t.services.workflows.library
 		const made = await lib.createDraft(user, 'Poster')
 		if ('refused' in made) throw new Error(made.message)
 		const step = async (edit: Parameters<typeof lib.edit>[2]) => {
@@ -37,7 +26,7 @@ describe.each(testDrivers())('workflow library on %s', driver => {
 		const img = await step({ op: 'add', kind: 'image' })
 		expect([text.nodeId, tpl.nodeId, img.nodeId]).toEqual(['text1', 'template1', 'image1'])
 		// Not runnable yet (the image has no prompt), but saved.
-		const unconnected = validateWorkflow(img.definition, services.providers.list())
+		const unconnected = validateWorkflow(img.definition, t.services.providers.list())
 		expect(unconnected.ok).toBe(false)
 		expect(unconnected.ok ? [] : unconnected.problems.map(p => [p.nodeId, p.code])).toContainEqual([
 			'image1',
@@ -55,8 +44,8 @@ describe.each(testDrivers())('workflow library on %s', driver => {
 			nodeId: 'image1',
 			form: { name: 'Poster', model: 'offline:image', fields: { n: '1' }, inputs: { prompt: ['template1.text'] } },
 		})
-		expect(validateWorkflow(done.definition, services.providers.list()).ok).toBe(true)
-		const started = await services.workflows.runs.start(user, made.id)
+		expect(validateWorkflow(done.definition, t.services.providers.list()).ok).toBe(true)
+		const started = await t.services.workflows.runs.start(user, made.id)
 		expect('runId' in started).toBe(true)
 
 		// A malformed value is refused with the node's message, and nothing is lost.
@@ -91,9 +80,9 @@ describe.each(testDrivers())('workflow library on %s', driver => {
 	})
 
 	test('export, import, duplicate and delete; another person sees none of it', async () => {
-		const user = await createUser(services.db)
-		const other = await createUser(services.db)
-		const lib = services.workflows.library
+		const user = await createUser(t.services.db)
+		const other = await createUser(t.services.db)
+		const lib = t.services.workflows.library
 		const made = await lib.createDraft(user, 'Original', {
 			version: 1,
 			nodes: [{ id: 'a', name: 'A', kind: 'text', value: 'hi' }],

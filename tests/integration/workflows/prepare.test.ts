@@ -2,11 +2,9 @@
  * Before a run (PGlite and, with DATABASE_URL, Postgres): the definition is validated against the catalogue the
  * server uses, priced, and the upper end of the price checked against what is left of the person's budget.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Services } from '#server/services.ts'
+import { describe, expect, test } from 'vitest'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { startTestServices } from '#tests/support/services.ts'
-import type { TestServices } from '#tests/support/services.ts'
+import { useTestServices } from '#tests/support/suite-services.ts'
 
 const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
 	from: { node: from, port: fromPort },
@@ -34,21 +32,12 @@ const free = {
 }
 
 describe.each(testDrivers())('workflow preparation on %s', driver => {
-	let t: TestServices
-	let services: Services
-
-	beforeAll(async () => {
-		// A key makes the OpenAI models available; nothing here calls a provider.
-		t = await startTestServices(driver, { OPENAI_API_KEY: 'sk-test' }, { workers: false })
-		services = t.services
-	})
-	afterAll(async () => {
-		await t?.dispose()
-	})
+	// A key makes the OpenAI models available; nothing here calls a provider.
+	const t = useTestServices(driver, { env: { OPENAI_API_KEY: 'sk-test' }, workers: false })
 
 	test('a valid workflow within budget is priced per node and in total', async () => {
-		const user = await createUser(services.db, { monthlyBudgetUsd: 5 })
-		const prepared = await services.workflows.prepare(user.id, paid)
+		const user = await createUser(t.services.db, { monthlyBudgetUsd: 5 })
+		const prepared = await t.services.workflows.prepare(user.id, paid)
 		if ('refused' in prepared) throw new Error(prepared.message)
 		expect(prepared.order).toEqual(['topic', 'post', 'read'])
 		expect(prepared.estimate.nodes.map(n => n.nodeId)).toEqual(['topic', 'post', 'read'])
@@ -58,25 +47,27 @@ describe.each(testDrivers())('workflow preparation on %s', driver => {
 	})
 
 	test('a run that could go over what is left of the budget is refused; the same workflow on free models is not', async () => {
-		const user = await createUser(services.db, { monthlyBudgetUsd: 1 })
-		const before = await services.workflows.prepare(user.id, paid)
+		const user = await createUser(t.services.db, { monthlyBudgetUsd: 1 })
+		const before = await t.services.workflows.prepare(user.id, paid)
 		if ('refused' in before) throw new Error(before.message)
 		// Spend all but a little less than the run's upper estimate (but more than its lower end).
 		const left = Math.floor((before.estimate.minMicros + before.estimate.maxMicros) / 2)
-		await services.db.privileged(tx =>
+		await t.services.db.privileged(tx =>
 			tx.query(
 				`insert into api_usage (user_id, provider, model, capability, units, unit, cost_micros)
 				 values ($1, 'openai', 'openai:tts-1', 'speech', 1, 'character', $2)`,
 				[user.id, 1_000_000 - left],
 			),
 		)
-		const refused = await services.workflows.prepare(user.id, paid)
+		const refused = await t.services.workflows.prepare(user.id, paid)
 		expect(refused).toMatchObject({ refused: true, status: 402, code: 'budget_exceeded' })
-		expect(await services.workflows.prepare(user.id, free)).toMatchObject({ estimate: { minMicros: 0, maxMicros: 0 } })
+		expect(await t.services.workflows.prepare(user.id, free)).toMatchObject({
+			estimate: { minMicros: 0, maxMicros: 0 },
+		})
 	})
 
 	test('an invalid workflow is refused with every problem keyed by its node', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const broken = {
 			...free,
 			nodes: [
@@ -86,7 +77,7 @@ describe.each(testDrivers())('workflow preparation on %s', driver => {
 			],
 			edges: [edge('topic', 'text', 'post', 'prompt')],
 		}
-		const refused = await services.workflows.prepare(user.id, broken)
+		const refused = await t.services.workflows.prepare(user.id, broken)
 		expect(refused).toEqual({
 			refused: true,
 			status: 422,
@@ -100,13 +91,13 @@ describe.each(testDrivers())('workflow preparation on %s', driver => {
 	})
 
 	test('a model whose provider is not configured here is refused before pricing', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const replicate = {
 			...free,
 			nodes: [...free.nodes, { id: 'bed', name: 'Bed', kind: 'music', model: 'replicate:meta/musicgen' }],
 			edges: [...free.edges, edge('topic', 'text', 'bed', 'prompt')],
 		}
-		expect(await services.workflows.prepare(user.id, replicate)).toMatchObject({
+		expect(await t.services.workflows.prepare(user.id, replicate)).toMatchObject({
 			status: 422,
 			fields: { bed: [expect.stringContaining('not available on this server')] },
 		})
