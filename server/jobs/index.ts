@@ -10,7 +10,7 @@
  * A job enqueued in a transaction that rolls back never exists; one that commits runs (at least once,
  * exactly once unless a worker dies mid-job, in which case it runs again: see "leases" below).
  *
- * Parts: the queues, their policies and the engine's types (./queues.ts); running one job (./run.ts); leases on
+ * Parts: the queues, their policies and the engine's types (./queues.ts); running one job (./run.ts); the administrator's view of the queues (./admin.ts); leases on
  * Postgres, where several processes share the queue (./leases.ts); metrics (./telemetry.ts).
  */
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api'
@@ -18,7 +18,6 @@ import PgBoss from 'pg-boss'
 import { logger } from '#server/logger.ts'
 import { sleep } from '#server/sleep.ts'
 import { endingSpan } from '#server/trace-context.ts'
-import { isUuid } from '#server/uuid.ts'
 import { dbErrorCode, errorMessage, PG_ERROR } from '#server/db/index.ts'
 import type { Db, Tx } from '#server/db/index.ts'
 import { createLeases, txAdapter } from './leases.ts'
@@ -29,15 +28,15 @@ import {
 	JOB_NAMES,
 	JOB_POLICIES,
 	type EnqueueOptions,
-	type FailedJob,
 	type JobData,
 	type JobName,
 	type Jobs,
 	type JobsOptions,
 	type RetryPolicy,
 } from './queues.ts'
+import { createQueueAdmin } from './admin.ts'
 import { createRunner } from './run.ts'
-import { createJobMetrics, MESSAGING_SYSTEM, untraced } from './telemetry.ts'
+import { createJobMetrics, messagingAttributes, untraced } from './telemetry.ts'
 
 export * from './queues.ts'
 
@@ -51,42 +50,6 @@ function queueOptions(name: JobName, policy: RetryPolicy): PgBoss.Queue {
 		retryBackoff: policy.retryBackoff,
 		expireInSeconds: policy.expireInSeconds,
 	}
-}
-
-const FAILED_JOB_COLUMNS = `select id, name, output, retry_count, created_on, completed_on`
-
-/** The message a failed job's handler threw: pg-boss keeps the serialised error in `output`. */
-function failureText(output: unknown): string {
-	if (typeof output === 'object' && output !== null && 'message' in output && typeof output.message === 'string') {
-		return output.message
-	}
-	if (typeof output === 'string') return output
-	return output === null || output === undefined ? 'No error was recorded.' : JSON.stringify(output)
-}
-
-function toFailedJob(row: Record<string, unknown>): FailedJob {
-	const name = String(row.name)
-	assertJobName(name)
-	return {
-		id: String(row.id),
-		name,
-		error: failureText(row.output).slice(0, 2000),
-		retryCount: Number(row.retry_count ?? 0),
-		createdAt: new Date(row.created_on as string | Date),
-		failedAt: row.completed_on ? new Date(row.completed_on as string | Date) : null,
-	}
-}
-
-/** The failed job with this id in this queue, locked for the change that follows; null when there is none. */
-async function findFailed(tx: Tx, schema: string, name: JobName, id: string): Promise<FailedJob | null> {
-	if (!isUuid(id)) return null
-	const role = await tx.query<{ role: string }>("select current_setting('role') as role")
-	if ((role.rows[0]?.role ?? 'none') !== 'none') throw new Error('failed jobs are changed on the privileged connection')
-	const { rows } = await tx.query(
-		`${FAILED_JOB_COLUMNS} from ${schema}.job where name = $1 and id = $2 and state = 'failed' for update`,
-		[name, id],
-	)
-	return rows[0] ? toFailedJob(rows[0]) : null
 }
 
 /**
@@ -209,12 +172,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 				`send ${name}`,
 				{
 					kind: SpanKind.PRODUCER,
-					attributes: {
-						'messaging.system': MESSAGING_SYSTEM,
-						'messaging.operation.type': 'send',
-						'messaging.operation.name': 'send',
-						'messaging.destination.name': name,
-					},
+					attributes: messagingAttributes('send', name),
 				},
 				span =>
 					endingSpan(span, async () => {
@@ -328,58 +286,7 @@ export async function createJobs(db: Db, options: JobsOptions = {}): Promise<Job
 			}
 		},
 
-		async queueStats() {
-			const { rows } = await db.privilegedExecuteSql(
-				`select name,
-					count(*) filter (where state in ('created', 'retry'))::int as waiting,
-					count(*) filter (where state = 'active')::int as active,
-					count(*) filter (where state = 'failed')::int as failed,
-					min(created_on) filter (where state in ('created', 'retry')) as oldest
-				from ${schema}.job where name = any($1::text[]) group by name`,
-				[[...JOB_NAMES]],
-			)
-			const byName = new Map(rows.map(r => [String(r.name), r]))
-			return JOB_NAMES.map(name => {
-				const row = byName.get(name)
-				return {
-					name,
-					waiting: Number(row?.waiting ?? 0),
-					active: Number(row?.active ?? 0),
-					failed: Number(row?.failed ?? 0),
-					oldestWaitingAt: row?.oldest ? new Date(row.oldest as string | Date) : null,
-				}
-			})
-		},
-
-		async failedJobs(limit) {
-			const { rows } = await db.privilegedExecuteSql(
-				`${FAILED_JOB_COLUMNS} from ${schema}.job where state = 'failed' and name = any($2::text[])
-				order by completed_on desc nulls last, id limit $1`,
-				[limit, [...JOB_NAMES]],
-			)
-			return rows.map(toFailedJob)
-		},
-
-		async retryFailed(name, id, tx) {
-			assertJobName(name)
-			// pg-boss's own retry (state -> retry, one more attempt allowed), after reading the job it applies to.
-			const run = async (t: Tx) => {
-				const found = await findFailed(t, schema, name, id)
-				if (found) await boss.retry(name, id, { db: txAdapter(t) })
-				return found
-			}
-			return tx ? await run(tx) : await untraced(() => db.privileged(run))
-		},
-
-		async discardFailed(name, id, tx) {
-			assertJobName(name)
-			const run = async (t: Tx) => {
-				const found = await findFailed(t, schema, name, id)
-				if (found) await boss.deleteJob(name, id, { db: txAdapter(t) })
-				return found
-			}
-			return tx ? await run(tx) : await untraced(() => db.privileged(run))
-		},
+		...createQueueAdmin({ db, boss, schema }),
 
 		async pendingCount(name) {
 			assertJobName(name)

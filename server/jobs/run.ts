@@ -9,7 +9,7 @@ import { isDatabaseUnavailable, type Db } from '#server/db/index.ts'
 import { logger } from '#server/logger.ts'
 import type { Leases } from './leases.ts'
 import type { Job, JobData, JobDataSchema, JobName } from './queues.ts'
-import { MESSAGING_SYSTEM, untraced, type JobMetrics } from './telemetry.ts'
+import { messagingAttributes, untraced, type JobMetrics } from './telemetry.ts'
 
 const tracer = trace.getTracer('generation-studio.jobs')
 
@@ -65,10 +65,7 @@ export function createRunner(deps: { db: Db; schema: string; metrics: JobMetrics
 			{
 				kind: SpanKind.CONSUMER,
 				attributes: {
-					'messaging.system': MESSAGING_SYSTEM,
-					'messaging.operation.type': 'process',
-					'messaging.operation.name': 'process',
-					'messaging.destination.name': name,
+					...messagingAttributes('process', name),
 					'messaging.message.id': raw.id,
 					'messaging.message.delivery_count': raw.retryCount + 1,
 				},

@@ -12,6 +12,16 @@ import type { Db } from '#server/db/index.ts'
 /** `messaging.system` on job spans and metrics (not one of the convention's well-known values; none fits). */
 export const MESSAGING_SYSTEM = 'pg-boss'
 
+/** The attributes every span of a job carries: sending it (`send`, the producer) or running it (`process`). */
+export function messagingAttributes(operation: 'send' | 'process', queue: string) {
+	return {
+		'messaging.system': MESSAGING_SYSTEM,
+		'messaging.operation.type': operation,
+		'messaging.operation.name': operation,
+		'messaging.destination.name': queue,
+	}
+}
+
 export type JobMetrics = {
 	waited(queue: string, seconds: number): void
 	processed(queue: string, seconds: number, errorType: string | undefined): void
