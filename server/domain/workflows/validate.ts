@@ -98,6 +98,9 @@ export function validateWorkflow(
 	const problems: WorkflowProblem[] = []
 	const whole = (message: string, code: ProblemCode = 'invalid') =>
 		problems.push({ code, nodeId: null, node: null, message })
+	/** A problem of one node (none: of the workflow as a whole). */
+	const about = (node: { id: string; name: string } | null | undefined, code: ProblemCode, message: string) =>
+		problems.push({ code, nodeId: node?.id ?? null, node: node?.name ?? null, message })
 
 	if (typeof input !== 'object' || input === null || Array.isArray(input)) {
 		whole('A workflow is an object with version, nodes and edges.')
@@ -132,12 +135,7 @@ export function validateWorkflow(
 		}
 		const n = parsed.output
 		if (knownIds.has(n.id)) {
-			problems.push({
-				code: 'duplicate_id',
-				nodeId: n.id,
-				node: n.name,
-				message: `Another node already has the id “${n.id}”.`,
-			})
+			about(n, 'duplicate_id', `Another node already has the id “${n.id}”.`)
 			return
 		}
 		byId.set(n.id, n)
@@ -154,21 +152,15 @@ export function validateWorkflow(
 		if (id === null || capability === null) continue
 		const found = models.get(id)
 		if (!found) {
-			problems.push({ code: 'unknown_model', nodeId: n.id, node: n.name, message: `There is no model called ${id}.` })
+			about(n, 'unknown_model', `There is no model called ${id}.`)
 		} else if (!found.capabilities.includes(capability)) {
-			problems.push({
-				code: 'capability',
-				nodeId: n.id,
-				node: n.name,
-				message: `${found.displayName} cannot ${CAPABILITY_WORDS[capability] ?? capability}; pick another model.`,
-			})
+			about(
+				n,
+				'capability',
+				`${found.displayName} cannot ${CAPABILITY_WORDS[capability] ?? capability}; pick another model.`,
+			)
 		} else if (found.available === false) {
-			problems.push({
-				code: 'unavailable',
-				nodeId: n.id,
-				node: n.name,
-				message: `${found.displayName} is not available on this server; pick another model.`,
-			})
+			about(n, 'unavailable', `${found.displayName} is not available on this server; pick another model.`)
 		}
 	}
 
@@ -190,12 +182,7 @@ export function validateWorkflow(
 		if (!knownIds.has(e.from.node) || !knownIds.has(e.to.node)) {
 			const missing = !knownIds.has(e.from.node) ? e.from.node : e.to.node
 			const at = to ?? from ?? null
-			problems.push({
-				code: 'unknown_node',
-				nodeId: at?.id ?? null,
-				node: at?.name ?? null,
-				message: `Edge ${index + 1} refers to a node “${missing}” that is not in this workflow.`,
-			})
+			about(at, 'unknown_node', `Edge ${index + 1} refers to a node “${missing}” that is not in this workflow.`)
 			return
 		}
 		if (!from || !to) {
@@ -207,42 +194,26 @@ export function validateWorkflow(
 		const out = outputPortsOf(from).find(p => p.name === e.from.port)
 		const inp: InputPort | undefined = inputPortsOf(to).find(p => p.name === e.to.port)
 		if (!out) {
-			problems.push({
-				code: 'unknown_port',
-				nodeId: from.id,
-				node: from.name,
-				message: `${from.name} has no output “${e.from.port}”.`,
-			})
+			about(from, 'unknown_port', `${from.name} has no output “${e.from.port}”.`)
 			return
 		}
 		if (!inp) {
-			problems.push({
-				code: 'unknown_port',
-				nodeId: to.id,
-				node: to.name,
-				message: `${to.name} has no input “${e.to.port}”.`,
-			})
+			about(to, 'unknown_port', `${to.name} has no input “${e.to.port}”.`)
 			return
 		}
 		if (inp.type !== 'any' && inp.type !== out.type) {
-			problems.push({
-				code: 'port_type',
-				nodeId: to.id,
-				node: to.name,
-				message: `${to.name}’s input “${inp.name}” takes ${inp.type}, but ${from.name}’s “${out.name}” gives ${out.type}.`,
-			})
+			about(
+				to,
+				'port_type',
+				`${to.name}’s input “${inp.name}” takes ${inp.type}, but ${from.name}’s “${out.name}” gives ${out.type}.`,
+			)
 			return
 		}
 		const key = `${to.id}\u0000${inp.name}`
 		const count = (incoming.get(key) ?? 0) + 1
 		incoming.set(key, count)
 		if (count > 1 && !inp.multiple) {
-			problems.push({
-				code: 'too_many_inputs',
-				nodeId: to.id,
-				node: to.name,
-				message: `${to.name}’s input “${inp.name}” takes one connection.`,
-			})
+			about(to, 'too_many_inputs', `${to.name}’s input “${inp.name}” takes one connection.`)
 			return
 		}
 		edges.push(e)
@@ -252,12 +223,7 @@ export function validateWorkflow(
 	for (const n of nodes) {
 		for (const port of inputPortsOf(n)) {
 			if (port.required && !incoming.has(`${n.id}\u0000${port.name}`))
-				problems.push({
-					code: 'unconnected',
-					nodeId: n.id,
-					node: n.name,
-					message: `${n.name} needs its “${port.name}” input connected.`,
-				})
+				about(n, 'unconnected', `${n.name} needs its “${port.name}” input connected.`)
 		}
 	}
 
@@ -266,13 +232,11 @@ export function validateWorkflow(
 	for (const cycle of cycles) {
 		const names = cycle.map(id => byId.get(id)?.name ?? id)
 		const first = byId.get(cycle[0] ?? '')
-		problems.push({
-			code: 'cycle',
-			nodeId: first?.id ?? null,
-			node: first?.name ?? null,
-			message:
-				names.length === 1 ? `${names[0]} takes its own output.` : `These nodes form a cycle: ${names.join(' → ')}.`,
-		})
+		about(
+			first,
+			'cycle',
+			names.length === 1 ? `${names[0]} takes its own output.` : `These nodes form a cycle: ${names.join(' → ')}.`,
+		)
 	}
 
 	if (problems.length > 0) return { ok: false, problems }
