@@ -47,6 +47,11 @@ function cost(model: ModelInfo | undefined, low: Usage, high: Usage): Range {
 	return { min: computeCostMicros(model, low), max: computeCostMicros(model, high) }
 }
 
+/** The cost of between `units.min` and `units.max` of one unit (images, seconds, characters). */
+function costOf(model: ModelInfo | undefined, unit: 'images' | 'seconds' | 'characters', units: Range): Range {
+	return cost(model, { unit, units: units.min }, { unit, units: units.max })
+}
+
 function tokens(chars: Range): Range {
 	return { min: Math.ceil(chars.min / A.charsPerToken), max: Math.ceil(chars.max / A.charsPerToken) }
 }
@@ -108,46 +113,39 @@ export function estimateWorkflow(valid: ValidWorkflow, catalogue: readonly Model
 			case 'image':
 			case 'variation': {
 				const count = n.n ?? 1
-				price = cost(model, { unit: 'images', units: count }, { unit: 'images', units: count })
+				price = costOf(model, 'images', exact(count))
 				break
 			}
 			case 'imageEdit':
-				price = cost(model, { unit: 'images', units: 1 }, { unit: 'images', units: 1 })
+				price = costOf(model, 'images', exact(1))
 				break
 			case 'upscale':
 				price =
 					model?.prices.image !== undefined
-						? cost(model, { unit: 'images', units: 1 }, { unit: 'images', units: 1 })
-						: cost(
-								model,
-								{ unit: 'seconds', units: A.upscaleSeconds.min },
-								{ unit: 'seconds', units: A.upscaleSeconds.max },
-							)
+						? costOf(model, 'images', exact(1))
+						: costOf(model, 'seconds', A.upscaleSeconds)
 				break
-			case 'video': {
-				const seconds = n.durationSeconds ?? model?.video?.durations[0] ?? 5
-				price = cost(model, { unit: 'seconds', units: seconds }, { unit: 'seconds', units: seconds })
+			case 'video':
+			case 'music': {
+				// A clip of a set length, priced and carried on by its seconds.
+				const seconds =
+					n.durationSeconds ?? (n.kind === 'video' ? (model?.video?.durations[0] ?? 5) : A.defaultMusicSeconds)
+				price = costOf(model, 'seconds', exact(seconds))
 				lengths = { text: ZERO, seconds: exact(seconds) }
 				break
 			}
 			case 'speech': {
 				const chars = textIn('text')
-				price = cost(model, { unit: 'characters', units: chars.min }, { unit: 'characters', units: chars.max })
+				price = costOf(model, 'characters', chars)
 				lengths = {
 					text: ZERO,
 					seconds: { min: chars.min / A.charsPerSecond, max: chars.max / A.charsPerSecond },
 				}
 				break
 			}
-			case 'music': {
-				const seconds = n.durationSeconds ?? A.defaultMusicSeconds
-				price = cost(model, { unit: 'seconds', units: seconds }, { unit: 'seconds', units: seconds })
-				lengths = { text: ZERO, seconds: exact(seconds) }
-				break
-			}
 			case 'transcribe': {
 				const seconds = secondsIn('audio')
-				price = cost(model, { unit: 'seconds', units: seconds.min }, { unit: 'seconds', units: seconds.max })
+				price = costOf(model, 'seconds', seconds)
 				lengths = { text: { min: 0, max: Math.ceil(seconds.max * A.transcriptCharsPerSecond) }, seconds: ZERO }
 				break
 			}
