@@ -8,19 +8,7 @@
 
 export type ProviderName = 'openai' | 'replicate' | 'offline'
 
-export type Capability =
-	| 'chat'
-	| 'title'
-	| 'image'
-	| 'imageEdit'
-	| 'upscale'
-	| 'video'
-	| 'speech'
-	| 'music'
-	| 'transcribe'
-	| 'vision'
-
-export const CAPABILITIES: readonly Capability[] = [
+export const CAPABILITIES = [
 	'chat',
 	'title',
 	'image',
@@ -31,7 +19,9 @@ export const CAPABILITIES: readonly Capability[] = [
 	'music',
 	'transcribe',
 	'vision',
-]
+] as const
+
+export type Capability = (typeof CAPABILITIES)[number]
 
 export function isCapability(value: string): value is Capability {
 	return (CAPABILITIES as readonly string[]).includes(value)

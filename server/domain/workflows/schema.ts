@@ -6,6 +6,7 @@
  * it; the graph checks that need the models catalogue are in `validate.ts`.
  */
 import * as v from 'valibot'
+import type { Capability } from '#server/providers/types.ts'
 import { isUuid } from '#server/uuid.ts'
 
 export const WORKFLOW_VERSION = 1
@@ -32,17 +33,8 @@ export const NODE_KINDS = [
 ] as const
 export type NodeKind = (typeof NODE_KINDS)[number]
 
-/** A model capability as the catalogue names it (kept as a string union here so the browser needs no server types). */
-export type NodeCapability =
-	| 'chat'
-	| 'image'
-	| 'imageEdit'
-	| 'upscale'
-	| 'video'
-	| 'speech'
-	| 'music'
-	| 'transcribe'
-	| 'vision'
+/** A model capability a node asks for: the catalogue's, but for titles (a chat's own business). */
+export type NodeCapability = Exclude<Capability, 'title'>
 
 /**
  * An input port: the type it accepts (`any` for collect), whether a run needs it connected, and whether it takes
