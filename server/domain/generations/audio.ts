@@ -17,7 +17,7 @@ import type { ProviderRegistry } from '#server/providers/registry.ts'
 import { providerRefusal } from '../provider-failures.ts'
 import { refuse, type Refusal } from '../refusal.ts'
 import { formatUsd } from '../usage/money.ts'
-import { list } from './images.ts'
+import { list, offeredModels } from './images.ts'
 import type { AudioGenerationRequest, AudioMode, SoundModelView, SpeechModelView } from './schema.ts'
 
 export const speechOptionsOf = (model: ModelInfo): SpeechOptions => model.speech ?? PLAIN_SPEECH_OPTIONS
@@ -125,42 +125,28 @@ export function soundPriceLabel(prices: Prices): string {
 
 /** The speech models the form offers (available here), with what each takes. */
 export function speechModels(providers: Pick<ProviderRegistry, 'list'>): SpeechModelView[] {
-	return providers
-		.list()
-		.filter(m => m.available && m.capabilities.includes('speech'))
-		.map(m => {
-			const o = speechOptionsOf(m)
-			return {
-				id: m.id,
-				name: m.displayName,
-				description: m.description,
-				price: speechPriceLabel(m.prices),
-				perCharacterMicros: m.prices.character ?? null,
-				voices: [...o.voices],
-				formats: [...o.formats],
-				maxInputChars: o.maxInputChars,
-				speed: o.speed,
-				instructions: o.instructions,
-			}
-		})
+	return offeredModels(providers, 'speech', speechPriceLabel, m => {
+		const o = speechOptionsOf(m)
+		return {
+			perCharacterMicros: m.prices.character ?? null,
+			voices: [...o.voices],
+			formats: [...o.formats],
+			maxInputChars: o.maxInputChars,
+			speed: o.speed,
+			instructions: o.instructions,
+		}
+	})
 }
 
 /** The music and sound-effect models the form offers. */
 export function soundModels(providers: Pick<ProviderRegistry, 'list'>): SoundModelView[] {
-	return providers
-		.list()
-		.filter(m => m.available && m.capabilities.includes('music'))
-		.map(m => {
-			const o = soundOptionsOf(m)
-			return {
-				id: m.id,
-				name: m.displayName,
-				description: m.description,
-				price: soundPriceLabel(m.prices),
-				modes: [...o.modes],
-				maxSeconds: o.maxSeconds,
-			}
-		})
+	return offeredModels(providers, 'music', soundPriceLabel, m => {
+		const o = soundOptionsOf(m)
+		return {
+			modes: [...o.modes],
+			maxSeconds: o.maxSeconds,
+		}
+	})
 }
 
 const SAMPLE_CACHE_MAX = 64

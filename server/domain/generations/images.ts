@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto'
 import type { Db, Tx } from '#server/db/index.ts'
 import { PLAIN_IMAGE_OPTIONS, type ModelInfo, type Prices } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
-import type { BinaryInput, ProviderName } from '#server/providers/types.ts'
+import type { BinaryInput, Capability, ProviderName } from '#server/providers/types.ts'
 import { maskAsAlpha } from '#server/media/images.ts'
 import type { Storage } from '#server/storage/index.ts'
 import { refuse, type Refusal } from '../refusal.ts'
@@ -20,6 +20,7 @@ import {
 	type ImageGenerationRequest,
 	type ImageModelView,
 	type ImageSizeChoice,
+	type ModelView,
 	type UpscalerView,
 } from './schema.ts'
 export type { Relation } from './schema.ts'
@@ -45,40 +46,29 @@ export function list(values: readonly string[]): string {
 export function fitImageRequest(model: ModelInfo, request: ImageGenerationRequest): ImageGenerationRequest | Refusal {
 	const field = (name: string, message: string) =>
 		refuse(400, 'invalid_request', message, { fields: { [name]: [message] } })
+	/** Upscaling and editing keep only the source (one image of it) and what their own operation takes. */
+	const fromSource = (sourceId: string): ImageGenerationRequest => ({
+		kind: request.kind,
+		prompt: request.prompt,
+		operation: request.operation,
+		model: model.id,
+		size: request.size,
+		n: 1,
+		sourceId,
+		sourceIndex: request.sourceIndex ?? 0,
+	})
 	if (request.operation === 'upscale') {
 		if (!request.sourceId) return field('sourceId', 'Pick the image to upscale.')
 		const scales = model.upscale?.scales ?? [2]
 		const scale = request.scale ?? scales[0] ?? 2
 		if (!scales.includes(scale))
 			return field('scale', `${model.displayName} upscales by ${list(scales.map(s => `${s}×`))}.`)
-		const { prompt, kind, operation, sourceId } = request
-		return {
-			kind,
-			prompt,
-			operation,
-			model: model.id,
-			size: request.size,
-			n: 1,
-			sourceId,
-			sourceIndex: request.sourceIndex ?? 0,
-			scale,
-		}
+		return { ...fromSource(request.sourceId), scale }
 	}
 	if (request.operation === 'edit') {
 		if (!request.sourceId) return field('sourceId', 'Pick the image to edit.')
 		if (!request.maskKey) return field('mask', 'Paint or upload a mask: white where the image should change.')
-		const { prompt, kind, operation, sourceId, maskKey } = request
-		const edit: ImageGenerationRequest = {
-			kind,
-			prompt,
-			operation,
-			model: model.id,
-			size: request.size,
-			n: 1,
-			sourceId,
-			sourceIndex: request.sourceIndex ?? 0,
-			maskKey,
-		}
+		const edit: ImageGenerationRequest = { ...fromSource(request.sourceId), maskKey: request.maskKey }
 		if (request.seed !== undefined) edit.seed = request.seed
 		return edit
 	}
@@ -218,28 +208,34 @@ export function priceLabel(prices: Prices): string {
 	return 'Free'
 }
 
-/** The models the image form offers (available here, able to make images), with what each takes. */
-export function imageModels(providers: Pick<ProviderRegistry, 'list'>): ImageModelView[] {
+/** The models a studio's form offers: available here and able to `capability`, each as its form shows it. */
+export function offeredModels<T>(
+	providers: Pick<ProviderRegistry, 'list'>,
+	capability: Capability,
+	price: (prices: Prices) => string,
+	fields: (model: ModelInfo) => T,
+): Array<ModelView & T> {
 	return providers
 		.list()
-		.filter(m => m.available && m.capabilities.includes('image'))
-		.map(m => {
-			const o = m.image ?? PLAIN_IMAGE_OPTIONS
-			return {
-				id: m.id,
-				name: m.displayName,
-				description: m.description,
-				price: priceLabel(m.prices),
-				perImageMicros: m.prices.image ?? (m.prices.second ? null : 0),
-				sizes: IMAGE_SIZES.filter(s => o.sizes.includes(s)) as ImageSizeChoice[],
-				maxImages: o.maxImages,
-				seed: o.seed,
-				negativePrompt: o.negativePrompt,
-				qualities: [...(o.qualities ?? [])],
-				styles: [...(o.styles ?? [])],
-				inputImage: o.inputImage,
-			}
-		})
+		.filter(m => m.available && m.capabilities.includes(capability))
+		.map(m => ({ id: m.id, name: m.displayName, description: m.description, price: price(m.prices), ...fields(m) }))
+}
+
+/** The models the image form offers (available here, able to make images), with what each takes. */
+export function imageModels(providers: Pick<ProviderRegistry, 'list'>): ImageModelView[] {
+	return offeredModels(providers, 'image', priceLabel, m => {
+		const o = m.image ?? PLAIN_IMAGE_OPTIONS
+		return {
+			perImageMicros: m.prices.image ?? (m.prices.second ? null : 0),
+			sizes: IMAGE_SIZES.filter(s => o.sizes.includes(s)) as ImageSizeChoice[],
+			maxImages: o.maxImages,
+			seed: o.seed,
+			negativePrompt: o.negativePrompt,
+			qualities: [...(o.qualities ?? [])],
+			styles: [...(o.styles ?? [])],
+			inputImage: o.inputImage,
+		}
+	})
 }
 
 /** The upscalers available here, vendors' first (the default is the first). */

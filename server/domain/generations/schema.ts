@@ -98,13 +98,17 @@ export type ImageGenerationRequest = v.InferOutput<typeof ImageGenerationSchema>
 /** Image to image without a strength given: a clear change that keeps the source's composition. */
 export const DEFAULT_STRENGTH = 0.6
 
-/** An image model as the studio's form shows it: the fields it takes and its price. */
-export type ImageModelView = {
+/** A model as a studio's form shows it: what every form says of it, and then the fields it takes. */
+export type ModelView = {
 	id: string
 	name: string
 	description: string
-	/** "$0.0420 / image", "$0.0002 / second of GPU time", "Free". */
+	/** Its price in words: "$0.0420 / image", "$0.0002 / second of GPU time", "Free". */
 	price: string
+}
+
+/** An image model as the studio's form shows it: the fields it takes and its price. */
+export type ImageModelView = ModelView & {
 	/** The price of one image, when the model is priced per image (for the run's total by the button). */
 	perImageMicros: number | null
 	sizes: ImageSizeChoice[]
@@ -149,11 +153,7 @@ export const VideoGenerationSchema = v.object({
 export type VideoGenerationRequest = v.InferOutput<typeof VideoGenerationSchema>
 
 /** A video model as the studio's form shows it: the fields it takes and its price. */
-export type VideoModelView = {
-	id: string
-	name: string
-	description: string
-	price: string
+export type VideoModelView = ModelView & {
 	durations: number[]
 	aspects: string[]
 	resolutions: string[]
@@ -190,11 +190,7 @@ export const AudioGenerationSchema = v.object({
 export type AudioGenerationRequest = v.InferOutput<typeof AudioGenerationSchema>
 
 /** A speech model as the studio's form shows it. */
-export type SpeechModelView = {
-	id: string
-	name: string
-	description: string
-	price: string
+export type SpeechModelView = ModelView & {
 	/** The price of one character, for the run's total by the button (null when free). */
 	perCharacterMicros: number | null
 	voices: string[]
@@ -205,11 +201,7 @@ export type SpeechModelView = {
 }
 
 /** A music or sound-effect model as the studio's form shows it. */
-export type SoundModelView = {
-	id: string
-	name: string
-	description: string
-	price: string
+export type SoundModelView = ModelView & {
 	modes: Array<'music' | 'effects'>
 	maxSeconds: number
 }

@@ -8,7 +8,7 @@ import { PLAIN_VIDEO_OPTIONS, type ModelInfo, type Prices } from '#server/provid
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import { refuse, type Refusal } from '../refusal.ts'
 import { formatUsd } from '../usage/money.ts'
-import { list } from './images.ts'
+import { list, offeredModels } from './images.ts'
 import type { VideoGenerationRequest, VideoModelView } from './schema.ts'
 
 /** The request as the model will get it; every field present, so the stored row says what was made. */
@@ -57,20 +57,13 @@ export function videoPriceLabel(prices: Prices): string {
 
 /** The models the video form offers (available here, able to make video), with what each takes. */
 export function videoModels(providers: Pick<ProviderRegistry, 'list'>): VideoModelView[] {
-	return providers
-		.list()
-		.filter(m => m.available && m.capabilities.includes('video'))
-		.map(m => {
-			const o = m.video ?? PLAIN_VIDEO_OPTIONS
-			return {
-				id: m.id,
-				name: m.displayName,
-				description: m.description,
-				price: videoPriceLabel(m.prices),
-				durations: [...o.durations],
-				aspects: [...o.aspects],
-				resolutions: [...o.resolutions],
-				inputImage: o.inputImage,
-			}
-		})
+	return offeredModels(providers, 'video', videoPriceLabel, m => {
+		const o = m.video ?? PLAIN_VIDEO_OPTIONS
+		return {
+			durations: [...o.durations],
+			aspects: [...o.aspects],
+			resolutions: [...o.resolutions],
+			inputImage: o.inputImage,
+		}
+	})
 }
