@@ -87,28 +87,17 @@ export async function usageGroups(tx: Tx, userId: string, range: Pick<AnalyticsR
 	)
 	const tuples = JSON.parse(rows[0]?.groups ?? '[]') as GroupTuple[]
 	return tuples.map(
-		([
-			day,
-			model,
-			capability,
-			calls,
-			costMicros,
-			inputTokens,
-			outputTokens,
-			images,
-			seconds,
-			characters,
-		]): UsageGroup => ({
-			day,
-			model,
-			capability,
-			calls,
-			costMicros,
-			inputTokens,
-			outputTokens,
-			images,
-			seconds,
-			characters,
+		(t): UsageGroup => ({
+			day: t[0],
+			model: t[1],
+			capability: t[2],
+			calls: t[3],
+			costMicros: t[4],
+			inputTokens: t[5],
+			outputTokens: t[6],
+			images: t[7],
+			seconds: t[8],
+			characters: t[9],
 		}),
 	)
 }
