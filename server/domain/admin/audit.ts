@@ -9,8 +9,8 @@ import { refuse, type Refusal } from '../refusal.ts'
 
 export type AuditTarget = 'user' | 'model' | 'job'
 
-export type AuditEntryInput = {
-	actor: { id: string; email: string }
+/** What an entry records: the action, what it was done to, and that thing before and after. */
+type AuditChange = {
 	action: string
 	targetType: AuditTarget
 	targetId: string
@@ -19,18 +19,9 @@ export type AuditEntryInput = {
 	after: Record<string, unknown> | null
 }
 
-export type AuditEntry = {
-	id: string
-	actorId: string
-	actorEmail: string
-	action: string
-	targetType: AuditTarget
-	targetId: string
-	targetLabel: string
-	before: Record<string, unknown> | null
-	after: Record<string, unknown> | null
-	createdAt: string
-}
+export type AuditEntryInput = AuditChange & { actor: { id: string; email: string } }
+
+export type AuditEntry = AuditChange & { id: string; actorId: string; actorEmail: string; createdAt: string }
 
 /**
  * Inside a change's transaction: the actor is still an enabled administrator (the route checked at the start of
