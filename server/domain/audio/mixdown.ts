@@ -43,15 +43,22 @@ export type MixdownData = v.InferOutput<typeof RunDataSchema>
 /** The model a mixdown is recorded under: rendered here, by ffmpeg, at no provider cost. */
 export const MIXDOWN_MODEL = 'offline:mixdown'
 
-export function createMixdowns(deps: {
+/** What the audio projects service (and its mixdowns) run on. */
+export type AudioProjectsDeps = {
 	db: Db
 	jobs: Jobs
 	storage: Storage
 	limits: Pick<Limits, 'consume'>
+	/** Tells live views that a generation changed status (the generations service's announcer). */
 	announce: (generation: Pick<Generation, 'id' | 'status'>) => void
-	/** The user's project, or why not (./projects.ts). */
-	get: (actor: Actor, id: string) => Promise<AudioProject | Refusal>
-}) {
+}
+
+export function createMixdowns(
+	deps: AudioProjectsDeps & {
+		/** The user's project, or why not (./projects.ts). */
+		get: (actor: Actor, id: string) => Promise<AudioProject | Refusal>
+	},
+) {
 	const { db, jobs, storage } = deps
 
 	/** Mixdowns of a project, newest first (the generations that name it as their source). */

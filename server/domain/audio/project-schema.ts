@@ -200,7 +200,10 @@ export const ProjectEditSchema = v.variant(
 		v.object({ intent: v.literal('mixdown') }),
 		v.object({
 			intent: v.literal('retry-mixdown'),
-			generationId: v.pipe(v.string(), v.check((value: string) => isUuid(value), 'That mixdown does not exist.')),
+			generationId: v.pipe(
+				v.string(),
+				v.check((value: string) => isUuid(value), 'That mixdown does not exist.'),
+			),
 		}),
 		v.object({ intent: v.literal('delete') }),
 	],

@@ -7,16 +7,12 @@
  * Mixdowns are ./mixdown.ts. Users act through `db.asUser`; only the mixdown worker is privileged.
  */
 import * as v from 'valibot'
-import type { Db } from '#server/db/index.ts'
-import type { Jobs } from '#server/jobs/index.ts'
-import type { Limits } from '#server/limits/index.ts'
-import type { Storage } from '#server/storage/index.ts'
 import { logger } from '#server/logger.ts'
 import { isUuid } from '#server/uuid.ts'
 import type { Actor } from '../actor.ts'
-import { COLUMNS, toGeneration, type Generation, type Row } from '../generations/rows.ts'
+import { COLUMNS, toGeneration, type Row } from '../generations/rows.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
-import { createMixdowns } from './mixdown.ts'
+import { createMixdowns, type AudioProjectsDeps } from './mixdown.ts'
 import { applyEdit, newTrack, type DocumentEdit } from './project-edits.ts'
 import {
 	PROJECT_FILE_FORMAT,
@@ -48,14 +44,7 @@ export type { AudioProject, LibrarySound, ProjectSummary, SoundView } from './pr
 export { MIXDOWN_MODEL, framesOf, type MixdownData } from './mixdown.ts'
 export { applyEdit } from './project-edits.ts'
 
-export function createAudioProjects(deps: {
-	db: Db
-	jobs: Jobs
-	storage: Storage
-	limits: Pick<Limits, 'consume'>
-	/** Tells live views that a generation changed status (the generations service's announcer). */
-	announce: (generation: Pick<Generation, 'id' | 'status'>) => void
-}) {
+export function createAudioProjects(deps: AudioProjectsDeps) {
 	const { db, storage } = deps
 
 	/** A save based on an older revision (the editor then reloads the page's data and offers both ways on). */
