@@ -1,5 +1,6 @@
 /** Generations in domain tests: waiting for one to finish, reading a stored output, unwrapping a create. */
 import type { Generation } from '#server/domain/generations/index.ts'
+import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import type { Services } from '#server/services.ts'
 
 /** The generation once it is no longer pending (waiting on its own status events), or an error after `timeoutMs`. */
@@ -44,4 +45,35 @@ export async function bytesOf(services: Services, key: string): Promise<Buffer> 
 export function created(result: Awaited<ReturnType<Services['generations']['create']>>): Generation {
 	if ('refused' in result) throw new Error(`refused: ${result.message}`)
 	return result.generation
+}
+
+export type ImageRequest = Extract<GenerationRequest, { kind: 'image' }>
+
+/**
+ * An image request on the offline model (named: with vendors configured the default model would be theirs, and
+ * would use up the stubs' scripted answers).
+ */
+export const imageRequest = (prompt: string, extra: Partial<ImageRequest> = {}): ImageRequest => ({
+	kind: 'image',
+	prompt,
+	size: '1024x1024',
+	n: 1,
+	model: 'offline:image',
+	...extra,
+})
+
+/** A finished offline image of the user's, to start something else from (a video, a workflow's library node). */
+export async function finishedImage(
+	services: Services,
+	user: { id: string },
+	prompt: string,
+	extra: Partial<ImageRequest> = {},
+): Promise<Generation> {
+	const g = await settle(
+		services,
+		user.id,
+		created(await services.generations.create(user, imageRequest(prompt, extra))).id,
+	)
+	if (g.status !== 'succeeded') throw new Error(`the image ${g.status}: ${g.error ?? ''}`)
+	return g
 }

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { ServerBuild } from '@remix-run/node'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isPolicyName } from '#server/limits/index.ts'
 import {
 	declaredPolicies,
@@ -16,7 +16,7 @@ import {
 	routeProtectionProblems,
 	type Declared,
 } from '#server/route-protection.ts'
-import { startServer, type RunningServer } from '#tests/support/server.ts'
+import { useTestServer } from '#tests/support/suite-services.ts'
 
 const require = createRequire(import.meta.url)
 const build = require(path.resolve('build/remix/index.js')) as ServerBuild
@@ -81,14 +81,7 @@ describe('the route manifest', () => {
 })
 
 describe('anonymous requests to every protected route of the running server', () => {
-	let server: RunningServer
-
-	beforeAll(async () => {
-		server = await startServer()
-	})
-	afterAll(async () => {
-		await server?.stop()
-	})
+	const t = useTestServer()
 
 	async function expectRefused(route: RouteCase, response: Response) {
 		if (route.api) {
@@ -105,22 +98,22 @@ describe('anonymous requests to every protected route of the running server', ()
 	}
 
 	it.each(protectedRoutes)('$id refuses an anonymous GET ($url)', async route => {
-		const response = await fetch(`${server.url}${route.url}`, { redirect: 'manual' })
+		const response = await fetch(`${t.server.url}${route.url}`, { redirect: 'manual' })
 		await expectRefused(route, response)
 	})
 
 	it.each(protectedRoutes)('$id refuses an anonymous POST ($postUrl)', async route => {
-		const response = await fetch(`${server.url}${route.postUrl}`, {
+		const response = await fetch(`${t.server.url}${route.postUrl}`, {
 			method: 'POST',
 			redirect: 'manual',
-			headers: { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+			headers: { Origin: t.server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
 			body: 'intent=anything',
 		})
 		await expectRefused(route, response)
 	})
 
 	it.each(protectedRoutes.filter(r => r.api))('$id refuses a made-up bearer token', async route => {
-		const response = await fetch(`${server.url}${route.url}`, {
+		const response = await fetch(`${t.server.url}${route.url}`, {
 			redirect: 'manual',
 			headers: { Authorization: `Bearer gs_${'x'.repeat(43)}` },
 		})

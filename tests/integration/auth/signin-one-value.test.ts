@@ -3,8 +3,8 @@
  * (a repeated one is refused), and one address trying many accounts meets a limit of its own (credential
  * stuffing), beside the per-account one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type RunningServer } from '#tests/support/server.ts'
+import { describe, expect, it } from 'vitest'
+import { useTestServer } from '#tests/support/suite-services.ts'
 import { PASSWORD, uniqueEmail } from '#tests/support/http-auth.ts'
 import { client, signUp } from './helpers.ts'
 
@@ -22,22 +22,15 @@ function post(base: string, body: string) {
 const form = (fields: Array<[string, string]>) => new URLSearchParams(fields).toString()
 
 describe('one e-mail per sign-in', () => {
-	let server: RunningServer
-
-	beforeAll(async () => {
-		server = await startServer({ RATE_LIMITS: 'signup=1000/3600,signin_ip=1000/900' })
-	})
-	afterAll(async () => {
-		await server?.stop()
-	})
+	const t = useTestServer({ env: { RATE_LIMITS: 'signup=1000/3600,signin_ip=1000/900' } })
 
 	it('refuses a repeated e-mail, so a blocked account cannot be signed in with a decoy in front', async () => {
-		const { email } = await signUp(client(server.url))
+		const { email } = await signUp(client(t.server.url))
 		for (let i = 1; i <= 10; i++) {
 			expect(
 				(
 					await post(
-						server.url,
+						t.server.url,
 						form([
 							['email', email],
 							['password', WRONG],
@@ -50,7 +43,7 @@ describe('one e-mail per sign-in', () => {
 		expect(
 			(
 				await post(
-					server.url,
+					t.server.url,
 					form([
 						['email', email],
 						['password', WRONG],
@@ -65,37 +58,30 @@ describe('one e-mail per sign-in', () => {
 			['email', email],
 			['password', PASSWORD],
 		])
-		const sidestep = await post(server.url, decoy)
+		const sidestep = await post(t.server.url, decoy)
 		expect(sidestep.status).toBe(400)
 		expect(sidestep.headers.getSetCookie().join(';')).not.toContain('gs_session=')
 		expect(await sidestep.text()).toMatch(/field [^a-z]{1,12}email[^a-z]{1,12} was sent more than once/)
 	})
 
 	it('refuses a repeated password too', async () => {
-		const { email } = await signUp(client(server.url))
+		const { email } = await signUp(client(t.server.url))
 		const twice = form([
 			['email', email],
 			['password', WRONG],
 			['password', PASSWORD],
 		])
-		expect((await post(server.url, twice)).status).toBe(400)
+		expect((await post(t.server.url, twice)).status).toBe(400)
 	})
 })
 
 describe('sign-in attempts from one address across accounts', () => {
-	let server: RunningServer
-
-	beforeAll(async () => {
-		server = await startServer({ RATE_LIMITS: 'signup=1000/3600,signin_ip=5/900' })
-	})
-	afterAll(async () => {
-		await server?.stop()
-	})
+	const t = useTestServer({ env: { RATE_LIMITS: 'signup=1000/3600,signin_ip=5/900' } })
 
 	it('refuses the sixth attempt from the address whatever the account, with Retry-After', async () => {
 		for (let i = 1; i <= 5; i++) {
 			const attempt = await post(
-				server.url,
+				t.server.url,
 				form([
 					['email', uniqueEmail(`stuffed${i}`)],
 					['password', WRONG],
@@ -104,7 +90,7 @@ describe('sign-in attempts from one address across accounts', () => {
 			expect(attempt.status, `attempt ${i}`).toBe(400)
 		}
 		const sixth = await post(
-			server.url,
+			t.server.url,
 			form([
 				['email', uniqueEmail('stuffed6')],
 				['password', WRONG],

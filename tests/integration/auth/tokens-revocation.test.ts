@@ -2,27 +2,20 @@
  * API tokens and the two "lock everything" actions: a password change revokes every token unless the person
  * keeps them, and so does signing out everywhere; either way the page says what became of the tokens.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type RunningServer } from '#tests/support/server.ts'
+import { describe, expect, it } from 'vitest'
+import { useTestServer } from '#tests/support/suite-services.ts'
 import { client, createToken, location, MANY_SIGNUPS, PASSWORD, signUp, type Client } from './helpers.ts'
 
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000'
 
 describe('API tokens when the password changes or every session ends', () => {
-	let server: RunningServer
-
-	beforeAll(async () => {
-		server = await startServer({ RATE_LIMITS: `${MANY_SIGNUPS.RATE_LIMITS},account=1000/900,api_token=1000/3600` })
-	})
-	afterAll(async () => {
-		await server?.stop()
-	})
+	const t = useTestServer({ env: { RATE_LIMITS: `${MANY_SIGNUPS.RATE_LIMITS},account=1000/900,api_token=1000/3600` } })
 
 	const newToken = (c: Client) => createToken(c)
 
 	/** 404 for a live token (the generation does not exist), 401 for a revoked one. */
 	async function tokenStatus(token: string): Promise<number> {
-		const response = await fetch(`${server.url}/api/generations/${SAMPLE_ID}`, {
+		const response = await fetch(`${t.server.url}/api/generations/${SAMPLE_ID}`, {
 			headers: { Authorization: `Bearer ${token}` },
 		})
 		await response.body?.cancel()
@@ -30,7 +23,7 @@ describe('API tokens when the password changes or every session ends', () => {
 	}
 
 	async function signedIn(): Promise<{ c: Client; email: string }> {
-		const c = client(server.url)
+		const c = client(t.server.url)
 		const { email } = await signUp(c)
 		return { c, email }
 	}

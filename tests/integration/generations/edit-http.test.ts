@@ -5,13 +5,11 @@
  * Refusals: another user's image, a model that cannot edit, a bad mask, a file that is not an image, the rate limit.
  */
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
-import type { OpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { as, signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
-import { startServer } from '#tests/support/server.ts'
-import type { RunningServer } from '#tests/support/server.ts'
+import { openaiEnv, useTestServer } from '#tests/support/suite-services.ts'
 import { studioHttp, type GenerationJson } from '#tests/support/studio-http.ts'
 
 type Output = GenerationJson['outputs'][number]
@@ -29,29 +27,21 @@ async function mask(width: number, height: number, square = Math.round(width / 3
 }
 
 describe('the canvas editor over HTTP', () => {
-	let server: RunningServer
-	let openai: OpenAIStub
-
-	beforeAll(async () => {
-		openai = await startOpenAIStub()
-		server = await startServer({
+	const t = useTestServer({
+		stubs: { openai: () => startOpenAIStub() },
+		env: stubs => ({
 			RATE_LIMITS: 'signup=1000/3600,generation=8/60,write=1000/60',
-			OPENAI_API_KEY: 'sk-test',
-			OPENAI_BASE_URL: openai.url,
+			...openaiEnv(stubs.openai),
 			OUTPUT_ALLOW_INSECURE_HOSTS: '127.0.0.1',
-		})
-	})
-	afterAll(async () => {
-		await server?.stop()
-		await openai?.close()
+		}),
 	})
 
-	const { generation: json, finished } = studioHttp(() => server, { finishMs: 20_000 })
+	const { generation: json, finished } = studioHttp(() => t.server, { finishMs: 20_000 })
 
 	async function image(user: SignedIn, size = '1024x1024'): Promise<GenerationJson> {
-		const response = await fetch(`${server.url}/api/generate/image`, {
+		const response = await fetch(`${t.server.url}/api/generate/image`, {
 			method: 'POST',
-			headers: as(user, server.url, { 'Content-Type': 'application/json' }),
+			headers: as(user, t.server.url, { 'Content-Type': 'application/json' }),
 			body: JSON.stringify({ prompt: 'a harbour at dusk', model: 'offline:image', size }),
 		})
 		expect(response.status).toBe(202)
@@ -62,27 +52,27 @@ describe('the canvas editor over HTTP', () => {
 		const form = new FormData()
 		for (const [k, v] of Object.entries(fields)) form.set(k, v)
 		if (file) form.set(file[0], new Blob([Buffer.from(file[1])]), file[2])
-		return fetch(`${server.url}/generations/${id}/edit`, {
+		return fetch(`${t.server.url}/generations/${id}/edit`, {
 			method: 'POST',
 			redirect: 'manual',
-			headers: as(user, server.url),
+			headers: as(user, t.server.url),
 			body: form,
 		})
 	}
 	const madeId = (response: Response) => (response.headers.get('location') ?? '').split('/').at(-1) ?? ''
 	const pixels = async (user: SignedIn, output: Output) => {
-		const response = await fetch(new URL(output.url, server.url), { headers: as(user, server.url) })
+		const response = await fetch(new URL(output.url, t.server.url), { headers: as(user, t.server.url) })
 		return sharp(Buffer.from(await response.arrayBuffer())).metadata()
 	}
 
 	test('the page offers the editor and both forms without JavaScript; the detail page links to it', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const source = await image(user)
 		const detail = await (
-			await fetch(`${server.url}/generations/${source.id}`, { headers: as(user, server.url) })
+			await fetch(`${t.server.url}/generations/${source.id}`, { headers: as(user, t.server.url) })
 		).text()
 		expect(detail).toContain(`href="/generations/${source.id}/edit"`)
-		const response = await fetch(`${server.url}/generations/${source.id}/edit`, { headers: as(user, server.url) })
+		const response = await fetch(`${t.server.url}/generations/${source.id}/edit`, { headers: as(user, t.server.url) })
 		expect(response.status).toBe(200)
 		const html = await response.text()
 		expect(html).toMatch(/enctype="multipart\/form-data"/i)
@@ -93,7 +83,7 @@ describe('the canvas editor over HTTP', () => {
 	})
 
 	test('inpaint with an uploaded mask of another size: a child edit, the mask fitted to the image, the source unchanged', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const source = await image(user)
 		const sent = await edit(
 			user,
@@ -115,9 +105,9 @@ describe('the canvas editor over HTTP', () => {
 	})
 
 	test('inpaint with GPT Image 1: the vendor gets the image and a mask file', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const source = await image(user)
-		const before = openai.requests.filter(r => r.route === 'edits').length
+		const before = t.stubs.openai.requests.filter(r => r.route === 'edits').length
 		const sent = await edit(user, source.id, { intent: 'inpaint', prompt: 'a boat', model: 'openai:gpt-image-1' }, [
 			'mask',
 			await mask(1024, 1024),
@@ -127,14 +117,14 @@ describe('the canvas editor over HTTP', () => {
 		const child = await finished(user, madeId(sent))
 		expect(child.status, child.error ?? '').toBe('succeeded')
 		expect(child.parentId).toBe(source.id)
-		const request = openai.requests.filter(r => r.route === 'edits').at(before)
+		const request = t.stubs.openai.requests.filter(r => r.route === 'edits').at(before)
 		expect(request?.form?.prompt).toBe('a boat')
 		expect(request?.form?.mask).toMatchObject({ size: expect.any(Number) })
 		expect(request?.form?.image).toMatchObject({ size: expect.any(Number) })
 	})
 
 	test('crop by rectangle and by shape, done on the server: children of the source at the asked size', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const source = await image(user)
 		const rect = await edit(user, source.id, { intent: 'crop', x: '10', y: '20', width: '300', height: '200' })
 		expect(rect.status).toBe(303)
@@ -159,7 +149,7 @@ describe('the canvas editor over HTTP', () => {
 	})
 
 	test('save as new: the flattened picture becomes a child image; a file that is not an image is refused by its bytes', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const source = await image(user)
 		const flat = new Uint8Array(
 			await sharp({ create: { width: 640, height: 480, channels: 3, background: '#336699' } })
@@ -181,8 +171,8 @@ describe('the canvas editor over HTTP', () => {
 	})
 
 	test('refusals: another user’s image, a model that cannot edit, a blank or non-image mask', async () => {
-		const owner = await signUp(server.url)
-		const other = await signUp(server.url)
+		const owner = await signUp(t.server.url)
+		const other = await signUp(t.server.url)
 		const source = await image(owner)
 		const white = await mask(1024, 1024)
 
@@ -190,7 +180,7 @@ describe('the canvas editor over HTTP', () => {
 		expect(stranger.status).toBe(404)
 		const strangerCrop = await edit(other, source.id, { intent: 'crop', aspect: '1:1' })
 		expect(strangerCrop.status).toBe(404)
-		const page = await fetch(`${server.url}/generations/${source.id}/edit`, { headers: as(other, server.url) })
+		const page = await fetch(`${t.server.url}/generations/${source.id}/edit`, { headers: as(other, t.server.url) })
 		expect(page.status).toBe(404)
 
 		const cannot = await edit(owner, source.id, { intent: 'inpaint', prompt: 'x', model: 'openai:dall-e-3' }, [
@@ -222,12 +212,12 @@ describe('the canvas editor over HTTP', () => {
 		expect(missing.status).toBe(400)
 
 		// None of these made anything: the source has no children.
-		const children = await fetch(`${server.url}/generations/${source.id}`, { headers: as(owner, server.url) })
+		const children = await fetch(`${t.server.url}/generations/${source.id}`, { headers: as(owner, t.server.url) })
 		expect(await children.text()).not.toMatch(/data-lineage="(?!${source.id})[0-9a-f-]{36}"/)
 	})
 
 	test('inpainting counts against the generation limit: the next one is a 429 with Retry-After', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const source = await image(user)
 		const white = await mask(256, 256)
 		let response: Response | null = null

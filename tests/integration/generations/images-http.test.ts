@@ -3,34 +3,24 @@
  * without JavaScript does), the gallery's markup, the detail page's actions as forms, the JSON API for vary and
  * upscale, and the refusals (another user's image, a model that cannot, a bad cursor, the rate limit).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
-import type { OpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
-import { startServer } from '#tests/support/server.ts'
-import type { RunningServer } from '#tests/support/server.ts'
+import { openaiEnv, useTestServer } from '#tests/support/suite-services.ts'
 import { studioHttp, type GenerationJson } from '#tests/support/studio-http.ts'
 
 describe('the image studio over HTTP', () => {
-	let server: RunningServer
-	let openai: OpenAIStub
-
-	beforeAll(async () => {
-		openai = await startOpenAIStub()
-		server = await startServer({
+	const t = useTestServer({
+		stubs: { openai: () => startOpenAIStub() },
+		env: stubs => ({
 			RATE_LIMITS: 'signup=1000/3600,generation=6/60,write=1000/60',
-			OPENAI_API_KEY: 'sk-test',
-			OPENAI_BASE_URL: openai.url,
+			...openaiEnv(stubs.openai),
 			OUTPUT_ALLOW_INSECURE_HOSTS: '127.0.0.1',
-		})
-	})
-	afterAll(async () => {
-		await server?.stop()
-		await openai?.close()
+		}),
 	})
 
-	const { page, api, post, finished } = studioHttp(() => server, { finishMs: 20_000 })
+	const { page, api, post, finished } = studioHttp(() => t.server, { finishMs: 20_000 })
 
 	async function image(user: SignedIn, body: Record<string, unknown> = {}): Promise<GenerationJson> {
 		const response = await api(user, '/api/generate/image', { prompt: 'a lighthouse', model: 'offline:image', ...body })
@@ -39,7 +29,7 @@ describe('the image studio over HTTP', () => {
 	}
 
 	test('the form shows what the chosen model takes, and a model change by GET keeps what was typed', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const offline = await page(user, '/images?model=offline:image&prompt=kept%20words')
 		expect(offline.status).toBe(200)
 		expect(offline.html).toContain('kept words</textarea>')
@@ -64,7 +54,7 @@ describe('the image studio over HTTP', () => {
 	})
 
 	test('a form sent with fields the model does not take stores none of them; a size it cannot make is a 400', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const sent = await post(user, '/images', {
 			prompt: 'dalle',
 			model: 'openai:dall-e-3',
@@ -82,7 +72,7 @@ describe('the image studio over HTTP', () => {
 		expect(done.params).toMatchObject({ size: '1792x1024', quality: 'hd', style: 'natural' })
 		expect(done.params).not.toHaveProperty('seed')
 		expect(done.params).not.toHaveProperty('negativePrompt')
-		const request = openai.requests.filter(r => r.route === 'images').at(-1)
+		const request = t.stubs.openai.requests.filter(r => r.route === 'images').at(-1)
 		expect(request?.json).toMatchObject({ model: 'dall-e-3', size: '1792x1024', quality: 'hd', style: 'natural' })
 
 		const refused = await post(user, '/images', {
@@ -98,7 +88,7 @@ describe('the image studio over HTTP', () => {
 	})
 
 	test('the gallery: WebP thumbnails with srcset, sizes, width and height, lazy below the first screen', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		for (let i = 0; i < 3; i++) await image(user, { n: 4, size: '512x512', prompt: `tile ${i}` })
 		const { html } = await page(user, '/images')
 		const tiles = [...html.matchAll(/<img [^>]*srcSet="([^"]+)"[^>]*>/gi)].map(m => m[0])
@@ -113,7 +103,7 @@ describe('the image studio over HTTP', () => {
 		expect(tiles.slice(8).every(t => /loading="lazy"/.test(t))).toBe(true)
 		// The thumbnails are served as WebP; the originals stay PNG.
 		const src = /src="([^"]+\.webp[^"]*)"/.exec(tiles[0] ?? '')?.[1]?.replaceAll('&amp;', '&') ?? ''
-		const thumb = await fetch(`${server.url}${src}`)
+		const thumb = await fetch(`${t.server.url}${src}`)
 		expect(thumb.headers.get('content-type')).toBe('image/webp')
 		expect((await thumb.arrayBuffer()).byteLength).toBeLessThanOrEqual(30 * 1024)
 
@@ -121,7 +111,7 @@ describe('the image studio over HTTP', () => {
 	})
 
 	test('vary and upscale through the JSON API, with the parent recorded; refusals in the one error shape', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const first = await image(user, { size: '512x512' })
 		const varied = await api(user, `/api/generations/${first.id}`, { intent: 'vary' })
 		expect(varied.status).toBe(202)
@@ -142,7 +132,7 @@ describe('the image studio over HTTP', () => {
 		expect(wrongModel.status).toBe(400)
 		expect(await wrongModel.json()).toMatchObject({ error: { code: 'invalid_model' } })
 
-		const other = await signUp(server.url)
+		const other = await signUp(t.server.url)
 		const stolen = await api(other, `/api/generations/${first.id}`, { intent: 'vary' })
 		expect(stolen.status).toBe(404)
 		const asSource = await api(other, '/api/generate/image', { prompt: 'mine now', sourceId: first.id })
@@ -159,7 +149,7 @@ describe('the image studio over HTTP', () => {
 	})
 
 	test('vary is counted against the generation limit: the next one is a 429 with Retry-After', async () => {
-		const user = await signUp(server.url)
+		const user = await signUp(t.server.url)
 		const first = await image(user)
 		let response: Response | null = null
 		for (let i = 0; i < 6; i++) {

@@ -7,25 +7,15 @@
  */
 import sharp from 'sharp'
 import { describe, expect, test } from 'vitest'
-import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import type { Generation } from '#server/domain/generations/index.ts'
 import { decodeCursor } from '#server/domain/generations/index.ts'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { settle, bytesOf, created } from '#tests/support/generations.ts'
+import { settle, bytesOf, created, imageRequest } from '#tests/support/generations.ts'
 import { openaiEnv, replicateEnv, useTestServices } from '#tests/support/suite-services.ts'
 
-type ImageRequest = Extract<GenerationRequest, { kind: 'image' }>
-
-const image = (prompt: string, extra: Partial<ImageRequest> = {}): ImageRequest => ({
-	kind: 'image',
-	prompt,
-	size: '1024x1024',
-	n: 1,
-	model: 'offline:image',
-	...extra,
-})
+const image = imageRequest
 
 describe.each(testDrivers())('the image studio on %s', driver => {
 	const t = useTestServices(driver, {

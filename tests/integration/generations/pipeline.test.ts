@@ -5,7 +5,6 @@
  */
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import type { Services } from '#server/services.ts'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import type { OpenAIStub } from '#tests/fixtures/openai-stub.ts'
@@ -15,20 +14,9 @@ import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
 import { listenLocal } from '#tests/support/listen.ts'
-import { reach, settle } from '#tests/support/generations.ts'
+import { imageRequest, reach, settle } from '#tests/support/generations.ts'
 
-const image = (
-	prompt: string,
-	extra: Partial<Extract<GenerationRequest, { kind: 'image' }>> = {},
-): GenerationRequest => ({
-	kind: 'image',
-	prompt,
-	size: '1024x1024',
-	n: 1,
-	// Explicit: with vendors configured the default model would be theirs, and would use up the stubs' scripted answers.
-	model: 'offline:image',
-	...extra,
-})
+const image = imageRequest
 
 async function rows(services: Services, sql: string, params: unknown[] = []) {
 	return services.db.privileged(tx => tx.query<Record<string, unknown>>(sql, params))

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { settle, bytesOf, created } from '#tests/support/generations.ts'
+import { settle, bytesOf, created, finishedImage } from '#tests/support/generations.ts'
 import { replicateEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 type VideoRequest = Extract<GenerationRequest, { kind: 'video' }>
@@ -84,20 +84,7 @@ describe.each(testDrivers())('the video studio on %s', driver => {
 
 	test('image to video: the parent is the image, the relation is stored, Replicate gets the first frame', async () => {
 		const user = await createUser(t.services.db)
-		const source = await settle(
-			t.services,
-			user.id,
-			created(
-				await t.services.generations.create(user, {
-					kind: 'image',
-					prompt: 'a lighthouse',
-					model: 'offline:image',
-					size: '512x512',
-					n: 1,
-				}),
-			).id,
-		)
-		expect(source.status).toBe('succeeded')
+		const source = await finishedImage(t.services, user, 'a lighthouse', { size: '512x512' })
 		const offline = created(await t.services.generations.create(user, video('from it', { sourceId: source.id })))
 		expect(offline.parentId).toBe(source.id)
 		expect(offline.params).toMatchObject({ relation: 'image-to-video', sourceId: source.id, sourceIndex: 0 })

@@ -5,21 +5,11 @@
  * refused with a message that says how long to wait.
  */
 import { describe, expect, test } from 'vitest'
-import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
+import { imageRequest, type ImageRequest } from '#tests/support/generations.ts'
 import { useTestServices } from '#tests/support/suite-services.ts'
 
-const image = (
-	prompt: string,
-	extra: Partial<Extract<GenerationRequest, { kind: 'image' }>> = {},
-): GenerationRequest => ({
-	kind: 'image',
-	prompt,
-	model: 'offline:image',
-	size: '512x512',
-	n: 1,
-	...extra,
-})
+const image = (prompt: string, extra: Partial<ImageRequest> = {}) => imageRequest(prompt, { size: '512x512', ...extra })
 
 describe.each(testDrivers())('limit accounting on %s', driver => {
 	const t = useTestServices(driver, { env: { RATE_LIMITS: 'generation=2/60' }, workers: false })

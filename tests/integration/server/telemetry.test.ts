@@ -10,6 +10,7 @@ import { startReplicateStub, type ReplicateStub } from '#tests/fixtures/replicat
 import { as, signUp, type SignedIn } from '#tests/support/http-auth.ts'
 import { freePort } from '#tests/support/redis.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
+import { useTestServer } from '#tests/support/suite-services.ts'
 import { waitFor } from '#tests/support/wait.ts'
 import { UUID_SOURCE } from '#server/uuid.ts'
 
@@ -262,26 +263,21 @@ describe('exporting to an OTLP endpoint', () => {
 })
 
 describe('without an OTLP endpoint', () => {
-	let server: RunningServer
-
-	beforeAll(async () => {
-		server = await startServer({
+	const t = useTestServer({
+		env: {
 			NODE_ENV: 'production',
 			SESSION_SECRET: 'y'.repeat(40),
 			PUBLIC_URL: 'http://127.0.0.1',
-		})
-	})
-	afterAll(async () => {
-		await server?.stop()
+		},
 	})
 
 	test('nothing is instrumented, start-up says so, and each request still has a trace id in its log lines', async () => {
-		const lines = () => jsonLines(server.output())
+		const lines = () => jsonLines(t.server.output())
 		expect(lines().find(l => String(l.message).startsWith('telemetry:'))?.message).toMatch(/^telemetry: off/)
-		const response = await fetch(`${server.url}/`, { headers: { 'x-request-id': 'no-otel' } })
+		const response = await fetch(`${t.server.url}/`, { headers: { 'x-request-id': 'no-otel' } })
 		const traceId = response.headers.get('x-trace-id')
 		expect(traceId).toMatch(/^[0-9a-f]{32}$/)
-		const again = await fetch(`${server.url}/`)
+		const again = await fetch(`${t.server.url}/`)
 		expect(again.headers.get('x-trace-id')).not.toBe(traceId)
 		await waitFor("the request's log line", () => lines().some(l => l.request_id === 'no-otel'), { timeoutMs: 5_000 })
 		expect(lines().find(l => l.request_id === 'no-otel')).toMatchObject({ message: 'request', trace_id: traceId })

@@ -11,7 +11,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { created, settle } from '#tests/support/generations.ts'
+import { finishedImage } from '#tests/support/generations.ts'
 import { waitFor } from '#tests/support/wait.ts'
 import { edge, saveWorkflow, settleRun, startRun } from '#tests/support/workflows.ts'
 import { replicateEnv, useTestServices } from '#tests/support/suite-services.ts'
@@ -46,16 +46,7 @@ describe.each(testDrivers())('workflow cancel and traces on %s', driver => {
 
 	test('cancel stops the running node and cancels its Replicate prediction', async () => {
 		const user = await createUser(t.services.db)
-		const still = created(
-			await t.services.generations.create(user, {
-				kind: 'image',
-				prompt: 'a harbour',
-				model: 'offline:image',
-				size: '1024x1024',
-				n: 1,
-			}),
-		)
-		await settle(t.services, user.id, still.id)
+		const still = await finishedImage(t.services, user, 'a harbour')
 		const id = await saveWorkflow(t.services, user.id, {
 			version: 1,
 			nodes: [

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest'
 import { WORKFLOW_TEMPLATES } from '#server/domain/workflows/templates.ts'
 import { validateWorkflow } from '#server/domain/workflows/validate.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { created, settle } from '#tests/support/generations.ts'
+import { finishedImage } from '#tests/support/generations.ts'
 import { edge } from '#tests/support/workflows.ts'
 import { useTestServices } from '#tests/support/suite-services.ts'
 
@@ -28,14 +28,7 @@ describe.each(testDrivers())('workflow templates and library references on %s', 
 
 	/** A finished image of `userId`'s, to point a library node at. */
 	async function image(userId: string): Promise<string> {
-		const g = created(
-			await t.services.generations.create(
-				{ id: userId },
-				{ kind: 'image', prompt: 'a shell', model: 'offline:image', size: '1024x1024', n: 1 },
-			),
-		)
-		expect((await settle(t.services, userId, g.id)).status).toBe('succeeded')
-		return g.id
+		return (await finishedImage(t.services, { id: userId }, 'a shell')).id
 	}
 
 	const workflowCount = async (userId: string) =>

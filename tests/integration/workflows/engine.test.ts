@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest'
 import type { NodeRun, Run } from '#server/domain/workflows/runs.ts'
 import { WORKFLOW_TEMPLATES } from '#server/domain/workflows/templates.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { created, settle } from '#tests/support/generations.ts'
+import { finishedImage } from '#tests/support/generations.ts'
 import { edge, saveWorkflow, settleRun, startRun } from '#tests/support/workflows.ts'
 import { useTestServices } from '#tests/support/suite-services.ts'
 
@@ -192,16 +192,7 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 
 	test('a run still going cannot be rerun', async () => {
 		const user = await createUser(t.services.db)
-		const source = created(
-			await t.services.generations.create(user, {
-				kind: 'image',
-				prompt: 'a gull',
-				model: 'offline:image',
-				size: '1024x1024',
-				n: 1,
-			}),
-		)
-		await settle(t.services, user.id, source.id)
+		const source = await finishedImage(t.services, user, 'a gull')
 		const id = await saveWorkflow(t.services, user.id, {
 			version: 1,
 			nodes: [
