@@ -18,7 +18,7 @@ import { usageSummary } from '#server/domain/usage/index.ts'
 import { addDays, utcDay } from '#server/domain/usage/schema.ts'
 import { makeTempDir } from '#tests/support/database.ts'
 import { startServer } from '#tests/support/server.ts'
-import { BENCH_ENV, cpuMs, printBudgets, signUp, stats } from './support.ts'
+import { BENCH_ENV, benchUserId, cpuMs, printBudgets, signUp, stats } from './support.ts'
 import type { Budget, Figures } from './support.ts'
 
 const ROWS = 100_000
@@ -38,11 +38,7 @@ async function openDb(dataDir: string): Promise<Db> {
 
 /** 100,000 ledger rows for the only user, one every ~5 minutes back from now over 365 days. */
 async function seedUsage(db: Db): Promise<string> {
-	const user = await db.privileged(tx =>
-		tx.query<{ id: string }>('select id from users order by created_at desc limit 1'),
-	)
-	const userId = user.rows[0]?.id
-	if (!userId) throw new Error('no user to seed')
+	const userId = await benchUserId(db)
 	await db.privileged(tx =>
 		tx.query(
 			`insert into api_usage (user_id, provider, model, capability, input_tokens, output_tokens, units, unit, cost_micros, created_at)

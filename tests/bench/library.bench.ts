@@ -15,7 +15,7 @@ import { loadConfig } from '#server/config.ts'
 import { createPgliteDb, pgliteDataDir } from '#server/db/index.ts'
 import { createLocalStorage } from '#server/storage/index.ts'
 import { png } from '#tests/support/samples.ts'
-import { BENCH_ENV, cpuMs, onSeededServer, printBudgets, printFigures, stats } from './support.ts'
+import { BENCH_ENV, benchUserId, cpuMs, onSeededServer, printBudgets, printFigures, stats } from './support.ts'
 import type { Before, Budget, Figures } from './support.ts'
 
 const ITEMS = 10_000
@@ -43,11 +43,7 @@ export async function seedItems(dataDir: string): Promise<string[]> {
 	const db = await createPgliteDb({ dataDir: pgliteDataDir(config) })
 	try {
 		const storage = createLocalStorage({ root: config.mediaDir, secrets: [BENCH_ENV.SESSION_SECRET] })
-		const user = await db.privileged(tx =>
-			tx.query<{ id: string }>('select id from users order by created_at desc limit 1'),
-		)
-		const userId = user.rows[0]?.id
-		if (!userId) throw new Error('no user to seed')
+		const userId = await benchUserId(db)
 		await db.privileged(tx =>
 			tx.query(
 				`insert into generations (user_id, kind, status, provider, model, prompt, created_at)

@@ -13,6 +13,7 @@ import { promisify } from 'node:util'
 import express from 'express'
 import { createElement } from 'react'
 import { renderToString } from 'react-dom/server'
+import type { Db } from '#server/db/index.ts'
 import { makeTempDir } from '#tests/support/database.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
 
@@ -139,6 +140,16 @@ export async function signUp(server: RunningServer): Promise<string> {
 		.join('; ')
 	if (response.status !== 303 || !cookie) throw new Error(`sign-up failed: ${response.status}`)
 	return cookie
+}
+
+/** The user the bench signed up (the newest), for seeding their rows straight into the database. */
+export async function benchUserId(db: Db): Promise<string> {
+	const { rows } = await db.privileged(tx =>
+		tx.query<{ id: string }>('select id from users order by created_at desc limit 1'),
+	)
+	const userId = rows[0]?.id
+	if (!userId) throw new Error('no user to seed')
+	return userId
 }
 
 /** A reply as long and as varied as real ones: paragraphs, a list, now and then a code block. */
