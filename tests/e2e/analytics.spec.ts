@@ -5,20 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
-import type { Page } from '@playwright/test'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
-
-async function generate(page: Page, prompt: string) {
-	await page.goto('/images')
-	await page.getByLabel('Prompt', { exact: true }).fill(prompt)
-	await page.getByRole('button', { name: 'Generate' }).click()
-	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
-	await expect(page.locator('[data-generation-status]').first()).toHaveAttribute(
-		'data-generation-status',
-		'succeeded',
-		{ timeout: 30_000 },
-	)
-}
+import { generateImage, signUpFresh, watchProblems } from '../support/browser.ts'
 
 const today = () => new Date().toISOString().slice(0, 10)
 
@@ -26,8 +13,8 @@ test('see usage by day, capability and model, switch range, and download it as C
 	// The invalid range answers 400, which the browser logs as a failed resource.
 	const problems = watchProblems(page, { ignore: /status of 400/ })
 	await signUpFresh(page, baseURL ?? '')
-	await generate(page, 'A red fox in the snow')
-	await generate(page, 'A lighthouse on a cliff at dawn')
+	await generateImage(page, 'A red fox in the snow')
+	await generateImage(page, 'A lighthouse on a cliff at dawn')
 
 	await page.goto('/analytics')
 	await expect(page.getByRole('heading', { name: 'Analytics', level: 1 })).toBeVisible()

@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { madeSpeech, signUpFresh, watchProblems } from '../support/browser.ts'
+import { madeSpeech, plays, signUpFresh, watchProblems } from '../support/browser.ts'
 
 /** Two spoken sounds in the library, made through the API and waited for. */
 async function twoSounds(page: Page, baseURL: string) {
@@ -85,16 +85,7 @@ test('two clips, move one, mix down, play', async ({ page, baseURL }, info) => {
 	const range = await page.request.get(src, { headers: { Range: 'bytes=0-99' } })
 	expect(range.status()).toBe(206)
 	expect(range.headers()['content-type']).toBe('audio/wav')
-	if (js) {
-		await player.evaluate(async a => {
-			const audio = a as HTMLAudioElement
-			audio.muted = true
-			await audio.play()
-		})
-		await expect
-			.poll(() => player.evaluate(a => (a as HTMLAudioElement).currentTime), { timeout: 15_000 })
-			.toBeGreaterThan(0)
-	}
+	if (js) await plays(player)
 	// Lineage: the mixdown's page names the project it came from.
 	const projectUrl = page.url()
 	await mix.getByRole('link', { name: /^Mixdown of / }).click()

@@ -4,27 +4,8 @@
  * list shows each with a player, its duration and a download link.
  */
 import { expect, test } from '@playwright/test'
-import type { Locator, Page } from '@playwright/test'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
+import { finished, plays, signUpFresh, watchProblems } from '../support/browser.ts'
 import { wav } from '../support/samples.ts'
-
-async function finished(page: Page) {
-	await expect(page.locator('article[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
-		timeout: 45_000,
-	})
-}
-
-/** The player plays: the browser fetched the file and time moves on. */
-async function plays(player: Locator) {
-	await player.evaluate(async a => {
-		const audio = a as HTMLAudioElement
-		audio.muted = true
-		await audio.play()
-	})
-	await expect
-		.poll(() => player.evaluate(a => (a as HTMLAudioElement).currentTime), { timeout: 15_000 })
-		.toBeGreaterThan(0)
-}
 
 test('speak a sentence: its page plays it; the studio lists it with a player, duration and download', async ({
 	page,

@@ -6,13 +6,7 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
 import sharp from 'sharp'
-import { paintStroke, recordForms, sentForms, signUpFresh, watchProblems } from '../support/browser.ts'
-
-async function finished(page: Page) {
-	await expect(page.locator('article[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
-		timeout: 30_000,
-	})
-}
+import { finished, paintStroke, recordForms, sentForms, signUpFresh, watchProblems } from '../support/browser.ts'
 
 /** A small finished image, then its editor (through the detail page's Edit link). */
 async function openEditor(page: Page, prompt: string): Promise<string> {
@@ -21,7 +15,7 @@ async function openEditor(page: Page, prompt: string): Promise<string> {
 	await page.getByRole('group', { name: 'Size' }).getByText('1:1 small', { exact: true }).click()
 	await page.getByRole('button', { name: 'Generate' }).click()
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
-	await finished(page)
+	await finished(page, 30_000)
 	const source = new URL(page.url()).pathname.split('/').at(-1) ?? ''
 	await page.getByRole('link', { name: 'Edit', exact: true }).click()
 	await expect(page).toHaveURL(`/generations/${source}/edit`)
@@ -55,7 +49,7 @@ test('inpaint with an uploaded mask, then crop with the form: each a new image m
 	await inpaint.getByRole('button', { name: 'Inpaint' }).click()
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
 	expect(page.url()).not.toContain(source)
-	await finished(page)
+	await finished(page, 30_000)
 	await expect(page.locator(`[data-lineage="${source}"]`).first()).toBeVisible()
 
 	await page.goto(`/generations/${source}/edit`)
@@ -63,7 +57,7 @@ test('inpaint with an uploaded mask, then crop with the form: each a new image m
 	await crop.getByLabel('Shape').selectOption('16:9')
 	await crop.getByRole('button', { name: 'Crop as a new image' }).click()
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
-	await finished(page)
+	await finished(page, 30_000)
 	await expect(page.locator('[data-parameter="Pixels"] dd')).toHaveText('512 × 288')
 	expect(problems).toEqual([])
 })
@@ -95,7 +89,7 @@ test('paint a mask with the mouse on the canvas and inpaint: the request carries
 	expect(form.mask).toMatch(/^file mask\.png image\/png [1-9]\d*$/)
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/, { timeout: 15_000 })
 	expect(page.url()).not.toContain(source)
-	await finished(page)
+	await finished(page, 30_000)
 	await expect(page.locator(`[data-lineage="${source}"]`).first()).toBeVisible()
 	expect(problems).toEqual([])
 })
@@ -207,7 +201,7 @@ test('text layers: add, type, drag, resize and turn with the handles, restyle, d
 	await page.getByRole('button', { name: 'Save as new image' }).click()
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/, { timeout: 15_000 })
 	expect(page.url()).not.toContain(source)
-	await finished(page)
+	await finished(page, 30_000)
 	await expect(page.getByText('Canvas edit', { exact: true }).first()).toBeVisible()
 	const saved = (await page.locator('img[data-original]').getAttribute('src')) ?? ''
 	await page.goto(`/generations/${source}`)

@@ -4,34 +4,17 @@
  */
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
-
-/** Waits (the page refreshes itself without JavaScript, follows events with it) until the image is done. */
-async function finished(page: Page) {
-	await expect(page.locator('article[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
-		timeout: 30_000,
-	})
-}
+import { finished, generateImage, signUpFresh, watchProblems } from '../support/browser.ts'
 
 function parameter(page: Page, name: string) {
 	return page.locator(`[data-parameter="${name}"] dd`)
-}
-
-async function generate(page: Page, prompt: string, options: { size?: string; count?: string } = {}) {
-	await page.goto('/images')
-	await page.getByLabel('Prompt', { exact: true }).fill(prompt)
-	if (options.size) await page.getByRole('group', { name: 'Size' }).getByText(options.size, { exact: true }).click()
-	if (options.count) await page.getByRole('group', { name: 'Images' }).getByText(options.count, { exact: true }).click()
-	await page.getByRole('button', { name: 'Generate' }).click()
-	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
-	await finished(page)
 }
 
 test('generate, then browse the gallery of sharp thumbnails and open an image', async ({ page, baseURL }, info) => {
 	const problems = watchProblems(page)
 	await signUpFresh(page, baseURL ?? '')
 	const prompt = `A lighthouse at dawn (${info.project.name})`
-	await generate(page, prompt, { size: '3:2', count: '2' })
+	await generateImage(page, prompt, { size: '3:2', count: '2' })
 	// Every parameter is on the page, the seed chosen at random among them.
 	await expect(page.getByRole('heading', { level: 1 })).toHaveText(prompt)
 	await expect(parameter(page, 'Seed')).toHaveText(/^\d+$/)
@@ -67,13 +50,13 @@ test('generate, then browse the gallery of sharp thumbnails and open an image', 
 
 test('vary and upscale an image; each new one shows where it came from', async ({ page, baseURL }) => {
 	await signUpFresh(page, baseURL ?? '')
-	await generate(page, 'A red fox in the snow', { size: '1:1 small' })
+	await generateImage(page, 'A red fox in the snow', { size: '1:1 small' })
 	const parent = page.url()
 	const seed = await parameter(page, 'Seed').textContent()
 
 	await page.getByRole('button', { name: 'Vary' }).click()
 	await expect(page).not.toHaveURL(parent)
-	await finished(page)
+	await finished(page, 30_000)
 	await expect(page.getByText('Variation', { exact: true }).first()).toBeVisible()
 	await expect(parameter(page, 'Seed')).not.toHaveText(seed ?? '')
 	await expect(parameter(page, 'Size')).toHaveText('1:1 small · 512 × 512')
@@ -82,7 +65,7 @@ test('vary and upscale an image; each new one shows where it came from', async (
 
 	await page.goto(parent)
 	await page.getByRole('button', { name: /^Upscale/ }).click()
-	await finished(page)
+	await finished(page, 30_000)
 	await expect(parameter(page, 'Scale')).toHaveText('2×')
 	await expect(parameter(page, 'Pixels')).toHaveText('1024 × 1024')
 	await expect(page.locator('img[data-original]')).toHaveAttribute('width', '1024')
@@ -94,7 +77,7 @@ test('vary and upscale an image; each new one shows where it came from', async (
 
 test('start a new image from one, with a strength', async ({ page, baseURL }) => {
 	await signUpFresh(page, baseURL ?? '')
-	await generate(page, 'A quiet harbour', { size: '1:1 small' })
+	await generateImage(page, 'A quiet harbour', { size: '1:1 small' })
 	const source = new URL(page.url()).pathname
 	await page.getByRole('link', { name: 'Use as source' }).click()
 	await expect(page).toHaveURL(/\/images\?source=/)
@@ -103,7 +86,7 @@ test('start a new image from one, with a strength', async ({ page, baseURL }) =>
 	await page.getByLabel('Prompt', { exact: true }).fill('A quiet harbour at night')
 	await page.getByLabel('Strength').fill('0.8')
 	await page.getByRole('button', { name: 'Generate' }).click()
-	await finished(page)
+	await finished(page, 30_000)
 	await expect(page.getByText('From an image', { exact: true }).first()).toBeVisible()
 	await expect(parameter(page, 'Strength')).toHaveText('80%')
 	await expect(page.locator('[data-lineage]').first()).toHaveAttribute('href', source)
@@ -118,7 +101,7 @@ test('use the settings of an image again', async ({ page, baseURL }) => {
 	await page.getByLabel('Negative prompt').fill('people')
 	await page.getByLabel('Seed').fill('4242')
 	await page.getByRole('button', { name: 'Generate' }).click()
-	await finished(page)
+	await finished(page, 30_000)
 	await expect(parameter(page, 'Seed')).toHaveText('4242')
 
 	await page.getByRole('link', { name: 'Use these settings' }).click()
@@ -129,6 +112,6 @@ test('use the settings of an image again', async ({ page, baseURL }) => {
 	await expect(page.getByLabel('Seed')).toHaveValue('4242')
 	// The same settings and seed make the same picture.
 	await page.getByRole('button', { name: 'Generate' }).click()
-	await finished(page)
+	await finished(page, 30_000)
 	await expect(parameter(page, 'Seed')).toHaveText('4242')
 })

@@ -6,25 +6,11 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
+import { generateImage, signUpFresh, watchProblems } from '../support/browser.ts'
 
 const flash = (page: Page) => page.locator('[data-flash-region]')
 const tiles = (page: Page) => page.locator('li[data-library-item]')
 const tile = (page: Page, text: string) => tiles(page).filter({ hasText: text })
-
-async function generate(page: Page, prompt: string) {
-	await page.goto('/images')
-	await page.getByLabel('Prompt', { exact: true }).fill(prompt)
-	await page.getByRole('button', { name: 'Generate' }).click()
-	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
-	await expect(page.locator('[data-generation-status]').first()).toHaveAttribute(
-		'data-generation-status',
-		'succeeded',
-		{
-			timeout: 30_000,
-		},
-	)
-}
 
 /** The names in a zip's central directory. */
 function zipNames(zip: Buffer): string[] {
@@ -42,8 +28,8 @@ function zipNames(zip: Buffer): string[] {
 test('search, star, download a zip, delete with Undo, and see an item’s lineage', async ({ page, baseURL }) => {
 	const problems = watchProblems(page)
 	await signUpFresh(page, baseURL ?? '')
-	await generate(page, 'A red fox in the snow')
-	await generate(page, 'A lighthouse on a cliff at dawn')
+	await generateImage(page, 'A red fox in the snow')
+	await generateImage(page, 'A lighthouse on a cliff at dawn')
 
 	await page.goto('/library')
 	await expect(tiles(page)).toHaveCount(2)

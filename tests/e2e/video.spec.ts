@@ -4,17 +4,11 @@
  */
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
-
-/** Waits (the page refreshes itself without JavaScript, follows events with it) until the clip is done. */
-async function finished(page: Page) {
-	await expect(page.locator('article[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
-		timeout: 45_000,
-	})
-}
+import { finished, plays, signUpFresh, watchProblems } from '../support/browser.ts'
 
 /** The player plays: the browser fetched the file (by range) and time moves on. */
-async function plays(page: Page) {
+/** The clip on its page: poster, ranged reads, and it plays. */
+async function videoPlays(page: Page) {
 	const player = page.locator('video')
 	await expect(player).toHaveAttribute('poster', /\.webp\?/)
 	await expect(player).toHaveAttribute('preload', 'metadata')
@@ -24,14 +18,7 @@ async function plays(page: Page) {
 	expect(range.headers()['content-range']).toMatch(/^bytes 0-99\/\d+$/)
 	const poster = await page.request.get((await player.getAttribute('poster')) ?? '')
 	expect(poster.headers()['content-type']).toBe('image/webp')
-	await player.evaluate(async v => {
-		const video = v as HTMLVideoElement
-		video.muted = true
-		await video.play()
-	})
-	await expect
-		.poll(() => player.evaluate(v => (v as HTMLVideoElement).currentTime), { timeout: 15_000 })
-		.toBeGreaterThan(0)
+	await plays(player)
 }
 
 test('generate a clip: pending in the jobs list, then done, then it plays', async ({ page, baseURL }, info) => {
@@ -50,7 +37,7 @@ test('generate a clip: pending in the jobs list, then done, then it plays', asyn
 	const detail = page.url()
 	await finished(page)
 	await expect(page.getByRole('heading', { level: 1 })).toHaveText(prompt)
-	await plays(page)
+	await videoPlays(page)
 	const download = page.getByRole('link', { name: 'Download' })
 	expect(await download.getAttribute('href')).toMatch(/dl=video-/)
 
@@ -115,7 +102,7 @@ test('make a video from an image: its page offers it, the clip names the image a
 	await page.getByRole('button', { name: 'Generate video' }).click()
 	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
 	await finished(page)
-	await plays(page)
+	await videoPlays(page)
 
 	// The image's page lists the clip among what was made from it.
 	await page.goto(`/generations/${imageId}`)

@@ -1,8 +1,9 @@
 /**
  * What the browser tests share: a fresh signed-in account, the problems a page reports while a test runs, a sound
- * made, the forms a page sends, a stroke painted on the canvas editor.
+ * made, an image made and a generation finished, a player playing, the forms a page sends, a stroke painted on the
+ * canvas editor.
  */
-import { expect, type Page } from '@playwright/test'
+import { expect, type Locator, type Page } from '@playwright/test'
 import { signUpForm } from './http-auth.ts'
 
 /** Signs a new user up through the real sign-up form endpoint; the browser context keeps the session cookie. */
@@ -94,4 +95,34 @@ export async function paintStroke(page: Page) {
 	for (let i = 0; i <= 12; i++) await page.mouse.move(cx - 80 + i * 13, cy - 30 + i * 5)
 	await page.mouse.up()
 	await expect(page.getByText('1 stroke ·')).toBeVisible()
+}
+
+/** The generation page shows the generation done. */
+export async function finished(page: Page, timeout = 45_000) {
+	await expect(page.locator('article[data-generation-status]')).toHaveAttribute('data-generation-status', 'succeeded', {
+		timeout,
+	})
+}
+
+/** Makes an image through the images studio's form (a size and a count chosen, if given) and waits until it is done. */
+export async function generateImage(page: Page, prompt: string, options: { size?: string; count?: string } = {}) {
+	await page.goto('/images')
+	await page.getByLabel('Prompt', { exact: true }).fill(prompt)
+	if (options.size) await page.getByRole('group', { name: 'Size' }).getByText(options.size, { exact: true }).click()
+	if (options.count) await page.getByRole('group', { name: 'Images' }).getByText(options.count, { exact: true }).click()
+	await page.getByRole('button', { name: 'Generate' }).click()
+	await expect(page).toHaveURL(/\/generations\/[0-9a-f-]{36}$/)
+	await finished(page)
+}
+
+/** An audio or video player plays: the browser fetched the file and time moves on (muted, so autoplay is allowed). */
+export async function plays(player: Locator) {
+	await player.evaluate(async element => {
+		const media = element as HTMLMediaElement
+		media.muted = true
+		await media.play()
+	})
+	await expect
+		.poll(() => player.evaluate(element => (element as HTMLMediaElement).currentTime), { timeout: 15_000 })
+		.toBeGreaterThan(0)
 }
