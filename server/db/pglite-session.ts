@@ -13,7 +13,8 @@
  * Prepared statements belong to the connection, not to a role: Postgres re-plans a cached plan that depends on
  * row-level security when the current user differs from the one it was planned for, and the policies read the
  * claims (`auth.uid()`) when the statement runs, so a statement prepared for one user is correct for every other
- * (the same reuse PostgREST relies on). A migration that changes a table invalidates the plans that use it.
+ * (the same reuse PostgREST relies on). A migration that changes a table invalidates the plans that use it; one
+ * whose result columns changed (`select *`) is refused once and then prepared again.
  *
  * The caller holds PGlite's query lock for the whole transaction (`runExclusive`): every other path into the
  * database (PGlite's own `query`, `exec`, `transaction`, a backup's dump) takes that lock, so nothing interleaves.
@@ -25,6 +26,9 @@ type Prepared = { name: string; paramTypes: number[] }
 
 /** Prepared statements kept; the least recently used is closed beyond this (dynamic SQL, e.g. filter combinations). */
 export const MAX_PREPARED = 500
+
+/** SQLSTATE of "cached plan must not change result type" (feature_not_supported). */
+const CACHED_PLAN_CHANGED = '0A000'
 
 function concat(parts: Uint8Array[]): Uint8Array {
 	if (parts.length === 1) return parts[0] as Uint8Array
@@ -124,7 +128,15 @@ export function createPgliteSession(pglite: PGlite): PgliteSession {
 			protocol.serialize.sync(),
 		])
 		const error = firstError(messages)
-		if (error) fail(error, text, params)
+		if (error) {
+			// A table changed under the kept statement ("cached plan must not change result type"): this use fails
+			// (the transaction is aborted already), the next one prepares the text again.
+			if ((error as Error & { code?: string }).code === CACHED_PLAN_CHANGED && prepared.get(text) === statement) {
+				prepared.delete(text)
+				closing.push(statement.name)
+			}
+			fail(error, text, params)
+		}
 		return parse.parseResults(messages as never, pglite.parsers)[0] as Results<Record<string, unknown>>
 	}
 
