@@ -20,7 +20,7 @@ import { createRequestHandler } from './remix-express.ts'
 import { bodyTooLarge } from './request-input.ts'
 import { DatabaseUnavailableError } from './db/index.ts'
 import { DATABASE_UNAVAILABLE, errorBody, handleRouteErrors, INTERNAL_ERROR } from './route-errors.ts'
-import { installRouteMatchCache, installServerRoutesCache } from './route-matching.ts'
+import { installRenderCaches } from './route-matching.ts'
 import { largestBodyLimit, protectRoutes } from './route-protection.ts'
 import { localSpanContext } from './telemetry-handle.ts'
 import { createLocalMediaHandler, LocalStorage } from './storage/index.ts'
@@ -59,9 +59,9 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	// Protection inside tracing: a refused request still gets its loader/action span. Failures become 503/500
 	// answers outside both, so the span records the error itself.
 	const build = handleRouteErrors(instrumentBuild(protectRoutes(options.build)))
-	// The route list is fixed for the life of the process: match each pathname once (server/route-matching.ts).
-	installRouteMatchCache()
-	installServerRoutesCache()
+	// The route list is fixed for the life of the process: match each pathname and build the route tree once
+	// (server/route-matching.ts).
+	installRenderCaches()
 	const maxBodyBytes = largestBodyLimit(options.build)
 	const app = express()
 	app.disable('x-powered-by')

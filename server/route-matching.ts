@@ -6,7 +6,7 @@
  * and pathname, in a bounded LRU, and hands out fresh match objects that point at the caller's own route objects.
  *
  * Remix v2 has no option for this; it calls `matchRoutes` through the @remix-run/router module object, so
- * replacing that export once at start-up (`installRouteMatchCache`) reaches every caller that looks it up there.
+ * replacing that export once at start-up (`installRenderCaches`) reaches every caller that looks it up there.
  * The static handler inside @remix-run/router calls its own copy and still matches once per request.
  * See docs/decisions/016-render-speed.md.
  */
@@ -130,18 +130,12 @@ export function memoizeMatchRoutes(matchRoutes: MatchRoutes): MatchRoutes & { re
 	return memoized as MatchRoutes & { readonly size: number }
 }
 
-let installed = false
-
-/** Replaces @remix-run/router's exported `matchRoutes` with the remembering one. Idempotent; call at start-up. */
-export function installRouteMatchCache(): void {
-	if (installed) return
-	const require = createRequire(import.meta.url)
-	const router = require('@remix-run/router') as { matchRoutes: MatchRoutes }
-	router.matchRoutes = memoizeMatchRoutes(router.matchRoutes.bind(router))
-	installed = true
-}
-
-type CreateServerRoutes = (manifestRoutes: object, routeModules: object, future: unknown, isSpaMode: boolean) => unknown[]
+type CreateServerRoutes = (
+	manifestRoutes: object,
+	routeModules: object,
+	future: unknown,
+	isSpaMode: boolean,
+) => unknown[]
 
 /**
  * `createServerRoutes` with its answer kept per manifest: `RemixServer` builds the whole route tree for react-router
@@ -162,16 +156,19 @@ export function memoizeServerRoutes(create: CreateServerRoutes): CreateServerRou
 	}
 }
 
-let serverRoutesInstalled = false
+let installed = false
 
 /**
- * Replaces the `createServerRoutes` export of @remix-run/react's routes module (RemixServer calls it through that
- * module object) with the one above. Idempotent; call at start-up.
+ * Replaces @remix-run/router's exported `matchRoutes` and the `createServerRoutes` of @remix-run/react's routes
+ * module (RemixServer calls both through their module objects) with the remembering ones above. Idempotent; call
+ * at start-up.
  */
-export function installServerRoutesCache(): void {
-	if (serverRoutesInstalled) return
+export function installRenderCaches(): void {
+	if (installed) return
 	const require = createRequire(import.meta.url)
+	const router = require('@remix-run/router') as { matchRoutes: MatchRoutes }
+	router.matchRoutes = memoizeMatchRoutes(router.matchRoutes.bind(router))
 	const routes = require('@remix-run/react/dist/routes.js') as { createServerRoutes: CreateServerRoutes }
 	routes.createServerRoutes = memoizeServerRoutes(routes.createServerRoutes.bind(routes))
-	serverRoutesInstalled = true
+	installed = true
 }
