@@ -9,6 +9,7 @@ import { catalogueFromTable, readModelsTable, runModelsSync, upsertModels } from
 import { createProviders, type ProviderRegistry } from '#server/providers/registry.ts'
 import { createTestDb, testDrivers, type TestDb } from '#tests/support/database.ts'
 import { startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
+import { openaiEnv } from '#tests/support/suite-services.ts'
 
 describe.each(testDrivers())('models sync on %s', driver => {
 	let t: TestDb
@@ -18,9 +19,7 @@ describe.each(testDrivers())('models sync on %s', driver => {
 	beforeAll(async () => {
 		t = await createTestDb(driver)
 		stub = await startOpenAIStub({ models: ['gpt-4o-mini', 'tts-1', 'qwen2.5:7b'] })
-		providers = createProviders(
-			loadConfig({ NODE_ENV: 'test', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: stub.url }, []),
-		)
+		providers = createProviders(loadConfig({ NODE_ENV: 'test', ...openaiEnv(stub) }, []))
 	})
 
 	afterAll(async () => {

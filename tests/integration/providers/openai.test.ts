@@ -8,6 +8,7 @@ import { createOpenAIAdapter } from '#server/providers/openai.ts'
 import { createProviders, type ProviderRegistry } from '#server/providers/registry.ts'
 import { ProviderError } from '#server/providers/types.ts'
 import { STUB_PNG, startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
+import { openaiEnv } from '#tests/support/suite-services.ts'
 import { wav } from '#tests/support/samples.ts'
 
 let stub: OpenAIStub
@@ -19,7 +20,7 @@ beforeAll(async () => {
 	stub = await startOpenAIStub({
 		models: ['gpt-4o-mini', 'gpt-image-1', 'tts-1', 'whisper-1', 'llama3.2', 'nomic-embed-text'],
 	})
-	const config = loadConfig({ NODE_ENV: 'test', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: stub.url }, [])
+	const config = loadConfig({ NODE_ENV: 'test', ...openaiEnv(stub) }, [])
 	providers = createProviders(config, { timeouts: { default: 1_000, chat: 400 } })
 })
 

@@ -18,6 +18,7 @@ import { loadConfig } from '#server/config.ts'
 import { configureLogger, logger } from '#server/logger.ts'
 import { createProviders, type ProviderRegistry } from '#server/providers/registry.ts'
 import { startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts'
+import { openaiEnv } from '#tests/support/suite-services.ts'
 
 const spans = new InMemorySpanExporter()
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] })
@@ -34,7 +35,7 @@ beforeAll(async () => {
 	trace.setGlobalTracerProvider(tracerProvider)
 	metrics.setGlobalMeterProvider(meterProvider)
 	stub = await startOpenAIStub()
-	const config = loadConfig({ NODE_ENV: 'test', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: stub.url }, [])
+	const config = loadConfig({ NODE_ENV: 'test', ...openaiEnv(stub) }, [])
 	// Instruments are made here, after the SDK is registered, as server.ts does.
 	providers = createProviders(config, { timeouts: { default: 1_000 }, offline: { chunkDelayMs: 1 } })
 })
