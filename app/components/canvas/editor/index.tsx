@@ -13,7 +13,7 @@ import type Konva from 'konva'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { flattenedBlob, maskBlob } from './export.ts'
 import { useEditorKeys, useHistory, useLoadedImage, useStageBox } from './hooks.ts'
-import { centredCrop, clamp, fontSizeOf, normalise, zoomBy } from './model.ts'
+import { centredCrop, clamp, fontSizeOf, normalise, stageLayout, zoomBy } from './model.ts'
 import type { Point, Shape, Tool, View } from './model.ts'
 import { CropPanel, InpaintPanel } from './panels.tsx'
 import { LayersPanel } from './layers-panel.tsx'
@@ -41,8 +41,6 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 	const [maskVisible, setMaskVisible] = useState(true)
 	const [color, setColor] = useState('#ffffff')
 	const [selected, setSelected] = useState<string | null>(null)
-	const [prompt, setPrompt] = useState('')
-	const [model, setModel] = useState(models[0]?.id ?? '')
 	const [view, setView] = useState<View>({ zoom: 1, x: 0, y: 0 })
 	const [focusText, setFocusText] = useState(false)
 	const frame = useRef<HTMLDivElement>(null)
@@ -51,10 +49,8 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 	const ring = useRef<Konva.Circle>(null)
 	const textField = useRef<HTMLTextAreaElement>(null)
 
-	const box = useStageBox(frame, width, height)
-	const fit = Math.min(box.width / width, box.height / height)
-	const scale = fit * view.zoom
-	const offset = { x: (box.width - width * scale) / 2 + view.x, y: (box.height - height * scale) / 2 + view.y }
+	const layout = stageLayout(useStageBox(frame, width, height), width, height, view)
+	const { box, scale, offset } = layout
 
 	const pointer = usePointerTools({
 		stage,
@@ -148,7 +144,7 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 		submit(form, { method: 'post', encType: 'multipart/form-data' })
 	}
 
-	const inpaint = async () => {
+	const inpaint = async (prompt: string, model: string) => {
 		const blob = await maskBlob(doc.strokes, width, height)
 		if (!blob) return
 		send({ intent: 'inpaint', prompt, model }, { name: 'mask', blob, filename: 'mask.png' })
@@ -207,12 +203,8 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 				>
 					<EditorStage
 						refs={{ stage, transformer, ring }}
-						box={box}
+						layout={layout}
 						image={img}
-						width={width}
-						height={height}
-						scale={scale}
-						offset={offset}
 						tool={tool}
 						size={size}
 						strokes={pointer.drawing ? [...doc.strokes, pointer.drawing] : doc.strokes}
@@ -242,15 +234,11 @@ export default function CanvasEditor({ image: source, output, models, busy, erro
 
 			<aside className="space-y-4">
 				<InpaintPanel
-					prompt={prompt}
-					setPrompt={setPrompt}
 					models={models}
-					model={model}
-					setModel={setModel}
 					error={maskError}
 					busy={busy}
 					ready={doc.strokes.length > 0}
-					onInpaint={() => void inpaint()}
+					onInpaint={(prompt, model) => void inpaint(prompt, model)}
 				/>
 				<LayersPanel
 					shapes={doc.shapes}

@@ -5,6 +5,7 @@
 import type { RefObject } from 'react'
 import { Save, Trash2 } from '#app/components/icons/index.tsx'
 import { fontSizeOf, layerName } from './model.ts'
+import { EditorPanel } from './panels.tsx'
 import type { Shape } from './model.ts'
 
 export function LayersPanel({
@@ -33,10 +34,7 @@ export function LayersPanel({
 	onSave: () => void
 }) {
 	return (
-		<section className="card space-y-3" aria-labelledby="canvas-layers">
-			<h2 id="canvas-layers" className="font-semibold">
-				Layers
-			</h2>
+		<EditorPanel id="canvas-layers" title="Layers">
 			{shapes.length === 0 ? (
 				<p className="text-xs text-fg-muted">
 					Add text or shapes with the tools; drag to move, pull the handles to resize or turn.
@@ -144,6 +142,6 @@ export function LayersPanel({
 			>
 				<Save size={16} aria-hidden /> Save as new image
 			</button>
-		</section>
+		</EditorPanel>
 	)
 }

@@ -55,6 +55,22 @@ export function clamp(value: number, min: number, max: number): number {
 
 export const zoomBy = (factor: number) => (v: View) => ({ ...v, zoom: clamp(v.zoom * factor, 0.25, 8) })
 
+/** Where the picture stands on the stage: the stage's box, the image's pixels, and the zoom and pan as a scale and an offset. */
+export type StageLayout = {
+	box: { width: number; height: number }
+	width: number
+	height: number
+	scale: number
+	offset: Point
+}
+
+/** The picture fitted into the box, then zoomed and panned by the view. */
+export function stageLayout(box: StageLayout['box'], width: number, height: number, view: View): StageLayout {
+	const scale = Math.min(box.width / width, box.height / height) * view.zoom
+	const offset = { x: (box.width - width * scale) / 2 + view.x, y: (box.height - height * scale) / 2 + view.y }
+	return { box, width, height, scale, offset }
+}
+
 /** A dragged rectangle with positive sides, inside the image, or null when it is too small to mean anything. */
 export function normalise(b: Box, width: number, height: number): Box | null {
 	const x = clamp(Math.min(b.x, b.x + b.width), 0, width)

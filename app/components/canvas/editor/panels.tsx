@@ -1,35 +1,52 @@
 /** The editor's side panels: Inpaint (prompt and model for the painted mask) and Crop (a shape or a dragged box). */
+import { useState } from 'react'
+import type { ReactNode } from 'react'
 import { Crop, WandSparkles } from '#app/components/icons/index.tsx'
 import { ASPECTS } from './model.ts'
 import type { Box } from './model.ts'
 
+/** One side panel: a card titled by its heading, with an icon before the title where it has one. */
+export function EditorPanel({
+	id,
+	title,
+	icon,
+	children,
+}: {
+	id: string
+	title: string
+	icon?: ReactNode
+	children: ReactNode
+}) {
+	return (
+		<section className="card space-y-3" aria-labelledby={id}>
+			<h2 id={id} className={icon ? 'flex items-center gap-2 font-semibold' : 'font-semibold'}>
+				{icon}
+				{icon ? ' ' : null}
+				{title}
+			</h2>
+			{children}
+		</section>
+	)
+}
+
 export function InpaintPanel({
-	prompt,
-	setPrompt,
 	models,
-	model,
-	setModel,
 	error,
 	busy,
 	ready,
 	onInpaint,
 }: {
-	prompt: string
-	setPrompt: (prompt: string) => void
 	models: Array<{ id: string; name: string }>
-	model: string
-	setModel: (model: string) => void
 	error: string | null
 	busy: boolean
 	/** There is a mask to send. */
 	ready: boolean
-	onInpaint: () => void
+	onInpaint: (prompt: string, model: string) => void
 }) {
+	const [prompt, setPrompt] = useState('')
+	const [model, setModel] = useState(models[0]?.id ?? '')
 	return (
-		<section className="card space-y-3" aria-labelledby="canvas-inpaint">
-			<h2 id="canvas-inpaint" className="flex items-center gap-2 font-semibold">
-				<WandSparkles size={16} aria-hidden /> Inpaint
-			</h2>
+		<EditorPanel id="canvas-inpaint" title="Inpaint" icon={<WandSparkles size={16} aria-hidden />}>
 			<p className="text-sm text-fg-muted">Paint over what should change, then describe what goes there.</p>
 			<label className="block space-y-1 text-sm">
 				<span className="font-medium">Prompt</span>
@@ -63,11 +80,11 @@ export function InpaintPanel({
 				type="button"
 				className="btn min-h-10 w-full"
 				disabled={busy || !ready || prompt.trim() === '' || models.length === 0}
-				onClick={onInpaint}
+				onClick={() => onInpaint(prompt, model)}
 			>
 				{busy ? 'Sending…' : 'Inpaint'}
 			</button>
-		</section>
+		</EditorPanel>
 	)
 }
 
@@ -85,10 +102,7 @@ export function CropPanel({
 	onClear: () => void
 }) {
 	return (
-		<section className="card space-y-3" aria-labelledby="canvas-crop">
-			<h2 id="canvas-crop" className="flex items-center gap-2 font-semibold">
-				<Crop size={16} aria-hidden /> Crop
-			</h2>
+		<EditorPanel id="canvas-crop" title="Crop" icon={<Crop size={16} aria-hidden />}>
 			<div className="flex flex-wrap gap-1.5" role="group" aria-label="Crop to a shape">
 				{ASPECTS.map(([label, ratio]) => (
 					<button
@@ -120,6 +134,6 @@ export function CropPanel({
 					Clear
 				</button>
 			</div>
-		</section>
+		</EditorPanel>
 	)
 }

@@ -6,7 +6,7 @@ import type Konva from 'konva'
 import type { RefObject } from 'react'
 import { Circle, Ellipse, Image as KonvaImage, Layer, Line, Rect, Stage, Text, Transformer } from 'react-konva'
 import { TEXT_ANCHORS, fontSizeOf } from './model.ts'
-import type { Box, Point, Shape, Stroke, Tool } from './model.ts'
+import type { Box, Point, Shape, StageLayout, Stroke, Tool } from './model.ts'
 
 export type StageProps = {
 	refs: {
@@ -14,12 +14,8 @@ export type StageProps = {
 		transformer: RefObject<Konva.Transformer>
 		ring: RefObject<Konva.Circle>
 	}
-	box: { width: number; height: number }
+	layout: StageLayout
 	image: HTMLImageElement | null
-	width: number
-	height: number
-	scale: number
-	offset: Point
 	tool: Tool
 	size: number
 	strokes: Stroke[]
@@ -42,7 +38,8 @@ export type StageProps = {
 }
 
 export function EditorStage(props: StageProps) {
-	const { refs, box, image, width, height, scale, offset, tool, pointer } = props
+	const { refs, image, tool, pointer } = props
+	const { box, width, height, scale, offset } = props.layout
 	return (
 		<Stage
 			ref={refs.stage}
@@ -125,7 +122,8 @@ export function EditorStage(props: StageProps) {
 }
 
 /** One text or shape layer: dragged and transformed with the select tool, its changes kept in image pixels. */
-function ShapeNode({ shape: s, tool, width, onSelect, onChange, onEditText }: StageProps & { shape: Shape }) {
+function ShapeNode({ shape: s, tool, layout, onSelect, onChange, onEditText }: StageProps & { shape: Shape }) {
+	const { width } = layout
 	const common = {
 		id: s.id,
 		x: s.x,
