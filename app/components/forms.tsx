@@ -5,8 +5,10 @@
  * field errors the action returned and the prefix of the fields' ids; `ErrorSummary` lists those errors, each
  * linking to its field, and takes focus after a failed submit (with and without JavaScript).
  */
+import { Form } from '@remix-run/react'
 import { createContext, useContext, useEffect, useRef } from 'react'
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react'
+import { Search } from '#app/components/icons/index.tsx'
 import { HONEYPOT_FIELD } from '#app/schemas/auth-fields.ts'
 
 export type FieldErrors = Record<string, readonly string[] | undefined>
@@ -372,5 +374,37 @@ export function Honeypot() {
 				defaultValue=""
 			/>
 		</div>
+	)
+}
+
+/** A search box: a GET form with a `q` field and a Search button, so it works without JavaScript. */
+export function SearchForm({
+	id,
+	label,
+	placeholder,
+	q = '',
+	action,
+	className,
+}: {
+	id: string
+	/** The field's name for a screen reader (the label itself is not shown). */
+	label: string
+	placeholder: string
+	q?: string
+	/** Where the search goes; the current page when left out. */
+	action?: string
+	className: string
+}) {
+	return (
+		<Form method="get" action={action} role="search" className={className}>
+			<label htmlFor={id} className="sr-only">
+				{label}
+			</label>
+			<input id={id} type="search" name="q" defaultValue={q} placeholder={placeholder} className="field flex-1" />
+			<button type="submit" className="btn-secondary">
+				<Search aria-hidden="true" size={16} />
+				Search
+			</button>
+		</Form>
 	)
 }

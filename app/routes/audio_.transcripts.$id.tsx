@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix-run/react'
-import { Download, Search } from '#app/components/icons/index.tsx'
+import { Download } from '#app/components/icons/index.tsx'
+import { SearchForm } from '#app/components/forms.tsx'
 import { useEffect, useRef } from 'react'
 import type { MouseEvent } from 'react'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
@@ -101,23 +102,13 @@ export default function TranscriptPage() {
 				</div>
 			) : null}
 			{t.status === 'succeeded' ? (
-				<Form method="get" className="mt-6 flex gap-2" role="search">
-					<label htmlFor="transcript-search" className="sr-only">
-						Search the transcript
-					</label>
-					<input
-						id="transcript-search"
-						type="search"
-						name="q"
-						defaultValue={q}
-						placeholder="Search the transcript"
-						className="field flex-1"
-					/>
-					<button type="submit" className="btn-secondary">
-						<Search aria-hidden="true" size={16} />
-						Search
-					</button>
-				</Form>
+				<SearchForm
+					id="transcript-search"
+					label="Search the transcript"
+					placeholder="Search the transcript"
+					q={q}
+					className="mt-6 flex gap-2"
+				/>
 			) : null}
 			{matches ? (
 				<p className="mt-3 text-sm text-fg-muted" data-search-count={matches.length}>
