@@ -7,7 +7,13 @@
  */
 import { Form } from '@remix-run/react'
 import { createContext, useContext, useEffect, useRef } from 'react'
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react'
+import type {
+	ButtonHTMLAttributes,
+	InputHTMLAttributes,
+	ReactNode,
+	SelectHTMLAttributes,
+	TextareaHTMLAttributes,
+} from 'react'
 import { Search } from '#app/components/icons/index.tsx'
 import { HONEYPOT_FIELD } from '#app/schemas/auth-fields.ts'
 
@@ -405,6 +411,42 @@ export function SearchForm({
 				<Search aria-hidden="true" size={16} />
 				Search
 			</button>
+		</Form>
+	)
+}
+
+/** Values a form sends back as they are (which record, where to return). */
+export function HiddenFields({ fields }: { fields: Record<string, string> }) {
+	return Object.entries(fields).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />)
+}
+
+/** A submit button that names the change it asks for (`intent`), as every form with several changes does. */
+export function IntentButton({ intent, ...button }: { intent: string } & ButtonHTMLAttributes<HTMLButtonElement>) {
+	return <button type="submit" name="intent" value={intent} {...button} />
+}
+
+/** A form of one button: posts its `intent` with the hidden `fields`, so it works without JavaScript. */
+export function IntentForm({
+	intent,
+	fields,
+	className,
+	buttonClassName,
+	disabled,
+	children,
+}: {
+	intent: string
+	fields: Record<string, string>
+	className?: string
+	buttonClassName: string
+	disabled?: boolean
+	children: ReactNode
+}) {
+	return (
+		<Form method="post" className={className}>
+			<HiddenFields fields={fields} />
+			<IntentButton intent={intent} className={buttonClassName} disabled={disabled}>
+				{children}
+			</IntentButton>
 		</Form>
 	)
 }

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
-import { CheckboxField, FieldScope, FormErrors } from '#app/components/forms.tsx'
+import { CheckboxField, FieldScope, FormErrors, IntentForm } from '#app/components/forms.tsx'
 import { SessionsActionSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
@@ -86,12 +86,9 @@ export default function SessionSettings() {
 								{utc(session.lastSeenAt)}
 							</p>
 						</div>
-						<Form method="post">
-							<input type="hidden" name="sessionId" value={session.id} />
-							<button type="submit" name="intent" value="revoke" className="btn-secondary">
-								Sign out
-							</button>
-						</Form>
+						<IntentForm intent="revoke" fields={{ sessionId: session.id }} buttonClassName="btn-secondary">
+							Sign out
+						</IntentForm>
 					</li>
 				))}
 			</ul>

@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { Eye, Trash2 } from '#app/components/icons/index.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { CopyLink } from '#app/components/share/copy-link.tsx'
+import { IntentForm } from '#app/components/forms.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
@@ -94,13 +95,10 @@ export default function ShareSettings() {
 								</p>
 							</div>
 							{link.status === 'live' ? (
-								<Form method="post">
-									<input type="hidden" name="shareId" value={link.id} />
-									<button type="submit" name="intent" value="revoke" className="btn-danger px-3 py-1.5">
-										<Trash2 aria-hidden="true" size={16} />
-										Revoke
-									</button>
-								</Form>
+								<IntentForm intent="revoke" fields={{ shareId: link.id }} buttonClassName="btn-danger px-3 py-1.5">
+									<Trash2 aria-hidden="true" size={16} />
+									Revoke
+								</IntentForm>
 							) : (
 								<span className="rounded-full bg-raised px-2 py-0.5 text-xs text-fg-muted">
 									{link.status === 'revoked' ? 'Revoked' : 'Expired'}

@@ -169,24 +169,23 @@ export default function ProjectEditor({
 				<span className="w-20 text-sm tabular-nums text-fg-muted" aria-label="Playhead">
 					{time.toFixed(2)} s
 				</span>
-				<button
-					type="button"
-					className="btn-secondary px-2 py-1 text-xs"
-					onClick={undo}
-					disabled={past.length === 0}
-					aria-keyshortcuts="Control+Z"
-				>
-					Undo
-				</button>
-				<button
-					type="button"
-					className="btn-secondary px-2 py-1 text-xs"
-					onClick={redo}
-					disabled={future.length === 0}
-					aria-keyshortcuts="Control+Shift+Z"
-				>
-					Redo
-				</button>
+				{(
+					[
+						['Undo', undo, past.length === 0, 'Control+Z'],
+						['Redo', redo, future.length === 0, 'Control+Shift+Z'],
+					] as const
+				).map(([label, onClick, disabled, keys]) => (
+					<button
+						key={label}
+						type="button"
+						className="btn-secondary px-2 py-1 text-xs"
+						onClick={onClick}
+						disabled={disabled}
+						aria-keyshortcuts={keys}
+					>
+						{label}
+					</button>
+				))}
 				<label className="flex items-center gap-1 text-xs text-fg-muted">
 					Zoom
 					<input type="range" min={5} max={400} value={zoom} onChange={e => setZoom(Number(e.target.value))} />

@@ -2,7 +2,8 @@
  * A project's mixdowns, newest first: status, a player and download per rendered file, and for one that failed
  * its reason and a "Try again" form (works without JavaScript: the page's action queues it and redirects back).
  */
-import { Form, Link } from '@remix-run/react'
+import { Link } from '@remix-run/react'
+import { IntentForm } from '#app/components/forms.tsx'
 import { WaveformPreview } from '#app/components/audio/waveform-preview.tsx'
 import { StatusBadge } from '#app/components/generation-output.tsx'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
@@ -52,13 +53,13 @@ export function ProjectMixdowns({ mixdowns, pending }: { mixdowns: Mixdown[]; pe
 									className="flex flex-wrap items-center gap-3 rounded-lg border border-danger-line bg-danger-soft p-2 text-sm"
 								>
 									<p className="mr-auto text-danger">{m.error ?? 'This mixdown was canceled.'}</p>
-									<Form method="post">
-										<input type="hidden" name="redirectTo" value="1" />
-										<input type="hidden" name="generationId" value={m.id} />
-										<button type="submit" name="intent" value="retry-mixdown" className="btn-secondary px-3 py-1">
-											Try again
-										</button>
-									</Form>
+									<IntentForm
+										intent="retry-mixdown"
+										fields={{ redirectTo: '1', generationId: m.id }}
+										buttonClassName="btn-secondary px-3 py-1"
+									>
+										Try again
+									</IntentForm>
 								</div>
 							) : null}
 							{m.outputs.map(o => (

@@ -6,6 +6,7 @@ import { Form, Link } from '@remix-run/react'
 import type { SerializeFrom } from '@remix-run/node'
 import { formatDuration, WaveformPreview } from '#app/components/audio/waveform-preview.tsx'
 import { SoundCreditLine } from '#app/components/audio/sound-credit.tsx'
+import { HiddenFields, IntentButton, IntentForm } from '#app/components/forms.tsx'
 import { clipLength, soundKey } from '#server/domain/audio/project-schema.ts'
 import type { Clip, Track } from '#server/domain/audio/project-schema.ts'
 import type { LibrarySound, SoundView } from '#server/domain/audio/projects.ts'
@@ -41,54 +42,41 @@ export function TrackCard({
 				</h3>
 				<div className="flex flex-wrap gap-1">
 					{(['up', 'down'] as const).map(direction => (
-						<Form method="post" key={direction}>
-							<input type="hidden" name="redirectTo" value="1" />
-							<input type="hidden" name="trackId" value={track.id} />
-							<input type="hidden" name="direction" value={direction} />
-							<button
-								type="submit"
-								name="intent"
-								value="move-track"
-								className="btn-secondary px-2 py-1 text-xs"
-								disabled={direction === 'up' ? index === 0 : index === count - 1}
-							>
-								Move {track.name} {direction}
-							</button>
-						</Form>
+						<IntentForm
+							key={direction}
+							intent="move-track"
+							fields={{ redirectTo: '1', trackId: track.id, direction }}
+							buttonClassName="btn-secondary px-2 py-1 text-xs"
+							disabled={direction === 'up' ? index === 0 : index === count - 1}
+						>
+							Move {track.name} {direction}
+						</IntentForm>
 					))}
-					<Form method="post">
-						<input type="hidden" name="redirectTo" value="1" />
-						<input type="hidden" name="trackId" value={track.id} />
-						<button type="submit" name="intent" value="delete-track" className="btn-secondary px-2 py-1 text-xs">
-							Delete {track.name}
-						</button>
-					</Form>
+					<IntentForm
+						intent="delete-track"
+						fields={{ redirectTo: '1', trackId: track.id }}
+						buttonClassName="btn-secondary px-2 py-1 text-xs"
+					>
+						Delete {track.name}
+					</IntentForm>
 				</div>
 			</div>
 			<Form method="post" className="flex flex-wrap items-end gap-3 text-sm">
-				<input type="hidden" name="redirectTo" value="1" />
-				<input type="hidden" name="trackId" value={track.id} />
-				<label className="space-y-1">
-					<span className="block text-fg-muted">Track gain</span>
-					<input
-						name="gain"
-						type="number"
-						step="any"
-						min="0"
-						max="4"
-						defaultValue={track.gain}
-						className="field w-24"
-					/>
-				</label>
-				<label className="flex items-center gap-1">
-					<input type="checkbox" name="mute" defaultChecked={track.mute} /> Mute
-				</label>
-				<label className="flex items-center gap-1">
-					<input type="checkbox" name="solo" defaultChecked={track.solo} /> Solo
-				</label>
-				<button type="submit" name="intent" value="track" className="btn-secondary px-3 py-1">
+				<HiddenFields fields={{ redirectTo: '1', trackId: track.id }} />
+				<NumberBox name="gain" label="Track gain" value={track.gain} max="4" />
+				{(
+					[
+						['mute', 'Mute', track.mute],
+						['solo', 'Solo', track.solo],
+					] as const
+				).map(([name, label, checked]) => (
+					<label key={name} className="flex items-center gap-1">
+						<input type="checkbox" name={name} defaultChecked={checked} /> {label}
+					</label>
+				))}
+				<IntentButton intent="track" className="btn-secondary px-3 py-1">
 					Save track
-				</button>
+				</IntentButton>
 			</Form>
 			<ul className="space-y-2">
 				{track.clips.map(clip => (
@@ -104,8 +92,7 @@ export function TrackCard({
 			</ul>
 			{library.length > 0 ? (
 				<Form method="post" className="flex flex-wrap items-end gap-3 text-sm">
-					<input type="hidden" name="redirectTo" value="1" />
-					<input type="hidden" name="trackId" value={track.id} />
+					<HiddenFields fields={{ redirectTo: '1', trackId: track.id }} />
 					<label className="min-w-0 flex-1 basis-full space-y-1 sm:basis-auto">
 						<span className="block text-fg-muted">Sound from your library</span>
 						<select name="source" className="field w-full" required>
@@ -122,9 +109,9 @@ export function TrackCard({
 						<span className="block text-fg-muted">Start (s)</span>
 						<input name="start" type="number" step="any" min="0" defaultValue="0" className="field w-24" />
 					</label>
-					<button type="submit" name="intent" value="add-clip" className="btn-secondary px-3 py-1">
+					<IntentButton intent="add-clip" className="btn-secondary px-3 py-1">
 						Add clip to {track.name}
-					</button>
+					</IntentButton>
 				</Form>
 			) : (
 				<p className="text-sm text-fg-muted">
@@ -149,13 +136,7 @@ function ClipRow({
 	last: boolean
 }) {
 	const name = sound?.prompt.slice(0, 60) ?? 'Missing sound'
-	const hidden = (
-		<>
-			<input type="hidden" name="redirectTo" value="1" />
-			<input type="hidden" name="trackId" value={trackId} />
-			<input type="hidden" name="clipId" value={clip.id} />
-		</>
-	)
+	const fields = { redirectTo: '1', trackId, clipId: clip.id }
 	return (
 		<li
 			className="space-y-2 rounded-lg border border-line bg-raised/40 p-2"
@@ -180,7 +161,7 @@ function ClipRow({
 				/>
 			) : null}
 			<Form method="post" className="flex flex-wrap items-end gap-2 text-sm">
-				{hidden}
+				<HiddenFields fields={fields} />
 				{(
 					[
 						['start', 'Start (s)', clip.start],
@@ -189,14 +170,11 @@ function ClipRow({
 						['gain', 'Gain', clip.gain],
 					] as const
 				).map(([field, label, value]) => (
-					<label key={field} className="space-y-1">
-						<span className="block text-fg-muted">{label}</span>
-						<input name={field} type="number" step="any" min="0" defaultValue={value} className="field w-24" />
-					</label>
+					<NumberBox key={field} name={field} label={label} value={value} />
 				))}
-				<button type="submit" name="intent" value="clip" className="btn-secondary px-3 py-1">
+				<IntentButton intent="clip" className="btn-secondary px-3 py-1">
 					Save clip
-				</button>
+				</IntentButton>
 			</Form>
 			<div className="flex flex-wrap gap-1">
 				{(
@@ -206,22 +184,30 @@ function ClipRow({
 					] as const
 				).map(([direction, label, shown]) =>
 					shown ? (
-						<Form key={direction} method="post">
-							{hidden}
-							<input type="hidden" name="direction" value={direction} />
-							<button type="submit" name="intent" value="move-clip" className="btn-secondary px-2 py-1 text-xs">
-								{label}
-							</button>
-						</Form>
+						<IntentForm
+							key={direction}
+							intent="move-clip"
+							fields={{ ...fields, direction }}
+							buttonClassName="btn-secondary px-2 py-1 text-xs"
+						>
+							{label}
+						</IntentForm>
 					) : null,
 				)}
-				<Form method="post">
-					{hidden}
-					<button type="submit" name="intent" value="delete-clip" className="btn-secondary px-2 py-1 text-xs">
-						Delete clip
-					</button>
-				</Form>
+				<IntentForm intent="delete-clip" fields={fields} buttonClassName="btn-secondary px-2 py-1 text-xs">
+					Delete clip
+				</IntentForm>
 			</div>
 		</li>
+	)
+}
+
+/** A number box of the track and clip forms, with its label above it. */
+function NumberBox({ name, label, value, max }: { name: string; label: string; value: number; max?: string }) {
+	return (
+		<label className="space-y-1">
+			<span className="block text-fg-muted">{label}</span>
+			<input name={name} type="number" step="any" min="0" max={max} defaultValue={value} className="field w-24" />
+		</label>
 	)
 }

@@ -6,6 +6,7 @@
  */
 import { useFetchers, useLocation, useNavigate, useSubmit } from '@remix-run/react'
 import type { MouseEvent } from 'react'
+import { IntentButton } from '#app/components/forms.tsx'
 import { shortTime, StatusBadge } from '#app/components/generation-output.tsx'
 import {
 	AudioLines,
@@ -135,10 +136,10 @@ export function LibraryGrid({ items }: { items: LibraryTile[] }) {
 					<Download aria-hidden="true" size={16} />
 					Download zip
 				</button>
-				<button type="submit" name="intent" value="delete" className="btn-danger px-3 py-1.5">
+				<IntentButton intent="delete" className="btn-danger px-3 py-1.5">
 					<Trash2 aria-hidden="true" size={16} />
 					Delete
-				</button>
+				</IntentButton>
 			</div>
 			<ul className="grid grid-cols-2 gap-3 sm:grid-cols-[repeat(auto-fill,minmax(13rem,1fr))] sm:gap-4">
 				{items.map(item => {
