@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url'
 import { loadConfig } from '#server/config.ts'
 import { createPgliteDb, pgliteDataDir } from '#server/db/index.ts'
 import { createLocalStorage } from '#server/storage/index.ts'
+import { outputOf } from '#tests/support/generations.ts'
 import { png } from '#tests/support/samples.ts'
 import { BENCH_ENV, benchUserId, cpuMs, onSeededServer, printBudgets, printFigures, stats } from './support.ts'
 import type { Before, Budget, Figures } from './support.ts'
@@ -62,18 +63,11 @@ export async function seedItems(dataDir: string): Promise<string[]> {
 				data: png(256, 256, [i * 2, 255 - i * 2, 128]),
 				filename: `bench-${i}.png`,
 			})
-			const output = {
-				bucket: stored.bucket,
-				key: stored.key,
-				contentType: stored.contentType,
-				kind: 'image',
-				size: stored.size,
-			}
 			const { rows } = await db.privileged(tx =>
 				tx.query<{ id: string }>(
 					`insert into generations (user_id, kind, status, provider, model, prompt, outputs)
 					 values ($1, 'image', 'succeeded', 'offline', 'offline:image', $2, $3) returning id`,
-					[userId, `Bench picture ${i}`, JSON.stringify([output])],
+					[userId, `Bench picture ${i}`, JSON.stringify([outputOf(stored)])],
 				),
 			)
 			ids.push(rows[0]?.id ?? '')

@@ -1,7 +1,8 @@
-/** Generations in domain tests: waiting for one to finish, reading a stored output, unwrapping a create. */
-import type { Generation } from '#server/domain/generations/index.ts'
+/** Generations in domain tests: waiting for one to finish, reading a stored output, unwrapping a create, an output entry for a stored file. */
+import type { Generation, GenerationOutput } from '#server/domain/generations/index.ts'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import type { Services } from '#server/services.ts'
+import type { StoredObject } from '#server/storage/index.ts'
 
 /** The generation once it is no longer pending (waiting on its own status events), or an error after `timeoutMs`. */
 export async function settle(services: Services, userId: string, id: string, timeoutMs = 30_000): Promise<Generation> {
@@ -77,3 +78,12 @@ export async function finishedImage(
 	if (g.status !== 'succeeded') throw new Error(`the image ${g.status}: ${g.error ?? ''}`)
 	return g
 }
+
+/** A file put into storage as a generation's output entry (the fields the worker writes into `generations.outputs`). */
+export const outputOf = (stored: StoredObject): GenerationOutput => ({
+	bucket: stored.bucket,
+	key: stored.key,
+	contentType: stored.contentType,
+	kind: stored.kind,
+	size: stored.size,
+})

@@ -12,6 +12,7 @@ import type { Generation } from '#server/domain/generations/index.ts'
 import { decodePcm, MIX_SAMPLE_RATE, withInputFile } from '#server/media/audio.ts'
 import type { Services } from '#server/services.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
+import { outputOf } from '#tests/support/generations.ts'
 import { stereoWav } from '#tests/support/samples.ts'
 import { useTestServices } from '#tests/support/suite-services.ts'
 
@@ -30,14 +31,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		const { storeWaveform } = await import('#server/domain/audio/waveforms.ts')
 		const saved = await t.services.storage.put({ bucket: 'media', userId, data: wav, contentType: 'audio/wav' })
 		const facts = await storeWaveform(t.services.storage, userId, wav)
-		const output = {
-			bucket: saved.bucket,
-			key: saved.key,
-			contentType: saved.contentType,
-			kind: saved.kind,
-			size: saved.size,
-			...facts,
-		}
+		const output = { ...outputOf(saved), ...facts }
 		const { rows } = await t.services.db.privileged(tx =>
 			tx.query<{ id: string }>(
 				`insert into public.generations (user_id, kind, status, provider, model, prompt, outputs, completed_at)
@@ -46,6 +40,21 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 			),
 		)
 		return rows[0]!.id
+	}
+
+	/** A new project of the user's whose first track plays `sound` from `start` seconds. */
+	async function projectWithClip(user: { id: string }, name: string, sound: string, start: number) {
+		const { project } = ok(await t.services.audioProjects.create(user, { name }))
+		const trackId = project.document.tracks[0]!.id
+		ok(
+			await t.services.audioProjects.edit(user, project.id, {
+				intent: 'add-clip',
+				trackId,
+				source: `${sound}:0`,
+				start,
+			}),
+		)
+		return project
 	}
 
 	function ok<T>(result: T): Exclude<T, { refused: true }> {
@@ -142,31 +151,15 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 			start: 0,
 		})
 		expect(add).toMatchObject({ refused: true, status: 403 })
-		const doc: ProjectDocument = {
-			version: 1,
-			tracks: [
-				{ ...track, clips: [{ id: 'c1', generationId: theirs, output: 0, start: 0, trimIn: 0, trimOut: 1, gain: 1 }] },
-			],
+		// A saved document whose one clip plays `trimOut` seconds of a sound.
+		const saveOneClip = (generationId: string, trimOut: number) => {
+			const clip = { id: 'c1', generationId, output: 0, start: 0, trimIn: 0, trimOut, gain: 1 }
+			const document: ProjectDocument = { version: 1, tracks: [{ ...track, clips: [clip] }] }
+			return t.services.audioProjects.edit(owner, project.id, { intent: 'save', revision: 1, document })
 		}
-		expect(
-			await t.services.audioProjects.edit(owner, project.id, { intent: 'save', revision: 1, document: doc }),
-		).toMatchObject({
-			refused: true,
-			status: 403,
-		})
+		expect(await saveOneClip(theirs, 1)).toMatchObject({ refused: true, status: 403 })
 		// A trim past the end of the sound.
-		const long: ProjectDocument = {
-			version: 1,
-			tracks: [
-				{ ...track, clips: [{ id: 'c1', generationId: mine, output: 0, start: 0, trimIn: 0, trimOut: 5, gain: 1 }] },
-			],
-		}
-		expect(
-			await t.services.audioProjects.edit(owner, project.id, { intent: 'save', revision: 1, document: long }),
-		).toMatchObject({
-			refused: true,
-			status: 400,
-		})
+		expect(await saveOneClip(mine, 5)).toMatchObject({ refused: true, status: 400 })
 		// Mixing down an empty project says what to do.
 		expect(await t.services.audioProjects.mixdown(owner, project.id)).toMatchObject({ refused: true, status: 422 })
 		// Nothing changed.
@@ -179,15 +172,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		const owner = await createUser(t.services.db)
 		const other = await createUser(t.services.db)
 		const sound = await librarySound(owner.id, stereoWav(RATE, RATE, signalA, signalA))
-		const { project } = ok(await t.services.audioProjects.create(owner, { name: 'Exported' }))
-		ok(
-			await t.services.audioProjects.edit(owner, project.id, {
-				intent: 'add-clip',
-				trackId: project.document.tracks[0]!.id,
-				source: `${sound}:0`,
-				start: 1,
-			}),
-		)
+		const project = await projectWithClip(owner, 'Exported', sound, 1)
 		const file = ok(await t.services.audioProjects.exportFile(owner, project.id))
 		expect(file).toMatchObject({ format: 'generation-studio.audio-project', name: 'Exported' })
 		expect(file.document.tracks[0]!.clips[0]!.generationId).toBe(sound)
@@ -333,15 +318,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 	test('mixdowns are rate limited', async () => {
 		const user = await createUser(t.services.db)
 		const sound = await librarySound(user.id, stereoWav(RATE / 10, RATE, signalA, signalA))
-		const { project } = ok(await t.services.audioProjects.create(user, { name: 'Limited' }))
-		ok(
-			await t.services.audioProjects.edit(user, project.id, {
-				intent: 'add-clip',
-				trackId: project.document.tracks[0]!.id,
-				source: `${sound}:0`,
-				start: 0,
-			}),
-		)
+		const project = await projectWithClip(user, 'Limited', sound, 0)
 		const results = []
 		for (let i = 0; i < 4; i++) results.push(await t.services.audioProjects.mixdown(user, project.id))
 		expect(results.slice(0, 3).every(r => 'generation' in r)).toBe(true)

@@ -3,18 +3,15 @@
  * (with DATABASE_URL) Postgres, the job engine running, the offline provider and the real openai SDK talking
  * to the stub server.
  */
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { beforeAll, describe, expect, test, vi } from 'vitest'
 import * as v from 'valibot'
 import { ChatExportSchema } from '#server/domain/chat/schema.ts'
 import { createChat } from '#server/domain/chat/index.ts'
 import type { Chat, ReplyEvent, Thread } from '#server/domain/chat/index.ts'
 import type { Refusal } from '#server/domain/refusal.ts'
-import type { Services } from '#server/services.ts'
 import { STUB_PNG, startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
-import type { OpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createUser, databaseClockPast, testDrivers } from '#tests/support/database.ts'
-import { startTestServices } from '#tests/support/services.ts'
-import type { TestServices } from '#tests/support/services.ts'
+import { openaiEnv, useTestServices } from '#tests/support/suite-services.ts'
 import { firstOf, waitFor } from '#tests/support/wait.ts'
 
 const STUB_MODEL = 'openai:gpt-4o-mini'
@@ -40,13 +37,14 @@ function textOf(events: ReplyEvent[]): string {
 }
 
 describe.each(testDrivers())('chat domain on %s', driver => {
-	let stub: OpenAIStub
-	let t: TestServices
-	let services: Services
+	const t = useTestServices(driver, {
+		stubs: { openai: () => startOpenAIStub({ chunkDelayMs: 5 }) },
+		env: stubs => openaiEnv(stubs.openai),
+	})
 	let chat: Chat
 
 	async function rows(sql: string, params: unknown[] = []) {
-		return (await services.db.privileged(tx => tx.query<Record<string, unknown>>(sql, params))).rows
+		return (await t.services.db.privileged(tx => tx.query<Record<string, unknown>>(sql, params))).rows
 	}
 
 	/** Titled, so no title job runs in the background and takes the stub's scripted answers. */
@@ -60,19 +58,12 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		return ok(await chat.thread({ id: userId }, id, options))
 	}
 
-	beforeAll(async () => {
-		stub = await startOpenAIStub({ chunkDelayMs: 5 })
-		t = await startTestServices(driver, { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: stub.url })
-		services = t.services
-		chat = services.chat
-	})
-	afterAll(async () => {
-		await t?.dispose()
-		await stub?.close()
+	beforeAll(() => {
+		chat = t.services.chat
 	})
 
 	test('a message and its reply: stored as a branch, priced in api_usage, the leaf remembered', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id, STUB_MODEL, 'Answer briefly.')
 		const sent = ok(await chat.send(user, conversation.id, { content: 'Hello there' }, { wait: true }))
 		const view = await thread(user.id, conversation.id)
@@ -85,7 +76,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		expect(view.messages[1]?.html).toBe('<p>Hello from the stub.</p>\n')
 		expect(view.messages[1]).toMatchObject({ inputTokens: 12, outputTokens: 5, siblings: { index: 1, count: 1 } })
 		// The request carried the system prompt and the branch.
-		const body = stub.requests.at(-1)?.json as { messages: Array<{ role: string; content: string }> }
+		const body = t.stubs.openai.requests.at(-1)?.json as { messages: Array<{ role: string; content: string }> }
 		expect(body.messages).toEqual([
 			{ role: 'system', content: 'Answer briefly.' },
 			{ role: 'user', content: 'Hello there' },
@@ -108,7 +99,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('editing a message makes a sibling branch; the "‹ 1 / 2" link target switches back and is remembered', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id)
 		const first = ok(await chat.send(user, conversation.id, { content: 'First version' }, { wait: true }))
 		const second = ok(await chat.send(user, conversation.id, { content: 'Follow-up' }, { wait: true }))
@@ -133,10 +124,10 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('regenerating makes a sibling reply; a failed reply is replaced instead', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id, STUB_MODEL)
 		const sent = ok(await chat.send(user, conversation.id, { content: 'Tell me' }, { wait: true }))
-		stub.enqueue('chat', { chunks: ['Another', ' answer'] })
+		t.stubs.openai.enqueue('chat', { chunks: ['Another', ' answer'] })
 		const again = ok(await chat.regenerate(user, conversation.id, sent.replyId, { wait: true }))
 		let view = await thread(user.id, conversation.id)
 		expect(view.messages[1]).toMatchObject({
@@ -145,7 +136,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 			siblings: { index: 2, count: 2, previousId: sent.replyId },
 		})
 
-		stub.enqueue('chat', { status: 500 })
+		t.stubs.openai.enqueue('chat', { status: 500 })
 		const failed = ok(await chat.regenerate(user, conversation.id, again.replyId, { wait: true }))
 		view = await thread(user.id, conversation.id)
 		expect(view.messages[1]).toMatchObject({ id: failed.replyId, status: 'error', siblings: { index: 3, count: 3 } })
@@ -160,9 +151,9 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('a 429 leaves a readable error on the reply (nothing billed); an error mid-stream keeps the text so far', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id, STUB_MODEL)
-		stub.enqueue('chat', { status: 429, headers: { 'retry-after': '7' } })
+		t.stubs.openai.enqueue('chat', { status: 429, headers: { 'retry-after': '7' } })
 		const limited = ok(await chat.send(user, conversation.id, { content: 'Busy?' }, { wait: true }))
 		let view = await thread(user.id, conversation.id)
 		expect(view.messages[1]).toMatchObject({ id: limited.replyId, status: 'error', content: '' })
@@ -171,7 +162,11 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		)
 		expect(await rows('select 1 from api_usage where user_id = $1', [user.id])).toEqual([])
 
-		stub.enqueue('chat', { chunks: ['Part one', ', part two', ', never'], failAfterChunks: 2, failWith: 'error-event' })
+		t.stubs.openai.enqueue('chat', {
+			chunks: ['Part one', ', part two', ', never'],
+			failAfterChunks: 2,
+			failWith: 'error-event',
+		})
 		const broken = ok(await chat.regenerate(user, conversation.id, limited.replyId, { wait: true }))
 		view = await thread(user.id, conversation.id)
 		expect(view.messages[1]).toMatchObject({ id: broken.replyId, status: 'error', content: 'Part one, part two' })
@@ -182,10 +177,10 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('streaming: followers get the text so far and every delta; stop keeps what was written', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id, STUB_MODEL)
 		const chunks = Array.from({ length: 30 }, (_, i) => `w${i} `)
-		stub.enqueue('chat', { chunks, chunkDelayMs: 20 })
+		t.stubs.openai.enqueue('chat', { chunks, chunkDelayMs: 20 })
 		const sent = ok(await chat.send(user, conversation.id, { content: 'Stream please' }, { wait: false }))
 		const first = ok(await chat.follow(user, conversation.id, sent.replyId, new AbortController().signal))
 		const second = ok(await chat.follow(user, conversation.id, undefined, new AbortController().signal))
@@ -195,7 +190,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		expect(a.filter(e => e.type === 'delta').length).toBeGreaterThan(5)
 		expect(a.at(-1)).toEqual({ type: 'done', messageId: sent.replyId, status: 'complete', error: null })
 
-		stub.enqueue('chat', { chunks, chunkDelayMs: 30 })
+		t.stubs.openai.enqueue('chat', { chunks, chunkDelayMs: 30 })
 		const next = ok(await chat.send(user, conversation.id, { content: 'And stop' }, { wait: false }))
 		const events = ok(await chat.follow(user, conversation.id, next.replyId, new AbortController().signal))
 		const seen: ReplyEvent[] = []
@@ -211,17 +206,17 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		expect(chunks.join('').startsWith(stopped?.content ?? 'x')).toBe(true)
 		expect((stopped?.content ?? '').length).toBeLessThan(chunks.join('').length)
 		// The provider call itself was cut: the stub saw its client hang up before the last chunk.
-		await vi.waitFor(() => expect(stub.streams.at(-1)?.ending).toBe('client-closed'))
+		await vi.waitFor(() => expect(t.stubs.openai.streams.at(-1)?.ending).toBe('client-closed'))
 	})
 
 	test('a reply written by another process is followed by polling its row', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id, STUB_MODEL)
 		// A second instance has its own registry: to it, the first one's replies are "in another process".
-		const elsewhere = createChat({ ...services, pollIntervalMs: 50, flushIntervalMs: 50 })
-		const writer = createChat({ ...services, flushIntervalMs: 50 })
+		const elsewhere = createChat({ ...t.services, pollIntervalMs: 50, flushIntervalMs: 50 })
+		const writer = createChat({ ...t.services, flushIntervalMs: 50 })
 		const chunks = Array.from({ length: 20 }, (_, i) => `p${i} `)
-		stub.enqueue('chat', { chunks, chunkDelayMs: 25 })
+		t.stubs.openai.enqueue('chat', { chunks, chunkDelayMs: 25 })
 		const sent = ok(await writer.send(user, conversation.id, { content: 'Poll me' }, { wait: false }))
 		const events = await collect(
 			ok(await elsewhere.follow(user, conversation.id, sent.replyId, new AbortController().signal)),
@@ -230,7 +225,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 		expect(events.filter(e => e.type === 'delta').length).toBeGreaterThan(2)
 		expect(events.at(-1)).toMatchObject({ type: 'done', status: 'complete' })
 		// And stop works across processes: the writer notices at its next save.
-		stub.enqueue('chat', { chunks, chunkDelayMs: 40 })
+		t.stubs.openai.enqueue('chat', { chunks, chunkDelayMs: 40 })
 		const next = ok(await writer.send(user, conversation.id, { content: 'Stop me from afar' }, { wait: false }))
 		// Once the reply is being written (its first delta), the other process stops it.
 		const watching = new AbortController()
@@ -249,7 +244,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('a reply cut off by a crash (no writer, row gone quiet) becomes a retryable error', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id)
 		const sent = ok(await chat.send(user, conversation.id, { content: 'Hi' }, { wait: true }))
 		await rows(`update messages set status = 'streaming', content = 'half' where id = $1`, [sent.replyId])
@@ -267,7 +262,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('a long branch renders a window; "before" pages back through the history', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id)
 		// 120 messages in one statement: a chain, each answering the one before.
 		await rows(
@@ -299,14 +294,14 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('the list: pinned first, newest next, paginated, searchable over titles and message bodies', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const titles = ['Sourdough starter', 'Quarterly taxes', 'Trip to Lisbon', 'Garden plans', 'Kayak repair']
 		const ids: string[] = []
 		for (const title of titles) {
 			const conversation = ok(await chat.create(user, { model: 'offline:chat', title }))
 			ids.push(conversation.id)
 			// PGlite's clock ticks in milliseconds: keep the creation times apart so "newest first" has one answer.
-			await databaseClockPast(services.db, conversation.createdAt)
+			await databaseClockPast(t.services.db, conversation.createdAt)
 		}
 		ok(await chat.send(user, ids[3] ?? '', { content: 'Which tomatoes grow well in shade?' }, { wait: true }))
 		expect(await chat.setPinned(user, ids[0] ?? '', true)).toBe(true)
@@ -337,12 +332,12 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('a reply being written is followed only by its owner, in its own chat', async () => {
-		const owner = await createUser(services.db)
-		const other = await createUser(services.db)
+		const owner = await createUser(t.services.db)
+		const other = await createUser(t.services.db)
 		const conversation = await newChat(owner.id, STUB_MODEL)
 		const elsewhere = await newChat(owner.id, STUB_MODEL)
 		const chunks = Array.from({ length: 10 }, (_, i) => `p${i} `)
-		stub.enqueue('chat', { chunks, chunkDelayMs: 30 })
+		t.stubs.openai.enqueue('chat', { chunks, chunkDelayMs: 30 })
 		const sent = ok(await chat.send(owner, conversation.id, { content: 'Private stream' }, { wait: false }))
 		const signal = new AbortController().signal
 		expect(await chat.follow(other, conversation.id, sent.replyId, signal)).toMatchObject({
@@ -356,8 +351,8 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('another user can neither see nor touch a chat: every door says not found', async () => {
-		const owner = await createUser(services.db)
-		const other = await createUser(services.db)
+		const owner = await createUser(t.services.db)
+		const other = await createUser(t.services.db)
 		const conversation = await newChat(owner.id)
 		const sent = ok(await chat.send(owner, conversation.id, { content: 'private' }, { wait: true }))
 		const signal = new AbortController().signal
@@ -382,12 +377,12 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('the monthly budget is checked before the provider is called', async () => {
-		const user = await createUser(services.db, { monthlyBudgetUsd: 0 })
+		const user = await createUser(t.services.db, { monthlyBudgetUsd: 0 })
 		const conversation = await newChat(user.id, STUB_MODEL)
-		const before = stub.requests.length
+		const before = t.stubs.openai.requests.length
 		const refused = await chat.send(user, conversation.id, { content: 'Expensive question' }, { wait: true })
 		expect(refused).toMatchObject({ refused: true, status: 402, code: 'budget_exceeded' })
-		expect(stub.requests.length).toBe(before)
+		expect(t.stubs.openai.requests.length).toBe(before)
 		expect(await rows('select 1 from messages where conversation_id = $1', [conversation.id])).toEqual([])
 		// The free offline model still works within a zero budget.
 		ok(await chat.update(user, conversation.id, { model: 'offline:chat' }))
@@ -395,7 +390,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('titles: a job names the chat after its first exchange; /api/title renames it on demand', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = ok(await chat.create(user, { model: 'offline:chat' }))
 		expect(conversation.title).toBe('New chat')
 		ok(await chat.send(user, conversation.id, { content: 'How do I repot a fern?' }, { wait: true }))
@@ -409,7 +404,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 
 		const priced = await newChat(user.id, STUB_MODEL)
 		ok(await chat.send(user, priced.id, { content: 'Question' }, { wait: true }))
-		stub.enqueue('chat', { chunks: ['"Stub', ' Title."'] })
+		t.stubs.openai.enqueue('chat', { chunks: ['"Stub', ' Title."'] })
 		expect(await chat.generateTitle(user, priced.id)).toEqual({ title: 'Stub Title' })
 		expect(ok(await chat.get(user, priced.id)).title).toBe('Stub Title')
 		expect(await chat.generateTitle(user, (await newChat(user.id)).id)).toMatchObject({ refused: true, status: 409 })
@@ -434,14 +429,14 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('attachments: files are checked by content, stored, shown, and sent to the model', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id, STUB_MODEL)
 		const files = [
 			{ name: 'pixel.png', type: 'image/png', data: new Uint8Array(STUB_PNG) },
 			{ name: 'notes.txt', type: 'text/plain', data: new TextEncoder().encode('The secret word is marmalade.') },
 		]
 		const sent = ok(await chat.send(user, conversation.id, { content: 'Look at these', files }, { wait: true }))
-		const body = stub.requests.at(-1)?.json as { messages: Array<{ role: string; content: unknown }> }
+		const body = t.stubs.openai.requests.at(-1)?.json as { messages: Array<{ role: string; content: unknown }> }
 		const last = body.messages.at(-1)
 		expect(Array.isArray(last?.content)).toBe(true)
 		const parts = last?.content as Array<{ type: string; text?: string; image_url?: { url: string } }>
@@ -476,17 +471,17 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('an image for a model that cannot see is refused before anything is stored or sent', async () => {
-		const catalogue = services.providers.list()
+		const catalogue = t.services.providers.list()
 		const gpt = catalogue.find(m => m.id === STUB_MODEL)
 		if (!gpt) throw new Error('no stub model in the catalogue')
-		services.providers.setCatalogue([
+		t.services.providers.setCatalogue([
 			...catalogue,
 			{ ...gpt, id: 'openai:text-only', vendorModel: 'text-only', capabilities: ['chat', 'title'] },
 		])
 		try {
-			const user = await createUser(services.db)
+			const user = await createUser(t.services.db)
 			const conversation = await newChat(user.id, 'openai:text-only')
-			const before = stub.requests.length
+			const before = t.stubs.openai.requests.length
 			const refused = await chat.send(
 				user,
 				conversation.id,
@@ -494,7 +489,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 				{ wait: true },
 			)
 			expect(refused).toMatchObject({ refused: true, status: 400, code: 'model_cannot_see' })
-			expect(stub.requests.length).toBe(before)
+			expect(t.stubs.openai.requests.length).toBe(before)
 			expect(
 				await rows('select 1 from attachments where user_id = $1 union all select 1 from messages where user_id = $1', [
 					user.id,
@@ -503,12 +498,12 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 			// Text still goes through.
 			ok(await chat.send(user, conversation.id, { content: 'Text only, then' }, { wait: true }))
 		} finally {
-			services.providers.setCatalogue(catalogue)
+			t.services.providers.setCatalogue(catalogue)
 		}
 	})
 
 	test('analysis: an image and a question give text and a usage row; other files are refused by content', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const answer = ok(
 			await chat.analyse(user, {
 				image: { name: 'p.png', type: 'image/png', data: new Uint8Array(STUB_PNG) },
@@ -529,7 +524,7 @@ describe.each(testDrivers())('chat domain on %s', driver => {
 	})
 
 	test('export as JSON and import again: every branch survives; Markdown holds the branch on screen', async () => {
-		const user = await createUser(services.db)
+		const user = await createUser(t.services.db)
 		const conversation = await newChat(user.id)
 		const first = ok(await chat.send(user, conversation.id, { content: 'Original' }, { wait: true }))
 		ok(await chat.edit(user, conversation.id, first.userMessageId, 'Edited', { wait: true }))

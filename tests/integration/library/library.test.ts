@@ -5,13 +5,13 @@
  * bulk delete (generations undoable) and the zip's entries and bytes; another user's items never appear.
  */
 import { inflateRawSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import type { Refusal } from '#server/domain/refusal.ts'
 import type { LibraryQuery } from '#server/domain/library/schema.ts'
-import type { Services } from '#server/services.ts'
 import { createConversation, createMessage, createUser, testDrivers, type TestUser } from '#tests/support/database.ts'
 import { png, wav } from '#tests/support/samples.ts'
-import { startTestServices, type TestServices } from '#tests/support/services.ts'
+import { outputOf } from '#tests/support/generations.ts'
+import { useTestServices } from '#tests/support/suite-services.ts'
 
 function ok<T>(value: T | Refusal): T {
 	if (typeof value === 'object' && value !== null && 'refused' in value) throw new Error(`refused: ${value.message}`)
@@ -45,8 +45,7 @@ function unzip(zip: Buffer): Map<string, Buffer> {
 }
 
 describe.each(testDrivers())('the library on %s', driver => {
-	let t: TestServices
-	let services: Services
+	const t = useTestServices(driver)
 	let user: TestUser
 	let other: TestUser
 	const ids: Record<string, string> = {}
@@ -66,39 +65,35 @@ describe.each(testDrivers())('the library on %s', driver => {
 			at?: string
 		},
 	): Promise<string> {
-		const { rows } = await services.db.privileged(tx =>
-			tx.query<{ id: string }>(
-				`insert into generations (user_id, kind, status, provider, model, prompt, params, outputs, parent_id, created_at)
-				 values ($1, $2, $3, 'offline', $4, $5, $6, $7, $8, coalesce($9::timestamptz, now())) returning id`,
-				[
-					owner,
-					fields.kind ?? 'image',
-					fields.status ?? 'succeeded',
-					fields.model ?? 'offline:image',
-					fields.prompt,
-					JSON.stringify(fields.params ?? {}),
-					JSON.stringify(fields.outputs ?? []),
-					fields.parent ?? null,
-					fields.at ?? null,
-				],
-			),
+		return insertedId(
+			`insert into generations (user_id, kind, status, provider, model, prompt, params, outputs, parent_id, created_at)
+			 values ($1, $2, $3, 'offline', $4, $5, $6, $7, $8, coalesce($9::timestamptz, now())) returning id`,
+			[
+				owner,
+				fields.kind ?? 'image',
+				fields.status ?? 'succeeded',
+				fields.model ?? 'offline:image',
+				fields.prompt,
+				JSON.stringify(fields.params ?? {}),
+				JSON.stringify(fields.outputs ?? []),
+				fields.parent ?? null,
+				fields.at ?? null,
+			],
 		)
-		return rows[0]!.id
 	}
 
+	/** The id of the one row an `insert … returning id` made. */
+	async function insertedId(sql: string, params: unknown[]): Promise<string> {
+		return (await t.services.db.privileged(tx => tx.query<{ id: string }>(sql, params))).rows[0]!.id
+	}
+
+	const putFile = (owner: string, bucket: 'media' | 'attachments', data: Uint8Array, filename: string) =>
+		t.services.storage.put({ bucket, userId: owner, data, filename })
+
 	beforeAll(async () => {
-		t = await startTestServices(driver)
-		services = t.services
-		user = await createUser(services.db)
-		other = await createUser(services.db)
-		const stored = await services.storage.put({ bucket: 'media', userId: user.id, data: image, filename: 'a.png' })
-		const output = {
-			bucket: stored.bucket,
-			key: stored.key,
-			contentType: stored.contentType,
-			kind: 'image',
-			size: stored.size,
-		}
+		user = await createUser(t.services.db)
+		other = await createUser(t.services.db)
+		const output = outputOf(await putFile(user.id, 'media', image, 'a.png'))
 		ids.lighthouse = await insertGeneration(user.id, {
 			prompt: 'A lighthouse on a cliff at dawn',
 			outputs: [output],
@@ -116,12 +111,9 @@ describe.each(testDrivers())('the library on %s', driver => {
 			prompt: 'Waves rolling in slow motion',
 			at: '2026-04-10T10:00:00Z',
 		})
-		const project = await services.db.privileged(tx =>
-			tx.query<{ id: string }>(`insert into audio_projects (user_id, name) values ($1, 'Podcast') returning id`, [
-				user.id,
-			]),
-		)
-		ids.project = project.rows[0]!.id
+		ids.project = await insertedId(`insert into audio_projects (user_id, name) values ($1, 'Podcast') returning id`, [
+			user.id,
+		])
 		ids.mixdown = await insertGeneration(user.id, {
 			kind: 'audio',
 			model: 'offline:mixdown',
@@ -133,7 +125,7 @@ describe.each(testDrivers())('the library on %s', driver => {
 			prompt: 'A poster for the fair',
 			at: '2026-04-12T10:00:00Z',
 		})
-		await services.db.privileged(async tx => {
+		await t.services.db.privileged(async tx => {
 			const w = await tx.query<{ id: string }>(
 				`insert into workflows (user_id, name) values ($1, 'Poster flow') returning id`,
 				[user.id],
@@ -147,53 +139,36 @@ describe.each(testDrivers())('the library on %s', driver => {
 				[user.id, r.rows[0]!.id, ids.workflowOutput],
 			)
 		})
-		const chat = await createConversation(services.db, user.id, { title: 'Holiday plans' })
-		const message = await createMessage(services.db, user.id, chat.id, { content: 'What do you think of this photo?' })
+		const chat = await createConversation(t.services.db, user.id, { title: 'Holiday plans' })
+		const message = await createMessage(t.services.db, user.id, chat.id, {
+			content: 'What do you think of this photo?',
+		})
 		ids.conversation = chat.id
-		const attached = await services.storage.put({
-			bucket: 'attachments',
-			userId: user.id,
-			data: image,
-			filename: 'beach_photo.png',
-		})
-		const a = await services.db.privileged(tx =>
-			tx.query<{ id: string }>(
-				`insert into attachments (user_id, message_id, bucket, key, content_type, size, name, created_at)
-				 values ($1, $2, $3, $4, $5, $6, 'beach_photo.png', '2026-05-01T10:00:00Z') returning id`,
-				[user.id, message.id, attached.bucket, attached.key, attached.contentType, attached.size],
-			),
+		const attached = await putFile(user.id, 'attachments', image, 'beach_photo.png')
+		ids.attachment = await insertedId(
+			`insert into attachments (user_id, message_id, bucket, key, content_type, size, name, created_at)
+			 values ($1, $2, $3, $4, $5, $6, 'beach_photo.png', '2026-05-01T10:00:00Z') returning id`,
+			[user.id, message.id, attached.bucket, attached.key, attached.contentType, attached.size],
 		)
-		ids.attachment = a.rows[0]!.id
-		const rec = await services.storage.put({
-			bucket: 'media',
-			userId: user.id,
-			data: recording,
-			filename: 'memo_final.wav',
-		})
-		const tr = await services.db.privileged(tx =>
-			tx.query<{ id: string }>(
-				`insert into transcripts (user_id, provider, model, name, bucket, key, content_type, size, status, segments, created_at)
-				 values ($1, 'offline', 'offline:transcribe', 'memo_final.wav', $2, $3, $4, $5, 'succeeded', $6, '2026-05-02T10:00:00Z')
-				 returning id`,
-				[
-					user.id,
-					rec.bucket,
-					rec.key,
-					rec.contentType,
-					rec.size,
-					JSON.stringify([{ start: 0, end: 1, text: 'Hello there.' }]),
-				],
-			),
+		const rec = await putFile(user.id, 'media', recording, 'memo_final.wav')
+		ids.transcript = await insertedId(
+			`insert into transcripts (user_id, provider, model, name, bucket, key, content_type, size, status, segments, created_at)
+			 values ($1, 'offline', 'offline:transcribe', 'memo_final.wav', $2, $3, $4, $5, 'succeeded', $6, '2026-05-02T10:00:00Z')
+			 returning id`,
+			[
+				user.id,
+				rec.bucket,
+				rec.key,
+				rec.contentType,
+				rec.size,
+				JSON.stringify([{ start: 0, end: 1, text: 'Hello there.' }]),
+			],
 		)
-		ids.transcript = tr.rows[0]!.id
 		ids.foreign = await insertGeneration(other.id, { prompt: 'A lighthouse that is not yours' })
 	}, 120_000)
-	afterAll(async () => {
-		await t?.dispose()
-	})
 
 	const listed = async (query: Partial<LibraryQuery> = {}) => {
-		const page = await services.library.list(user, q(query), 100)
+		const page = await t.services.library.list(user, q(query), 100)
 		return { ids: page.items.map(i => i.id), count: page.count, items: page.items }
 	}
 
@@ -215,7 +190,7 @@ describe.each(testDrivers())('the library on %s', driver => {
 		expect(tiles.get(ids.transcript!)).toMatchObject({ type: 'transcript', kind: 'transcript', source: 'studio' })
 		expect(tiles.get(ids.workflowOutput!)).toMatchObject({ source: 'workflow' })
 		expect(tiles.get(ids.lighthouse!)?.thumbnailUrl).toBeTruthy()
-		expect((await services.library.list(other, q(), 100)).items.map(i => i.id)).toEqual([ids.foreign])
+		expect((await t.services.library.list(other, q(), 100)).items.map(i => i.id)).toEqual([ids.foreign])
 	})
 
 	test('filters: kind, status, model, source, date range, favourites', async () => {
@@ -235,17 +210,17 @@ describe.each(testDrivers())('the library on %s', driver => {
 		expect(april.ids).toEqual([ids.mixdown, ids.video])
 		expect(april.count).toBe(2)
 		expect((await listed({ favorites: '1' })).ids).toEqual([])
-		ok(await services.library.setFavorite(user, { type: 'attachment', id: ids.attachment! }, true))
-		ok(await services.library.setFavorite(user, { type: 'generation', id: ids.lighthouse! }, true))
+		ok(await t.services.library.setFavorite(user, { type: 'attachment', id: ids.attachment! }, true))
+		ok(await t.services.library.setFavorite(user, { type: 'generation', id: ids.lighthouse! }, true))
 		expect((await listed({ favorites: '1' })).ids).toEqual([ids.attachment, ids.lighthouse])
-		ok(await services.library.setFavorite(user, { type: 'attachment', id: ids.attachment! }, false))
+		ok(await t.services.library.setFavorite(user, { type: 'attachment', id: ids.attachment! }, false))
 		expect((await listed({ favorites: '1' })).ids).toEqual([ids.lighthouse])
 		// Another user's item cannot be starred: RLS hides it.
-		expect(await services.library.setFavorite(user, { type: 'generation', id: ids.foreign! }, true)).toMatchObject({
+		expect(await t.services.library.setFavorite(user, { type: 'generation', id: ids.foreign! }, true)).toMatchObject({
 			refused: true,
 			status: 404,
 		})
-		expect(await services.library.models(user)).toEqual([
+		expect(await t.services.library.models(user)).toEqual([
 			'offline:image',
 			'offline:mixdown',
 			'offline:transcribe',
@@ -260,7 +235,7 @@ describe.each(testDrivers())('the library on %s', driver => {
 		expect((await listed({ q: 'tower OR poster' })).ids).toEqual([ids.workflowOutput, ids.variation])
 		expect((await listed({ q: '"slow motion" -waves' })).ids).toEqual([])
 		expect((await listed({ q: 'lighthouse', kind: 'video' })).count).toBe(0)
-		const indexes = await services.db.privileged(tx =>
+		const indexes = await t.services.db.privileged(tx =>
 			tx.query<{ indexname: string }>(
 				`select indexname from pg_indexes where indexname in ('generations_search_idx', 'attachments_search_idx', 'transcripts_search_idx')`,
 			),
@@ -269,7 +244,7 @@ describe.each(testDrivers())('the library on %s', driver => {
 	})
 
 	test('pages never skip or repeat items made in the same microsecond, in either order', async () => {
-		const owner = await createUser(services.db)
+		const owner = await createUser(t.services.db)
 		const made = new Set<string>()
 		for (let i = 0; i < 23; i++)
 			made.add(await insertGeneration(owner.id, { prompt: `tie ${i}`, at: '2026-06-01T12:00:00.123456Z' }))
@@ -277,7 +252,7 @@ describe.each(testDrivers())('the library on %s', driver => {
 			const seen: string[] = []
 			let cursor: string | undefined
 			for (let pages = 0; pages < 10; pages++) {
-				const page = await services.library.list(owner, q({ sort, ...(cursor ? { cursor } : {}) }), 5)
+				const page = await t.services.library.list(owner, q({ sort, ...(cursor ? { cursor } : {}) }), 5)
 				expect(page.count).toBe(23)
 				seen.push(...page.items.map(i => i.id))
 				if (!page.next) break
@@ -292,7 +267,7 @@ describe.each(testDrivers())('the library on %s', driver => {
 
 	test('the zip holds every chosen file, named readably, the bytes unchanged; another user’s items are left out', async () => {
 		const made = ok(
-			await services.library.archive(user, [
+			await t.services.library.archive(user, [
 				{ type: 'generation', id: ids.lighthouse! },
 				{ type: 'attachment', id: ids.attachment! },
 				{ type: 'transcript', id: ids.transcript! },
@@ -317,61 +292,61 @@ describe.each(testDrivers())('the library on %s', driver => {
 		expect(byExt('.png', 'image-beach')?.equals(Buffer.from(image))).toBe(true)
 		expect(byExt('.wav', 'transcript')?.equals(Buffer.from(recording))).toBe(true)
 		expect(byExt('.txt', 'transcript')?.toString('utf8')).toContain('Hello there.')
-		expect(await services.library.archive(user, [{ type: 'generation', id: ids.foreign! }])).toMatchObject({
+		expect(await t.services.library.archive(user, [{ type: 'generation', id: ids.foreign! }])).toMatchObject({
 			status: 404,
 		})
-		expect(await services.library.archive(user, [])).toMatchObject({ status: 400, code: 'no_items' })
+		expect(await t.services.library.archive(user, [])).toMatchObject({ status: 400, code: 'no_items' })
 	})
 
 	test('lineage: the parent, the workflow run, the mixdown’s project, the chat message; and what was made from it', async () => {
-		const parent = ok(await services.library.detail(user, { type: 'generation', id: ids.lighthouse! }))
+		const parent = ok(await t.services.library.detail(user, { type: 'generation', id: ids.lighthouse! }))
 		expect(parent.lineage.children).toEqual([expect.objectContaining({ type: 'generation', id: ids.variation })])
-		const child = ok(await services.library.detail(user, { type: 'generation', id: ids.variation! }))
+		const child = ok(await t.services.library.detail(user, { type: 'generation', id: ids.variation! }))
 		expect(child.lineage.parent).toMatchObject({ id: ids.lighthouse })
-		const wf = ok(await services.library.detail(user, { type: 'generation', id: ids.workflowOutput! }))
+		const wf = ok(await t.services.library.detail(user, { type: 'generation', id: ids.workflowOutput! }))
 		expect(wf.lineage.workflowRun).toMatchObject({ workflowName: 'Poster flow', nodeId: 'poster' })
-		const mix = ok(await services.library.detail(user, { type: 'generation', id: ids.mixdown! }))
+		const mix = ok(await t.services.library.detail(user, { type: 'generation', id: ids.mixdown! }))
 		expect(mix.lineage.project).toEqual({ id: ids.project, name: 'Podcast' })
-		const file = ok(await services.library.detail(user, { type: 'attachment', id: ids.attachment! }))
+		const file = ok(await t.services.library.detail(user, { type: 'attachment', id: ids.attachment! }))
 		expect(file.lineage.message).toMatchObject({ conversationId: ids.conversation, conversationTitle: 'Holiday plans' })
-		expect(await services.library.detail(user, { type: 'generation', id: ids.foreign! })).toMatchObject({ status: 404 })
+		expect(await t.services.library.detail(user, { type: 'generation', id: ids.foreign! })).toMatchObject({
+			status: 404,
+		})
 	})
 
 	test('bulk delete: generations leave at once and come back with Undo; transcripts and chat files go for good', async () => {
-		const owner = await createUser(services.db)
+		const owner = await createUser(t.services.db)
 		const g1 = await insertGeneration(owner.id, { prompt: 'first' })
 		const g2 = await insertGeneration(owner.id, { prompt: 'second' })
 		const keep = await insertGeneration(owner.id, { prompt: 'kept' })
-		const rec = await services.storage.put({ bucket: 'media', userId: owner.id, data: recording, filename: 'x.wav' })
-		const tr = await services.db.privileged(tx =>
-			tx.query<{ id: string }>(
-				`insert into transcripts (user_id, provider, model, name, bucket, key, content_type, size)
-				 values ($1, 'offline', 'offline:transcribe', 'x.wav', $2, $3, $4, $5) returning id`,
-				[owner.id, rec.bucket, rec.key, rec.contentType, rec.size],
-			),
+		const rec = await putFile(owner.id, 'media', recording, 'x.wav')
+		const transcript = await insertedId(
+			`insert into transcripts (user_id, provider, model, name, bucket, key, content_type, size)
+			 values ($1, 'offline', 'offline:transcribe', 'x.wav', $2, $3, $4, $5) returning id`,
+			[owner.id, rec.bucket, rec.key, rec.contentType, rec.size],
 		)
 		const result = ok(
-			await services.library.remove(owner, [
+			await t.services.library.remove(owner, [
 				{ type: 'generation', id: g1 },
 				{ type: 'generation', id: g2 },
-				{ type: 'transcript', id: tr.rows[0]!.id },
+				{ type: 'transcript', id: transcript },
 				{ type: 'generation', id: ids.foreign! },
 			]),
 		)
 		expect(result.deleted).toBe(3)
 		expect(result.undoable.sort()).toEqual([g1, g2].sort())
-		expect((await services.library.list(owner, q(), 100)).items.map(i => i.id)).toEqual([keep])
+		expect((await t.services.library.list(owner, q(), 100)).items.map(i => i.id)).toEqual([keep])
 		// The other user's generation was not touched.
-		expect((await services.library.list(other, q(), 100)).items.map(i => i.id)).toEqual([ids.foreign])
-		expect(ok(await services.library.restore(owner, result.undoable))).toBe(2)
-		const back = await services.library.list(owner, q(), 100)
+		expect((await t.services.library.list(other, q(), 100)).items.map(i => i.id)).toEqual([ids.foreign])
+		expect(ok(await t.services.library.restore(owner, result.undoable))).toBe(2)
+		const back = await t.services.library.list(owner, q(), 100)
 		expect(back.items.map(i => i.id).sort()).toEqual([g1, g2, keep].sort())
 		expect(back.count).toBe(3)
-		expect(await services.library.remove(owner, [])).toMatchObject({ status: 400 })
+		expect(await t.services.library.remove(owner, [])).toMatchObject({ status: 400 })
 	})
 
 	test('the count and the model choices follow every change, read from the kept counts as counting would say', async () => {
-		const owner = await createUser(services.db)
+		const owner = await createUser(t.services.db)
 		const actor = { ...owner }
 		const { ITEMS } = await import('#server/domain/library/items.ts')
 		const views: Partial<LibraryQuery>[] = [
@@ -387,7 +362,7 @@ describe.each(testDrivers())('the library on %s', driver => {
 		]
 		/** Counted one by one, as the list would count without the kept counts. */
 		const counted = (view: Partial<LibraryQuery>) =>
-			services.db.asUser(owner.id, async tx => {
+			t.services.db.asUser(owner.id, async tx => {
 				const where = ['user_id = $1']
 				const values: unknown[] = [owner.id]
 				if (view.kind) where.push(`kind = $${values.push(view.kind)}`)
@@ -403,57 +378,50 @@ describe.each(testDrivers())('the library on %s', driver => {
 		const check = async (label: string) => {
 			for (const view of views) {
 				const expected = await counted(view)
-				expect((await services.library.list(actor, q(view), 1)).count, `${label}: ${JSON.stringify(view)}`).toBe(
+				expect((await t.services.library.list(actor, q(view), 1)).count, `${label}: ${JSON.stringify(view)}`).toBe(
 					expected,
 				)
 			}
-			const models = await services.db.asUser(owner.id, tx =>
+			const models = await t.services.db.asUser(owner.id, tx =>
 				tx.query<{ model: string }>(
 					`select distinct model from ${ITEMS} where user_id = $1 and type <> 'attachment' order by model`,
 					[owner.id],
 				),
 			)
-			expect(await services.library.models(actor), label).toEqual(models.rows.map(r => r.model))
-			expect((await services.library.list(actor, q(), 1)).models, label).toEqual(models.rows.map(r => r.model))
+			expect(await t.services.library.models(actor), label).toEqual(models.rows.map(r => r.model))
+			expect((await t.services.library.list(actor, q(), 1)).models, label).toEqual(models.rows.map(r => r.model))
 		}
 		await check('empty')
 		const a = await insertGeneration(owner.id, { prompt: 'one' })
 		const b = await insertGeneration(owner.id, { prompt: 'two' })
 		const v = await insertGeneration(owner.id, { prompt: 'three', kind: 'video', model: 'offline:video' })
-		const conversation = await createConversation(services.db, owner.id)
-		const message = await createMessage(services.db, owner.id, conversation.id)
-		const attached = await services.storage.put({
-			bucket: 'attachments',
-			userId: owner.id,
-			data: image,
-			filename: 'a.png',
-		})
-		const file = await services.db.privileged(tx =>
-			tx.query<{ id: string }>(
-				`insert into attachments (user_id, message_id, bucket, key, content_type, size, name)
-				 values ($1, $2, $3, $4, $5, $6, 'a.png') returning id`,
-				[owner.id, message.id, attached.bucket, attached.key, attached.contentType, attached.size],
-			),
+		const conversation = await createConversation(t.services.db, owner.id)
+		const message = await createMessage(t.services.db, owner.id, conversation.id)
+		const attached = await putFile(owner.id, 'attachments', image, 'a.png')
+		const file = await insertedId(
+			`insert into attachments (user_id, message_id, bucket, key, content_type, size, name)
+			 values ($1, $2, $3, $4, $5, $6, 'a.png') returning id`,
+			[owner.id, message.id, attached.bucket, attached.key, attached.contentType, attached.size],
 		)
 		await check('inserted')
-		ok(await services.library.setFavorite(actor, { type: 'generation', id: a }, true))
-		ok(await services.library.setFavorite(actor, { type: 'attachment', id: file.rows[0]!.id }, true))
+		ok(await t.services.library.setFavorite(actor, { type: 'generation', id: a }, true))
+		ok(await t.services.library.setFavorite(actor, { type: 'attachment', id: file }, true))
 		await check('favourites')
-		ok(await services.library.setFavorite(actor, { type: 'generation', id: a }, false))
+		ok(await t.services.library.setFavorite(actor, { type: 'generation', id: a }, false))
 		await check('a favourite taken back')
-		const removed = ok(await services.library.remove(actor, [{ type: 'generation', id: b }]))
+		const removed = ok(await t.services.library.remove(actor, [{ type: 'generation', id: b }]))
 		await check('deleted (undoable)')
-		ok(await services.library.restore(actor, removed.undoable))
+		ok(await t.services.library.restore(actor, removed.undoable))
 		await check('restored')
-		await services.db.privileged(tx => tx.query(`update generations set model = 'offline:other' where id = $1`, [v]))
-		await services.db.privileged(tx =>
-			tx.query(`update attachments set content_type = 'text/plain' where id = $1`, [file.rows[0]!.id]),
+		await t.services.db.privileged(tx => tx.query(`update generations set model = 'offline:other' where id = $1`, [v]))
+		await t.services.db.privileged(tx =>
+			tx.query(`update attachments set content_type = 'text/plain' where id = $1`, [file]),
 		)
 		await check('model and content type changed')
-		await services.db.privileged(tx => tx.query('delete from generations where id = any($1::uuid[])', [[a, v]]))
-		await services.db.privileged(tx => tx.query('delete from attachments where user_id = $1', [owner.id]))
+		await t.services.db.privileged(tx => tx.query('delete from generations where id = any($1::uuid[])', [[a, v]]))
+		await t.services.db.privileged(tx => tx.query('delete from attachments where user_id = $1', [owner.id]))
 		await check('deleted for good')
-		const rows = await services.db.privileged(tx =>
+		const rows = await t.services.db.privileged(tx =>
 			tx.query<{ kind: string }>('select kind from library_counts where user_id = $1', [owner.id]),
 		)
 		// A key's row goes with its last item.
