@@ -12,19 +12,7 @@ import { pathToFileURL } from 'node:url'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
-import {
-	BENCH_ENV,
-	cpuMs,
-	importConversation,
-	medians,
-	printBudgets,
-	printFigures,
-	readBefore,
-	recordBeforeIfAsked,
-	RUNS,
-	signUp,
-	stats,
-} from './support.ts'
+import { BENCH_ENV, cpuMs, importConversation, reportRuns, RUNS, signUp, stats } from './support.ts'
 import type { Budget, Figures, Stats } from './support.ts'
 
 const BRANCH_LENGTH = 500
@@ -183,12 +171,7 @@ export async function runChatBench() {
 				healthz_round_trip_p50: roundTrip.p50,
 			})
 		}
-		const figures = medians(runs)
-		recordBeforeIfAsked(figures)
-		const before = readBefore()
-		const pass = printBudgets(`Chat (median of ${RUNS} run${RUNS > 1 ? 's' : ''})`, CHAT_BUDGETS, figures, before)
-		printFigures([...INFO], figures, before)
-		return { pass, figures }
+		return reportRuns('Chat', CHAT_BUDGETS, INFO, runs)
 	} finally {
 		await server.stop()
 		await stub.close()

@@ -11,20 +11,7 @@
 import { pathToFileURL } from 'node:url'
 import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
-import {
-	BENCH_ENV,
-	cpuMs,
-	importConversation,
-	load,
-	medians,
-	printBudgets,
-	printFigures,
-	readBefore,
-	recordBeforeIfAsked,
-	RUNS,
-	signUp,
-	startBaseline,
-} from './support.ts'
+import { BENCH_ENV, cpuMs, importConversation, load, reportRuns, RUNS, signUp, startBaseline } from './support.ts'
 import type { Budget, Figures, LoadFigures } from './support.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -173,17 +160,7 @@ export async function runHttpBench(seconds = SECONDS) {
 		const chatId = await importConversation(server, cookie, 20)
 		const runs: Figures[] = []
 		for (let i = 0; i < RUNS; i++) runs.push(await measureOnce(server, cookie, chatId, seconds))
-		const figures = medians(runs)
-		recordBeforeIfAsked(figures)
-		const before = readBefore()
-		const pass = printBudgets(
-			`Rendered pages (median of ${RUNS} run${RUNS > 1 ? 's' : ''})`,
-			HTTP_BUDGETS,
-			figures,
-			before,
-		)
-		printFigures([...INFO], figures, before)
-		return { pass, figures }
+		return reportRuns('Rendered pages', HTTP_BUDGETS, INFO, runs)
 	} finally {
 		await server.stop()
 	}

@@ -294,6 +294,24 @@ export function recordBeforeIfAsked(figures: Figures) {
 }
 
 /**
+ * What a bench prints and returns after its runs: the medians (recorded as the "before" figures when asked), the
+ * budget table titled with how many runs they are the median of, then the informational figures.
+ */
+export function reportRuns(
+	title: string,
+	budgets: Budget[],
+	info: readonly { key: string; label: string; unit: Budget['unit'] }[],
+	runs: Figures[],
+): { pass: boolean; figures: Figures } {
+	const figures = medians(runs)
+	recordBeforeIfAsked(figures)
+	const before = readBefore()
+	const pass = printBudgets(`${title} (median of ${RUNS} run${RUNS > 1 ? 's' : ''})`, budgets, figures, before)
+	printFigures([...info], figures, before)
+	return { pass, figures }
+}
+
+/**
  * A bench on an embedded database of its own, seeded while no server holds it: a first server migrates it and signs
  * a person up, `seed` writes rows straight into the data directory, then `measure` runs against a second server as
  * that person. The directory goes afterwards, whatever happens.

@@ -92,6 +92,8 @@ export function bigWorkflow(chains = 20) {
 		edges.push({ from: { node: from, port: fromPort }, to: { node: to, port: toPort } })
 	for (let c = 0; c < chains; c++) {
 		const id = (name: string) => `${name}-${c}`
+		// Odd chains call the vendors' models, even ones the offline models.
+		const model = (vendor: string, offline: string) => (c % 2 ? vendor : offline)
 		nodes.push(
 			{ id: id('topic'), name: `Topic ${c}`, kind: 'text', value: `Subject number ${c}, described at some length.` },
 			{ id: id('ask'), name: `Ask ${c}`, kind: 'template', template: 'Write about {{topic}} for {{audience}}.' },
@@ -99,36 +101,20 @@ export function bigWorkflow(chains = 20) {
 				id: id('post'),
 				name: `Post ${c}`,
 				kind: 'chat',
-				model: c % 2 ? 'openai:gpt-4o-mini' : 'offline:chat',
+				model: model('openai:gpt-4o-mini', 'offline:chat'),
 				maxTokens: 800,
 			},
-			{ id: id('say'), name: `Say ${c}`, kind: 'speech', model: c % 2 ? 'openai:tts-1' : 'offline:speech' },
-			{
-				id: id('hear'),
-				name: `Hear ${c}`,
-				kind: 'transcribe',
-				model: c % 2 ? 'openai:whisper-1' : 'offline:transcribe',
-			},
-			{
-				id: id('pic'),
-				name: `Picture ${c}`,
-				kind: 'image',
-				model: c % 2 ? 'openai:gpt-image-1' : 'offline:image',
-				n: 2,
-			},
+			{ id: id('say'), name: `Say ${c}`, kind: 'speech', model: model('openai:tts-1', 'offline:speech') },
+			{ id: id('hear'), name: `Hear ${c}`, kind: 'transcribe', model: model('openai:whisper-1', 'offline:transcribe') },
+			{ id: id('pic'), name: `Picture ${c}`, kind: 'image', model: model('openai:gpt-image-1', 'offline:image'), n: 2 },
 			{ id: id('vary'), name: `Variation ${c}`, kind: 'variation', model: 'offline:image' },
 			{
 				id: id('big'),
 				name: `Upscale ${c}`,
 				kind: 'upscale',
-				model: c % 2 ? 'replicate:nightmareai/real-esrgan' : 'offline:image',
+				model: model('replicate:nightmareai/real-esrgan', 'offline:image'),
 			},
-			{
-				id: id('clip'),
-				name: `Clip ${c}`,
-				kind: 'video',
-				model: c % 2 ? 'replicate:minimax/video-01' : 'offline:video',
-			},
+			{ id: id('clip'), name: `Clip ${c}`, kind: 'video', model: model('replicate:minimax/video-01', 'offline:video') },
 			{ id: id('out'), name: `Result ${c}`, kind: 'collect' },
 		)
 		link(id('topic'), 'text', id('ask'), 'topic')
