@@ -1,7 +1,7 @@
 /** Pieces both drivers share: who-is-acting settings, the nesting guard, and the script hook for migrations. */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { isUuid } from '#server/uuid.ts'
-import type { DbHealth, Tx } from './types.ts'
+import type { Db, DbHealth, Tx } from './types.ts'
 
 /** The statement PostgREST runs at the start of every request; ours runs at the start of every transaction. */
 export const SET_ROLE_SQL = "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)"
@@ -93,14 +93,27 @@ export async function pingHealth(ping: () => Promise<unknown>): Promise<DbHealth
 export function createInFlight() {
 	let closed = false
 	const running = new Set<Promise<unknown>>()
+	const assertOpen = () => {
+		if (closed) throw new Error('The database is closed')
+	}
 	return {
 		track<T>(promise: Promise<T>): Promise<T> {
 			running.add(promise)
 			void promise.finally(() => running.delete(promise)).catch(() => undefined)
 			return promise
 		},
-		assertOpen() {
-			if (closed) throw new Error('The database is closed')
+		assertOpen,
+		/** Before pg-boss's own statements: the database is open and the caller is not inside a transaction. */
+		assertOpenOutsideTransaction() {
+			assertOpen()
+			if (insideTransaction()) throw new Error('privilegedExecuteSql must not run inside a transaction')
+		},
+		/** The readiness ping (`Db.health`): `select 1` through the driver, refused once closed. */
+		health(ping: () => Promise<unknown>): Promise<DbHealth> {
+			return pingHealth(async () => {
+				assertOpen()
+				return await ping()
+			})
 		},
 		/** False when it was closed already; otherwise closes and waits for what runs. */
 		async close(): Promise<boolean> {
@@ -109,5 +122,16 @@ export function createInFlight() {
 			await Promise.allSettled([...running])
 			return true
 		},
+	}
+}
+
+/** The three doors of `Db`, named for who is acting, over a driver's one `transaction`. */
+export function actingDoors(
+	transaction: <T>(acting: Acting, fn: (tx: Tx) => Promise<T>) => Promise<T>,
+): Pick<Db, 'asUser' | 'asAnon' | 'privileged'> {
+	return {
+		asUser: (userId, fn) => transaction({ role: 'authenticated', userId }, fn),
+		asAnon: fn => transaction({ role: 'anon' }, fn),
+		privileged: fn => transaction({ role: 'privileged' }, fn),
 	}
 }

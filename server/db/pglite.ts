@@ -13,9 +13,8 @@ import { PGlite, type Results } from '@electric-sql/pglite'
 import { logger } from '#server/logger.ts'
 import {
 	type Acting,
+	actingDoors,
 	guardNesting,
-	insideTransaction,
-	pingHealth,
 	registerScriptRunner,
 	roleSettings,
 	setRoleScript,
@@ -206,12 +205,9 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 
 	const db: Db = {
 		kind: 'pglite',
-		asUser: (userId, fn) => transaction({ role: 'authenticated', userId }, fn),
-		asAnon: fn => transaction({ role: 'anon' }, fn),
-		privileged: fn => transaction({ role: 'privileged' }, fn),
+		...actingDoors(transaction),
 		async privilegedExecuteSql(text, values) {
-			assertOpen()
-			if (insideTransaction()) throw new Error('privilegedExecuteSql must not run inside a transaction')
+			inFlight.assertOpenOutsideTransaction()
 			// pg-boss sends its schema scripts as several statements without parameters: those need the
 			// simple query protocol, like node-postgres uses for a query without values.
 			if (!values || values.length === 0) {
@@ -222,11 +218,7 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
 				await track(tracedQuery(text, () => pglite.query<Record<string, unknown>>(text, values as unknown[]))),
 			)
 		},
-		health: () =>
-			pingHealth(async () => {
-				assertOpen()
-				return pglite.query('select 1')
-			}),
+		health: () => inFlight.health(() => pglite.query('select 1')),
 		async close() {
 			if (!(await inFlight.close())) return
 			try {

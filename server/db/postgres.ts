@@ -3,10 +3,9 @@ import pg from 'pg'
 import { logger } from '#server/logger.ts'
 import {
 	type Acting,
+	actingDoors,
 	errorMessage,
 	guardNesting,
-	insideTransaction,
-	pingHealth,
 	registerScriptRunner,
 	roleSettings,
 	SET_ROLE_SQL,
@@ -133,23 +132,16 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
 
 	return {
 		kind: 'postgres',
-		asUser: (userId, fn) => transaction({ role: 'authenticated', userId }, fn),
-		asAnon: fn => transaction({ role: 'anon' }, fn),
-		privileged: fn => transaction({ role: 'privileged' }, fn),
+		...actingDoors(transaction),
 		async privilegedExecuteSql(text, values) {
-			assertOpen()
-			if (insideTransaction()) throw new Error('privilegedExecuteSql must not run inside a transaction')
+			inFlight.assertOpenOutsideTransaction()
 			try {
 				return toResult(await track(pool.query(text, values as unknown[] | undefined)))
 			} catch (error) {
 				throw asUnavailable(error)
 			}
 		},
-		health: () =>
-			pingHealth(async () => {
-				assertOpen()
-				return pool.query('select 1')
-			}),
+		health: () => inFlight.health(() => pool.query('select 1')),
 		async close() {
 			if (!(await inFlight.close())) return
 			await pool.end()
