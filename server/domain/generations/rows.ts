@@ -82,17 +82,12 @@ export function relationOf(generation: Pick<Generation, 'params'>): { relation?:
 export const RunDataSchema = v.looseObject({ generationId: UuidSchema })
 export type RunData = v.InferOutput<typeof RunDataSchema>
 
-export type Row = {
-	id: string
+/** A `generations` row: the fields whose column has the same name as they are, the rest by their columns' names. */
+export type Row = Pick<
+	Generation,
+	'id' | 'kind' | 'status' | 'provider' | 'model' | 'prompt' | 'params' | 'outputs' | 'error'
+> & {
 	user_id: string
-	kind: Generation['kind']
-	status: GenerationStatus
-	provider: ProviderName
-	model: string
-	prompt: string
-	params: Record<string, unknown>
-	outputs: GenerationOutput[]
-	error: string | null
 	cost_micros: number | string
 	prediction_id: string | null
 	parent_id: string | null

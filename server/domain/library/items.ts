@@ -31,15 +31,11 @@ export type LibraryItem = {
 	>
 }
 
-export type ItemRow = {
-	type: ItemType
-	id: string
-	kind: LibraryKind
-	status: string
-	model: string | null
-	title: string
-	favorite: boolean
-	source: LibrarySource
+/** A row of the list's query: the tile's plain fields as they are, the rest in their columns' names. */
+export type ItemRow = Pick<
+	LibraryItem,
+	'type' | 'id' | 'kind' | 'status' | 'model' | 'title' | 'favorite' | 'source'
+> & {
 	created_at: Date
 	micros: string
 	outputs: GenerationOutput[] | null
