@@ -17,7 +17,7 @@ import type { ProviderRegistry } from '#server/providers/registry.ts'
 import { providerRefusal } from '../provider-failures.ts'
 import { refuse, type Refusal } from '../refusal.ts'
 import { formatUsd } from '../usage/money.ts'
-import { list, offeredModels } from './images.ts'
+import { list, offeredModels, refuseField } from './images.ts'
 import type { AudioGenerationRequest, AudioMode, SoundModelView, SpeechModelView } from './schema.ts'
 
 export const speechOptionsOf = (model: ModelInfo): SpeechOptions => model.speech ?? PLAIN_SPEECH_OPTIONS
@@ -40,25 +40,26 @@ export function audioModelFor(
 
 /** The request as the model will get it; every field it uses present, so the stored row says what was made. */
 export function fitAudioRequest(model: ModelInfo, request: AudioGenerationRequest): AudioGenerationRequest | Refusal {
-	const field = (name: string, message: string) =>
-		refuse(400, 'invalid_request', message, { fields: { [name]: [message] } })
 	const base = { kind: 'audio' as const, mode: request.mode, prompt: request.prompt, model: model.id }
 	if (request.mode === 'speech') {
 		const o = speechOptionsOf(model)
 		const voice = request.voice || o.voices[0] || 'default'
-		if (!o.voices.includes(voice)) return field('voice', `${model.displayName} speaks with ${list(o.voices)}.`)
+		if (!o.voices.includes(voice)) return refuseField('voice', `${model.displayName} speaks with ${list(o.voices)}.`)
 		const format = request.format ?? o.formats[0] ?? 'mp3'
-		if (!o.formats.includes(format)) return field('format', `${model.displayName} makes ${list(o.formats)}.`)
+		if (!o.formats.includes(format)) return refuseField('format', `${model.displayName} makes ${list(o.formats)}.`)
 		let speed: number | undefined
 		if (request.speed !== undefined && request.speed !== 1) {
-			if (!o.speed) return field('speed', `${model.displayName} speaks at one speed only.`)
+			if (!o.speed) return refuseField('speed', `${model.displayName} speaks at one speed only.`)
 			if (request.speed < o.speed.min || request.speed > o.speed.max) {
-				return field('speed', `${model.displayName} takes a speed from ${o.speed.min} to ${o.speed.max}.`)
+				return refuseField('speed', `${model.displayName} takes a speed from ${o.speed.min} to ${o.speed.max}.`)
 			}
 			speed = request.speed
 		}
 		if (request.instructions && !o.instructions) {
-			return field('instructions', `${model.displayName} does not take style instructions; pick a model that does.`)
+			return refuseField(
+				'instructions',
+				`${model.displayName} does not take style instructions; pick a model that does.`,
+			)
 		}
 		const fitted: AudioGenerationRequest = { ...base, voice, format, durationSeconds: request.durationSeconds }
 		if (speed !== undefined) fitted.speed = speed
@@ -68,10 +69,10 @@ export function fitAudioRequest(model: ModelInfo, request: AudioGenerationReques
 	const o = soundOptionsOf(model)
 	if (!o.modes.includes(request.mode)) {
 		const makes = o.modes.includes('music') ? 'music only' : 'sound effects only'
-		return field('model', `${model.displayName} makes ${makes}; pick another model.`)
+		return refuseField('model', `${model.displayName} makes ${makes}; pick another model.`)
 	}
 	if (request.durationSeconds > o.maxSeconds) {
-		return field('durationSeconds', `${model.displayName} makes up to ${o.maxSeconds} seconds.`)
+		return refuseField('durationSeconds', `${model.displayName} makes up to ${o.maxSeconds} seconds.`)
 	}
 	const fitted: AudioGenerationRequest = { ...base, durationSeconds: request.durationSeconds }
 	if (request.seed !== undefined) fitted.seed = request.seed

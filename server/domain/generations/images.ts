@@ -37,6 +37,17 @@ export function list(values: readonly string[]): string {
 	return values.length <= 1 ? (values[0] ?? '') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`
 }
 
+/** A refusal of one field of the form, its message shown beside that field. */
+export function refuseField(name: string, message: string): Refusal {
+	return refuse(400, 'invalid_request', message, { fields: { [name]: [message] } })
+}
+
+/** A request that starts from an image needs a model that can (`takesImage`: its options' `inputImage`). */
+export function refuseSource(model: ModelInfo, takesImage: boolean, request: SourceRef): Refusal | null {
+	if (!request.sourceId || takesImage) return null
+	return refuseField('model', `${model.displayName} cannot start from an image; pick a model that can.`)
+}
+
 /**
  * The request as the model will get it. Generating: the size, count, quality and style must be ones the model
  * offers; a seed, negative prompt, quality or style it does not take is dropped; a blank seed becomes a random
@@ -44,8 +55,6 @@ export function list(values: readonly string[]): string {
  * from one. Upscaling: only the source and a scale the upscaler offers remain.
  */
 export function fitImageRequest(model: ModelInfo, request: ImageGenerationRequest): ImageGenerationRequest | Refusal {
-	const field = (name: string, message: string) =>
-		refuse(400, 'invalid_request', message, { fields: { [name]: [message] } })
 	/** Upscaling and editing keep only the source (one image of it) and what their own operation takes. */
 	const fromSource = (sourceId: string): ImageGenerationRequest => ({
 		kind: request.kind,
@@ -58,16 +67,16 @@ export function fitImageRequest(model: ModelInfo, request: ImageGenerationReques
 		sourceIndex: request.sourceIndex ?? 0,
 	})
 	if (request.operation === 'upscale') {
-		if (!request.sourceId) return field('sourceId', 'Pick the image to upscale.')
+		if (!request.sourceId) return refuseField('sourceId', 'Pick the image to upscale.')
 		const scales = model.upscale?.scales ?? [2]
 		const scale = request.scale ?? scales[0] ?? 2
 		if (!scales.includes(scale))
-			return field('scale', `${model.displayName} upscales by ${list(scales.map(s => `${s}×`))}.`)
+			return refuseField('scale', `${model.displayName} upscales by ${list(scales.map(s => `${s}×`))}.`)
 		return { ...fromSource(request.sourceId), scale }
 	}
 	if (request.operation === 'edit') {
-		if (!request.sourceId) return field('sourceId', 'Pick the image to edit.')
-		if (!request.maskKey) return field('mask', 'Paint or upload a mask: white where the image should change.')
+		if (!request.sourceId) return refuseField('sourceId', 'Pick the image to edit.')
+		if (!request.maskKey) return refuseField('mask', 'Paint or upload a mask: white where the image should change.')
 		const edit: ImageGenerationRequest = { ...fromSource(request.sourceId), maskKey: request.maskKey }
 		if (request.seed !== undefined) edit.seed = request.seed
 		return edit
@@ -75,21 +84,20 @@ export function fitImageRequest(model: ModelInfo, request: ImageGenerationReques
 	const options = model.image ?? PLAIN_IMAGE_OPTIONS
 	if (!options.sizes.includes(request.size)) {
 		const sizes = options.sizes.map(s => `${IMAGE_SIZE_LABELS[s as keyof typeof IMAGE_SIZE_LABELS] ?? s} (${s})`)
-		return field('size', `${model.displayName} makes these sizes: ${list(sizes)}.`)
+		return refuseField('size', `${model.displayName} makes these sizes: ${list(sizes)}.`)
 	}
 	if (request.n > options.maxImages) {
 		const most = options.maxImages === 1 ? 'one image' : `at most ${options.maxImages} images`
-		return field('n', `${model.displayName} makes ${most} per request.`)
+		return refuseField('n', `${model.displayName} makes ${most} per request.`)
 	}
 	if (request.quality && options.qualities && !options.qualities.includes(request.quality)) {
-		return field('quality', `${model.displayName} offers the qualities ${list(options.qualities)}.`)
+		return refuseField('quality', `${model.displayName} offers the qualities ${list(options.qualities)}.`)
 	}
 	if (request.style && options.styles && !options.styles.includes(request.style)) {
-		return field('style', `${model.displayName} offers the styles ${list(options.styles)}.`)
+		return refuseField('style', `${model.displayName} offers the styles ${list(options.styles)}.`)
 	}
-	if (request.sourceId && !options.inputImage) {
-		return field('model', `${model.displayName} cannot start from an image; pick a model that can.`)
-	}
+	const sourceRefused = refuseSource(model, options.inputImage, request)
+	if (sourceRefused) return sourceRefused
 	const fitted: ImageGenerationRequest = {
 		kind: 'image',
 		prompt: request.prompt,

@@ -6,34 +6,31 @@
  */
 import { PLAIN_VIDEO_OPTIONS, type ModelInfo, type Prices } from '#server/providers/catalogue.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
-import { refuse, type Refusal } from '../refusal.ts'
+import type { Refusal } from '../refusal.ts'
 import { formatUsd } from '../usage/money.ts'
-import { list, offeredModels } from './images.ts'
+import { list, offeredModels, refuseField, refuseSource } from './images.ts'
 import type { VideoGenerationRequest, VideoModelView } from './schema.ts'
 
 /** The request as the model will get it; every field present, so the stored row says what was made. */
 export function fitVideoRequest(model: ModelInfo, request: VideoGenerationRequest): VideoGenerationRequest | Refusal {
-	const field = (name: string, message: string) =>
-		refuse(400, 'invalid_request', message, { fields: { [name]: [message] } })
 	const options = model.video ?? PLAIN_VIDEO_OPTIONS
 	const durationSeconds = request.durationSeconds ?? options.durations[0] ?? 5
 	if (!options.durations.includes(durationSeconds)) {
-		return field(
+		return refuseField(
 			'durationSeconds',
 			`${model.displayName} makes clips of ${list(options.durations.map(d => `${d} s`))}.`,
 		)
 	}
 	const aspect = request.aspect ?? options.aspects[0] ?? '16:9'
 	if (!options.aspects.includes(aspect)) {
-		return field('aspect', `${model.displayName} makes the aspect ratios ${list(options.aspects)}.`)
+		return refuseField('aspect', `${model.displayName} makes the aspect ratios ${list(options.aspects)}.`)
 	}
 	const resolution = request.resolution ?? options.resolutions[0] ?? '720p'
 	if (!options.resolutions.includes(resolution)) {
-		return field('resolution', `${model.displayName} makes ${list(options.resolutions)}.`)
+		return refuseField('resolution', `${model.displayName} makes ${list(options.resolutions)}.`)
 	}
-	if (request.sourceId && !options.inputImage) {
-		return field('model', `${model.displayName} cannot start from an image; pick a model that can.`)
-	}
+	const sourceRefused = refuseSource(model, options.inputImage, request)
+	if (sourceRefused) return sourceRefused
 	const fitted: VideoGenerationRequest = {
 		kind: 'video',
 		prompt: request.prompt,
