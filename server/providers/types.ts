@@ -8,18 +8,13 @@
 
 export type ProviderName = 'openai' | 'replicate' | 'offline'
 
-export const CAPABILITIES = [
-	'chat',
-	'title',
-	'image',
-	'imageEdit',
-	'upscale',
-	'video',
-	'speech',
-	'music',
-	'transcribe',
-	'vision',
-] as const
+/**
+ * The capabilities that make one thing from one request: an upscale, a clip, speech, music, a transcript, an answer
+ * about an image. A workflow has a node kind of each name, so its list of node kinds takes this one in.
+ */
+export const MEDIA_CAPABILITIES = ['upscale', 'video', 'speech', 'music', 'transcribe', 'vision'] as const
+
+export const CAPABILITIES = ['chat', 'title', 'image', 'imageEdit', ...MEDIA_CAPABILITIES] as const
 
 export type Capability = (typeof CAPABILITIES)[number]
 

@@ -13,6 +13,13 @@ export function generationRequest(
 	media: (port: string) => string | undefined,
 ): GenerationRequest {
 	const source = media('image')
+	/** The start of a speech or music request: what it says or plays, on the node's model. */
+	const sound = <Mode extends 'speech' | 'music'>(mode: Mode, prompt: string | undefined) => ({
+		kind: 'audio' as const,
+		mode,
+		prompt: prompt ?? '',
+		model: node.model,
+	})
 	switch (node.kind) {
 		case 'image':
 			return { kind: 'image', prompt: text('prompt') ?? '', model: node.model, size: '1024x1024', n: node.n ?? 1 }
@@ -56,21 +63,8 @@ export function generationRequest(
 				...(source ? { sourceId: source } : {}),
 			}
 		case 'speech':
-			return {
-				kind: 'audio',
-				mode: 'speech',
-				prompt: text('text') ?? '',
-				model: node.model,
-				durationSeconds: 8,
-				...(node.voice ? { voice: node.voice } : {}),
-			}
+			return { ...sound('speech', text('text')), durationSeconds: 8, ...(node.voice ? { voice: node.voice } : {}) }
 		case 'music':
-			return {
-				kind: 'audio',
-				mode: 'music',
-				prompt: text('prompt') ?? '',
-				model: node.model,
-				durationSeconds: node.durationSeconds ?? 8,
-			}
+			return { ...sound('music', text('prompt')), durationSeconds: node.durationSeconds ?? 8 }
 	}
 }

@@ -6,7 +6,8 @@
  * it; the graph checks that need the models catalogue are in `validate.ts`.
  */
 import * as v from 'valibot'
-import type { Capability } from '#server/providers/types.ts'
+// Values from providers' types module are plain constants (it imports nothing), so this stays safe in a page.
+import { MEDIA_CAPABILITIES, type Capability } from '#server/providers/types.ts'
 import { isUuid } from '#server/uuid.ts'
 
 export const WORKFLOW_VERSION = 1
@@ -22,12 +23,7 @@ export const NODE_KINDS = [
 	'image',
 	'imageEdit',
 	'variation',
-	'upscale',
-	'video',
-	'speech',
-	'music',
-	'transcribe',
-	'vision',
+	...MEDIA_CAPABILITIES,
 	'mix',
 	'collect',
 ] as const
