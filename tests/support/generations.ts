@@ -48,6 +48,16 @@ export function created(result: Awaited<ReturnType<Services['generations']['crea
 	return result.generation
 }
 
+/** A request made for the user, once it is no longer pending (whatever it came to). */
+export async function settled(
+	services: Services,
+	user: { id: string },
+	request: GenerationRequest,
+	timeoutMs?: number,
+): Promise<Generation> {
+	return settle(services, user.id, created(await services.generations.create(user, request)).id, timeoutMs)
+}
+
 export type ImageRequest = Extract<GenerationRequest, { kind: 'image' }>
 
 /**
@@ -70,11 +80,7 @@ export async function finishedImage(
 	prompt: string,
 	extra: Partial<ImageRequest> = {},
 ): Promise<Generation> {
-	const g = await settle(
-		services,
-		user.id,
-		created(await services.generations.create(user, imageRequest(prompt, extra))).id,
-	)
+	const g = await settled(services, user, imageRequest(prompt, extra))
 	if (g.status !== 'succeeded') throw new Error(`the image ${g.status}: ${g.error ?? ''}`)
 	return g
 }

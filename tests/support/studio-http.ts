@@ -1,7 +1,8 @@
 /**
  * A signed-in person's requests to a running server, as the studio HTTP suites make them: a page (its status and
- * HTML), a form post the way a browser without JavaScript sends it (no redirect followed), a JSON call, a
- * generation's JSON, and waiting until a generation has finished. One place, so every studio's suite speaks alike.
+ * HTML), a form post the way a browser without JavaScript sends it (no redirect followed; a studio's form with a
+ * fresh idempotency key), a JSON call, a generation's JSON, and waiting until a generation has finished. One place,
+ * so every studio's suite speaks alike.
  */
 import { as } from './http-auth.ts'
 import type { SignedIn } from './http-auth.ts'
@@ -19,6 +20,9 @@ export type GenerationJson = {
 
 const PENDING = ['queued', 'running', 'processing']
 
+/** The id a form post's redirect points at (`/generations/:id`), or '' when it did not redirect. */
+export const redirectId = (response: Response) => (response.headers.get('location') ?? '').split('/').at(-1) ?? ''
+
 /** `server` is read on each call: suites start theirs in `beforeAll`. */
 export function studioHttp(server: () => RunningServer, options: { finishMs?: number } = {}) {
 	const url = (path: string) => `${server().url}${path}`
@@ -35,6 +39,9 @@ export function studioHttp(server: () => RunningServer, options: { finishMs?: nu
 			headers: headers(user, { 'Content-Type': 'application/x-www-form-urlencoded' }),
 			body: new URLSearchParams(form).toString(),
 		})
+	/** A studio's form as its page sends it: with a fresh idempotency key, so each send is a new request. */
+	const send = (user: SignedIn, path: string, form: Record<string, string>) =>
+		post(user, path, { ...form, idempotencyKey: crypto.randomUUID() })
 	const api = (user: SignedIn, path: string, body: unknown) =>
 		fetch(url(path), {
 			method: 'POST',
@@ -54,5 +61,5 @@ export function studioHttp(server: () => RunningServer, options: { finishMs?: nu
 			},
 			{ timeoutMs: options.finishMs ?? 30_000, intervalMs: 100 },
 		)
-	return { page, post, api, generation, finished }
+	return { page, post, send, api, generation, finished }
 }

@@ -9,7 +9,7 @@ import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import { sniffAudio } from '#server/providers/media.ts'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { settle, bytesOf, created } from '#tests/support/generations.ts'
+import { settle, settled, bytesOf, created } from '#tests/support/generations.ts'
 import { openaiEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 type AudioRequest = Extract<GenerationRequest, { kind: 'audio' }>
@@ -34,13 +34,7 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 
 	test('long speech is spoken in parts under the limit and stored as one file, as long as the parts', async () => {
 		const user = await createUser(t.services.db)
-		const short = await settle(
-			t.services,
-			user.id,
-			created(
-				await t.services.generations.create(user, audio('Sentence number 1 is here.', { model: 'offline:speech' })),
-			).id,
-		)
+		const short = await settled(t.services, user, audio('Sentence number 1 is here.', { model: 'offline:speech' }))
 		const text = sentences(20) // about 1,100 characters; the offline model takes 400 at a time
 		const g = created(await t.services.generations.create(user, audio(text, { model: 'offline:speech' })))
 		// Blank fields became the model's defaults, stored so the page says what was made.

@@ -8,7 +8,7 @@ import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
 import { openaiEnv, useTestServer } from '#tests/support/suite-services.ts'
-import { studioHttp, type GenerationJson } from '#tests/support/studio-http.ts'
+import { redirectId, studioHttp, type GenerationJson } from '#tests/support/studio-http.ts'
 
 describe('the image studio over HTTP', () => {
 	const t = useTestServer({
@@ -20,7 +20,7 @@ describe('the image studio over HTTP', () => {
 		}),
 	})
 
-	const { page, api, post, finished } = studioHttp(() => t.server, { finishMs: 20_000 })
+	const { page, api, send, finished } = studioHttp(() => t.server, { finishMs: 20_000 })
 
 	async function image(user: SignedIn, body: Record<string, unknown> = {}): Promise<GenerationJson> {
 		const response = await api(user, '/api/generate/image', { prompt: 'a lighthouse', model: 'offline:image', ...body })
@@ -55,19 +55,11 @@ describe('the image studio over HTTP', () => {
 
 	test('a form sent with fields the model does not take stores none of them; a size it cannot make is a 400', async () => {
 		const user = await signUp(t.server.url)
-		const sent = await post(user, '/images', {
-			prompt: 'dalle',
-			model: 'openai:dall-e-3',
-			size: '1792x1024',
-			n: '1',
-			seed: '12',
-			negativePrompt: 'blur',
-			quality: 'hd',
-			style: 'natural',
-			idempotencyKey: crypto.randomUUID(),
-		})
+		const dalle = { prompt: 'dalle', model: 'openai:dall-e-3', size: '1792x1024', n: '1' }
+		const notTaken = { seed: '12', negativePrompt: 'blur' }
+		const sent = await send(user, '/images', { ...dalle, ...notTaken, quality: 'hd', style: 'natural' })
 		expect(sent.status).toBe(303)
-		const id = (sent.headers.get('location') ?? '').split('/').at(-1) ?? ''
+		const id = redirectId(sent)
 		const done = await finished(user, id)
 		expect(done.params).toMatchObject({ size: '1792x1024', quality: 'hd', style: 'natural' })
 		expect(done.params).not.toHaveProperty('seed')
@@ -75,12 +67,7 @@ describe('the image studio over HTTP', () => {
 		const request = t.stubs.openai.requests.filter(r => r.route === 'images').at(-1)
 		expect(request?.json).toMatchObject({ model: 'dall-e-3', size: '1792x1024', quality: 'hd', style: 'natural' })
 
-		const refused = await post(user, '/images', {
-			prompt: 'gpt',
-			model: 'openai:gpt-image-1',
-			size: '1024x1792',
-			idempotencyKey: crypto.randomUUID(),
-		})
+		const refused = await send(user, '/images', { prompt: 'gpt', model: 'openai:gpt-image-1', size: '1024x1792' })
 		expect(refused.status).toBe(400)
 		const html = await refused.text()
 		expect(html).toContain('GPT Image 1 makes these sizes')
@@ -153,7 +140,7 @@ describe('the image studio over HTTP', () => {
 		const first = await image(user)
 		let response: Response | null = null
 		for (let i = 0; i < 6; i++) {
-			response = await post(user, `/generations/${first.id}`, { intent: 'vary', idempotencyKey: crypto.randomUUID() })
+			response = await send(user, `/generations/${first.id}`, { intent: 'vary' })
 			if (response.status === 429) break
 			expect(response.status).toBe(303)
 		}

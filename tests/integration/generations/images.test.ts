@@ -12,7 +12,7 @@ import { decodeCursor } from '#server/domain/generations/index.ts'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { settle, bytesOf, created, imageRequest } from '#tests/support/generations.ts'
+import { settle, settled, bytesOf, created, imageRequest } from '#tests/support/generations.ts'
 import { openaiEnv, replicateEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 const image = imageRequest
@@ -33,11 +33,7 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 
 	test('an image is stored untouched, with WebP copies at two widths and its pixel size', async () => {
 		const user = await createUser(t.services.db)
-		const done = await settle(
-			t.services,
-			user.id,
-			created(await t.services.generations.create(user, image('a fox'))).id,
-		)
+		const done = await settled(t.services, user, image('a fox'))
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		const output = done.outputs[0]
 		expect(output).toMatchObject({ contentType: 'image/png', width: 1024, height: 1024 })
@@ -113,11 +109,7 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 
 	test('Vary: the same settings with a new seed, a visibly different image, the parent recorded', async () => {
 		const user = await createUser(t.services.db)
-		const first = await settle(
-			t.services,
-			user.id,
-			created(await t.services.generations.create(user, image('a lighthouse', { seed: 1, negativePrompt: 'fog' }))).id,
-		)
+		const first = await settled(t.services, user, image('a lighthouse', { seed: 1, negativePrompt: 'fog' }))
 		const varied = created(await t.services.generations.vary(user, first.id))
 		expect(varied.parentId).toBe(first.id)
 		expect(varied.params).toMatchObject({ relation: 'variation', negativePrompt: 'fog', size: '1024x1024' })
@@ -136,11 +128,7 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 
 	test('Upscale: the chosen image at twice the size, labelled, as a child; a model that cannot is refused', async () => {
 		const user = await createUser(t.services.db)
-		const first = await settle(
-			t.services,
-			user.id,
-			created(await t.services.generations.create(user, image('tiles', { size: '512x512', n: 2 }))).id,
-		)
+		const first = await settled(t.services, user, image('tiles', { size: '512x512', n: 2 }))
 		const up = created(await t.services.generations.upscale(user, first.id, { output: 1, model: 'offline:image' }))
 		expect(up).toMatchObject({ parentId: first.id, params: { relation: 'upscale', operation: 'upscale', scale: 2 } })
 		const done = await settle(t.services, user.id, up.id)
@@ -170,11 +158,7 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 
 	test('Image to image: offline mixes the source by strength; OpenAI gets the file, Replicate the strength', async () => {
 		const user = await createUser(t.services.db)
-		const source = await settle(
-			t.services,
-			user.id,
-			created(await t.services.generations.create(user, image('source'))).id,
-		)
+		const source = await settled(t.services, user, image('source'))
 		const weak = created(
 			await t.services.generations.create(user, image('changed', { sourceId: source.id, strength: 0.2, seed: 5 })),
 		)
@@ -237,11 +221,7 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 	test("another user's image cannot be a source, varied or upscaled", async () => {
 		const owner = await createUser(t.services.db)
 		const other = await createUser(t.services.db)
-		const mine = await settle(
-			t.services,
-			owner.id,
-			created(await t.services.generations.create(owner, image('mine'))).id,
-		)
+		const mine = await settled(t.services, owner, image('mine'))
 		expect(await t.services.generations.create(other, image('steal', { sourceId: mine.id }))).toMatchObject({
 			refused: true,
 			status: 404,
@@ -255,11 +235,7 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 
 	test('over budget, a variation is refused and nothing is queued', async () => {
 		const user = await createUser(t.services.db, { monthlyBudgetUsd: 0 })
-		const first = await settle(
-			t.services,
-			user.id,
-			created(await t.services.generations.create(user, image('free'))).id,
-		)
+		const first = await settled(t.services, user, image('free'))
 		const first2 = await t.services.generations.create(user, image('paid', { model: 'openai:gpt-image-1' }))
 		expect(first2).toMatchObject({ refused: true, status: 402, code: 'budget_exceeded' })
 		// Free offline variations are within any budget; a paid model's upscale of it is not (nothing is queued).
@@ -325,11 +301,7 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 
 	test('purging a deleted image removes its thumbnails with it', async () => {
 		const user = await createUser(t.services.db)
-		const done = await settle(
-			t.services,
-			user.id,
-			created(await t.services.generations.create(user, image('to purge'))).id,
-		)
+		const done = await settled(t.services, user, image('to purge'))
 		const keys = [done.outputs[0]?.key ?? '', ...(done.outputs[0]?.thumbnails ?? []).map(t => t.key)]
 		expect(keys).toHaveLength(3)
 		expect(await t.services.generations.remove(user, done.id)).toBe(true)

@@ -14,9 +14,12 @@ import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
 import { listenLocal } from '#tests/support/listen.ts'
-import { imageRequest, reach, settle } from '#tests/support/generations.ts'
+import { created, imageRequest, reach, settle, settled } from '#tests/support/generations.ts'
 
 const image = imageRequest
+/** A six-second clip on Replicate's MiniMax model (finished by a webhook or by polling). */
+const minimax = (prompt: string) =>
+	({ kind: 'video', prompt, model: 'replicate:minimax/video-01', durationSeconds: 6 }) as const
 
 async function rows(services: Services, sql: string, params: unknown[] = []) {
 	return services.db.privileged(tx => tx.query<Record<string, unknown>>(sql, params))
@@ -157,9 +160,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 				error: { message: 'Rate limit reached' },
 			})),
 		)
-		const created = await services.generations.create(user, image('storm', { model: 'openai:gpt-image-1' }))
-		if ('refused' in created) throw new Error(created.message)
-		const done = await settle(services, user.id, created.generation.id)
+		const done = await settled(services, user, image('storm', { model: 'openai:gpt-image-1' }))
 		expect(done.status).toBe('failed')
 		expect(done.error).toMatch(/rate|busy|too many|limit/i)
 		const attempts = openai.requests.filter(r => r.route === 'images').length - before
@@ -169,9 +170,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 	test('a provider that does not answer in time fails the generation with a readable message', async () => {
 		const user = await createUser(services.db)
 		openai.enqueue('images', { delayMs: 5000 }, { delayMs: 5000 }, { delayMs: 5000 })
-		const created = await services.generations.create(user, image('slow', { model: 'openai:gpt-image-1' }))
-		if ('refused' in created) throw new Error(created.message)
-		const done = await settle(services, user.id, created.generation.id, 30_000)
+		const done = await settled(services, user, image('slow', { model: 'openai:gpt-image-1' }), 30_000)
 		expect(done.status).toBe('failed')
 		expect(done.error).toMatch(/time|did not answer|too long/i)
 		expect(done.error).not.toMatch(/Error:|at \w+ \(/)
@@ -179,14 +178,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 
 	test('Replicate video completed by a signed webhook, and replays change nothing', async () => {
 		const user = await createUser(services.db)
-		const created = await services.generations.create(user, {
-			kind: 'video',
-			prompt: 'waves',
-			model: 'replicate:minimax/video-01',
-			durationSeconds: 6,
-		})
-		if ('refused' in created) throw new Error(created.message)
-		const done = await settle(services, user.id, created.generation.id)
+		const done = await settled(services, user, minimax('waves'))
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		expect(done.outputs[0]?.kind).toBe('video')
 		const prediction = replicate.predictions.get(done.predictionId ?? '')
@@ -213,14 +205,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 		receiver.state.refuse = true
 		const polls = () => replicate.requests.filter(r => r.route === 'get').length
 		const pollsBefore = polls()
-		const created = await services.generations.create(user, {
-			kind: 'video',
-			prompt: 'no webhook',
-			model: 'replicate:minimax/video-01',
-			durationSeconds: 6,
-		})
-		if ('refused' in created) throw new Error(created.message)
-		const done = await settle(services, user.id, created.generation.id, 30_000)
+		const done = await settled(services, user, minimax('no webhook'), 30_000)
 		receiver.state.refuse = false
 		expect(done.status).toBe('succeeded')
 		expect(polls()).toBeGreaterThan(pollsBefore)
@@ -257,18 +242,17 @@ describe.each(testDrivers())('generations on %s', driver => {
 		expect(await receive(body, headers('msg_3', now, signed))).toEqual({ accepted: true, duplicate: true })
 	})
 
+	/** A MiniMax clip of the user's once Replicate is processing it (where a manual lifecycle keeps it). */
+	async function processing(user: { id: string }, prompt: string) {
+		const id = created(await services.generations.create(user, minimax(prompt))).id
+		return reach(services, user.id, id, 'processing')
+	}
+
 	test('cancel stops a pending generation; a late completion does not revive it', async () => {
 		const user = await createUser(services.db)
 		replicate.setLifecycle({ manual: true })
 		try {
-			const created = await services.generations.create(user, {
-				kind: 'video',
-				prompt: 'cancel me',
-				model: 'replicate:minimax/video-01',
-				durationSeconds: 6,
-			})
-			if ('refused' in created) throw new Error(created.message)
-			const current = await reach(services, user.id, created.generation.id, 'processing')
+			const current = await processing(user, 'cancel me')
 			const canceled = await services.generations.cancel(user, current.id)
 			expect('refused' in canceled ? canceled.code : canceled.status).toBe('canceled')
 			await replicate.complete(current.predictionId ?? '', 'succeeded')
@@ -286,14 +270,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 		const user = await createUser(services.db)
 		replicate.setLifecycle({ manual: true })
 		try {
-			const created = await services.generations.create(user, {
-				kind: 'video',
-				prompt: `odd output ${scheme}`,
-				model: 'replicate:minimax/video-01',
-				durationSeconds: 6,
-			})
-			if ('refused' in created) throw new Error(created.message)
-			const current = await reach(services, user.id, created.generation.id, 'processing')
+			const current = await processing(user, `odd output ${scheme}`)
 			const body = JSON.stringify({ id: current.predictionId, status: 'succeeded', output: [output] })
 			const id = `msg_${current.id}`
 			const ts = String(Math.floor(Date.now() / 1000))

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest'
 import type { GenerationRequest } from '#server/domain/generations/schema.ts'
 import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { settle, bytesOf, created, finishedImage } from '#tests/support/generations.ts'
+import { settle, settled, bytesOf, created, finishedImage } from '#tests/support/generations.ts'
 import { replicateEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 type VideoRequest = Extract<GenerationRequest, { kind: 'video' }>
@@ -111,11 +111,7 @@ describe.each(testDrivers())('the video studio on %s', driver => {
 	test("another user's image, or a generation that is not an image, cannot be a first frame", async () => {
 		const owner = await createUser(t.services.db)
 		const other = await createUser(t.services.db)
-		const theirs = await settle(
-			t.services,
-			owner.id,
-			created(await t.services.generations.create(owner, video('mine'))).id,
-		)
+		const theirs = await settled(t.services, owner, video('mine'))
 		const refused = await t.services.generations.create(other, video('steal', { sourceId: theirs.id }))
 		expect('refused' in refused && refused.status).toBe(404)
 		const notImage = await t.services.generations.create(owner, video('clip of a clip', { sourceId: theirs.id }))
