@@ -11,6 +11,9 @@ import { createContext, useContext } from 'react'
 import type { FormEvent, ReactNode, Ref } from 'react'
 import { ErrorSummary, FieldScope, RadioGroupField, SelectField, TextareaField, TextField } from './forms.tsx'
 
+/** The labels of the fields every studio has; a studio's own labels are added to them (and may rename them). */
+const STUDIO_LABELS = { prompt: 'Prompt', model: 'Model', seed: 'Seed' }
+
 /** The studio's path and field labels, for the parts below. */
 const Studio = createContext<{ action: string; labels: Record<string, string> }>({ action: '', labels: {} })
 
@@ -19,18 +22,23 @@ type Refusal = { errors?: Record<string, string[] | undefined> | undefined; mess
 /** What every studio's panel is given: what was typed (or refused) last, and the key that makes a resend harmless. */
 export type StudioFormBase<Values> = Refusal & { values: Values; idempotencyKey: string }
 
+/** The props of a studio's panel with one list of models: the models, the one chosen first, and the base above. */
+export type StudioPanelProps<Model, Values> = { models: Model[]; defaultModel: string } & StudioFormBase<Values>
+
 export function StudioForm(props: {
 	action: string
 	labels: Record<string, string>
-	/** What the last submission was refused for: per field, and for the whole form. */
-	refused: Refusal
-	idempotencyKey: string
+	/** The panel's own props: what the last submission was refused for (per field, and for the whole form) and its key. */
+	studio: StudioFormBase<unknown>
+	/** A key carried over in what was typed last, where the studio keeps one; else the panel's. */
+	idempotencyKey?: string | undefined
 	onChange: (event: FormEvent<HTMLFormElement>) => void
 	formRef?: Ref<HTMLFormElement>
 	/** `multipart/form-data` for a form with a file field. */
 	encType?: 'multipart/form-data'
 	children: ReactNode
 }) {
+	const labels = { ...STUDIO_LABELS, ...props.labels }
 	return (
 		<Form
 			method="post"
@@ -41,16 +49,13 @@ export function StudioForm(props: {
 			className="space-y-5"
 			aria-labelledby="studio-title"
 		>
-			<Studio.Provider value={{ action: props.action, labels: props.labels }}>
-				<FieldScope errors={props.refused.errors}>
-					<ErrorSummary
-						labels={props.labels}
-						formErrors={props.refused.message ? [props.refused.message] : undefined}
-					/>
+			<Studio.Provider value={{ action: props.action, labels }}>
+				<FieldScope errors={props.studio.errors}>
+					<ErrorSummary labels={labels} formErrors={props.studio.message ? [props.studio.message] : undefined} />
 					{props.children}
 				</FieldScope>
 			</Studio.Provider>
-			<input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
+			<input type="hidden" name="idempotencyKey" value={props.idempotencyKey ?? props.studio.idempotencyKey} />
 		</Form>
 	)
 }
@@ -153,6 +158,28 @@ export function ChoiceChips(props: {
 			variant="chips"
 			defaultValue={pick(props.choices, props.value)}
 			options={props.choices.map(c => ({ value: c, label: props.format ? props.format(c) : c }))}
+			description={props.description}
+		/>
+	)
+}
+
+/** A short free-text setting of the model (a negative prompt, a speaking style): two rows, labelled by the studio. */
+export function NoteField(props: {
+	name: string
+	maxLength: number
+	defaultValue: string | undefined
+	placeholder: string
+	description?: string
+}) {
+	const { labels } = useContext(Studio)
+	return (
+		<TextareaField
+			name={props.name}
+			label={labels[props.name] ?? props.name}
+			rows={2}
+			maxLength={props.maxLength}
+			defaultValue={props.defaultValue ?? ''}
+			placeholder={props.placeholder}
 			description={props.description}
 		/>
 	)

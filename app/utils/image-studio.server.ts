@@ -8,7 +8,7 @@ import * as v from 'valibot'
 import type { Actor, Generation } from '#server/domain/generations/index.ts'
 import { decodeCursor, imageModels, relationOf, upscalers } from '#server/domain/generations/index.ts'
 import { PENDING_STATUSES } from '#server/domain/generations/schema.ts'
-import type { GalleryItem, ImageFormValues } from '#app/components/images/types.ts'
+import type { GalleryItem, ImageFormValues, SourceImage } from '#app/components/images/types.ts'
 import { FORM_FIELDS } from '#app/components/images/types.ts'
 import { inputRefusal, readQuery } from './input.server.ts'
 import { parseWith } from './validation.ts'
@@ -101,7 +101,7 @@ export async function imageStudioData(request: Request, services: Services, user
 		values.sourceIndex = parsed.value.image ?? '0'
 	}
 
-	let source: { id: string; index: number; item: GalleryItem } | null = null
+	let source: SourceImage | null = null
 	if (values.sourceId) {
 		const found = await generations.get(user, values.sourceId)
 		if (!('refused' in found) && found.kind === 'image' && found.status === 'succeeded') {

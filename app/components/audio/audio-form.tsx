@@ -10,11 +10,12 @@ import { useState } from 'react'
 import type { FormEvent } from 'react'
 import type { AudioMode, SoundModelView, SpeechModelView } from '#server/domain/generations/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
-import { RadioGroupField, SelectField, TextField, TextareaField } from '../forms.tsx'
+import { RadioGroupField, SelectField, TextField } from '../forms.tsx'
 import {
 	ChoiceChips,
 	GenerateButton,
 	ModelPicker,
+	NoteField,
 	PromptField,
 	pick,
 	SeedField,
@@ -27,13 +28,11 @@ import type { AudioFormValues } from './types.ts'
 const LABELS = {
 	mode: 'Make',
 	prompt: 'Text',
-	model: 'Model',
 	voice: 'Voice',
 	format: 'Format',
 	speed: 'Speed',
 	instructions: 'Style instructions',
 	durationSeconds: 'Length (seconds)',
-	seed: 'Seed',
 }
 
 const MODES: Array<{ value: AudioMode; label: string }> = [
@@ -87,13 +86,7 @@ export function AudioForm(props: AudioFormProps) {
 	const chosenVoice = speechModel ? pick(speechModel.voices, voice) : undefined
 	const refreshLabel = 'Show the settings for this choice'
 	return (
-		<StudioForm
-			action="/audio"
-			labels={LABELS}
-			refused={props}
-			idempotencyKey={props.idempotencyKey}
-			onChange={onChange}
-		>
+		<StudioForm action="/audio" labels={LABELS} studio={props} onChange={onChange}>
 			<div className="space-y-2">
 				<RadioGroupField name="mode" label={LABELS.mode} variant="chips" defaultValue={mode} options={MODES} />
 			</div>
@@ -169,12 +162,10 @@ export function AudioForm(props: AudioFormProps) {
 						/>
 					) : null}
 					{speechModel.instructions ? (
-						<TextareaField
+						<NoteField
 							name="instructions"
-							label={LABELS.instructions}
-							rows={2}
 							maxLength={1000}
-							defaultValue={values.instructions ?? ''}
+							defaultValue={values.instructions}
 							placeholder="Warm and unhurried, like a late-night radio host"
 						/>
 					) : null}

@@ -11,19 +11,24 @@ import { useRef, useState } from 'react'
 import type { FormEvent } from 'react'
 import { IMAGE_SIZE_LABELS } from '#server/domain/generations/schema.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
-import { RadioGroupField, TextareaField } from '../forms.tsx'
-import { DefaultableSelect, GenerateButton, ModelPicker, PromptField, SeedField, StudioForm } from '../studio-form.tsx'
-import type { StudioFormBase } from '../studio-form.tsx'
+import { RadioGroupField } from '../forms.tsx'
+import {
+	DefaultableSelect,
+	GenerateButton,
+	ModelPicker,
+	NoteField,
+	PromptField,
+	SeedField,
+	StudioForm,
+} from '../studio-form.tsx'
+import type { StudioPanelProps } from '../studio-form.tsx'
 import { Thumb } from './thumb.tsx'
-import type { GalleryItem, ImageFormValues, ImageModelView } from './types.ts'
+import type { ImageFormValues, ImageModelView, SourceImage } from './types.ts'
 
 const LABELS = {
-	prompt: 'Prompt',
-	model: 'Model',
 	size: 'Size',
 	n: 'Images',
 	negativePrompt: 'Negative prompt',
-	seed: 'Seed',
 	quality: 'Quality',
 	style: 'Style',
 	strength: 'Strength',
@@ -31,12 +36,10 @@ const LABELS = {
 	scale: 'Scale',
 }
 
-export type ImageFormProps = {
-	models: ImageModelView[]
-	defaultModel: string
-	source: { id: string; index: number; item: GalleryItem } | null
+export type ImageFormProps = StudioPanelProps<ImageModelView, ImageFormValues> & {
+	source: SourceImage | null
 	defaultStrength: number
-} & StudioFormBase<ImageFormValues>
+}
 
 /** The values that carry over to another model's fields: the ones it also takes. */
 function readValues(form: HTMLFormElement): ImageFormValues {
@@ -82,8 +85,8 @@ export function ImageForm(props: ImageFormProps) {
 			action="/images"
 			formRef={formRef}
 			labels={LABELS}
-			refused={props}
-			idempotencyKey={values.idempotencyKey ?? props.idempotencyKey}
+			studio={props}
+			idempotencyKey={values.idempotencyKey}
 			onChange={onChange}
 		>
 			{source ? <SourceBlock source={source} strength={strength} /> : null}
@@ -132,12 +135,10 @@ export function ImageForm(props: ImageFormProps) {
 					</summary>
 					<div className="space-y-4 border-t border-line p-3">
 						{model.negativePrompt ? (
-							<TextareaField
+							<NoteField
 								name="negativePrompt"
-								label={LABELS.negativePrompt}
-								rows={2}
 								maxLength={2000}
-								defaultValue={values.negativePrompt ?? ''}
+								defaultValue={values.negativePrompt}
 								placeholder="blurry, text, watermark"
 								description="What the picture should not have."
 							/>
@@ -190,13 +191,7 @@ function ModelHint({ model, sourced }: { model: ImageModelView; sourced: boolean
 	)
 }
 
-function SourceBlock({
-	source,
-	strength,
-}: {
-	source: { id: string; index: number; item: GalleryItem }
-	strength: string
-}) {
+function SourceBlock({ source, strength }: { source: SourceImage; strength: string }) {
 	const output = source.item.outputs[source.index]
 	return (
 		<div className="rounded-lg border border-line bg-raised/50 p-3" data-source-image="">

@@ -34,6 +34,9 @@ export type GalleryItem = {
 	outputs: ImageView[]
 }
 
+/** A picture a form starts from (a source to vary, a first frame): the generation and which of its outputs. */
+export type SourceImage = { id: string; index: number; item: GalleryItem }
+
 /** The values an image form starts from, as the strings a form holds. */
 export type ImageFormValues = Partial<
 	Record<

@@ -10,30 +10,25 @@ import { useState } from 'react'
 import type { FormEvent } from 'react'
 import type { VideoModelView } from '#server/domain/generations/schema.ts'
 import { ChoiceChips, GenerateButton, ModelPicker, PromptField, SeedField, StudioForm } from '../studio-form.tsx'
-import type { StudioFormBase } from '../studio-form.tsx'
+import type { StudioPanelProps } from '../studio-form.tsx'
 import { FileField } from '../forms.tsx'
 import { Thumb } from '../images/thumb.tsx'
-import type { GalleryItem } from '../images/types.ts'
+import type { GalleryItem, SourceImage } from '../images/types.ts'
 import type { VideoFormValues } from './types.ts'
 
 const LABELS = {
-	prompt: 'Prompt',
-	model: 'Model',
 	durationSeconds: 'Length',
 	aspect: 'Aspect ratio',
 	resolution: 'Resolution',
-	seed: 'Seed',
 	sourceId: 'Start from an image',
 	sourceFile: 'Upload a first frame',
 	sourceIndex: 'Source image',
 }
 
-export type VideoFormProps = {
-	models: VideoModelView[]
-	defaultModel: string
-	source: { id: string; index: number; item: GalleryItem } | null
+export type VideoFormProps = StudioPanelProps<VideoModelView, VideoFormValues> & {
+	source: SourceImage | null
 	library: GalleryItem[]
-} & StudioFormBase<VideoFormValues>
+}
 
 export function VideoForm(props: VideoFormProps) {
 	const { models, source, values } = props
@@ -52,14 +47,7 @@ export function VideoForm(props: VideoFormProps) {
 	const durations = model.durations.map(String)
 	const sourced = Boolean(source)
 	return (
-		<StudioForm
-			action="/video"
-			labels={LABELS}
-			refused={props}
-			idempotencyKey={props.idempotencyKey}
-			onChange={onChange}
-			encType="multipart/form-data"
-		>
+		<StudioForm action="/video" labels={LABELS} studio={props} onChange={onChange} encType="multipart/form-data">
 			{source ? (
 				<div
 					className="flex items-center gap-3 rounded-lg border border-line bg-raised/60 p-2"
