@@ -432,6 +432,7 @@ export function IntentForm({
 	className,
 	buttonClassName,
 	disabled,
+	label,
 	children,
 }: {
 	intent: string
@@ -439,12 +440,14 @@ export function IntentForm({
 	className?: string
 	buttonClassName: string
 	disabled?: boolean
+	/** The button's accessible name, where its text alone would not say which record it acts on. */
+	label?: string
 	children: ReactNode
 }) {
 	return (
 		<Form method="post" className={className}>
 			<HiddenFields fields={fields} />
-			<IntentButton intent={intent} className={buttonClassName} disabled={disabled}>
+			<IntentButton intent={intent} className={buttonClassName} disabled={disabled} aria-label={label}>
 				{children}
 			</IntentButton>
 		</Form>

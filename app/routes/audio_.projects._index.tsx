@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import * as v from 'valibot'
 import { FieldScope, FileField, FormErrors, TextField } from '#app/components/forms.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { TitledSection } from '#app/components/titled-section.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { readChatForm } from '#app/utils/uploads.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
@@ -103,10 +104,7 @@ export default function AudioProjects() {
 					</button>
 				</Form>
 			</section>
-			<section aria-labelledby="your-projects" className="space-y-3">
-				<h2 id="your-projects" className="font-medium text-fg">
-					Your projects
-				</h2>
+			<TitledSection id="your-projects" title="Your projects" className="space-y-3">
 				{projects.length === 0 ? (
 					<p className="text-sm text-fg-muted">No projects yet.</p>
 				) : (
@@ -124,7 +122,7 @@ export default function AudioProjects() {
 						))}
 					</ul>
 				)}
-			</section>
+			</TitledSection>
 		</div>
 	)
 }

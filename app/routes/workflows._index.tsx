@@ -2,9 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { StatusBadge } from '#app/components/generation-output.tsx'
-import { FieldScope, FileField, TextareaField, TextField } from '#app/components/forms.tsx'
+import { FieldScope, FileField, IntentForm, TextareaField, TextField } from '#app/components/forms.tsx'
 import { Copy, Download, Plus, Trash2, Workflow } from '#app/components/icons/index.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { TitledSection } from '#app/components/titled-section.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { readChatForm } from '#app/utils/uploads.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
@@ -132,10 +133,7 @@ export default function Workflows() {
 				</p>
 			) : null}
 
-			<section aria-labelledby="your-workflows" className="space-y-3">
-				<h2 id="your-workflows" className="font-medium text-fg">
-					Your workflows
-				</h2>
+			<TitledSection id="your-workflows" title="Your workflows" className="space-y-3">
 				{workflows.length === 0 ? (
 					<div className="rounded-xl border border-dashed border-line-strong p-6 text-sm text-fg-muted">
 						<p>No workflows yet. Start an empty one above, or import one below.</p>
@@ -169,33 +167,27 @@ export default function Workflows() {
 									)}
 								</div>
 								<div className="mt-auto flex flex-wrap gap-2 border-t border-line pt-3">
-									<Form method="post">
-										<input type="hidden" name="id" value={w.id} />
-										<button type="submit" name="intent" value="duplicate" className="icon-btn text-sm">
-											<Copy aria-hidden="true" className="size-4" /> Duplicate
-										</button>
-									</Form>
+									<IntentForm intent="duplicate" fields={{ id: w.id }} buttonClassName="icon-btn text-sm">
+										<Copy aria-hidden="true" className="size-4" /> Duplicate
+									</IntentForm>
 									<a href={`/workflows/${w.id}/export`} download className="icon-btn text-sm">
 										<Download aria-hidden="true" className="size-4" /> Export
 									</a>
-									<Form method="post" className="ml-auto">
-										<input type="hidden" name="id" value={w.id} />
-										<button
-											type="submit"
-											name="intent"
-											value="delete"
-											className="icon-btn text-sm hover:text-danger"
-											aria-label={`Delete ${w.name}`}
-										>
-											<Trash2 aria-hidden="true" className="size-4" /> Delete
-										</button>
-									</Form>
+									<IntentForm
+										intent="delete"
+										fields={{ id: w.id }}
+										className="ml-auto"
+										buttonClassName="icon-btn text-sm hover:text-danger"
+										label={`Delete ${w.name}`}
+									>
+										<Trash2 aria-hidden="true" className="size-4" /> Delete
+									</IntentForm>
 								</div>
 							</li>
 						))}
 					</ul>
 				)}
-			</section>
+			</TitledSection>
 
 			<section aria-labelledby="templates" className="space-y-3">
 				<div>
@@ -212,27 +204,21 @@ export default function Workflows() {
 							<p className="text-xs text-fg-muted">
 								{t.nodes} nodes · {t.kinds.map(k => NODE_SPECS[k].label.toLowerCase()).join(', ')}
 							</p>
-							<Form method="post" className="mt-auto pt-1">
-								<input type="hidden" name="template" value={t.id} />
-								<button
-									type="submit"
-									name="intent"
-									value="template"
-									className="btn-secondary w-full"
-									aria-label={`Use the template ${t.name}`}
-								>
-									Use template
-								</button>
-							</Form>
+							<IntentForm
+								intent="template"
+								fields={{ template: t.id }}
+								className="mt-auto pt-1"
+								buttonClassName="btn-secondary w-full"
+								label={`Use the template ${t.name}`}
+							>
+								Use template
+							</IntentForm>
 						</li>
 					))}
 				</ul>
 			</section>
 
-			<section aria-labelledby="import" className="rounded-xl border border-line bg-surface p-4">
-				<h2 id="import" className="font-medium text-fg">
-					Import a workflow
-				</h2>
+			<TitledSection id="import" title="Import a workflow" className="rounded-xl border border-line bg-surface p-4">
 				<Form method="post" encType="multipart/form-data" className="mt-3 grid gap-3 md:grid-cols-2">
 					<FieldScope prefix="import" errors={errorsFor('import')}>
 						<FileField name="file" label="A file exported from here" accept="application/json,.json" />
@@ -244,7 +230,7 @@ export default function Workflows() {
 						</button>
 					</div>
 				</Form>
-			</section>
+			</TitledSection>
 		</div>
 	)
 }

@@ -5,6 +5,7 @@
 import { Form, Link } from '@remix-run/react'
 import { Play } from '#app/components/icons/index.tsx'
 import { StatusBadge } from '#app/components/generation-output.tsx'
+import { TitledSection } from '#app/components/titled-section.tsx'
 import type { WorkflowEstimate } from '#server/domain/workflows/estimate.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
 import { priceRange } from './node-card.tsx'
@@ -35,10 +36,7 @@ export function RunPanel({
 }) {
 	return (
 		<>
-			<section aria-labelledby="run-heading" className="card space-y-3">
-				<h2 id="run-heading" className="font-medium text-fg">
-					Run
-				</h2>
+			<TitledSection id="run-heading" title="Run" className="card space-y-3">
 				{estimate ? (
 					<>
 						<table className="w-full text-sm" data-testid="estimate">
@@ -82,11 +80,8 @@ export function RunPanel({
 						<Play aria-hidden="true" className="size-4" /> Run workflow
 					</button>
 				</Form>
-			</section>
-			<section aria-labelledby="history" className="card space-y-2">
-				<h2 id="history" className="font-medium text-fg">
-					Runs
-				</h2>
+			</TitledSection>
+			<TitledSection id="history" title="Runs" className="card space-y-2">
 				{runs.length === 0 ? (
 					<p className="text-sm text-fg-muted">Not run yet.</p>
 				) : (
@@ -102,7 +97,7 @@ export function RunPanel({
 						))}
 					</ul>
 				)}
-			</section>
+			</TitledSection>
 		</>
 	)
 }

@@ -2,6 +2,7 @@
 import { useState } from 'react'
 import type { ReactNode } from 'react'
 import { Crop, WandSparkles } from '#app/components/icons/index.tsx'
+import { TitledSection } from '#app/components/titled-section.tsx'
 import { ASPECTS } from './model.ts'
 import type { Box } from './model.ts'
 
@@ -18,14 +19,22 @@ export function EditorPanel({
 	children: ReactNode
 }) {
 	return (
-		<section className="card space-y-3" aria-labelledby={id}>
-			<h2 id={id} className={icon ? 'flex items-center gap-2 font-semibold' : 'font-semibold'}>
-				{icon}
-				{icon ? ' ' : null}
-				{title}
-			</h2>
+		<TitledSection
+			id={id}
+			title={
+				icon ? (
+					<>
+						{icon} {title}
+					</>
+				) : (
+					title
+				)
+			}
+			className="card space-y-3"
+			headingClassName={icon ? 'flex items-center gap-2 font-semibold' : 'font-semibold'}
+		>
 			{children}
-		</section>
+		</TitledSection>
 	)
 }
 
