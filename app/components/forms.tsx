@@ -15,6 +15,7 @@ import type {
 	TextareaHTMLAttributes,
 } from 'react'
 import { Search } from '#app/components/icons/index.tsx'
+import type { IconComponent } from '#app/components/icons/index.tsx'
 import { HONEYPOT_FIELD } from '#app/schemas/auth-fields.ts'
 
 export type FieldErrors = Record<string, readonly string[] | undefined>
@@ -421,8 +422,22 @@ export function HiddenFields({ fields }: { fields: Record<string, string> }) {
 }
 
 /** A submit button that names the change it asks for (`intent`), as every form with several changes does. */
-export function IntentButton({ intent, ...button }: { intent: string } & ButtonHTMLAttributes<HTMLButtonElement>) {
-	return <button type="submit" name="intent" value={intent} {...button} />
+export function IntentButton({
+	intent,
+	icon: Icon,
+	children,
+	...button
+}: {
+	intent: string
+	/** Drawn before the words, hidden from assistive technology. */
+	icon?: IconComponent
+} & ButtonHTMLAttributes<HTMLButtonElement>) {
+	return (
+		<button type="submit" name="intent" value={intent} {...button}>
+			{Icon ? <Icon aria-hidden="true" size={16} /> : null}
+			{children}
+		</button>
+	)
 }
 
 /** A form of one button: posts its `intent` with the hidden `fields`, so it works without JavaScript. */
@@ -433,6 +448,7 @@ export function IntentForm({
 	buttonClassName,
 	disabled,
 	label,
+	icon,
 	children,
 }: {
 	intent: string
@@ -442,12 +458,13 @@ export function IntentForm({
 	disabled?: boolean
 	/** The button's accessible name, where its text alone would not say which record it acts on. */
 	label?: string
+	icon?: IconComponent
 	children: ReactNode
 }) {
 	return (
 		<Form method="post" className={className}>
 			<HiddenFields fields={fields} />
-			<IntentButton intent={intent} className={buttonClassName} disabled={disabled} aria-label={label}>
+			<IntentButton intent={intent} className={buttonClassName} disabled={disabled} aria-label={label} icon={icon}>
 				{children}
 			</IntentButton>
 		</Form>

@@ -95,8 +95,12 @@ export default function ShareSettings() {
 								</p>
 							</div>
 							{link.status === 'live' ? (
-								<IntentForm intent="revoke" fields={{ shareId: link.id }} buttonClassName="btn-danger px-3 py-1.5">
-									<Trash2 aria-hidden="true" size={16} />
+								<IntentForm
+									intent="revoke"
+									fields={{ shareId: link.id }}
+									buttonClassName="btn-danger px-3 py-1.5"
+									icon={Trash2}
+								>
 									Revoke
 								</IntentForm>
 							) : (

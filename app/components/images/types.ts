@@ -2,7 +2,7 @@
  * What the image studio's pages receive from their loaders: models with the fields they take and their prices,
  * images with their thumbnails, and the values a form starts from. Plain data, safe in the browser bundle.
  */
-import type { GenerationStatus, Relation } from '#server/domain/generations/schema.ts'
+import type { GenerationStatus, ImageModelView, Relation, UpscalerView } from '#server/domain/generations/schema.ts'
 
 export type { ImageModelView, UpscalerView } from '#server/domain/generations/schema.ts'
 
@@ -69,3 +69,28 @@ export const FORM_FIELDS: ReadonlyArray<keyof ImageFormValues> = [
 	'sourceId',
 	'sourceIndex',
 ]
+
+/** An image generation's page: the generation, which of its images is shown, its lineage and what it can be made into. */
+export type ImageDetailProps = {
+	generation: {
+		id: string
+		status: GenerationStatus
+		prompt: string
+		model: string
+		error: string | null
+		costMicros: number
+		params: Record<string, unknown>
+		createdAt: string | Date
+		startedAt: string | Date | null
+		completedAt: string | Date | null
+		outputs: ImageView[]
+	}
+	selected: number
+	parent: GalleryItem | null
+	children: GalleryItem[]
+	neighbours: { newer: string | null; older: string | null }
+	upscalers: UpscalerView[]
+	models: ImageModelView[]
+	idempotencyKey: string
+	refusal: string | null
+}

@@ -126,18 +126,15 @@ export function LibraryGrid({ items }: { items: LibraryTile[] }) {
 		>
 			<div className="sticky top-0 z-10 flex items-center gap-2 rounded-xl border border-line bg-surface/95 p-2 backdrop-blur">
 				<p className="px-2 text-sm text-fg-muted max-sm:sr-only">With the selected items:</p>
-				<button
-					type="submit"
-					name="intent"
-					value="download"
+				<IntentButton
+					intent="download"
 					formAction="/library/download"
 					className="btn-secondary px-3 py-1.5 text-sm"
+					icon={Download}
 				>
-					<Download aria-hidden="true" size={16} />
 					Download zip
-				</button>
-				<IntentButton intent="delete" className="btn-danger px-3 py-1.5">
-					<Trash2 aria-hidden="true" size={16} />
+				</IntentButton>
+				<IntentButton intent="delete" className="btn-danger px-3 py-1.5" icon={Trash2}>
 					Delete
 				</IntentButton>
 			</div>
@@ -153,8 +150,7 @@ export function LibraryGrid({ items }: { items: LibraryTile[] }) {
 
 /** What fills a tile's square: a picture, a waveform, the start of a text, or the kind's icon. */
 function Preview({ item }: { item: LibraryTile }) {
-	if (item.thumbnailUrl)
-		return <img src={item.thumbnailUrl} alt="" loading="lazy" decoding="async" />
+	if (item.thumbnailUrl) return <img src={item.thumbnailUrl} alt="" loading="lazy" decoding="async" />
 	if (item.waveform)
 		return (
 			<div className="flex h-full w-full flex-col justify-center gap-2 px-3 pt-10">
@@ -205,11 +201,7 @@ function Tile({ item, favorite }: { item: LibraryTile; favorite: boolean }) {
 				</button>
 			</div>
 			<div className="library-body">
-				<a
-					href={`/library/${item.type}/${item.id}`}
-					data-library-link=""
-					className="library-title"
-				>
+				<a href={`/library/${item.type}/${item.id}`} data-library-link="" className="library-title">
 					{item.title || 'Untitled'}
 				</a>
 				{item.credit ? <SoundCreditLine credit={item.credit} /> : null}
