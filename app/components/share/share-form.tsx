@@ -76,32 +76,14 @@ export function ShareForm({
 						<fieldset className="space-y-2">
 							<legend className="text-sm font-medium">Messages</legend>
 							<p className="text-xs text-fg-muted">The branch on screen; other versions are never shared.</p>
-							<div>
-								<label htmlFor={`${id}-from`} className="block text-xs text-fg-muted">
-									From
-								</label>
-								<select id={`${id}-from`} name="fromMessageId" className="field mt-1 text-sm" defaultValue="">
-									<option value="">The first message</option>
-									{messages.map(m => (
-										<option key={m.id} value={m.id}>
-											{m.label}
-										</option>
-									))}
-								</select>
-							</div>
-							<div>
-								<label htmlFor={`${id}-to`} className="block text-xs text-fg-muted">
-									To
-								</label>
-								<select id={`${id}-to`} name="toMessageId" className="field mt-1 text-sm" defaultValue="">
-									<option value="">The last message</option>
-									{messages.map(m => (
-										<option key={m.id} value={m.id}>
-											{m.label}
-										</option>
-									))}
-								</select>
-							</div>
+							<MessageEnd
+								id={`${id}-from`}
+								label="From"
+								name="fromMessageId"
+								blank="The first message"
+								messages={messages}
+							/>
+							<MessageEnd id={`${id}-to`} label="To" name="toMessageId" blank="The last message" messages={messages} />
 						</fieldset>
 					) : null}
 					{canIncludeOutputs ? (
@@ -116,5 +98,36 @@ export function ShareForm({
 				</Form>
 			</div>
 		</details>
+	)
+}
+
+/** One end of the shared span of messages: a picker whose blank choice is the thread's first or last message. */
+function MessageEnd({
+	id,
+	label,
+	name,
+	blank,
+	messages,
+}: {
+	id: string
+	label: string
+	name: string
+	blank: string
+	messages: readonly ShareableMessage[]
+}) {
+	return (
+		<div>
+			<label htmlFor={id} className="block text-xs text-fg-muted">
+				{label}
+			</label>
+			<select id={id} name={name} className="field mt-1 text-sm" defaultValue="">
+				<option value="">{blank}</option>
+				{messages.map(m => (
+					<option key={m.id} value={m.id}>
+						{m.label}
+					</option>
+				))}
+			</select>
+		</div>
 	)
 }
