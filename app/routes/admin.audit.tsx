@@ -4,6 +4,7 @@ import { requireAdmin } from '#app/utils/auth.server.ts'
 import { inputRefusal, readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { AdminHeading } from '#app/components/admin-heading.tsx'
 import { AuditQuerySchema } from '#server/domain/admin/schema.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
@@ -43,15 +44,10 @@ export default function AdminAudit() {
 	const { entries, next, first } = useLoaderData<typeof loader>()
 	return (
 		<section aria-labelledby="audit-heading" className="space-y-4">
-			<div>
-				<h2 id="audit-heading" className="text-xl font-semibold">
-					Audit log
-				</h2>
-				<p className="text-sm text-fg-muted">
-					Every administrator&apos;s change, newest first, with the state before and after. Entries cannot be edited or
-					deleted.
-				</p>
-			</div>
+			<AdminHeading id="audit-heading" title="Audit log">
+				Every administrator&apos;s change, newest first, with the state before and after. Entries cannot be edited or
+				deleted.
+			</AdminHeading>
 			{entries.length === 0 ? (
 				<p className="card text-sm text-fg-muted">
 					{first ? 'Nothing yet: changes made under Users, Models and Status appear here.' : 'No older entries.'}

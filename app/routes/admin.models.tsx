@@ -6,6 +6,7 @@ import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { AdminHeading } from '#app/components/admin-heading.tsx'
 import { Badge, Cell, DataTable } from '#app/components/data-table.tsx'
 import { ModelActionSchema } from '#server/domain/admin/schema.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
@@ -80,22 +81,20 @@ export default function AdminModels() {
 	const off = models.filter(m => !m.enabled).length
 	return (
 		<section aria-labelledby="models-heading" className="space-y-4">
-			<div className="flex flex-wrap items-end justify-between gap-3">
-				<div>
-					<h2 id="models-heading" className="text-xl font-semibold">
-						Models
-					</h2>
-					<p className="text-sm text-fg-muted">
-						{models.length} in the catalogue{off > 0 ? `, ${off} switched off` : ''}. A model switched off disappears
-						from every studio, chat and workflow at once, and requests naming it are refused.
-					</p>
-				</div>
-				<Form method="post">
-					<button type="submit" name="intent" value="sync" className="btn" disabled={syncing}>
-						{syncing ? 'Syncing…' : 'Sync from providers'}
-					</button>
-				</Form>
-			</div>
+			<AdminHeading
+				id="models-heading"
+				title="Models"
+				actions={
+					<Form method="post">
+						<button type="submit" name="intent" value="sync" className="btn" disabled={syncing}>
+							{syncing ? 'Syncing…' : 'Sync from providers'}
+						</button>
+					</Form>
+				}
+			>
+				{models.length} in the catalogue{off > 0 ? `, ${off} switched off` : ''}. A model switched off disappears from
+				every studio, chat and workflow at once, and requests naming it are refused.
+			</AdminHeading>
 			{result ? (
 				<p role="status" className={result.ok ? 'callout-success' : 'callout-danger'}>
 					{result.message}

@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data } from '@remix-run/node'
+import type { ReactNode } from 'react'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { requireAdmin } from '#app/utils/auth.server.ts'
 import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { inputRefusal, readForm, readQuery } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { AdminHeading } from '#app/components/admin-heading.tsx'
 import { Badge, DataTable } from '#app/components/data-table.tsx'
 import { USER_FILTERS, UserActionSchema, UsersQuerySchema } from '#server/domain/admin/schema.ts'
 import type { AdminUserRow } from '#server/domain/admin/index.ts'
@@ -64,45 +66,40 @@ export default function AdminUsers() {
 		const search = params.toString()
 		return search ? `?${search}` : '.'
 	}
+	const searchForm = (
+		<Form method="get" role="search" className="flex flex-wrap items-end gap-2">
+			<label className="block text-sm">
+				<span className="sr-only">Search by e-mail or name</span>
+				<input
+					type="search"
+					name="q"
+					defaultValue={query.q}
+					placeholder="E-mail or name"
+					className="field w-56"
+					maxLength={200}
+				/>
+			</label>
+			<label className="block text-sm">
+				<span className="sr-only">Status</span>
+				<select name="status" defaultValue={query.status} className="field w-auto">
+					{USER_FILTERS.map(f => (
+						<option key={f} value={f}>
+							{FILTER_LABELS[f]}
+						</option>
+					))}
+				</select>
+			</label>
+			<button type="submit" className="btn-secondary">
+				Search
+			</button>
+		</Form>
+	)
 	return (
 		<section aria-labelledby="users-heading" className="space-y-4">
-			<div className="flex flex-wrap items-end justify-between gap-3">
-				<div>
-					<h2 id="users-heading" className="text-xl font-semibold">
-						Users
-					</h2>
-					<p className="text-sm text-fg-muted">
-						{total} {total === 1 ? 'account' : 'accounts'}
-						{query.q || query.status !== 'all' ? ' match' : ''}. Spend is this calendar month (UTC).
-					</p>
-				</div>
-				<Form method="get" role="search" className="flex flex-wrap items-end gap-2">
-					<label className="block text-sm">
-						<span className="sr-only">Search by e-mail or name</span>
-						<input
-							type="search"
-							name="q"
-							defaultValue={query.q}
-							placeholder="E-mail or name"
-							className="field w-56"
-							maxLength={200}
-						/>
-					</label>
-					<label className="block text-sm">
-						<span className="sr-only">Status</span>
-						<select name="status" defaultValue={query.status} className="field w-auto">
-							{USER_FILTERS.map(f => (
-								<option key={f} value={f}>
-									{FILTER_LABELS[f]}
-								</option>
-							))}
-						</select>
-					</label>
-					<button type="submit" className="btn-secondary">
-						Search
-					</button>
-				</Form>
-			</div>
+			<AdminHeading id="users-heading" title="Users" actions={searchForm}>
+				{total} {total === 1 ? 'account' : 'accounts'}
+				{query.q || query.status !== 'all' ? ' match' : ''}. Spend is this calendar month (UTC).
+			</AdminHeading>
 			{result ? (
 				<p role="alert" className="callout-danger">
 					{result.error}
@@ -172,8 +169,7 @@ function UserRow({
 				<span className="block text-xs text-fg-muted">Joined {user.createdAt.slice(0, 10)}</span>
 			</td>
 			<td className="px-3 py-3">
-				<Form method="post" className="flex items-center gap-2">
-					<input type="hidden" name="userId" value={user.id} />
+				<UserForm userId={user.id} className="flex items-center gap-2" intent="role" submit="Save" busy={busy}>
 					<label>
 						<span className="sr-only">Role of {user.email}</span>
 						<select name="role" defaultValue={user.role} className="field w-auto py-1.5">
@@ -181,10 +177,7 @@ function UserRow({
 							<option value="admin">Administrator</option>
 						</select>
 					</label>
-					<button type="submit" name="intent" value="role" className="btn-secondary px-3 py-1.5" disabled={busy}>
-						Save
-					</button>
-				</Form>
+				</UserForm>
 			</td>
 			<td className="px-3 py-3">
 				<span className="block tabular-nums">
@@ -206,8 +199,7 @@ function UserRow({
 				</div>
 			</td>
 			<td className="px-3 py-3">
-				<Form method="post" className="flex items-start gap-2">
-					<input type="hidden" name="userId" value={user.id} />
+				<UserForm userId={user.id} className="flex items-start gap-2" intent="budget" submit="Set" busy={busy}>
 					<label className="block">
 						<span className="sr-only">Monthly budget of {user.email}, in US dollars</span>
 						<span className="flex items-center gap-1">
@@ -231,10 +223,7 @@ function UserRow({
 							</span>
 						) : null}
 					</label>
-					<button type="submit" name="intent" value="budget" className="btn-secondary px-3 py-1.5" disabled={busy}>
-						Set
-					</button>
-				</Form>
+				</UserForm>
 			</td>
 			<td className="px-3 py-3">
 				<Form method="post" className="flex flex-wrap items-center gap-2">
@@ -270,6 +259,33 @@ function UserRow({
 				</Form>
 			</td>
 		</tr>
+	)
+}
+
+/** A form about one user: its fields, then the button that sends them under its intent. */
+function UserForm({
+	userId,
+	className,
+	intent,
+	submit,
+	busy,
+	children,
+}: {
+	userId: string
+	className: string
+	intent: string
+	submit: string
+	busy: boolean
+	children: ReactNode
+}) {
+	return (
+		<Form method="post" className={className}>
+			<input type="hidden" name="userId" value={userId} />
+			{children}
+			<button type="submit" name="intent" value={intent} className="btn-secondary px-3 py-1.5" disabled={busy}>
+				{submit}
+			</button>
+		</Form>
 	)
 }
 
