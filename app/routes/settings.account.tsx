@@ -9,6 +9,7 @@ import { readForm } from '#app/utils/input.server.ts'
 import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { SettingsCard } from '#app/components/settings-card.tsx'
 
 export const handle: RouteHandle = { rateLimit: 'account' }
 
@@ -41,10 +42,7 @@ export default function AccountSettings() {
 	const result = useActionData<typeof action>()
 	return (
 		<div className="grid gap-6 lg:grid-cols-2">
-			<section aria-labelledby="export-heading" className="card space-y-3">
-				<h2 id="export-heading" className="text-lg font-semibold">
-					Export your data
-				</h2>
+			<SettingsCard id="export-heading" title="Export your data" className="space-y-3">
 				<p className="text-sm text-fg-muted">
 					One JSON file with everything stored about you: profile, conversations, generations, workflows, usage, shares,
 					sessions and tokens (without secrets). Files you generated stay downloadable from the library.
@@ -53,12 +51,9 @@ export default function AccountSettings() {
 				<a href="/settings/export" download className="btn-secondary">
 					Download my data
 				</a>
-			</section>
+			</SettingsCard>
 
-			<section aria-labelledby="delete-heading" className="card space-y-3 border-danger-line">
-				<h2 id="delete-heading" className="text-lg font-semibold">
-					Delete your account
-				</h2>
+			<SettingsCard id="delete-heading" title="Delete your account" className="space-y-3 border-danger-line">
 				<p className="text-sm text-fg-muted">
 					This signs you out everywhere and removes your account and everything in it — conversations, generations and
 					their files, workflows, tokens, sessions. You can undo it for 30 seconds from the message that follows; after
@@ -80,7 +75,7 @@ export default function AccountSettings() {
 						</button>
 					</FieldScope>
 				</Form>
-			</section>
+			</SettingsCard>
 		</div>
 	)
 }

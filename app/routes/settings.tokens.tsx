@@ -9,6 +9,7 @@ import { readForm } from '#app/utils/input.server.ts'
 import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
+import { SettingsCard } from '#app/components/settings-card.tsx'
 
 // Revoking is a plain write; creating a token also counts against `api_token` (in the auth service).
 export const handle: RouteHandle = { rateLimit: 'write' }
@@ -99,10 +100,7 @@ export default function TokenSettings() {
 	const busy = useNavigation().state === 'submitting'
 	return (
 		<div className="space-y-6">
-			<section aria-labelledby="new-token-heading" className="card space-y-4">
-				<h2 id="new-token-heading" className="text-lg font-semibold">
-					New API token
-				</h2>
+			<SettingsCard id="new-token-heading" title="New API token" className="space-y-4">
 				<p className="text-sm text-fg-muted">
 					Scripts use a token instead of your password: send it as <code>Authorization: Bearer &lt;token&gt;</code> to
 					the <code>/api/</code> endpoints. It acts as you, so keep it secret, and revoke it when it is no longer
@@ -130,12 +128,9 @@ export default function TokenSettings() {
 						</button>
 					</FieldScope>
 				</Form>
-			</section>
+			</SettingsCard>
 
-			<section aria-labelledby="tokens-heading" className="card space-y-2">
-				<h2 id="tokens-heading" className="text-lg font-semibold">
-					Your tokens
-				</h2>
+			<SettingsCard id="tokens-heading" title="Your tokens" className="space-y-2">
 				{tokens.length === 0 ? <p className="text-sm text-fg-muted">No tokens yet.</p> : null}
 				<ul className="divide-y divide-line">
 					{tokens.map(token => (
@@ -159,7 +154,7 @@ export default function TokenSettings() {
 						</li>
 					))}
 				</ul>
-			</section>
+			</SettingsCard>
 		</div>
 	)
 }
