@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import type { ReactNode } from 'react'
 import { Link, useLoaderData } from '@remix-run/react'
 import { ArrowRight, MessageSquare } from '#app/components/icons/index.tsx'
 import { ACCOUNT_AREAS, AREAS } from '#app/components/areas.ts'
@@ -60,6 +61,33 @@ function Welcome() {
 	)
 }
 
+/** A list on the home page: its heading, a link to where the rest is, then the list (or what to do first). */
+function HomeSection({
+	id,
+	title,
+	link,
+	children,
+}: {
+	id: string
+	title: string
+	link: { to: string; label: string }
+	children: ReactNode
+}) {
+	return (
+		<section aria-labelledby={id} className="space-y-3">
+			<div className="flex items-baseline justify-between gap-3">
+				<h2 id={id} className="text-lg font-semibold">
+					{title}
+				</h2>
+				<Link to={link.to} className="text-sm">
+					{link.label}
+				</Link>
+			</div>
+			{children}
+		</section>
+	)
+}
+
 type HomeData = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['home']>
 
 function Home({ home }: { home: HomeData }) {
@@ -92,15 +120,7 @@ function Home({ home }: { home: HomeData }) {
 				</Link>
 			</div>
 
-			<section aria-labelledby="recent-chats" className="space-y-3">
-				<div className="flex items-baseline justify-between gap-3">
-					<h2 id="recent-chats" className="text-lg font-semibold">
-						Recent chats
-					</h2>
-					<Link to="/chat" className="text-sm">
-						New chat
-					</Link>
-				</div>
+			<HomeSection id="recent-chats" title="Recent chats" link={{ to: '/chat', label: 'New chat' }}>
 				{home.chats.length === 0 ? (
 					<p className="text-sm text-fg-muted">
 						No chats yet. <Link to="/chat">Start one</Link> — for example, ask for a haiku about lighthouses.
@@ -120,17 +140,9 @@ function Home({ home }: { home: HomeData }) {
 						))}
 					</ul>
 				)}
-			</section>
+			</HomeSection>
 
-			<section aria-labelledby="recent-work" className="space-y-3">
-				<div className="flex items-baseline justify-between gap-3">
-					<h2 id="recent-work" className="text-lg font-semibold">
-						Recent images, video and audio
-					</h2>
-					<Link to="/library" className="text-sm">
-						Library
-					</Link>
-				</div>
+			<HomeSection id="recent-work" title="Recent images, video and audio" link={{ to: '/library', label: 'Library' }}>
 				{home.generations.length === 0 ? (
 					<p className="text-sm text-fg-muted">
 						Nothing generated yet. Try <Link to="/images">Images</Link>, <Link to="/video">Video</Link> or{' '}
@@ -143,7 +155,7 @@ function Home({ home }: { home: HomeData }) {
 						))}
 					</ul>
 				)}
-			</section>
+			</HomeSection>
 
 			<AreaCards />
 		</div>
