@@ -8,6 +8,24 @@ export const edge = (from: string, fromPort: string, to: string, toPort: string)
 	to: { node: to, port: toPort },
 })
 
+/**
+ * A definition's edges written short, in order: `wires('topic.text>ask.topic ask.text>post.prompt')` is the two
+ * edges topic's "text" → ask's "topic" and ask's "text" → post's "prompt" (several strings are read one after another).
+ */
+export function wires(...lines: string[]) {
+	return lines.flatMap(line =>
+		line
+			.trim()
+			.split(/\s+/)
+			.map(wire => {
+				const [from = '', to = ''] = wire.split('>')
+				const [fromNode = '', fromPort = ''] = from.split('.')
+				const [toNode = '', toPort = ''] = to.split('.')
+				return edge(fromNode, fromPort, toNode, toPort)
+			}),
+	)
+}
+
 export async function saveWorkflow(services: Services, userId: string, definition: unknown, name = 'Test workflow') {
 	const created = await services.workflows.create({ id: userId }, name, definition)
 	if ('refused' in created) throw new Error(`${created.message} ${JSON.stringify(created.fields ?? {})}`)

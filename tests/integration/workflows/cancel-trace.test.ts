@@ -13,7 +13,7 @@ import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { finishedImage } from '#tests/support/generations.ts'
 import { waitFor } from '#tests/support/wait.ts'
-import { edge, saveWorkflow, settleRun, startRun } from '#tests/support/workflows.ts'
+import { saveWorkflow, settleRun, startRun, wires } from '#tests/support/workflows.ts'
 import { replicateEnv, useTestServices } from '#tests/support/suite-services.ts'
 
 const spans = new InMemorySpanExporter()
@@ -55,11 +55,7 @@ describe.each(testDrivers())('workflow cancel and traces on %s', driver => {
 				{ id: 'clip', name: 'Clip', kind: 'video', model: 'replicate:minimax/video-01' },
 				{ id: 'big', name: 'Poster', kind: 'upscale', model: 'offline:image' },
 			],
-			edges: [
-				edge('still', 'image', 'clip', 'image'),
-				edge('motion', 'text', 'clip', 'prompt'),
-				edge('still', 'image', 'big', 'image'),
-			],
+			edges: wires('still.image>clip.image motion.text>clip.prompt', 'still.image>big.image'),
 		})
 		const runId = await startRun(t.services, user.id, id)
 		const predictionId = await waitFor('the clip node’s prediction', async () => {
@@ -97,11 +93,7 @@ describe.each(testDrivers())('workflow cancel and traces on %s', driver => {
 				{ id: 'post', name: 'Post', kind: 'chat', model: 'offline:chat' },
 				{ id: 'pic', name: 'Picture', kind: 'image', model: 'offline:image' },
 			],
-			edges: [
-				edge('topic', 'text', 'ask', 'topic'),
-				edge('ask', 'text', 'post', 'prompt'),
-				edge('ask', 'text', 'pic', 'prompt'),
-			],
+			edges: wires('topic.text>ask.topic ask.text>post.prompt ask.text>pic.prompt'),
 		}
 		const id = await saveWorkflow(t.services, user.id, definition)
 		spans.reset()

@@ -9,7 +9,7 @@ import type { NodeRun, Run } from '#server/domain/workflows/runs.ts'
 import { WORKFLOW_TEMPLATES } from '#server/domain/workflows/templates.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { finishedImage } from '#tests/support/generations.ts'
-import { edge, saveWorkflow, settleRun, startRun } from '#tests/support/workflows.ts'
+import { edge, saveWorkflow, settleRun, startRun, wires } from '#tests/support/workflows.ts'
 import { useTestServices } from '#tests/support/suite-services.ts'
 
 const byNode = (run: Run): Record<string, NodeRun> => Object.fromEntries(run.nodes.map(n => [n.nodeId, n]))
@@ -62,17 +62,12 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 				{ id: 'edit', name: 'Edit', kind: 'imageEdit', model: 'offline:image' },
 				{ id: 'look', name: 'Look', kind: 'vision', model: 'offline:chat', question: 'What is in it?' },
 			],
-			edges: [
-				edge('words', 'text', 'say', 'text'),
-				edge('words', 'text', 'bed', 'prompt'),
-				edge('say', 'audio', 'mix', 'tracks'),
-				edge('bed', 'audio', 'mix', 'tracks'),
-				edge('mix', 'audio', 'hear', 'audio'),
-				edge('words', 'text', 'pic', 'prompt'),
-				edge('pic', 'image', 'edit', 'image'),
-				edge('words', 'text', 'edit', 'prompt'),
-				edge('edit', 'image', 'look', 'image'),
-			],
+			edges: wires(
+				'words.text>say.text words.text>bed.prompt say.audio>mix.tracks',
+				'bed.audio>mix.tracks mix.audio>hear.audio words.text>pic.prompt',
+				'pic.image>edit.image words.text>edit.prompt',
+				'edit.image>look.image',
+			),
 		}
 		const id = await saveWorkflow(t.services, user.id, definition)
 		const runId = await startRun(t.services, user.id, id)
@@ -124,15 +119,11 @@ describe.each(testDrivers())('the workflow engine on %s', driver => {
 				{ id: 'big', name: 'Bigger', kind: 'upscale', model: 'offline:image' },
 				{ id: 'out', name: 'Result', kind: 'collect' },
 			],
-			edges: [
-				edge('topic', 'text', 'ask', 'topic'),
-				edge('ask', 'text', 'post', 'prompt'),
-				edge('topic', 'text', 'art', 'topic'),
-				edge('art', 'text', 'pic', 'prompt'),
-				edge('pic', 'image', 'big', 'image'),
-				edge('post', 'text', 'out', 'items'),
-				edge('big', 'image', 'out', 'items'),
-			],
+			edges: wires(
+				'topic.text>ask.topic ask.text>post.prompt topic.text>art.topic',
+				'art.text>pic.prompt pic.image>big.image post.text>out.items',
+				'big.image>out.items',
+			),
 		}
 		const id = await saveWorkflow(t.services, user.id, definition)
 		const firstId = await startRun(t.services, user.id, id)

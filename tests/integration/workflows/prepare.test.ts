@@ -5,31 +5,22 @@
 import { describe, expect, test } from 'vitest'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { useTestServices } from '#tests/support/suite-services.ts'
+import { edge } from '#tests/support/workflows.ts'
 
-const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
-	from: { node: from, port: fromPort },
-	to: { node: to, port: toPort },
-})
-
-/** Topic → chat (up to 1,000 tokens of gpt-4o-mini) → speech of the reply (tts-1): a range. */
-const paid = {
+/** Topic → chat → speech of the reply, on the given chat and speech models. */
+const topicPostRead = (chat: string, speech: string) => ({
 	version: 1,
 	nodes: [
 		{ id: 'topic', name: 'Topic', kind: 'text', value: 'Tide pools' },
-		{ id: 'post', name: 'Post', kind: 'chat', model: 'openai:gpt-4o-mini' },
-		{ id: 'read', name: 'Read aloud', kind: 'speech', model: 'openai:tts-1' },
+		{ id: 'post', name: 'Post', kind: 'chat', model: chat },
+		{ id: 'read', name: 'Read aloud', kind: 'speech', model: speech },
 	],
 	edges: [edge('topic', 'text', 'post', 'prompt'), edge('post', 'text', 'read', 'text')],
-}
+})
 
-const free = {
-	...paid,
-	nodes: [
-		paid.nodes[0],
-		{ id: 'post', name: 'Post', kind: 'chat', model: 'offline:chat' },
-		{ id: 'read', name: 'Read aloud', kind: 'speech', model: 'offline:speech' },
-	],
-}
+/** Topic → chat (up to 1,000 tokens of gpt-4o-mini) → speech of the reply (tts-1): a range. */
+const paid = topicPostRead('openai:gpt-4o-mini', 'openai:tts-1')
+const free = topicPostRead('offline:chat', 'offline:speech')
 
 describe.each(testDrivers())('workflow preparation on %s', driver => {
 	// A key makes the OpenAI models available; nothing here calls a provider.
@@ -69,12 +60,7 @@ describe.each(testDrivers())('workflow preparation on %s', driver => {
 	test('an invalid workflow is refused with every problem keyed by its node', async () => {
 		const user = await createUser(t.services.db)
 		const broken = {
-			...free,
-			nodes: [
-				free.nodes[0],
-				{ id: 'post', name: 'Post', kind: 'chat', model: 'offline:image' },
-				{ id: 'read', name: 'Read aloud', kind: 'speech', model: 'offline:speech' },
-			],
+			...topicPostRead('offline:image', 'offline:speech'),
 			edges: [edge('topic', 'text', 'post', 'prompt')],
 		}
 		const refused = await t.services.workflows.prepare(user.id, broken)

@@ -9,11 +9,7 @@ import { loadConfig } from '#server/config.ts'
 import { createServices } from '#server/services.ts'
 import { sleep } from '#server/sleep.ts'
 import { createUser } from '#tests/support/database.ts'
-
-const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
-	from: { node: from, port: fromPort },
-	to: { node: to, port: toPort },
-})
+import { wires } from '#tests/support/workflows.ts'
 
 /** Four quick nodes and a paid chat node that the test's provider holds back, all collected. */
 export const DURABLE_WORKFLOW = {
@@ -26,15 +22,11 @@ export const DURABLE_WORKFLOW = {
 		{ id: 'say', name: 'Say', kind: 'speech', model: 'offline:speech' },
 		{ id: 'out', name: 'Result', kind: 'collect' },
 	],
-	edges: [
-		edge('topic', 'text', 'ask', 'topic'),
-		edge('ask', 'text', 'post', 'prompt'),
-		edge('ask', 'text', 'pic', 'prompt'),
-		edge('ask', 'text', 'say', 'text'),
-		edge('post', 'text', 'out', 'items'),
-		edge('pic', 'image', 'out', 'items'),
-		edge('say', 'audio', 'out', 'items'),
-	],
+	edges: wires(
+		'topic.text>ask.topic ask.text>post.prompt ask.text>pic.prompt',
+		'ask.text>say.text post.text>out.items pic.image>out.items',
+		'say.audio>out.items',
+	),
 }
 
 // No top-level await: the package is CommonJS, so tsx compiles this file as such.

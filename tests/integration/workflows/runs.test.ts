@@ -11,7 +11,7 @@ import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
 import { waitFor } from '#tests/support/wait.ts'
-import { edge, saveWorkflow, settleRun, startRun as startRunOf } from '#tests/support/workflows.ts'
+import { edge, saveWorkflow, settleRun, startRun as startRunOf, wires } from '#tests/support/workflows.ts'
 
 /** Topic → two templates side by side → a chat reply and an image → collected. */
 const diamond = {
@@ -24,14 +24,10 @@ const diamond = {
 		{ id: 'pic', name: 'Picture', kind: 'image', model: 'offline:image' },
 		{ id: 'out', name: 'Result', kind: 'collect' },
 	],
-	edges: [
-		edge('topic', 'text', 'ask', 'topic'),
-		edge('topic', 'text', 'art', 'topic'),
-		edge('ask', 'text', 'post', 'prompt'),
-		edge('art', 'text', 'pic', 'prompt'),
-		edge('post', 'text', 'out', 'items'),
-		edge('pic', 'image', 'out', 'items'),
-	],
+	edges: wires(
+		'topic.text>ask.topic topic.text>art.topic ask.text>post.prompt',
+		'art.text>pic.prompt post.text>out.items pic.image>out.items',
+	),
 }
 
 async function closedPort(): Promise<number> {

@@ -6,11 +6,7 @@ import { describe, expect, test } from 'vitest'
 import { computeCostMicros, DEFAULT_CATALOGUE, findModel, type ModelInfo } from '#server/providers/catalogue.ts'
 import { ESTIMATE_ASSUMPTIONS, estimateWorkflow } from '#server/domain/workflows/estimate.ts'
 import { validateWorkflow } from '#server/domain/workflows/validate.ts'
-
-const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
-	from: { node: from, port: fromPort },
-	to: { node: to, port: toPort },
-})
+import { edge, wires } from '#tests/support/workflows.ts'
 
 function estimate(definition: unknown) {
 	const valid = validateWorkflow(definition, DEFAULT_CATALOGUE)
@@ -61,16 +57,12 @@ describe('workflow cost estimate', () => {
 				{ id: 'clip', name: 'Clip', kind: 'video', model: 'replicate:minimax/video-01', durationSeconds: 6 },
 				{ id: 'heard', name: 'Heard', kind: 'transcribe', model: 'openai:whisper-1' },
 			],
-			edges: [
-				edge('topic', 'text', 'ask', 'topic'),
-				edge('ask', 'text', 'post', 'prompt'),
-				edge('topic', 'text', 'read', 'text'),
-				edge('post', 'text', 'read-post', 'text'),
-				edge('topic', 'text', 'pics', 'prompt'),
-				edge('pics', 'image', 'clip', 'image'),
-				edge('ask', 'text', 'clip', 'prompt'),
-				edge('read', 'audio', 'heard', 'audio'),
-			],
+			edges: wires(
+				'topic.text>ask.topic ask.text>post.prompt topic.text>read.text',
+				'post.text>read-post.text topic.text>pics.prompt',
+				'pics.image>clip.image ask.text>clip.prompt',
+				'read.audio>heard.audio',
+			),
 		})
 		const by = Object.fromEntries(e.nodes.map(n => [n.nodeId, n]))
 		const askChars = 400 + 'Write about  in a friendly tone.'.length
@@ -109,13 +101,10 @@ describe('workflow cost estimate', () => {
 				{ id: 'mix', name: 'Mix', kind: 'mix' },
 				{ id: 'words', name: 'Words', kind: 'transcribe', model: 'openai:whisper-1' },
 			],
-			edges: [
-				edge('p', 'text', 'img', 'prompt'),
-				edge('img', 'image', 'big', 'image'),
-				edge('p', 'text', 'bed', 'prompt'),
-				edge('bed', 'audio', 'mix', 'tracks'),
-				edge('mix', 'audio', 'words', 'audio'),
-			],
+			edges: wires(
+				'p.text>img.prompt img.image>big.image p.text>bed.prompt',
+				'bed.audio>mix.tracks mix.audio>words.audio',
+			),
 		})
 		const by = Object.fromEntries(e.nodes.map(n => [n.nodeId, n]))
 		const { min, max } = ESTIMATE_ASSUMPTIONS.upscaleSeconds

@@ -6,13 +6,9 @@ import { describe, expect, test } from 'vitest'
 import { DEFAULT_CATALOGUE } from '#server/providers/catalogue.ts'
 import { fillTemplate, templateSlots, type WorkflowDefinition } from '#server/domain/workflows/schema.ts'
 import { validateWorkflow, type WorkflowProblem } from '#server/domain/workflows/validate.ts'
+import { edge, wires } from '#tests/support/workflows.ts'
 
 type Json = Record<string, unknown>
-const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
-	from: { node: from, port: fromPort },
-	to: { node: to, port: toPort },
-})
-
 /** A blog post with a header image: topic → template → chat → (template → image). */
 function blogPost(): { version: number; nodes: Json[]; edges: Json[] } {
 	return {
@@ -25,14 +21,11 @@ function blogPost(): { version: number; nodes: Json[]; edges: Json[] } {
 			{ id: 'header', name: 'Header image', kind: 'image', model: 'offline:image', n: 1 },
 			{ id: 'result', name: 'Result', kind: 'collect' },
 		],
-		edges: [
-			edge('topic', 'text', 'ask', 'topic'),
-			edge('ask', 'text', 'post', 'prompt'),
-			edge('post', 'text', 'art', 'post'),
-			edge('art', 'text', 'header', 'prompt'),
-			edge('post', 'text', 'result', 'items'),
-			edge('header', 'image', 'result', 'items'),
-		],
+		edges: wires(
+			'topic.text>ask.topic ask.text>post.prompt post.text>art.post',
+			'art.text>header.prompt post.text>result.items',
+			'header.image>result.items',
+		),
 	}
 }
 
