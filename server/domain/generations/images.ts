@@ -42,6 +42,11 @@ export function refuseField(name: string, message: string): Refusal {
 	return refuse(400, 'invalid_request', message, { fields: { [name]: [message] } })
 }
 
+/** What every fitted request keeps as asked, first: its kind and prompt, on the model's own id. */
+export function requestStart<Kind extends string>(kind: Kind, request: { prompt: string }, model: ModelInfo) {
+	return { kind, prompt: request.prompt, model: model.id }
+}
+
 /** A request that starts from an image needs a model that can (`takesImage`: its options' `inputImage`). */
 export function refuseSource(model: ModelInfo, takesImage: boolean, request: SourceRef): Refusal | null {
 	if (!request.sourceId || takesImage) return null
@@ -98,13 +103,7 @@ export function fitImageRequest(model: ModelInfo, request: ImageGenerationReques
 	}
 	const sourceRefused = refuseSource(model, options.inputImage, request)
 	if (sourceRefused) return sourceRefused
-	const fitted: ImageGenerationRequest = {
-		kind: 'image',
-		prompt: request.prompt,
-		model: model.id,
-		size: request.size,
-		n: request.n,
-	}
+	const fitted: ImageGenerationRequest = { ...requestStart('image', request, model), size: request.size, n: request.n }
 	if (options.seed) fitted.seed = request.seed ?? randomSeed()
 	if (options.negativePrompt && request.negativePrompt) fitted.negativePrompt = request.negativePrompt
 	if (options.qualities && request.quality) fitted.quality = request.quality

@@ -8,7 +8,7 @@ import { PLAIN_VIDEO_OPTIONS, type ModelInfo, type Prices } from '#server/provid
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { Refusal } from '../refusal.ts'
 import { formatUsd } from '../usage/money.ts'
-import { list, offeredModels, refuseField, refuseSource } from './images.ts'
+import { list, offeredModels, refuseField, refuseSource, requestStart } from './images.ts'
 import type { VideoGenerationRequest, VideoModelView } from './schema.ts'
 
 /** The request as the model will get it; every field present, so the stored row says what was made. */
@@ -32,9 +32,7 @@ export function fitVideoRequest(model: ModelInfo, request: VideoGenerationReques
 	const sourceRefused = refuseSource(model, options.inputImage, request)
 	if (sourceRefused) return sourceRefused
 	const fitted: VideoGenerationRequest = {
-		kind: 'video',
-		prompt: request.prompt,
-		model: model.id,
+		...requestStart('video', request, model),
 		durationSeconds,
 		aspect,
 		resolution,
