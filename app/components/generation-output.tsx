@@ -181,6 +181,24 @@ export function CancelForm({ href, prompt, className }: { href: string; prompt: 
 	)
 }
 
+/** The small Retry button of a failed card or row. */
+export function RetryForm({
+	href,
+	buttonClassName = 'btn-secondary px-3 py-1 text-xs',
+}: {
+	href: string
+	buttonClassName?: string
+}) {
+	return (
+		<Form method="post" action={href}>
+			<button type="submit" name="intent" value="retry" className={buttonClassName}>
+				<RotateCcw aria-hidden="true" size={14} />
+				Retry
+			</button>
+		</Form>
+	)
+}
+
 export type CardGeneration = {
 	id: string
 	kind: string
@@ -240,12 +258,7 @@ export function GenerationCard({ generation: g }: { generation: CardGeneration }
 			) : g.status === 'failed' ? (
 				<div className={`flex flex-col items-center justify-center gap-2 bg-danger-soft/60 p-4 text-center ${frame}`}>
 					<p className="line-clamp-3 text-sm text-danger">{g.error ?? 'This generation failed.'}</p>
-					<Form method="post" action={href}>
-						<button type="submit" name="intent" value="retry" className="btn-secondary px-3 py-1 text-xs">
-							<RotateCcw aria-hidden="true" size={14} />
-							Retry
-						</button>
-					</Form>
+					<RetryForm href={href} />
 				</div>
 			) : (
 				<div className={`flex items-center justify-center bg-raised/60 text-sm text-fg-muted ${frame}`}>No output</div>

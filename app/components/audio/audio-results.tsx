@@ -3,8 +3,8 @@
  * kind, duration, waveform (peaks stored with the file), status and a download link; pending rows say how long so far and can be canceled, failed ones
  * say why and offer Retry. Native `<audio>` players: nothing to load, works without JavaScript.
  */
-import { Form, Link } from '@remix-run/react'
-import { Download, RotateCcw } from '#app/components/icons/index.tsx'
+import { Link } from '@remix-run/react'
+import { Download } from '#app/components/icons/index.tsx'
 import { formatUsd } from '#server/domain/usage/money.ts'
 import { creditOf } from '#server/domain/sounds/schema.ts'
 import { SoundCreditLine } from './sound-credit.tsx'
@@ -13,6 +13,7 @@ import {
 	CancelForm,
 	PENDING,
 	PendingState,
+	RetryForm,
 	StatusBadge,
 	shortTime,
 	type CardGeneration,
@@ -73,12 +74,7 @@ function AudioRow({ generation: g }: { generation: AudioResult }) {
 			) : g.status === 'failed' ? (
 				<div className="flex flex-wrap items-center gap-3 rounded-lg bg-danger-soft/60 p-2">
 					<p className="flex-1 text-sm text-danger">{g.error ?? 'This generation failed.'}</p>
-					<Form method="post" action={href}>
-						<button type="submit" name="intent" value="retry" className="btn-secondary px-3 py-1 text-xs">
-							<RotateCcw aria-hidden="true" size={14} />
-							Retry
-						</button>
-					</Form>
+					<RetryForm href={href} />
 				</div>
 			) : null}
 			{credit ? <SoundCreditLine credit={credit} /> : null}

@@ -4,12 +4,12 @@
  * generation is a tile per image it will make, with elapsed time; a failed one says why and offers Retry.
  * Works without JavaScript: tiles are links, Retry is a form, older pages are a link.
  */
-import { Form, Link, useRevalidator } from '@remix-run/react'
-import { ImageIcon, RotateCcw } from '#app/components/icons/index.tsx'
+import { Link, useRevalidator } from '@remix-run/react'
+import { ImageIcon } from '#app/components/icons/index.tsx'
 import { useEffect } from 'react'
 import type { CSSProperties } from 'react'
 import { RELATION_WORDS } from '#server/domain/generations/schema.ts'
-import { PENDING, PendingState } from '../generation-output.tsx'
+import { PENDING, PendingState, RetryForm } from '../generation-output.tsx'
 import { Thumb, aspectOf } from './thumb.tsx'
 import type { GalleryItem } from './types.ts'
 
@@ -112,12 +112,10 @@ function GalleryTile({ tile, eager }: { tile: Tile; eager: boolean }) {
 					<p className="line-clamp-3 text-xs text-danger">
 						{item.status === 'failed' ? (item.error ?? 'This generation failed.') : 'Canceled.'}
 					</p>
-					<Form method="post" action={`/generations/${item.id}`}>
-						<button type="submit" name="intent" value="retry" className="btn-secondary min-h-10 px-2.5 py-1 text-xs md:min-h-0">
-							<RotateCcw aria-hidden="true" size={14} />
-							Retry
-						</button>
-					</Form>
+					<RetryForm
+						href={`/generations/${item.id}`}
+						buttonClassName="btn-secondary min-h-10 px-2.5 py-1 text-xs md:min-h-0"
+					/>
 					<Link to={href} className="text-xs">
 						Details
 					</Link>
