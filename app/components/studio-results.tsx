@@ -5,6 +5,7 @@
  */
 import { Link } from '@remix-run/react'
 import type { ReactNode } from 'react'
+import { RefreshWhilePending } from '#app/components/refresh-while-pending.tsx'
 
 export function StudioResults(props: {
 	/** The heading's id, for the section's `aria-labelledby`. */
@@ -21,11 +22,7 @@ export function StudioResults(props: {
 	return (
 		<section aria-labelledby={props.id} className="min-w-0">
 			{/* Without JavaScript the page refreshes itself while something is still being made. */}
-			{props.pending ? (
-				<noscript>
-					<meta httpEquiv="refresh" content="3" />
-				</noscript>
-			) : null}
+			{props.pending ? <RefreshWhilePending seconds={3} /> : null}
 			{props.before}
 			<div className={`${props.before ? 'mt-6 ' : ''}flex items-baseline justify-between gap-3`}>
 				<h2 id={props.id} className="text-lg font-semibold">

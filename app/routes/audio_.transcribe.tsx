@@ -16,6 +16,7 @@ import { uploadBodyLimit } from '#server/body-limit.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 import { LANGUAGES } from '#app/components/audio/languages.ts'
 import { TranscriptStatusLine } from '#app/components/audio/transcript-status.tsx'
+import { RefreshWhilePending } from '#app/components/refresh-while-pending.tsx'
 
 export const handle: RouteHandle = {
 	rateLimit: { action: 'transcription' },
@@ -98,11 +99,7 @@ export default function Transcribe() {
 			}
 		>
 			<section aria-labelledby="transcripts-title" className="min-w-0">
-				{pending ? (
-					<noscript>
-						<meta httpEquiv="refresh" content="3" />
-					</noscript>
-				) : null}
+				{pending ? <RefreshWhilePending seconds={3} /> : null}
 				<h2 id="transcripts-title" className="text-lg font-semibold">
 					Your transcripts
 				</h2>

@@ -14,6 +14,7 @@ import { transcriptPageData } from '#app/utils/transcripts.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { EditSegmentSchema } from '#server/domain/transcripts/schema.ts'
 import { TRANSCRIPT_FORMATS, clockTime } from '#server/domain/transcripts/formats.ts'
+import { RefreshWhilePending } from '#app/components/refresh-while-pending.tsx'
 
 export const handle = { rateLimit: { action: 'write' } }
 
@@ -74,11 +75,7 @@ export default function TranscriptPage() {
 	const isVideo = t.contentType.startsWith('video/')
 	return (
 		<article className="mx-auto max-w-3xl pb-28" data-transcript-status={t.status} data-transcript-id={t.id}>
-			{pending ? (
-				<noscript>
-					<meta httpEquiv="refresh" content="3" />
-				</noscript>
-			) : null}
+			{pending ? <RefreshWhilePending seconds={3} /> : null}
 			<p className="text-sm">
 				<Link to="/audio/transcribe">All transcripts</Link>
 			</p>

@@ -13,6 +13,7 @@ import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { readForm, readQuery } from '#app/utils/input.server.ts'
+import { RefreshWhilePending } from '#app/components/refresh-while-pending.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { SoundCreditLine } from '#app/components/audio/sound-credit.tsx'
 import { creditOf } from '#server/domain/sounds/schema.ts'
@@ -121,13 +122,9 @@ function GenerationView({ generation }: { generation: View }) {
 		return (
 			<>
 				{PENDING_STATUSES.includes(generation.status) ? (
-					<>
-						{/* Without JavaScript the page reloads itself until the work is done. */}
-						<noscript>
-							<meta httpEquiv="refresh" content="2" />
-						</noscript>
+					<RefreshWhilePending>
 						<LiveUpdates id={generation.id} status={generation.status} />
-					</>
+					</RefreshWhilePending>
 				) : null}
 				<ImageDetail {...studio} generation={generation} refusal={refused?.message ?? null} />
 			</>
@@ -144,13 +141,9 @@ function OtherGenerationView({ generation }: { generation: View }) {
 	return (
 		<article className="mx-auto max-w-3xl space-y-6" data-generation-status={generation.status}>
 			{pending ? (
-				<>
-					{/* Without JavaScript the page reloads itself until the work is done. */}
-					<noscript>
-						<meta httpEquiv="refresh" content="2" />
-					</noscript>
+				<RefreshWhilePending>
 					<LiveUpdates id={generation.id} status={generation.status} />
-				</>
+				</RefreshWhilePending>
 			) : null}
 			<header>
 				<p className="text-sm text-fg-muted">

@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useRevalidator } from '@remix
 import { useEffect } from 'react'
 import { StatusBadge } from '#app/components/generation-output.tsx'
 import { ArrowLeft, Ban, Library } from '#app/components/icons/index.tsx'
+import { RefreshWhilePending } from '#app/components/refresh-while-pending.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { PORT_COLOURS } from '#app/components/workflows/ports.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
@@ -47,13 +48,9 @@ export default function WorkflowRun() {
 	return (
 		<div className="mx-auto flex w-full max-w-4xl flex-col gap-4" data-run-status={run.status}>
 			{pending ? (
-				<>
-					{/* Without JavaScript the page reloads itself until the run is done. */}
-					<noscript>
-						<meta httpEquiv="refresh" content="2" />
-					</noscript>
+				<RefreshWhilePending>
 					<LiveUpdates runId={run.id} />
-				</>
+				</RefreshWhilePending>
 			) : null}
 			<header className="flex flex-wrap items-center gap-3">
 				<div className="min-w-0 flex-1 space-y-1">
@@ -156,24 +153,8 @@ export default function WorkflowRun() {
 														className="max-h-72 rounded-lg border border-line"
 														data-output="image"
 													/>
-												) : o.kind === 'audio' ? (
-													<audio
-														key={o.url}
-														controls
-														src={o.url}
-														preload="metadata"
-														className="w-full"
-														data-output="audio"
-													/>
-												) : o.kind === 'video' ? (
-													<video
-														key={o.url}
-														controls
-														src={o.url}
-														preload="metadata"
-														className="max-h-72 rounded-lg"
-														data-output="video"
-													/>
+												) : o.kind === 'audio' || o.kind === 'video' ? (
+													<NodePlayer key={o.url} kind={o.kind} url={o.url} />
 												) : null,
 											)}
 										</div>
@@ -195,6 +176,20 @@ export default function WorkflowRun() {
 				})}
 			</ol>
 		</div>
+	)
+}
+
+/** A node's sound or clip, played in place. */
+function NodePlayer({ kind, url }: { kind: 'audio' | 'video'; url: string }) {
+	const Player = kind
+	return (
+		<Player
+			controls
+			src={url}
+			preload="metadata"
+			className={kind === 'audio' ? 'w-full' : 'max-h-72 rounded-lg'}
+			data-output={kind}
+		/>
 	)
 }
 

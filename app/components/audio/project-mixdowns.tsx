@@ -7,6 +7,7 @@ import { IntentForm } from '#app/components/forms.tsx'
 import { WaveformPreview } from '#app/components/audio/waveform-preview.tsx'
 import { StatusBadge } from '#app/components/generation-output.tsx'
 import type { GenerationStatus } from '#server/domain/generations/schema.ts'
+import { RefreshWhilePending } from '#app/components/refresh-while-pending.tsx'
 
 type Mixdown = {
 	id: string
@@ -75,11 +76,7 @@ export function ProjectMixdowns({ mixdowns, pending }: { mixdowns: Mixdown[]; pe
 					))}
 				</ul>
 			)}
-			{pending ? (
-				<noscript>
-					<meta httpEquiv="refresh" content="2" />
-				</noscript>
-			) : null}
+			{pending ? <RefreshWhilePending /> : null}
 		</section>
 	)
 }

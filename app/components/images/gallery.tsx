@@ -12,6 +12,7 @@ import { RELATION_WORDS } from '#server/domain/generations/schema.ts'
 import { PENDING, PendingState, RetryForm } from '../generation-output.tsx'
 import { Thumb, aspectOf } from './thumb.tsx'
 import type { GalleryItem } from './types.ts'
+import { RefreshWhilePending } from '#app/components/refresh-while-pending.tsx'
 
 /** Tiles on the first screen load at once; the rest when they scroll near. */
 const EAGER_TILES = 8
@@ -48,13 +49,9 @@ export function Gallery({
 	return (
 		<section aria-labelledby="gallery-title" className="min-w-0">
 			{pending ? (
-				<>
-					{/* Without JavaScript the page refreshes itself while something is still being made. */}
-					<noscript>
-						<meta httpEquiv="refresh" content="3" />
-					</noscript>
+				<RefreshWhilePending seconds={3}>
 					<FollowPending id={items.find(i => PENDING.includes(i.status))?.id ?? null} />
-				</>
+				</RefreshWhilePending>
 			) : null}
 			<div className="flex items-baseline justify-between gap-3">
 				<h2 id="gallery-title" className="text-lg font-semibold">
