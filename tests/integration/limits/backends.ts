@@ -2,7 +2,7 @@
  * The stores every behaviour test runs on: memory always, a private redis-server always, and the machine's
  * Redis when REDIS_URL is set. A Redis case that cannot reach its server fails; it never quietly falls back.
  */
-import { expect } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 import { createLimits, type LimitBackend, type Limits, type LimitsOptions } from '#server/limits/index.ts'
 import {
 	deleteKeys,
@@ -88,5 +88,29 @@ export class LimitsFactory {
 		this.opened = []
 		const url = this.backendCase.url()
 		if (url) await deleteKeys(url, this.prefix)
+	}
+}
+
+/**
+ * One store for a `describe` block: set up before its tests and torn down after them, with a fresh factory (its own
+ * key prefix) for each test, cleaned up after it. Call `open` and read `prefix` inside tests.
+ */
+export function useLimitsFactory(backendCase: BackendCase): Pick<LimitsFactory, 'open' | 'prefix'> {
+	let current: LimitsFactory | null = null
+	const factory = () => {
+		if (!current) throw new Error('the factory is made before each test: use it inside a test')
+		return current
+	}
+	beforeAll(() => backendCase.setup())
+	afterAll(() => backendCase.teardown())
+	beforeEach(() => {
+		current = new LimitsFactory(backendCase)
+	})
+	afterEach(() => current?.cleanup())
+	return {
+		open: (...args) => factory().open(...args),
+		get prefix() {
+			return factory().prefix
+		},
 	}
 }

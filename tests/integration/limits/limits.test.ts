@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { rateLimitHeaders } from '#server/limits/http.ts'
 import type { LimitResult, Limits } from '#server/limits/index.ts'
 import { listKeys } from '#tests/support/redis.ts'
 import { waitFor } from '#tests/support/wait.ts'
-import { LimitsFactory, backendCases } from './backends.ts'
+import { backendCases, useLimitsFactory } from './backends.ts'
 
 async function consumeTimes(limits: Limits, times: number, ...args: Parameters<Limits['consume']>) {
 	const results: LimitResult[] = []
@@ -12,14 +12,7 @@ async function consumeTimes(limits: Limits, times: number, ...args: Parameters<L
 }
 
 describe.each(backendCases())('rate limits on $label', backendCase => {
-	let factory: LimitsFactory
-
-	beforeAll(() => backendCase.setup())
-	afterAll(() => backendCase.teardown())
-	beforeEach(() => {
-		factory = new LimitsFactory(backendCase)
-	})
-	afterEach(() => factory.cleanup())
+	const factory = useLimitsFactory(backendCase)
 
 	it('refuses the (points+1)th call in the window, with the wait and headers', async () => {
 		const limits = await factory.open({ chat: { points: 3, durationSeconds: 60 } })

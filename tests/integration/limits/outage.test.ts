@@ -43,6 +43,24 @@ async function waitForHealthy(l: Limits) {
 	})
 }
 
+/** Redis started again, and the limits counting in it once more. */
+async function restartRedis(redis: PrivateRedis, l: Limits) {
+	await redis.start()
+	expect(await waitForHealthy(l)).toEqual({ ok: true, backend: 'redis' })
+}
+
+/**
+ * After Redis came back empty: the attacker is still blocked for the rest of the block, by these limits and by
+ * another process's, which never saw the block (it was written back).
+ */
+async function expectStillBlocked(redis: PrivateRedis, l: Limits, keyPrefix: string, attacker: Subject) {
+	const after = await l.consume('signin', attacker)
+	expect(after).toMatchObject({ allowed: false, backend: 'redis' })
+	expect(after.retryAfterSeconds).toBeGreaterThan(800)
+	other = await createLimits({ redisUrl: redis.url, overrides: {}, keyPrefix })
+	expect(await other.consume('signin', attacker)).toMatchObject({ allowed: false, backend: 'redis' })
+}
+
 describe('a Redis outage', () => {
 	it('pulling the plug: answers stay fast, never throw, stay limited, and health recovers with Redis', async () => {
 		server = await startPrivateRedis()
@@ -97,8 +115,7 @@ describe('a Redis outage', () => {
 		expect(health.backend).toBe('redis')
 		expect(health.detail).toMatch(/counted in memory/)
 
-		await server.start()
-		expect(await waitForHealthy(limits)).toEqual({ ok: true, backend: 'redis' })
+		await restartRedis(server, limits)
 		// Redis answers again, but restarted empty (it kept nothing on disk): the outage's count still stands...
 		expect(await limits.consume('chat', user)).toMatchObject({ allowed: false, backend: 'redis' })
 		// ...for another process too, since it was written back; the other user carries on from their outage count.
@@ -108,11 +125,8 @@ describe('a Redis outage', () => {
 			keyPrefix,
 		})
 		expect(await other.consume('chat', user)).toMatchObject({ allowed: false, backend: 'redis' })
-		expect(await limits.consume('chat', { ...user, userId: 'someone-else' })).toMatchObject({
-			allowed: true,
-			remaining: 3,
-			backend: 'redis',
-		})
+		const someoneElse = { ...user, userId: 'someone-else' }
+		expect(await limits.consume('chat', someoneElse)).toMatchObject({ allowed: true, remaining: 3, backend: 'redis' })
 	})
 
 	it('keeps a sign-in block through the outage', async () => {
@@ -181,15 +195,11 @@ describe('a Redis outage', () => {
 		])
 		for (const r of results) expect(r.ms).toBeLessThan(600)
 
-		await server.start()
-		expect(await waitForHealthy(limits)).toEqual({ ok: true, backend: 'redis' })
+		await restartRedis(server, limits)
 		// The user spent the window in memory: still refused. Someone new is counted by Redis.
 		expect(await limits.consume('upload', user)).toMatchObject({ allowed: false, backend: 'redis' })
-		expect(await limits.consume('upload', { ...user, userId: 'new' })).toMatchObject({
-			allowed: true,
-			remaining: 1,
-			backend: 'redis',
-		})
+		const someoneNew = { ...user, userId: 'new' }
+		expect(await limits.consume('upload', someoneNew)).toMatchObject({ allowed: true, remaining: 1, backend: 'redis' })
 	})
 
 	it('a brute-force block made before the outage holds when Redis restarts empty', async () => {
@@ -202,15 +212,10 @@ describe('a Redis outage', () => {
 
 		// The attacker waits while Redis restarts and comes back with nothing.
 		await server.stop({ hard: true })
-		await server.start()
-		expect(await waitForHealthy(limits)).toEqual({ ok: true, backend: 'redis' })
+		await restartRedis(server, limits)
 
-		const after = await limits.consume('signin', attacker)
-		expect(after).toMatchObject({ allowed: false, backend: 'redis' })
-		expect(after.retryAfterSeconds).toBeGreaterThan(800)
 		// Written back: a process that never saw the block refuses too.
-		other = await createLimits({ redisUrl: server.url, overrides: {}, keyPrefix })
-		expect(await other.consume('signin', attacker)).toMatchObject({ allowed: false, backend: 'redis' })
+		await expectStillBlocked(server, limits, keyPrefix, attacker)
 		// Nobody else is caught by it.
 		expect(await limits.consume('signin', { ...attacker, email: 'someone@example.com' })).toMatchObject({
 			allowed: true,
@@ -229,13 +234,8 @@ describe('a Redis outage', () => {
 		for (let i = 0; i < 9; i++) expect(await limits.consume('signin', attacker)).toMatchObject({ allowed: true })
 		expect(await limits.consume('signin', attacker)).toMatchObject({ allowed: false, backend: 'memory' })
 
-		await server.start()
-		expect(await waitForHealthy(limits)).toEqual({ ok: true, backend: 'redis' })
-		const after = await limits.consume('signin', attacker)
-		expect(after).toMatchObject({ allowed: false, backend: 'redis' })
-		expect(after.retryAfterSeconds).toBeGreaterThan(800)
-		other = await createLimits({ redisUrl: server.url, overrides: {}, keyPrefix })
-		expect(await other.consume('signin', attacker)).toMatchObject({ allowed: false, backend: 'redis' })
+		await restartRedis(server, limits)
+		await expectStillBlocked(server, limits, keyPrefix, attacker)
 	})
 
 	it('a frozen Redis (SIGSTOP) adds less than 50 ms at the median, and health says so at once', async () => {

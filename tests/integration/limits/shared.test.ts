@@ -1,23 +1,16 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { LimitResult, LimitsHealth } from '#server/limits/index.ts'
-import { LimitsFactory, backendCases } from './backends.ts'
+import { backendCases, useLimitsFactory } from './backends.ts'
 
 const run = promisify(execFile)
 const childScript = fileURLToPath(new URL('./consume-child.ts', import.meta.url))
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 
 describe.each(backendCases({ memory: false }))('one limit across processes on $label', backendCase => {
-	let factory: LimitsFactory
-
-	beforeAll(() => backendCase.setup())
-	afterAll(() => backendCase.teardown())
-	beforeEach(() => {
-		factory = new LimitsFactory(backendCase)
-	})
-	afterEach(() => factory.cleanup())
+	const factory = useLimitsFactory(backendCase)
 
 	it('two Limits instances on separate connections share the count', async () => {
 		const overrides = { publish: { points: 3, durationSeconds: 60 } }
