@@ -104,3 +104,16 @@ export async function startServer(
 		},
 	}
 }
+
+export type ReadinessReport = { status: string; checks: Record<string, string> }
+
+/** What `/healthz` and then `/readyz` answer (status code and JSON), as a load balancer or an orchestrator asks. */
+export async function probe(url: string) {
+	const health = await fetch(`${url}/healthz`)
+	const healthBody = (await health.json()) as Record<string, unknown>
+	const ready = await fetch(`${url}/readyz`)
+	return {
+		health: { status: health.status, body: healthBody },
+		ready: { status: ready.status, report: (await ready.json()) as ReadinessReport },
+	}
+}

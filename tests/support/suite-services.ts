@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll } from 'vitest'
 import type { Services } from '#server/services.ts'
-import type { TestDriver } from './database.ts'
+import type { Config } from '#server/config.ts'
+import type { Db } from '#server/db/index.ts'
+import { createTestDb, type CreateTestDbOptions, type TestDriver } from './database.ts'
 import { startServer, type RunningServer } from './server.ts'
 import { startTestServices } from './services.ts'
 
@@ -88,5 +90,25 @@ export function useTestServer<S extends Record<string, Stub> = Record<never, Stu
 			return started.get()
 		},
 		stubs: started.stubs,
+	}
+}
+
+/** A fresh test database (database.ts) of one `describe` block, made before its tests and dropped after them. */
+export function useTestDb(
+	driver: TestDriver,
+	options: CreateTestDbOptions = {},
+): { readonly db: Db; readonly config: Config } {
+	const started = useStarted(
+		undefined,
+		() => createTestDb(driver, options),
+		t => t.dispose(),
+	)
+	return {
+		get db() {
+			return started.get().db
+		},
+		get config() {
+			return started.get().config
+		},
 	}
 }

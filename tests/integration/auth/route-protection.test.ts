@@ -10,7 +10,8 @@ import { createAuth, type Auth } from '#server/auth/index.ts'
 import { createJobs, type Jobs } from '#server/jobs/index.ts'
 import { createLimits, type Limits } from '#server/limits/index.ts'
 import { protectRoutes, routeProtectionProblems } from '#server/route-protection.ts'
-import { createTestDb, testDrivers, type TestDb } from '#tests/support/database.ts'
+import { testDrivers } from '#tests/support/database.ts'
+import { useTestDb } from '#tests/support/suite-services.ts'
 import { signUpThrough } from '#tests/support/auth-service.ts'
 
 const BASE = 'http://studio.test'
@@ -31,7 +32,7 @@ function fakeBuild(routes: Record<string, { path: string; module: Partial<Module
 }
 
 describe.each(testDrivers())('route protection on %s', driver => {
-	let t: TestDb
+	const t = useTestDb(driver)
 	let auth: Auth
 	let limits: Limits
 	let jobs: Jobs
@@ -42,7 +43,6 @@ describe.each(testDrivers())('route protection on %s', driver => {
 		({ services: { auth, limits }, clientIp: ip, requestId: 'req-1', cspNonce: '' }) as unknown as LoadContext
 
 	beforeAll(async () => {
-		t = await createTestDb(driver)
 		limits = await createLimits({ redisUrl: null, overrides: { publish: { points: 2, durationSeconds: 60 } } })
 		jobs = await createJobs(t.db)
 		await jobs.start()
@@ -52,7 +52,6 @@ describe.each(testDrivers())('route protection on %s', driver => {
 	afterAll(async () => {
 		await jobs?.stop()
 		await limits?.close()
-		await t?.dispose()
 	})
 
 	const build = fakeBuild({

@@ -21,36 +21,25 @@ function post(base: string, body: string) {
 
 const form = (fields: Array<[string, string]>) => new URLSearchParams(fields).toString()
 
+/** A sign-in with the wrong password for `email`, the form sent as a browser sends it. */
+const wrongPassword = (base: string, email: string) =>
+	post(
+		base,
+		form([
+			['email', email],
+			['password', WRONG],
+		]),
+	)
+
 describe('one e-mail per sign-in', () => {
 	const t = useTestServer({ env: { RATE_LIMITS: 'signup=1000/3600,signin_ip=1000/900' } })
 
 	it('refuses a repeated e-mail, so a blocked account cannot be signed in with a decoy in front', async () => {
 		const { email } = await signUp(client(t.server.url))
 		for (let i = 1; i <= 10; i++) {
-			expect(
-				(
-					await post(
-						t.server.url,
-						form([
-							['email', email],
-							['password', WRONG],
-						]),
-					)
-				).status,
-				`attempt ${i}`,
-			).toBe(400)
+			expect((await wrongPassword(t.server.url, email)).status, `attempt ${i}`).toBe(400)
 		}
-		expect(
-			(
-				await post(
-					t.server.url,
-					form([
-						['email', email],
-						['password', WRONG],
-					]),
-				)
-			).status,
-		).toBe(429)
+		expect((await wrongPassword(t.server.url, email)).status).toBe(429)
 
 		// The limiter once counted the first e-mail and the password check used the last.
 		const decoy = form([
@@ -80,22 +69,10 @@ describe('sign-in attempts from one address across accounts', () => {
 
 	it('refuses the sixth attempt from the address whatever the account, with Retry-After', async () => {
 		for (let i = 1; i <= 5; i++) {
-			const attempt = await post(
-				t.server.url,
-				form([
-					['email', uniqueEmail(`stuffed${i}`)],
-					['password', WRONG],
-				]),
-			)
+			const attempt = await wrongPassword(t.server.url, uniqueEmail(`stuffed${i}`))
 			expect(attempt.status, `attempt ${i}`).toBe(400)
 		}
-		const sixth = await post(
-			t.server.url,
-			form([
-				['email', uniqueEmail('stuffed6')],
-				['password', WRONG],
-			]),
-		)
+		const sixth = await wrongPassword(t.server.url, uniqueEmail('stuffed6'))
 		expect(sixth.status).toBe(429)
 		expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(0)
 		expect(await sixth.text()).toContain('Too many sign-in attempts from your network')

@@ -28,150 +28,97 @@ export type OwnedTable = {
 
 const slug = () => randomBytes(16).toString('base64url')
 
+/** A table owned through its `user_id`, whose users may change `update` (null: they may not update it). */
+const byUser = (update: OwnedTable['update'], insert: Insert): OwnedTable => ({ owner: 'user_id', update, insert })
+const set = (column: string, value: unknown) => ({ column, value })
+
 export const OWNED_TABLES: Record<string, OwnedTable> = {
 	users: {
 		owner: 'id',
 		update: { column: 'name', value: 'renamed' },
 		insert: () => [`insert into users (email) values ($1)`, [`${slug()}@example.test`]],
 	},
-	identities: {
-		owner: 'user_id',
-		update: null,
-		insert: owner => [
-			`insert into identities (user_id, provider, provider_user_id) values ($1, 'github', $2)`,
-			[owner, slug()],
-		],
-	},
-	sessions: {
-		owner: 'user_id',
-		update: null,
-		insert: owner => [`insert into sessions (user_id, expires_at) values ($1, now() + interval '1 day')`, [owner]],
-	},
-	api_tokens: {
-		owner: 'user_id',
-		update: { column: 'name', value: 'renamed' },
-		insert: owner => [`insert into api_tokens (user_id, name, token_hash) values ($1, 'cli', $2)`, [owner, slug()]],
-	},
-	conversations: {
-		owner: 'user_id',
-		update: { column: 'title', value: 'renamed' },
-		insert: owner => [`insert into conversations (user_id, title) values ($1, 'x')`, [owner]],
-	},
-	messages: {
-		owner: 'user_id',
-		update: { column: 'content', value: 'edited' },
-		insert: (owner, refs) => [
-			`insert into messages (user_id, conversation_id, parent_id, role, content) values ($1, $2, $3, 'user', 'x')`,
-			[owner, refs.conversations?.[0], refs.messages?.[0]],
-		],
-	},
-	attachments: {
-		owner: 'user_id',
-		update: { column: 'name', value: 'renamed' },
-		insert: (owner, refs) => [
-			`insert into attachments (user_id, message_id, bucket, key, content_type, size, name)
-			values ($1, $2, 'attachments', $3, 'image/png', 10, 'a.png')`,
-			[owner, refs.messages?.[0], `${owner}/${slug()}`],
-		],
-	},
-	generations: {
-		owner: 'user_id',
-		update: { column: 'status', value: 'canceled' },
-		insert: (owner, refs) => [
-			`insert into generations (user_id, kind, provider, model, prompt, parent_id) values ($1, 'image', 'offline', 'offline:image', 'x', $2)`,
-			[owner, refs.generations?.[0]],
-		],
-	},
-	idempotency_keys: {
-		owner: 'user_id',
-		update: { column: 'request_hash', value: 'changed' },
-		insert: owner => [
-			`insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, 'h')`,
-			[owner, slug()],
-		],
-	},
-	api_usage: {
-		owner: 'user_id',
-		update: null,
-		insert: (owner, refs) => [
-			`insert into api_usage (user_id, provider, model, capability, input_tokens, output_tokens, cost_micros, generation_id, message_id)
-			values ($1, 'offline', 'offline:chat', 'chat', 10, 20, 30, $2, $3)`,
-			[owner, refs.generations?.[0], refs.messages?.[0]],
-		],
-	},
+	identities: byUser(null, owner => [
+		`insert into identities (user_id, provider, provider_user_id) values ($1, 'github', $2)`,
+		[owner, slug()],
+	]),
+	sessions: byUser(null, owner => [
+		`insert into sessions (user_id, expires_at) values ($1, now() + interval '1 day')`,
+		[owner],
+	]),
+	api_tokens: byUser(set('name', 'renamed'), owner => [
+		`insert into api_tokens (user_id, name, token_hash) values ($1, 'cli', $2)`,
+		[owner, slug()],
+	]),
+	conversations: byUser(set('title', 'renamed'), owner => [
+		`insert into conversations (user_id, title) values ($1, 'x')`,
+		[owner],
+	]),
+	messages: byUser(set('content', 'edited'), (owner, refs) => [
+		`insert into messages (user_id, conversation_id, parent_id, role, content) values ($1, $2, $3, 'user', 'x')`,
+		[owner, refs.conversations?.[0], refs.messages?.[0]],
+	]),
+	attachments: byUser(set('name', 'renamed'), (owner, refs) => [
+		`insert into attachments (user_id, message_id, bucket, key, content_type, size, name)
+		values ($1, $2, 'attachments', $3, 'image/png', 10, 'a.png')`,
+		[owner, refs.messages?.[0], `${owner}/${slug()}`],
+	]),
+	generations: byUser(set('status', 'canceled'), (owner, refs) => [
+		`insert into generations (user_id, kind, provider, model, prompt, parent_id) values ($1, 'image', 'offline', 'offline:image', 'x', $2)`,
+		[owner, refs.generations?.[0]],
+	]),
+	idempotency_keys: byUser(set('request_hash', 'changed'), owner => [
+		`insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, 'h')`,
+		[owner, slug()],
+	]),
+	api_usage: byUser(null, (owner, refs) => [
+		`insert into api_usage (user_id, provider, model, capability, input_tokens, output_tokens, cost_micros, generation_id, message_id)
+		values ($1, 'offline', 'offline:chat', 'chat', 10, 20, 30, $2, $3)`,
+		[owner, refs.generations?.[0], refs.messages?.[0]],
+	]),
 	// Written by api_usage's triggers; this adds to the row the api_usage entry above made (same day, model and
 	// capability), so each user has exactly one rollup row and the graph knows its id.
-	api_usage_daily: {
-		owner: 'user_id',
-		update: null,
-		insert: owner => [
-			`insert into api_usage_daily as d (user_id, day, model, capability, calls, input_tokens, output_tokens, cost_micros)
-			values ($1, (now() at time zone 'utc')::date, 'offline:chat', 'chat', 1, 10, 20, 30)
-			on conflict (user_id, day, model, capability) do update set calls = d.calls + excluded.calls`,
-			[owner],
-		],
-	},
-	workflows: {
-		owner: 'user_id',
-		update: { column: 'name', value: 'renamed' },
-		insert: owner => [`insert into workflows (user_id, name, definition) values ($1, 'flow', '{"steps":[]}')`, [owner]],
-	},
-	workflow_runs: {
-		owner: 'user_id',
-		update: { column: 'status', value: 'canceled' },
-		insert: (owner, refs) => [
-			`insert into workflow_runs (user_id, workflow_id) values ($1, $2)`,
-			[owner, refs.workflows?.[0]],
-		],
-	},
-	workflow_node_runs: {
-		owner: 'user_id',
-		update: null,
-		insert: (owner, refs) => [
-			`insert into workflow_node_runs (user_id, run_id, node_id, kind) values ($1, $2, $3, 'text')`,
-			[owner, refs.workflow_runs?.[0], `n${slug().slice(0, 8).toLowerCase()}`],
-		],
-	},
-	audio_projects: {
-		owner: 'user_id',
-		update: { column: 'name', value: 'renamed' },
-		insert: owner => [`insert into audio_projects (user_id, name) values ($1, 'mix')`, [owner]],
-	},
-	transcripts: {
-		owner: 'user_id',
-		update: { column: 'name', value: 'renamed' },
-		insert: (owner, refs) => [
-			`insert into transcripts (user_id, provider, model, name, bucket, key, content_type, size, source_generation_id)
-			values ($1, 'offline', 'offline:transcribe', 'talk.wav', 'media', $2, 'audio/wav', 10, $3)`,
-			[owner, `${owner}/${slug()}`, refs.generations?.[0]],
-		],
-	},
-	shared_content: {
-		owner: 'user_id',
-		update: { column: 'revoked_at', value: new Date() },
-		insert: (owner, refs) => [
-			`insert into shared_content (user_id, slug, kind, target_id, message_ids)
-			values ($1, $2, 'conversation', $3, array(select id from messages where conversation_id = $3))`,
-			[owner, slug(), refs.conversations?.[0]],
-		],
-	},
-	share_views: {
-		owner: 'user_id',
-		update: null,
-		insert: (owner, refs) => [
-			`insert into share_views (user_id, share_id, visitor) values ($1, $2, $3)`,
-			[owner, refs.shared_content?.[0], slug()],
-		],
-	},
+	api_usage_daily: byUser(null, owner => [
+		`insert into api_usage_daily as d (user_id, day, model, capability, calls, input_tokens, output_tokens, cost_micros)
+		values ($1, (now() at time zone 'utc')::date, 'offline:chat', 'chat', 1, 10, 20, 30)
+		on conflict (user_id, day, model, capability) do update set calls = d.calls + excluded.calls`,
+		[owner],
+	]),
+	workflows: byUser(set('name', 'renamed'), owner => [
+		`insert into workflows (user_id, name, definition) values ($1, 'flow', '{"steps":[]}')`,
+		[owner],
+	]),
+	workflow_runs: byUser(set('status', 'canceled'), (owner, refs) => [
+		`insert into workflow_runs (user_id, workflow_id) values ($1, $2)`,
+		[owner, refs.workflows?.[0]],
+	]),
+	workflow_node_runs: byUser(null, (owner, refs) => [
+		`insert into workflow_node_runs (user_id, run_id, node_id, kind) values ($1, $2, $3, 'text')`,
+		[owner, refs.workflow_runs?.[0], `n${slug().slice(0, 8).toLowerCase()}`],
+	]),
+	audio_projects: byUser(set('name', 'renamed'), owner => [
+		`insert into audio_projects (user_id, name) values ($1, 'mix')`,
+		[owner],
+	]),
+	transcripts: byUser(set('name', 'renamed'), (owner, refs) => [
+		`insert into transcripts (user_id, provider, model, name, bucket, key, content_type, size, source_generation_id)
+		values ($1, 'offline', 'offline:transcribe', 'talk.wav', 'media', $2, 'audio/wav', 10, $3)`,
+		[owner, `${owner}/${slug()}`, refs.generations?.[0]],
+	]),
+	shared_content: byUser(set('revoked_at', new Date()), (owner, refs) => [
+		`insert into shared_content (user_id, slug, kind, target_id, message_ids)
+		values ($1, $2, 'conversation', $3, array(select id from messages where conversation_id = $3))`,
+		[owner, slug(), refs.conversations?.[0]],
+	]),
+	share_views: byUser(null, (owner, refs) => [
+		`insert into share_views (user_id, share_id, visitor) values ($1, $2, $3)`,
+		[owner, refs.shared_content?.[0], slug()],
+	]),
 	// Kept by triggers on generations, attachments and transcripts; seedGraph reads back the rows they made.
-	library_counts: {
-		owner: 'user_id',
-		update: null,
-		insert: owner => [
-			`insert into library_counts (user_id, type, kind, model, items) values ($1, 'generation', 'text', $2, 1)`,
-			[owner, slug()],
-		],
-	},
+	library_counts: byUser(null, owner => [
+		`insert into library_counts (user_id, type, kind, model, items) values ($1, 'generation', 'text', $2, 1)`,
+		[owner, slug()],
+	]),
 }
 
 /** Insertion order: parents before children. */

@@ -2,9 +2,10 @@
  * Row-level security, table by table: what one signed-in user can reach of another's data (nothing),
  * what anon can reach (only a live share, by its slug), and that every table in public is covered.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { dbErrorCode, type Db, setShareSlug } from '#server/db/index.ts'
-import { createTestDb, createUser, type TestDb, testDrivers } from '#tests/support/database.ts'
+import { createUser, testDrivers } from '#tests/support/database.ts'
+import { useTestDb } from '#tests/support/suite-services.ts'
 import { type Graph, OWNED_TABLES, publicTables, SHARED_TABLES, seedGraph } from './graph.ts'
 
 /** Runs `fn`; a permission/RLS/foreign-key error counts as "refused" and returns null. */
@@ -25,21 +26,17 @@ async function stillThere(db: Db, table: string, id: string, column: string, val
 }
 
 describe.each(testDrivers())('row-level security on %s', driver => {
-	let t: TestDb
+	const t = useTestDb(driver)
 	let a: Graph
 	let b: Graph
 	let userA: string
 	let userB: string
 
 	beforeAll(async () => {
-		t = await createTestDb(driver)
 		userA = (await createUser(t.db)).id
 		userB = (await createUser(t.db)).id
 		a = await seedGraph(t.db, userA)
 		b = await seedGraph(t.db, userB)
-	})
-	afterAll(async () => {
-		await t?.dispose()
 	})
 
 	it('covers every table in public: each is either user data with an isolation entry, or shared', async () => {

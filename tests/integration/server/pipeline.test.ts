@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { startServer } from '#tests/support/server.ts'
+import { probe, startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
 import { waitFor } from '#tests/support/wait.ts'
 
@@ -82,13 +82,11 @@ describe('the HTTP pipeline', () => {
 	})
 
 	test('health and readiness answer JSON', async () => {
-		const health = await fetch(`${server.url}/healthz`)
-		expect(health.status).toBe(200)
-		expect(await health.json()).toMatchObject({ status: 'ok' })
-		const ready = await fetch(`${server.url}/readyz`)
+		const { health, ready } = await probe(server.url)
+		expect(health).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok' }) })
 		expect(ready.status).toBe(200)
 		// Anonymous callers learn each dependency's name and state, nothing more (details: exposure.test.ts).
-		const report = (await ready.json()) as { status: string; checks: Record<string, string> }
+		const report = ready.report
 		expect(report.status).toBe('ready')
 		expect(Object.keys(report.checks).sort()).toEqual(['database', 'jobs', 'rateLimits', 'storage'])
 		expect(Object.values(report.checks).every(c => c === 'ready')).toBe(true)

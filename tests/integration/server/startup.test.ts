@@ -3,7 +3,7 @@
  * unreachable database retried then given up on with a sentence, and a worker process answering its probes.
  */
 import { describe, expect, test } from 'vitest'
-import { spawnServer, startServer } from '#tests/support/server.ts'
+import { probe, spawnServer, startServer } from '#tests/support/server.ts'
 
 /** A line of a stack trace, as Node prints them. */
 const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m
@@ -60,14 +60,10 @@ describe('a worker process', () => {
 	test('--role=worker serves /healthz and /readyz on its port, and nothing else', async () => {
 		const server = await startServer({}, 60_000, ['--role=worker'])
 		try {
-			const health = await fetch(`${server.url}/healthz`)
-			expect(health.status).toBe(200)
-			expect(await health.json()).toMatchObject({ status: 'ok' })
-			const ready = await fetch(`${server.url}/readyz`)
+			const { health, ready } = await probe(server.url)
+			expect(health).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok' }) })
 			expect(ready.status).toBe(200)
-			const report = (await ready.json()) as { status: string; checks: Record<string, string> }
-			expect(report.status).toBe('ready')
-			expect(report.checks).toMatchObject({ database: 'ready', jobs: 'ready' })
+			expect(ready.report).toMatchObject({ status: 'ready', checks: { database: 'ready', jobs: 'ready' } })
 			const page = await fetch(`${server.url}/`)
 			expect(page.status).toBe(404)
 			expect(page.headers.get('content-type')).toMatch(/application\/json/)
