@@ -3,7 +3,8 @@
  * 1024 px, icon and label above), and under 768 px a top bar whose menu is a `<details>`, so it opens without
  * JavaScript. Routes shape it through their `handle.shell` (see `ShellHandle`).
  */
-import { Form, Link, NavLink, useLocation, useMatches } from '@remix-run/react'
+import { Form, useLocation, useMatches } from '@remix-run/react'
+import { APP_LINK, useAppLinks } from './app-links.tsx'
 import { Boxes, LogIn, LogOut, Menu, Monitor, Moon, Sparkles, Sun, UserPlus } from '#app/components/icons/index.tsx'
 import type { IconComponent } from '#app/components/icons/index.tsx'
 import type { ReactNode } from 'react'
@@ -44,6 +45,9 @@ export function AppShell({
 	children: ReactNode
 }) {
 	const { fullBleed, skipLinks } = useShellOptions()
+	const location = useLocation()
+	// Every in-app link of the page (`data-app-link`) is handled by this one listener (./app-links.tsx).
+	const links = useAppLinks()
 	return (
 		<>
 			<div className="skip-links">
@@ -63,9 +67,11 @@ export function AppShell({
 					</a>
 				))}
 			</div>
-			<div className="md:flex">
-				<TopBar user={user} theme={theme} />
-				<Rail user={user} theme={theme} />
+			{/* The clicks it handles are its links' own (Enter clicks a link too). */}
+			{/* eslint-disable-next-line jsx-a11y/no-static-element-interactions, jsx-a11y/mouse-events-have-key-events */}
+			<div className="md:flex" {...links.handlers}>
+				<TopBar user={user} theme={theme} location={location} />
+				<Rail user={user} theme={theme} pathname={location.pathname} />
 				<main
 					id="main"
 					tabIndex={-1}
@@ -73,6 +79,7 @@ export function AppShell({
 				>
 					{fullBleed ? children : <div className="mx-auto max-w-7xl">{children}</div>}
 				</main>
+				{links.prefetch}
 			</div>
 		</>
 	)
@@ -80,8 +87,9 @@ export function AppShell({
 
 function Brand({ compact = false }: { compact?: boolean }) {
 	return (
-		<Link
-			to="/"
+		<a
+			{...APP_LINK}
+			href="/"
 			className="flex items-center gap-2.5 font-semibold text-fg no-underline hover:no-underline"
 			aria-label={compact ? 'Generation Studio, home' : undefined}
 		>
@@ -92,52 +100,56 @@ function Brand({ compact = false }: { compact?: boolean }) {
 			<span className={`truncate whitespace-nowrap ${compact ? 'sr-only lg:not-sr-only lg:whitespace-nowrap' : ''}`}>
 				Generation Studio
 			</span>
-		</Link>
+		</a>
 	)
 }
 
 type NavItem = { to: string; label: string; icon: IconComponent; ready: boolean }
 
-function NavItems({ items, rail }: { items: readonly NavItem[]; rail: boolean }) {
+/** Whether an area's link is the page shown (or one under it), as `<NavLink>` decides it. */
+function isActive(pathname: string, to: string) {
+	const here = pathname.toLowerCase()
+	return here === to || (here.startsWith(to) && here.charAt(to.length) === '/')
+}
+
+function NavItems({ items, rail, pathname }: { items: readonly NavItem[]; rail: boolean; pathname: string }) {
 	return (
 		<ul className="space-y-0.5">
-			{items.map(item => (
-				<li key={item.to}>
-					<NavLink
-						to={item.to}
-						prefetch="intent"
-						title={rail ? item.label : undefined}
-						className={({ isActive }) =>
-							`group flex items-center gap-3 rounded-lg px-2.5 py-2 text-sm no-underline hover:bg-raised hover:no-underline ${
+			{items.map(item => {
+				const active = isActive(pathname, item.to)
+				return (
+					<li key={item.to}>
+						<a
+							{...APP_LINK}
+							href={item.to}
+							title={rail ? item.label : undefined}
+							aria-current={active ? 'page' : undefined}
+							className={`group flex items-center gap-3 rounded-lg px-2.5 py-2 text-sm no-underline hover:bg-raised hover:no-underline ${
 								rail ? 'justify-center lg:justify-start' : ''
-							} ${isActive ? 'bg-raised font-semibold text-fg' : 'text-fg-soft'}`
-						}
-					>
-						{({ isActive }) => (
-							<>
-								<item.icon
-									aria-hidden="true"
-									size={18}
-									className={`shrink-0 ${isActive ? 'text-link' : 'text-fg-muted group-hover:text-fg'}`}
-								/>
-								<span className={rail ? 'sr-only lg:not-sr-only' : ''}>{item.label}</span>
-								{item.ready ? null : (
-									<span className={`ml-auto text-xs font-normal text-fg-muted ${rail ? 'hidden lg:inline' : ''}`}>
-										soon
-									</span>
-								)}
-							</>
-						)}
-					</NavLink>
-				</li>
-			))}
+							} ${active ? 'bg-raised font-semibold text-fg' : 'text-fg-soft'}`}
+						>
+							<item.icon
+								aria-hidden="true"
+								size={18}
+								className={`shrink-0 ${active ? 'text-link' : 'text-fg-muted group-hover:text-fg'}`}
+							/>
+							<span className={rail ? 'sr-only lg:not-sr-only' : ''}>{item.label}</span>
+							{item.ready ? null : (
+								<span className={`ml-auto text-xs font-normal text-fg-muted ${rail ? 'hidden lg:inline' : ''}`}>
+									soon
+								</span>
+							)}
+						</a>
+					</li>
+				)
+			})}
 		</ul>
 	)
 }
 
 const ADMIN_ITEMS: readonly NavItem[] = [{ to: '/admin', label: 'Admin', icon: Boxes, ready: true }]
 
-function Rail({ user, theme }: { user: ShellUser | null; theme: ThemeChoice }) {
+function Rail({ user, theme, pathname }: { user: ShellUser | null; theme: ThemeChoice; pathname: string }) {
 	return (
 		// The column runs the page's full height (its border and background); the rail inside stays in view.
 		<div className="hidden w-16 shrink-0 border-r border-line bg-surface md:block lg:w-60">
@@ -146,8 +158,12 @@ function Rail({ user, theme }: { user: ShellUser | null; theme: ThemeChoice }) {
 					<Brand compact />
 				</div>
 				<nav aria-label="Main" className="mt-6 flex min-h-0 flex-1 flex-col justify-between gap-4 overflow-y-auto">
-					<NavItems items={AREAS} rail />
-					<NavItems items={[...ACCOUNT_AREAS, ...(user?.role === 'admin' ? ADMIN_ITEMS : [])]} rail />
+					<NavItems items={AREAS} rail pathname={pathname} />
+					<NavItems
+						items={[...ACCOUNT_AREAS, ...(user?.role === 'admin' ? ADMIN_ITEMS : [])]}
+						rail
+						pathname={pathname}
+					/>
 				</nav>
 				<div className="mt-4 space-y-3 border-t border-line pt-4">
 					<ThemeSwitch theme={theme} rail />
@@ -158,8 +174,15 @@ function Rail({ user, theme }: { user: ShellUser | null; theme: ThemeChoice }) {
 	)
 }
 
-function TopBar({ user, theme }: { user: ShellUser | null; theme: ThemeChoice }) {
-	const location = useLocation()
+function TopBar({
+	user,
+	theme,
+	location,
+}: {
+	user: ShellUser | null
+	theme: ThemeChoice
+	location: { key: string; pathname: string }
+}) {
 	return (
 		<header className="sticky top-0 z-30 flex h-14 items-center justify-between gap-3 border-b border-line bg-surface px-4 md:hidden">
 			<Brand />
@@ -171,9 +194,13 @@ function TopBar({ user, theme }: { user: ShellUser | null; theme: ThemeChoice })
 				</summary>
 				<div className="absolute inset-x-0 top-14 z-40 max-h-[calc(100dvh-3.5rem)] overflow-y-auto border-b border-line bg-surface px-4 pb-5 pt-3 shadow-lg">
 					<nav aria-label="Main">
-						<NavItems items={AREAS} rail={false} />
+						<NavItems items={AREAS} rail={false} pathname={location.pathname} />
 						<div className="mt-3 border-t border-line pt-3">
-							<NavItems items={[...ACCOUNT_AREAS, ...(user?.role === 'admin' ? ADMIN_ITEMS : [])]} rail={false} />
+							<NavItems
+								items={[...ACCOUNT_AREAS, ...(user?.role === 'admin' ? ADMIN_ITEMS : [])]}
+								rail={false}
+								pathname={location.pathname}
+							/>
 						</div>
 					</nav>
 					<div className="mt-3 space-y-3 border-t border-line pt-3">
@@ -191,22 +218,23 @@ function Account({ user, rail }: { user: ShellUser | null; rail: boolean }) {
 	if (!user) {
 		return (
 			<div className={`flex gap-2 ${rail ? 'flex-col' : ''}`}>
-				<Link to="/login" className="btn-secondary flex-1 px-2" title={rail ? 'Sign in' : undefined}>
+				<a {...APP_LINK} href="/login" className="btn-secondary flex-1 px-2" title={rail ? 'Sign in' : undefined}>
 					<LogIn aria-hidden="true" size={16} />
 					<span className={rail ? 'sr-only lg:not-sr-only' : ''}>Sign in</span>
-				</Link>
-				<Link to="/signup" className="btn flex-1 px-2" title={rail ? 'Create an account' : undefined}>
+				</a>
+				<a {...APP_LINK} href="/signup" className="btn flex-1 px-2" title={rail ? 'Create an account' : undefined}>
 					<UserPlus aria-hidden="true" size={16} />
 					<span className={rail ? 'sr-only lg:not-sr-only' : ''}>Sign up</span>
-				</Link>
+				</a>
 			</div>
 		)
 	}
 	const initial = (user.name || user.email).trim().charAt(0).toUpperCase()
 	return (
 		<div className={`flex items-center gap-2 ${rail ? 'flex-col lg:flex-row' : ''}`}>
-			<Link
-				to="/settings"
+			<a
+				{...APP_LINK}
+				href="/settings"
 				className="flex min-w-0 flex-1 items-center gap-2 rounded-lg p-1 text-sm text-fg no-underline hover:bg-raised hover:no-underline"
 				title={user.email}
 			>
@@ -220,7 +248,7 @@ function Account({ user, rail }: { user: ShellUser | null; rail: boolean }) {
 					<span className="block truncate font-medium">{user.name || user.email}</span>
 					<span className="block truncate text-xs text-fg-muted">{user.email}</span>
 				</span>
-			</Link>
+			</a>
 			<Form method="post" action="/logout">
 				<button type="submit" className="icon-btn h-9 w-9" aria-label="Sign out" title="Sign out">
 					<LogOut aria-hidden="true" size={18} />

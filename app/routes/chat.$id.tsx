@@ -1,10 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
-import { Link, useActionData, useLoaderData } from '@remix-run/react'
+import { useActionData, useLoaderData, useLocation } from '@remix-run/react'
+import { APP_LINK } from '#app/components/app-links.tsx'
 import { useEffect, useRef } from 'react'
 import { Composer, StopForm } from '#app/components/chat/composer.tsx'
 import { ConversationHeader } from '#app/components/chat/conversation-header.tsx'
 import { ChatMessage } from '#app/components/chat/message.tsx'
+import { useHydrated } from '#app/components/chat/use-hydrated.ts'
 import { readChatForm } from '#app/utils/uploads.server.ts'
 import { ATTACHMENT_MAX_BYTES, MAX_ATTACHMENTS } from '#server/domain/chat/limits.ts'
 import { ChatActionSchema, ThreadQuerySchema } from '#app/utils/schemas.server.ts'
@@ -101,6 +103,9 @@ export default function Conversation() {
 			? Object.values(actionData.fields)[0]?.[0]
 			: undefined
 	const latest = useRef<HTMLSpanElement>(null)
+	// Read once for the page: each message takes them as props instead of subscribing to them.
+	const hydrated = useHydrated()
+	const { pathname, search } = useLocation()
 	// Opened at the newest message: without JavaScript the list's links carry #latest; with it, a chat opened
 	// without an anchor, and each new message, scroll there too.
 	useEffect(() => {
@@ -126,9 +131,14 @@ export default function Conversation() {
 				<div className="mx-auto max-w-3xl space-y-6 px-4 py-6">
 					{earlierBefore ? (
 						<p className="text-center">
-							<Link to={`?before=${earlierBefore}`} className="btn-secondary py-1.5 text-sm" preventScrollReset>
+							<a
+								{...APP_LINK}
+								href={`?before=${earlierBefore}`}
+								className="btn-secondary py-1.5 text-sm"
+								data-prevent-scroll-reset=""
+							>
 								Show earlier messages
-							</Link>
+							</a>
 						</p>
 					) : null}
 					{messages.length === 0 ? (
@@ -144,15 +154,18 @@ export default function Conversation() {
 									message={message}
 									models={models}
 									editErrors={failed('edit')?.messageId === message.id ? failed('edit')?.fields : undefined}
+									hydrated={hydrated}
+									search={search}
+									pathname={pathname}
 								/>
 							))}
 						</ol>
 					)}
 					{showingEarlier ? (
 						<p className="text-center">
-							<Link to={`/chat/${conversation.id}`} className="btn-secondary py-1.5 text-sm">
+							<a {...APP_LINK} href={`/chat/${conversation.id}`} className="btn-secondary py-1.5 text-sm">
 								Back to the latest messages
-							</Link>
+							</a>
 						</p>
 					) : null}
 					{otherError ? (

@@ -92,3 +92,50 @@ test('a tampered value is named in the summary, with its field marked', async ({
 	await expect(page.locator('#field-size-error')).toContainText('Pick one of the sizes')
 	await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue('A lighthouse')
 })
+
+test('in-app links and forms are plain anchors and forms; with JavaScript they navigate without a page load and prefetch on hover', async ({
+	page,
+	baseURL,
+}, testInfo) => {
+	const js = testInfo.project.name === 'js'
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/images')
+	// A page load would forget this.
+	const mark = () => page.evaluate(() => Object.assign(window, { sameDocument: true }))
+	const sameDocument = () => page.evaluate(() => 'sameDocument' in window)
+	await mark()
+	const rail = page.getByRole('navigation', { name: 'Main' })
+	const library = rail.getByRole('link', { name: 'Library' })
+	await expect(library).toHaveAttribute('href', '/library')
+	if (js) {
+		await library.hover()
+		// As `prefetch="intent"`: the page's data is fetched ahead of the click.
+		await expect(page.locator('link[rel="prefetch"][href^="/library.data"]')).toHaveCount(1)
+	}
+	await library.click()
+	await expect(page).toHaveURL(/\/library$/)
+	await expect(page.getByRole('heading', { level: 1, name: 'Library' })).toBeVisible()
+	await expect(library).toHaveAttribute('aria-current', 'page')
+	await expect(rail.getByRole('link', { name: 'Images' })).not.toHaveAttribute('aria-current', 'page')
+	expect(await sameDocument()).toBe(js)
+
+	// A GET form of the chats column (`data-app-form`).
+	await rail.getByRole('link', { name: 'Chat' }).click()
+	await expect(page).toHaveURL(/\/chat$/)
+	await mark()
+	await page.getByRole('searchbox', { name: 'Search chats' }).fill('lighthouse')
+	await page.getByRole('button', { name: 'Search', exact: true }).click()
+	await expect(page).toHaveURL(/\/chat\?q=lighthouse$/)
+	await expect(page.getByText('No chats match')).toBeVisible()
+	expect(await sameDocument()).toBe(js)
+	// A modified click is the browser's own (a new tab), not the app's.
+	if (js) {
+		const [opened] = await Promise.all([
+			page.context().waitForEvent('page'),
+			rail.getByRole('link', { name: 'Images' }).click({ modifiers: ['ControlOrMeta'] }),
+		])
+		await expect(opened).toHaveURL(/\/images$/)
+		await expect(page).toHaveURL(/\/chat\?q=lighthouse$/)
+		await opened.close()
+	}
+})

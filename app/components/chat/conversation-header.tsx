@@ -1,4 +1,4 @@
-import { Form, Link } from '@remix-run/react'
+import { APP_FORM, APP_LINK } from '#app/components/app-links.tsx'
 import { ChevronLeft, Download, Settings2 } from '#app/components/icons/index.tsx'
 import { SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import { ErrorSummary, FieldScope, SelectField, TextareaField, TextField } from '../forms.tsx'
@@ -31,9 +31,9 @@ export function ConversationHeader({ conversation: loaded, models, errors, share
 	const failed = Boolean(errors && Object.values(errors).some(e => e && e.length > 0))
 	return (
 		<header className="sticky top-14 z-10 flex items-center gap-2 border-b border-line bg-canvas/95 px-3 py-2 backdrop-blur md:top-0 md:px-4">
-			<Link to="/chat" className="icon-btn h-9 w-9 md:hidden" aria-label="All chats">
+			<a {...APP_LINK} href="/chat" className="icon-btn h-9 w-9 md:hidden" aria-label="All chats">
 				<ChevronLeft aria-hidden="true" size={20} />
-			</Link>
+			</a>
 			<div className="min-w-0 flex-1">
 				<h1 className="truncate text-base font-semibold" title={conversation.title}>
 					{conversation.title}
@@ -80,7 +80,7 @@ export function ConversationHeader({ conversation: loaded, models, errors, share
 					<span className="hidden sm:inline">Settings</span>
 				</summary>
 				<div className={`${MENU} w-[min(24rem,calc(100vw-1.5rem))] space-y-3`}>
-					<Form method="post" className="space-y-3">
+					<form method="post" className="space-y-3" {...APP_FORM}>
 						<FieldScope prefix="settings" errors={errors}>
 							<ErrorSummary
 								labels={{ title: 'Title', model: 'Model for new replies', systemPrompt: 'System prompt' }}
@@ -114,16 +114,16 @@ export function ConversationHeader({ conversation: loaded, models, errors, share
 							</button>
 						</FieldScope>
 						<input type="hidden" name="intent" value="settings" />
-					</Form>
+					</form>
 					<div className="border-t border-line pt-3">
-						<Form method="post" action="/chat">
+						<form method="post" action="/chat" {...APP_FORM}>
 							<input type="hidden" name="intent" value="delete" />
 							<input type="hidden" name="conversationId" value={conversation.id} />
 							<input type="hidden" name="redirectTo" value="/chat" />
 							<button type="submit" className="btn-danger w-full py-1.5">
 								Delete chat
 							</button>
-						</Form>
+						</form>
 					</div>
 				</div>
 			</details>

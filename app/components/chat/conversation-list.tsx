@@ -1,4 +1,5 @@
-import { Form, Link, useLocation } from '@remix-run/react'
+import { Form, useLocation } from '@remix-run/react'
+import { APP_FORM, APP_LINK } from '#app/components/app-links.tsx'
 import { Ellipsis, Pin, Search, SquarePen, Trash2 } from '#app/components/icons/index.tsx'
 import { useEffect, useRef } from 'react'
 import {
@@ -58,11 +59,11 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 	return (
 		<nav aria-label="Chats" className="flex min-h-0 flex-1 flex-col">
 			<div className="space-y-2 border-b border-line p-3">
-				<Link to="/chat" className="btn w-full justify-start">
+				<a {...APP_LINK} href="/chat" className="btn w-full justify-start">
 					<SquarePen aria-hidden="true" size={16} />
 					New chat
-				</Link>
-				<Form method="get" action="/chat" role="search" className="flex gap-1.5">
+				</a>
+				<form method="get" action="/chat" role="search" className="flex gap-1.5" {...APP_FORM}>
 					<label htmlFor="chat-search" className="sr-only">
 						Search chats
 					</label>
@@ -85,10 +86,13 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 					<button type="submit" className="btn-secondary px-3 py-1.5">
 						Search
 					</button>
-				</Form>
+				</form>
 				{query ? (
 					<p className="text-xs text-fg-muted">
-						{items.length === 0 ? 'No chats match ' : 'Chats matching '}“{query}”. <Link to="/chat">Show all</Link>
+						{items.length === 0 ? 'No chats match ' : 'Chats matching '}“{query}”.{' '}
+						<a {...APP_LINK} href="/chat">
+							Show all
+						</a>
 					</p>
 				) : null}
 			</div>
@@ -110,12 +114,13 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 				</ul>
 				{nextCursor ? (
 					<p className="px-2 py-2">
-						<Link
-							to={`/chat?${new URLSearchParams({ ...(query ? { q: query } : {}), cursor: nextCursor }).toString()}`}
+						<a
+							{...APP_LINK}
+							href={`/chat?${new URLSearchParams({ ...(query ? { q: query } : {}), cursor: nextCursor }).toString()}`}
 							className="text-sm"
 						>
 							Older chats →
-						</Link>
+						</a>
 					</p>
 				) : null}
 			</div>
@@ -130,9 +135,10 @@ function Row({ item, active, here }: { item: ConversationItem; active: boolean; 
 			data-conversation-id={item.id}
 			className={`group relative flex items-start rounded-lg ${active ? 'bg-raised' : 'hover:bg-raised/70'}`}
 		>
-			<Link
+			<a
+				{...APP_LINK}
 				// Opened at the newest message, with or without JavaScript.
-				to={`/chat/${item.id}#latest`}
+				href={`/chat/${item.id}#latest`}
 				className={`min-w-0 flex-1 px-2.5 py-2 text-sm no-underline hover:no-underline ${active ? 'font-medium text-fg' : 'text-fg-soft'}`}
 				aria-current={active ? 'page' : undefined}
 			>
@@ -145,7 +151,7 @@ function Row({ item, active, here }: { item: ConversationItem; active: boolean; 
 					<span className="truncate">{item.title}</span>
 				</span>
 				{item.snippet ? <Snippet text={item.snippet} /> : null}
-			</Link>
+			</a>
 			<ItemMenu item={item} here={here} />
 		</li>
 	)

@@ -1,4 +1,5 @@
-import { Form, Link, useLocation } from '@remix-run/react'
+import { Form, Link } from '@remix-run/react'
+import { APP_FORM, APP_LINK } from '#app/components/app-links.tsx'
 import {
 	ChevronLeft,
 	ChevronRight,
@@ -7,6 +8,7 @@ import {
 	Pencil,
 	RefreshCw,
 	RotateCcw,
+	type IconComponent,
 } from '#app/components/icons/index.tsx'
 import { useState } from 'react'
 import { MESSAGE_MAX_CHARS } from '#server/domain/chat/limits.ts'
@@ -14,10 +16,9 @@ import { ErrorSummary, FieldScope, TextareaField } from '../forms.tsx'
 import type { FieldErrors } from '../forms.tsx'
 import { LiveReply } from './live-reply.tsx'
 import { MessageBody } from './message-body.tsx'
-import { ModeInput } from './mode-input.tsx'
+import { ModeField, ModeInput } from './mode-input.tsx'
 import { formatCost } from './types.ts'
 import type { MessageData, ModelOption } from './types.ts'
-import { useHydrated } from './use-hydrated.ts'
 
 type Props = {
 	conversationId: string
@@ -25,6 +26,12 @@ type Props = {
 	models: readonly ModelOption[]
 	/** Field errors of a failed edit of this message. */
 	editErrors?: FieldErrors | undefined
+	/** Whether the page's script runs (read once by the page, not by each of its messages). */
+	hydrated: boolean
+	/** The query string of the address shown (`?branch=…`), which the edit links keep. */
+	search: string
+	/** The address shown, without its query string. */
+	pathname: string
 }
 
 /** Actions under a message: shown on hover and focus where there is a pointer, always on touch screens. */
@@ -36,16 +43,14 @@ const ACTIONS =
  * on the right; a reply is full-width prose. Works without JavaScript throughout: editing opens by a link
  * (`?edit=`), so the form stays closed until asked for, in any browser.
  */
-export function ChatMessage({ conversationId, message, models, editErrors }: Props) {
-	const hydrated = useHydrated()
-	const location = useLocation()
+export function ChatMessage({ conversationId, message, models, editErrors, hydrated, search, pathname }: Props) {
 	const isUser = message.role === 'user'
 	const streaming = message.status === 'streaming'
 	const modelName = models.find(m => m.id === message.model)?.name ?? message.model ?? 'Assistant'
-	const params = new URLSearchParams(location.search)
+	const params = new URLSearchParams(search)
 	const editing = isUser && (params.get('edit') === message.id || Boolean(editErrors))
 	params.delete('edit')
-	const stay = params.toString() ? `?${params.toString()}` : location.pathname
+	const stay = params.toString() ? `?${params.toString()}` : pathname
 	params.set('edit', message.id)
 	const editHref = `?${params.toString()}#m-${message.id}`
 	return (
@@ -96,15 +101,22 @@ export function ChatMessage({ conversationId, message, models, editErrors }: Pro
 					{message.siblings.count > 1 ? <Versions conversationId={conversationId} message={message} /> : null}
 					{hydrated && !streaming ? <CopyButton messageId={message.id} text={isUser ? message.content : null} /> : null}
 					{isUser ? (
-						<Link to={editHref} className="icon-btn" aria-label="Edit" title="Edit" preventScrollReset>
+						<a
+							{...APP_LINK}
+							href={editHref}
+							className="icon-btn"
+							aria-label="Edit"
+							title="Edit"
+							data-prevent-scroll-reset=""
+						>
 							<Pencil aria-hidden="true" size={15} />
-						</Link>
+						</a>
 					) : streaming ? null : (
 						<>
-							<Form method="post" className="inline">
+							<form method="post" className="inline" {...APP_FORM}>
 								<input type="hidden" name="intent" value="regenerate" />
 								<input type="hidden" name="messageId" value={message.id} />
-								<ModeInput />
+								<ModeField hydrated={hydrated} />
 								{message.status === 'error' ? (
 									<button type="submit" className="icon-btn px-2 text-danger" aria-label="Retry" title="Retry">
 										<RotateCcw aria-hidden="true" size={15} />
@@ -115,7 +127,7 @@ export function ChatMessage({ conversationId, message, models, editErrors }: Pro
 										<RefreshCw aria-hidden="true" size={15} />
 									</button>
 								)}
-							</Form>
+							</form>
 							{message.outputTokens !== null ? (
 								<span className="px-1.5">
 									{(message.inputTokens ?? 0) + message.outputTokens} tokens
@@ -155,31 +167,45 @@ function CopyButton({ messageId, text }: { messageId: string; text: string | nul
 /** "‹ 2 / 3 ›": plain links to the other versions of this message; the page remembers the branch chosen. */
 function Versions({ conversationId, message }: { conversationId: string; message: MessageData }) {
 	const { index, count, previousId, nextId } = message.siblings
-	const link = (id: string) => `/chat/${conversationId}?branch=${id}#m-${id}`
 	return (
 		<nav aria-label="Versions" className="flex items-center" data-versions="">
-			{previousId ? (
-				<Link to={link(previousId)} className="icon-btn" aria-label="Previous version" preventScrollReset>
-					<ChevronLeft aria-hidden="true" size={15} />
-				</Link>
-			) : (
-				<span className="icon-btn opacity-40" aria-hidden="true">
-					<ChevronLeft size={15} />
-				</span>
-			)}
+			<VersionStep conversationId={conversationId} to={previousId} label="Previous version" icon={ChevronLeft} />
 			<span className="tabular-nums">
 				{index} / {count}
 			</span>
-			{nextId ? (
-				<Link to={link(nextId)} className="icon-btn" aria-label="Next version" preventScrollReset>
-					<ChevronRight aria-hidden="true" size={15} />
-				</Link>
-			) : (
-				<span className="icon-btn opacity-40" aria-hidden="true">
-					<ChevronRight size={15} />
-				</span>
-			)}
+			<VersionStep conversationId={conversationId} to={nextId} label="Next version" icon={ChevronRight} />
 		</nav>
+	)
+}
+
+/** A link to another version, or the same arrow dimmed where there is none that way. */
+function VersionStep({
+	conversationId,
+	to,
+	label,
+	icon: Icon,
+}: {
+	conversationId: string
+	to: string | null
+	label: string
+	icon: IconComponent
+}) {
+	if (!to)
+		return (
+			<span className="icon-btn opacity-40" aria-hidden="true">
+				<Icon size={15} />
+			</span>
+		)
+	return (
+		<a
+			{...APP_LINK}
+			href={`/chat/${conversationId}?branch=${to}#m-${to}`}
+			className="icon-btn"
+			aria-label={label}
+			data-prevent-scroll-reset=""
+		>
+			<Icon aria-hidden="true" size={15} />
+		</a>
 	)
 }
 

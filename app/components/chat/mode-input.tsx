@@ -5,6 +5,10 @@ import { useHydrated } from './use-hydrated.ts'
  * that follows shows it); once the page's script runs, it redirects at once and the reply streams in.
  */
 export function ModeInput() {
-	const hydrated = useHydrated()
+	return <ModeField hydrated={useHydrated()} />
+}
+
+/** The same field, for a list whose page reads `useHydrated()` once for all its rows. */
+export function ModeField({ hydrated }: { hydrated: boolean }) {
 	return <input type="hidden" name="mode" value={hydrated ? 'stream' : 'wait'} />
 }
