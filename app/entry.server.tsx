@@ -1,10 +1,9 @@
-import { PassThrough } from 'node:stream'
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-run/node'
-import { createReadableStreamFromReadable } from '@remix-run/node'
 import { RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
 import { NonceProvider } from './utils/nonce.tsx'
+import { RenderStream } from './utils/render-stream.server.ts'
 
 // Deferred data that has not settled by then is sent as an error the page can show.
 export const streamTimeout = 10_000
@@ -26,11 +25,10 @@ export default function handleRequest(
 		const timer = setTimeout(() => abort(), streamTimeout + 1000)
 		const send = () => {
 			shellRendered = true
-			const body = new PassThrough()
+			// Each pass of React's renderer goes out as one chunk (./utils/render-stream.server.ts).
+			const body = new RenderStream()
 			responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
-			resolve(
-				new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }),
-			)
+			resolve(new Response(body.readable, { headers: responseHeaders, status: responseStatusCode }))
 			pipe(body)
 		}
 		const { pipe, abort } = renderToPipeableStream(
