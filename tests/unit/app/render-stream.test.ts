@@ -6,8 +6,12 @@ import { RenderStream } from '#app/utils/render-stream.server.ts'
 async function chunksOf(stream: ReadableStream<Uint8Array>): Promise<string[]> {
 	const decoder = new TextDecoder()
 	const chunks: string[] = []
-	for await (const chunk of stream) chunks.push(decoder.decode(chunk))
-	return chunks
+	const reader = stream.getReader()
+	for (;;) {
+		const { done, value } = await reader.read()
+		if (done) return chunks
+		chunks.push(decoder.decode(value))
+	}
 }
 
 /** React 18's way of waiting in a render: throw the promise until it has settled. */
