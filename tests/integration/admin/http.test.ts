@@ -4,46 +4,36 @@
  * changes as form posts that redirect; a disabled account's cookie and API token refused at once and its sign-in
  * told why; the last administrator kept; a model switched off gone from a studio form and refused by the API.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { testDrivers } from '#tests/support/database.ts'
-import { startServer, type RunningServer } from '#tests/support/server.ts'
 import {
 	client,
 	createToken,
 	location,
 	MANY_SIGNUPS,
 	PASSWORD,
-	serverDatabase,
 	signUp,
 	type Client,
-	type ServerDatabase,
+	useServerOn,
 } from '../auth/helpers.ts'
 
 const PAGES = ['/admin', '/admin/users', '/admin/models', '/admin/status', '/admin/audit']
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000'
 
 describe.each(testDrivers())('administration over HTTP (%s)', driver => {
-	let database: ServerDatabase
-	let server: RunningServer
+	const t = useServerOn(driver, {
+		RATE_LIMITS: `${MANY_SIGNUPS.RATE_LIMITS},api_token=1000/3600,admin=1000/60,admin_read=1000/60`,
+	})
 	let admin: Client
 	let adminEmail: string
 
 	beforeAll(async () => {
-		database = await serverDatabase(driver)
-		server = await startServer({
-			...database.env,
-			RATE_LIMITS: `${MANY_SIGNUPS.RATE_LIMITS},api_token=1000/3600,admin=1000/60,admin_read=1000/60`,
-		})
-		admin = client(server.url)
+		admin = client(t.server.url)
 		adminEmail = (await signUp(admin)).email // the first account is the administrator
-	})
-	afterAll(async () => {
-		await server?.stop()
-		await database?.dispose()
 	})
 
 	async function person(): Promise<{ c: Client; email: string; id: string }> {
-		const c = client(server.url)
+		const c = client(t.server.url)
 		const { email } = await signUp(c)
 		const page = await (await admin.get(`/admin/users?q=${encodeURIComponent(email)}`)).text()
 		const id = /data-user-id="([0-9a-f-]{36})"/.exec(page)?.[1]
@@ -64,7 +54,7 @@ describe.each(testDrivers())('administration over HTTP (%s)', driver => {
 		for (const [path, form] of posts) expect((await c.post(path, form)).status, path).toBe(403)
 		// Nothing changed: still a user, the model still offered.
 		expect(await (await admin.get(`/admin/users?status=admins`)).text()).not.toContain(`data-user-id="${id}"`)
-		const { models } = (await (await fetch(`${server.url}/api/models`)).json()) as { models: Array<{ id: string }> }
+		const { models } = (await (await fetch(`${t.server.url}/api/models`)).json()) as { models: Array<{ id: string }> }
 		expect(models.map(m => m.id)).toContain('offline:image')
 	})
 
@@ -87,7 +77,7 @@ describe.each(testDrivers())('administration over HTTP (%s)', driver => {
 		const { c, email, id } = await person()
 		const token = await createToken(c)
 		const api = () =>
-			fetch(`${server.url}/api/generations/${SAMPLE_ID}`, { headers: { Authorization: `Bearer ${token}` } })
+			fetch(`${t.server.url}/api/generations/${SAMPLE_ID}`, { headers: { Authorization: `Bearer ${token}` } })
 		expect((await api()).status).toBe(404)
 		expect((await c.get('/chat')).status).toBe(200)
 
@@ -102,7 +92,7 @@ describe.each(testDrivers())('administration over HTTP (%s)', driver => {
 			code: 'account_disabled',
 			message: expect.stringContaining('disabled by an administrator'),
 		})
-		const again = client(server.url)
+		const again = client(t.server.url)
 		const signIn = await again.post('/login', { email, password: PASSWORD })
 		expect(signIn.status).toBe(400)
 		expect(await signIn.text()).toContain('disabled by an administrator')
@@ -140,7 +130,7 @@ describe.each(testDrivers())('administration over HTTP (%s)', driver => {
 		const { c } = await person()
 		const token = await createToken(c)
 		const generate = () =>
-			fetch(`${server.url}/api/generate/image`, {
+			fetch(`${t.server.url}/api/generate/image`, {
 				method: 'POST',
 				headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
 				body: JSON.stringify({ prompt: 'a lighthouse', model: 'offline:image' }),
@@ -150,7 +140,7 @@ describe.each(testDrivers())('administration over HTTP (%s)', driver => {
 		const off = await admin.post('/admin/models', { intent: 'disable', modelId: 'offline:image' })
 		expect(off.status).toBe(303)
 		expect(await (await c.get('/images')).text()).not.toContain('value="offline:image"')
-		const { models } = (await (await fetch(`${server.url}/api/models`)).json()) as { models: Array<{ id: string }> }
+		const { models } = (await (await fetch(`${t.server.url}/api/models`)).json()) as { models: Array<{ id: string }> }
 		expect(models.map(m => m.id)).not.toContain('offline:image')
 		const refused = await generate()
 		expect(refused.status).toBe(400)

@@ -6,10 +6,11 @@
  * Retry-After.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createScratchPostgresDatabase, testDrivers } from '#tests/support/database.ts'
+import { testDrivers } from '#tests/support/database.ts'
 import { as, signUp, type SignedIn } from '#tests/support/http-auth.ts'
 import { wav } from '#tests/support/samples.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
+import { serverDatabase } from '../auth/helpers.ts'
 
 type Answer = {
 	transcript?: { id: string; status: string; name: string }
@@ -24,13 +25,9 @@ describe.each(testDrivers())('POST /api/transcribe on %s', driver => {
 	let token = ''
 
 	beforeAll(async () => {
-		const services: Record<string, string> = {}
-		if (driver === 'postgres') {
-			const scratch = await createScratchPostgresDatabase()
-			dropDatabase = scratch.drop
-			services.DATABASE_URL = scratch.url
-			if (process.env.REDIS_URL) services.REDIS_URL = process.env.REDIS_URL
-		}
+		const database = await serverDatabase(driver, { redis: true })
+		dropDatabase = database.dispose
+		const services = database.env
 		server = await startServer(
 			{ ...services, TRANSCRIBE_MAX_MB: '1', RATE_LIMITS: 'signup=1000/3600,api_token=100/3600,transcription=6/60' },
 			180_000,

@@ -10,7 +10,7 @@ import { formatTranscript } from '#server/domain/transcripts/formats.ts'
 import type { Services } from '#server/services.ts'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { settle as settleGeneration } from '#tests/support/generations.ts'
+import { settled } from '#tests/support/generations.ts'
 import { pdf, wav } from '#tests/support/samples.ts'
 import { waitFor } from '#tests/support/wait.ts'
 import { openaiEnv, useTestServices } from '#tests/support/suite-services.ts'
@@ -146,26 +146,20 @@ describe.each(testDrivers())('transcription on %s', driver => {
 
 	test('a library pick is transcribed from the item; another user’s item is refused', async () => {
 		const owner = await createUser(t.services.db)
-		const g = await t.services.generations.create(owner, {
-			kind: 'audio',
-			mode: 'effects',
-			prompt: 'rain',
-			model: 'offline:music',
-			durationSeconds: 3,
-		})
-		if ('refused' in g) throw new Error(g.message)
-		expect((await settleGeneration(t.services, owner.id, g.generation.id)).status).toBe('succeeded')
+		const rain = { kind: 'audio', mode: 'effects', prompt: 'rain', model: 'offline:music', durationSeconds: 3 } as const
+		const sound = await settled(t.services, owner, rain)
+		expect(sound.status).toBe('succeeded')
 		const done = await settle(
 			t.services,
 			owner.id,
-			made(await t.services.transcripts.create(owner, { generationId: g.generation.id }, null)).id,
+			made(await t.services.transcripts.create(owner, { generationId: sound.id }, null)).id,
 		)
 		expect(done.status, done.error ?? '').toBe('succeeded')
-		expect(done.sourceGenerationId).toBe(g.generation.id)
+		expect(done.sourceGenerationId).toBe(sound.id)
 		expect(done.duration).toBeCloseTo(3, 1)
 
 		const stranger = await createUser(t.services.db)
-		expect(await t.services.transcripts.create(stranger, { generationId: g.generation.id }, null)).toMatchObject({
+		expect(await t.services.transcripts.create(stranger, { generationId: sound.id }, null)).toMatchObject({
 			refused: true,
 			status: 404,
 		})

@@ -5,10 +5,10 @@
  */
 import { describe, expect, test } from 'vitest'
 import { readPeaks, storeWaveform } from '#server/domain/audio/waveforms.ts'
-import type { Generation } from '#server/domain/generations/index.ts'
 import { outputKeys } from '#server/domain/generations/rows.ts'
 import { PREVIEW_POINTS, computePeaks, downsample } from '#server/media/audio.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
+import { settled } from '#tests/support/generations.ts'
 import { stereoWav } from '#tests/support/samples.ts'
 import { useTestServices } from '#tests/support/suite-services.ts'
 
@@ -42,27 +42,14 @@ describe('peaks of a file', () => {
 describe.each(testDrivers())('waveforms of stored audio on %s', driver => {
 	const t = useTestServices(driver, { env: { RATE_LIMITS: 'generation=1000/60' } })
 
-	async function settle(userId: string, id: string): Promise<Generation> {
-		const deadline = Date.now() + 30_000
-		for (;;) {
-			const g = await t.services.generations.get({ id: userId }, id)
-			if ('refused' in g) throw new Error(g.message)
-			if (!['queued', 'running', 'processing'].includes(g.status)) return g
-			if (Date.now() > deadline) throw new Error(`generation still ${g.status}`)
-			await t.services.generations.waitForChange(id, 250)
-		}
-	}
-
 	test('a generated sound is stored with its length, a peaks file beside it and a preview', async () => {
 		const user = await createUser(t.services.db)
-		const created = await t.services.generations.create(user, {
+		const done = await settled(t.services, user, {
 			kind: 'audio',
 			mode: 'speech',
 			prompt: 'Hello there.',
 			durationSeconds: 5,
 		})
-		if ('refused' in created) throw new Error(created.message)
-		const done = await settle(user.id, created.generation.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		const output = done.outputs[0]
 		expect(output?.kind).toBe('audio')

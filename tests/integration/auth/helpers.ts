@@ -1,4 +1,4 @@
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 /**
  * Driving the built server as a browser without JavaScript would: a cookie jar, form posts with the page's
  * Origin, and redirects followed by hand so each hop can be inspected. Plus a database per suite for the
@@ -6,6 +6,7 @@ import { expect } from 'vitest'
  */
 import { createScratchPostgresDatabase, type TestDriver } from '#tests/support/database.ts'
 import { signUpForm, type NewAccount } from '#tests/support/http-auth.ts'
+import { startServer, type RunningServer } from '#tests/support/server.ts'
 
 // The account defaults live with the sign-up form in tests/support; the auth tests also reach them from here.
 export { PASSWORD, uniqueEmail } from '#tests/support/http-auth.ts'
@@ -89,13 +90,44 @@ export function location(response: Response): string {
 /** The environment that points a server at this suite's database. */
 export type ServerDatabase = { env: Record<string, string>; dispose(): Promise<void> }
 
-export async function serverDatabase(driver: TestDriver): Promise<ServerDatabase> {
+/** With `redis`, a Postgres deployment also counts its limits in the machine's Redis (REDIS_URL), when there is one. */
+export async function serverDatabase(driver: TestDriver, options: { redis?: boolean } = {}): Promise<ServerDatabase> {
 	if (driver === 'postgres') {
 		const scratch = await createScratchPostgresDatabase()
-		return { env: { DATABASE_URL: scratch.url }, dispose: () => scratch.drop() }
+		const redis: Record<string, string> =
+			options.redis && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}
+		return { env: { DATABASE_URL: scratch.url, ...redis }, dispose: () => scratch.drop() }
 	}
 	// Each spawned server gets its own temporary data directory with an embedded database.
 	return { env: {}, dispose: async () => undefined }
+}
+
+/**
+ * The built server of one `describe` block, on a database of the driver's (a scratch Postgres database, or the
+ * server's own embedded one), started before its tests and stopped, its database dropped, after them. `env` may
+ * name the driver's environment. Read `.server` inside tests and hooks.
+ */
+export function useServerOn(
+	driver: TestDriver,
+	env: Record<string, string> = {},
+	timeoutMs = 180_000,
+): { readonly server: RunningServer } {
+	let database: ServerDatabase | undefined
+	let server: RunningServer | undefined
+	beforeAll(async () => {
+		database = await serverDatabase(driver)
+		server = await startServer({ ...database.env, ...env })
+	}, timeoutMs)
+	afterAll(async () => {
+		await server?.stop()
+		await database?.dispose()
+	})
+	return {
+		get server() {
+			if (!server) throw new Error('the server starts before the tests: read it inside a test or hook')
+			return server
+		},
+	}
 }
 
 /** Raises the sign-up limit for suites that create many accounts from 127.0.0.1 (only through configuration). */

@@ -7,12 +7,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { STUB_PNG, startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import type { OpenAIStub } from '#tests/fixtures/openai-stub.ts'
-import { createScratchPostgresDatabase, testDrivers } from '#tests/support/database.ts'
+import { testDrivers } from '#tests/support/database.ts'
 import { as, signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
 import { firstOf } from '#tests/support/wait.ts'
 import type { RunningServer } from '#tests/support/server.ts'
+import { serverDatabase } from '../auth/helpers.ts'
 
 const MODEL = 'openai:gpt-4o-mini'
 const LIMITS = 'signup=1000/3600,chat=1000/60,write=1000/60,analysis=1000/60,title=3/60'
@@ -100,13 +101,9 @@ describe.each(testDrivers())('chat over HTTP with the openai SDK against the stu
 
 	beforeAll(async () => {
 		stub = await startOpenAIStub({ chunkDelayMs: 5 })
-		const services: Record<string, string> = {}
-		if (driver === 'postgres') {
-			const scratch = await createScratchPostgresDatabase()
-			dropDatabase = scratch.drop
-			services.DATABASE_URL = scratch.url
-			if (process.env.REDIS_URL) services.REDIS_URL = process.env.REDIS_URL
-		}
+		const database = await serverDatabase(driver, { redis: true })
+		dropDatabase = database.dispose
+		const services = database.env
 		server = await startServer({
 			...services,
 			OPENAI_API_KEY: 'sk-test',

@@ -178,27 +178,20 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 		expect(distance(src, weakPixels)).toBeLessThan(distance(src, strongPixels))
 
 		const edits = t.stubs.openai.requests.filter(r => r.route === 'edits').length
-		const viaOpenAI = await settle(
+		const viaOpenAI = await settled(
 			t.services,
-			user.id,
-			created(
-				await t.services.generations.create(user, image('gpt', { model: 'openai:gpt-image-1', sourceId: source.id })),
-			).id,
+			user,
+			image('gpt', { model: 'openai:gpt-image-1', sourceId: source.id }),
 		)
 		expect(viaOpenAI.status, viaOpenAI.error ?? '').toBe('succeeded')
 		const edit = t.stubs.openai.requests.filter(r => r.route === 'edits')[edits]
 		expect(edit?.form?.image).toMatchObject({ type: 'image/png' })
 		expect(edit?.form?.image).toHaveProperty('size', expect.any(Number))
 
-		const viaReplicate = await settle(
+		const viaReplicate = await settled(
 			t.services,
-			user.id,
-			created(
-				await t.services.generations.create(
-					user,
-					image('flux', { model: 'replicate:black-forest-labs/flux-dev', sourceId: source.id, strength: 0.3 }),
-				),
-			).id,
+			user,
+			image('flux', { model: 'replicate:black-forest-labs/flux-dev', sourceId: source.id, strength: 0.3 }),
 		)
 		expect(viaReplicate.status, viaReplicate.error ?? '').toBe('succeeded')
 		const prediction = [...t.stubs.replicate.predictions.values()].find(p => p.input.prompt === 'flux')

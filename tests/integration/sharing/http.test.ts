@@ -4,25 +4,25 @@
  * /api/publish with a session and with a bearer token, /api/share/:slug, "Make a copy", revoke (404 at once, for
  * the page and the API alike), other people's links, and the per-address limit.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import { testDrivers } from '#tests/support/database.ts'
-import { startServer } from '#tests/support/server.ts'
-import type { RunningServer } from '#tests/support/server.ts'
-import { client, createToken, location, serverDatabase, signUp } from '../auth/helpers.ts'
-import type { Client, ServerDatabase } from '../auth/helpers.ts'
+import { client, createToken, location, signUp, useServerOn } from '../auth/helpers.ts'
+import type { Client } from '../auth/helpers.ts'
 
 const LIMITS = 'signup=1000/3600,chat=1000/60,write=1000/60,publish=1000/60,title=1000/60,share_view=40/60'
 
 describe.each(testDrivers())('share links over HTTP on %s', driver => {
-	let server: RunningServer
-	let database: ServerDatabase
+	const t = useServerOn(driver, {
+		...(driver === 'postgres' && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+		RATE_LIMITS: LIMITS,
+	})
 	let alice: Client
 	let bob: Client
 	let aliceEmail = ''
 	let conversationId = ''
 
 	const anonymous = (path: string, init: RequestInit = {}) =>
-		fetch(`${server.url}${path}`, { redirect: 'manual', ...init })
+		fetch(`${t.server.url}${path}`, { redirect: 'manual', ...init })
 
 	async function makeLink(c: Client, fields: Record<string, string>): Promise<{ slug: string; id: string }> {
 		const made = await c.post('/share', fields)
@@ -36,14 +36,8 @@ describe.each(testDrivers())('share links over HTTP on %s', driver => {
 	}
 
 	beforeAll(async () => {
-		database = await serverDatabase(driver)
-		server = await startServer({
-			...database.env,
-			...(driver === 'postgres' && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-			RATE_LIMITS: LIMITS,
-		})
-		alice = client(server.url)
-		bob = client(server.url)
+		alice = client(t.server.url)
+		bob = client(t.server.url)
 		aliceEmail = (await signUp(alice, { name: 'Alice Hidden' })).email
 		await signUp(bob)
 		const started = await alice.post('/chat?index', {
@@ -56,11 +50,6 @@ describe.each(testDrivers())('share links over HTTP on %s', driver => {
 		conversationId = /^\/chat\/([0-9a-f-]{36})/.exec(location(started))?.[1] ?? ''
 		expect(conversationId).not.toBe('')
 	}, 180_000)
-
-	afterAll(async () => {
-		await server?.stop()
-		await database?.dispose()
-	})
 
 	test('the Share form makes a link whose page strangers read signed out, with preview tags and nothing private', async () => {
 		const { slug } = await makeLink(alice, {
@@ -94,9 +83,9 @@ describe.each(testDrivers())('share links over HTTP on %s', driver => {
 
 	test('/api/publish makes links with a session or a bearer token, refuses the anonymous and bad input', async () => {
 		const json = (body: unknown, headers: Record<string, string>) =>
-			fetch(`${server.url}/api/publish`, {
+			fetch(`${t.server.url}/api/publish`, {
 				method: 'POST',
-				headers: { 'Content-Type': 'application/json', Origin: server.url, ...headers },
+				headers: { 'Content-Type': 'application/json', Origin: t.server.url, ...headers },
 				body: JSON.stringify(body),
 			})
 		const token = await createToken(alice)
@@ -106,7 +95,7 @@ describe.each(testDrivers())('share links over HTTP on %s', driver => {
 		)
 		expect(made.status).toBe(201)
 		const share = ((await made.json()) as { share: { slug: string; url: string; expiresAt: string | null } }).share
-		expect(share.url).toBe(`${server.url}/s/${share.slug}`)
+		expect(share.url).toBe(`${t.server.url}/s/${share.slug}`)
 		expect(share.expiresAt).not.toBeNull()
 		expect((await anonymous(`/s/${share.slug}`)).status).toBe(200)
 
@@ -132,7 +121,7 @@ describe.each(testDrivers())('share links over HTTP on %s', driver => {
 		expect(html).toContain('Tell me about herons')
 		const signedOut = await anonymous(`/s/${slug}`, {
 			method: 'POST',
-			headers: { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+			headers: { Origin: t.server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
 			body: 'intent=copy',
 		})
 		expect([302, 303]).toContain(signedOut.status)
