@@ -1,10 +1,11 @@
 /**
  * The library's grid: one POST form around every tile, so the checkboxes, the stars and the bulk buttons work
  * without JavaScript. With it, the form listens once for the whole grid: a star posts through a fetcher (a key per
- * item) and flips in place, and a tile's title link navigates in the app. The tiles themselves hold no hooks and no
- * handlers; a page of 48 of them is a large share of the page's render.
+ * item) and flips in place; a tile's title is an in-app link (`APP_LINK`), which the shell's one listener navigates.
+ * The tiles themselves hold no hooks and no handlers; a page of 48 of them is a large share of the page's render.
  */
-import { useFetchers, useLocation, useNavigate, useSubmit } from '@remix-run/react'
+import { useFetchers, useLocation, useSubmit } from '@remix-run/react'
+import { APP_LINK } from '#app/components/app-links.tsx'
 import type { MouseEvent } from 'react'
 import { IntentButton } from '#app/components/forms.tsx'
 import { shortTime, StatusBadge } from '#app/components/generation-output.tsx'
@@ -77,14 +78,9 @@ function TileIcon({ icon, size }: { icon: IconComponent; size: number }) {
 	)
 }
 
-/** A plain left click, which the app may handle itself (not one that opens a new tab or window). */
-const plainClick = (event: MouseEvent) =>
-	event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey
-
 export function LibraryGrid({ items }: { items: LibraryTile[] }) {
 	const location = useLocation()
 	const submit = useSubmit()
-	const navigate = useNavigate()
 	// Stars on their way: `<type>:<uuid>` → the state asked for, shown until the list is read again.
 	const pending = new Map<string, boolean>()
 	for (const fetcher of useFetchers()) {
@@ -106,12 +102,6 @@ export function LibraryGrid({ items }: { items: LibraryTile[] }) {
 				},
 			)
 			return
-		}
-		const link = event.target.closest<HTMLAnchorElement>('a[data-library-link]')
-		const href = link?.getAttribute('href')
-		if (href && plainClick(event)) {
-			event.preventDefault()
-			navigate(href)
 		}
 	}
 	return (
@@ -201,7 +191,7 @@ function Tile({ item, favorite }: { item: LibraryTile; favorite: boolean }) {
 				</button>
 			</div>
 			<div className="library-body">
-				<a href={`/library/${item.type}/${item.id}`} data-library-link="" className="library-title">
+				<a {...APP_LINK} href={`/library/${item.type}/${item.id}`} className="library-title">
 					{item.title || 'Untitled'}
 				</a>
 				{item.credit ? <SoundCreditLine credit={item.credit} /> : null}
