@@ -3,8 +3,8 @@
  * 1024 px, icon and label above), and under 768 px a top bar whose menu is a `<details>`, so it opens without
  * JavaScript. Routes shape it through their `handle.shell` (see `ShellHandle`).
  */
-import { Form, useLocation, useMatches } from '@remix-run/react'
-import { APP_LINK, useAppLinks } from './app-links.tsx'
+import { useLocation, useMatches } from '@remix-run/react'
+import { APP_FORM, APP_LINK, useAppLinks } from './app-links.tsx'
 import { Boxes, LogIn, LogOut, Menu, Monitor, Moon, Sparkles, Sun, UserPlus } from '#app/components/icons/index.tsx'
 import type { IconComponent } from '#app/components/icons/index.tsx'
 import type { ReactNode } from 'react'
@@ -71,7 +71,7 @@ export function AppShell({
 			{/* eslint-disable-next-line jsx-a11y/no-static-element-interactions, jsx-a11y/mouse-events-have-key-events */}
 			<div className="md:flex" {...links.handlers}>
 				<TopBar user={user} theme={theme} location={location} />
-				<Rail user={user} theme={theme} pathname={location.pathname} />
+				<Rail user={user} theme={theme} location={location} />
 				<main
 					id="main"
 					tabIndex={-1}
@@ -149,7 +149,11 @@ function NavItems({ items, rail, pathname }: { items: readonly NavItem[]; rail: 
 
 const ADMIN_ITEMS: readonly NavItem[] = [{ to: '/admin', label: 'Admin', icon: Boxes, ready: true }]
 
-function Rail({ user, theme, pathname }: { user: ShellUser | null; theme: ThemeChoice; pathname: string }) {
+/** Where the page is: the areas mark the current one, the theme form comes back to it. */
+type Here = { key: string; pathname: string; search: string }
+
+function Rail({ user, theme, location }: { user: ShellUser | null; theme: ThemeChoice; location: Here }) {
+	const { pathname } = location
 	return (
 		// The column runs the page's full height (its border and background); the rail inside stays in view.
 		<div className="hidden w-16 shrink-0 border-r border-line bg-surface md:block lg:w-60">
@@ -166,7 +170,7 @@ function Rail({ user, theme, pathname }: { user: ShellUser | null; theme: ThemeC
 					/>
 				</nav>
 				<div className="mt-4 space-y-3 border-t border-line pt-4">
-					<ThemeSwitch theme={theme} rail />
+					<ThemeSwitch theme={theme} rail here={`${location.pathname}${location.search}`} />
 					<Account user={user} rail />
 				</div>
 			</header>
@@ -181,7 +185,7 @@ function TopBar({
 }: {
 	user: ShellUser | null
 	theme: ThemeChoice
-	location: { key: string; pathname: string }
+	location: Here
 }) {
 	return (
 		<header className="sticky top-0 z-30 flex h-14 items-center justify-between gap-3 border-b border-line bg-surface px-4 md:hidden">
@@ -204,7 +208,7 @@ function TopBar({
 						</div>
 					</nav>
 					<div className="mt-3 space-y-3 border-t border-line pt-3">
-						<ThemeSwitch theme={theme} rail={false} />
+						<ThemeSwitch theme={theme} rail={false} here={`${location.pathname}${location.search}`} />
 						<Account user={user} rail={false} />
 					</div>
 				</div>
@@ -249,11 +253,11 @@ function Account({ user, rail }: { user: ShellUser | null; rail: boolean }) {
 					<span className="block truncate text-xs text-fg-muted">{user.email}</span>
 				</span>
 			</a>
-			<Form method="post" action="/logout">
+			<form method="post" action="/logout" {...APP_FORM}>
 				<button type="submit" className="icon-btn h-9 w-9" aria-label="Sign out" title="Sign out">
 					<LogOut aria-hidden="true" size={18} />
 				</button>
-			</Form>
+			</form>
 		</div>
 	)
 }
@@ -265,16 +269,16 @@ const THEMES: readonly { value: ThemeChoice; label: string; icon: IconComponent 
 ]
 
 /** Three buttons in a form posting to /theme: the choice is a cookie, so it works without JavaScript. */
-function ThemeSwitch({ theme, rail }: { theme: ThemeChoice; rail: boolean }) {
-	const location = useLocation()
+function ThemeSwitch({ theme, rail, here }: { theme: ThemeChoice; rail: boolean; here: string }) {
 	return (
-		<Form
+		<form
 			method="post"
 			action="/theme"
 			aria-label="Colour theme"
 			className={`flex gap-0.5 rounded-lg border border-line bg-canvas p-0.5 ${rail ? 'flex-col lg:flex-row' : ''}`}
+			{...APP_FORM}
 		>
-			<input type="hidden" name="redirectTo" value={`${location.pathname}${location.search}`} />
+			<input type="hidden" name="redirectTo" value={here} />
 			{THEMES.map(option => (
 				<button
 					key={option.value}
@@ -291,6 +295,6 @@ function ThemeSwitch({ theme, rail }: { theme: ThemeChoice; rail: boolean }) {
 					<span className={rail ? 'sr-only lg:not-sr-only' : ''}>{option.label}</span>
 				</button>
 			))}
-		</Form>
+		</form>
 	)
 }

@@ -3,7 +3,7 @@
  * unguessable link with an optional title and expiry; conversations may choose a range of the branch shown,
  * workflows whether the last run's outputs come along.
  */
-import { Form } from '@remix-run/react'
+import { APP_FORM } from '#app/components/app-links.tsx'
 import { Share2 } from '#app/components/icons/index.tsx'
 import { SHARE_EXPIRIES, SHARE_EXPIRY_LABELS, SHARE_TITLE_MAX } from '#server/domain/sharing/schema.ts'
 import type { ShareExpiry, ShareKind } from '#server/domain/sharing/schema.ts'
@@ -41,7 +41,7 @@ export function ShareForm({
 					align === 'right' ? 'right-0' : 'left-0'
 				}`}
 			>
-				<Form method="post" action="/share" className="space-y-3">
+				<form method="post" action="/share" className="space-y-3" {...APP_FORM}>
 					<input type="hidden" name="kind" value={kind} />
 					<input type="hidden" name="targetId" value={targetId} />
 					<input type="hidden" name="returnTo" value={returnTo} />
@@ -95,7 +95,7 @@ export function ShareForm({
 					<button type="submit" className="btn w-full">
 						Create link
 					</button>
-				</Form>
+				</form>
 			</div>
 		</details>
 	)
