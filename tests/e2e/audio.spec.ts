@@ -4,7 +4,7 @@
  * list shows each with a player, its duration and a download link.
  */
 import { expect, test } from '@playwright/test'
-import { finished, plays, signUpFresh, watchProblems } from '../support/browser.ts'
+import { finished, plays, signedUpAt, watchProblems } from '../support/browser.ts'
 import { wav } from '../support/samples.ts'
 
 test('speak a sentence: its page plays it; the studio lists it with a player, duration and download', async ({
@@ -12,8 +12,7 @@ test('speak a sentence: its page plays it; the studio lists it with a player, du
 	baseURL,
 }, info) => {
 	const problems = watchProblems(page)
-	await signUpFresh(page, baseURL ?? '')
-	await page.goto('/audio')
+	await signedUpAt(page, baseURL, '/audio')
 	await expect(page.getByRole('radio', { name: 'Speech' })).toBeChecked()
 	// The offline model's voices, with a sample of the one chosen.
 	await expect(page.getByLabel('Voice', { exact: true }).locator('option')).toHaveText(['tone', 'chime', 'hum'])
@@ -47,8 +46,7 @@ test('a sound effect: the kind chosen brings its models and fields, and the resu
 	baseURL,
 	javaScriptEnabled,
 }) => {
-	await signUpFresh(page, baseURL ?? '')
-	await page.goto('/audio')
+	await signedUpAt(page, baseURL, '/audio')
 	await page.getByLabel('Text to speak').fill('Rain on a tin roof')
 	await page.getByText('Sound effect', { exact: true }).click()
 	if (!javaScriptEnabled) {
@@ -71,8 +69,7 @@ test('a sound effect: the kind chosen brings its models and fields, and the resu
 })
 
 test('a refused field keeps what was typed and says why beside it', async ({ page, baseURL }) => {
-	await signUpFresh(page, baseURL ?? '')
-	await page.goto('/audio')
+	await signedUpAt(page, baseURL, '/audio')
 	await page.getByLabel('Text to speak').fill('Too fast.')
 	await page.getByLabel('Speed').fill('3')
 	// The browser's own range check would stop it first: send it as a person without that check would.
@@ -87,8 +84,7 @@ test('transcribe an uploaded recording: progress, segments that play from their 
 	baseURL,
 	javaScriptEnabled,
 }) => {
-	await signUpFresh(page, baseURL ?? '')
-	await page.goto('/audio')
+	await signedUpAt(page, baseURL, '/audio')
 	await page.getByRole('link', { name: 'Transcribe a recording' }).click()
 	await expect(page).toHaveURL(/\/audio\/transcribe$/)
 	await page.getByLabel('Recording').setInputFiles({

@@ -12,7 +12,12 @@ async function repliesDone(page: Page, count: number) {
 }
 
 /** Imports a conversation export, the way a person would: the import form on /chat. */
-async function importConversation(page: Page, messages: Array<Record<string, unknown>>, title: string) {
+/** Imports a conversation of one question and its reply through the chat list's import form, and opens it. */
+async function importConversation(page: Page, title: string, question: string, reply: string) {
+	const messages = [
+		{ id: 'q', role: 'user', content: question },
+		{ id: 'r', parentId: 'q', role: 'assistant', content: reply },
+	]
 	const file = {
 		format: 'generation-studio-conversation',
 		version: 1,
@@ -147,19 +152,8 @@ test('markup, script and javascript: links in a reply render as text; nothing ru
 	await page.getByRole('button', { name: 'Start chat' }).click()
 	await repliesDone(page, 1)
 	const fromModel = page.url()
-	await importConversation(
-		page,
-		[
-			{ id: 'q', role: 'user', content: 'Say something nasty' },
-			{
-				id: 'r',
-				parentId: 'q',
-				role: 'assistant',
-				content: `Here:\n\n${nasty}\n\n<div onclick="alert(6)">block</div>`,
-			},
-		],
-		'Nasty reply',
-	)
+	const nastyReply = `Here:\n\n${nasty}\n\n<div onclick="alert(6)">block</div>`
+	await importConversation(page, 'Nasty reply', 'Say something nasty', nastyReply)
 	for (const visit of ['imported', 'from the model']) {
 		if (visit === 'from the model') await page.goto(fromModel)
 		await repliesDone(page, 1)
@@ -187,20 +181,9 @@ test('code blocks are highlighted with a copy button; Mermaid draws lazily, sand
 	page.on('request', request => {
 		if (/\/build\/_shared\/mermaid[^/]*\.js$/.test(request.url())) mermaidRequests.push(request.url())
 	})
-	await importConversation(
-		page,
-		[
-			{ id: 'q', role: 'user', content: 'Show me' },
-			{
-				id: 'r',
-				parentId: 'q',
-				role: 'assistant',
-				content:
-					'Code:\n\n```ts\nconst answer: number = 42\n```\n\n```mermaid\ngraph TD\n  A[Start] --> B{Ready?}\n  B -->|Yes| C[Go]\n```',
-			},
-		],
-		'Diagrams',
-	)
+	const diagrams =
+		'Code:\n\n```ts\nconst answer: number = 42\n```\n\n```mermaid\ngraph TD\n  A[Start] --> B{Ready?}\n  B -->|Yes| C[Go]\n```'
+	await importConversation(page, 'Diagrams', 'Show me', diagrams)
 	const reply = assistant(page).first()
 	await expect(reply.locator('code.hljs .hljs-keyword').first()).toHaveText('const')
 	if (info.project.name === 'js') {

@@ -14,6 +14,13 @@ export async function signUpFresh(page: Page, baseURL: string) {
 	return { email: form.email, password: form.password }
 }
 
+/** A fresh account (signUpFresh) on the page at `path`, where most browser tests begin. */
+export async function signedUpAt(page: Page, baseURL: string | undefined, path: string) {
+	const account = await signUpFresh(page, baseURL ?? '')
+	await page.goto(path)
+	return account
+}
+
 /**
  * Console errors (CSP violations among them), page errors and unexpected dialogs, collected for a test to assert
  * on. `ignore` names console messages the test causes on purpose (a refused form answers 400, and the browser
