@@ -29,6 +29,9 @@ function blogPost(): { version: number; nodes: Json[]; edges: Json[] } {
 	}
 }
 
+/** A problem as validation reports it: its code, the node it is about (id and name) and what it says. */
+const problem = (code: string, nodeId: string, node: string, message: string) => ({ code, nodeId, node, message })
+
 function problems(input: unknown): WorkflowProblem[] {
 	const result = validateWorkflow(input, DEFAULT_CATALOGUE)
 	if (result.ok) throw new Error('expected problems, the workflow was valid')
@@ -91,23 +94,21 @@ describe('workflow validation', () => {
 		w.nodes.push({ id: 'voice', name: 'Voice', kind: 'speech', model: 'offline:speech' })
 		w.edges.push(edge('header', 'image', 'voice', 'text'))
 		expect(problems(w)).toEqual([
-			{
-				code: 'port_type',
-				nodeId: 'voice',
-				node: 'Voice',
-				message: 'Voice’s input “text” takes text, but Header image’s “image” gives image.',
-			},
+			problem(
+				'port_type',
+				'voice',
+				'Voice',
+				'Voice’s input “text” takes text, but Header image’s “image” gives image.',
+			),
 			// The mismatched edge is not kept, so the input is also still unconnected.
-			{ code: 'unconnected', nodeId: 'voice', node: 'Voice', message: 'Voice needs its “text” input connected.' },
+			problem('unconnected', 'voice', 'Voice', 'Voice needs its “text” input connected.'),
 		])
 	})
 
 	test('a required input left unconnected, including a template slot', () => {
 		const w = blogPost()
 		w.edges = w.edges.filter(e => (e.to as { node: string }).node !== 'ask')
-		expect(problems(w)).toEqual([
-			{ code: 'unconnected', nodeId: 'ask', node: 'Ask', message: 'Ask needs its “topic” input connected.' },
-		])
+		expect(problems(w)).toEqual([problem('unconnected', 'ask', 'Ask', 'Ask needs its “topic” input connected.')])
 	})
 
 	test('a model without the capability, an unknown model and an unavailable one', () => {
@@ -115,30 +116,20 @@ describe('workflow validation', () => {
 		;(w.nodes[2] as Json).model = 'offline:image'
 		;(w.nodes[4] as Json).model = 'nobody:nothing'
 		expect(problems(w)).toEqual([
-			{
-				code: 'capability',
-				nodeId: 'post',
-				node: 'Post',
-				message: 'Offline demo images cannot chat; pick another model.',
-			},
-			{
-				code: 'unknown_model',
-				nodeId: 'header',
-				node: 'Header image',
-				message: 'There is no model called nobody:nothing.',
-			},
+			problem('capability', 'post', 'Post', 'Offline demo images cannot chat; pick another model.'),
+			problem('unknown_model', 'header', 'Header image', 'There is no model called nobody:nothing.'),
 		])
 		const unavailable = DEFAULT_CATALOGUE.map(m => ({ ...m, available: m.provider === 'offline' }))
 		const paid = blogPost()
 		;(paid.nodes[4] as Json).model = 'openai:gpt-image-1'
 		const result = validateWorkflow(paid, unavailable)
 		expect(result.ok ? [] : result.problems).toEqual([
-			{
-				code: 'unavailable',
-				nodeId: 'header',
-				node: 'Header image',
-				message: 'GPT Image 1 is not available on this server; pick another model.',
-			},
+			problem(
+				'unavailable',
+				'header',
+				'Header image',
+				'GPT Image 1 is not available on this server; pick another model.',
+			),
 		])
 	})
 
@@ -151,8 +142,8 @@ describe('workflow validation', () => {
 		w.edges.push(edge('echo', 'text', 'echo', 'again'))
 		const found = problems(w).filter(p => p.code === 'cycle')
 		expect(found).toEqual([
-			{ code: 'cycle', nodeId: 'post', node: 'Post', message: 'These nodes form a cycle: Post → Header prompt.' },
-			{ code: 'cycle', nodeId: 'echo', node: 'Echo', message: 'Echo takes its own output.' },
+			problem('cycle', 'post', 'Post', 'These nodes form a cycle: Post → Header prompt.'),
+			problem('cycle', 'echo', 'Echo', 'Echo takes its own output.'),
 		])
 		// Ask now feeds nothing, which is allowed; Header image is downstream of the cycle and is not blamed.
 		expect(problems(w).map(p => p.code)).toEqual(['cycle', 'cycle'])
@@ -166,26 +157,11 @@ describe('workflow validation', () => {
 		w.edges.push(edge('topic', 'text', 'header', 'negative'))
 		w.edges.push(edge('topic', 'text', 'post', 'prompt'))
 		expect(problems(w)).toEqual([
-			{
-				code: 'duplicate_id',
-				nodeId: 'topic',
-				node: 'Topic again',
-				message: 'Another node already has the id “topic”.',
-			},
-			{
-				code: 'unknown_node',
-				nodeId: 'post',
-				node: 'Post',
-				message: 'Edge 7 refers to a node “ghost” that is not in this workflow.',
-			},
-			{ code: 'unknown_port', nodeId: 'post', node: 'Post', message: 'Post has no output “sound”.' },
-			{
-				code: 'unknown_port',
-				nodeId: 'header',
-				node: 'Header image',
-				message: 'Header image has no input “negative”.',
-			},
-			{ code: 'too_many_inputs', nodeId: 'post', node: 'Post', message: 'Post’s input “prompt” takes one connection.' },
+			problem('duplicate_id', 'topic', 'Topic again', 'Another node already has the id “topic”.'),
+			problem('unknown_node', 'post', 'Post', 'Edge 7 refers to a node “ghost” that is not in this workflow.'),
+			problem('unknown_port', 'post', 'Post', 'Post has no output “sound”.'),
+			problem('unknown_port', 'header', 'Header image', 'Header image has no input “negative”.'),
+			problem('too_many_inputs', 'post', 'Post', 'Post’s input “prompt” takes one connection.'),
 		])
 	})
 
