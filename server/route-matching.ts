@@ -142,18 +142,38 @@ type CreateServerRoutes = (
  * (grouping the manifest by parent, one object per route) on every render, from a manifest and route modules that
  * do not change while a build is loaded. React-router copies the routes it is given (`convertRoutesToDataRoutes`)
  * and never changes them, so one tree serves every render of one build; a new build (development) is a new manifest.
+ * Remix hands over a new route-modules object for every request (`createEntryRouteModules`), holding the same
+ * modules: they are compared one by one, not by the object that holds them.
  */
 export function memoizeServerRoutes(create: CreateServerRoutes): CreateServerRoutes {
 	const kept = new WeakMap<object, { routeModules: object; future: unknown; isSpaMode: boolean; routes: unknown[] }>()
 	return (manifestRoutes, routeModules, future, isSpaMode) => {
 		const entry = kept.get(manifestRoutes)
-		if (entry && entry.routeModules === routeModules && entry.future === future && entry.isSpaMode === isSpaMode) {
+		if (
+			entry &&
+			sameModules(entry.routeModules, routeModules) &&
+			entry.future === future &&
+			entry.isSpaMode === isSpaMode
+		) {
 			return entry.routes
 		}
 		const routes = create(manifestRoutes, routeModules, future, isSpaMode)
 		kept.set(manifestRoutes, { routeModules, future, isSpaMode, routes })
 		return routes
 	}
+}
+
+/** The same route modules under the same ids (the holding objects may differ). */
+function sameModules(a: object, b: object): boolean {
+	if (a === b) return true
+	const left = a as Record<string, unknown>
+	const right = b as Record<string, unknown>
+	let count = 0
+	for (const id in right) {
+		if (left[id] !== right[id]) return false
+		count++
+	}
+	return count === Object.keys(left).length
 }
 
 let installed = false

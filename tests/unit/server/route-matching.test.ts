@@ -112,12 +112,17 @@ describe('memoizeServerRoutes', () => {
 			built++
 			return [{ id: 'root' }]
 		})
-		const [manifest, modules, future] = [{}, {}, {}]
-		const first = create(manifest, modules, future, false)
-		expect(create(manifest, modules, future, false)).toBe(first)
+		const [manifest, future] = [{}, {}]
+		const [root, page] = [{ default: 'root' }, { default: 'page' }]
+		const first = create(manifest, { root, page }, future, false)
+		// Remix makes a new object holding the same modules for every request (createEntryRouteModules).
+		expect(create(manifest, { root, page }, future, false)).toBe(first)
+		expect(create(manifest, { page, root }, future, false)).toBe(first)
 		expect(built).toBe(1)
-		expect(create({}, modules, future, false)).not.toBe(first)
-		expect(create(manifest, {}, future, false)).not.toBe(first)
-		expect(built).toBe(3)
+		expect(create({}, { root, page }, future, false)).not.toBe(first)
+		expect(create(manifest, { root, page: { default: 'another page' } }, future, false)).not.toBe(first)
+		expect(create(manifest, { root }, future, false)).not.toBe(first)
+		expect(create(manifest, { root, page, extra: page }, future, false)).not.toBe(first)
+		expect(built).toBe(5)
 	})
 })
