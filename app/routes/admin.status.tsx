@@ -7,6 +7,7 @@ import { readForm } from '#app/utils/input.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { Badge, Cell, DataTable } from '#app/components/data-table.tsx'
+import { TitledSection } from '#app/components/titled-section.tsx'
 import { JobActionSchema } from '#server/domain/admin/schema.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
@@ -59,6 +60,9 @@ const CHECK_NAMES: Record<string, string> = {
 	rateLimits: 'Rate limits',
 }
 
+/** Each part of the page: a section under its own large heading. */
+const SECTION = { className: 'space-y-3', headingClassName: 'text-xl font-semibold' } as const
+
 const STATUS_TONE = {
 	ready: 'callout-success',
 	degraded: 'rounded-lg border border-line-strong bg-raised p-3 text-sm',
@@ -75,10 +79,7 @@ export default function AdminStatus() {
 					{result.message}
 				</p>
 			) : null}
-			<section aria-labelledby="readiness-heading" className="space-y-3">
-				<h2 id="readiness-heading" className="text-xl font-semibold">
-					Readiness
-				</h2>
+			<TitledSection id="readiness-heading" title="Readiness" {...SECTION}>
 				<p className={STATUS_TONE[readiness.status]} data-readiness={readiness.status}>
 					{readiness.status === 'ready'
 						? 'Ready: every dependency answers.'
@@ -101,12 +102,9 @@ export default function AdminStatus() {
 						</li>
 					))}
 				</ul>
-			</section>
+			</TitledSection>
 
-			<section aria-labelledby="queues-heading" className="space-y-3">
-				<h2 id="queues-heading" className="text-xl font-semibold">
-					Job queues
-				</h2>
+			<TitledSection id="queues-heading" title="Job queues" {...SECTION}>
 				<DataTable
 					label="Job queues"
 					minWidth="min-w-[32rem]"
@@ -130,12 +128,9 @@ export default function AdminStatus() {
 						</tr>
 					))}
 				</DataTable>
-			</section>
+			</TitledSection>
 
-			<section aria-labelledby="failed-heading" className="space-y-3">
-				<h2 id="failed-heading" className="text-xl font-semibold">
-					Failed jobs
-				</h2>
+			<TitledSection id="failed-heading" title="Failed jobs" {...SECTION}>
 				{failed.length === 0 ? (
 					<p className="card text-sm text-fg-muted">No failed jobs. Jobs that use up their retries appear here.</p>
 				) : (
@@ -168,12 +163,9 @@ export default function AdminStatus() {
 						))}
 					</ul>
 				)}
-			</section>
+			</TitledSection>
 
-			<section aria-labelledby="errors-heading" className="space-y-3">
-				<h2 id="errors-heading" className="text-xl font-semibold">
-					Errors in the last hour
-				</h2>
+			<TitledSection id="errors-heading" title="Errors in the last hour" {...SECTION}>
 				<p className="text-sm text-fg-muted">
 					Error-level log lines of this process since {errorsSince.slice(11, 16)} UTC, by route (the last thousand are
 					kept).
@@ -198,7 +190,7 @@ export default function AdminStatus() {
 						))}
 					</DataTable>
 				)}
-			</section>
+			</TitledSection>
 		</div>
 	)
 }
