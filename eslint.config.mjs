@@ -71,6 +71,8 @@ export default tseslint.config(
 		rules: {
 			// Generated images, video and audio have no caption track to offer; their prompt is shown beside them.
 			'jsx-a11y/media-has-caption': 'off',
+			// A label may wrap the search field component (its input is inside it).
+			'jsx-a11y/label-has-associated-control': ['error', { controlComponents: ['SearchInput'] }],
 		},
 	},
 	{

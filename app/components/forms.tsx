@@ -384,6 +384,29 @@ export function Honeypot() {
 	)
 }
 
+/**
+ * A `q` search field with the magnifier drawn inside it, for a search form that has more around it than
+ * `SearchForm` (filters, a list beside it). Goes in a `relative` wrapper; `compact` for a narrow column.
+ */
+export function SearchInput({
+	compact = false,
+	...input
+}: { compact?: boolean } & Pick<
+	InputHTMLAttributes<HTMLInputElement>,
+	'id' | 'defaultValue' | 'maxLength' | 'placeholder'
+>) {
+	return (
+		<>
+			<Search
+				aria-hidden="true"
+				size={compact ? 15 : 16}
+				className={`pointer-events-none absolute ${compact ? 'left-2.5' : 'left-3'} top-1/2 -translate-y-1/2 text-fg-muted`}
+			/>
+			<input type="search" name="q" {...input} className={compact ? 'field py-1.5 pl-8 text-sm' : 'field pl-9'} />
+		</>
+	)
+}
+
 /** A search box: a GET form with a `q` field and a Search button, so it works without JavaScript. */
 export function SearchForm({
 	id,

@@ -1,6 +1,7 @@
 import { Form, useLocation } from '@remix-run/react'
 import { APP_FORM, APP_LINK } from '#app/components/app-links.tsx'
-import { Ellipsis, Pin, Search, SquarePen, Trash2 } from '#app/components/icons/index.tsx'
+import { Ellipsis, Pin, SquarePen, Trash2 } from '#app/components/icons/index.tsx'
+import { SearchInput } from '#app/components/forms.tsx'
 import { useEffect, useRef } from 'react'
 import {
 	PinButton,
@@ -68,20 +69,7 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 						Search chats
 					</label>
 					<div className="relative min-w-0 flex-1">
-						<Search
-							aria-hidden="true"
-							size={15}
-							className="pointer-events-none absolute left-2.5 top-1/2 -translate-y-1/2 text-fg-muted"
-						/>
-						<input
-							id="chat-search"
-							type="search"
-							name="q"
-							defaultValue={query}
-							maxLength={200}
-							placeholder="Search chats"
-							className="field py-1.5 pl-8 text-sm"
-						/>
+						<SearchInput compact id="chat-search" defaultValue={query} maxLength={200} placeholder="Search chats" />
 					</div>
 					<button type="submit" className="btn-secondary px-3 py-1.5">
 						Search

@@ -2,7 +2,7 @@
  * The library's filters: a GET form (so every view is a link) with the search, and the kind chips above it.
  */
 import { Link } from '@remix-run/react'
-import { Search } from '#app/components/icons/index.tsx'
+import { SearchInput } from '#app/components/forms.tsx'
 import type { LibraryQuery } from '#server/domain/library/schema.ts'
 
 const KINDS = [
@@ -126,18 +126,7 @@ export function FilterForm({ query, models }: { query: LibraryQuery; models: str
 			<div className="flex gap-2">
 				<label className="relative flex-1">
 					<span className="sr-only">Search prompts and names</span>
-					<Search
-						aria-hidden="true"
-						size={16}
-						className="pointer-events-none absolute left-3 top-1/2 -translate-y-1/2 text-fg-muted"
-					/>
-					<input
-						type="search"
-						name="q"
-						defaultValue={query.q ?? ''}
-						placeholder="Search prompts and file names"
-						className="field pl-9"
-					/>
+					<SearchInput defaultValue={query.q ?? ''} placeholder="Search prompts and file names" />
 				</label>
 				<button type="submit" className="btn">
 					Apply
