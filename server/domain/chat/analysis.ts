@@ -3,27 +3,21 @@
  * by a vision-capable model. The bytes decide what the file is; nothing is stored; the call is budgeted and
  * recorded in `api_usage`.
  */
-import type { Config } from '#server/config.ts'
-import type { Db } from '#server/db/index.ts'
 import type { ProviderRegistry } from '#server/providers/registry.ts'
 import type { Usage } from '#server/providers/types.ts'
-import { sniff, type Storage } from '#server/storage/index.ts'
+import { sniff } from '#server/storage/index.ts'
 import { isUuid } from '#server/uuid.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
 import { checkBudget, recordUsage } from '../usage/index.ts'
 import type { Actor } from '../actor.ts'
+import type { DomainDeps } from '../deps.ts'
 import { resolveModel } from '../models/resolve.ts'
 import { providerRefusal } from '../provider-failures.ts'
 import { estimateMicros, readAll, type UploadedFile } from './support.ts'
 
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
-export function createAnalysis(deps: {
-	config: Pick<Config, 'monthlyBudgetUsd'>
-	db: Db
-	providers: ProviderRegistry
-	storage: Storage
-}) {
+export function createAnalysis(deps: Pick<DomainDeps, 'config' | 'db' | 'providers' | 'storage'>) {
 	const { db, providers, storage } = deps
 
 	/** `POST /api/analysis`: one image (or a frame the browser took from a video), one question, a text answer. */

@@ -3,10 +3,9 @@
  * assistant message with status `streaming` — budget checked first, one writer per chat, all in one
  * transaction — then hands the reply to the runner (./replies.ts).
  */
-import type { Config } from '#server/config.ts'
-import type { Db, Tx } from '#server/db/index.ts'
+import type { Tx } from '#server/db/index.ts'
 import type { ModelInfo } from '#server/providers/catalogue.ts'
-import { UploadRefusedError, type Storage, type StoredObject } from '#server/storage/index.ts'
+import { UploadRefusedError, type StoredObject } from '#server/storage/index.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
 import { checkBudget } from '../usage/index.ts'
 import type { Conversations } from './conversations.ts'
@@ -21,19 +20,16 @@ import {
 	type Conversation,
 } from './store.ts'
 import type { Actor } from '../actor.ts'
+import type { DomainDeps } from '../deps.ts'
 import { estimateMicros, type UploadedFile } from './support.ts'
 
 const MAX_FILES = 4
 
 type Prepared = { conversation: Conversation; model: ModelInfo }
 
-export function createSending(deps: {
-	config: Pick<Config, 'monthlyBudgetUsd'>
-	db: Db
-	storage: Storage
-	conversations: Conversations
-	replies: Replies
-}) {
+export function createSending(
+	deps: Pick<DomainDeps, 'config' | 'db' | 'storage'> & { conversations: Conversations; replies: Replies },
+) {
 	const { db, storage, conversations, replies } = deps
 	const { removeFiles } = conversations
 

@@ -8,12 +8,11 @@
  */
 import * as v from 'valibot'
 import type { Config } from '#server/config.ts'
-import type { Db } from '#server/db/index.ts'
 import { logger } from '#server/logger.ts'
 import type { FetchedOutput } from '#server/storage/fetch-output.ts'
-import type { Storage } from '#server/storage/index.ts'
 import type { Actor } from '../actor.ts'
 import { storeWaveform } from '../audio/waveforms.ts'
+import type { DomainDeps } from '../deps.ts'
 import { COLUMNS, toGeneration, type Generation, type GenerationOutput, type Row } from '../generations/rows.ts'
 import { refuse, type Refusal } from '../refusal.ts'
 import { freesoundCredit, FreesoundSoundSchema, FREESOUND_FIELDS, FREESOUND_TIMEOUT_MS } from './freesound.ts'
@@ -28,12 +27,9 @@ export const FREESOUND_IMPORT_MAX_BYTES = 50 * 1024 * 1024
 /** Downloads a file under the output rules (allowed hosts, size cap, sniffed type); built in services.ts. */
 export type FreesoundFetcher = (url: string) => Promise<FetchedOutput>
 
-export function createFreesoundImport(deps: {
-	config: Pick<Config, 'freesound'>
-	db: Db
-	storage: Storage
-	fetchFile: FreesoundFetcher
-}) {
+export function createFreesoundImport(
+	deps: Pick<DomainDeps, 'db' | 'storage'> & { config: Pick<Config, 'freesound'>; fetchFile: FreesoundFetcher },
+) {
 	const { config, db, storage } = deps
 
 	/** The user's earlier import of this Freesound sound, if any. */
