@@ -3,6 +3,7 @@ import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import * as v from 'valibot'
 import { FieldScope, FileField, FormErrors, TextField } from '#app/components/forms.tsx'
+import { ItemList } from '#app/components/item-list.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { TitledSection } from '#app/components/titled-section.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
@@ -105,23 +106,24 @@ export default function AudioProjects() {
 				</Form>
 			</section>
 			<TitledSection id="your-projects" title="Your projects" className="space-y-3">
-				{projects.length === 0 ? (
-					<p className="text-sm text-fg-muted">No projects yet.</p>
-				) : (
-					<ul className="divide-y divide-line rounded-xl border border-line bg-surface" data-testid="project-list">
-						{projects.map(p => (
-							<li key={p.id} className="flex flex-wrap items-center justify-between gap-2 p-3">
-								<Link to={`/audio/projects/${p.id}`} className="font-medium">
-									{p.name}
-								</Link>
-								<span className="text-xs text-fg-muted">
-									{p.tracks} {p.tracks === 1 ? 'track' : 'tracks'}, {p.clips} {p.clips === 1 ? 'clip' : 'clips'} ·
-									edited {new Date(p.updatedAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}
-								</span>
-							</li>
-						))}
-					</ul>
-				)}
+				<ItemList
+					items={projects}
+					empty="No projects yet."
+					className="divide-y divide-line rounded-xl border border-line bg-surface"
+					testId="project-list"
+				>
+					{p => (
+						<li key={p.id} className="flex flex-wrap items-center justify-between gap-2 p-3">
+							<Link to={`/audio/projects/${p.id}`} className="font-medium">
+								{p.name}
+							</Link>
+							<span className="text-xs text-fg-muted">
+								{p.tracks} {p.tracks === 1 ? 'track' : 'tracks'}, {p.clips} {p.clips === 1 ? 'clip' : 'clips'} · edited{' '}
+								{new Date(p.updatedAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}
+							</span>
+						</li>
+					)}
+				</ItemList>
 			</TitledSection>
 		</div>
 	)

@@ -5,6 +5,7 @@
 import { Form, Link } from '@remix-run/react'
 import { Play } from '#app/components/icons/index.tsx'
 import { StatusBadge } from '#app/components/generation-output.tsx'
+import { ItemList } from '#app/components/item-list.tsx'
 import { TitledSection } from '#app/components/titled-section.tsx'
 import type { WorkflowEstimate } from '#server/domain/workflows/estimate.ts'
 import { formatUsd } from '#server/domain/usage/money.ts'
@@ -82,21 +83,17 @@ export function RunPanel({
 				</Form>
 			</TitledSection>
 			<TitledSection id="history" title="Runs" className="card space-y-2">
-				{runs.length === 0 ? (
-					<p className="text-sm text-fg-muted">Not run yet.</p>
-				) : (
-					<ul className="divide-y divide-line text-sm" data-testid="run-history">
-						{runs.map(r => (
-							<li key={r.id} className="flex items-center gap-2 py-1.5">
-								<StatusBadge status={r.status} />
-								<Link to={`/workflows/${workflowId}/runs/${r.id}`} className="min-w-0 flex-1 truncate">
-									{when(r.createdAt)}
-								</Link>
-								<span className="tabular-nums text-fg-muted">{formatUsd(r.costMicros)}</span>
-							</li>
-						))}
-					</ul>
-				)}
+				<ItemList items={runs} empty="Not run yet." className="divide-y divide-line text-sm" testId="run-history">
+					{r => (
+						<li key={r.id} className="flex items-center gap-2 py-1.5">
+							<StatusBadge status={r.status} />
+							<Link to={`/workflows/${workflowId}/runs/${r.id}`} className="min-w-0 flex-1 truncate">
+								{when(r.createdAt)}
+							</Link>
+							<span className="tabular-nums text-fg-muted">{formatUsd(r.costMicros)}</span>
+						</li>
+					)}
+				</ItemList>
 			</TitledSection>
 		</>
 	)
