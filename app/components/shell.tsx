@@ -178,15 +178,7 @@ function Rail({ user, theme, location }: { user: ShellUser | null; theme: ThemeC
 	)
 }
 
-function TopBar({
-	user,
-	theme,
-	location,
-}: {
-	user: ShellUser | null
-	theme: ThemeChoice
-	location: Here
-}) {
+function TopBar({ user, theme, location }: { user: ShellUser | null; theme: ThemeChoice; location: Here }) {
 	return (
 		<header className="sticky top-0 z-30 flex h-14 items-center justify-between gap-3 border-b border-line bg-surface px-4 md:hidden">
 			<Brand />

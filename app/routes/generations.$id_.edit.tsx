@@ -105,7 +105,10 @@ export default function EditImage() {
 			<header className="flex flex-wrap items-end justify-between gap-3">
 				<div className="min-w-0">
 					<p className="text-sm text-fg-muted">
-						<Link to={`/generations/${page.id}?image=${page.selected}`} className="inline-flex min-h-10 items-center gap-1">
+						<Link
+							to={`/generations/${page.id}?image=${page.selected}`}
+							className="inline-flex min-h-10 items-center gap-1"
+						>
 							<ArrowLeft size={14} aria-hidden /> Back to the image
 						</Link>
 					</p>
