@@ -1,18 +1,38 @@
 /**
  * Pin and rename, done in place. Each is a form posting to /chat that works without JavaScript (the action
- * redirects back to the page it came from). With JavaScript the same form belongs to a fetcher: the page does
- * not navigate, every view of the chat (list, header) shows the change at once from the fetcher's form data, and
- * the loaders revalidate behind it. A refusal comes back as the fetcher's data and is shown beside the form.
+ * redirects back to the page it came from). With JavaScript the same form is sent through its chat's fetcher
+ * (`useChatActions`, one listener for a whole list): the page does not navigate, every view of the chat (list,
+ * header) shows the change at once from the fetcher's form data, and the loaders revalidate behind it. A refusal
+ * comes back as the fetcher's data and is shown beside the form. The forms themselves hold no hooks: a list of
+ * fifty chats would otherwise run a hundred fetchers on every render.
  */
-import { useFetcher, useFetchers } from '@remix-run/react'
+import { useFetcher, useFetchers, useSubmit } from '@remix-run/react'
+import type { FormEvent } from 'react'
 import { Pin, PinOff } from '#app/components/icons/index.tsx'
 import { TITLE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import type { action } from '#app/routes/chat.tsx'
-import { useHydrated } from './use-hydrated.ts'
 
 /** One fetcher per chat and action, shared by every view of it (the list row, the header). */
 export const usePinFetcher = (id: string) => useFetcher<typeof action>({ key: `chat-pin:${id}` })
 export const useRenameFetcher = (id: string) => useFetcher<typeof action>({ key: `chat-rename:${id}` })
+
+/**
+ * A submit handler for a container of pin and rename forms: sends the form through its chat's fetcher instead of
+ * navigating, and returns the chat's id (null for any other form, which goes its own way).
+ */
+export function useChatActions(): (event: FormEvent) => string | null {
+	const submit = useSubmit()
+	return event => {
+		const form = event.target
+		if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return null
+		const kind = form.dataset.chatAction
+		const id = form.dataset.chatId
+		if ((kind !== 'pin' && kind !== 'rename') || !id) return null
+		event.preventDefault()
+		submit(form, { method: 'post', action: '/chat', navigate: false, fetcherKey: `chat-${kind}:${id}` })
+		return id
+	}
+}
 
 /** The refusal a fetcher came back with, once it is done. */
 export function refusalOf(fetcher: ReturnType<typeof usePinFetcher>): { message: string } | undefined {
@@ -59,8 +79,7 @@ export function withPending<T extends { id: string; title: string; pinned: boole
  * Without JavaScript the action sends the browser back here after the change (post/redirect/get); with it there
  * is no `redirectTo`, and the action answers the fetcher with data instead of a redirect.
  */
-function ReturnTo({ to }: { to: string }) {
-	const hydrated = useHydrated()
+function ReturnTo({ to, hydrated }: { to: string; hydrated: boolean }) {
 	return hydrated ? null : <input type="hidden" name="redirectTo" value={to} />
 }
 
@@ -76,31 +95,31 @@ function Refusal({ data }: { data: { message?: string } | undefined }) {
 
 type PinProps = {
 	id: string
+	/** The state shown: the loaded one with any pending change applied (`withPending`). */
 	pinned: boolean
 	/** Where the browser returns after the change without JavaScript. */
 	returnTo: string
+	/** Whether the page's script runs (read once by the page, not per form). */
+	hydrated: boolean
+	/** Why the last pin was refused, if it was. */
+	refusal?: { message?: string } | undefined
 	className?: string
 	/**
 	 * A toggle button (`aria-pressed`) with this constant name and an icon, for a toolbar; without it, a button
 	 * that says what it does ("Pin", "Unpin"), for a menu.
 	 */
 	toggleLabel?: string
-	/** Called when the change is sent (with JavaScript): a menu closes and hands the focus back. */
-	onSubmit?: () => void
 }
 
 /** Pin or unpin, showing the state it is about to have at once. */
-export function PinButton({ id, pinned, returnTo, className, toggleLabel, onSubmit }: PinProps) {
-	const fetcher = usePinFetcher(id)
-	const pending = fetcher.formData?.get('intent') === 'pin' ? fetcher.formData.get('pinned') === 'true' : null
-	const shown = pending ?? pinned
+export function PinButton({ id, pinned: shown, returnTo, hydrated, refusal, className, toggleLabel }: PinProps) {
 	const Icon = shown && !toggleLabel ? PinOff : Pin
 	return (
-		<fetcher.Form method="post" action="/chat" className={className} onSubmit={onSubmit}>
+		<form method="post" action="/chat" className={className} data-chat-action="pin" data-chat-id={id}>
 			<input type="hidden" name="intent" value="pin" />
 			<input type="hidden" name="conversationId" value={id} />
 			<input type="hidden" name="pinned" value={shown ? 'false' : 'true'} />
-			<ReturnTo to={returnTo} />
+			<ReturnTo to={returnTo} hydrated={hydrated} />
 			{toggleLabel ? (
 				<button
 					type="submit"
@@ -120,8 +139,8 @@ export function PinButton({ id, pinned, returnTo, className, toggleLabel, onSubm
 					{shown ? 'Unpin' : 'Pin'}
 				</button>
 			)}
-			<Refusal data={refusalOf(fetcher)} />
-		</fetcher.Form>
+			<Refusal data={refusal} />
+		</form>
 	)
 }
 
@@ -130,18 +149,19 @@ export function RenameForm({
 	id,
 	title,
 	returnTo,
-	onSubmit,
+	hydrated,
+	refusal: refused,
 }: {
 	id: string
 	title: string
 	returnTo: string
-	onSubmit?: () => void
+	hydrated: boolean
+	/** Why the last rename was refused, if it was. */
+	refusal?: { message?: string } | undefined
 }) {
-	const fetcher = useRenameFetcher(id)
-	const refused = refusalOf(fetcher)
 	const inputId = `rename-${id}`
 	return (
-		<fetcher.Form method="post" action="/chat" className="space-y-2" onSubmit={onSubmit}>
+		<form method="post" action="/chat" className="space-y-2" data-chat-action="rename" data-chat-id={id}>
 			<label htmlFor={inputId} className="block text-xs font-medium text-fg-soft">
 				Title
 			</label>
@@ -161,7 +181,7 @@ export function RenameForm({
 			{/* Last, so the spacing between the visible fields is even. */}
 			<input type="hidden" name="intent" value="rename" />
 			<input type="hidden" name="conversationId" value={id} />
-			<ReturnTo to={returnTo} />
-		</fetcher.Form>
+			<ReturnTo to={returnTo} hydrated={hydrated} />
+		</form>
 	)
 }

@@ -1,9 +1,18 @@
 import { APP_FORM, APP_LINK } from '#app/components/app-links.tsx'
 import { ChevronLeft, Download, Settings2 } from '#app/components/icons/index.tsx'
-import { SYSTEM_PROMPT_MAX_CHARS, TITLE_MAX_CHARS } from '#server/domain/chat/limits.ts'
-import { ErrorSummary, FieldScope, SelectField, TextareaField, TextField } from '../forms.tsx'
+import { TITLE_MAX_CHARS } from '#server/domain/chat/limits.ts'
+import { ErrorSummary, FieldScope, SelectField, TextField } from '../forms.tsx'
 import type { FieldErrors } from '../forms.tsx'
-import { PinButton, usePendingChanges, withPending } from './conversation-actions.tsx'
+import {
+	PinButton,
+	refusalOf,
+	useChatActions,
+	usePendingChanges,
+	usePinFetcher,
+	withPending,
+} from './conversation-actions.tsx'
+import { useHydrated } from './use-hydrated.ts'
+import { SystemPromptField } from './system-prompt-field.tsx'
 import type { ConversationData, ModelOption } from './types.ts'
 import { ShareForm } from '../share/share-form.tsx'
 import type { ShareableMessage } from '../share/share-form.tsx'
@@ -28,9 +37,18 @@ export function ConversationHeader({ conversation: loaded, models, errors, share
 	const conversation = withPending(loaded, usePendingChanges())
 	const model = models.find(m => m.id === conversation.model)
 	const here = `/chat/${conversation.id}`
+	const hydrated = useHydrated()
+	// The pin toggle is sent through the chat's fetcher (shared with the list's row), which also keeps a refusal.
+	const onSubmit = useChatActions()
+	const pin = usePinFetcher(conversation.id)
 	const failed = Boolean(errors && Object.values(errors).some(e => e && e.length > 0))
 	return (
-		<header className="sticky top-14 z-10 flex items-center gap-2 border-b border-line bg-canvas/95 px-3 py-2 backdrop-blur md:top-0 md:px-4">
+		// The submits it handles are its pin form's own.
+		// eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions
+		<header
+			onSubmit={onSubmit}
+			className="sticky top-14 z-10 flex items-center gap-2 border-b border-line bg-canvas/95 px-3 py-2 backdrop-blur md:top-0 md:px-4"
+		>
 			<a {...APP_LINK} href="/chat" className="icon-btn h-9 w-9 md:hidden" aria-label="All chats">
 				<ChevronLeft aria-hidden="true" size={20} />
 			</a>
@@ -44,7 +62,14 @@ export function ConversationHeader({ conversation: loaded, models, errors, share
 					{conversation.pinned ? ' · pinned' : ''}
 				</p>
 			</div>
-			<PinButton id={conversation.id} pinned={conversation.pinned} returnTo={here} toggleLabel="Pin this chat" />
+			<PinButton
+				id={conversation.id}
+				pinned={conversation.pinned}
+				returnTo={here}
+				hydrated={hydrated}
+				refusal={refusalOf(pin)}
+				toggleLabel="Pin this chat"
+			/>
 			{shareMessages.length > 0 ? (
 				<ShareForm
 					kind="conversation"
@@ -102,13 +127,7 @@ export function ConversationHeader({ conversation: loaded, models, errors, share
 									...models.map(m => ({ value: m.id, label: m.name })),
 								]}
 							/>
-							<TextareaField
-								name="systemPrompt"
-								label="System prompt"
-								rows={3}
-								maxLength={SYSTEM_PROMPT_MAX_CHARS}
-								defaultValue={conversation.systemPrompt ?? ''}
-							/>
+							<SystemPromptField label="System prompt" defaultValue={conversation.systemPrompt ?? ''} />
 							<button type="submit" className="btn w-full py-1.5">
 								Save settings
 							</button>

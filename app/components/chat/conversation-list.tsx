@@ -1,17 +1,20 @@
-import { Form, useLocation } from '@remix-run/react'
+import { useLocation } from '@remix-run/react'
 import { APP_FORM, APP_LINK } from '#app/components/app-links.tsx'
 import { Ellipsis, Pin, SquarePen, Trash2 } from '#app/components/icons/index.tsx'
 import { SearchInput } from '#app/components/forms.tsx'
-import { useEffect, useRef } from 'react'
+import { useEffect, useState } from 'react'
+import type { FormEvent } from 'react'
 import {
 	PinButton,
 	refusalOf,
 	RenameForm,
+	useChatActions,
 	usePendingChanges,
 	usePinFetcher,
 	useRenameFetcher,
 	withPending,
 } from './conversation-actions.tsx'
+import { useHydrated } from './use-hydrated.ts'
 import type { ConversationItem } from './types.ts'
 
 const START = '\uE000'
@@ -57,8 +60,40 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 	// A pin or rename on its way shows at once (with JavaScript); the list settles when the loaders revalidate.
 	const pending = usePendingChanges()
 	const shown = items.map(item => withPending(item, pending))
+	const hydrated = useHydrated()
+	// Rows hold no hooks: their pin and rename forms are sent from here, through each chat's fetcher.
+	const sendAction = useChatActions()
+	// The chat last acted on keeps its two fetchers mounted, so a refusal's data is there to show in its row.
+	const [acted, setActed] = useState<string | null>(null)
+	const pin = usePinFetcher(acted ?? '')
+	const rename = useRenameFetcher(acted ?? '')
+	const refused = acted ? { pin: refusalOf(pin), rename: refusalOf(rename) } : null
+	function onSubmit(event: FormEvent) {
+		const id = sendAction(event)
+		if (!id) return
+		setActed(id)
+		// As a menu does after its action: it closes, and the focus goes back to its button (wherever the row moves).
+		const menu = menuOf(id)
+		if (menu) menu.open = false
+		menu?.querySelector('summary')?.focus()
+		focusReturnsTo = id
+	}
+	useEffect(() => {
+		if (!focusReturnsTo) return
+		const lost = !document.activeElement || document.activeElement === document.body
+		if (lost) menuOf(focusReturnsTo)?.querySelector('summary')?.focus()
+		if (pin.state === 'idle' && rename.state === 'idle') focusReturnsTo = null
+	})
+	// A refusal opens the menu again, with the message beside its form.
+	const refusal = refused?.pin ?? refused?.rename
+	useEffect(() => {
+		const menu = refusal && acted ? menuOf(acted) : null
+		if (menu) menu.open = true
+	}, [refusal, acted])
 	return (
-		<nav aria-label="Chats" className="flex min-h-0 flex-1 flex-col">
+		// The submits it handles are its rows' pin and rename forms.
+		// eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions
+		<nav aria-label="Chats" className="flex min-h-0 flex-1 flex-col" onSubmit={onSubmit}>
 			<div className="space-y-2 border-b border-line p-3">
 				<a {...APP_LINK} href="/chat" className="btn w-full justify-start">
 					<SquarePen aria-hidden="true" size={16} />
@@ -94,7 +129,14 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 							<h3 className="px-2 pb-1 text-xs font-medium text-fg-muted">{group.label}</h3>
 							<ul className="space-y-0.5">
 								{group.items.map(item => (
-									<Row key={item.id} item={item} active={item.id === activeId} here={here} />
+									<Row
+										key={item.id}
+										item={item}
+										active={item.id === activeId}
+										here={here}
+										hydrated={hydrated}
+										refused={item.id === acted ? refused : null}
+									/>
 								))}
 							</ul>
 						</li>
@@ -116,8 +158,22 @@ export function ConversationList({ items, query, nextCursor, activeId }: Props) 
 	)
 }
 
+type Refused = { pin: { message?: string } | undefined; rename: { message?: string } | undefined } | null
+
 /** A title and nothing else until hovered or focused; its menu opens from the ⋯ button. */
-function Row({ item, active, here }: { item: ConversationItem; active: boolean; here: string }) {
+function Row({
+	item,
+	active,
+	here,
+	hydrated,
+	refused,
+}: {
+	item: ConversationItem
+	active: boolean
+	here: string
+	hydrated: boolean
+	refused: Refused
+}) {
 	return (
 		<li
 			data-conversation-id={item.id}
@@ -140,7 +196,7 @@ function Row({ item, active, here }: { item: ConversationItem; active: boolean; 
 				</span>
 				{item.snippet ? <Snippet text={item.snippet} /> : null}
 			</a>
-			<ItemMenu item={item} here={here} />
+			<ItemMenu item={item} here={here} hydrated={hydrated} refused={refused} />
 		</li>
 	)
 }
@@ -163,6 +219,13 @@ function Snippet({ text }: { text: string }) {
 	)
 }
 
+/** A chat's menu in the list (a `<details>` in its row). */
+function menuOf(id: string): HTMLDetailsElement | null {
+	return document.querySelector<HTMLDetailsElement>(
+		`[data-conversation-list] [data-conversation-id="${CSS.escape(id)}"] details`,
+	)
+}
+
 /**
  * The chat whose menu action is on its way: its row may move (pinned, renamed: the most recent) and be drawn
  * anew, and the focus goes back to its ⋯ button there, as it would in a menu that closes after its action.
@@ -174,45 +237,41 @@ let focusReturnsTo: string | null = null
  * and happen in place (the focus stays on the ⋯ button); a refusal opens it again with the message. Delete
  * navigates: the flash message that follows offers Undo.
  */
-function ItemMenu({ item, here }: { item: ConversationItem; here: string }) {
+function ItemMenu({
+	item,
+	here,
+	hydrated,
+	refused,
+}: {
+	item: ConversationItem
+	here: string
+	hydrated: boolean
+	refused: Refused
+}) {
 	const stay = here.startsWith(`/chat/${item.id}`) ? '/chat' : here
-	const menu = useRef<HTMLDetailsElement>(null)
-	const button = useRef<HTMLElement>(null)
-	const pin = usePinFetcher(item.id)
-	const rename = useRenameFetcher(item.id)
-	const refused = refusalOf(pin) ?? refusalOf(rename)
-	function sent() {
-		focusReturnsTo = item.id
-		if (menu.current) menu.current.open = false
-		button.current?.focus()
-	}
-	useEffect(() => {
-		if (focusReturnsTo !== item.id) return
-		const lost = !document.activeElement || document.activeElement === document.body
-		if (lost) button.current?.focus()
-		if (pin.state === 'idle' && rename.state === 'idle') focusReturnsTo = null
-	})
-	useEffect(() => {
-		if (refused && menu.current) menu.current.open = true
-	}, [refused])
 	return (
 		<details
-			ref={menu}
 			data-menu=""
 			className="shrink-0 opacity-100 group-focus-within:opacity-100 group-hover:opacity-100 open:opacity-100 md:opacity-0 [@media(hover:none)]:opacity-100"
 		>
 			<summary
-				ref={button}
 				className="icon-btn m-0.5 h-8 w-8 cursor-pointer list-none [&::-webkit-details-marker]:hidden"
 				aria-label={`Options for ${item.title}`}
 			>
 				<Ellipsis aria-hidden="true" size={16} />
 			</summary>
 			<div className="absolute right-0 top-full z-20 mt-1 w-64 space-y-3 rounded-xl border border-line bg-surface p-3 shadow-xl">
-				<RenameForm id={item.id} title={item.title} returnTo={here} onSubmit={sent} />
+				<RenameForm id={item.id} title={item.title} returnTo={here} hydrated={hydrated} refusal={refused?.rename} />
 				<div className="flex gap-2">
-					<PinButton id={item.id} pinned={item.pinned} returnTo={here} className="flex-1" onSubmit={sent} />
-					<Form method="post" action="/chat" className="flex-1">
+					<PinButton
+						id={item.id}
+						pinned={item.pinned}
+						returnTo={here}
+						hydrated={hydrated}
+						refusal={refused?.pin}
+						className="flex-1"
+					/>
+					<form method="post" action="/chat" className="flex-1" {...APP_FORM}>
 						<input type="hidden" name="intent" value="delete" />
 						<input type="hidden" name="conversationId" value={item.id} />
 						<input type="hidden" name="redirectTo" value={stay} />
@@ -220,7 +279,7 @@ function ItemMenu({ item, here }: { item: ConversationItem; here: string }) {
 							<Trash2 aria-hidden="true" size={14} />
 							Delete
 						</button>
-					</Form>
+					</form>
 				</div>
 			</div>
 		</details>
