@@ -2,10 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data, redirect } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { ModeInput } from '#app/components/chat/mode-input.tsx'
+import { SystemPromptField } from '#app/components/chat/system-prompt-field.tsx'
 import { ErrorSummary, FieldScope, FileField, SelectField, TextareaField } from '#app/components/forms.tsx'
 import type { FieldErrors } from '#app/components/forms.tsx'
 import { readChatForm } from '#app/utils/uploads.server.ts'
-import { IMPORT_MAX_BYTES, MESSAGE_MAX_CHARS, SYSTEM_PROMPT_MAX_CHARS } from '#server/domain/chat/limits.ts'
+import { IMPORT_MAX_BYTES, MESSAGE_MAX_CHARS } from '#server/domain/chat/limits.ts'
 import { ChatExportSchema, IMPORT_EXPECTED, importProblem, NewChatSchema } from '#app/utils/schemas.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
@@ -132,12 +133,9 @@ export default function NewChat() {
 						</div>
 						<details open={Boolean(values.systemPrompt || fields?.systemPrompt)}>
 							<summary className="cursor-pointer text-sm font-medium text-fg-soft">System prompt (optional)</summary>
-							<TextareaField
-								name="systemPrompt"
+							<SystemPromptField
 								label="Instructions for the whole chat"
 								description="For example: “Answer in French, briefly.”"
-								rows={3}
-								maxLength={SYSTEM_PROMPT_MAX_CHARS}
 								defaultValue={values.systemPrompt ?? ''}
 								className="mt-2"
 							/>
