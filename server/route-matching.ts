@@ -163,6 +163,41 @@ export function memoizeServerRoutes(create: CreateServerRoutes): CreateServerRou
 	}
 }
 
+type ConvertRoutes = (
+	routes: unknown[],
+	mapRouteProperties: unknown,
+	parentPath?: string[],
+	manifest?: Record<string, unknown>,
+) => unknown[]
+
+/**
+ * `convertRoutesToDataRoutes` with its answer kept per route tree: react-router's `createStaticRouter` copies the
+ * whole tree into data routes (and a manifest by id) on every render. The tree is the one `memoizeServerRoutes`
+ * keeps, and the copies are only read while rendering, so one copy serves every render; the manifest the caller
+ * hands in (a new empty object each time) is filled from the kept one. Calls for a subtree or with a manifest
+ * already holding routes are passed through.
+ */
+export function memoizeDataRoutes(convert: ConvertRoutes): ConvertRoutes {
+	const kept = new WeakMap<
+		object,
+		{ mapRouteProperties: unknown; dataRoutes: unknown[]; manifest: Record<string, unknown> }
+	>()
+	return (routes, mapRouteProperties, parentPath, manifest) => {
+		const plain = parentPath === undefined && (manifest === undefined || Object.keys(manifest).length === 0)
+		if (!plain) return convert(routes, mapRouteProperties, parentPath, manifest)
+		const entry = kept.get(routes)
+		if (entry && entry.mapRouteProperties === mapRouteProperties) {
+			if (manifest) Object.assign(manifest, entry.manifest)
+			return entry.dataRoutes
+		}
+		const built: Record<string, unknown> = {}
+		const dataRoutes = convert(routes, mapRouteProperties, undefined, built)
+		kept.set(routes, { mapRouteProperties, dataRoutes, manifest: built })
+		if (manifest) Object.assign(manifest, built)
+		return dataRoutes
+	}
+}
+
 /** The same route modules under the same ids (the holding objects may differ). */
 function sameModules(a: object, b: object): boolean {
 	if (a === b) return true
@@ -179,15 +214,21 @@ function sameModules(a: object, b: object): boolean {
 let installed = false
 
 /**
- * Replaces @remix-run/router's exported `matchRoutes` and the `createServerRoutes` of @remix-run/react's routes
- * module (RemixServer calls both through their module objects) with the remembering ones above. Idempotent; call
+ * Replaces @remix-run/router's exported `matchRoutes` and `UNSAFE_convertRoutesToDataRoutes` and the
+ * `createServerRoutes` of @remix-run/react's routes module (RemixServer and createStaticRouter call them through
+ * their module objects) with the remembering ones above. Idempotent; call
  * at start-up.
  */
 export function installRenderCaches(): void {
 	if (installed) return
 	const require = createRequire(import.meta.url)
-	const router = require('@remix-run/router') as { matchRoutes: MatchRoutes }
+	const router = require('@remix-run/router') as {
+		matchRoutes: MatchRoutes
+		UNSAFE_convertRoutesToDataRoutes: ConvertRoutes
+	}
 	router.matchRoutes = memoizeMatchRoutes(router.matchRoutes.bind(router))
+	// react-router-dom's createStaticRouter calls it through the module object too.
+	router.UNSAFE_convertRoutesToDataRoutes = memoizeDataRoutes(router.UNSAFE_convertRoutesToDataRoutes.bind(router))
 	const routes = require('@remix-run/react/dist/routes.js') as { createServerRoutes: CreateServerRoutes }
 	routes.createServerRoutes = memoizeServerRoutes(routes.createServerRoutes.bind(routes))
 	installed = true

@@ -126,3 +126,45 @@ describe('memoizeServerRoutes', () => {
 		expect(built).toBe(5)
 	})
 })
+
+describe('memoizeDataRoutes', () => {
+	it('copies a route tree into data routes once, and fills each caller’s manifest as the real one does', async () => {
+		const { memoizeDataRoutes } = await import('#server/route-matching.ts')
+		const { UNSAFE_convertRoutesToDataRoutes: convert } = await import('@remix-run/router')
+		let built = 0
+		const memoized = memoizeDataRoutes((routes, map, parentPath, manifest) => {
+			built++
+			return convert(
+				routes as Parameters<typeof convert>[0],
+				map as Parameters<typeof convert>[1],
+				parentPath,
+				manifest as never,
+			)
+		})
+		const map = (route: { id?: string }) => ({ hasErrorBoundary: route.id === 'root' })
+		const routes = [
+			{
+				id: 'root',
+				path: '/',
+				children: [
+					{ id: 'routes/chat', path: 'chat' },
+					{ id: 'routes/_index', index: true },
+				],
+			},
+		]
+		const expectedManifest = {}
+		const expected = convert(routes, map, undefined, expectedManifest)
+		const manifests = [{}, {}]
+		const first = memoized(routes, map, undefined, manifests[0])
+		const second = memoized(routes, map, undefined, manifests[1])
+		expect(second).toBe(first)
+		expect(first).toEqual(expected)
+		for (const manifest of manifests) expect(manifest).toEqual(expectedManifest)
+		expect(built).toBe(1)
+		// Another tree, another mapping, or a subtree: built again.
+		memoized([...routes], map, undefined, {})
+		memoized(routes, () => ({}), undefined, {})
+		memoized(routes, map, ['0'], {})
+		expect(built).toBe(4)
+	})
+})
