@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import type { Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import { signUpFresh, watchProblems } from '../support/browser.ts'
 
 const assistant = (page: Page) => page.locator('[data-role="assistant"]')
@@ -13,6 +13,18 @@ async function repliesDone(page: Page, count: number) {
 
 /** Imports a conversation export, the way a person would: the import form on /chat. */
 /** Imports a conversation of one question and its reply through the chat list's import form, and opens it. */
+/**
+ * Clicks a pin or rename button and waits for the server to answer the post: with JavaScript the list shows the
+ * change before it is saved, and leaving the page at once would cancel the request.
+ */
+async function saved(page: Page, button: Locator) {
+	const answered = page.waitForResponse(
+		r => r.request().method() === 'POST' && /^\/chat(\.data)?$/.test(new URL(r.url()).pathname),
+	)
+	await button.click()
+	await answered
+}
+
 async function importConversation(page: Page, title: string, question: string, reply: string) {
 	const messages = [
 		{ id: 'q', role: 'user', content: question },
@@ -235,12 +247,12 @@ test('the conversation list: search over message bodies, rename, pin and delete'
 		.getByLabel(/^Options for/)
 		.click()
 	await items.first().getByLabel('Title').fill('Puffin homes')
-	await items.first().getByRole('button', { name: 'Rename' }).click()
+	await saved(page, items.first().getByRole('button', { name: 'Rename' }))
 	await expect(list.getByRole('link', { name: /Puffin homes/ })).toBeVisible()
 	await page.goto('/chat')
 	const puffins = list.locator('[data-conversation-id]', { hasText: 'Puffin homes' })
 	await puffins.getByLabel(/^Options for/).click()
-	await puffins.getByRole('button', { name: 'Pin' }).click()
+	await saved(page, puffins.getByRole('button', { name: 'Pin' }))
 	await expect(list.locator('[data-conversation-id]').first()).toContainText('Puffin homes')
 	await expect(list.locator('[data-conversation-id]').first().getByLabel('Pinned')).toBeVisible()
 	await list
