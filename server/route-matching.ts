@@ -7,8 +7,8 @@
  *
  * Remix v2 has no option for this; it calls `matchRoutes` through the @remix-run/router module object, so
  * replacing that export once at start-up (`installRenderCaches`) reaches every caller that looks it up there.
- * The static handler inside @remix-run/router calls its own copy and still matches once per request.
- * See docs/decisions/016-render-speed.md.
+ * The static handler inside @remix-run/router calls its own copy, which no export reaches: `branchStaticHandlers`
+ * gives it a tree of one branch to match in instead of the whole one. See docs/decisions/016-render-speed.md.
  */
 import { createRequire } from 'node:module'
 
@@ -211,13 +211,72 @@ function sameModules(a: object, b: object): boolean {
 	return count === Object.keys(left).length
 }
 
+type DataRoute = RouteLike & { id: string; children?: DataRoute[] }
+type StaticHandler = {
+	dataRoutes: DataRoute[]
+	query(request: Request, options?: unknown): Promise<unknown>
+	queryRoute(request: Request, options?: unknown): Promise<unknown>
+}
+type CreateStaticHandler = (routes: DataRoute[], options?: { basename?: string }) => StaticHandler
+
+/** The matched routes as a tree of their own: each route copied with its one matched child as its only child. */
+function branchTree(matched: readonly DataRoute[]): DataRoute[] {
+	let child: DataRoute | undefined
+	for (let i = matched.length - 1; i >= 0; i--) {
+		const route = matched[i] as DataRoute
+		// An index route may not have children, not even an empty list.
+		child = { ...route, children: child ? [child] : undefined }
+	}
+	return child ? [child] : []
+}
+
+const idsOf = (matches: readonly Match[] | null) => matches?.map(m => (m.route as DataRoute).id).join('\u0000') ?? ''
+
+/**
+ * `createStaticHandler` whose `query` and `queryRoute` match in a tree of one branch. The static handler flattens,
+ * scores and sorts every branch of the whole tree on each call (`matchRoutes`, its own copy), a few per cent of a
+ * page's time with ~100 routes. Here the request's branch is found with the remembering `matchRoutes`, and the
+ * request goes to a static handler made once per branch over just those routes (the same loaders, actions and
+ * ids, copied as the static handler copies any tree it is given): its own matching then ranks three or four
+ * branches. A branch is used only after it was seen to match its first address as the whole tree does; an address
+ * that matches nothing (a 404) goes to the whole tree's handler, as does everything in a tree matched once.
+ */
+export function branchStaticHandlers(create: CreateStaticHandler, matchRoutes: MatchRoutes): CreateStaticHandler {
+	return (routes, options) => {
+		const whole = create(routes, options)
+		const basename = options?.basename
+		/** The static handler per branch (by matched route ids); `whole` where the branch did not match alike. */
+		const byBranch = new Map<string, StaticHandler>()
+		const handlerFor = (request: Request): StaticHandler => {
+			const pathname = new URL(request.url).pathname
+			const matches = matchRoutes(whole.dataRoutes, pathname, basename)
+			if (!matches?.length) return whole
+			const key = idsOf(matches)
+			let handler = byBranch.get(key)
+			if (!handler) {
+				const branch = create(branchTree(matches.map(m => m.route as DataRoute)), options)
+				handler = idsOf(matchRoutes(branch.dataRoutes, pathname, basename)) === key ? branch : whole
+				byBranch.set(key, handler)
+			}
+			return handler
+		}
+		return {
+			get dataRoutes() {
+				return whole.dataRoutes
+			},
+			query: (request, queryOptions) => handlerFor(request).query(request, queryOptions),
+			queryRoute: (request, queryOptions) => handlerFor(request).queryRoute(request, queryOptions),
+		}
+	}
+}
+
 let installed = false
 
 /**
- * Replaces @remix-run/router's exported `matchRoutes` and `UNSAFE_convertRoutesToDataRoutes` and the
- * `createServerRoutes` of @remix-run/react's routes module (RemixServer and createStaticRouter call them through
- * their module objects) with the remembering ones above. Idempotent; call
- * at start-up.
+ * Replaces @remix-run/router's exported `matchRoutes`, `UNSAFE_convertRoutesToDataRoutes` and
+ * `createStaticHandler`, and the `createServerRoutes` of @remix-run/react's routes module (Remix's request handler,
+ * RemixServer and createStaticRouter call them through their module objects) with the remembering ones above.
+ * Idempotent; call at start-up, before the request handler is made.
  */
 export function installRenderCaches(): void {
 	if (installed) return
@@ -225,8 +284,11 @@ export function installRenderCaches(): void {
 	const router = require('@remix-run/router') as {
 		matchRoutes: MatchRoutes
 		UNSAFE_convertRoutesToDataRoutes: ConvertRoutes
+		createStaticHandler: CreateStaticHandler
 	}
 	router.matchRoutes = memoizeMatchRoutes(router.matchRoutes.bind(router))
+	// Remix's request handler makes its static handler through the module object.
+	router.createStaticHandler = branchStaticHandlers(router.createStaticHandler.bind(router), router.matchRoutes)
 	// react-router-dom's createStaticRouter calls it through the module object too.
 	router.UNSAFE_convertRoutesToDataRoutes = memoizeDataRoutes(router.UNSAFE_convertRoutesToDataRoutes.bind(router))
 	const routes = require('@remix-run/react/dist/routes.js') as { createServerRoutes: CreateServerRoutes }

@@ -168,3 +168,75 @@ describe('memoizeDataRoutes', () => {
 		expect(built).toBe(4)
 	})
 })
+
+describe('branchStaticHandlers', () => {
+	type Ctx = { statusCode: number; loaderData: unknown; actionData: unknown; errors: unknown; matches: Match[] }
+	/** Data routes whose loaders and actions answer with their route id and params (and one that throws a 404). */
+	const dataTree = () => {
+		const withData = (route: Route): Route & Record<string, unknown> => ({
+			...route,
+			loader: ({ params }: { params: unknown }) => {
+				if (route.id === 'routes/generations.$id') throw new Response('gone', { status: 404 })
+				return { id: route.id, params }
+			},
+			action: () => ({ acted: route.id }),
+			hasErrorBoundary: route.id === 'root' || route.id === 'routes/chat',
+			children: route.children?.map(withData),
+		})
+		return tree().map(withData)
+	}
+	const summary = (context: unknown) => {
+		if (context instanceof Response) return { response: context.status, location: context.headers.get('location') }
+		const c = context as Ctx
+		return {
+			status: c.statusCode,
+			loaderData: c.loaderData,
+			actionData: c.actionData,
+			errors: c.errors ? Object.keys(c.errors as object) : null,
+			matches: c.matches.map(m => [(m.route as { id: string }).id, m.pathname, m.params]),
+		}
+	}
+	const request = (path: string, method = 'GET') =>
+		new Request(`http://localhost${path}`, method === 'GET' ? {} : { method, body: new URLSearchParams({ a: '1' }) })
+
+	it('answers query and queryRoute as the whole tree’s static handler does, making one handler per branch', async () => {
+		const { branchStaticHandlers } = await import('#server/route-matching.ts')
+		const real = await import('@remix-run/router')
+		let made = 0
+		const create = (routes: unknown[], options?: { basename?: string }) => {
+			made++
+			return real.createStaticHandler(routes as never, options) as never
+		}
+		const branched = branchStaticHandlers(create, memoizeMatchRoutes(router.matchRoutes))(dataTree() as never)
+		const whole = real.createStaticHandler(dataTree() as never)
+		const paths = PATHS.filter(p => !p.includes('?'))
+		for (const round of [1, 2]) {
+			for (const path of [...paths, '/chat?index', '/chat/abc?x=1']) {
+				for (const method of ['GET', 'POST']) {
+					const expected = summary(await whole.query(request(path, method)))
+					expect(summary(await branched.query(request(path, method))), `${method} ${path}, round ${round}`).toEqual(
+						expected,
+					)
+				}
+			}
+			for (const [path, routeId] of [
+				['/chat/abc', 'routes/chat.$id'],
+				['/chat/abc', 'routes/chat'],
+				['/api/chat/abc/stream', 'routes/api.chat.$id.stream'],
+				['/login', 'routes/chat'],
+			] as const) {
+				const answer = async (handler: typeof whole) => {
+					try {
+						return await handler.queryRoute(request(path), { routeId })
+					} catch (error) {
+						return { thrown: error instanceof Response ? error.status : String(error) }
+					}
+				}
+				expect(await answer(branched as never), `${path} → ${routeId}`).toEqual(await answer(whole))
+			}
+		}
+		// The whole tree once, then one per distinct branch matched (404s use the whole tree).
+		expect(made).toBeLessThanOrEqual(1 + paths.length)
+		expect(branched.dataRoutes.map(r => r.id)).toEqual(['root'])
+	})
+})
