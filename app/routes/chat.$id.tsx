@@ -106,6 +106,7 @@ export default function Conversation() {
 	// Read once for the page: each message takes them as props instead of subscribing to them.
 	const hydrated = useHydrated()
 	const { pathname, search } = useLocation()
+	const shareable = messages.filter(m => m.role !== 'system' && m.status !== 'streaming')
 	// Opened at the newest message: without JavaScript the list's links carry #latest; with it, a chat opened
 	// without an anchor, and each new message, scroll there too.
 	useEffect(() => {
@@ -120,12 +121,15 @@ export default function Conversation() {
 				conversation={conversation}
 				models={models}
 				errors={settingsError?.fields}
-				shareMessages={messages
-					.filter(m => m.role !== 'system' && m.status !== 'streaming')
-					.map(m => ({
-						id: m.id,
-						label: `${m.role === 'user' ? 'You' : 'Reply'}: ${(m.content ?? m.html?.replace(/<[^>]+>/g, ' ') ?? '').trim().slice(0, 60)}`,
-					}))}
+				shareable={shareable.length}
+				shareMessages={
+					new URLSearchParams(search).get('share') === 'part'
+						? shareable.map(m => ({
+								id: m.id,
+								label: `${m.role === 'user' ? 'You' : 'Reply'}: ${(m.content ?? m.html?.replace(/<[^>]+>/g, ' ') ?? '').trim().slice(0, 60)}`,
+							}))
+						: undefined
+				}
 			/>
 			<div className="flex-1 md:min-h-0 md:overflow-y-auto" data-message-scroller="">
 				<div className="mx-auto max-w-3xl space-y-6 px-4 py-6">

@@ -89,3 +89,40 @@ test('share a chat; another signed-in person makes their own copy', async ({ pag
 		await other.context.close()
 	}
 })
+
+test('share part of a chat: the message pickers come on request, and the link shows only that part', async ({
+	page,
+	browser,
+	baseURL,
+}, info) => {
+	const problems = watchProblems(page)
+	await signUpFresh(page, baseURL ?? '')
+	await page.goto('/chat')
+	await page.locator('textarea[name="content"]').fill('Where do kingfishers nest?')
+	await page.getByRole('button', { name: 'Start chat' }).click()
+	await expect(page.locator('[data-role="assistant"][data-status="complete"]')).toHaveCount(1, { timeout: 20_000 })
+	const form = page.locator('[data-share-form]').first()
+	await form.locator('summary').click()
+	// The whole chat is shared unless a part is asked for: no pickers until then.
+	await expect(form.getByLabel('From')).toHaveCount(0)
+	await form.getByRole('link', { name: 'Share only some of the messages…' }).click()
+	await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}\?share=part$/)
+	await expect(form.getByLabel('From')).toBeVisible()
+	await expect(form.getByLabel('To')).toBeVisible()
+	// Blank (the first message), the question, the reply: start at the reply.
+	await form.getByLabel('From').selectOption({ index: 2 })
+	await form.getByLabel('Title (optional)').fill('Kingfisher reply')
+	await form.getByRole('button', { name: 'Create link' }).click()
+	await expect(page).toHaveURL(/\/settings\/shares$/)
+	const url = await page.locator('[data-share-url]').first().inputValue()
+
+	const other = await stranger(browser, info.project.name === 'js')
+	try {
+		await other.page.goto(url)
+		await expect(other.page.locator('[data-role="assistant"]')).toHaveCount(1)
+		await expect(other.page.locator('[data-role="user"]')).toHaveCount(0)
+	} finally {
+		await other.context.close()
+	}
+	expect(problems).toEqual([])
+})

@@ -21,8 +21,10 @@ type Props = {
 	conversation: ConversationData
 	models: readonly ModelOption[]
 	errors?: FieldErrors | undefined
-	/** The messages of the branch on screen, for sharing a range of it. */
-	shareMessages?: readonly ShareableMessage[]
+	/** How many messages of the branch on screen can be shared (with none, there is nothing to share). */
+	shareable: number
+	/** The messages of the branch on screen, when the range pickers were asked for (`?share=part`). */
+	shareMessages?: readonly ShareableMessage[] | undefined
 }
 
 const MENU = 'absolute right-0 top-full z-20 mt-1 rounded-xl border border-line bg-surface p-3 shadow-xl'
@@ -32,7 +34,7 @@ const SUMMARY = 'icon-btn h-9 cursor-pointer list-none gap-1.5 px-2.5 text-sm [&
  * The chat's sticky header: title and model on the left; pin, export and the settings (title, model, system
  * prompt, delete) on the right. All plain forms, links and `<details>`; pin happens in place with JavaScript.
  */
-export function ConversationHeader({ conversation: loaded, models, errors, shareMessages = [] }: Props) {
+export function ConversationHeader({ conversation: loaded, models, errors, shareable, shareMessages }: Props) {
 	// A rename or pin on its way (from here or the list) shows at once.
 	const conversation = withPending(loaded, usePendingChanges())
 	const model = models.find(m => m.id === conversation.model)
@@ -70,12 +72,13 @@ export function ConversationHeader({ conversation: loaded, models, errors, share
 				refusal={refusalOf(pin)}
 				toggleLabel="Pin this chat"
 			/>
-			{shareMessages.length > 0 ? (
+			{shareable > 0 ? (
 				<ShareForm
 					kind="conversation"
 					targetId={conversation.id}
 					returnTo={here}
-					messages={shareMessages}
+					messages={shareable > 1 ? shareMessages : undefined}
+					partHref={shareable > 1 ? `${here}?share=part` : undefined}
 					align="right"
 					summaryClassName={SUMMARY}
 				/>

@@ -2,8 +2,12 @@
  * "Share": a `<details>` disclosure holding one form that posts to /share (works without JavaScript). It makes an
  * unguessable link with an optional title and expiry; conversations may choose a range of the branch shown,
  * workflows whether the last run's outputs come along.
+ *
+ * A conversation's range pickers list every message of the branch twice, most of a chat page's header; most
+ * shares are of the whole chat, so the pickers come on request: a link to the same page with the pickers shown
+ * and the disclosure open (a page load without JavaScript, an in-app navigation with it).
  */
-import { APP_FORM } from '#app/components/app-links.tsx'
+import { APP_FORM, APP_LINK } from '#app/components/app-links.tsx'
 import { Share2 } from '#app/components/icons/index.tsx'
 import { SHARE_EXPIRIES, SHARE_EXPIRY_LABELS, SHARE_TITLE_MAX } from '#server/domain/sharing/schema.ts'
 import type { ShareExpiry, ShareKind } from '#server/domain/sharing/schema.ts'
@@ -15,6 +19,7 @@ export function ShareForm({
 	targetId,
 	returnTo,
 	messages,
+	partHref,
 	canIncludeOutputs = false,
 	align = 'left',
 	summaryClassName = 'btn-secondary',
@@ -23,15 +28,17 @@ export function ShareForm({
 	targetId: string
 	/** Where a refused form comes back to (this page). */
 	returnTo: string
-	/** Conversations: the messages of the branch on screen, root first, for choosing a range. */
-	messages?: readonly ShareableMessage[]
+	/** Conversations: the messages of the branch on screen, root first, for choosing a range (shown open). */
+	messages?: readonly ShareableMessage[] | undefined
+	/** Conversations, while `messages` is not given: the address of this page with the range pickers. */
+	partHref?: string | undefined
 	canIncludeOutputs?: boolean
 	align?: 'left' | 'right'
 	summaryClassName?: string
 }) {
 	const id = `share-${kind}-${targetId.slice(0, 8)}`
 	return (
-		<details className="group relative" data-share-form="">
+		<details className="group relative" data-share-form="" open={messages ? true : undefined}>
 			<summary className={`${summaryClassName} cursor-pointer list-none [&::-webkit-details-marker]:hidden`}>
 				<Share2 aria-hidden="true" size={16} />
 				Share
@@ -85,6 +92,12 @@ export function ShareForm({
 							/>
 							<MessageEnd id={`${id}-to`} label="To" name="toMessageId" blank="The last message" messages={messages} />
 						</fieldset>
+					) : partHref ? (
+						<p className="text-sm">
+							<a {...APP_LINK} href={partHref} data-prevent-scroll-reset="">
+								Share only some of the messages…
+							</a>
+						</p>
 					) : null}
 					{canIncludeOutputs ? (
 						<label className="flex items-center gap-2 text-sm">
