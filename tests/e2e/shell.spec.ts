@@ -76,10 +76,16 @@ test('a tampered value is named in the summary, with its field marked', async ({
 	await signUpFresh(page, baseURL ?? '')
 	await page.goto('/images')
 	await page.getByLabel('Prompt', { exact: true }).fill('A lighthouse')
-	// What a crafted request would send: a size the form never offers.
-	await page
-		.getByRole('radio', { name: '1:1', exact: true })
-		.evaluate(radio => ((radio as HTMLInputElement).value = '9999x9999'))
+	// What a crafted request would send: a size the form never offers. Changed on its way to the server, so that
+	// the page's script, still starting, cannot put the form's own value back.
+	await page.getByRole('radio', { name: '1:1', exact: true }).check()
+	await page.route(/\/images(\.data)?(\?|$)/, route => {
+		const request = route.request()
+		if (request.method() !== 'POST') return route.continue()
+		const body = request.postData() ?? ''
+		const tampered = body.includes('size=') ? body.replace(/size=[^&]*/, 'size=9999x9999') : body
+		return route.continue({ postData: tampered })
+	})
 	await page.getByRole('button', { name: 'Generate' }).click()
 
 	const summary = page.locator('[data-error-summary]')
