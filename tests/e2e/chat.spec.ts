@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test'
 import type { Locator, Page } from '@playwright/test'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
+import { chatHydrated, signUpFresh, watchProblems } from '../support/browser.ts'
 
 const assistant = (page: Page) => page.locator('[data-role="assistant"]')
 const user = (page: Page) => page.locator('[data-role="user"]')
@@ -112,9 +112,7 @@ test('with JavaScript the reply streams in several chunks, and Stop keeps the pa
 	await page.goto('/chat')
 	await page.getByRole('button', { name: 'Start chat' }).click()
 	await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/)
-	// Hydrated: the composer asks for a streamed answer only once the page's script runs (before that, a click
-	// would send the form without JavaScript and wait for the whole reply).
-	await expect(page.getByRole('form', { name: 'Send a message' }).locator('input[name="mode"]')).toHaveValue('stream')
+	await chatHydrated(page)
 	// Count every change of the streaming reply's text.
 	await page.evaluate(() => {
 		const lengths: number[] = []

@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { signUpFresh, watchProblems } from '../support/browser.ts'
+import { chatHydrated, signUpFresh, watchProblems } from '../support/browser.ts'
 
 /** Starts a chat through the new-chat form's endpoint (the reply is written before the redirect). */
 async function startChat(page: Page, baseURL: string, content: string): Promise<string> {
@@ -31,7 +31,7 @@ test('with JavaScript, pin and rename happen in place: shown at once, no navigat
 	const puffins = await startChat(page, baseURL ?? '', 'Where do puffins nest?')
 	await startChat(page, baseURL ?? '', 'Best sourdough hydration')
 	await page.goto(`/chat/${puffins}`)
-	await page.waitForFunction(() => '__remixRouter' in window)
+	await chatHydrated(page)
 	// Anything that navigates (a document load, or a redirect the router follows) would change one of these.
 	await page.evaluate(() => Object.assign(window, { __samePage: true }))
 	const historyLength = await page.evaluate(() => history.length)

@@ -26,6 +26,14 @@ export async function signedUpAt(page: Page, baseURL: string | undefined, path: 
  * on. `ignore` names console messages the test causes on purpose (a refused form answers 400, and the browser
  * logs every such response).
  */
+/**
+ * Waits until a chat page's script runs: its message box asks for a streamed answer only then (before, a click
+ * sends the form without JavaScript). The router object alone appears before the forms' handlers do.
+ */
+export async function chatHydrated(page: Page) {
+	await expect(page.getByRole('form', { name: 'Send a message' }).locator('input[name="mode"]')).toHaveValue('stream')
+}
+
 export function watchProblems(page: Page, options: { ignore?: RegExp } = {}): string[] {
 	const problems: string[] = []
 	page.on('console', message => {
