@@ -9,16 +9,11 @@
  * start, which signs the user up, and a second, which is measured. Run alone: `npx tsx
  * tests/bench/analytics.bench.ts` (after `npm run build`).
  */
-import { rmSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { loadConfig } from '#server/config.ts'
-import { createPgliteDb, pgliteDataDir } from '#server/db/index.ts'
 import type { Db } from '#server/db/index.ts'
 import { usageSummary } from '#server/domain/usage/index.ts'
 import { addDays, utcDay } from '#server/domain/usage/schema.ts'
-import { makeTempDir } from '#tests/support/database.ts'
-import { startServer } from '#tests/support/server.ts'
-import { BENCH_ENV, benchUserId, cpuMs, printBudgets, signUp, stats } from './support.ts'
+import { benchUserId, cpuMs, onSeededServer, openBenchDb, printBudgets, stats } from './support.ts'
 import type { Budget, Figures } from './support.ts'
 
 const ROWS = 100_000
@@ -30,11 +25,6 @@ export const ANALYTICS_BUDGETS: Budget[] = [
 	{ key: 'analytics100k_30d_p50', label: 'analytics, 100,000 rows: last 30 days, p50', unit: 'ms', max: 50 },
 	{ key: 'analytics100k_year_p50', label: 'analytics, 100,000 rows: 366 days (all), p50', unit: 'ms', max: 50 },
 ]
-
-async function openDb(dataDir: string): Promise<Db> {
-	const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir }, [])
-	return createPgliteDb({ dataDir: pgliteDataDir(config) })
-}
 
 /** 100,000 ledger rows for the only user, one every ~5 minutes back from now over 365 days. */
 async function seedUsage(db: Db): Promise<string> {
@@ -73,30 +63,28 @@ async function timeIt(samples: number, fn: () => Promise<unknown>): Promise<numb
 	return times
 }
 
-export async function runAnalyticsBench() {
-	const dataDir = makeTempDir('gs-bench-analytics-')
-	const env = { ...BENCH_ENV, DATA_DIR: dataDir, RATE_LIMITS: 'global=100000000/60,analytics=100000/60' }
+/** Seeds the rows, then times the one-month page's queries as they were, on them, with the server stopped. */
+async function seedAndMeasureBefore(dataDir: string): Promise<number> {
+	const { db } = await openBenchDb(dataDir)
 	try {
-		const first = await startServer(env, 300_000)
-		const cookie = await signUp(first)
-		await first.stop()
+		const userId = await seedUsage(db)
+		const summary = await usageSummary(db, userId, 25)
+		const before = stats(await timeIt(BEFORE_SAMPLES, () => usageSummary(db, userId, 25))).p50
+		process.stdout.write(
+			`before: the one-month page's queries over api_usage (${summary.byDay.length} days this month, ` +
+				`${summary.byModel.reduce((n, m) => n + m.calls, 0)} rows): p50 ${before.toFixed(1)} ms\n`,
+		)
+		return before
+	} finally {
+		await db.close()
+	}
+}
 
-		const db = await openDb(dataDir)
-		let before: number
-		try {
-			const userId = await seedUsage(db)
-			const summary = await usageSummary(db, userId, 25)
-			before = stats(await timeIt(BEFORE_SAMPLES, () => usageSummary(db, userId, 25))).p50
-			process.stdout.write(
-				`before: the one-month page's queries over api_usage (${summary.byDay.length} days this month, ` +
-					`${summary.byModel.reduce((n, m) => n + m.calls, 0)} rows): p50 ${before.toFixed(1)} ms\n`,
-			)
-		} finally {
-			await db.close()
-		}
-
-		const server = await startServer(env, 300_000)
-		try {
+export async function runAnalyticsBench() {
+	return onSeededServer(
+		{ name: 'analytics', rateLimits: 'global=100000000/60,analytics=100000/60', startTimeoutMs: 300_000 },
+		seedAndMeasureBefore,
+		async (server, cookie, before) => {
 			const today = utcDay(new Date())
 			const year = `range=custom&from=${addDays(today, -365)}&to=${today}`
 			const get = (path: string) =>
@@ -133,12 +121,8 @@ export async function runAnalyticsBench() {
 			)
 			const pass = printBudgets('Analytics', ANALYTICS_BUDGETS, figures, null)
 			return { pass, figures: { ...figures, analytics100k_before_month_queries_p50: before } }
-		} finally {
-			await server.stop()
-		}
-	} finally {
-		rmSync(dataDir, { recursive: true, force: true })
-	}
+		},
+	)
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

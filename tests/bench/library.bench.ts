@@ -11,12 +11,19 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { loadConfig } from '#server/config.ts'
-import { createPgliteDb, pgliteDataDir } from '#server/db/index.ts'
 import { createLocalStorage } from '#server/storage/index.ts'
 import { outputOf } from '#tests/support/generations.ts'
 import { png } from '#tests/support/samples.ts'
-import { BENCH_ENV, benchUserId, cpuMs, onSeededServer, printBudgets, printFigures, stats } from './support.ts'
+import {
+	BENCH_ENV,
+	benchUserId,
+	cpuMs,
+	onSeededServer,
+	openBenchDb,
+	printBudgets,
+	printFigures,
+	stats,
+} from './support.ts'
 import type { Before, Budget, Figures } from './support.ts'
 
 const ITEMS = 10_000
@@ -40,8 +47,7 @@ function readLibraryBefore(): Before | null {
 
 /** 10,000 generations for the user, the newest 100 with a picture each in media storage; the ids of those 100. */
 export async function seedItems(dataDir: string): Promise<string[]> {
-	const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir }, [])
-	const db = await createPgliteDb({ dataDir: pgliteDataDir(config) })
+	const { db, config } = await openBenchDb(dataDir)
 	try {
 		const storage = createLocalStorage({ root: config.mediaDir, secrets: [BENCH_ENV.SESSION_SECRET] })
 		const userId = await benchUserId(db)

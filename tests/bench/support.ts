@@ -13,7 +13,8 @@ import { promisify } from 'node:util'
 import express from 'express'
 import { createElement } from 'react'
 import { renderToString } from 'react-dom/server'
-import type { Db } from '#server/db/index.ts'
+import { loadConfig, type Config } from '#server/config.ts'
+import { createPgliteDb, pgliteDataDir, type Db } from '#server/db/index.ts'
 import { makeTempDir } from '#tests/support/database.ts'
 import { startServer, type RunningServer } from '#tests/support/server.ts'
 
@@ -312,23 +313,33 @@ export function reportRuns(
 }
 
 /**
+ * A bench's embedded database opened straight from its data directory, for seeding while no server holds it, with
+ * the configuration a server on that directory would have (where its media go). Close the database after.
+ */
+export async function openBenchDb(dataDir: string): Promise<{ db: Db; config: Config }> {
+	const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir }, [])
+	return { db: await createPgliteDb({ dataDir: pgliteDataDir(config) }), config }
+}
+
+/**
  * A bench on an embedded database of its own, seeded while no server holds it: a first server migrates it and signs
- * a person up, `seed` writes rows straight into the data directory, then `measure` runs against a second server as
- * that person. The directory goes afterwards, whatever happens.
+ * a person up, `seed` writes rows straight into the data directory (`openBenchDb`), then `measure` runs against a
+ * second server as that person. The directory goes afterwards, whatever happens. `startTimeoutMs` gives each start
+ * longer than the default, where a large database or a busy machine slows it.
  */
 export async function onSeededServer<S, T>(
-	options: { name: string; rateLimits: string },
+	options: { name: string; rateLimits: string; startTimeoutMs?: number },
 	seed: (dataDir: string) => Promise<S>,
 	measure: (server: RunningServer, cookie: string, seeded: S) => Promise<T>,
 ): Promise<T> {
 	const dataDir = makeTempDir(`gs-bench-${options.name}-`)
 	const env = { ...BENCH_ENV, DATA_DIR: dataDir, RATE_LIMITS: options.rateLimits }
 	try {
-		const first = await startServer(env)
+		const first = await startServer(env, options.startTimeoutMs)
 		const cookie = await signUp(first)
 		await first.stop()
 		const seeded = await seed(dataDir)
-		const server = await startServer(env)
+		const server = await startServer(env, options.startTimeoutMs)
 		try {
 			return await measure(server, cookie, seeded)
 		} finally {
