@@ -6,12 +6,8 @@ import { ErrorSummary, FieldScope, FileField, SelectField } from '#app/component
 import { StudioPage } from '#app/components/studio-page.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
-import {
-	TRANSCRIBE_BODY_MAX_BYTES,
-	formRefusal,
-	transcribeFromForm,
-	transcribePageData,
-} from '#app/utils/transcripts.server.ts'
+import { formRefusal } from '#app/utils/studio-action.server.ts'
+import { TRANSCRIBE_BODY_MAX_BYTES, transcribeFromForm, transcribePageData } from '#app/utils/transcripts.server.ts'
 import { uploadBodyLimit } from '#server/body-limit.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 import { LANGUAGES } from '#app/components/audio/languages.ts'
@@ -33,7 +29,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
 	const user = await requireUser(request, context)
 	const outcome = await transcribeFromForm(request, context.services, user)
-	if (!outcome.ok) return formRefusal(outcome)
+	if (!outcome.ok) return formRefusal(outcome.refusal, outcome.values)
 	return redirect(`/audio/transcripts/${outcome.transcript.id}`, 303)
 }
 

@@ -8,6 +8,7 @@ import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { readQuery } from '#app/utils/input.server.ts'
+import { nonBlank } from '#app/utils/studio-action.server.ts'
 import { readChatForm } from '#app/utils/uploads.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { uploadBodyLimit } from '#server/body-limit.ts'
@@ -64,8 +65,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 			{ status: form.status },
 		)
 	}
-	const given = Object.fromEntries(Object.entries(form.fields).filter(([, value]) => value !== ''))
-	const parsed = parseWith(EditFormSchema, given)
+	const parsed = parseWith(EditFormSchema, nonBlank(form.fields))
 	const intent = form.fields.intent ?? ''
 	if (!parsed.ok) return data({ form: intent, fields: parsed.fields, message: '' }, { status: 400 })
 	const { generations } = context.services

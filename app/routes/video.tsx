@@ -5,7 +5,7 @@ import { Clapperboard } from '#app/components/icons/index.tsx'
 import { GenerationCard } from '#app/components/generation-output.tsx'
 import { VideoForm } from '#app/components/video/video-form.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { nonBlank, studioAction } from '#app/utils/studio-action.server.ts'
+import { formRefusal, nonBlank, studioAction } from '#app/utils/studio-action.server.ts'
 import { readChatForm } from '#app/utils/uploads.server.ts'
 import { parseWith } from '#app/utils/validation.ts'
 import { videoStudioData } from '#app/utils/video-studio.server.ts'
@@ -63,12 +63,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 	const result = file
 		? await generations.videoFromUpload(user, parsed.value, file, options)
 		: await generations.create(user, parsed.value, options)
-	if ('refused' in result) {
-		return data(
-			{ fields: result.fields ?? {}, message: result.message, values: form.fields },
-			{ status: result.status, headers: result.headers ?? {} },
-		)
-	}
+	if ('refused' in result) return formRefusal(result, form.fields)
 	return redirect(`/generations/${result.generation.id}`, 303)
 }
 

@@ -1,12 +1,13 @@
 /**
  * What the image, video and audio studios' actions share: validate the form with the generation schema, create
  * (one idempotency key per rendered form), and redirect to the generation; a refusal re-renders the form with
- * what was sent and the errors beside their fields.
+ * what was sent and the errors beside their fields (`formRefusal`, for the studios' other actions too).
  */
 import type { AppLoadContext } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import type { GenerationKind } from '#server/domain/generations/schema.ts'
+import type { Refusal } from '#server/domain/refusal.ts'
 import { requireUser } from './auth.server.ts'
 import { readForm } from './input.server.ts'
 import { parseWith } from './validation.ts'
@@ -29,13 +30,19 @@ export async function studioAction(
 	const result = await context.services.generations.create(user, parsed.value, {
 		idempotencyKey: key.ok ? key.value : null,
 	})
-	if ('refused' in result) {
-		return data(
-			{ fields: result.fields ?? {}, message: result.message, values: form },
-			{ status: result.status, headers: result.headers ?? {} },
-		)
-	}
+	if ('refused' in result) return formRefusal(result, form)
 	return redirect(`/generations/${result.generation.id}`, 303)
+}
+
+/** A refusal as a studio's form shows it: the errors beside their fields, the message and what was sent back in. */
+export function formRefusal(
+	refusal: Pick<Refusal, 'status' | 'message' | 'fields' | 'headers'>,
+	values: Record<string, string>,
+) {
+	return data(
+		{ fields: refusal.fields ?? {}, message: refusal.message, values },
+		{ status: refusal.status, headers: refusal.headers ?? {} },
+	)
 }
 
 /** A blank field (no seed, "Text only") is a field not given. */

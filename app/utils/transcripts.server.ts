@@ -4,12 +4,12 @@
  * search finds).
  */
 import type { AppLoadContext } from '@remix-run/node'
-import { data } from '@remix-run/node'
 import type { Actor } from '#server/domain/generations/index.ts'
 import type { Transcript } from '#server/domain/transcripts/index.ts'
 import { TranscribeSchema } from '#server/domain/transcripts/schema.ts'
 import { searchSegments } from '#server/domain/transcripts/formats.ts'
 import type { Refusal } from '#server/domain/refusal.ts'
+import { nonBlank } from './studio-action.server.ts'
 import { readChatForm } from './uploads.server.ts'
 import { parseWith } from './validation.ts'
 
@@ -48,8 +48,7 @@ export async function transcribeFromForm(
 			values: {},
 		}
 	}
-	const given = Object.fromEntries(Object.entries(form.fields).filter(([, value]) => value !== ''))
-	const parsed = parseWith(TranscribeSchema, given)
+	const parsed = parseWith(TranscribeSchema, nonBlank(form.fields))
 	if (!parsed.ok) {
 		return {
 			ok: false,
@@ -65,14 +64,6 @@ export async function transcribeFromForm(
 	)
 	if ('refused' in result) return { ok: false, refusal: result, values: form.fields }
 	return { ok: true, transcript: result }
-}
-
-/** A refusal as the form shows it: the status, the fields, what was chosen. */
-export function formRefusal(outcome: Extract<TranscribeOutcome, { ok: false }>) {
-	return data(
-		{ fields: outcome.refusal.fields ?? {}, message: outcome.refusal.message, values: outcome.values },
-		{ status: outcome.refusal.status, headers: outcome.refusal.headers ?? {} },
-	)
 }
 
 export async function transcribePageData(services: Services, user: Actor) {
