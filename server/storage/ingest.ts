@@ -6,7 +6,17 @@
 import { createHash, type Hash } from 'node:crypto'
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream'
 import { UploadRefusedError } from './errors.ts'
-import { checkSize, checkType, cleanFilename, tooLarge, type BucketRule } from './rules.ts'
+import {
+	assertBucket,
+	assertUserId,
+	checkSize,
+	checkType,
+	cleanFilename,
+	newKey,
+	tooLarge,
+	type BucketRule,
+	type BucketRules,
+} from './rules.ts'
 import { sniff, SNIFF_BYTES, type Sniffed } from './sniff.ts'
 import type { PutInput } from './types.ts'
 
@@ -161,4 +171,15 @@ function toBuffer(value: unknown): Buffer {
 export async function prepare(input: PutInput, rule: BucketRule): Promise<Prepared> {
 	if (input.data instanceof Uint8Array) return prepareBytes(input.data, rule, input)
 	return prepareStream(input.data, rule, input)
+}
+
+/**
+ * What every backend's `put` does before it writes: the bucket and the owner checked, the file prepared against that
+ * bucket's rule, and a new key in the owner's folder with the extension of the type its bytes showed.
+ */
+export async function prepareUpload(input: PutInput, rules: BucketRules): Promise<{ prepared: Prepared; key: string }> {
+	assertBucket(input.bucket)
+	assertUserId(input.userId)
+	const prepared = await prepare(input, rules[input.bucket])
+	return { prepared, key: newKey(input.userId, prepared.type.ext) }
 }

@@ -17,11 +17,11 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { logger } from '#server/logger.ts'
 import { StorageError, StorageNotFoundError, StorageUnavailableError } from './errors.ts'
-import { prepare } from './ingest.ts'
+import { prepareUpload } from './ingest.ts'
 import { mediaIdentity } from './local-identity.ts'
 import { META_SUFFIX, parseSidecar, stripLocal, toStored, type LocalFileInfo, type Sidecar } from './local-sidecar.ts'
 import { MediaUrlSigner, type UrlVerdict } from './local-signing.ts'
-import { assertBucket, assertKey, assertUserId, DEFAULT_BUCKET_RULES, newKey, type BucketRules } from './rules.ts'
+import { assertBucket, assertKey, assertUserId, DEFAULT_BUCKET_RULES, type BucketRules } from './rules.ts'
 import {
 	BUCKETS,
 	type Bucket,
@@ -94,10 +94,7 @@ export class LocalStorage implements Storage {
 	}
 
 	async put(input: PutInput): Promise<StoredObject> {
-		assertBucket(input.bucket)
-		assertUserId(input.userId)
-		const prepared = await prepare(input, this.rules[input.bucket])
-		const key = newKey(input.userId, prepared.type.ext)
+		const { prepared, key } = await prepareUpload(input, this.rules)
 		const path = this.pathOf(input.bucket, key)
 		try {
 			await this.writeAtomic(path, async tmp => {

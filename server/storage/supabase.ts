@@ -17,7 +17,7 @@ import {
 } from '@supabase/supabase-js'
 import { logger } from '#server/logger.ts'
 import { StorageError, StorageNotFoundError, StorageUnavailableError, UploadRefusedError } from './errors.ts'
-import { prepare } from './ingest.ts'
+import { prepareUpload } from './ingest.ts'
 import {
 	assertBucket,
 	assertKey,
@@ -25,7 +25,6 @@ import {
 	checkSize,
 	checkType,
 	DEFAULT_BUCKET_RULES,
-	newKey,
 	type BucketRules,
 } from './rules.ts'
 import { servedContentType, sniff, SNIFF_BYTES, typeFromKey, type ContentKind, type Sniffed } from './sniff.ts'
@@ -110,10 +109,7 @@ export class SupabaseStorage implements Storage {
 	}
 
 	async put(input: PutInput): Promise<StoredObject> {
-		assertBucket(input.bucket)
-		assertUserId(input.userId)
-		const prepared = await prepare(input, this.rules[input.bucket])
-		const key = newKey(input.userId, prepared.type.ext)
+		const { prepared, key } = await prepareUpload(input, this.rules)
 		let refusal: unknown = null
 		prepared.body.once('error', error => {
 			refusal = error
