@@ -5,7 +5,7 @@
  * Every job is safe to run again after a crash: finished generations are left alone.
  */
 import { isDatabaseUnavailable } from '#server/db/index.ts'
-import type { Db } from '#server/db/index.ts'
+import type { Db, Tx } from '#server/db/index.ts'
 import type { Job, Jobs } from '#server/jobs/index.ts'
 import { logger } from '#server/logger.ts'
 import { computeCostMicros } from '#server/providers/catalogue.ts'
@@ -53,6 +53,11 @@ export function createWorker(deps: {
 	const { db, jobs, providers, storage, announce, pollIntervalSeconds } = deps
 	const { storeOutputs } = createOutputStore(deps)
 	const { withRetries, speak } = createProviderCalls(deps)
+
+	/** Asks the provider about a long prediction again after the poll interval (`generation.poll`). */
+	function schedulePoll(tx: Tx, generationId: string) {
+		return jobs.enqueue<RunData>(tx, 'generation.poll', { generationId }, { startAfterSeconds: pollIntervalSeconds })
+	}
 
 	/** Marks a generation done, with its outputs and one usage row, unless something else already finished it. */
 	async function finish(
@@ -198,12 +203,7 @@ export function createWorker(deps: {
 							[generation.id, result.predictionId, captureTraceContext()],
 						)
 						// The webhook usually completes it; polling is the fallback when none arrives.
-						await jobs.enqueue<RunData>(
-							tx,
-							'generation.poll',
-							{ generationId: generation.id },
-							{ startAfterSeconds: pollIntervalSeconds },
-						)
+						await schedulePoll(tx, generation.id)
 					})
 					announce({ id: generation.id, status: 'processing' })
 				}
@@ -291,14 +291,7 @@ export function createWorker(deps: {
 			return
 		}
 		if (state.status === 'starting' || state.status === 'processing') {
-			await db.privileged(tx =>
-				jobs.enqueue<RunData>(
-					tx,
-					'generation.poll',
-					{ generationId: generation.id },
-					{ startAfterSeconds: pollIntervalSeconds },
-				),
-			)
+			await db.privileged(tx => schedulePoll(tx, generation.id))
 			return
 		}
 		await applyPrediction(generation.provider, state)
