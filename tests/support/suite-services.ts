@@ -22,6 +22,15 @@ export const replicateEnv = (stub: Stub) => ({
 	OUTPUT_ALLOW_INSECURE_HOSTS: '127.0.0.1',
 })
 
+/**
+ * What a stub receives on `route` from now on, read by calling the function returned: the requests one step of a
+ * test made, whatever the suite's earlier tests sent before it.
+ */
+export function requestsFrom<R extends { route: string }>(stub: { requests: readonly R[] }, route: string): () => R[] {
+	const before = stub.requests.filter(r => r.route === route).length
+	return () => stub.requests.filter(r => r.route === route).slice(before)
+}
+
 type Env = Record<string, string>
 type StubStarters<S> = { [K in keyof S]: () => Promise<S[K]> }
 

@@ -13,7 +13,7 @@ import { createUser, testDrivers } from '#tests/support/database.ts'
 import { settled } from '#tests/support/generations.ts'
 import { pdf, wav } from '#tests/support/samples.ts'
 import { waitFor } from '#tests/support/wait.ts'
-import { openaiEnv, useTestServices } from '#tests/support/suite-services.ts'
+import { openaiEnv, requestsFrom, useTestServices } from '#tests/support/suite-services.ts'
 
 /** The transcript once it is no longer queued or running. */
 async function settle(services: Services, userId: string, id: string): Promise<Transcript> {
@@ -71,7 +71,7 @@ describe.each(testDrivers())('transcription on %s', driver => {
 
 	test('Whisper through the SDK: verbose segments, the language asked for, the cost per second', async () => {
 		const user = await createUser(t.services.db)
-		const before = t.stubs.openai.requests.filter(r => r.route === 'transcriptions').length
+		const transcriptions = requestsFrom(t.stubs.openai, 'transcriptions')
 		const created = made(
 			await t.services.transcripts.create(
 				user,
@@ -81,7 +81,7 @@ describe.each(testDrivers())('transcription on %s', driver => {
 		)
 		const done = await settle(t.services, user.id, created.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
-		const sent = t.stubs.openai.requests.filter(r => r.route === 'transcriptions').slice(before)
+		const sent = transcriptions()
 		expect(sent).toHaveLength(1)
 		expect(sent[0]?.form).toMatchObject({ model: 'whisper-1', language: 'en', response_format: 'verbose_json' })
 		expect(done.segments).toEqual([

@@ -10,7 +10,7 @@ import { sniffAudio } from '#server/providers/media.ts'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { settle, settled, bytesOf, created } from '#tests/support/generations.ts'
-import { openaiEnv, useTestServices } from '#tests/support/suite-services.ts'
+import { openaiEnv, requestsFrom, useTestServices } from '#tests/support/suite-services.ts'
 
 type AudioRequest = Extract<GenerationRequest, { kind: 'audio' }>
 
@@ -56,7 +56,7 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 
 	test('OpenAI speech: every part goes through the SDK with the voice, format, speed; the parts are joined', async () => {
 		const user = await createUser(t.services.db)
-		const before = t.stubs.openai.requests.filter(r => r.route === 'speech').length
+		const speech = requestsFrom(t.stubs.openai, 'speech')
 		const text = sentences(100) // about 5,600 characters: over TTS 1's 4,096
 		const g = created(
 			await t.services.generations.create(
@@ -66,7 +66,7 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 		)
 		const done = await settle(t.services, user.id, g.id)
 		expect(done.status, done.error ?? '').toBe('succeeded')
-		const sent = t.stubs.openai.requests.filter(r => r.route === 'speech').slice(before)
+		const sent = speech()
 		expect(sent).toHaveLength(2)
 		for (const request of sent) {
 			const body = request.json as { input: string; voice: string; response_format: string; speed: number }
@@ -86,7 +86,7 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 
 	test('style instructions reach a model that takes them, and are refused for one that does not', async () => {
 		const user = await createUser(t.services.db)
-		const before = t.stubs.openai.requests.filter(r => r.route === 'speech').length
+		const speech = requestsFrom(t.stubs.openai, 'speech')
 		const ok = created(
 			await t.services.generations.create(
 				user,
@@ -94,7 +94,7 @@ describe.each(testDrivers())('the audio studio on %s', driver => {
 			),
 		)
 		expect((await settle(t.services, user.id, ok.id)).status).toBe('succeeded')
-		const sent = t.stubs.openai.requests.filter(r => r.route === 'speech').slice(before)
+		const sent = speech()
 		expect(sent[0]?.json).toMatchObject({ model: 'gpt-4o-mini-tts', instructions: 'Warm and slow' })
 
 		const refused = await t.services.generations.create(

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { as, signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
-import { openaiEnv, useTestServer } from '#tests/support/suite-services.ts'
+import { openaiEnv, requestsFrom, useTestServer } from '#tests/support/suite-services.ts'
 import { studioHttp, type GenerationJson } from '#tests/support/studio-http.ts'
 
 type Output = GenerationJson['outputs'][number]
@@ -107,7 +107,7 @@ describe('the canvas editor over HTTP', () => {
 	test('inpaint with GPT Image 1: the vendor gets the image and a mask file', async () => {
 		const user = await signUp(t.server.url)
 		const source = await image(user)
-		const before = t.stubs.openai.requests.filter(r => r.route === 'edits').length
+		const edits = requestsFrom(t.stubs.openai, 'edits')
 		const sent = await edit(user, source.id, { intent: 'inpaint', prompt: 'a boat', model: 'openai:gpt-image-1' }, [
 			'mask',
 			await mask(1024, 1024),
@@ -117,7 +117,7 @@ describe('the canvas editor over HTTP', () => {
 		const child = await finished(user, madeId(sent))
 		expect(child.status, child.error ?? '').toBe('succeeded')
 		expect(child.parentId).toBe(source.id)
-		const request = t.stubs.openai.requests.filter(r => r.route === 'edits').at(before)
+		const request = edits()[0]
 		expect(request?.form?.prompt).toBe('a boat')
 		expect(request?.form?.mask).toMatchObject({ size: expect.any(Number) })
 		expect(request?.form?.image).toMatchObject({ size: expect.any(Number) })

@@ -12,6 +12,7 @@ import { startOtlpCollector } from '#tests/fixtures/otlp-collector.ts'
 import { as, signUp } from '#tests/support/http-auth.ts'
 import type { SignedIn } from '#tests/support/http-auth.ts'
 import { startServer } from '#tests/support/server.ts'
+import { requestsFrom } from '#tests/support/suite-services.ts'
 import { waitFor as waitUntil } from '#tests/support/wait.ts'
 import type { RunningServer } from '#tests/support/server.ts'
 
@@ -173,7 +174,7 @@ describe('the model catalogue', () => {
 		const page = await fetch(`${server.url}/admin/models`, { headers: as(admin, server.url) })
 		expect(page.status).toBe(200)
 		expect(await page.text()).toContain('openai:gpt-4o-mini')
-		const before = openai.requests.filter(r => r.route === 'models').length
+		const listings = requestsFrom(openai, 'models')
 		const sync = await fetch(`${server.url}/admin/models`, {
 			method: 'POST',
 			headers: as(admin, server.url, { 'Content-Type': 'application/x-www-form-urlencoded' }),
@@ -181,7 +182,7 @@ describe('the model catalogue', () => {
 		})
 		expect(sync.status).toBe(200)
 		expect(await sync.text()).toMatch(/models synced/)
-		expect(openai.requests.filter(r => r.route === 'models').length).toBe(before + 1)
+		expect(listings()).toHaveLength(1)
 		// Models the server did not list are marked unavailable in the catalogue everyone sees.
 		const { models } = (await (await fetch(`${server.url}/api/models`)).json()) as {
 			models: Array<{ id: string; available: boolean }>

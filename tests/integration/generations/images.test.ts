@@ -13,7 +13,7 @@ import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
 import { startReplicateStub } from '#tests/fixtures/replicate-stub.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
 import { settle, settled, bytesOf, created, imageRequest } from '#tests/support/generations.ts'
-import { openaiEnv, replicateEnv, useTestServices } from '#tests/support/suite-services.ts'
+import { openaiEnv, replicateEnv, requestsFrom, useTestServices } from '#tests/support/suite-services.ts'
 
 const image = imageRequest
 
@@ -69,7 +69,7 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 		const chosen = created(await t.services.generations.create(user, image('chosen', { seed: 42 })))
 		expect(chosen.params.seed).toBe(42)
 
-		const before = t.stubs.openai.requests.filter(r => r.route === 'images').length
+		const images = requestsFrom(t.stubs.openai, 'images')
 		const gpt = created(
 			await t.services.generations.create(
 				user,
@@ -80,7 +80,7 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 		expect(gpt.params).not.toHaveProperty('negativePrompt')
 		expect(gpt.params.quality).toBe('high')
 		expect((await settle(t.services, user.id, gpt.id)).status).toBe('succeeded')
-		const sent = t.stubs.openai.requests.filter(r => r.route === 'images').slice(before)
+		const sent = images()
 		expect(sent).toHaveLength(1)
 		expect(sent[0]?.json).toMatchObject({ model: 'gpt-image-1', quality: 'high' })
 		expect(sent[0]?.json).not.toHaveProperty('seed')
@@ -177,14 +177,14 @@ describe.each(testDrivers())('the image studio on %s', driver => {
 		// The weak one stays closer to its source than the strong one.
 		expect(distance(src, weakPixels)).toBeLessThan(distance(src, strongPixels))
 
-		const edits = t.stubs.openai.requests.filter(r => r.route === 'edits').length
+		const edits = requestsFrom(t.stubs.openai, 'edits')
 		const viaOpenAI = await settled(
 			t.services,
 			user,
 			image('gpt', { model: 'openai:gpt-image-1', sourceId: source.id }),
 		)
 		expect(viaOpenAI.status, viaOpenAI.error ?? '').toBe('succeeded')
-		const edit = t.stubs.openai.requests.filter(r => r.route === 'edits')[edits]
+		const edit = edits()[0]
 		expect(edit?.form?.image).toMatchObject({ type: 'image/png' })
 		expect(edit?.form?.image).toHaveProperty('size', expect.any(Number))
 

@@ -14,6 +14,7 @@ import { createUser, testDrivers } from '#tests/support/database.ts'
 import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
 import { listenLocal } from '#tests/support/listen.ts'
+import { requestsFrom } from '#tests/support/suite-services.ts'
 import { created, imageRequest, reach, settle, settled } from '#tests/support/generations.ts'
 
 const image = imageRequest
@@ -151,7 +152,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 
 	test('a 429 storm is retried with backoff, then reported in words', async () => {
 		const user = await createUser(services.db)
-		const before = openai.requests.filter(r => r.route === 'images').length
+		const images = requestsFrom(openai, 'images')
 		openai.enqueue(
 			'images',
 			...Array.from({ length: 3 }, () => ({
@@ -163,8 +164,7 @@ describe.each(testDrivers())('generations on %s', driver => {
 		const done = await settled(services, user, image('storm', { model: 'openai:gpt-image-1' }))
 		expect(done.status).toBe('failed')
 		expect(done.error).toMatch(/rate|busy|too many|limit/i)
-		const attempts = openai.requests.filter(r => r.route === 'images').length - before
-		expect(attempts).toBe(3)
+		expect(images()).toHaveLength(3)
 	})
 
 	test('a provider that does not answer in time fails the generation with a readable message', async () => {

@@ -15,7 +15,7 @@ import { startOpenAIStub, type OpenAIStub } from '#tests/fixtures/openai-stub.ts
 import { createTestDb, createUser, testDrivers, type TestDb } from '#tests/support/database.ts'
 import { waitFor } from '#tests/support/wait.ts'
 import { edge, saveWorkflow, settleRun, startRun } from '#tests/support/workflows.ts'
-import { openaiEnv, useTestServices } from '#tests/support/suite-services.ts'
+import { openaiEnv, requestsFrom, useTestServices } from '#tests/support/suite-services.ts'
 
 const workerScript = fileURLToPath(new URL('./run-worker.ts', import.meta.url))
 
@@ -175,7 +175,7 @@ describe.each(testDrivers())('a retried chat node on %s', driver => {
 		const done = await settleRun(t.services, user.id, runId)
 		const post = done.nodes.find(n => n.nodeId === 'post')
 		expect(post?.status).toBe('succeeded')
-		const calls = t.stubs.openai.requests.filter(r => r.route === 'chat').length
+		const chats = requestsFrom(t.stubs.openai, 'chat')
 		// As a crash after the result was stored and before the node finished leaves it (the node not finished, the
 		// run going), with a job to take the node again.
 		await t.services.db.privileged(async tx => {
@@ -194,7 +194,7 @@ describe.each(testDrivers())('a retried chat node on %s', driver => {
 			output: post?.output,
 			generationId: post?.generationId,
 		})
-		expect(t.stubs.openai.requests.filter(r => r.route === 'chat')).toHaveLength(calls)
+		expect(chats()).toHaveLength(0)
 		const usage = await t.services.db.privileged(tx =>
 			tx.query<{ n: number }>(`select count(*)::int as n from api_usage where user_id = $1 and capability = 'chat'`, [
 				user.id,
