@@ -1,9 +1,12 @@
 /**
- * The app shell: skip links first, a left rail (the page's banner) with the areas on wide screens (icons only between 768 and
- * 1024 px, icon and label above), and under 768 px a top bar whose menu is a `<details>`, so it opens without
- * JavaScript. Routes shape it through their `handle.shell` (see `ShellHandle`).
+ * The app shell: skip links first, then the page's one banner. On wide screens it is a left rail with the areas
+ * (icons only between 768 and 1024 px, icon and label above); under 768 px it is a top bar whose Menu button opens
+ * the same areas as a popover (`popovertarget`: it opens without JavaScript, and closes on Escape or a tap
+ * outside). The areas are rendered once for both widths. Routes shape it through their `handle.shell` (see
+ * `ShellHandle`).
  */
 import { useLocation, useMatches } from '@remix-run/react'
+import { useEffect, useRef } from 'react'
 import { APP_FORM, APP_LINK, useAppLinks } from './app-links.tsx'
 import { Boxes, LogIn, LogOut, Menu, Monitor, Moon, Sparkles, Sun, UserPlus } from '#app/components/icons/index.tsx'
 import type { IconComponent } from '#app/components/icons/index.tsx'
@@ -70,8 +73,7 @@ export function AppShell({
 			{/* The clicks it handles are its links' own (Enter clicks a link too). */}
 			{/* eslint-disable-next-line jsx-a11y/no-static-element-interactions, jsx-a11y/mouse-events-have-key-events */}
 			<div className="md:flex" {...links.handlers}>
-				<TopBar user={user} theme={theme} location={location} />
-				<Rail user={user} theme={theme} location={location} />
+				<Banner user={user} theme={theme} location={location} />
 				<main
 					id="main"
 					tabIndex={-1}
@@ -85,19 +87,20 @@ export function AppShell({
 	)
 }
 
-function Brand({ compact = false }: { compact?: boolean }) {
+/** The name beside the mark: shown on phones and from 1024 px, only to screen readers on the narrow rail. */
+function Brand() {
 	return (
 		<a
 			{...APP_LINK}
 			href="/"
 			className="flex items-center gap-2.5 font-semibold text-fg no-underline hover:no-underline"
-			aria-label={compact ? 'Generation Studio, home' : undefined}
+			aria-label="Generation Studio, home"
 		>
 			<span className="flex h-8 w-8 shrink-0 items-center justify-center rounded-lg bg-accent text-accent-fg">
 				<Sparkles aria-hidden="true" size={18} />
 			</span>
 			{/* `not-sr-only` resets white-space: the name stays on one line at every width. */}
-			<span className={`truncate whitespace-nowrap ${compact ? 'sr-only lg:not-sr-only lg:whitespace-nowrap' : ''}`}>
+			<span className="truncate whitespace-nowrap md:sr-only lg:not-sr-only lg:whitespace-nowrap">
 				Generation Studio
 			</span>
 		</a>
@@ -112,7 +115,8 @@ function isActive(pathname: string, to: string) {
 	return here === to || (here.startsWith(to) && here.charAt(to.length) === '/')
 }
 
-function NavItems({ items, rail, pathname }: { items: readonly NavItem[]; rail: boolean; pathname: string }) {
+/** A list of areas: full rows in the phone menu and from 1024 px, icons only on the narrow rail. */
+function NavItems({ items, pathname }: { items: readonly NavItem[]; pathname: string }) {
 	return (
 		<ul className="space-y-0.5">
 			{items.map(item => {
@@ -122,22 +126,22 @@ function NavItems({ items, rail, pathname }: { items: readonly NavItem[]; rail: 
 						<a
 							{...APP_LINK}
 							href={item.to}
-							title={rail ? item.label : undefined}
+							title={item.label}
 							aria-current={active ? 'page' : undefined}
-							className={`group flex items-center gap-3 rounded-lg px-2.5 py-2 text-sm no-underline hover:bg-raised hover:no-underline ${
-								rail ? 'justify-center lg:justify-start' : ''
-							} ${active ? 'bg-raised font-semibold text-fg' : 'text-fg-soft'}`}
+							className={
+								active
+									? 'group flex items-center gap-3 rounded-lg bg-raised px-2.5 py-2 text-sm font-semibold text-fg no-underline hover:bg-raised hover:no-underline md:justify-center lg:justify-start'
+									: 'group flex items-center gap-3 rounded-lg px-2.5 py-2 text-sm text-fg-soft no-underline hover:bg-raised hover:no-underline md:justify-center lg:justify-start'
+							}
 						>
 							<item.icon
 								aria-hidden="true"
 								size={18}
-								className={`shrink-0 ${active ? 'text-link' : 'text-fg-muted group-hover:text-fg'}`}
+								className={active ? 'shrink-0 text-link' : 'shrink-0 text-fg-muted group-hover:text-fg'}
 							/>
-							<span className={rail ? 'sr-only lg:not-sr-only' : ''}>{item.label}</span>
+							<span className="md:sr-only lg:not-sr-only">{item.label}</span>
 							{item.ready ? null : (
-								<span className={`ml-auto text-xs font-normal text-fg-muted ${rail ? 'hidden lg:inline' : ''}`}>
-									soon
-								</span>
+								<span className="ml-auto text-xs font-normal text-fg-muted md:hidden lg:inline">soon</span>
 							)}
 						</a>
 					</li>
@@ -147,87 +151,92 @@ function NavItems({ items, rail, pathname }: { items: readonly NavItem[]; rail: 
 	)
 }
 
-const ADMIN_ITEMS: readonly NavItem[] = [{ to: '/admin', label: 'Admin', icon: Boxes, ready: true }]
+const ACCOUNT_AND_ADMIN: readonly NavItem[] = [
+	...ACCOUNT_AREAS,
+	{ to: '/admin', label: 'Admin', icon: Boxes, ready: true },
+]
 
 /** Where the page is: the areas mark the current one, the theme form comes back to it. */
 type Here = { key: string; pathname: string; search: string }
 
-function Rail({ user, theme, location }: { user: ShellUser | null; theme: ThemeChoice; location: Here }) {
-	const { pathname } = location
+/** Where the menu is: the Menu button names it, and the shell closes it after an in-app navigation. */
+const MENU_ID = 'app-menu'
+
+/** Not yet in React 18's types: the popover attributes, as the HTML spells them. */
+const MENU_POPOVER: Record<string, string> = { popover: 'auto' }
+const OPENS_MENU: Record<string, string> = { popovertarget: MENU_ID }
+
+function Banner({ user, theme, location }: { user: ShellUser | null; theme: ThemeChoice; location: Here }) {
+	const menu = useRef<HTMLDivElement>(null)
+	// Following a link closes the menu, as the page load that follows it without JavaScript does.
+	useEffect(() => {
+		const element = menu.current
+		if (element && 'hidePopover' in element && element.matches(':popover-open')) element.hidePopover()
+	}, [location.key])
+	const here = `${location.pathname}${location.search}`
 	return (
-		// The column runs the page's full height (its border and background); the rail inside stays in view.
-		<div className="hidden w-16 shrink-0 border-r border-line bg-surface md:block lg:w-60">
-			<header className="sticky top-0 flex h-screen flex-col px-2 py-4 lg:px-3">
-				<div className="px-1.5">
-					<Brand compact />
+		// The column runs the page's full height on wide screens (its border and background); the rail inside stays
+		// in view. On phones the column is the sticky top bar.
+		<div className="app-banner sticky top-0 z-30 border-b border-line bg-surface md:static md:z-auto md:w-16 md:shrink-0 md:border-b-0 md:border-r lg:w-60">
+			<header className="flex h-14 items-center justify-between gap-3 px-4 md:sticky md:top-0 md:h-screen md:flex-col md:items-stretch md:justify-start md:gap-0 md:px-2 md:py-4 lg:px-3">
+				<div className="min-w-0 md:px-1.5">
+					<Brand />
 				</div>
-				<nav aria-label="Main" className="mt-6 flex min-h-0 flex-1 flex-col justify-between gap-4 overflow-y-auto">
-					<NavItems items={AREAS} rail pathname={pathname} />
-					<NavItems
-						items={[...ACCOUNT_AREAS, ...(user?.role === 'admin' ? ADMIN_ITEMS : [])]}
-						rail
-						pathname={pathname}
-					/>
-				</nav>
-				<div className="mt-4 space-y-3 border-t border-line pt-4">
-					<ThemeSwitch theme={theme} rail here={`${location.pathname}${location.search}`} />
-					<Account user={user} rail />
+				<button
+					type="button"
+					{...OPENS_MENU}
+					className="app-menu-button icon-btn h-10 cursor-pointer gap-1.5 px-2.5 text-fg md:hidden"
+				>
+					<Menu aria-hidden="true" size={20} />
+					<span className="text-sm font-medium">Menu</span>
+				</button>
+				<div
+					id={MENU_ID}
+					ref={menu}
+					{...MENU_POPOVER}
+					className="app-menu fixed inset-x-0 bottom-auto top-14 m-0 h-auto max-h-[calc(100dvh-3.5rem)] w-auto overflow-y-auto border-b border-line bg-surface px-4 pb-5 pt-3 text-fg shadow-lg md:static md:flex md:max-h-none md:min-h-0 md:flex-1 md:flex-col md:overflow-visible md:border-b-0 md:bg-transparent md:p-0 md:shadow-none"
+				>
+					<nav
+						aria-label="Main"
+						className="md:mt-6 md:flex md:min-h-0 md:flex-1 md:flex-col md:justify-between md:gap-4 md:overflow-y-auto"
+					>
+						<NavItems items={AREAS} pathname={location.pathname} />
+						<div className="mt-3 border-t border-line pt-3 md:mt-0 md:border-t-0 md:pt-0">
+							<NavItems
+								items={user?.role === 'admin' ? ACCOUNT_AND_ADMIN : ACCOUNT_AREAS}
+								pathname={location.pathname}
+							/>
+						</div>
+					</nav>
+					<div className="mt-3 space-y-3 border-t border-line pt-3 md:mt-4 md:pt-4">
+						<ThemeSwitch theme={theme} here={here} />
+						<Account user={user} />
+					</div>
 				</div>
 			</header>
 		</div>
 	)
 }
 
-function TopBar({ user, theme, location }: { user: ShellUser | null; theme: ThemeChoice; location: Here }) {
-	return (
-		<header className="sticky top-0 z-30 flex h-14 items-center justify-between gap-3 border-b border-line bg-surface px-4 md:hidden">
-			<Brand />
-			{/* Keyed by the address: following a link closes the menu, as a page load would without JavaScript. */}
-			<details key={location.key} className="group" data-menu="">
-				<summary className="icon-btn h-10 cursor-pointer list-none gap-1.5 px-2.5 text-fg [&::-webkit-details-marker]:hidden">
-					<Menu aria-hidden="true" size={20} />
-					<span className="text-sm font-medium">Menu</span>
-				</summary>
-				<div className="absolute inset-x-0 top-14 z-40 max-h-[calc(100dvh-3.5rem)] overflow-y-auto border-b border-line bg-surface px-4 pb-5 pt-3 shadow-lg">
-					<nav aria-label="Main">
-						<NavItems items={AREAS} rail={false} pathname={location.pathname} />
-						<div className="mt-3 border-t border-line pt-3">
-							<NavItems
-								items={[...ACCOUNT_AREAS, ...(user?.role === 'admin' ? ADMIN_ITEMS : [])]}
-								rail={false}
-								pathname={location.pathname}
-							/>
-						</div>
-					</nav>
-					<div className="mt-3 space-y-3 border-t border-line pt-3">
-						<ThemeSwitch theme={theme} rail={false} here={`${location.pathname}${location.search}`} />
-						<Account user={user} rail={false} />
-					</div>
-				</div>
-			</details>
-		</header>
-	)
-}
-
 /** The signed-in user and sign-out (a POST: a link or a prefetch must not sign anyone out), or sign-in/up. */
-function Account({ user, rail }: { user: ShellUser | null; rail: boolean }) {
+function Account({ user }: { user: ShellUser | null }) {
 	if (!user) {
 		return (
-			<div className={`flex gap-2 ${rail ? 'flex-col' : ''}`}>
-				<a {...APP_LINK} href="/login" className="btn-secondary flex-1 px-2" title={rail ? 'Sign in' : undefined}>
+			<div className="flex gap-2 md:flex-col">
+				<a {...APP_LINK} href="/login" className="btn-secondary flex-1 px-2" title="Sign in">
 					<LogIn aria-hidden="true" size={16} />
-					<span className={rail ? 'sr-only lg:not-sr-only' : ''}>Sign in</span>
+					<span className="md:sr-only lg:not-sr-only">Sign in</span>
 				</a>
-				<a {...APP_LINK} href="/signup" className="btn flex-1 px-2" title={rail ? 'Create an account' : undefined}>
+				<a {...APP_LINK} href="/signup" className="btn flex-1 px-2" title="Create an account">
 					<UserPlus aria-hidden="true" size={16} />
-					<span className={rail ? 'sr-only lg:not-sr-only' : ''}>Sign up</span>
+					<span className="md:sr-only lg:not-sr-only">Sign up</span>
 				</a>
 			</div>
 		)
 	}
 	const initial = (user.name || user.email).trim().charAt(0).toUpperCase()
 	return (
-		<div className={`flex items-center gap-2 ${rail ? 'flex-col lg:flex-row' : ''}`}>
+		<div className="flex items-center gap-2 md:flex-col lg:flex-row">
 			<a
 				{...APP_LINK}
 				href="/settings"
@@ -240,7 +249,7 @@ function Account({ user, rail }: { user: ShellUser | null; rail: boolean }) {
 				>
 					{initial}
 				</span>
-				<span className={`min-w-0 flex-1 ${rail ? 'sr-only lg:not-sr-only lg:whitespace-nowrap' : ''}`}>
+				<span className="min-w-0 flex-1 md:sr-only lg:not-sr-only lg:whitespace-nowrap">
 					<span className="block truncate font-medium">{user.name || user.email}</span>
 					<span className="block truncate text-xs text-fg-muted">{user.email}</span>
 				</span>
@@ -261,13 +270,13 @@ const THEMES: readonly { value: ThemeChoice; label: string; icon: IconComponent 
 ]
 
 /** Three buttons in a form posting to /theme: the choice is a cookie, so it works without JavaScript. */
-function ThemeSwitch({ theme, rail, here }: { theme: ThemeChoice; rail: boolean; here: string }) {
+function ThemeSwitch({ theme, here }: { theme: ThemeChoice; here: string }) {
 	return (
 		<form
 			method="post"
 			action="/theme"
 			aria-label="Colour theme"
-			className={`flex gap-0.5 rounded-lg border border-line bg-canvas p-0.5 ${rail ? 'flex-col lg:flex-row' : ''}`}
+			className="flex gap-0.5 rounded-lg border border-line bg-canvas p-0.5 md:flex-col lg:flex-row"
 			{...APP_FORM}
 		>
 			<input type="hidden" name="redirectTo" value={here} />
@@ -284,7 +293,7 @@ function ThemeSwitch({ theme, rail, here }: { theme: ThemeChoice; rail: boolean;
 					}`}
 				>
 					<option.icon aria-hidden="true" size={14} />
-					<span className={rail ? 'sr-only lg:not-sr-only' : ''}>{option.label}</span>
+					<span className="md:sr-only lg:not-sr-only">{option.label}</span>
 				</button>
 			))}
 		</form>
