@@ -239,7 +239,8 @@ const idsOf = (matches: readonly Match[] | null) => matches?.map(m => (m.route a
  * request goes to a static handler made once per branch over just those routes (the same loaders, actions and
  * ids, copied as the static handler copies any tree it is given): its own matching then ranks three or four
  * branches. A branch is used only after it was seen to match its first address as the whole tree does; an address
- * that matches nothing (a 404) goes to the whole tree's handler, as does everything in a tree matched once.
+ * that matches nothing (a 404) goes to the whole tree's handler. In development Remix makes a new static handler per
+ * request, so there every branch is made once per request and nothing is gained (nor lost but the copy).
  */
 export function branchStaticHandlers(create: CreateStaticHandler, matchRoutes: MatchRoutes): CreateStaticHandler {
 	return (routes, options) => {

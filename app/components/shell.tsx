@@ -115,6 +115,12 @@ function isActive(pathname: string, to: string) {
 	return here === to || (here.startsWith(to) && here.charAt(to.length) === '/')
 }
 
+/** An area's row: full in the phone menu and from 1024 px, centred on its icon on the narrow rail. */
+const NAV_LINK_BASE =
+	'group flex items-center gap-3 rounded-lg px-2.5 py-2 text-sm no-underline hover:bg-raised hover:no-underline md:justify-center lg:justify-start'
+const NAV_LINK = `${NAV_LINK_BASE} text-fg-soft`
+const NAV_LINK_ACTIVE = `${NAV_LINK_BASE} bg-raised font-semibold text-fg`
+
 /** A list of areas: full rows in the phone menu and from 1024 px, icons only on the narrow rail. */
 function NavItems({ items, pathname }: { items: readonly NavItem[]; pathname: string }) {
 	return (
@@ -128,11 +134,7 @@ function NavItems({ items, pathname }: { items: readonly NavItem[]; pathname: st
 							href={item.to}
 							title={item.label}
 							aria-current={active ? 'page' : undefined}
-							className={
-								active
-									? 'group flex items-center gap-3 rounded-lg bg-raised px-2.5 py-2 text-sm font-semibold text-fg no-underline hover:bg-raised hover:no-underline md:justify-center lg:justify-start'
-									: 'group flex items-center gap-3 rounded-lg px-2.5 py-2 text-sm text-fg-soft no-underline hover:bg-raised hover:no-underline md:justify-center lg:justify-start'
-							}
+							className={active ? NAV_LINK_ACTIVE : NAV_LINK}
 						>
 							<item.icon
 								aria-hidden="true"
