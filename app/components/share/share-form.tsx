@@ -38,7 +38,9 @@ export function ShareForm({
 }) {
 	const id = `share-${kind}-${targetId.slice(0, 8)}`
 	return (
-		<details className="group relative" data-share-form="" open={messages ? true : undefined}>
+		// Below 640 px the panel is placed against the nearest positioned block (a page's header or column), not
+		// the button, so that it fits the screen wherever the button sits.
+		<details className="group sm:relative" data-share-form="" open={messages ? true : undefined}>
 			<summary className={`${summaryClassName} cursor-pointer list-none [&::-webkit-details-marker]:hidden`}>
 				<Share2 aria-hidden="true" size={16} />
 				Share
