@@ -28,5 +28,6 @@ export {
 } from './errors.ts'
 export { DEFAULT_BUCKET_RULES, formatBytes, isKey, keyOwner, newKey } from './rules.ts'
 export { sniff, type ContentKind, type Sniffed } from './sniff.ts'
+export { windowedExpiry } from './url-expiry.ts'
 export type * from './types.ts'
 export { BUCKETS } from './types.ts'

@@ -4,7 +4,7 @@
  */
 import type { GenerationKind } from './schema.ts'
 import type { Db } from '#server/db/index.ts'
-import type { Storage } from '#server/storage/index.ts'
+import { windowedExpiry, type Storage } from '#server/storage/index.ts'
 import { notFound, type Refusal } from '../refusal.ts'
 import type { Actor } from '../actor.ts'
 import {
@@ -16,9 +16,6 @@ import {
 	type Row,
 	type ViewableOutput,
 } from './rows.ts'
-
-/** Signed URLs expire on a boundary of this many seconds (see `withUrls`). */
-const URL_WINDOW_SECONDS = 1800
 
 export function createReads(deps: { db: Db; storage: Storage }) {
 	const { db, storage } = deps
@@ -50,9 +47,7 @@ export function createReads(deps: { db: Db; storage: Storage }) {
 		generation: Generation,
 		options: { expiresInSeconds?: number; download?: boolean } = {},
 	): Promise<ViewableOutput[]> {
-		const now = Math.floor(Date.now() / 1000)
-		const wanted = options.expiresInSeconds ?? 3600
-		const expiresInSeconds = Math.ceil((now + wanted) / URL_WINDOW_SECONDS) * URL_WINDOW_SECONDS - now
+		const expiresInSeconds = windowedExpiry(options.expiresInSeconds ?? 3600)
 		const sign = (bucket: GenerationOutput['bucket'], key: string) =>
 			storage.signedUrl(bucket, key, { expiresInSeconds })
 		return Promise.all(

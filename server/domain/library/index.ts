@@ -8,7 +8,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { Db } from '#server/db/index.ts'
-import type { Storage } from '#server/storage/index.ts'
+import { windowedExpiry, type Storage } from '#server/storage/index.ts'
 import type { Actor } from '../actor.ts'
 import type { Generations } from '../generations/index.ts'
 import { notFound, refuse, type Refusal } from '../refusal.ts'
@@ -21,9 +21,6 @@ import { MAX_BULK_ITEMS, type ItemRef } from './schema.ts'
 
 export type { LibraryItem, LibraryPage } from './items.ts'
 export type { Lineage, LineageLink } from './lineage.ts'
-
-/** Signed URLs expire on a boundary of this many seconds, so a page rendered twice names the same URLs. */
-const URL_WINDOW_SECONDS = 1800
 
 export type ViewableItem = Omit<LibraryItem, 'files'> & {
 	/** A small picture for the tile (an image's smallest thumbnail, or the image attached), when there is one. */
@@ -62,8 +59,8 @@ export function createLibrary(deps: LibraryDeps) {
 	const items = createItems(deps)
 
 	async function viewable(list: readonly LibraryItem[]): Promise<ViewableItem[]> {
-		const now = Math.floor(Date.now() / 1000)
-		const expiresInSeconds = Math.ceil((now + 3600) / URL_WINDOW_SECONDS) * URL_WINDOW_SECONDS - now
+		// On a window boundary, so a page rendered twice names the same URLs.
+		const expiresInSeconds = windowedExpiry(3600)
 		return Promise.all(
 			list.map(async ({ files, ...item }) => {
 				const first = files[0]

@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot'
 import type { MarkdownRenderer } from '#server/markdown/index.ts'
-import type { Storage } from '#server/storage/index.ts'
+import { windowedExpiry, type Storage } from '#server/storage/index.ts'
 import type { GenerationOutput } from '../generations/rows.ts'
 import { WorkflowDefinitionSchema } from '../workflows/schema.ts'
 import type { GenerationRow, Rows } from './rows.ts'
@@ -79,8 +79,6 @@ export type SharedContent = {
 	} | null
 }
 
-/** Signed URLs end on a boundary of this (so a cached page keeps stable URLs), and never after the link. */
-const URL_WINDOW_SECONDS = 1800
 const MIXDOWN_MODEL = 'offline:mixdown'
 
 function oneLine(text: string, max = 200): string {
@@ -119,8 +117,9 @@ export function createContentBuilder(deps: { storage: Storage; markdown: Markdow
 			Partial<Pick<GenerationOutput, 'thumbnails' | 'width' | 'height' | 'duration' | 'waveform'>>,
 		expiresAt: Date | null,
 	): Promise<SharedMedia> {
+		// On a window boundary (so a cached page keeps stable URLs), and never after the link.
 		const nowSeconds = Math.floor(now() / 1000)
-		let seconds = Math.ceil((nowSeconds + 3600) / URL_WINDOW_SECONDS) * URL_WINDOW_SECONDS - nowSeconds
+		let seconds = windowedExpiry(3600, now())
 		if (expiresAt) seconds = Math.min(seconds, Math.floor(expiresAt.getTime() / 1000) - nowSeconds)
 		seconds = Math.max(1, seconds)
 		const url = await storage.signedUrl(output.bucket, output.key, { expiresInSeconds: seconds })
