@@ -10,9 +10,8 @@
  */
 import { pathToFileURL } from 'node:url'
 import { startOpenAIStub } from '#tests/fixtures/openai-stub.ts'
-import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
-import { BENCH_ENV, cpuMs, importConversation, reportRuns, RUNS, signUp, stats } from './support.ts'
+import { cpuMs, importConversation, onBenchServer, reportRuns, RUNS, stats } from './support.ts'
 import type { Budget, Figures, Stats } from './support.ts'
 
 const BRANCH_LENGTH = 500
@@ -132,48 +131,47 @@ async function measureRelay(
 
 export async function runChatBench() {
 	const stub = await startOpenAIStub()
-	const server = await startServer({
-		...BENCH_ENV,
+	const env = {
 		OPENAI_API_KEY: 'sk-bench',
 		OPENAI_BASE_URL: stub.url,
 		OUTPUT_ALLOW_INSECURE_HOSTS: '127.0.0.1',
 		// Only through configuration: the bench sends far more than a person would.
 		RATE_LIMITS: 'global=100000000/60,signup=1000/3600,chat=100000/60,write=100000/60',
-	})
+	}
 	try {
-		const cookie = await signUp(server)
-		const id = await importConversation(server, cookie, BRANCH_LENGTH)
-		// Replies are streamed into a conversation of their own, so the long one stays 500 messages long.
-		const relayChat = await importConversation(server, cookie, 2)
-		const runs: Figures[] = []
-		for (let run = 0; run < RUNS; run++) {
-			const render = await measureRender(server, cookie, id)
-			const relay = await measureRelay(server, stub, cookie, relayChat)
-			const roundTrip = await measureRoundTrip(server)
-			process.stdout.write(
-				[
-					`GET /chat/:id, ${BRANCH_LENGTH} messages on the branch (${render.shown} rendered, ${render.bytes} bytes), ${RENDER_ITERATIONS} requests`,
-					`  render     ${fmt(render)}   server CPU ${render.cpuPerRender.toFixed(2)} ms per render`,
-					`first SSE token, stub send -> client receive, ${RELAY_ITERATIONS} replies`,
-					`  relay      ${fmt(relay)}`,
-					`  /healthz   ${fmt(roundTrip)}   (round trip, for comparison)`,
-					'',
-				].join('\n'),
-			)
-			runs.push({
-				chat500_render_p50: render.p50,
-				chat500_render_p95: render.p95,
-				chat500_cpu_ms: render.cpuPerRender,
-				chat500_rendered_messages: render.shown,
-				chat500_bytes: render.bytes,
-				sse_first_token_p50: relay.p50,
-				sse_first_token_p95: relay.p95,
-				healthz_round_trip_p50: roundTrip.p50,
-			})
-		}
-		return reportRuns('Chat', CHAT_BUDGETS, INFO, runs)
+		return await onBenchServer(env, async (server, cookie) => {
+			const id = await importConversation(server, cookie, BRANCH_LENGTH)
+			// Replies are streamed into a conversation of their own, so the long one stays 500 messages long.
+			const relayChat = await importConversation(server, cookie, 2)
+			const runs: Figures[] = []
+			for (let run = 0; run < RUNS; run++) {
+				const render = await measureRender(server, cookie, id)
+				const relay = await measureRelay(server, stub, cookie, relayChat)
+				const roundTrip = await measureRoundTrip(server)
+				process.stdout.write(
+					[
+						`GET /chat/:id, ${BRANCH_LENGTH} messages on the branch (${render.shown} rendered, ${render.bytes} bytes), ${RENDER_ITERATIONS} requests`,
+						`  render     ${fmt(render)}   server CPU ${render.cpuPerRender.toFixed(2)} ms per render`,
+						`first SSE token, stub send -> client receive, ${RELAY_ITERATIONS} replies`,
+						`  relay      ${fmt(relay)}`,
+						`  /healthz   ${fmt(roundTrip)}   (round trip, for comparison)`,
+						'',
+					].join('\n'),
+				)
+				runs.push({
+					chat500_render_p50: render.p50,
+					chat500_render_p95: render.p95,
+					chat500_cpu_ms: render.cpuPerRender,
+					chat500_rendered_messages: render.shown,
+					chat500_bytes: render.bytes,
+					sse_first_token_p50: relay.p50,
+					sse_first_token_p95: relay.p95,
+					healthz_round_trip_p50: roundTrip.p50,
+				})
+			}
+			return reportRuns('Chat', CHAT_BUDGETS, INFO, runs)
+		})
 	} finally {
-		await server.stop()
 		await stub.close()
 	}
 }

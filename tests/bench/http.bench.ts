@@ -9,9 +9,8 @@
  * Run alone: `npx tsx tests/bench/http.bench.ts` (after `npm run build`).
  */
 import { pathToFileURL } from 'node:url'
-import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
-import { BENCH_ENV, cpuMs, importConversation, load, reportRuns, RUNS, signUp, startBaseline } from './support.ts'
+import { cpuMs, importConversation, load, onBenchServer, reportRuns, RUNS, startBaseline } from './support.ts'
 import type { Budget, Figures, LoadFigures } from './support.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
@@ -149,21 +148,15 @@ async function measureOnce(server: RunningServer, cookie: string, chatId: string
 }
 
 export async function runHttpBench(seconds = SECONDS) {
-	const server = await startServer({
-		...BENCH_ENV,
-		// Only through configuration: the global per-IP limit would otherwise refuse the load.
-		RATE_LIMITS: 'global=100000000/60,signup=1000/3600,generation=100000/60,write=100000/60',
-	})
-	try {
-		const cookie = await signUp(server)
+	// Only through configuration: the global per-IP limit would otherwise refuse the load.
+	const env = { RATE_LIMITS: 'global=100000000/60,signup=1000/3600,generation=100000/60,write=100000/60' }
+	return onBenchServer(env, async (server, cookie) => {
 		await seedLibrary(server, cookie)
 		const chatId = await importConversation(server, cookie, 20)
 		const runs: Figures[] = []
 		for (let i = 0; i < RUNS; i++) runs.push(await measureOnce(server, cookie, chatId, seconds))
 		return reportRuns('Rendered pages', HTTP_BUDGETS, INFO, runs)
-	} finally {
-		await server.stop()
-	}
+	})
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -11,10 +11,9 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { startServer } from '#tests/support/server.ts'
 import type { RunningServer } from '#tests/support/server.ts'
 import { routeJavaScript } from './pages.bench.ts'
-import { BENCH_ENV, printBudgets, signUp, stats } from './support.ts'
+import { onBenchServer, printBudgets, stats } from './support.ts'
 import type { Budget, Figures } from './support.ts'
 
 const RUNS_OF_FOUR = 50
@@ -139,12 +138,8 @@ export async function runImagesBench() {
 	const before = readImagesBefore()
 	const js = routeJavaScript()
 	const kb = (route: string) => js.find(r => r.route === route)?.kb ?? NaN
-	const server = await startServer({
-		...BENCH_ENV,
-		RATE_LIMITS: 'global=100000000/60,signup=1000/3600,generation=100000/60,write=100000/60',
-	})
-	try {
-		const cookie = await signUp(server)
+	const env = { RATE_LIMITS: 'global=100000000/60,signup=1000/3600,generation=100000/60,write=100000/60' }
+	return onBenchServer(env, async (server, cookie) => {
 		const outputs = await seedImages(server, cookie)
 		const small = outputs.map(o => o.thumbnails?.[0]?.size ?? NaN)
 		// Warm up, then time whole responses one after another.
@@ -178,9 +173,7 @@ export async function runImagesBench() {
 		}
 		const pass = printBudgets('Image studio', IMAGE_BUDGETS, figures, null)
 		return { pass, figures }
-	} finally {
-		await server.stop()
-	}
+	})
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -14,16 +14,7 @@ import { pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { chromium } from '@playwright/test'
 import { chromiumLaunchOptions } from '#tests/support/chromium.ts'
-import { startServer } from '#tests/support/server.ts'
-import {
-	BENCH_ENV,
-	importConversation,
-	median,
-	printBudgets,
-	readBefore,
-	recordBeforeIfAsked,
-	signUp,
-} from './support.ts'
+import { importConversation, median, onBenchServer, printBudgets, readBefore, recordBeforeIfAsked } from './support.ts'
 import type { Budget, Figures } from './support.ts'
 
 const LCP_RUNS = Number(process.env.BENCH_LCP_RUNS ?? 3)
@@ -100,42 +91,41 @@ export function routeJavaScript(root = process.cwd()): { route: string; kb: numb
 }
 
 async function chatLcp(): Promise<number[]> {
-	const server = await startServer({ ...BENCH_ENV })
-	const browser = await chromium.launch(chromiumLaunchOptions)
-	try {
-		const cookie = await signUp(server)
-		const id = await importConversation(server, cookie, CHAT_LENGTH)
-		const samples: number[] = []
-		for (let run = 0; run < LCP_RUNS; run++) {
-			const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-			await context.addCookies(
-				cookie.split('; ').map(pair => {
-					const [name = '', ...value] = pair.split('=')
-					// A production session cookie is `__Host-`: secure, host-only, path /.
-					return { name, value: value.join('='), domain: '127.0.0.1', path: '/', secure: true, httpOnly: true }
-				}),
-			)
-			const page = await context.newPage()
-			const cdp = await context.newCDPSession(page)
-			await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 })
-			await page.goto(`${server.url}/chat/${id}`, { waitUntil: 'load' })
-			const lcp = await page.evaluate(
-				() =>
-					new Promise<number>(resolve => {
-						new PerformanceObserver(list => {
-							const entries = list.getEntries()
-							resolve(entries[entries.length - 1]?.startTime ?? NaN)
-						}).observe({ type: 'largest-contentful-paint', buffered: true })
+	return onBenchServer({}, async (server, cookie) => {
+		const browser = await chromium.launch(chromiumLaunchOptions)
+		try {
+			const id = await importConversation(server, cookie, CHAT_LENGTH)
+			const samples: number[] = []
+			for (let run = 0; run < LCP_RUNS; run++) {
+				const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+				await context.addCookies(
+					cookie.split('; ').map(pair => {
+						const [name = '', ...value] = pair.split('=')
+						// A production session cookie is `__Host-`: secure, host-only, path /.
+						return { name, value: value.join('='), domain: '127.0.0.1', path: '/', secure: true, httpOnly: true }
 					}),
-			)
-			samples.push(lcp)
-			await context.close()
+				)
+				const page = await context.newPage()
+				const cdp = await context.newCDPSession(page)
+				await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 })
+				await page.goto(`${server.url}/chat/${id}`, { waitUntil: 'load' })
+				const lcp = await page.evaluate(
+					() =>
+						new Promise<number>(resolve => {
+							new PerformanceObserver(list => {
+								const entries = list.getEntries()
+								resolve(entries[entries.length - 1]?.startTime ?? NaN)
+							}).observe({ type: 'largest-contentful-paint', buffered: true })
+						}),
+				)
+				samples.push(lcp)
+				await context.close()
+			}
+			return samples
+		} finally {
+			await browser.close()
 		}
-		return samples
-	} finally {
-		await browser.close()
-		await server.stop()
-	}
+	})
 }
 
 export async function runPagesBench() {

@@ -1,7 +1,8 @@
 /**
- * What the HTTP and chat benches share: autocannon runs, the bare Express + renderToString baseline, signing up
- * and seeding a conversation on the built server, percentiles, and the budget table that prints each figure of
- * this run beside the figure recorded before the render-speed work (tests/bench/before.json).
+ * What the benches share: autocannon runs, the bare Express + renderToString baseline, the built server started,
+ * signed up on and stopped (`onBenchServer`, `onSeededServer`), seeding a conversation on it, percentiles, and the
+ * budget table that prints each figure of this run beside the figure recorded before the render-speed work
+ * (tests/bench/before.json).
  */
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -113,7 +114,7 @@ export function median(values: number[]): number {
 	return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
-/** The environment both benches start the built server with (production mode, embedded database). */
+/** The environment the benches start the built server with (production mode, embedded database). */
 export const BENCH_ENV = {
 	NODE_ENV: 'production',
 	SESSION_SECRET: 'bench-secret-'.padEnd(40, 'x'),
@@ -322,10 +323,36 @@ export async function openBenchDb(dataDir: string): Promise<{ db: Db; config: Co
 }
 
 /**
+ * The built server, started with the bench environment and `env` (raised rate limits, a stub's address), while
+ * `work` runs; stopped afterwards, whatever happens. `startTimeoutMs` gives the start longer than the default, where
+ * a large database or a busy machine slows it.
+ */
+async function whileServing<T>(
+	env: Record<string, string>,
+	work: (server: RunningServer) => Promise<T>,
+	startTimeoutMs?: number,
+): Promise<T> {
+	const server = await startServer({ ...BENCH_ENV, ...env }, startTimeoutMs)
+	try {
+		return await work(server)
+	} finally {
+		await server.stop()
+	}
+}
+
+/** A bench on the built server as a person who has just signed up on it: `measure` gets the server and their cookie. */
+export function onBenchServer<T>(
+	env: Record<string, string>,
+	measure: (server: RunningServer, cookie: string) => Promise<T>,
+	startTimeoutMs?: number,
+): Promise<T> {
+	return whileServing(env, async server => measure(server, await signUp(server)), startTimeoutMs)
+}
+
+/**
  * A bench on an embedded database of its own, seeded while no server holds it: a first server migrates it and signs
  * a person up, `seed` writes rows straight into the data directory (`openBenchDb`), then `measure` runs against a
- * second server as that person. The directory goes afterwards, whatever happens. `startTimeoutMs` gives each start
- * longer than the default, where a large database or a busy machine slows it.
+ * second server as that person. The directory goes afterwards, whatever happens.
  */
 export async function onSeededServer<S, T>(
 	options: { name: string; rateLimits: string; startTimeoutMs?: number },
@@ -333,18 +360,11 @@ export async function onSeededServer<S, T>(
 	measure: (server: RunningServer, cookie: string, seeded: S) => Promise<T>,
 ): Promise<T> {
 	const dataDir = makeTempDir(`gs-bench-${options.name}-`)
-	const env = { ...BENCH_ENV, DATA_DIR: dataDir, RATE_LIMITS: options.rateLimits }
+	const env = { DATA_DIR: dataDir, RATE_LIMITS: options.rateLimits }
 	try {
-		const first = await startServer(env, options.startTimeoutMs)
-		const cookie = await signUp(first)
-		await first.stop()
+		const cookie = await onBenchServer(env, async (_first, cookie) => cookie, options.startTimeoutMs)
 		const seeded = await seed(dataDir)
-		const server = await startServer(env, options.startTimeoutMs)
-		try {
-			return await measure(server, cookie, seeded)
-		} finally {
-			await server.stop()
-		}
+		return await whileServing(env, server => measure(server, cookie, seeded), options.startTimeoutMs)
 	} finally {
 		rmSync(dataDir, { recursive: true, force: true })
 	}

@@ -20,8 +20,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { startServer, type RunningServer } from '#tests/support/server.ts'
-import { BENCH_ENV, cpuMs, load, signUp } from './support.ts'
+import type { RunningServer } from '#tests/support/server.ts'
+import { cpuMs, load, onBenchServer } from './support.ts'
 
 // Short rounds, many of them: a burst of other work on the shared machine then spoils one pair, not a side.
 const SECONDS = Number(process.env.TELEMETRY_BENCH_SECONDS ?? 5)
@@ -94,63 +94,67 @@ function spread(ratios: number[] | undefined): string {
 	return `   rounds ${ratios.map(r => r.toFixed(2)).join(' ')} (spread ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
 }
 
+type Sides = Record<'off' | 'exporting', { server: RunningServer; cookie: string }>
+
+/** Both servers under the same load, round after round, and the budget: throughput kept when exporting. */
+async function compare(sides: Sides) {
+	for (const side of Object.values(sides))
+		await load(`${side.server.url}/library`, 2, { headers: [`Cookie=${side.cookie}`] })
+	const runs: Record<'off' | 'exporting', Side[]> = { off: [], exporting: [] }
+	// Alternated, so drift in what else the machine does falls on both sides.
+	for (let round = 0; round < ROUNDS; round++) {
+		for (const name of round % 2 ? (['exporting', 'off'] as const) : (['off', 'exporting'] as const)) {
+			const side = sides[name]
+			runs[name].push(await measure(side.server, `${side.server.url}/library`, side.cookie))
+		}
+	}
+	const figures: TelemetryFigures = {
+		off: mean(runs.off),
+		exporting: mean(runs.exporting),
+		ratio: 0,
+		rpsRatio: 0,
+		roundRatios: runs.off.map((off, i) => off.cpuMs / (runs.exporting[i]?.cpuMs ?? NaN)),
+	}
+	figures.meanRatio = figures.off.cpuMs / figures.exporting.cpuMs
+	figures.ratio = median(figures.roundRatios ?? [])
+	figures.rpsRatio = figures.exporting.rps / figures.off.rps
+	if (process.env.TELEMETRY_BENCH_RECORD) {
+		writeFileSync(
+			process.env.TELEMETRY_BENCH_RECORD,
+			`${JSON.stringify({ ...figures, recordedAt: new Date().toISOString(), commit: execSync('git rev-parse HEAD').toString().trim() }, null, '\t')}\n`,
+		)
+	}
+	const before = readBefore()
+	const line = (label: string, f: TelemetryFigures) =>
+		`${label.padEnd(16)} off ${f.off.rps.toFixed(0).padStart(5)} req/s ${f.off.cpuMs.toFixed(2)} ms CPU   exporting ${f.exporting.rps.toFixed(0).padStart(5)} req/s ${f.exporting.cpuMs.toFixed(2)} ms CPU   ratio ${f.ratio.toFixed(2)} (${f.meanRatio === undefined ? '' : `of means ${f.meanRatio.toFixed(2)}, `}req/s ${f.rpsRatio.toFixed(2)})${spread(f.roundRatios)}`
+	const pass = figures.ratio >= BUDGET
+	process.stdout.write(
+		[
+			`Telemetry overhead on signed-in GET /library, ${ROUNDS} x ${SECONDS}s per side at 10 connections`,
+			...before.map(b => line(`before ${b.commit.slice(0, 7)}`, b)),
+			line('now', figures),
+			`budget   throughput kept when exporting (CPU per request, off / exporting, median of the rounds) at least ${BUDGET}: ${figures.ratio.toFixed(2)} ${pass ? 'PASS' : 'FAIL'}`,
+			'',
+		].join('\n'),
+	)
+	return { pass, figures }
+}
+
 export async function runTelemetryBench() {
 	const receiver = await startReceiver()
-	const env = { ...BENCH_ENV, RATE_LIMITS: 'global=100000000/60,signup=1000/3600' }
-	const off = await startServer(env)
-	const exporting = await startServer({
+	const env = { RATE_LIMITS: 'global=100000000/60,signup=1000/3600' }
+	const exportingEnv = {
 		...env,
 		OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
 		OTEL_SERVICE_NAME: 'generation-studio-bench',
-	})
+	}
 	try {
-		const sides = {
-			off: { server: off, cookie: await signUp(off) },
-			exporting: { server: exporting, cookie: await signUp(exporting) },
-		}
-		for (const side of Object.values(sides))
-			await load(`${side.server.url}/library`, 2, { headers: [`Cookie=${side.cookie}`] })
-		const runs: Record<'off' | 'exporting', Side[]> = { off: [], exporting: [] }
-		// Alternated, so drift in what else the machine does falls on both sides.
-		for (let round = 0; round < ROUNDS; round++) {
-			for (const name of round % 2 ? (['exporting', 'off'] as const) : (['off', 'exporting'] as const)) {
-				const side = sides[name]
-				runs[name].push(await measure(side.server, `${side.server.url}/library`, side.cookie))
-			}
-		}
-		const figures: TelemetryFigures = {
-			off: mean(runs.off),
-			exporting: mean(runs.exporting),
-			ratio: 0,
-			rpsRatio: 0,
-			roundRatios: runs.off.map((off, i) => off.cpuMs / (runs.exporting[i]?.cpuMs ?? NaN)),
-		}
-		figures.meanRatio = figures.off.cpuMs / figures.exporting.cpuMs
-		figures.ratio = median(figures.roundRatios ?? [])
-		figures.rpsRatio = figures.exporting.rps / figures.off.rps
-		if (process.env.TELEMETRY_BENCH_RECORD) {
-			writeFileSync(
-				process.env.TELEMETRY_BENCH_RECORD,
-				`${JSON.stringify({ ...figures, recordedAt: new Date().toISOString(), commit: execSync('git rev-parse HEAD').toString().trim() }, null, '\t')}\n`,
-			)
-		}
-		const before = readBefore()
-		const line = (label: string, f: TelemetryFigures) =>
-			`${label.padEnd(16)} off ${f.off.rps.toFixed(0).padStart(5)} req/s ${f.off.cpuMs.toFixed(2)} ms CPU   exporting ${f.exporting.rps.toFixed(0).padStart(5)} req/s ${f.exporting.cpuMs.toFixed(2)} ms CPU   ratio ${f.ratio.toFixed(2)} (${f.meanRatio === undefined ? '' : `of means ${f.meanRatio.toFixed(2)}, `}req/s ${f.rpsRatio.toFixed(2)})${spread(f.roundRatios)}`
-		const pass = figures.ratio >= BUDGET
-		process.stdout.write(
-			[
-				`Telemetry overhead on signed-in GET /library, ${ROUNDS} x ${SECONDS}s per side at 10 connections`,
-				...before.map(b => line(`before ${b.commit.slice(0, 7)}`, b)),
-				line('now', figures),
-				`budget   throughput kept when exporting (CPU per request, off / exporting, median of the rounds) at least ${BUDGET}: ${figures.ratio.toFixed(2)} ${pass ? 'PASS' : 'FAIL'}`,
-				'',
-			].join('\n'),
+		return await onBenchServer(env, (off, offCookie) =>
+			onBenchServer(exportingEnv, (exporting, exportingCookie) =>
+				compare({ off: { server: off, cookie: offCookie }, exporting: { server: exporting, cookie: exportingCookie } }),
+			),
 		)
-		return { pass, figures }
 	} finally {
-		await off.stop()
-		await exporting.stop()
 		await receiver.close()
 	}
 }
