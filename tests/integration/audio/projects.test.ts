@@ -8,11 +8,10 @@
 import { describe, expect, test } from 'vitest'
 import type { AudioProject } from '#server/domain/audio/projects.ts'
 import type { ProjectDocument } from '#server/domain/audio/project-schema.ts'
-import type { Generation } from '#server/domain/generations/index.ts'
 import { decodePcm, MIX_SAMPLE_RATE, withInputFile } from '#server/media/audio.ts'
 import type { Services } from '#server/services.ts'
 import { createUser, testDrivers } from '#tests/support/database.ts'
-import { outputOf } from '#tests/support/generations.ts'
+import { bytesOf, outputOf, settle } from '#tests/support/generations.ts'
 import { stereoWav } from '#tests/support/samples.ts'
 import { useTestServices } from '#tests/support/suite-services.ts'
 
@@ -64,23 +63,9 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		return result as Exclude<T, { refused: true }>
 	}
 
-	async function settle(userId: string, id: string): Promise<Generation> {
-		const deadline = Date.now() + 60_000
-		for (;;) {
-			const g = await t.services.generations.get({ id: userId }, id)
-			if ('refused' in g) throw new Error(g.message)
-			if (!['queued', 'running', 'processing'].includes(g.status)) return g
-			if (Date.now() > deadline) throw new Error(`mixdown still ${g.status}`)
-			await t.services.generations.waitForChange(id, 250)
-		}
-	}
-
 	async function pcmOf(key: string): Promise<Int16Array> {
-		const file = await t.services.storage.get('media', key)
-		const chunks: Buffer[] = []
-		for await (const chunk of file.body) chunks.push(chunk as Buffer)
 		const out: Buffer[] = []
-		await withInputFile(new Uint8Array(Buffer.concat(chunks)), f =>
+		await withInputFile(new Uint8Array(await bytesOf(t.services, key)), f =>
 			decodePcm(f, { sampleRate: RATE, channels: 2, format: 's16le', onSamples: c => out.push(Buffer.from(c)) }),
 		)
 		const all = Buffer.concat(out)
@@ -214,7 +199,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		)
 		const { generation } = ok(await t.services.audioProjects.mixdown(user, project.id))
 		expect(generation.params).toMatchObject({ source: 'mixdown', projectId: project.id })
-		const done = await settle(user.id, generation.id)
+		const done = await settle(t.services, user.id, generation.id, 60_000)
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		expect(done.outputs.map(o => o.contentType)).toEqual(['audio/wav', 'audio/mpeg'])
 		expect(done.outputs[0]?.waveform?.preview.length).toBeGreaterThan(0)
@@ -305,7 +290,7 @@ describe.each(testDrivers())('audio projects on %s', driver => {
 		const { generation } = ok(await t.services.audioProjects.retryMixdown(user, project.id, failed))
 		expect(generation.id).not.toBe(failed)
 		expect(generation.params).toMatchObject({ projectId: project.id, document: doc })
-		const done = await settle(user.id, generation.id)
+		const done = await settle(t.services, user.id, generation.id, 60_000)
 		expect(done.status, done.error ?? '').toBe('succeeded')
 		// The failed one stays in the list, below the new one; a finished mixdown is not "tried again".
 		expect((await t.services.audioProjects.mixdowns(user, project.id)).map(g => g.id)).toEqual([generation.id, failed])

@@ -15,7 +15,7 @@ import { startTestServices } from '#tests/support/services.ts'
 import type { TestServices } from '#tests/support/services.ts'
 import { listenLocal } from '#tests/support/listen.ts'
 import { requestsFrom } from '#tests/support/suite-services.ts'
-import { created, imageRequest, reach, settle, settled } from '#tests/support/generations.ts'
+import { bytesOf, created, imageRequest, reach, settle, settled } from '#tests/support/generations.ts'
 
 const image = imageRequest
 /** A six-second clip on Replicate's MiniMax model (finished by a webhook or by polling). */
@@ -88,10 +88,8 @@ describe.each(testDrivers())('generations on %s', driver => {
 		expect(done.outputs).toHaveLength(1)
 		expect(done.outputs[0]).toMatchObject({ bucket: 'media', contentType: 'image/png', kind: 'image' })
 		expect(done.outputs[0]?.key.startsWith(`${user.id}/`)).toBe(true)
-		const file = await services.storage.get('media', done.outputs[0]?.key ?? '')
-		const chunks: Buffer[] = []
-		for await (const chunk of file.body) chunks.push(chunk as Buffer)
-		expect(Buffer.concat(chunks).subarray(1, 4).toString()).toBe('PNG')
+		const stored = await bytesOf(services, done.outputs[0]?.key ?? '')
+		expect(stored.subarray(1, 4).toString()).toBe('PNG')
 		const usage = await rows(
 			services,
 			'select provider, capability, cost_micros from api_usage where generation_id = $1',
