@@ -1,14 +1,51 @@
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-run/node'
 import { RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
-import { renderToPipeableStream } from 'react-dom/server'
+import { renderToPipeableStream, renderToString } from 'react-dom/server'
 import { NonceProvider } from './utils/nonce.tsx'
 import { RenderStream } from './utils/render-stream.server.ts'
+import { hasPendingData, prefillHandoff, renderedWhole } from './utils/whole-render.server.ts'
 
 // Deferred data that has not settled by then is sent as an error the page can show.
 export const streamTimeout = 10_000
 
-export default function handleRequest(
+/**
+ * A page whose data is all there when the loaders return (nearly all of them) is rendered to one string; a page
+ * with data still to come (a promise in a loader's data, such as a running generation's next state) is streamed,
+ * so what is known shows at once and the rest follows. See docs/decisions/016-render-speed.md, eighth round.
+ */
+export default async function handleRequest(
+	request: Request,
+	responseStatusCode: number,
+	responseHeaders: Headers,
+	remixContext: EntryContext,
+	loadContext: AppLoadContext,
+) {
+	if (!hasPendingData(remixContext)) {
+		await prefillHandoff(remixContext)
+		const html = renderWhole(request, remixContext, loadContext.cspNonce)
+		if (html !== null) {
+			responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+			return new Response(html, { headers: responseHeaders, status: responseStatusCode })
+		}
+	}
+	return renderStreamed(request, responseStatusCode, responseHeaders, remixContext, loadContext)
+}
+
+function app(request: Request, remixContext: EntryContext, nonce: string) {
+	return (
+		<NonceProvider value={nonce}>
+			<RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} nonce={nonce} />
+		</NonceProvider>
+	)
+}
+
+/** The whole document as one string, or null when a part of it suspended (it is then streamed instead). */
+function renderWhole(request: Request, remixContext: EntryContext, nonce: string): string | null {
+	return renderedWhole(renderToString(app(request, remixContext, nonce)))
+}
+
+function renderStreamed(
 	request: Request,
 	responseStatusCode: number,
 	responseHeaders: Headers,
@@ -31,30 +68,25 @@ export default function handleRequest(
 			resolve(new Response(body.readable, { headers: responseHeaders, status: responseStatusCode }))
 			pipe(body)
 		}
-		const { pipe, abort } = renderToPipeableStream(
-			<NonceProvider value={nonce}>
-				<RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} nonce={nonce} />
-			</NonceProvider>,
-			{
-				nonce,
-				onShellReady() {
-					if (!waitForAll) send()
-				},
-				onAllReady() {
-					clearTimeout(timer)
-					if (waitForAll) send()
-				},
-				onShellError(error: unknown) {
-					clearTimeout(timer)
-					reject(error)
-				},
-				onError(error: unknown) {
-					responseStatusCode = 500
-					// Errors before the shell are reported by onShellError; later ones are logged by handleError.
-					if (shellRendered) loadContext.services.logger.error('render error', { error })
-				},
+		const { pipe, abort } = renderToPipeableStream(app(request, remixContext, nonce), {
+			nonce,
+			onShellReady() {
+				if (!waitForAll) send()
 			},
-		)
+			onAllReady() {
+				clearTimeout(timer)
+				if (waitForAll) send()
+			},
+			onShellError(error: unknown) {
+				clearTimeout(timer)
+				reject(error)
+			},
+			onError(error: unknown) {
+				responseStatusCode = 500
+				// Errors before the shell are reported by onShellError; later ones are logged by handleError.
+				if (shellRendered) loadContext.services.logger.error('render error', { error })
+			},
+		})
 	})
 }
 

@@ -1,5 +1,6 @@
 /**
- * Where React writes a page: straight into the response's web stream, a flush at a time. React's Node renderer
+ * Where React writes a streamed page (one with data still to come; a page that is ready at once is rendered to a
+ * string, ./whole-render.server.ts): straight into the response's web stream, a flush at a time. React's Node renderer
  * encodes the page into pieces of 2 KB and writes each to its destination, then calls the destination's `flush()`
  * once the pieces of one pass are written. Through a `PassThrough` and `createReadableStreamFromReadable`, as the
  * Remix template does it, every piece was a stream write, a `data` event, a web-stream chunk and a pending read of
