@@ -8,12 +8,9 @@ import * as v from 'valibot'
 import type { Tx } from '#server/db/index.ts'
 import type { Jobs } from './index.ts'
 
-/** How long a deletion can be undone before the purge job makes it final. */
-export const UNDO_SECONDS = 30
+import { PURGE_KINDS, UNDO_SECONDS, type PurgeKind } from './undo-window.ts'
 
-/** What can be deleted and undone: each has a soft-delete column and a purge in its own module. */
-export const PURGE_KINDS = ['conversation', 'generation', 'api_token', 'account'] as const
-export type PurgeKind = (typeof PURGE_KINDS)[number]
+export { PURGE_KINDS, UNDO_SECONDS, type PurgeKind } from './undo-window.ts'
 
 /** The data of a `purge.deleted` job: enqueued against this schema, read back through it. */
 export const PurgeDataSchema = v.looseObject({ kind: v.picklist(PURGE_KINDS), id: v.string() })

@@ -9,8 +9,8 @@
  */
 import { APP_FORM, APP_LINK } from '#app/components/app-links.tsx'
 import { Share2 } from '#app/components/icons/index.tsx'
-import { SHARE_EXPIRIES, SHARE_EXPIRY_LABELS, SHARE_TITLE_MAX } from '#server/domain/sharing/schema.ts'
-import type { ShareExpiry, ShareKind } from '#server/domain/sharing/schema.ts'
+import { SHARE_EXPIRIES, SHARE_EXPIRY_LABELS, SHARE_TITLE_MAX } from '#server/domain/sharing/options.ts'
+import type { ShareExpiry, ShareKind } from '#server/domain/sharing/options.ts'
 
 export type ShareableMessage = { id: string; label: string }
 

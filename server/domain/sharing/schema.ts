@@ -1,26 +1,21 @@
 /**
- * Share links: the form and API schemas (valibot only, safe for the browser bundle). The share page, the
+ * Share links: the form and API schemas (valibot only, safe for the browser bundle; a component that needs only the
+ * constants imports ./options.ts, which leaves the validation library out of its page's JavaScript). The share page, the
  * settings page, `/api/publish` and `/api/share/:slug` all read these.
  */
 import * as v from 'valibot'
 
-export const SHARE_KINDS = ['conversation', 'generation', 'workflow', 'audio_project'] as const
-export type ShareKind = (typeof SHARE_KINDS)[number]
+import { SHARE_EXPIRIES, SHARE_KINDS, SHARE_TITLE_MAX, SLUG_PATTERN, type ShareExpiry } from './options.ts'
 
-/** How long a new link works. */
-export const SHARE_EXPIRIES = { never: null, '1h': 3600, '1d': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const
-export type ShareExpiry = keyof typeof SHARE_EXPIRIES
-export const SHARE_EXPIRY_LABELS: Record<ShareExpiry, string> = {
-	never: 'Never',
-	'1h': 'In an hour',
-	'1d': 'In a day',
-	'7d': 'In a week',
-	'30d': 'In 30 days',
-}
-
-/** 22 url-safe characters from 128 random bits; the database accepts 16 to 64. */
-export const SLUG_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
-export const SHARE_TITLE_MAX = 200
+export {
+	SHARE_EXPIRIES,
+	SHARE_EXPIRY_LABELS,
+	SHARE_KINDS,
+	SHARE_TITLE_MAX,
+	SLUG_PATTERN,
+	type ShareExpiry,
+	type ShareKind,
+} from './options.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const uuid = (message: string) => v.pipe(v.string(message), v.trim(), v.regex(UUID, message))
