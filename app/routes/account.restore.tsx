@@ -7,7 +7,7 @@ import { RestoreAccountSchema } from '#app/schemas/settings.ts'
 import { clientIp } from '#app/utils/auth.server.ts'
 import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 // Per address (nobody is signed in): guessing a credential is hopeless, and this keeps it so.

@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/re
 import { requireAdmin } from '#app/utils/auth.server.ts'
 import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { AdminHeading } from '#app/components/admin-heading.tsx'
 import { Badge, Cell, DataTable } from '#app/components/data-table.tsx'

@@ -5,7 +5,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { requireAdmin } from '#app/utils/auth.server.ts'
 import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { inputRefusal, readForm, readQuery } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { AdminHeading } from '#app/components/admin-heading.tsx'
 import { Badge, DataTable } from '#app/components/data-table.tsx'

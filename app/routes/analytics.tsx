@@ -6,7 +6,7 @@ import { RangePicker } from '#app/components/analytics/range-picker.tsx'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { readQuery } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { isRefusal } from '#server/domain/refusal.ts'
 import { AnalyticsQuerySchema, rangeSearch } from '#server/domain/usage/schema.ts'
 

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { readQuery } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { isRefusal } from '#server/domain/refusal.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 import { usageCsv } from '#server/domain/usage/csv.ts'

@@ -3,7 +3,7 @@ import { readChatForm } from '#app/utils/uploads.server.ts'
 import { ATTACHMENT_MAX_BYTES, AnalysisSchema } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { uploadBodyLimit } from '#server/body-limit.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from '@remix-run/node'
 import { ExportFormatSchema } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 
 /**
  * `GET /api/chat/:id/export?format=markdown|json`: the conversation as a download. Markdown holds the branch

@@ -4,7 +4,7 @@ import { requireUser } from '#app/utils/auth.server.ts'
 import { eventStreamResponse, eventStreamSignal } from '#app/utils/event-stream.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
 import { readQuery } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 
 /** Following a reply keeps a connection open; counted like a message. */
 export const handle = { rateLimit: { loader: 'chat' } }

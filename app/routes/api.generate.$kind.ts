@@ -3,7 +3,7 @@ import { GenerationRequestSchema, IdempotencyKeySchema } from '#server/domain/ge
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
 import { readJson } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 
 // A plain write here: starting the generation counts against `generation` in the domain (as a retry does).
 export const handle = { rateLimit: { action: 'write' } }

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { GenerationActionSchema, IdempotencyKeySchema } from '#server/domain/generations/schema.ts'
 import { apiError } from '#app/utils/http.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { readJson } from '#app/utils/input.server.ts'
 
 // Cancel and delete are writes; a retry starts provider work and counts against `generation` in the domain.

@@ -3,7 +3,7 @@ import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
 import { readJson } from '#app/utils/input.server.ts'
 import { appOrigin } from '#app/utils/origin.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { CreateShareSchema } from '#server/domain/sharing/schema.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from '@remix-run/node'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
 import { readQuery } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { SoundSearchSchema } from '#server/domain/sounds/schema.ts'
 
 export const handle = { rateLimit: { loader: 'sound_search' } }

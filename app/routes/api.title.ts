@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from '@remix-run/node'
 import { TitleRequestSchema } from '#server/domain/chat/schema.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError } from '#app/utils/http.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { readFormOrJson } from '#app/utils/input.server.ts'
 
 export const handle = { rateLimit: { action: 'title' } }

@@ -9,7 +9,7 @@ import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { ProjectEditSchema, isAudible } from '#server/domain/audio/project-schema.ts'
 import { ShareForm } from '#app/components/share/share-form.tsx'
 

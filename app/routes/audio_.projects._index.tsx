@@ -8,7 +8,7 @@ import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import { TitledSection } from '#app/components/titled-section.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { readChatForm } from '#app/utils/uploads.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { uploadBodyLimit } from '#server/body-limit.ts'
 import { NewProjectSchema } from '#server/domain/audio/project-schema.ts'
 

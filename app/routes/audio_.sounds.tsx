@@ -7,7 +7,7 @@ import { formatDuration } from '#app/components/audio/waveform-preview.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { readForm, readQuery } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { FreesoundImportSchema, SoundSearchSchema } from '#server/domain/sounds/schema.ts'
 
 // Searching counts against `sound_search`; importing a Freesound sound (a download into storage), `sound_import`.

@@ -3,7 +3,7 @@ import * as v from 'valibot'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { apiError, notFound } from '#app/utils/http.server.ts'
 import { readQuery } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { FORMAT_TYPES, TRANSCRIPT_FORMATS, formatTranscript } from '#server/domain/transcripts/formats.ts'
 
 const QuerySchema = v.object({

@@ -4,7 +4,7 @@ import * as v from 'valibot'
 import { notFound } from '#app/utils/http.server.ts'
 import { ProviderSchema, ProviderStartSchema } from '#app/schemas/auth.ts'
 import { readForm } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 // Starting a provider sign-in counts as a sign-in attempt from this address.

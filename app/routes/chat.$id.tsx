@@ -13,7 +13,7 @@ import { ChatActionSchema, ThreadQuerySchema } from '#app/utils/schemas.server.t
 import { requireUser } from '#app/utils/auth.server.ts'
 import { notFound } from '#app/utils/http.server.ts'
 import { readQuery } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { uploadBodyLimit } from '#server/body-limit.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'

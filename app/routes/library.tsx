@@ -5,7 +5,7 @@ import { LibraryView } from '#app/components/library/library-view.tsx'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import { inputRefusal, readForm, readQuery } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'
 import type { RouteHandle } from '#server/route-protection.ts'
 import {

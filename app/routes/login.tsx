@@ -5,7 +5,7 @@ import { authHref, EmailField, PublicForm } from '#app/components/account-forms.
 import { Notice, TextField } from '#app/components/forms.tsx'
 import { safeRedirect, SignInSchema } from '#app/schemas/auth.ts'
 import { clientIp, getUser, refusePublicForm } from '#app/utils/auth.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 import { RouteErrorBoundary } from '#app/components/route-error.tsx'

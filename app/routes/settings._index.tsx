@@ -5,7 +5,7 @@ import { CheckboxField, ErrorSummary, FieldScope, FormErrors, Notice, TextField 
 import { NameField, NewPasswordField } from '#app/components/account-forms.tsx'
 import { ProfileActionSchema } from '#app/schemas/settings.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { tokensOutcome } from '#server/auth/messages.ts'
 import type { RouteHandle } from '#server/route-protection.ts'

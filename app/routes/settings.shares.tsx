@@ -9,7 +9,7 @@ import { requireUser } from '#app/utils/auth.server.ts'
 import { redirectWithFlash } from '#app/utils/flash.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { appOrigin } from '#app/utils/origin.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { SharesActionSchema } from '#server/domain/sharing/schema.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 

@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/re
 import { ErrorSummary, FieldScope, TextField } from '#app/components/forms.tsx'
 import { TokensActionSchema } from '#app/schemas/settings.ts'
 import { clientIp, requireUser } from '#app/utils/auth.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
 import { redirectWithFlash, undoWith } from '#app/utils/flash.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'

@@ -4,7 +4,7 @@ import * as v from 'valibot'
 import { safeRedirect } from '#app/schemas/auth.ts'
 import { ThemeSchema, themeCookieHeader } from '#app/utils/theme.server.ts'
 import { readForm } from '#app/utils/input.server.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 import type { RouteHandle } from '#server/route-protection.ts'
 
 /** Choosing a theme writes a cookie only; counted like any other small write. */

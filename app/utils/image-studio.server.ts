@@ -11,7 +11,7 @@ import { PENDING_STATUSES } from '#server/domain/generations/schema.ts'
 import type { GalleryItem, ImageFormValues, SourceImage } from '#app/components/images/types.ts'
 import { FORM_FIELDS } from '#app/components/images/types.ts'
 import { inputRefusal, readQuery } from './input.server.ts'
-import { parseWith } from './validation.ts'
+import { parseWith } from './validation.server.ts'
 
 type Services = AppLoadContext['services']
 

@@ -10,7 +10,7 @@ import type { GenerationKind } from '#server/domain/generations/schema.ts'
 import type { Refusal } from '#server/domain/refusal.ts'
 import { requireUser } from './auth.server.ts'
 import { readForm } from './input.server.ts'
-import { parseWith } from './validation.ts'
+import { parseWith } from './validation.server.ts'
 
 export async function studioAction(
 	kind: GenerationKind,

@@ -11,7 +11,7 @@ import { searchSegments } from '#server/domain/transcripts/formats.ts'
 import type { Refusal } from '#server/domain/refusal.ts'
 import { nonBlank } from './studio-action.server.ts'
 import { readChatForm } from './uploads.server.ts'
-import { parseWith } from './validation.ts'
+import { parseWith } from './validation.server.ts'
 
 type Services = AppLoadContext['services']
 

@@ -11,7 +11,7 @@ import { PENDING_STATUSES } from '#server/domain/generations/schema.ts'
 import { VIDEO_FORM_FIELDS, type VideoFormValues } from '#app/components/video/types.ts'
 import { galleryItem } from './image-studio.server.ts'
 import { inputRefusal, readQuery } from './input.server.ts'
-import { parseWith } from './validation.ts'
+import { parseWith } from './validation.server.ts'
 
 type Services = AppLoadContext['services']
 

@@ -2,7 +2,7 @@ import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { SignUpSchema } from '#app/schemas/auth.ts'
 import { ChatExportSchema, ConversationActionSchema, importProblem } from '#server/domain/chat/schema.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 
 describe('what a refused form says about a field left blank', () => {
 	// Forms leave blank fields out of the input, so a required one arrives missing.

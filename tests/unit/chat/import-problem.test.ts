@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ChatExportSchema, IMPORT_EXPECTED, importProblem } from '#server/domain/chat/schema.ts'
-import { parseWith } from '#app/utils/validation.ts'
+import { parseWith } from '#app/utils/validation.server.ts'
 
 function problemOf(data: unknown): string {
 	const parsed = parseWith(ChatExportSchema, data, { blankForMissing: false })
