@@ -7,7 +7,8 @@
  * - BEGIN and the role and claims: one simple-query call (`BEGIN; select set_config(…)`);
  * - each statement: one call (bind, describe, execute and sync in one message buffer) to a named prepared
  *   statement. The first use of a text prepares it (parse and describe: one more call), and its parameter types
- *   are remembered so values are serialised exactly as PGlite's `query()` does (by the type Postgres inferred);
+ *   are remembered so values are serialised exactly as PGlite's `query()` does (by the type Postgres inferred),
+ *   and its answer is read from the bytes by ./pglite-results.ts (PGlite's parser reads anything unusual);
  * - COMMIT (or ROLLBACK): one call.
  *
  * Prepared statements belong to the connection, not to a role: Postgres re-plans a cached plan that depends on
@@ -20,6 +21,7 @@
  * database (PGlite's own `query`, `exec`, `transaction`, a backup's dump) takes that lock, so nothing interleaves.
  */
 import { type PGlite, type Results, parse, protocol } from '@electric-sql/pglite'
+import { readPlainResult } from './pglite-results.ts'
 
 type Message = { name: string }
 type Prepared = { name: string; paramTypes: number[] }
@@ -41,6 +43,12 @@ function concat(parts: Uint8Array[]): Uint8Array {
 		offset += part.length
 	}
 	return out
+}
+
+function parseMessages(bytes: Uint8Array): Message[] {
+	const messages: Message[] = []
+	new protocol.Parser().parse(bytes, message => messages.push(message as Message))
+	return messages
 }
 
 function firstError(messages: readonly Message[]): Error | undefined {
@@ -72,6 +80,11 @@ export function createPgliteSession(pglite: PGlite): PgliteSession {
 
 	async function call(parts: Uint8Array[]): Promise<Message[]> {
 		return (await pglite.execProtocolStream(concat(parts), { syncToFs: false, throwOnError: false })) as Message[]
+	}
+
+	/** The answer's bytes, unparsed (see ./pglite-results.ts). */
+	async function callRaw(parts: Uint8Array[]): Promise<Uint8Array> {
+		return await pglite.execProtocolRaw(concat(parts), { syncToFs: false })
 	}
 
 	function closeMessages(): Uint8Array[] {
@@ -120,13 +133,17 @@ export function createPgliteSession(pglite: PGlite): PgliteSession {
 		} else {
 			statement = await prepare(text, params)
 		}
-		const messages = await call([
+		const bytes = await callRaw([
 			...closeMessages(),
 			protocol.serialize.bind({ statement: statement.name, values: serialize(statement, params ?? []) }),
 			protocol.serialize.describe({ type: 'P' }),
 			protocol.serialize.execute({}),
 			protocol.serialize.sync(),
 		])
+		const plain = readPlainResult(bytes, pglite.parsers)
+		if (plain) return plain
+		// An error, a notice or anything unusual: PGlite's own parser reads it.
+		const messages = parseMessages(bytes)
 		const error = firstError(messages)
 		if (error) {
 			// A table changed under the kept statement ("cached plan must not change result type"): this use fails
