@@ -23,7 +23,8 @@ export default async function handleRequest(
 ) {
 	if (!hasPendingData(remixContext)) {
 		await prefillHandoff(remixContext)
-		const html = renderWhole(request, remixContext, loadContext.cspNonce)
+		// Null when a part suspended after all: that page is streamed instead.
+		const html = renderedWhole(renderToString(app(request, remixContext, loadContext.cspNonce)))
 		if (html !== null) {
 			responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
 			return new Response(html, { headers: responseHeaders, status: responseStatusCode })
@@ -38,11 +39,6 @@ function app(request: Request, remixContext: EntryContext, nonce: string) {
 			<RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} nonce={nonce} />
 		</NonceProvider>
 	)
-}
-
-/** The whole document as one string, or null when a part of it suspended (it is then streamed instead). */
-function renderWhole(request: Request, remixContext: EntryContext, nonce: string): string | null {
-	return renderedWhole(renderToString(app(request, remixContext, nonce)))
 }
 
 function renderStreamed(

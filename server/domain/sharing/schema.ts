@@ -4,7 +4,6 @@
  * settings page, `/api/publish` and `/api/share/:slug` all read these.
  */
 import * as v from 'valibot'
-
 import { SHARE_EXPIRIES, SHARE_KINDS, SHARE_TITLE_MAX, SLUG_PATTERN, type ShareExpiry } from './options.ts'
 
 export {
