@@ -59,8 +59,23 @@ export async function prefillHandoff(context: EntryContext): Promise<void> {
 /** React's mark of a Suspense boundary left for the browser to render. */
 const CLIENT_RENDERED_BOUNDARY = '<!--$!-->'
 
-/** The document, or null when some part of it suspended and was not rendered. */
-export function renderedWhole(html: string): string | null {
-	if (html.includes(CLIENT_RENDERED_BOUNDARY)) return null
-	return `<!DOCTYPE html>${html}`
+const DOCTYPE = '<!DOCTYPE html>'
+const encoder = new TextEncoder()
+
+/**
+ * The document as UTF-8 bytes, or null when some part of it suspended and was not rendered.
+ *
+ * What React's string renderer returns is a rope of thousands of small strings. Every way of reading it first copies
+ * it into one string, and on a slow machine that copy is most of the cost here (0.6–0.9 ms for the 80 KB chat page):
+ * so it is read once, by the encoder, and the mark is looked for in the bytes. Bytes, not the string: a `Response`
+ * made from a string scans all of it for lone surrogates (`toUSVString`) before encoding it, and prefixing the doctype
+ * to the string would copy it again. A lone surrogate becomes U+FFFD, as with that scan. The buffer is sized for the
+ * worst case (3 bytes per UTF-16 unit) and not copied down: it lives until the response is written.
+ */
+export function renderedWhole(html: string): Uint8Array<ArrayBuffer> | null {
+	const buffer = Buffer.allocUnsafe(DOCTYPE.length + html.length * 3)
+	buffer.write(DOCTYPE, 0, 'latin1')
+	const { written } = encoder.encodeInto(html, buffer.subarray(DOCTYPE.length))
+	const page = buffer.subarray(0, DOCTYPE.length + written)
+	return page.indexOf(CLIENT_RENDERED_BOUNDARY) === -1 ? page : null
 }

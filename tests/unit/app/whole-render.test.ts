@@ -53,7 +53,13 @@ describe('prefillHandoff', () => {
 
 describe('renderedWhole', () => {
 	it('adds the doctype to a whole document', () => {
-		expect(renderedWhole('<html><body>x</body></html>')).toBe('<!DOCTYPE html><html><body>x</body></html>')
+		const bytes = renderedWhole('<html><body>x</body></html>')
+		expect(new TextDecoder().decode(bytes ?? new Uint8Array())).toBe('<!DOCTYPE html><html><body>x</body></html>')
+	})
+	it('encodes the page as UTF-8, a lone surrogate as U+FFFD', () => {
+		const bytes = renderedWhole('<p>café · \uD800</p>') ?? new Uint8Array()
+		expect(new TextDecoder().decode(bytes)).toBe('<!DOCTYPE html><p>café · \uFFFD</p>')
+		expect(Buffer.from(bytes).equals(Buffer.from(new TextEncoder().encode('<!DOCTYPE html><p>café · \uD800</p>')))).toBe(true)
 	})
 	it('refuses a document with a part left for the browser to render', () => {
 		expect(renderedWhole('<html><body><!--$!--><template></template><!--/$--></body></html>')).toBeNull()
