@@ -82,9 +82,18 @@ export function createPgliteSession(pglite: PGlite): PgliteSession {
 		return (await pglite.execProtocolStream(concat(parts), { syncToFs: false, throwOnError: false })) as Message[]
 	}
 
-	/** The answer's bytes, unparsed (see ./pglite-results.ts). */
+	/**
+	 * The answer's bytes, unparsed (see ./pglite-results.ts). `execProtocolRaw` would also run every message through
+	 * PGlite's parser as it arrives (its default receiver collects errors, notices and notifications that way), so a
+	 * statement's rows were parsed twice; with a receiver of our own they are only copied. The embedded database
+	 * listens to no channel, so no notification is missed.
+	 */
 	async function callRaw(parts: Uint8Array[]): Promise<Uint8Array> {
-		return await pglite.execProtocolRaw(concat(parts), { syncToFs: false })
+		const chunks: Uint8Array[] = []
+		// Each chunk is a view of PGlite's memory, reused for the next one: it is copied.
+		const onRawData = (chunk: Uint8Array) => void chunks.push(chunk.slice())
+		await pglite.execProtocolRawStream(concat(parts), { syncToFs: false, onRawData })
+		return chunks.length === 0 ? new Uint8Array(0) : concat(chunks)
 	}
 
 	function closeMessages(): Uint8Array[] {
