@@ -20,6 +20,7 @@ import { createRequestHandler } from './remix-express.ts'
 import { bodyTooLarge } from './request-input.ts'
 import { DatabaseUnavailableError } from './db/index.ts'
 import { DATABASE_UNAVAILABLE, errorBody, handleRouteErrors, INTERNAL_ERROR } from './route-errors.ts'
+import { installLoaderRequests } from './loader-requests.ts'
 import { installRenderCaches } from './route-matching.ts'
 import { largestBodyLimit, protectRoutes } from './route-protection.ts'
 import { localSpanContext } from './telemetry-handle.ts'
@@ -62,6 +63,8 @@ export function createApp(options: { services: Services; build: ServerBuild; pub
 	// The route list is fixed for the life of the process: match each pathname and build the route tree once
 	// (server/route-matching.ts).
 	installRenderCaches()
+	// Loaders and actions get the request itself when Remix has nothing to take out of it (server/loader-requests.ts).
+	installLoaderRequests()
 	const maxBodyBytes = largestBodyLimit(options.build)
 	const app = express()
 	app.disable('x-powered-by')
