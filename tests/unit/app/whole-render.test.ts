@@ -59,7 +59,9 @@ describe('renderedWhole', () => {
 	it('encodes the page as UTF-8, a lone surrogate as U+FFFD', () => {
 		const bytes = renderedWhole('<p>café · \uD800</p>') ?? new Uint8Array()
 		expect(new TextDecoder().decode(bytes)).toBe('<!DOCTYPE html><p>café · \uFFFD</p>')
-		expect(Buffer.from(bytes).equals(Buffer.from(new TextEncoder().encode('<!DOCTYPE html><p>café · \uD800</p>')))).toBe(true)
+		expect(
+			Buffer.from(bytes).equals(Buffer.from(new TextEncoder().encode('<!DOCTYPE html><p>café · \uD800</p>'))),
+		).toBe(true)
 	})
 	it('refuses a document with a part left for the browser to render', () => {
 		expect(renderedWhole('<html><body><!--$!--><template></template><!--/$--></body></html>')).toBeNull()
