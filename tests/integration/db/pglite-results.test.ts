@@ -1,6 +1,7 @@
 /**
  * The embedded driver reads a statement's answer from PGlite's protocol bytes itself (server/db/pglite-results.ts).
- * Every value must come back exactly as PGlite's own `query()` gives it, whatever its type.
+ * Every value must come back exactly as PGlite's own `query()` gives it, whatever its type; and the transactions
+ * around the statements keep their meaning (opening script first, all or nothing, errors thrown).
  */
 import { PGlite } from '@electric-sql/pglite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -65,5 +66,61 @@ describe('a statement answer read from the protocol bytes', () => {
 			{ syncToFs: false },
 		)
 		expect(readPlainResult(raw, pglite.parsers)).toBeNull()
+	})
+})
+
+describe('a transaction of the embedded driver', () => {
+	const setRole = "select set_config('application_name', 'opened', true)"
+
+	it('runs its opening script before the first statement, whether that is prepared already or not', async () => {
+		const text = "select current_setting('application_name') as name, now() = statement_timestamp() as fresh"
+		for (let i = 0; i < 2; i++) {
+			const { rows } = await session.transaction(setRole, () => session.query(text))
+			expect(rows[0]).toMatchObject({ name: 'opened' })
+		}
+		// The setting was local to each transaction.
+		expect(
+			(await pglite.query<{ name: string }>('select current_setting($1) as name', ['application_name'])).rows[0]?.name,
+		).not.toBe('opened')
+	})
+
+	it('keeps every statement of the callback in one transaction, and rolls all of it back on a failure', async () => {
+		await session.transaction(null, async () => {
+			await session.query(`insert into t (label) values ('tx-a')`)
+			await session.query(`insert into t (label) values ('tx-b')`)
+		})
+		await expect(
+			session.transaction(null, async () => {
+				await session.query(`insert into t (label) values ('tx-c')`)
+				await session.query('select 1 / $1::int as x', [0])
+			}),
+		).rejects.toMatchObject({ code: '22012' })
+		const { rows } = await pglite.query<{ label: string }>(`select label from t where label like 'tx-%' order by label`)
+		expect(rows.map(r => r.label)).toEqual(['tx-a', 'tx-b'])
+	})
+
+	it('throws the opening script’s own error, and the statement after it changes nothing', async () => {
+		const broken = "select set_config('role', 'no_such_role_here', true)"
+		await expect(
+			session.transaction(broken, () => session.query(`insert into t (label) values ('after-broken-opening')`)),
+		).rejects.toThrow(/no_such_role_here/)
+		const { rows } = await pglite.query(`select 1 from t where label = 'after-broken-opening'`)
+		expect(rows).toHaveLength(0)
+		expect(pglite.isInTransaction()).toBe(false)
+	})
+
+	it('may run no statement at all, and the next one works', async () => {
+		expect(await session.transaction(setRole, async () => 'nothing ran')).toBe('nothing ran')
+		expect(pglite.isInTransaction()).toBe(false)
+		const { rows } = await session.transaction(null, () => session.query('select 2 as two'))
+		expect(rows[0]).toEqual({ two: 2 })
+	})
+
+	it('opens before a script run with exec', async () => {
+		await session.transaction(setRole, async () => {
+			await session.exec(`insert into t (label) select current_setting('application_name') || '-exec'`)
+		})
+		const { rows } = await pglite.query(`select 1 from t where label = 'opened-exec'`)
+		expect(rows).toHaveLength(1)
 	})
 })
