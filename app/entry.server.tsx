@@ -2,6 +2,7 @@ import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-r
 import { RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import { renderToPipeableStream, renderToString } from 'react-dom/server'
+import { wholeBodyResponse } from '#server/whole-body.ts'
 import { NonceProvider } from './utils/nonce.tsx'
 import { RenderStream } from './utils/render-stream.server.ts'
 import { hasPendingData, prefillHandoff, renderedWhole } from './utils/whole-render.server.ts'
@@ -27,7 +28,7 @@ export default async function handleRequest(
 		const html = renderedWhole(renderToString(app(request, remixContext, loadContext.cspNonce)))
 		if (html !== null) {
 			responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
-			return new Response(html, { headers: responseHeaders, status: responseStatusCode })
+			return wholeBodyResponse(html, { headers: responseHeaders, status: responseStatusCode })
 		}
 	}
 	return renderStreamed(request, responseStatusCode, responseHeaders, remixContext, loadContext)

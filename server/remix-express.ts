@@ -13,6 +13,7 @@ import { Transform } from 'node:stream'
 import type { Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express'
 import { BodyTooLargeError } from './body-limit.ts'
 import { bodyTooLarge } from './request-input.ts'
+import { wholeBodyOf } from './whole-body.ts'
 
 export type RemixHandlerOptions = {
 	build: ServerBuild
@@ -82,7 +83,13 @@ async function sendRemixResponse(res: ExpressResponse, response: Response): Prom
 		else res.end()
 		return
 	}
-	if (response.body) await writeCoalesced(response.body, res)
+	// A page rendered whole is one buffer already (./whole-body.ts): sent as it is, with its length.
+	const whole = wholeBodyOf(response)
+	if (whole) {
+		// Set here: compression writes the head before Node could count the body (and drops it when it compresses).
+		res.setHeader('Content-Length', whole.byteLength)
+		res.end(whole)
+	} else if (response.body) await writeCoalesced(response.body, res)
 	else res.end()
 }
 

@@ -50,6 +50,11 @@ describe('a page rendered whole', () => {
 			expect(html, path).not.toContain('<!--$!-->')
 			expect(html, path).not.toContain('<!--$?-->')
 			expect(html, path).toContain(`\\"${route}\\"`)
+			// Sent in one write (server/whole-body.ts): with its length, not in chunks.
+			const plain = await fetch(`${server.url}${path}`, { headers: { ...headers, 'Accept-Encoding': 'identity' } })
+			const bytes = new Uint8Array(await plain.arrayBuffer())
+			expect(plain.headers.get('transfer-encoding'), path).toBeNull()
+			expect(plain.headers.get('content-length'), path).toBe(String(bytes.length))
 		}
 	})
 
